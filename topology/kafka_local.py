@@ -1,0 +1,445 @@
+"""A real Apache Kafka broker (KRaft) on 127.0.0.1, from Maven Central jars, without Docker.
+
+Tests, benchmarks and ``make kafka-up`` use this to get a genuine broker: the jars of
+``org.apache.kafka:kafka_2.13`` are resolved once by Maven with the recipe in
+``compose/kafka-local/pom.xml`` into a cache folder outside the source tree, then each node is
+formatted and started as a combined broker + controller on free loopback ports.
+
+Example::
+
+    from topology.kafka_local import LocalKafka
+
+    with LocalKafka(brokers=3) as cluster:      # replication factor 3 is possible
+        print(cluster.bootstrap)                # "127.0.0.1:41913,127.0.0.1:40121,..."
+        cluster.stop_node(2)                    # failure tests: stop and restart a node
+        cluster.start_node(2)
+
+The cache folder is ``$AIRSTREAM_CACHE`` (default ``~/.cache/airstream``); each node's log goes to
+``<data dir>/node-<id>/server.log``, and a failed start raises :class:`KafkaStartError` whose
+message holds the last lines of that log and the command to retry.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["KafkaStartError", "LocalKafka", "ensure_kafka_jars", "main"]
+
+KAFKA_VERSION = "4.1.1"
+_POM = Path(__file__).resolve().parent.parent / "compose" / "kafka-local" / "pom.xml"
+_RETRY_HINT = "make kafka-up   (or: python -m topology.kafka_local up)"
+_LOG4J2 = """\
+status = warn
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log}
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.kafka.name = kafka
+logger.kafka.level = INFO
+logger.kafka.additivity = false
+logger.kafka.appenderRef.file.ref = file
+"""
+
+
+class KafkaStartError(RuntimeError):
+    """The local Kafka broker could not be resolved or started; the message says why and how to retry."""
+
+
+def cache_dir() -> Path:
+    """The folder that holds resolved jars, outside the source tree."""
+    return Path(os.environ.get("AIRSTREAM_CACHE", Path.home() / ".cache" / "airstream"))
+
+
+def ensure_kafka_jars(version: str = KAFKA_VERSION) -> Path:
+    """Resolve the Kafka broker jars with Maven once and return the folder that holds them.
+
+    A marker file is written only after Maven succeeds, so an interrupted download is redone.
+    """
+    libs = cache_dir() / f"kafka-{version}" / "libs"
+    marker = libs / ".complete"
+    if marker.exists():
+        return libs
+    if not _POM.exists():
+        raise KafkaStartError(
+            f"the Maven recipe {_POM} is missing: run from a source checkout of airstream "
+            "(the local broker is a development tool, not part of the installed package)"
+        )
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise KafkaStartError(
+            "Maven ('mvn') is not on PATH: install it (Debian: apt-get install -y maven openjdk-17-jdk-headless), "
+            f"then retry: {_RETRY_HINT}"
+        )
+    if libs.exists():
+        shutil.rmtree(libs)
+    libs.mkdir(parents=True)
+    cmd = [
+        mvn, "-q", "-B", "-f", str(_POM), "dependency:copy-dependencies",
+        f"-Dkafka.version={version}", f"-DoutputDirectory={libs}", "-DincludeScope=runtime",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
+        raise KafkaStartError(
+            f"Maven could not resolve org.apache.kafka:kafka_2.13:{version} (exit {proc.returncode}):\n{tail}\n"
+            f"Check access to Maven Central, then retry: {_RETRY_HINT}"
+        )
+    marker.write_text(version)
+    return libs
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _java() -> str:
+    explicit = os.environ.get("AIRSTREAM_JAVA")
+    if explicit:
+        return explicit
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return str(Path(home) / "bin" / "java")
+    java = shutil.which("java")
+    if java is None:
+        raise KafkaStartError(
+            "Java is not on PATH: install a JDK 17+ (Debian: apt-get install -y openjdk-17-jdk-headless), "
+            f"then retry: {_RETRY_HINT}"
+        )
+    return java
+
+
+def _cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"(no log at {path})"
+
+
+@dataclass
+class _Node:
+    node_id: int
+    port: int
+    controller_port: int
+    directory: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def log_file(self) -> Path:
+        return self.directory / "server.log"
+
+    @property
+    def properties_file(self) -> Path:
+        return self.directory / "server.properties"
+
+
+class LocalKafka:
+    """One or more combined KRaft broker/controller nodes on 127.0.0.1 with free ports.
+
+    ``brokers=3`` starts a three-node quorum, so topics can use replication factor 3 and tests can
+    stop a node. ``data_dir`` defaults to a fresh temporary folder, removed on :meth:`stop` unless
+    ``keep_data=True``. Extra broker settings go in ``overrides``.
+    """
+
+    def __init__(
+        self,
+        brokers: int = 1,
+        data_dir: str | Path | None = None,
+        *,
+        keep_data: bool = False,
+        overrides: dict[str, str] | None = None,
+        heap: str = "512m",
+        version: str = KAFKA_VERSION,
+    ) -> None:
+        if brokers < 1:
+            raise ValueError(f"brokers must be at least 1, got {brokers}")
+        self._owns_dir = data_dir is None
+        self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="airstream-kafka-"))
+        self.keep_data = keep_data or not self._owns_dir
+        self.version = version
+        self.heap = heap
+        self.overrides = dict(overrides or {})
+        self.nodes = [
+            _Node(i, _free_port(), _free_port(), self.data_dir / f"node-{i}") for i in range(1, brokers + 1)
+        ]
+
+    @property
+    def bootstrap(self) -> str:
+        """The ``bootstrap.servers`` string for this cluster."""
+        return ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+
+    def __enter__(self) -> "LocalKafka":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self, timeout: float = 90.0) -> "LocalKafka":
+        """Format every node's storage, start them, and wait until all answer metadata requests."""
+        libs = ensure_kafka_jars(self.version)
+        cluster_id = _cluster_id()
+        for node in self.nodes:
+            self._configure(node)
+            self._format(libs, node, cluster_id)
+        for node in self.nodes:
+            self._spawn(libs, node)
+        self.wait_ready(timeout)
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop every node (SIGTERM, then SIGKILL after ``timeout``) and remove owned data."""
+        for node in self.nodes:
+            if node.process and node.process.poll() is None:
+                node.process.send_signal(signal.SIGTERM)
+        for node in self.nodes:
+            self._reap(node, timeout)
+        if self._owns_dir and not self.keep_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def stop_node(self, node_id: int, timeout: float = 30.0) -> None:
+        """Stop one node cleanly (controlled shutdown); its data and ports are kept for a restart."""
+        node = self._node(node_id)
+        if node.process and node.process.poll() is None:
+            node.process.send_signal(signal.SIGTERM)
+        self._reap(node, timeout)
+
+    def kill_node(self, node_id: int) -> None:
+        """Kill one node with SIGKILL, as a crash would."""
+        node = self._node(node_id)
+        if node.process and node.process.poll() is None:
+            node.process.kill()
+        self._reap(node, 10)
+
+    def start_node(self, node_id: int, timeout: float = 90.0) -> None:
+        """Restart a stopped node on the same ports and data, and wait until the cluster is whole."""
+        self._spawn(ensure_kafka_jars(self.version), self._node(node_id))
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 90.0) -> None:
+        """Block until every running node is registered and answers a metadata request."""
+        from confluent_kafka.admin import AdminClient
+
+        running = [n for n in self.nodes if n.process and n.process.poll() is None]
+        deadline = time.monotonic() + timeout
+        # librdkafka reports every refused connection while the JVM boots; those are expected here.
+        quiet = logging.getLogger("airstream.kafka_local.admin")
+        quiet.propagate = False
+        quiet.addHandler(logging.NullHandler())
+        admin = AdminClient({"bootstrap.servers": self.bootstrap, "socket.connection.setup.timeout.ms": 2000, "logger": quiet})
+        last_error: Exception | None = None
+        while time.monotonic() < deadline:
+            for node in running:
+                if node.process.poll() is not None:
+                    self._fail(node, f"node {node.node_id} exited with code {node.process.returncode}")
+            try:
+                metadata = admin.list_topics(timeout=2)
+                if len(metadata.brokers) >= len(running) and metadata.controller_id >= 0:
+                    return
+            except Exception as exc:  # KafkaException while the listener is not up yet
+                last_error = exc
+            time.sleep(0.3)
+        self._fail(running[0], f"no metadata answer within {timeout:.0f}s (last error: {last_error})")
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _node(self, node_id: int) -> _Node:
+        for node in self.nodes:
+            if node.node_id == node_id:
+                return node
+        raise ValueError(f"no node {node_id}; nodes are {[n.node_id for n in self.nodes]}")
+
+    def _configure(self, node: _Node) -> None:
+        node.directory.mkdir(parents=True, exist_ok=True)
+        replication = str(min(3, len(self.nodes)))
+        voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in self.nodes)
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": str(node.node_id),
+            "controller.quorum.voters": voters,
+            "listeners": f"PLAINTEXT://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{node.port}",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "controller.listener.names": "CONTROLLER",
+            "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "log.dirs": str(node.directory / "data"),
+            "num.partitions": "1",
+            "default.replication.factor": replication,
+            "offsets.topic.replication.factor": replication,
+            "offsets.topic.num.partitions": "10",
+            "transaction.state.log.replication.factor": replication,
+            "transaction.state.log.min.isr": "2" if len(self.nodes) >= 3 else "1",
+            "transaction.state.log.num.partitions": "10",
+            "min.insync.replicas": "1",
+            # Tests start consumer groups constantly; the default 3 s join delay only slows them.
+            "group.initial.rebalance.delay.ms": "0",
+            "share.coordinator.state.topic.replication.factor": replication,
+            "share.coordinator.state.topic.min.isr": "1",
+            "log.segment.bytes": str(64 * 1024 * 1024),
+            "auto.create.topics.enable": "true",
+        }
+        props.update(self.overrides)
+        node.properties_file.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
+        (node.directory / "log4j2.properties").write_text(_LOG4J2.format(log=node.log_file))
+
+    def _jvm(self, libs: Path, node: _Node) -> list[str]:
+        return [
+            _java(), f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={node.directory / 'log4j2.properties'}",
+            "-cp", f"{libs}/*",
+        ]
+
+    def _format(self, libs: Path, node: _Node, cluster_id: str) -> None:
+        cmd = self._jvm(libs, node) + [
+            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(node.properties_file),
+            "--ignore-formatted",
+        ]
+        with open(node.log_file, "ab") as log:
+            code = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
+        if code != 0:
+            self._fail(node, f"formatting the storage of node {node.node_id} failed (exit {code})")
+
+    def _spawn(self, libs: Path, node: _Node) -> None:
+        log = open(node.log_file, "ab")
+        try:
+            node.process = subprocess.Popen(
+                self._jvm(libs, node) + ["kafka.Kafka", str(node.properties_file)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )
+        except OSError as exc:
+            self._fail(node, f"could not run Java: {exc}")
+        finally:
+            log.close()
+
+    def _reap(self, node: _Node, timeout: float) -> None:
+        if node.process is None:
+            return
+        try:
+            node.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            node.process.kill()
+            node.process.wait(10)
+
+    def _fail(self, node: _Node, reason: str) -> None:
+        self.stop(timeout=10)
+        raise KafkaStartError(
+            f"local Kafka did not start: {reason}.\n"
+            f"Last lines of {node.log_file}:\n{_tail(node.log_file)}\n"
+            f"Retry with: {_RETRY_HINT}"
+        )
+
+
+# -- a broker that outlives the command (make kafka-up / kafka-down) ---------------------------
+
+def _state_file() -> Path:
+    return cache_dir() / "kafka-local.json"
+
+
+def _up(brokers: int) -> int:
+    state = _state_file()
+    if state.exists():
+        info = json.loads(state.read_text())
+        if all(_alive(pid) for pid in info["pids"]):
+            print(info["bootstrap"])
+            print(f"already running (data in {info['data_dir']}); stop it with: make kafka-down", file=sys.stderr)
+            return 0
+    data_dir = cache_dir() / "kafka-local-data"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    cluster = LocalKafka(brokers=brokers, data_dir=data_dir)
+    try:
+        cluster.start()
+    except KafkaStartError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(json.dumps({
+        "bootstrap": cluster.bootstrap,
+        "pids": [n.process.pid for n in cluster.nodes],
+        "data_dir": str(data_dir),
+        "logs": [str(n.log_file) for n in cluster.nodes],
+    }))
+    print(cluster.bootstrap)
+    print(f"Kafka {cluster.version} is up; logs in {data_dir}. Use it with: "
+          f"export AIRSTREAM_BOOTSTRAP={cluster.bootstrap}", file=sys.stderr)
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _down() -> int:
+    state = _state_file()
+    if not state.exists():
+        print("no local Kafka is running (nothing to stop)", file=sys.stderr)
+        return 0
+    info = json.loads(state.read_text())
+    for pid in info["pids"]:
+        if _alive(pid):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in info["pids"]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in info["pids"]:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    state.unlink()
+    print("local Kafka stopped", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m topology.kafka_local up [--brokers N] | down | status``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="airstream kafka", description="Run a local Apache Kafka (KRaft) from Maven Central jars.")
+    sub = parser.add_subparsers(dest="action", required=True)
+    up = sub.add_parser("up", help="start a local broker in the background and print its bootstrap servers")
+    up.add_argument("--brokers", type=int, default=1, help="number of nodes (3 for replication factor 3)")
+    sub.add_parser("down", help="stop the broker started by 'up'")
+    sub.add_parser("status", help="print the bootstrap servers of the running local broker")
+    args = parser.parse_args(argv)
+    if args.action == "up":
+        return _up(args.brokers)
+    if args.action == "down":
+        return _down()
+    state = _state_file()
+    if state.exists() and all(_alive(p) for p in json.loads(state.read_text())["pids"]):
+        print(json.loads(state.read_text())["bootstrap"])
+        return 0
+    print("no local Kafka is running; start one with: make kafka-up", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
