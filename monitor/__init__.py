@@ -1,0 +1,1 @@
+"""airmon: a terminal monitor for Kafka topics, consumer groups, lag and alerts."""

@@ -1,0 +1,75 @@
+"""Shared fixtures: a real Kafka broker for tests marked ``kafka`` / ``kafka3``.
+
+``kafka_cluster`` yields a bootstrap string. It uses ``AIRSTREAM_BOOTSTRAP`` when set, else starts the
+project's local KRaft broker (compose/kafka-local) once per session. When Kafka cannot be started, the
+Kafka tests are skipped with the reason locally, and fail under ``CI=true``: CI must never go green by
+skipping the broker.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from topology.kafka_local import KafkaStartError, LocalKafka
+
+_UNAVAILABLE: dict[str, str] = {}
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _start(brokers: int) -> Iterator[LocalKafka]:
+    key = f"brokers={brokers}"
+    if key in _UNAVAILABLE:
+        reason = _UNAVAILABLE[key]
+    else:
+        try:
+            cluster = LocalKafka(brokers=brokers).start()
+        except KafkaStartError as exc:
+            reason = _UNAVAILABLE[key] = str(exc)
+        else:
+            try:
+                yield cluster
+            finally:
+                cluster.stop()
+            return
+    if _under_ci():
+        pytest.fail(f"CI=true and the local Kafka broker could not be started:\n{reason}", pytrace=False)
+    pytest.skip(f"no Kafka broker: {reason.splitlines()[0]} (set AIRSTREAM_BOOTSTRAP or install Java + Maven)")
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster() -> Iterator[str]:
+    """Bootstrap servers of a running Kafka: ``$AIRSTREAM_BOOTSTRAP`` or a local single-node broker."""
+    external = os.environ.get("AIRSTREAM_BOOTSTRAP")
+    if external:
+        yield external
+        return
+    for cluster in _start(1):
+        yield cluster.bootstrap
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster3() -> Iterator[LocalKafka]:
+    """A local 3-node cluster (replication factor 3) whose nodes tests may stop, kill and restart."""
+    yield from _start(3)
+
+
+@pytest.fixture
+def unique_name(request: pytest.FixtureRequest) -> str:
+    """A topic / group name unique to this test, so tests sharing one broker never see each other's data."""
+    return f"{request.node.name[:40].replace('[', '-').replace(']', '')}-{uuid.uuid4().hex[:8]}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Marked tests get the fixture even if they do not name it, so a missing broker is reported once, clearly.
+    for item in items:
+        if item.get_closest_marker("kafka") and "kafka_cluster" not in item.fixturenames:
+            item.fixturenames.append("kafka_cluster")
+        if item.get_closest_marker("kafka3") and "kafka_cluster3" not in item.fixturenames:
+            item.fixturenames.append("kafka_cluster3")
