@@ -1,0 +1,386 @@
+"""Where snapshots come from: the :class:`Source` protocol and :class:`KafkaSource` for a real cluster.
+
+A refresh of :class:`KafkaSource` is a fixed, small number of batched admin requests, whatever the
+size of the cluster: cluster description, topic metadata (one call), earliest and latest offsets of
+*all* partitions (one ``list_offsets`` per kind), the group listing, the description of all groups
+(one call), and the committed offsets of each group (the admin API takes one group per request; they
+are all sent at once and awaited together). Nothing raises to the caller: an unreachable broker, an
+authorization error or a group deleted mid-refresh becomes a :class:`~monitor.model.StatusMessage` in
+the snapshot, and the next refresh simply tries again.
+
+All calls block, so the TUI runs :meth:`KafkaSource.snapshot` in a worker thread.
+
+Example::
+
+    source = KafkaSource({"bootstrap.servers": "127.0.0.1:9092"})
+    snap = source.snapshot()
+    print(snap.partition_count, [m.text for m in snap.messages])
+    lags = source.time_lag(snap.group("scorer"))    # {("tweets", 0): 12.5, ...} seconds
+    source.close()
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, ResourceType
+
+from monitor.config import redact, scrub
+from monitor.model import (
+    BrokerInfo,
+    ClusterSnapshot,
+    GroupInfo,
+    GroupPartition,
+    MemberInfo,
+    PartitionInfo,
+    Severity,
+    StatusMessage,
+    TopicInfo,
+)
+
+__all__ = ["KafkaSource", "Source"]
+
+_log = logging.getLogger("airmon.kafka")
+# librdkafka's own chatter (refused connections while a broker restarts ...) must not land on a TUI
+# screen; the errors that matter reach the snapshot through error_cb.
+_log.addHandler(logging.NullHandler())
+_log.propagate = False
+
+T = TypeVar("T")
+
+# Kafka's names for group states; confluent-kafka's enum spells them differently.
+_GROUP_STATES = {"STABLE": "Stable", "EMPTY": "Empty", "DEAD": "Dead", "UNKNOWN": "Unknown",
+                 "PREPARING_REBALANCING": "PreparingRebalance", "COMPLETING_REBALANCING": "CompletingRebalance",
+                 "ASSIGNING": "Assigning", "RECONCILING": "Reconciling"}
+_HINTS = {
+    KafkaError._TRANSPORT: "cannot reach the brokers: check --bootstrap, the network and security.protocol",
+    KafkaError._ALL_BROKERS_DOWN: "all brokers are down or unreachable: check --bootstrap and the network",
+    KafkaError._TIMED_OUT: "timed out: the cluster is unreachable or slow; raise --timeout if it is just slow",
+    KafkaError._AUTHENTICATION: "authentication failed: check the sasl.* / ssl.* settings in --config",
+    KafkaError._SSL: "TLS handshake failed: check ssl.ca.location and security.protocol",
+    KafkaError.TOPIC_AUTHORIZATION_FAILED: "not authorized: grant DESCRIBE on topics to this principal",
+    KafkaError.GROUP_AUTHORIZATION_FAILED: "not authorized: grant DESCRIBE on groups to this principal",
+    KafkaError.CLUSTER_AUTHORIZATION_FAILED: "not authorized: grant DESCRIBE on the cluster to this principal",
+}
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Anything that can take a :class:`~monitor.model.ClusterSnapshot`.
+
+    ``snapshot()`` may block (run it in a worker) and must never raise for cluster trouble: it
+    reports problems in ``snapshot.messages``. ``name`` says where the data comes from, for the title
+    bar, without secrets. An adapter for the embedded engine's read-only view implements this too.
+    """
+
+    @property
+    def name(self) -> str:
+        """Where the data comes from (``kafka://host:9092``, ``embedded``)."""
+        ...
+
+    def snapshot(self) -> ClusterSnapshot:
+        """Take one snapshot of brokers, topics, partitions and groups."""
+        ...
+
+    def close(self) -> None:
+        """Release clients and connections."""
+        ...
+
+
+def _describe(exc: BaseException, config: Mapping[str, Any]) -> str:
+    """One line for an error from the client: what happened, then what to do, secrets scrubbed."""
+    err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
+    if isinstance(err, KafkaError):
+        text = err.str()
+        hint = _HINTS.get(err.code())
+        text = f"{text} ({hint})" if hint else text
+    else:
+        text = str(exc) or type(exc).__name__
+    return scrub(text, config)
+
+
+class KafkaSource:
+    """Snapshots of a real Kafka cluster through the admin API (``confluent_kafka.admin.AdminClient``).
+
+    ``config`` holds librdkafka client properties (``bootstrap.servers`` plus any SASL/SSL settings);
+    they are passed through untouched and never shown: ``repr()`` masks secrets. ``timeout`` bounds
+    each request of a refresh, in seconds.
+
+    >>> source = KafkaSource({"bootstrap.servers": "127.0.0.1:1", "sasl.password": "hunter2"}, timeout=1)
+    >>> source
+    KafkaSource({'bootstrap.servers': '127.0.0.1:1', 'sasl.password': '***'})
+    >>> snap = source.snapshot()
+    >>> snap.ok, snap.messages[0].operation
+    (False, 'list_topics')
+    >>> source.close()
+    """
+
+    def __init__(self, config: Mapping[str, Any], *, timeout: float = 10.0) -> None:
+        if not config.get("bootstrap.servers"):
+            raise ValueError("KafkaSource needs bootstrap.servers in its config, e.g. {'bootstrap.servers': "
+                             "'host:9092'}")
+        self._config = dict(config)
+        self.timeout = timeout
+        self._client_errors: dict[str, None] = {}
+        self._lock = threading.Lock()
+        self._admin = AdminClient(self._client_config())
+
+    @property
+    def name(self) -> str:
+        """``kafka://`` and the bootstrap servers."""
+        return f"kafka://{self._config['bootstrap.servers']}"
+
+    def __repr__(self) -> str:
+        return f"KafkaSource({redact(self._config)!r})"
+
+    def _client_config(self, **extra: Any) -> dict[str, Any]:
+        return {**self._config, "logger": _log, "error_cb": self._on_error, **extra}
+
+    def _on_error(self, err: KafkaError) -> None:
+        # Called from librdkafka's thread for connection-level problems; kept (deduplicated) for the next
+        # snapshot, since no request future carries them.
+        with self._lock:
+            self._client_errors[_describe(KafkaException(err), self._config)] = None
+
+    def _drain_client_errors(self) -> list[StatusMessage]:
+        with self._lock:
+            errors, self._client_errors = list(self._client_errors), {}
+        return [StatusMessage(Severity.WARNING, "client", text) for text in errors[-5:]]
+
+    def close(self) -> None:
+        """Nothing to release beyond the admin client's threads, which end with the object."""
+        self._admin = None  # type: ignore[assignment]
+
+    # -- one refresh ----------------------------------------------------------------------------------
+
+    def snapshot(self) -> ClusterSnapshot:
+        """Take one snapshot with batched requests; failures become status messages, never exceptions."""
+        taken_at = time.time()
+        messages: list[StatusMessage] = []
+        admin = self._admin
+        cluster_f = admin.describe_cluster(request_timeout=self.timeout)
+        groups_f = admin.list_consumer_groups(request_timeout=self.timeout)
+        try:
+            metadata = admin.list_topics(timeout=self.timeout)
+        except KafkaException as exc:
+            messages.append(StatusMessage(Severity.ERROR, "list_topics", _describe(exc, self._config)))
+            messages.extend(self._drain_client_errors())
+            return ClusterSnapshot(taken_at=taken_at, messages=tuple(messages), source=self.name)
+
+        brokers, cluster_id, controller_id = self._brokers(cluster_f, metadata, messages)
+        specs = [TopicPartition(t.topic, p.id) for t in metadata.topics.values() if not t.error
+                 for p in t.partitions.values()]
+        low_f = self._list_offsets(specs, OffsetSpec.earliest())
+        high_f = self._list_offsets(specs, OffsetSpec.latest())
+
+        group_ids = self._group_ids(groups_f, messages)
+        describe_f = admin.describe_consumer_groups(group_ids, request_timeout=self.timeout) if group_ids else {}
+        offsets_f = {g: admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g)],
+                                                          request_timeout=self.timeout)[g] for g in group_ids}
+
+        low = self._offsets(low_f, "list_offsets(earliest)", messages)
+        high = self._offsets(high_f, "list_offsets(latest)", messages)
+        topics = self._topics(metadata, low, high, messages)
+        groups = self._groups(group_ids, describe_f, offsets_f, high, messages)
+        messages.extend(self._drain_client_errors())
+        return ClusterSnapshot(taken_at=taken_at, cluster_id=cluster_id, controller_id=controller_id,
+                               brokers=brokers, topics=topics, groups=groups, messages=tuple(messages),
+                               source=self.name)
+
+    def _result(self, future: Future[T], operation: str, messages: list[StatusMessage],
+                subject: str | None = None, severity: Severity = Severity.ERROR) -> T | None:
+        try:
+            return future.result()
+        except Exception as exc:  # KafkaException mostly; anything else is reported the same way
+            messages.append(StatusMessage(severity, operation, _describe(exc, self._config), subject))
+            return None
+
+    def _brokers(self, cluster_f: Future[Any], metadata: Any,
+                 messages: list[StatusMessage]) -> tuple[tuple[BrokerInfo, ...], str | None, int]:
+        described = self._result(cluster_f, "describe_cluster", messages, severity=Severity.WARNING)
+        if described is not None:
+            controller = described.controller.id if described.controller is not None else -1
+            nodes = [(n.id, n.host, n.port, n.rack) for n in described.nodes]
+            cluster_id = described.cluster_id
+        else:  # metadata knows the brokers too, only without racks
+            controller = metadata.controller_id
+            nodes = [(b.id, b.host, b.port, None) for b in metadata.brokers.values()]
+            cluster_id = metadata.cluster_id
+        brokers = tuple(BrokerInfo(i, h, p, r, i == controller) for i, h, p, r in sorted(nodes))
+        return brokers, cluster_id, controller
+
+    def _list_offsets(self, specs: list[TopicPartition], spec: OffsetSpec) -> dict[TopicPartition, Future[Any]]:
+        if not specs:
+            return {}
+        return self._admin.list_offsets({tp: spec for tp in specs}, request_timeout=self.timeout)
+
+    def _offsets(self, futures: Mapping[TopicPartition, Future[Any]], operation: str,
+                 messages: list[StatusMessage]) -> dict[tuple[str, int], int | str]:
+        """Offset per partition, or the error text for partitions whose request failed."""
+        found: dict[tuple[str, int], int | str] = {}
+        failed: dict[str, str] = {}
+        for tp, fut in futures.items():
+            try:
+                found[(tp.topic, tp.partition)] = fut.result().offset
+            except Exception as exc:
+                text = _describe(exc, self._config)
+                found[(tp.topic, tp.partition)] = text
+                failed.setdefault(tp.topic, text)
+        # One message per topic, not per partition: 50 identical lines help nobody.
+        messages.extend(StatusMessage(Severity.WARNING, operation, text, topic) for topic, text in failed.items())
+        return found
+
+    def _topics(self, metadata: Any, low: Mapping[tuple[str, int], int | str],
+                high: Mapping[tuple[str, int], int | str], messages: list[StatusMessage]) -> tuple[TopicInfo, ...]:
+        topics = []
+        for name, meta in sorted(metadata.topics.items()):
+            internal = name.startswith("__")
+            if meta.error is not None:
+                text = _describe(KafkaException(meta.error), self._config)
+                messages.append(StatusMessage(Severity.WARNING, "list_topics", text, name))
+                topics.append(TopicInfo(name, internal, error=text))
+                continue
+            partitions = []
+            for pid, p in sorted(meta.partitions.items()):
+                lo, hi = low.get((name, pid)), high.get((name, pid))
+                error = next((x for x in (lo, hi) if isinstance(x, str)), None)
+                if p.error is not None:
+                    error = _describe(KafkaException(p.error), self._config)
+                partitions.append(PartitionInfo(
+                    name, pid, p.leader, tuple(p.replicas), tuple(p.isrs),
+                    lo if isinstance(lo, int) else None, hi if isinstance(hi, int) else None, error))
+            topics.append(TopicInfo(name, internal, tuple(partitions)))
+        return tuple(topics)
+
+    def _group_ids(self, groups_f: Future[Any], messages: list[StatusMessage]) -> list[str]:
+        listing = self._result(groups_f, "list_consumer_groups", messages)
+        if listing is None:
+            return []
+        for err in listing.errors:
+            messages.append(StatusMessage(Severity.WARNING, "list_consumer_groups", _describe(
+                KafkaException(err), self._config)))
+        return sorted({g.group_id for g in listing.valid})
+
+    def _groups(self, group_ids: list[str], describe_f: Mapping[str, Future[Any]],
+                offsets_f: Mapping[str, Future[Any]], high: Mapping[tuple[str, int], int | str],
+                messages: list[StatusMessage]) -> tuple[GroupInfo, ...]:
+        groups = []
+        for gid in group_ids:
+            desc = self._result(describe_f[gid], "describe_consumer_groups", messages, gid, Severity.WARNING)
+            committed = self._result(offsets_f[gid], "list_consumer_group_offsets", messages, gid,
+                                     Severity.WARNING)
+            state = _GROUP_STATES.get(desc.state.name, desc.state.name.title()) if desc is not None else "Unknown"
+            if state == "Dead":
+                # Listed a moment ago, gone now: deleted or expired while we were asking.
+                messages.append(StatusMessage(Severity.INFO, "describe_consumer_groups",
+                                              "group vanished during the refresh", gid))
+                continue
+            members = self._members(desc)
+            owners = {tp: m for m in members for tp in m.assignments}
+            offsets: dict[tuple[str, int], int | None] = {tp: None for tp in owners}
+            for tp in committed.topic_partitions if committed is not None else ():
+                if tp.error is None and tp.offset >= 0:
+                    offsets[(tp.topic, tp.partition)] = tp.offset
+            partitions = []
+            for (topic, pid), offset in sorted(offsets.items()):
+                end = high.get((topic, pid))
+                owner = owners.get((topic, pid))
+                partitions.append(GroupPartition(
+                    topic, pid, offset, end if isinstance(end, int) else None,
+                    owner.member_id if owner else None, owner.client_id if owner else None,
+                    owner.host if owner else None))
+            error = None
+            if desc is None or committed is None:
+                error = "incomplete: see the status messages"
+            groups.append(GroupInfo(
+                gid, state, "consumer" if desc is None or not desc.is_simple_consumer_group else "simple",
+                desc.partition_assignor if desc is not None else "",
+                desc.coordinator.id if desc is not None and desc.coordinator is not None else -1,
+                members, tuple(partitions), error=error))
+        return tuple(groups)
+
+    @staticmethod
+    def _members(desc: Any) -> tuple[MemberInfo, ...]:
+        if desc is None:
+            return ()
+        members = []
+        for m in desc.members:
+            assigned = m.assignment.topic_partitions if m.assignment is not None else []
+            members.append(MemberInfo(m.member_id, m.client_id, m.host, m.group_instance_id,
+                                      tuple(sorted((tp.topic, tp.partition) for tp in assigned))))
+        return tuple(sorted(members, key=lambda m: (m.client_id, m.member_id)))
+
+    # -- on demand ------------------------------------------------------------------------------------
+
+    def time_lag(self, group: GroupInfo, *, timeout: float = 5.0,
+                 now: Callable[[], float] = time.time) -> dict[tuple[str, int], float]:
+        """Age in seconds of the oldest unconsumed record on each of the group's partitions.
+
+        A throwaway consumer (its own ``group.id``; it never joins a group or commits) reads the first
+        record at each lagging partition's committed offset and takes its timestamp. Partitions without
+        lag get 0.0; partitions whose record did not arrive within ``timeout`` are left out.
+        """
+        ages: dict[tuple[str, int], float] = {}
+        wanted: dict[tuple[str, int], int] = {}
+        for p in group.partitions:
+            if p.lag == 0:
+                ages[(p.topic, p.partition)] = 0.0
+            elif p.lag is not None and p.committed_offset is not None:
+                wanted[(p.topic, p.partition)] = p.committed_offset
+        if not wanted:
+            return ages
+        consumer = Consumer(self._client_config(**{
+            "group.id": f"airmon-timelag-{uuid.uuid4().hex[:8]}", "enable.auto.commit": False,
+            "enable.auto.offset.store": False, "auto.offset.reset": "earliest",
+            "fetch.max.bytes": 1 << 20, "max.partition.fetch.bytes": 64 << 10}))
+        try:
+            consumer.assign([TopicPartition(t, p, o) for (t, p), o in wanted.items()])
+            deadline = time.monotonic() + timeout
+            while wanted and time.monotonic() < deadline:
+                for msg in consumer.consume(num_messages=500, timeout=min(0.5, timeout)):
+                    key = (msg.topic(), msg.partition())
+                    if msg.error() is not None or key not in wanted:
+                        continue
+                    _, ts = msg.timestamp()
+                    ages[key] = max(now() - ts / 1000.0, 0.0)
+                    del wanted[key]
+                    consumer.pause([TopicPartition(*key)])
+        finally:
+            consumer.close()
+        return ages
+
+    def with_time_lag(self, snapshot: ClusterSnapshot, group_ids: Iterable[str], *,
+                      timeout: float = 5.0) -> ClusterSnapshot:
+        """A copy of ``snapshot`` whose named groups have ``GroupPartition.time_lag`` filled in."""
+        wanted = set(group_ids)
+        groups = []
+        for g in snapshot.groups:
+            if g.group_id in wanted:
+                ages = self.time_lag(g, timeout=timeout)
+                g = dataclasses.replace(g, partitions=tuple(
+                    dataclasses.replace(p, time_lag=ages.get((p.topic, p.partition))) for p in g.partitions))
+            groups.append(g)
+        return snapshot.replace(groups=tuple(groups))
+
+    def topic_config(self, topic: str) -> dict[str, str]:
+        """The topic's effective configuration (``describe_configs``); raises ``KafkaException`` on failure.
+
+        Secret-looking values are masked, as everywhere in airmon.
+        """
+        resource = ConfigResource(ResourceType.TOPIC, topic)
+        result = self._admin.describe_configs([resource], request_timeout=self.timeout)[resource].result()
+        return {k: ("***" if v.is_sensitive else (v.value or "")) for k, v in sorted(result.items())}
