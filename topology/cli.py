@@ -25,6 +25,28 @@ def build_parser() -> argparse.ArgumentParser:
                            add_help=False)
     kafka.add_argument("kafka_args", nargs=argparse.REMAINDER)
     kafka.set_defaults(func=_kafka)
+
+    replay = sub.add_parser("replay", help="replay a tweets CSV / JSON-lines file to a Kafka topic")
+    replay.add_argument("path", help="airline tweets CSV (the shared data set's format) or .jsonl of tweets")
+    replay.add_argument("--topic", default="tweets", help="topic to produce to (default: tweets)")
+    replay.add_argument("--bootstrap", help="Kafka bootstrap servers, e.g. localhost:9092")
+    replay.add_argument("--rate", type=float, help="records per second (default: as fast as possible)")
+    replay.add_argument("--speedup", type=float, help="replay at N times the tweets' original pace")
+    replay.add_argument("--limit", type=int, help="stop after N records")
+    replay.add_argument("--loop", action="store_true", help="start over at the end of the file")
+    replay.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    replay.set_defaults(func=lambda a: __import__("connectors.tweets", fromlist=["main"]).main(a))
+
+    model = sub.add_parser("model-server", help="serve the VADER sentiment model over the CML model protocol")
+    model.add_argument("--host", default="127.0.0.1")
+    model.add_argument("--port", type=int, default=8765, help="0 picks a free port (default: 8765)")
+    model.add_argument("--access-key", help="required accessKey (default: $CML_ACCESS_KEY, else any)")
+    model.add_argument("--api-key", help="required Bearer API key (default: $CML_API_KEY, else none)")
+    model.add_argument("--latency-ms", type=float, default=0.0, help="latency added to every call")
+    model.add_argument("--fail-rate", type=float, default=0.0, help="fraction of calls answered 500")
+    model.add_argument("--timeout-rate", type=float, default=0.0, help="fraction of calls that hang")
+    model.add_argument("--seed", type=int, default=0, help="seed of the fault injection")
+    model.set_defaults(func=lambda a: __import__("connectors.model_server", fromlist=["main"]).main(a))
     return parser
 
 

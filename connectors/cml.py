@@ -1,0 +1,480 @@
+"""A client for Cloudera Machine Learning (CML) model endpoints: retries, bounded concurrency, a circuit breaker.
+
+The protocol: POST ``{"accessKey": ..., "request": {...}}`` to the model URL (with
+``Authorization: Bearer <API key>`` when the workspace requires one); the answer is
+``{"success": true, "response": {...}}``. Anything else is a failure that names the HTTP status and
+the (truncated) body, never the keys.
+
+Stream processors call it once per micro-batch from synchronous code::
+
+    from connectors.cml import CMLClient
+
+    with CMLClient("http://127.0.0.1:8765/model", access_key="k", concurrency=16) as cml:
+        results = cml.score_batch([{"sentence": "lost my bag again"}, {"sentence": "great crew"}])
+    for r in results:
+        print(r.response if r.ok else r.reason)     # never raises for one record's failure
+
+Async code awaits ``ascore`` / ``ascore_batch`` on its own event loop instead. The synchronous API runs
+the same coroutines on one dedicated event-loop thread owned by the client, so a call per micro-batch
+costs a thread hand-off, not a new event loop.
+
+Failures that may pass (5xx, 429, timeouts, connection errors) are retried with exponential back-off
+and full jitter (a 429's or 503's ``Retry-After`` is honoured instead); other 4xx answers and
+``success != true`` are final. A :class:`CircuitBreaker` watches the endpoint's health: after
+``failure_threshold`` consecutive failed attempts it opens and calls fail fast with
+:class:`CircuitOpenError` until ``reset_timeout`` has passed; then one trial call (half-open) decides
+whether it closes again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import orjson
+
+__all__ = ["CMLClient", "CMLError", "CircuitBreaker", "CircuitOpenError", "ScoreResult"]
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+_BODY_LIMIT = 300
+
+CircuitState = Literal["closed", "open", "half-open"]
+
+
+class CMLError(Exception):
+    """A model call that failed for good; ``status`` and ``body`` are set when the server answered.
+
+    The message names the URL, the status and at most 300 characters of the body; it never contains
+    the access key or the API key.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, body: str | None = None,
+                 attempts: int = 1, retryable: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.attempts = attempts
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class CircuitOpenError(CMLError):
+    """The circuit breaker is open: the endpoint failed repeatedly, so calls fail fast for a while."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    """The outcome of scoring one request: ``ok`` with the model's ``response``, or failed with a ``reason``.
+
+    >>> ScoreResult(ok=True, response={"sentiment": "Positive"}, status=200, attempts=1).ok
+    True
+    """
+
+    ok: bool
+    response: dict[str, Any] | None = None
+    reason: str | None = None
+    status: int | None = None
+    attempts: int = 0
+
+
+class CircuitBreaker:
+    """Closed / open / half-open breaker over consecutive failed attempts.
+
+    Args:
+        failure_threshold: consecutive failures (5xx, timeouts, connection errors) that open the circuit.
+            The default tolerates a flaky endpoint (a 35% failure rate opens it about once in 10^9
+            attempts) while a dead one opens it within a second at any useful concurrency.
+        reset_timeout: seconds the circuit stays open before letting trial calls through.
+        half_open_max_calls: trial calls allowed at once while half-open.
+        clock: a monotonic clock in seconds (tests pass a fake one).
+
+    >>> t = [0.0]
+    >>> cb = CircuitBreaker(failure_threshold=2, reset_timeout=10, clock=lambda: t[0])
+    >>> cb.record_failure(); cb.record_failure(); cb.state
+    'open'
+    >>> t[0] = 11.0; cb.state
+    'half-open'
+    """
+
+    def __init__(self, failure_threshold: int = 20, reset_timeout: float = 5.0, half_open_max_calls: int = 1,
+                 *, clock: Callable[[], float] = time.monotonic) -> None:
+        if failure_threshold < 1 or half_open_max_calls < 1 or reset_timeout < 0:
+            raise ValueError("failure_threshold and half_open_max_calls must be >= 1 and reset_timeout >= 0")
+        self.failure_threshold = failure_threshold
+        self.reset_timeout = reset_timeout
+        self.half_open_max_calls = half_open_max_calls
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._trials = 0
+
+    def __repr__(self) -> str:
+        return (f"CircuitBreaker(state={self.state!r}, failure_threshold={self.failure_threshold}, "
+                f"reset_timeout={self.reset_timeout})")
+
+    @property
+    def state(self) -> CircuitState:
+        """``"closed"``, ``"open"`` or ``"half-open"`` (open whose reset timeout has passed)."""
+        with self._lock:
+            return self._state()
+
+    def _state(self) -> CircuitState:
+        if self._opened_at is None:
+            return "closed"
+        if self._clock() - self._opened_at >= self.reset_timeout:
+            return "half-open"
+        return "open"
+
+    def before_call(self) -> None:
+        """Raise :class:`CircuitOpenError` when a call must not go out now; otherwise admit it."""
+        with self._lock:
+            state = self._state()
+            if state == "closed":
+                return
+            if state == "half-open" and self._trials < self.half_open_max_calls:
+                self._trials += 1
+                return
+            assert self._opened_at is not None
+            wait = max(0.0, self.reset_timeout - (self._clock() - self._opened_at))
+        raise CircuitOpenError(
+            f"circuit breaker open after {self.failure_threshold} consecutive failures of the model endpoint; "
+            f"failing fast (next trial in {wait:.1f}s). Check the endpoint's health."
+        )
+
+    def record_success(self) -> None:
+        """The endpoint answered: close the circuit and reset the failure count."""
+        with self._lock:
+            self._failures = 0
+            self._opened_at = None
+            self._trials = 0
+
+    def record_failure(self) -> None:
+        """The endpoint failed: count it; open (or re-open, from half-open) when the threshold is reached."""
+        with self._lock:
+            if self._opened_at is not None:
+                # A failed trial (or a late failure while open) re-opens for a full reset_timeout.
+                self._opened_at = self._clock()
+                self._trials = 0
+                return
+            self._failures += 1
+            if self._failures >= self.failure_threshold:
+                self._opened_at = self._clock()
+                self._trials = 0
+
+
+def _safe_url(url: str) -> str:
+    """The URL without user-info, query or fragment, which may carry credentials."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _retry_after(value: str | None, limit: float) -> float | None:
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = when.timestamp() - time.time()
+    return min(max(seconds, 0.0), limit)
+
+
+class _RedactHttpxLog(logging.Filter):
+    """Rewrites httpx's request log lines so a model URL's user-info and query never reach the logs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.replacements: dict[str, str] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.replacements:
+            message = record.getMessage()
+            redacted = message
+            for secret, safe in self.replacements.items():
+                redacted = redacted.replace(secret, safe)
+            if redacted != message:
+                record.msg, record.args = redacted, None
+        return True
+
+
+_httpx_log_filter = _RedactHttpxLog()
+logging.getLogger("httpx").addFilter(_httpx_log_filter)
+
+
+class _LoopThread:
+    """One event loop on a daemon thread, for running coroutines from synchronous callers."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="cml-client-loop", daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join()
+        self.loop.close()
+
+
+class CMLClient:
+    """Scores requests against a CML model endpoint.
+
+    Args:
+        url: the model's URL (``https://modelservice.<workspace>/model`` or the local model server's).
+        access_key: the model's access key, sent in the body.
+        api_key: a CML API key, sent as ``Authorization: Bearer``, when the workspace requires one.
+        concurrency: most calls in flight at once (and pooled connections).
+        timeout: seconds for one HTTP attempt (connect, write, read, pool each).
+        retries: extra attempts after the first for failures that may pass.
+        backoff: base of the exponential back-off in seconds; a retry sleeps a uniformly random time
+            in ``[0, min(max_backoff, backoff * 2**attempt)]`` (full jitter).
+        max_backoff: cap of one back-off sleep.
+        max_retry_after: cap of a server's ``Retry-After``.
+        circuit_breaker: ``True`` for a default :class:`CircuitBreaker`, ``False`` for none, or your own.
+        seed: seeds the jitter, for reproducible tests.
+        transport: an httpx async transport (tests, proxies); default a pooled HTTP transport.
+
+    ``repr()``, errors and logs show the URL (without user-info or query) but never the keys.
+
+    Example::
+
+        cml = CMLClient(url, access_key=os.environ["CML_ACCESS_KEY"], retries=3, timeout=5)
+        try:
+            results = cml.score_batch([{"sentence": t} for t in texts])
+        finally:
+            cml.close()
+    """
+
+    def __init__(self, url: str, access_key: str, api_key: str | None = None, *, concurrency: int = 16,
+                 timeout: float = 10.0, retries: int = 3, backoff: float = 0.1, max_backoff: float = 5.0,
+                 max_retry_after: float = 30.0, circuit_breaker: CircuitBreaker | bool = True,
+                 seed: int | None = None, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"CML model URL must start with http:// or https://, got {_safe_url(url)!r}")
+        if not access_key:
+            raise ValueError("CML access key is empty: pass the model's access key (e.g. from $CML_ACCESS_KEY)")
+        if concurrency < 1 or retries < 0 or timeout <= 0:
+            raise ValueError("concurrency must be >= 1, retries >= 0 and timeout > 0")
+        self.url = url
+        self._access_key = access_key
+        self._api_key = api_key
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_retry_after = max_retry_after
+        if circuit_breaker is True:
+            self.circuit_breaker: CircuitBreaker | None = CircuitBreaker()
+        elif circuit_breaker is False:
+            self.circuit_breaker = None
+        else:
+            self.circuit_breaker = circuit_breaker
+        self._rng = random.Random(seed)
+        self._transport = transport
+        if _safe_url(url) != url:
+            _httpx_log_filter.replacements[str(httpx.URL(url))] = _safe_url(url)
+        self._headers = {"Content-Type": "application/json"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._http: httpx.AsyncClient | None = None
+        self._http_loop: asyncio.AbstractEventLoop | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._loop_thread: _LoopThread | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (f"CMLClient(url={_safe_url(self.url)!r}, access_key='***', "
+                f"api_key={'***' if self._api_key else None}, concurrency={self.concurrency}, "
+                f"timeout={self.timeout}, retries={self.retries})")
+
+    __str__ = __repr__
+
+    # -- async API ---------------------------------------------------------------------------------
+
+    def _client(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        loop = asyncio.get_running_loop()
+        if self._http is None:
+            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+            self._http = httpx.AsyncClient(timeout=self.timeout, limits=limits, transport=self._transport,
+                                           headers=self._headers)
+            self._http_loop = loop
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+        elif self._http_loop is not loop:
+            raise RuntimeError("this CMLClient is bound to another event loop (or its synchronous API); "
+                               "create one client per event loop")
+        assert self._semaphore is not None
+        return self._http, self._semaphore
+
+    def _redact(self, text: str) -> str:
+        for secret in (self._access_key, self._api_key):
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    async def _attempt(self, payload: bytes, attempt: int) -> dict[str, Any]:
+        http, semaphore = self._client()
+        where = _safe_url(self.url)
+        try:
+            async with semaphore:
+                # Asked only once a slot is free, so a batch queued behind the semaphore sees the circuit
+                # open as soon as the calls ahead of it have failed.
+                if self.circuit_breaker is not None:
+                    self.circuit_breaker.before_call()
+                resp = await http.post(self.url, content=payload)
+        except httpx.TimeoutException as exc:
+            self._health(False)
+            raise CMLError(f"CML call to {where} timed out after {self.timeout}s ({type(exc).__name__})",
+                           attempts=attempt, retryable=True) from None
+        except httpx.TransportError as exc:
+            self._health(False)
+            raise CMLError(f"CML call to {where} failed: {type(exc).__name__}: {self._redact(str(exc))}",
+                           attempts=attempt, retryable=True) from None
+        status = resp.status_code
+        body = self._redact(resp.text)
+        short = body if len(body) <= _BODY_LIMIT else body[:_BODY_LIMIT] + "..."
+        if 200 <= status < 300:
+            self._health(True)
+            try:
+                parsed = orjson.loads(resp.content)
+            except orjson.JSONDecodeError:
+                parsed = None
+            if isinstance(parsed, dict) and parsed.get("success") is True and isinstance(parsed.get("response"), dict):
+                return parsed["response"]
+            raise CMLError(f"CML model at {where} answered HTTP {status} without success=true: {short}",
+                           status=status, body=short, attempts=attempt)
+        retryable = status == 429 or status >= 500
+        # 429 means "slow down", not "unhealthy": it does not count towards opening the circuit.
+        self._health(not (status >= 500))
+        raise CMLError(f"CML model at {where} answered HTTP {status}: {short}", status=status, body=short,
+                       attempts=attempt, retryable=retryable,
+                       retry_after=_retry_after(resp.headers.get("Retry-After"), self.max_retry_after))
+
+    def _health(self, ok: bool) -> None:
+        if self.circuit_breaker is not None:
+            (self.circuit_breaker.record_success if ok else self.circuit_breaker.record_failure)()
+
+    async def ascore(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Score one request, retrying what may pass; returns the model's ``response`` or raises :class:`CMLError`.
+
+        Example::
+
+            response = await cml.ascore({"sentence": "my flight was cancelled"})
+        """
+        response, _ = await self._call(request)
+        return response
+
+    async def _call(self, request: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+        payload = orjson.dumps({"accessKey": self._access_key, "request": request})
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(payload, attempt), attempt
+            except CircuitOpenError as exc:
+                exc.attempts = attempt
+                raise
+            except CMLError as exc:
+                if not exc.retryable or attempt > self.retries:
+                    if attempt > 1:
+                        exc.args = (f"{exc.args[0]} (after {attempt} attempts)",)
+                    raise
+                delay = exc.retry_after
+                if delay is None:
+                    delay = self._rng.uniform(0.0, min(self.max_backoff, self.backoff * 2 ** (attempt - 1)))
+                log.warning("%s; retry %d/%d in %.2fs", exc.args[0], attempt, self.retries, delay)
+                await asyncio.sleep(delay)
+
+    async def _score_one(self, request: Mapping[str, Any]) -> ScoreResult:
+        try:
+            response, attempts = await self._call(request)
+        except CMLError as exc:
+            return ScoreResult(ok=False, reason=str(exc), status=exc.status, attempts=exc.attempts)
+        except Exception as exc:  # a bug must not lose the record either: report it as its failure reason
+            log.exception("unexpected error scoring a record")
+            return ScoreResult(ok=False, reason=f"{type(exc).__name__}: {self._redact(str(exc))}")
+        return ScoreResult(ok=True, response=response, status=200, attempts=attempts)
+
+    async def ascore_batch(self, requests: Sequence[Mapping[str, Any]]) -> list[ScoreResult]:
+        """Score many requests concurrently (at most ``concurrency`` in flight); one result per request, in order."""
+        return list(await asyncio.gather(*(self._score_one(r) for r in requests)))
+
+    # -- sync API ----------------------------------------------------------------------------------
+
+    def _run(self, coro: Coroutine[Any, Any, _T]) -> _T:
+        with self._lock:
+            if self._loop_thread is None:
+                self._loop_thread = _LoopThread()
+            runner = self._loop_thread
+        if threading.current_thread() is runner._thread:
+            coro.close()
+            raise RuntimeError("score_batch() was called from the client's own event loop; await ascore_batch()")
+        return runner.run(coro)
+
+    def score_batch(self, requests: Sequence[Mapping[str, Any]]) -> list[ScoreResult]:
+        """Score a micro-batch from synchronous code; never raises for one record's failure.
+
+        Example::
+
+            results = cml.score_batch([{"sentence": "late again"}])
+            scored = [r.response for r in results if r.ok]
+        """
+        if not requests:
+            return []
+        return self._run(self.ascore_batch(requests))
+
+    def score(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Score one request from synchronous code; raises :class:`CMLError` when it fails for good."""
+        return self._run(self.ascore(request))
+
+    @property
+    def circuit_state(self) -> CircuitState:
+        """The circuit breaker's state (always ``"closed"`` without one)."""
+        return self.circuit_breaker.state if self.circuit_breaker is not None else "closed"
+
+    async def aclose(self) -> None:
+        """Close pooled connections (async API)."""
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+            self._http_loop = None
+
+    def close(self) -> None:
+        """Close pooled connections and the client's event-loop thread."""
+        with self._lock:
+            runner, self._loop_thread = self._loop_thread, None
+        if runner is not None:
+            runner.run(self.aclose())
+            runner.close()
+
+    def __enter__(self) -> CMLClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> CMLClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,0 +1,159 @@
+"""The local model server: CML protocol, VADER answers, key checks, seeded fault injection, CLI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from connectors.model_server import ModelServer, sentiment_of
+
+SENTENCES = [
+    "@united lost my bag again, worst airline ever",
+    "@VirginAmerica thank you, the crew was wonderful!",
+    "@JetBlue flight 123 departs at 5pm",
+    "",
+    "Très bien, merci @AmericanAir ✈️",
+]
+
+
+@pytest.fixture
+def server() -> Iterator[ModelServer]:
+    with ModelServer(access_key="the-access-key") as s:
+        yield s
+
+
+def post(url: str, body: object, **headers: str) -> httpx.Response:
+    return httpx.post(url, json=body, headers=headers, timeout=5)
+
+
+@pytest.mark.parametrize(("compound", "label"), [
+    (-1.0, "Negative"), (-0.0001, "Negative"), (0.0, "Neutral"), (0.0001, "Positive"), (1.0, "Positive"),
+])
+def test_label_rule(compound: float, label: str) -> None:
+    assert sentiment_of(compound) == label
+
+
+def test_answers_vader_scores_in_cml_shape(server: ModelServer) -> None:
+    vader = SentimentIntensityAnalyzer()
+    labels = set()
+    for sentence in SENTENCES:
+        resp = post(server.url, {"accessKey": "the-access-key", "request": {"sentence": sentence}})
+        assert resp.status_code == 200
+        body = resp.json()
+        assert body["success"] is True
+        compound = vader.polarity_scores(sentence)["compound"]
+        assert body["response"] == {"polarity": compound, "sentiment": sentiment_of(compound)}
+        labels.add(body["response"]["sentiment"])
+    assert labels == {"Positive", "Negative", "Neutral"}
+
+
+@pytest.mark.parametrize("body", [
+    {"request": {"sentence": "hi"}},
+    {"accessKey": "wrong", "request": {"sentence": "hi"}},
+    {"accessKey": None, "request": {"sentence": "hi"}},
+])
+def test_rejects_missing_or_unknown_access_key(server: ModelServer, body: dict) -> None:
+    resp = post(server.url, body)
+    assert resp.status_code == 401
+    assert resp.json()["success"] is False
+    assert "accessKey" in resp.json()["error"]
+    assert server.stats.scored == 0
+
+
+@pytest.mark.parametrize("body", [
+    {"accessKey": "the-access-key"},
+    {"accessKey": "the-access-key", "request": {"text": "hi"}},
+    {"accessKey": "the-access-key", "request": {"sentence": 42}},
+    ["not", "an", "object"],
+])
+def test_rejects_requests_without_a_sentence(server: ModelServer, body: object) -> None:
+    resp = post(server.url, body)
+    assert resp.status_code == 400
+    assert resp.json()["success"] is False
+
+
+def test_rejects_non_json(server: ModelServer) -> None:
+    resp = httpx.post(server.url, content=b"{nope", timeout=5)
+    assert resp.status_code == 400 and "JSON" in resp.json()["error"]
+
+
+def test_api_key_check() -> None:
+    with ModelServer(access_key="a", api_key="the-api-key") as s:
+        good = {"accessKey": "a", "request": {"sentence": "fine"}}
+        assert post(s.url, good).status_code == 401
+        assert post(s.url, good, Authorization="Bearer nope").status_code == 403
+        assert post(s.url, good, Authorization="Bearer the-api-key").status_code == 200
+
+
+def test_any_access_key_when_none_configured() -> None:
+    with ModelServer() as s:
+        assert post(s.url, {"accessKey": "whatever", "request": {"sentence": "ok"}}).status_code == 200
+
+
+def statuses(fail_rate: float, seed: int, n: int = 200) -> tuple[list[int], ModelServer]:
+    s = ModelServer(fail_rate=fail_rate, seed=seed)
+    s.start()
+    try:
+        with httpx.Client(timeout=5) as http:
+            got = [http.post(s.url, json={"accessKey": "k", "request": {"sentence": "x"}}).status_code
+                   for _ in range(n)]
+    finally:
+        s.stop()
+    return got, s
+
+
+def test_fail_rate_is_seeded_and_counted() -> None:
+    first, s = statuses(0.3, seed=11)
+    again, _ = statuses(0.3, seed=11)
+    other, _ = statuses(0.3, seed=12)
+    assert first == again
+    assert first != other
+    assert set(first) == {200, 500}
+    assert first.count(500) == s.stats.injected_failures
+    assert first.count(200) == s.stats.scored
+    assert 0.15 < first.count(500) / len(first) < 0.45
+
+
+def test_timeout_rate_hangs_past_the_client_timeout() -> None:
+    with ModelServer(timeout_rate=1.0, hang_seconds=5) as s:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.post(s.url, json={"accessKey": "k", "request": {"sentence": "x"}}, timeout=0.3)
+        assert s.stats.injected_hangs == 1
+    # stop() ended the hang early instead of waiting hang_seconds.
+
+
+@pytest.mark.parametrize("kwargs", [{"fail_rate": 1.5}, {"timeout_rate": -0.1},
+                                    {"fail_rate": 0.6, "timeout_rate": 0.6}, {"latency_ms": -1}])
+def test_rejects_bad_fault_settings(kwargs: dict) -> None:
+    with pytest.raises(ValueError, match="rate|latency"):
+        ModelServer(**kwargs)
+
+
+def test_repr_hides_keys() -> None:
+    s = ModelServer(access_key="secret-access", api_key="secret-api")
+    assert "secret" not in repr(s)
+    assert "***" in repr(s)
+
+
+def test_cli_serves_until_interrupted() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "topology.cli", "model-server", "--port", "0", "--access-key", "cli-key"],
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+/model)", line)
+        assert match, line
+        assert "cli-key" not in line
+        resp = post(match.group(1), {"accessKey": "cli-key", "request": {"sentence": "awful delay"}})
+        assert resp.json()["response"]["sentiment"] == "Negative"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
