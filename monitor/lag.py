@@ -22,7 +22,9 @@ airmon polls instead of reading ``__consumer_offsets`` as Burrow does, so a "com
 observation of a partition's committed offset at a refresh: recorded when the offset changed, or when
 a live group member owns the partition (a running consumer keeps committing; that is how a stalled
 consumer is told from a stopped one, whose partitions have no owner). Observations closer together
-than ``min_distance`` seconds replace the previous one but keep its timestamp, as Burrow does.
+than ``min_distance`` seconds replace the previous one but keep its timestamp, as Burrow does. Each
+refresh also counts towards the window's completeness (:meth:`CommitWindow.observe`), so a consumer
+that was already stopped when airmon started still fills its window and turns STOP.
 
 Example::
 
@@ -101,11 +103,20 @@ class CommitPoint:
 class CommitWindow:
     """The last ``settings.window`` commits of a group on one partition (Burrow's offset ring)."""
 
-    __slots__ = ("_points", "settings")
+    __slots__ = ("_points", "observations", "settings")
 
     def __init__(self, settings: LagSettings | None = None, points: Iterable[CommitPoint] = ()) -> None:
         self.settings = settings or LagSettings()
         self._points: deque[CommitPoint] = deque(points, maxlen=self.settings.window)
+        self.observations = 0
+
+    def observe(self) -> None:
+        """Count one look at the partition, whether or not it brought a commit.
+
+        Burrow sees every commit; a poller sees only what is there at each refresh. Counting looks
+        lets a window fill for a consumer that stopped before airmon started, so it can turn STOP.
+        """
+        self.observations += 1
 
     def add(self, offset: int, timestamp: float, lag: int | None) -> None:
         """Record a commit; one within ``min_distance`` of the previous replaces it, keeping its time.
@@ -125,8 +136,8 @@ class CommitWindow:
 
     @property
     def complete(self) -> float:
-        """Filled fraction of the window, 0.0 to 1.0."""
-        return len(self._points) / self.settings.window
+        """Filled fraction of the window (by commits, or by observations if more), 0.0 to 1.0."""
+        return min(max(len(self._points), self.observations), self.settings.window) / self.settings.window
 
     @property
     def last(self) -> CommitPoint | None:

@@ -187,3 +187,14 @@ def test_bad_settings_are_refused_with_the_name(bad: dict[str, float]) -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(monitor.lag).failed == 0
+
+
+def test_observations_fill_the_window_of_a_consumer_stopped_before_we_looked() -> None:
+    window = CommitWindow(LagSettings(window=4, minimum_complete=1.0, min_distance=0))
+    window.add(500, 100.0, 40)
+    for _ in range(3):
+        window.observe()
+    assert evaluate_partition(window, current_lag=40, now=130.0, broker_offsets=[540]).status is S.OK
+    window.observe()
+    verdict = evaluate_partition(window, current_lag=40, now=140.0, broker_offsets=[540])
+    assert (verdict.complete, verdict.status) == (1.0, S.STOP)

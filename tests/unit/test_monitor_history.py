@@ -1,0 +1,157 @@
+"""History: rates from offset deltas, time to drain, lag trend series, idle topics, and lag statuses
+from snapshots as a poller sees them."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+import monitor.history
+from monitor.history import History
+from monitor.lag import LagSettings
+from monitor.model import (
+    ClusterSnapshot,
+    GroupInfo,
+    GroupPartition,
+    LagStatus,
+    PartitionInfo,
+    Severity,
+    StatusMessage,
+    TopicInfo,
+)
+
+
+def snap(t: float, ends: dict[str, list[int]], groups: dict[str, list[int | None]] | None = None,
+         owned: bool = True, ok: bool = True) -> ClusterSnapshot:
+    """A snapshot at time t: topic -> end offset per partition; group -> committed offset per partition
+    of topic "t" (owned by a live member or not)."""
+    topics = tuple(TopicInfo(name, partitions=tuple(PartitionInfo(name, i, 1, (1,), (1,), 0, end)
+                                                     for i, end in enumerate(e))) for name, e in sorted(ends.items()))
+    group_infos = []
+    for gid, committed in sorted((groups or {}).items()):
+        group_infos.append(GroupInfo(gid, "Stable" if owned else "Empty", partitions=tuple(
+            GroupPartition("t", i, c, ends["t"][i], member_id="m1" if owned else None)
+            for i, c in enumerate(committed))))
+    messages = () if ok else (StatusMessage(Severity.ERROR, "list_consumer_groups", "timed out"),)
+    return ClusterSnapshot(taken_at=t, topics=topics, groups=tuple(group_infos), messages=messages)
+
+
+def test_topic_rate_uses_the_oldest_snapshot_within_the_rate_window() -> None:
+    h = History(rate_window=20)
+    assert h.record(snap(0, {"t": [0, 0]})).topic("t").messages_in_per_sec is None  # type: ignore[union-attr]
+    h.record(snap(10, {"t": [100, 100]}))
+    h.record(snap(20, {"t": [300, 100]}))
+    latest = h.record(snap(30, {"t": [300, 500]}))
+    # the window reaches back to t=10: (300 + 500 - 200) / 20 s
+    assert latest.topic("t").messages_in_per_sec == pytest.approx(30.0)  # type: ignore[union-attr]
+    assert [r for _, r in h.rate_series("t")] == [None, pytest.approx(20.0), pytest.approx(20.0), pytest.approx(30.0)]
+
+
+def test_recreated_topic_gives_zero_rate_not_negative() -> None:
+    h = History()
+    h.record(snap(0, {"t": [1000]}))
+    assert h.record(snap(5, {"t": [10]})).topic("t").messages_in_per_sec == 0.0  # type: ignore[union-attr]
+
+
+def test_consume_rate_and_time_to_drain() -> None:
+    h = History(rate_window=100)
+    h.record(snap(0, {"t": [1000, 1000]}, {"g": [400, 600]}))       # lag 1000
+    s = h.record(snap(10, {"t": [1100, 1100]}, {"g": [600, 800]}))  # consumed 400, lag 800: shrinking 20/s
+    g = s.group("g")
+    assert g is not None
+    assert (g.consume_rate, g.total_lag, g.time_to_drain) == (pytest.approx(40.0), 800, pytest.approx(40.0))
+
+
+@pytest.mark.parametrize(("later", "drain"), [
+    ([1100, 1100], 0.0),   # caught up: nothing to drain
+    ([700, 700], None),    # lag grew from 200 to 400: never drains at this rate
+    ([800, 800], None),    # lag unchanged: not shrinking
+])
+def test_time_to_drain_edges(later: list[int], drain: float | None) -> None:
+    h = History()
+    h.record(snap(0, {"t": [1000, 1000]}, {"g": [900, 900]}))
+    g = h.record(snap(10, {"t": [1100, 1100]}, {"g": later})).group("g")
+    assert g is not None and g.time_to_drain == drain
+
+
+def test_lag_series_per_group_topic_and_partition_with_gaps() -> None:
+    h = History()
+    h.record(snap(0, {"t": [10, 10]}, {"g": [5, 8]}))
+    h.record(snap(1, {"t": [20, 10]}))                  # group missing from this refresh
+    h.record(snap(2, {"t": [30, 10]}, {"g": [25, 10]}))
+    assert h.lag_series("g") == [(0, 7), (1, None), (2, 5)]
+    assert h.lag_series("g", "t", 0) == [(0, 5), (1, None), (2, 5)]
+    assert h.lag_series("g", "other") == [(0, 0), (1, None), (2, 0)]
+
+
+def test_idle_seconds_counts_from_the_last_growth() -> None:
+    h = History()
+    h.record(snap(0, {"t": [10], "quiet": [3]}))
+    h.record(snap(10, {"t": [20], "quiet": [3]}))
+    h.record(snap(25, {"t": [20], "quiet": [3]}))
+    assert (h.idle_seconds("t"), h.idle_seconds("quiet"), h.idle_seconds("nope")) == (15.0, 25.0, None)
+    assert h.idle_seconds("t", now=40) == 30.0
+
+
+LAG = LagSettings(window=4, min_distance=0, minimum_complete=1.0)
+
+
+def _statuses(history: History, refreshes: list[ClusterSnapshot]) -> list[LagStatus | None]:
+    out = []
+    for s in refreshes:
+        g = history.record(s).group("g")
+        out.append(g.partitions[0].status if g else None)
+    return out
+
+
+def test_live_consumer_that_does_not_move_turns_stall() -> None:
+    # Offset 100 committed by a live member at every refresh while data keeps arriving.
+    refreshes = [snap(t, {"t": [150 + 10 * t]}, {"g": [100]}) for t in range(5)]
+    assert _statuses(History(lag=LAG), refreshes) == [LagStatus.OK] * 3 + [LagStatus.STALL] * 2
+
+
+def test_consumer_without_owner_and_no_commits_turns_stop() -> None:
+    # The group is Empty (nobody owns the partition), its offset never moves, and data keeps arriving.
+    refreshes = [snap(t, {"t": [150 + 10 * t]}, {"g": [100]}, owned=False) for t in range(5)]
+    h = History(lag=LAG)
+    assert _statuses(h, refreshes) == [LagStatus.OK] * 3 + [LagStatus.STOP] * 2
+    g = h.latest.group("g")  # type: ignore[union-attr]
+    assert g is not None and (g.status, g.complete) == (LagStatus.ERR, True)
+
+
+def test_healthy_consumer_stays_ok_and_slow_one_warns() -> None:
+    healthy = [snap(t, {"t": [100 + 10 * t]}, {"g": [95 + 10 * t - (t % 2) * 3]}) for t in range(6)]
+    assert _statuses(History(lag=LAG), healthy)[-1] is LagStatus.OK
+    slow = [snap(t, {"t": [100 + 20 * t]}, {"g": [90 + 10 * t]}) for t in range(6)]
+    h = History(lag=LAG)
+    assert _statuses(h, slow)[-1] is LagStatus.WARN
+    assert h.latest.group("g").status is LagStatus.WARN  # type: ignore[union-attr]
+
+
+def test_offset_reset_backwards_is_rewind() -> None:
+    commits = [100, 110, 120, 50, 60]
+    refreshes = [snap(t, {"t": [200]}, {"g": [c]}) for t, c in enumerate(commits)]
+    assert _statuses(History(lag=LAG), refreshes)[-1] is LagStatus.REWIND
+
+
+def test_windows_survive_a_failed_refresh_but_not_a_deleted_group() -> None:
+    h = History(lag=LAG)
+    h.record(snap(0, {"t": [100]}, {"g": [50]}))
+    h.record(snap(1, {"t": [100]}, ok=False))     # groups could not be listed: keep what we know
+    assert h.commit_window("g", "t", 0) is not None
+    h.record(snap(2, {"t": [100]}))               # listed fine, group gone
+    assert h.commit_window("g", "t", 0) is None
+
+
+def test_capacity_bounds_the_buffer() -> None:
+    h = History(capacity=3)
+    for t in range(5):
+        h.record(snap(t, {"t": [t]}))
+    assert [s.taken_at for s in h.snapshots] == [2, 3, 4] and len(h) == 3
+    with pytest.raises(ValueError, match="capacity"):
+        History(capacity=1)
+
+
+def test_docstring_examples() -> None:
+    assert doctest.testmod(monitor.history).failed == 0
