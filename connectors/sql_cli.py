@@ -1,0 +1,176 @@
+"""``airstream sql``: ad-hoc SQL with DuckDB over the Parquet data sets the sinks write, no Impala needed.
+
+Each data set becomes a view named after its folder (``out/airlinesentiment`` -> ``airlinesentiment``)
+or the name you give (``--data tweets=s3://bucket/tables/t``), with Hive partition folders as columns::
+
+    airstream sql "SELECT airline, count(*) FROM airlinesentiment GROUP BY 1" --data out/airlinesentiment
+    airstream sql "SELECT * FROM airlinesentiment LIMIT 5" --json          # uses $AIRSTREAM_DATA
+
+Local folders are read by DuckDB directly. S3 data sets are read through pyarrow's S3 filesystem
+(the same settings as the Parquet sink: ``AWS_ENDPOINT_URL``, ``AWS_REGION``, the AWS credential
+chain), so no DuckDB extension has to be downloaded at run time.
+
+From Python, :func:`query` returns the column names and rows::
+
+    >>> import tempfile, pyarrow as pa, pyarrow.parquet as pq, os
+    >>> d = os.path.join(tempfile.mkdtemp(), "airlinesentiment"); os.makedirs(d + "/airline=Delta")
+    >>> pq.write_table(pa.table({"id": [1, 2]}), d + "/airline=Delta/part.parquet")
+    >>> query("SELECT airline, count(*) AS n FROM airlinesentiment GROUP BY 1", {"airlinesentiment": d})
+    (['airline', 'n'], [('Delta', 2)])
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+import orjson
+
+if TYPE_CHECKING:  # pyarrow loads lazily: `airstream --help` stays fast
+    from connectors.parquet import S3Options
+
+__all__ = ["QueryError", "add_arguments", "connect", "main", "parse_data_args", "query", "run"]
+
+DEFAULT_DATA_ENV = "AIRSTREAM_DATA"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class QueryError(Exception):
+    """The data set or the query is wrong; the message says which and how to fix it."""
+
+
+def parse_data_args(values: Sequence[str]) -> dict[str, str]:
+    """``[NAME=]LOCATION`` arguments to ``{view name: location}``; the name defaults to the last folder.
+
+        >>> parse_data_args(["out/airlinesentiment", "raw=s3://bucket/tables/tweets/"])
+        {'airlinesentiment': 'out/airlinesentiment', 'raw': 's3://bucket/tables/tweets/'}
+    """
+    datasets: dict[str, str] = {}
+    for value in values:
+        name, sep, location = value.partition("=")
+        if not sep or "/" in name or ":" in name:
+            name, location = os.path.basename(value.rstrip("/")), value
+        name = name.replace("-", "_")
+        if not _NAME.match(name):
+            raise QueryError(f"cannot name a table after {value!r}: pass NAME=LOCATION, e.g. tweets={value}")
+        datasets[name] = location
+    return datasets
+
+
+def connect(datasets: Mapping[str, str], s3: S3Options | None = None) -> Any:
+    """A DuckDB connection with one view per data set (Hive partition folders become columns)."""
+    import duckdb
+
+    from connectors.parquet import dataset_filesystem
+
+    con = duckdb.connect()
+    for name, location in datasets.items():
+        try:
+            fs, root = dataset_filesystem(location, s3)
+        except ValueError as exc:
+            raise QueryError(str(exc)) from None
+        if location.startswith(("s3://", "s3a://")):
+            import pyarrow.dataset as ds
+
+            try:
+                dataset = ds.dataset(root, filesystem=fs, format="parquet", partitioning="hive")
+            except (OSError, ValueError) as exc:
+                raise QueryError(f"cannot read the data set {name} at {location}: {exc}") from None
+            if not dataset.files:
+                raise QueryError(f"no Parquet files under {location}: has the pipeline written any yet?")
+            con.register(name, dataset)
+        else:
+            if not any(f.endswith(".parquet") for _, _, files in os.walk(root) for f in files):
+                raise QueryError(f"no Parquet files under {root}: check --data (or ${DEFAULT_DATA_ENV}); "
+                                 f"has the pipeline written any yet?")
+            glob = f"{root}/**/*.parquet".replace("'", "''")
+            con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM '
+                        f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)")
+    return con
+
+
+def query(sql: str, datasets: Mapping[str, str], s3: S3Options | None = None) -> tuple[list[str], list[tuple]]:
+    """Run ``sql`` over the data sets; return the column names and the rows."""
+    import duckdb
+
+    con = connect(datasets, s3)
+    try:
+        result = con.execute(sql)
+        columns = [d[0] for d in result.description or []]
+        return columns, result.fetchall()
+    except duckdb.Error as exc:
+        tables = ", ".join(datasets) or "none"
+        raise QueryError(f"{exc}\n(tables: {tables})") from None
+    finally:
+        con.close()
+
+
+def _print_table(columns: list[str], rows: list[tuple], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*columns, show_edge=False, header_style="bold")
+    for row in rows:
+        table.add_row(*("NULL" if v is None else str(v) for v in row))
+    console = Console(file=out, width=max(80, min(200, 20 * len(columns))))
+    console.print(table)
+    console.print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", style="dim")
+
+
+def _print_csv(columns: list[str], rows: list[tuple], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+
+
+def _print_json(columns: list[str], rows: list[tuple], out: TextIO) -> None:
+    docs = [dict(zip(columns, row, strict=True)) for row in rows]
+    out.write(orjson.dumps(docs, default=str, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the ``airstream sql`` arguments to ``parser`` (the ``airstream`` CLI's subcommand)."""
+    parser.description = "Run SQL with DuckDB over Parquet data sets (local folders or s3://bucket/prefix)."
+    parser.epilog = f"Without --data, ${DEFAULT_DATA_ENV} names the data set(s), separated by commas."
+    parser.add_argument("query", help='the SQL, e.g. "SELECT airline, count(*) FROM airlinesentiment GROUP BY 1"')
+    parser.add_argument("--data", action="append", default=[], metavar="[NAME=]LOCATION",
+                        help="a data set folder or s3:// URL, as a view named NAME (default: its folder name); "
+                             "repeatable")
+    fmt = parser.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", action="store_true", help="print CSV with a header row")
+    fmt.add_argument("--json", action="store_true", help="print a JSON array of objects")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """Run parsed ``airstream sql`` arguments; returns the exit code (0 ok, 1 query error, 2 usage)."""
+    out = out or sys.stdout
+    locations = args.data or [d for d in os.environ.get(DEFAULT_DATA_ENV, "").split(",") if d]
+    if not locations:
+        print(f"airstream sql: no data set: pass --data PATH_OR_S3_URL or set ${DEFAULT_DATA_ENV}",
+              file=sys.stderr)
+        return 2
+    try:
+        columns, rows = query(args.query, parse_data_args(locations))
+    except QueryError as exc:
+        print(f"airstream sql: {exc}", file=sys.stderr)
+        return 1
+    printer = _print_csv if args.csv else _print_json if args.json else _print_table
+    printer(columns, rows, out)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """``python -m connectors.sql_cli``: the same as ``airstream sql``."""
+    args = add_arguments(argparse.ArgumentParser(prog="airstream sql")).parse_args(argv)
+    return run(args, out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
