@@ -1,0 +1,165 @@
+"""HBaseSink against an in-process HBase Thrift server; rows are read back through happybase."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+
+import happybase
+import orjson
+import pytest
+
+from connectors.hbase import HBaseSink, encode_value
+from connectors.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
+from servers.hbase import LocalHBase
+
+
+@pytest.fixture
+def hbase() -> Iterator[LocalHBase]:
+    server = LocalHBase().start()
+    server.create_table("airline", "sentiment")
+    yield server
+    server.stop()
+
+
+def tweet(i: int) -> dict:
+    return {"tweet_id": str(570000000000000000 + i), "text": f"flight {i} delayed", "airline": "Delta",
+            "airlinesentiment": "Negative", "airlinepolarity": -0.25 * (i % 4), "friendscount": 40 * i,
+            "verified": i % 2 == 0, "hashtags": ["delay"], "location": None if i % 3 == 0 else "NYC"}
+
+
+def records(start: int, stop: int) -> list[SinkRecord]:
+    return [SinkRecord("airlines", i % 2, i // 2, 0, None, tweet(i)) for i in range(start, stop)]
+
+
+def read_all(server: LocalHBase) -> dict[bytes, dict[bytes, bytes]]:
+    conn = happybase.Connection("127.0.0.1", server.port)
+    try:
+        return dict(conn.table("airline").scan())
+    finally:
+        conn.close()
+
+
+def as_string_cells(t: dict) -> dict[bytes, bytes]:
+    """What the string encoding must store for a tweet, written out by hand."""
+    cells = {b"sentiment:tweet_id": t["tweet_id"].encode(), b"sentiment:text": t["text"].encode(),
+             b"sentiment:airline": b"Delta", b"sentiment:airlinesentiment": b"Negative",
+             b"sentiment:airlinepolarity": str(t["airlinepolarity"]).encode(),
+             b"sentiment:friendscount": str(t["friendscount"]).encode(),
+             b"sentiment:verified": b"true" if t["verified"] else b"false",
+             b"sentiment:hashtags": b'["delay"]'}
+    if t["location"] is not None:
+        cells[b"sentiment:location"] = b"NYC"
+    return cells
+
+
+def sink_for(server: LocalHBase, **kwargs: object) -> HBaseSink:
+    options = {"column_family": "sentiment", "row_key": "tweet_id", "host": "127.0.0.1", "port": server.port,
+               "backoff_s": 0.01, **kwargs}
+    return HBaseSink("airline", **options)  # type: ignore[arg-type]
+
+
+def test_rows_read_back_through_happybase_equal_the_records(hbase: LocalHBase) -> None:
+    sink = sink_for(hbase, batch_size=25)
+    assert isinstance(sink, Sink)
+    sink.write(records(0, 60))
+    assert hbase.store.mutate_calls == 2          # two full batches went out during write
+    assert sink.flush() == {("airlines", 0): 30, ("airlines", 1): 30}
+    assert hbase.store.mutate_calls == 3
+    rows = read_all(hbase)
+    assert rows == {tweet(i)["tweet_id"].encode(): as_string_cells(tweet(i)) for i in range(60)}
+    assert b"sentiment:location" not in rows[tweet(0)["tweet_id"].encode()]  # nulls are skipped
+
+
+def test_binary_encoding_reads_back_as_java_bytes(hbase: LocalHBase) -> None:
+    sink = sink_for(hbase, encoding="binary")
+    sink.write(records(1, 2))
+    sink.flush()
+    row = read_all(hbase)[tweet(1)["tweet_id"].encode()]
+    assert struct.unpack(">q", row[b"sentiment:friendscount"]) == (40,)
+    assert struct.unpack(">d", row[b"sentiment:airlinepolarity"]) == (-0.25,)
+    assert row[b"sentiment:verified"] == b"\x00"
+    assert orjson.loads(row[b"sentiment:hashtags"]) == ["delay"]
+    assert row[b"sentiment:text"] == b"flight 1 delayed"
+
+
+@pytest.mark.parametrize(("value", "string", "binary"), [
+    ("Delta", b"Delta", b"Delta"), (True, b"true", b"\xff"), (False, b"false", b"\x00"),
+    (7, b"7", b"\x00\x00\x00\x00\x00\x00\x00\x07"), (-1, b"-1", b"\xff" * 8),
+    (0.5, b"0.5", b"\x3f\xe0\x00\x00\x00\x00\x00\x00"), ({"a": 1}, b'{"a":1}', b'{"a":1}'),
+    (b"\x01\x02", b"\x01\x02", b"\x01\x02")])
+def test_value_encodings(value: object, string: bytes, binary: bytes) -> None:
+    assert encode_value(value, "string") == string
+    assert encode_value(value, "binary") == binary
+
+
+def test_replay_overwrites_the_same_rows(hbase: LocalHBase) -> None:
+    sink = sink_for(hbase)
+    sink.write(records(0, 20))
+    sink.flush()
+    again = sink_for(hbase)
+    again.write(records(10, 30))
+    again.flush()
+    assert sorted(read_all(hbase)) == sorted(tweet(i)["tweet_id"].encode() for i in range(30))
+
+
+def test_bad_records_are_rejected_and_the_rest_written(hbase: LocalHBase) -> None:
+    sink = sink_for(hbase, encoding="binary")
+    no_key = SinkRecord("airlines", 0, 100, 0, None, {**tweet(100), "tweet_id": None})
+    too_big = SinkRecord("airlines", 0, 101, 0, None, {**tweet(101), "friendscount": 2**70})
+    with pytest.raises(RejectedRecords) as info:
+        sink.write([*records(0, 2), no_key, too_big])
+    assert [(r.record.offset, r.field) for r in info.value.rejected] == [(100, "tweet_id"), (101, "friendscount")]
+    assert "row_key=" in info.value.rejected[0].reason and "encoding='string'" in info.value.rejected[1].reason
+    assert sink.flush() == {("airlines", 0): 102, ("airlines", 1): 1}
+    assert len(read_all(hbase)) == 2
+
+
+def test_reconnects_after_the_server_drops_connections(hbase: LocalHBase) -> None:
+    sink = sink_for(hbase)
+    sink.write(records(0, 5))
+    sink.flush()
+    hbase.drop_connections()
+    sink.write(records(5, 10))
+    sink.flush()
+    assert len(read_all(hbase)) == 10
+
+
+def test_retries_a_failing_region_then_succeeds(hbase: LocalHBase) -> None:
+    sink = sink_for(hbase)
+    hbase.store.fail_next = 2
+    sink.write(records(0, 5))
+    assert sink.flush() == {("airlines", 0): 3, ("airlines", 1): 2}
+    assert hbase.store.mutate_calls == 3
+    assert len(read_all(hbase)) == 5
+
+
+def test_server_down_keeps_the_puts_until_it_is_back(hbase: LocalHBase) -> None:
+    sink = sink_for(hbase, retries=2)
+    sink.write(records(0, 4))
+    hbase.stop()
+    with pytest.raises(SinkError, match="4 puts failed after 3 attempts") as info:
+        sink.flush()
+    assert "Thrift server is up" in str(info.value)
+    hbase.start()
+    assert sink.flush() == {("airlines", 0): 2, ("airlines", 1): 2}
+    assert len(read_all(hbase)) == 4
+
+
+def test_missing_family_is_a_clear_error(hbase: LocalHBase) -> None:
+    sink = HBaseSink("airline", column_family="nope", row_key="tweet_id", host="127.0.0.1", port=hbase.port,
+                     retries=0)
+    sink.write(records(0, 1))
+    with pytest.raises(SinkError, match="NoSuchColumnFamilyException"):
+        sink.flush()
+
+
+def test_configuration_and_lineage() -> None:
+    with pytest.raises(ValueError, match="family name alone"):
+        HBaseSink("t", column_family="cf:x", row_key="id")
+    with pytest.raises(ValueError, match="'string' or 'binary'"):
+        HBaseSink("t", column_family="cf", row_key="id", encoding="utf16")  # type: ignore[arg-type]
+    assert HBaseSink("airline", column_family="s", row_key="id").lineage() == [
+        Dataset("hbase_table", "airline", namespace="default")]
+    assert HBaseSink("cloudair:airline", column_family="s", row_key="id").lineage() == [
+        Dataset("hbase_table", "airline", namespace="cloudair")]
