@@ -1,0 +1,334 @@
+"""Alert rules from YAML: what to watch, for how long, how bad it is, and whom to tell.
+
+A ``rules.yaml`` has three sections; only ``rules`` is required::
+
+    settings:                    # Burrow lag evaluation (see monitor.lag)
+      lag_window: 10             # commits judged per partition
+      min_distance: 1s
+      minimum_complete: 0.5
+      allowed_lag: 0
+    notifiers:
+      ops-slack: {type: slack, channel: "#kafka", token: "${SLACK_BOT_TOKEN}", min_interval: 30s}
+      pager:     {type: webhook, url: "https://alerts.example.com/airmon", headers: {X-Team: data}}
+      console:   {type: log}
+    rules:
+      - name: scorer-behind
+        kind: group_lag          # group_lag | group_status | time_lag | time_to_drain |
+        group: "scorer*"         # under_replicated | offline_partitions | topic_idle
+        above: 1000
+        for: 1m                  # the condition must hold this long before the alert fires
+        severity: critical       # info | warning | critical
+        labels: {team: data}
+        notify: [ops-slack, console]
+      - {name: consumer-stuck, kind: group_status, status: [STALL, STOP, REWIND]}
+      - {name: tweets-idle, kind: topic_idle, topic: tweets, above: 10m}
+
+``group`` and ``topic`` are shell-style globs (default ``*``); internal topics only match when named
+or with ``include_internal: true``. Durations are seconds or ``500ms``/``30s``/``5m``/``2h``/``1d``.
+``${NAME}`` in a notifier option is read from the environment, so tokens stay out of the file.
+Every mistake is reported as :class:`RulesError` naming the file, the rule and the field.
+
+Example::
+
+    >>> rs = parse_rules({"rules": [{"name": "lag", "kind": "group_lag", "above": 10, "for": "2m"}]})
+    >>> rs.rules[0].for_seconds, rs.rules[0].group
+    (120.0, '*')
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from monitor.lag import LagSettings
+from monitor.model import ClusterSnapshot, LagStatus
+
+__all__ = ["NotifierSpec", "Rule", "RuleKind", "RuleSet", "RulesError", "load_rules", "parse_duration",
+           "parse_rules"]
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SEVERITIES = ("info", "warning", "critical")
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the file, the rule and the field."""
+
+
+class RuleKind(str, enum.Enum):
+    """What a rule measures. Group kinds take ``group:``; topic kinds take ``topic:``."""
+
+    GROUP_LAG = "group_lag"                  # total lag of the group, records
+    GROUP_STATUS = "group_status"            # Burrow status of the group or any of its partitions
+    TIME_LAG = "time_lag"                    # age of the oldest unconsumed record, seconds
+    TIME_TO_DRAIN = "time_to_drain"          # seconds until the lag is gone; endless if not shrinking
+    UNDER_REPLICATED = "under_replicated"    # under-replicated partitions of the topic
+    OFFLINE_PARTITIONS = "offline_partitions"  # partitions of the topic without a leader
+    TOPIC_IDLE = "topic_idle"                # seconds since the topic last received a record
+
+    @property
+    def about_groups(self) -> bool:
+        """True for kinds evaluated per consumer group, False for per-topic kinds."""
+        return self in (RuleKind.GROUP_LAG, RuleKind.GROUP_STATUS, RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN)
+
+
+_COUNT_DEFAULT_ABOVE = {RuleKind.UNDER_REPLICATED: 0.0, RuleKind.OFFLINE_PARTITIONS: 0.0}
+_TIME_KINDS = (RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN, RuleKind.TOPIC_IDLE)
+_RULE_FIELDS = {"name", "kind", "group", "topic", "above", "status", "for", "severity", "labels", "notify",
+                "include_internal", "description"}
+
+
+def parse_duration(value: object, where: str = "duration") -> float:
+    """Seconds from ``30``, ``"30s"``, ``"500ms"``, ``"5m"``, ``"2h"`` or ``"1d"``.
+
+    >>> parse_duration("5m"), parse_duration(2.5), parse_duration("250ms")
+    (300.0, 2.5, 0.25)
+    """
+    if isinstance(value, bool):
+        raise RulesError(f"{where}: expected a duration like 30s or 5m, got {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise RulesError(f"{where}: a duration cannot be negative, got {value}")
+        return float(value)
+    match = _DURATION.match(str(value))
+    if not match:
+        raise RulesError(f"{where}: expected a duration like 30s, 5m or 1h, got {value!r}")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+@dataclass(frozen=True, slots=True)
+class NotifierSpec:
+    """A notifier as written in the file: its ``type`` and options (``${ENV}`` already expanded)."""
+
+    name: str
+    type: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    min_interval: float = 0.0
+
+    def __repr__(self) -> str:
+        # Options hold tokens and webhook URLs; the type and name are enough to tell them apart.
+        return f"NotifierSpec(name={self.name!r}, type={self.type!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One alert rule (see the module docstring for the YAML)."""
+
+    name: str
+    kind: RuleKind
+    above: float | None = None
+    statuses: frozenset[LagStatus] = frozenset()
+    group: str = "*"
+    topic: str = "*"
+    for_seconds: float = 0.0
+    severity: str = "warning"
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    notify: tuple[str, ...] = ()
+    include_internal: bool = False
+    description: str = ""
+
+    def matches_group(self, group_id: str) -> bool:
+        """Whether the rule's ``group`` glob covers this group."""
+        return fnmatchcase(group_id, self.group)
+
+    def matches_topic(self, topic: str, internal: bool) -> bool:
+        """Whether the rule's ``topic`` glob covers this topic (internal ones only when asked for)."""
+        if internal and not self.include_internal and self.topic != topic:
+            return False
+        return fnmatchcase(topic, self.topic)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Everything loaded from one rules file."""
+
+    rules: tuple[Rule, ...] = ()
+    notifiers: Mapping[str, NotifierSpec] = field(default_factory=dict)
+    lag: LagSettings = field(default_factory=LagSettings)
+    origin: str = "rules.yaml"
+
+    def groups_needing_time_lag(self, snapshot: ClusterSnapshot) -> set[str]:
+        """Groups some ``time_lag`` rule looks at: read their time lag before evaluating."""
+        rules = [r for r in self.rules if r.kind is RuleKind.TIME_LAG]
+        return {g.group_id for g in snapshot.groups if any(r.matches_group(g.group_id) for r in rules)}
+
+
+def load_rules(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> RuleSet:
+    """Read and check a rules file."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulesError(f"rules file {file} does not exist: check the --rules path") from None
+    except OSError as exc:
+        raise RulesError(f"cannot read rules file {file}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulesError(f"{file}: not valid YAML{where}: {problem}") from None
+    return parse_rules(data, origin=str(file), env=env)
+
+
+def parse_rules(data: object, origin: str = "rules.yaml", env: Mapping[str, str] | None = None) -> RuleSet:
+    """Check already-parsed YAML (a mapping) and build a :class:`RuleSet`."""
+    env = os.environ if env is None else env
+    if not isinstance(data, Mapping):
+        raise RulesError(f"{origin}: expected a mapping with a 'rules:' list at the top, got {type(data).__name__}")
+    unknown = set(data) - {"rules", "notifiers", "settings"}
+    if unknown:
+        raise RulesError(f"{origin}: unknown top-level section(s) {sorted(unknown)}: "
+                         "use 'rules', 'notifiers' and 'settings'")
+    notifiers = _notifiers(data.get("notifiers") or {}, origin, env)
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise RulesError(f"{origin}: 'rules:' must be a non-empty list of rules")
+    rules: list[Rule] = []
+    for index, raw in enumerate(raw_rules):
+        rule = _rule(raw, f"{origin}: rules[{index}]", notifiers)
+        if any(r.name == rule.name for r in rules):
+            raise RulesError(f"{origin}: rule name {rule.name!r} is used twice: names identify alerts, make "
+                             "them unique")
+        rules.append(rule)
+    return RuleSet(tuple(rules), MappingProxyType(notifiers), _settings(data.get("settings") or {}, origin), origin)
+
+
+def _settings(raw: object, origin: str) -> LagSettings:
+    where = f"{origin}: settings"
+    if not isinstance(raw, Mapping):
+        raise RulesError(f"{where}: expected a mapping")
+    names = {"lag_window": "window", "min_distance": "min_distance", "minimum_complete": "minimum_complete",
+             "allowed_lag": "allowed_lag"}
+    unknown = set(raw) - set(names)
+    if unknown:
+        raise RulesError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(names)}")
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key == "min_distance":
+            values["min_distance"] = parse_duration(value, f"{where}.min_distance")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise RulesError(f"{where}.{key}: expected a number, got {value!r}")
+        else:
+            values[names[key]] = value
+    try:
+        return LagSettings(**values)
+    except ValueError as exc:
+        raise RulesError(f"{where}: {exc}") from None
+
+
+def _expand(value: Any, where: str, env: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        def sub(match: re.Match[str]) -> str:
+            if match.group(1) not in env:
+                raise RulesError(f"{where}: environment variable {match.group(1)} is not set")
+            return env[match.group(1)]
+        return _ENV.sub(sub, value)
+    if isinstance(value, Mapping):
+        return {k: _expand(v, f"{where}.{k}", env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, where, env) for v in value]
+    return value
+
+
+def _notifiers(raw: object, origin: str, env: Mapping[str, str]) -> dict[str, NotifierSpec]:
+    if not isinstance(raw, Mapping):
+        raise RulesError(f"{origin}: 'notifiers:' must map a name to its settings, e.g. console: {{type: log}}")
+    specs: dict[str, NotifierSpec] = {}
+    for name, options in raw.items():
+        where = f"{origin}: notifier {name!r}"
+        if not isinstance(options, Mapping) or "type" not in options:
+            raise RulesError(f"{where}: needs a 'type' (log, webhook or slack)")
+        options = dict(options)
+        kind = str(options.pop("type"))
+        if kind not in ("log", "webhook", "slack"):
+            raise RulesError(f"{where}: unknown type {kind!r}; use log, webhook or slack")
+        interval = parse_duration(options.pop("min_interval", 0), f"{where}.min_interval")
+        expanded = _expand(options, where, env)
+        if kind == "webhook" and not expanded.get("url"):
+            raise RulesError(f"{where}: a webhook needs 'url'")
+        if kind == "slack" and not (expanded.get("webhook_url") or (expanded.get("token") and expanded.get("channel"))):
+            raise RulesError(f"{where}: a slack notifier needs 'webhook_url', or 'token' and 'channel'")
+        specs[str(name)] = NotifierSpec(str(name), kind, MappingProxyType(expanded), interval)
+    return specs
+
+
+def _rule(raw: object, where: str, notifiers: Mapping[str, NotifierSpec]) -> Rule:
+    if not isinstance(raw, Mapping):
+        raise RulesError(f"{where}: each rule is a mapping with at least 'name' and 'kind'")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise RulesError(f"{where}: field 'name' is required (a short unique text)")
+    where = f"{where} ({name!r})"
+    unknown = set(raw) - _RULE_FIELDS
+    if unknown:
+        raise RulesError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(_RULE_FIELDS)}")
+    try:
+        kind = RuleKind(raw.get("kind"))
+    except ValueError:
+        raise RulesError(f"{where}: field 'kind' must be one of {[k.value for k in RuleKind]}, "
+                         f"got {raw.get('kind')!r}") from None
+    if kind.about_groups and "topic" in raw:
+        raise RulesError(f"{where}: field 'topic' does not apply to kind {kind.value}: use 'group'")
+    if not kind.about_groups and "group" in raw:
+        raise RulesError(f"{where}: field 'group' does not apply to kind {kind.value}: use 'topic'")
+
+    above: float | None = None
+    statuses: frozenset[LagStatus] = frozenset()
+    if kind is RuleKind.GROUP_STATUS:
+        if "above" in raw:
+            raise RulesError(f"{where}: kind group_status takes 'status', not 'above'")
+        wanted = raw.get("status", ["ERR", "STOP", "STALL", "REWIND"])
+        wanted = [wanted] if isinstance(wanted, str) else wanted
+        try:
+            statuses = frozenset(LagStatus(str(s).upper()) for s in wanted)
+        except ValueError:
+            raise RulesError(f"{where}: field 'status' must list statuses out of "
+                             f"{[s.value for s in LagStatus]}, got {wanted!r}") from None
+    else:
+        if "status" in raw:
+            raise RulesError(f"{where}: field 'status' only applies to kind group_status")
+        value = raw.get("above", _COUNT_DEFAULT_ABOVE.get(kind))
+        if value is None:
+            raise RulesError(f"{where}: field 'above' is required for kind {kind.value}")
+        if kind in _TIME_KINDS:
+            above = parse_duration(value, f"{where}: field 'above'")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise RulesError(f"{where}: field 'above' must be a number, got {value!r}")
+        else:
+            above = float(value)
+
+    severity = str(raw.get("severity", "warning")).lower()
+    if severity not in SEVERITIES:
+        raise RulesError(f"{where}: field 'severity' must be one of {list(SEVERITIES)}, got {severity!r}")
+    labels = raw.get("labels") or {}
+    if not isinstance(labels, Mapping):
+        raise RulesError(f"{where}: field 'labels' must be a mapping of names to values")
+    notify = raw.get("notify") or []
+    notify = [notify] if isinstance(notify, str) else notify
+    if not isinstance(notify, list):
+        raise RulesError(f"{where}: field 'notify' must be a list of notifier names")
+    missing = [n for n in notify if n not in notifiers]
+    if missing:
+        raise RulesError(f"{where}: field 'notify' names undefined notifier(s) {missing}; "
+                         f"defined: {sorted(notifiers)}")
+    for key in ("group", "topic"):
+        if key in raw and not isinstance(raw[key], str):
+            raise RulesError(f"{where}: field {key!r} must be a name or a glob like 'orders-*'")
+    return Rule(
+        name=name, kind=kind, above=above, statuses=statuses, group=raw.get("group", "*"),
+        topic=raw.get("topic", "*"), for_seconds=parse_duration(raw.get("for", 0), f"{where}: field 'for'"),
+        severity=severity, labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
+        notify=tuple(str(n) for n in notify), include_internal=bool(raw.get("include_internal", False)),
+        description=str(raw.get("description", "")))
