@@ -16,7 +16,7 @@ time zone: ``user.time_zone`` is ``None``.
 
 Reconnects follow Twitter's guidance for streams: network errors and dropped streams back off
 linearly (+250 ms per try, at most 16 s); HTTP 5xx exponentially (5 s doubling to 320 s); HTTP 429
-exponentially from 1 minute. A successful connection resets the back-off. 401/403 and other 4xx are
+exponentially from 1 minute. The first line received on a connection resets the back-off. 401/403 and other 4xx are
 final (:class:`TwitterAPIError`). The token is only ever sent in the ``Authorization`` header: it is
 not in ``repr()``, errors or logs.
 """
@@ -215,8 +215,10 @@ class TwitterStream:
             try:
                 with self._http.stream("GET", _STREAM, params=params) as resp:
                     if resp.status_code == 200:
-                        network = http = limited = failures = 0
                         for line in resp.iter_lines():
+                            # Only a stream that delivers (even a keep-alive) resets the back-off; one that
+                            # drops at once keeps backing off.
+                            network = http = limited = failures = 0
                             tweet = self._parse(line)
                             if tweet is not None:
                                 yield tweet
