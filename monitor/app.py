@@ -1,0 +1,378 @@
+"""``AirmonApp``: the Textual dashboard over a :class:`~monitor.sources.Source`.
+
+The app owns the refresh loop and nothing else: every ``refresh_interval`` seconds a thread worker
+calls ``source.snapshot()`` (a blocking Kafka round-trip), the result goes through the
+:class:`~monitor.history.History` (rates, lag trends, Burrow status) in the UI thread, and the
+current screen redraws from it. Screens never call Kafka; anything they need on demand (a topic's
+configuration, time lag, messages, a confirmed write) goes through :meth:`AirmonApp.run_blocking`,
+which runs it in a worker and hands the result back to the screen.
+
+A failed refresh is shown in the status bar and retried on the next tick; the app never crashes on
+a broker that is away.
+
+Example::
+
+    from monitor.app import AirmonApp
+    from monitor.sources import KafkaSource
+
+    AirmonApp(KafkaSource({"bootstrap.servers": "127.0.0.1:9092"}), refresh_interval=2.0).run()
+"""
+
+from __future__ import annotations
+
+import time
+import dataclasses
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+
+from monitor.alerts import AlertEngine, AlertState
+from monitor.browse import KafkaBrowser, MessageBrowser
+from monitor.group_admin import GroupAdmin, KafkaGroupAdmin
+from monitor.history import History
+from monitor.notifiers import build_dispatcher
+from monitor.rules import RuleSet
+from monitor.model import ClusterSnapshot, GroupInfo, Severity
+from monitor.screens.alerts import AlertsScreen, AlertsView
+from monitor.screens.base import AirmonScreen
+from monitor.screens.confirm import ConfirmScreen
+from monitor.screens.group_detail import GroupDetailScreen
+from monitor.screens.groups import GroupsScreen
+from monitor.screens.help import HelpScreen
+from monitor.screens.messages import MessagesScreen
+from monitor.screens.overview import OverviewScreen
+from monitor.screens.topic_detail import TopicDetailScreen
+from monitor.screens.topics import TopicsScreen
+from monitor.sources import KafkaSource, Source
+
+__all__ = ["AirmonApp"]
+
+T = TypeVar("T")
+
+# One footer entry, "o t g a Screens", instead of four: 80 columns must leave room for a screen's own keys.
+_SCREENS = Binding.Group("Screens")
+
+
+class AirmonApp(App[None]):
+    """The airmon terminal dashboard.
+
+    Args:
+        source: where snapshots come from (``KafkaSource`` for a cluster, an embedded view, a fake in tests).
+        refresh_interval: seconds between refreshes.
+        rules: alert rules to evaluate on every refresh (shown on the Alerts screen).
+        allow_writes: enable destructive actions (delete a group, reset its offsets); each still asks
+            the user to type the group's name.
+
+    Example::
+
+        app = AirmonApp(source, refresh_interval=5.0)
+        app.run()
+    """
+
+    CSS_PATH = Path(__file__).with_name("airmon.tcss")
+    TITLE = "airmon"
+    MODES: ClassVar[dict[str, Any]] = {
+        "overview": OverviewScreen,
+        "topics": TopicsScreen,
+        "groups": GroupsScreen,
+        "alerts": AlertsScreen,
+    }
+    DEFAULT_MODE = "overview"
+    # Every action has its own key in the footer and in help; a palette would be a second, hidden way.
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("o", "switch_mode('overview')", "Overview", group=_SCREENS),
+        Binding("t", "switch_mode('topics')", "Topics", group=_SCREENS),
+        Binding("g", "switch_mode('groups')", "Groups", group=_SCREENS),
+        Binding("a", "switch_mode('alerts')", "Alerts", group=_SCREENS),
+        Binding("ctrl+r", "refresh_now", "Refresh", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, source: Source, *, refresh_interval: float = 2.0, rules: RuleSet | None = None,
+                 allow_writes: bool = False, browser: MessageBrowser | None = None,
+                 admin: GroupAdmin | None = None) -> None:
+        super().__init__()
+        self.source = source
+        self.refresh_interval = refresh_interval
+        self.rules = rules
+        self.allow_writes = allow_writes
+        self.browser = browser
+        """Reads messages for the Messages screen; ``None`` where there is no Kafka to read from."""
+        self.admin = admin
+        """Deletes groups and resets offsets; used only when ``allow_writes`` is true."""
+        self.history = History(lag=rules.lag) if rules is not None else History()
+        self._engine = AlertEngine(rules, self.history.idle_seconds) if rules is not None else None
+        self._dispatcher = build_dispatcher(rules) if rules is not None and rules.notifiers else None
+        self.alerts = AlertsView(rules)
+        """The rules, firing alerts and their history as of the latest refresh."""
+        self.snapshot: ClusterSnapshot | None = None
+        """The latest enriched snapshot; ``None`` until the first refresh returns."""
+        self.refreshes = 0
+        """How many refreshes have completed (successful or not)."""
+        self._refreshing = False
+        self._failure: str | None = None
+        self._notice: tuple[str, bool] | None = None
+        self._timer: Timer | None = None
+        self.sub_title = getattr(source, "name", "") or ""
+
+    @classmethod
+    def for_kafka(cls, config: Mapping[str, Any], *, timeout: float = 10.0, **options: Any) -> AirmonApp:
+        """The dashboard of a Kafka cluster: source, message browser and group admin from one client config.
+
+        ``config`` holds librdkafka properties (``bootstrap.servers``, SASL/SSL ...); ``options`` are
+        the keyword arguments of the constructor (``refresh_interval``, ``rules``, ``allow_writes``).
+
+        Example::
+
+            AirmonApp.for_kafka({"bootstrap.servers": "127.0.0.1:9092"}, allow_writes=True).run()
+        """
+        return cls(KafkaSource(config, timeout=timeout), browser=KafkaBrowser(config),
+                   admin=KafkaGroupAdmin(config, timeout=timeout), **options)
+
+    def on_unmount(self) -> None:
+        if self.browser is not None:
+            self.browser.close()
+        if self._dispatcher is not None:
+            self._dispatcher.flush(force=True)
+
+    # -- refresh loop ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._timer = self.set_interval(self.refresh_interval, self.action_refresh_now)
+        self.action_refresh_now()
+
+    def action_refresh_now(self) -> None:
+        """Refresh now (unless a refresh is running: they never pile up)."""
+        if not self._refreshing:
+            self._refreshing = True
+            self._take_snapshot()
+
+    @work(thread=True, group="refresh", exit_on_error=False)
+    def _take_snapshot(self) -> None:
+        # Everything that may block or take time for a big cluster happens here, off the UI thread:
+        # the admin requests, history and lag rules, time lag for rules that need it, alert rules and
+        # notifications. The UI thread only receives finished, immutable results.
+        try:
+            snapshot = self.history.record(self.source.snapshot())
+            snapshot, alerts = self._evaluate_alerts(snapshot)
+        except Exception as exc:  # a Source should not raise, but a bad one must not kill the dashboard
+            self._deliver(self._refresh_failed, f"{type(exc).__name__}: {exc}")
+        else:
+            self._deliver(self._refresh_done, snapshot, alerts)
+
+    def _evaluate_alerts(self, snapshot: ClusterSnapshot) -> tuple[ClusterSnapshot, AlertsView]:
+        engine, rules = self._engine, self.rules
+        if engine is None or rules is None:
+            return snapshot, self.alerts
+        with_time_lag = getattr(self.source, "with_time_lag", None)
+        needed = rules.groups_needing_time_lag(snapshot)
+        if needed and with_time_lag is not None:
+            snapshot = with_time_lag(snapshot, needed)
+        events = engine.evaluate(snapshot)
+        errors = self._dispatcher.deliver(events) if self._dispatcher is not None else []
+        firing = tuple(a.event(AlertState.FIRING, a.fired_at or snapshot.taken_at) for a in engine.firing)
+        return snapshot, AlertsView(rules, firing, tuple(engine.history), tuple(errors))
+
+    def _deliver(self, callback: Callable[..., None], *args: Any) -> None:
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass  # the app closed while the worker was blocked on Kafka: nobody is left to tell
+
+    def _refresh_done(self, snapshot: ClusterSnapshot, alerts: AlertsView) -> None:
+        self._refreshing = False
+        self.refreshes += 1
+        self.alerts = alerts
+        self.sub_title = snapshot.source
+        errors = [m for m in snapshot.messages if m.severity is Severity.ERROR]
+        if errors and not snapshot.brokers and not snapshot.topics and self.snapshot is not None:
+            # Nothing came back: keep showing the last good data (marked stale) rather than blank tables.
+            more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+            shown = time.strftime("%H:%M:%S", time.gmtime(self.snapshot.taken_at))
+            self._failure = f"{errors[0].text}{more}; showing data from {shown} UTC"
+        else:
+            self._failure = None
+            self.snapshot = snapshot
+        self._redraw()
+
+    def _refresh_failed(self, reason: str) -> None:
+        self._refreshing = False
+        self.refreshes += 1
+        self._failure = f"refresh failed: {reason}"
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if isinstance(self.screen, AirmonScreen):
+            self.screen.redraw()
+
+    def status_line(self) -> tuple[str, bool]:
+        """The status bar's text and whether it shows an error (the same on every screen)."""
+        retry = f"retrying every {self.refresh_interval:g}s"
+        if self._failure is not None:
+            return f"⚠ {self._failure} ({retry})", True
+        if self._notice is not None:
+            return self._notice
+        snapshot = self.snapshot
+        if snapshot is None:
+            return "connecting…", False
+        errors = [m for m in snapshot.messages if m.severity is Severity.ERROR]
+        if errors:
+            more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+            return f"⚠ {errors[0].text}{more} ({retry})", True
+        taken = time.strftime("%H:%M:%S", time.gmtime(snapshot.taken_at))
+        warnings = [m for m in snapshot.messages if m.severity is Severity.WARNING]
+        tail = f" · {warnings[0].text}" if warnings else ""
+        return f"{snapshot.source} · refreshed {taken} UTC every {self.refresh_interval:g}s{tail}", False
+
+    def notice(self, text: str, *, error: bool = False) -> None:
+        """Show a one-off message in the status bar until the next successful refresh replaces it."""
+        self._notice = (text, error)
+        self._redraw()
+        self.set_timer(max(self.refresh_interval, 3.0), self._clear_notice)
+
+    def _clear_notice(self) -> None:
+        self._notice = None
+        self._redraw()
+
+    # -- on-demand blocking calls ---------------------------------------------------------------
+
+    def run_blocking(self, what: str, call: Callable[[], T], on_done: Callable[[T], None],
+                     on_error: Callable[[str], None] | None = None) -> None:
+        """Run a blocking call (a Kafka request) in a worker and give its result to ``on_done``.
+
+        ``what`` names the action for the status bar if it fails (``"reading time lag of scorer"``);
+        the failure is also passed to ``on_error``. Both callbacks run in the UI thread.
+        """
+
+        def failed(text: str) -> None:
+            self.notice(text, error=True)
+            if on_error is not None:
+                on_error(text)
+
+        def task() -> None:
+            try:
+                result = call()
+            except Exception as exc:
+                self._deliver(failed, f"⚠ {what} failed: {exc}")
+            else:
+                self._deliver(on_done, result)
+
+        self.run_worker(task, thread=True, group="on-demand", exit_on_error=False, description=what)
+
+    # -- navigation -----------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show the keys of every screen."""
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def open_topic(self, name: str) -> None:
+        """Show one topic's partitions and configuration."""
+        self.push_screen(TopicDetailScreen(name))
+
+    def open_group(self, group_id: str) -> None:
+        """Show one consumer group's partitions and lag history."""
+        self.push_screen(GroupDetailScreen(group_id))
+
+    def open_messages(self, topic: str, partition: int, *, start: int | None = None) -> None:
+        """Browse the messages of one partition, from offset ``start`` or else the newest page."""
+        self.push_screen(MessagesScreen(topic, partition, start))
+
+    # -- what screens read besides the snapshot -------------------------------------------------
+
+    def group_lag_series(self, group_id: str) -> list[float]:
+        """The group's total lag at each kept refresh (refreshes where it was missing are skipped)."""
+        return [lag for _, lag in self.history.lag_series(group_id) if lag is not None]
+
+    def partition_lag_series(self, group_id: str, topic: str, partition: int) -> list[float]:
+        """One partition's lag for the group at each kept refresh."""
+        return [lag for _, lag in self.history.lag_series(group_id, topic, partition) if lag is not None]
+
+    def partition_rate(self, topic: str, partition: int) -> float | None:
+        """Records per second written to one partition, over the history's rate window; ``None`` if unknown."""
+        snapshots = self.history.snapshots
+        if len(snapshots) < 2:
+            return None
+        now = snapshots[-1]
+        then = next((s for s in snapshots[:-1] if now.taken_at - s.taken_at <= self.history.rate_window),
+                    snapshots[-2])
+        new, old = (_high_watermark(s, topic, partition) for s in (now, then))
+        if new is None or old is None or now.taken_at <= then.taken_at:
+            return None
+        return max(new - old, 0) / (now.taken_at - then.taken_at)
+
+    def read_time_lag(self, group_id: str, on_done: Callable[[GroupInfo], None]) -> None:
+        """Read the group's time lag in a worker; ``on_done`` gets the group with ``time_lag`` filled in."""
+        group = self.snapshot.group(group_id) if self.snapshot else None
+        time_lag = getattr(self.source, "time_lag", None)
+        if group is None or time_lag is None:
+            self.notice(f"⚠ time lag cannot be read from {self.source.name}", error=True)
+            return
+
+        def read() -> GroupInfo:
+            ages = time_lag(group)
+            return dataclasses.replace(group, partitions=tuple(
+                dataclasses.replace(p, time_lag=ages.get((p.topic, p.partition))) for p in group.partitions))
+
+        self.notice(f"reading time lag of {group_id}…")
+        self.run_blocking(f"reading time lag of group {group_id}", read, on_done)
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def _writes_refused(self) -> bool:
+        if not self.allow_writes or self.admin is None:
+            self.notice("⚠ read-only: start airmon with --allow-writes to delete groups or reset offsets",
+                        error=True)
+            return True
+        return False
+
+    def confirm_delete_group(self, group_id: str) -> None:
+        """Ask for the group's name, then delete the group (only with ``allow_writes``)."""
+        if self._writes_refused():
+            return
+        admin = self.admin
+        assert admin is not None
+
+        def confirmed(choice: str | None) -> None:
+            if choice is not None:
+                self.run_blocking(f"deleting group {group_id}", lambda: admin.delete_group(group_id),
+                                  lambda _: self._written(f"deleted group {group_id}"))
+
+        self.push_screen(ConfirmScreen(f"Delete consumer group {group_id} and its committed offsets?", group_id),
+                         confirmed)
+
+    def confirm_reset_offsets(self, group_id: str) -> None:
+        """Ask earliest or latest and for the group's name, then reset its offsets (only with ``allow_writes``)."""
+        if self._writes_refused():
+            return
+        admin = self.admin
+        assert admin is not None
+        group = self.snapshot.group(group_id) if self.snapshot else None
+        partitions = [(p.topic, p.partition) for p in group.partitions] if group else []
+
+        def confirmed(choice: str | None) -> None:
+            if choice in ("earliest", "latest"):
+                self.run_blocking(f"resetting offsets of group {group_id}",
+                                  lambda: admin.reset_offsets(group_id, partitions, to=choice),
+                                  lambda _: self._written(f"reset offsets of group {group_id} to {choice}"))
+
+        self.push_screen(ConfirmScreen(f"Reset the committed offsets of group {group_id} "
+                                       f"({len(partitions)} partitions) to:", group_id, ["earliest", "latest"]),
+                         confirmed)
+
+    def _written(self, what: str) -> None:
+        self.notice(f"✔ {what}")
+        self.action_refresh_now()
+
+
+def _high_watermark(snapshot: ClusterSnapshot, topic: str, partition: int) -> int | None:
+    info = snapshot.topic(topic)
+    p = info.partition(partition) if info else None
+    return p.high_watermark if p else None

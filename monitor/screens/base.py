@@ -1,0 +1,60 @@
+"""What every airmon screen shares: header, status bar, footer, and redrawing from the latest snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, cast
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header
+
+from monitor.model import ClusterSnapshot
+from monitor.widgets.status_bar import StatusBar
+
+if TYPE_CHECKING:
+    from monitor.app import AirmonApp
+
+__all__ = ["AirmonScreen"]
+
+
+class AirmonScreen(Screen[None]):
+    """A screen that draws itself from ``AirmonApp.snapshot`` and never talks to Kafka.
+
+    Subclasses yield their widgets from :meth:`compose_body` and fill them in :meth:`show_snapshot`,
+    which the app calls after every refresh while the screen is current, and which runs again when the
+    user comes back to the screen.
+    """
+
+    @property
+    def airmon(self) -> AirmonApp:
+        """The app, typed."""
+        return cast("AirmonApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◉")
+        yield from self.compose_body()
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    def compose_body(self) -> Iterable[Widget]:
+        """The screen's own widgets, between the header and the status bar."""
+        return ()
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def on_screen_resume(self) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the app's latest snapshot and status (nothing to draw before the first refresh)."""
+        text, error = self.airmon.status_line()
+        self.query_one(StatusBar).show(text, error=error)
+        snapshot = self.airmon.snapshot
+        if snapshot is not None:
+            self.show_snapshot(snapshot)
+
+    def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
+        """Fill the widgets from ``snapshot``."""

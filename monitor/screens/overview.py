@@ -1,0 +1,179 @@
+"""Overview: the cluster at a glance, and four linked panes as in Streams Messaging Manager.
+
+Selecting a row in one pane (Enter or a click) filters the other panes to what is related to it: a
+topic shows the groups reading it and the brokers holding its replicas; a group shows its topics and
+the brokers that hold them or coordinate it; a broker shows the topics with replicas on it and the
+groups reading those or coordinated by it. Selecting the same row again, or Escape, clears the filter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.widget import Widget
+from textual.widgets import DataTable, Label, Static
+
+from monitor.model import ClusterSnapshot
+from monitor.screens.base import AirmonScreen
+from monitor.widgets.cells import status_cell
+from monitor.widgets.format import fmt_int, fmt_rate
+from monitor.widgets.live_table import LiveTable
+
+__all__ = ["OverviewScreen", "Related"]
+
+NO_PRODUCERS = ("No producer data yet. Producers are identified from message traces (airstream traces), "
+                "which this cluster has not reported.")
+
+_PANES = ("topics", "groups", "brokers")
+
+
+class Related:
+    """The names related to a selected topic, group or broker, per pane (``None`` = no filter).
+
+    >>> from monitor.model import ClusterSnapshot, TopicInfo, PartitionInfo, GroupInfo, GroupPartition
+    >>> snap = ClusterSnapshot(topics=(TopicInfo("t", partitions=(PartitionInfo("t", 0, 1, (1,), (1,)),)),),
+    ...                        groups=(GroupInfo("g", partitions=(GroupPartition("t", 0, 1, 2),)),))
+    >>> r = Related.to(snap, "topics", "t")
+    >>> r.groups, r.brokers
+    ({'g'}, {'1'})
+    """
+
+    def __init__(self, topics: set[str] | None = None, groups: set[str] | None = None,
+                 brokers: set[str] | None = None) -> None:
+        self.topics, self.groups, self.brokers = topics, groups, brokers
+
+    @classmethod
+    def to(cls, snapshot: ClusterSnapshot, pane: str, key: str) -> Related:
+        """What is related to row ``key`` of ``pane`` (``"topics"``, ``"groups"`` or ``"brokers"``)."""
+        if pane == "topics":
+            topic = snapshot.topic(key)
+            replicas = {b for p in topic.partitions for b in p.replicas} if topic else set()
+            return cls(groups={g.group_id for g in snapshot.groups_reading(key)},
+                       brokers={str(b) for b in replicas})
+        if pane == "groups":
+            group = snapshot.group(key)
+            topics = set(group.topics) if group else set()
+            brokers = {str(b) for t in topics if (info := snapshot.topic(t))
+                       for p in info.partitions for b in p.replicas}
+            if group and group.coordinator_id >= 0:
+                brokers.add(str(group.coordinator_id))
+            return cls(topics=topics, brokers=brokers)
+        broker = int(key)
+        topics = {t.name for t in snapshot.topics_on_broker(broker)}
+        groups = {g.group_id for g in snapshot.groups
+                  if g.coordinator_id == broker or topics.intersection(g.topics)}
+        return cls(topics=topics, groups=groups)
+
+    def allows(self, pane: str, key: str) -> bool:
+        """Whether row ``key`` of ``pane`` stays visible."""
+        names: set[str] | None = getattr(self, pane)
+        return names is None or key in names
+
+
+class OverviewScreen(AirmonScreen):
+    """Brokers, topic and partition counts, groups by state, total lag, firing alerts; linked panes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_selection", "Unfilter"),
+        Binding("d", "details", "Details"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selection: tuple[str, str] | None = None
+        """The selected pane and row key, e.g. ``("groups", "scorer")``, or ``None``."""
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Static(id="summary")
+        with Grid(id="panes"):
+            with Vertical(classes="pane", id="producers-pane"):
+                yield Label("Producers", classes="pane-title", id="producers-title")
+                yield Static(NO_PRODUCERS, id="producers-empty", classes="empty")
+            with Vertical(classes="pane"):
+                yield Label("Topics", classes="pane-title", id="topics-title")
+                yield LiveTable([("name", "Topic"), ("messages", "Messages"), ("rate", "In/s")], id="topics")
+            with Vertical(classes="pane"):
+                yield Label("Consumer groups", classes="pane-title", id="groups-title")
+                yield LiveTable([("name", "Group"), ("state", "State"), ("lag", "Lag"),
+                                 ("status", "Status")], id="groups")
+            with Vertical(classes="pane"):
+                yield Label("Brokers", classes="pane-title", id="brokers-title")
+                yield LiveTable([("id", "Id"), ("host", "Host"), ("role", "Role")], id="brokers")
+
+    def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
+        self.query_one("#summary", Static).update(self._summary(snapshot))
+        related = Related()
+        if self.selection is not None:
+            pane, key = self.selection
+            related = Related.to(snapshot, pane, key)
+            setattr(related, pane, None)
+        self._fill_topics(snapshot, related)
+        self._fill_groups(snapshot, related)
+        self._fill_brokers(snapshot, related)
+        for pane in _PANES:
+            self.query_one(f"#{pane}-title", Label).update(self._title(pane))
+
+    def _summary(self, snapshot: ClusterSnapshot) -> Text:
+        controller = snapshot.broker(snapshot.controller_id)
+        text = Text()
+        text.append(f"Cluster {snapshot.cluster_id or '-'}", style="bold")
+        text.append(f" · {len(snapshot.brokers)} brokers, controller {controller.id if controller else '-'}"
+                    f" · {len(snapshot.topics)} topics · {fmt_int(snapshot.partition_count)} partitions\n")
+        urp, offline = snapshot.under_replicated_count, snapshot.offline_count
+        text.append("Partitions: ")
+        text.append(f"{urp} under-replicated", style="bold red" if urp else "")
+        text.append(", ")
+        text.append(f"{offline} offline", style="bold red" if offline else "")
+        firing = len(self.airmon.alerts.firing)
+        text.append(" · Alerts: ")
+        text.append(f"{firing} firing", style="bold red" if firing else "")
+        by_state = ", ".join(f"{n} {state}" for state, n in sorted(snapshot.groups_by_state().items()))
+        text.append(f"\nGroups {len(snapshot.groups)}" + (f" ({by_state})" if by_state else ""))
+        text.append(f" · total lag {fmt_int(snapshot.total_lag)}")
+        return text
+
+    def _title(self, pane: str) -> str:
+        base = {"topics": "Topics", "groups": "Consumer groups", "brokers": "Brokers"}[pane]
+        if self.selection is None or self.selection[0] == pane:
+            return base
+        kind, key = self.selection
+        return f"{base} · related to {kind[:-1]} {key}"
+
+    def _fill_topics(self, snapshot: ClusterSnapshot, related: Related) -> None:
+        rows = [(t.name, [t.name, fmt_int(t.total_messages), fmt_rate(t.messages_in_per_sec)])
+                for t in snapshot.user_topics() if related.allows("topics", t.name)]
+        self.query_one("#topics", LiveTable).set_rows(rows)
+
+    def _fill_groups(self, snapshot: ClusterSnapshot, related: Related) -> None:
+        rows = [(g.group_id, [g.group_id, g.state, fmt_int(g.total_lag), status_cell(g.status)])
+                for g in snapshot.groups if related.allows("groups", g.group_id)]
+        self.query_one("#groups", LiveTable).set_rows(rows)
+
+    def _fill_brokers(self, snapshot: ClusterSnapshot, related: Related) -> None:
+        rows = [(str(b.id), [str(b.id), b.address, "controller" if b.id == snapshot.controller_id else ""])
+                for b in snapshot.brokers if related.allows("brokers", str(b.id))]
+        self.query_one("#brokers", LiveTable).set_rows(rows)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        pane, key = event.data_table.id or "", event.row_key.value or ""
+        self.selection = None if self.selection == (pane, key) else (pane, key)
+        self.redraw()
+
+    def action_clear_selection(self) -> None:
+        """Show every row in every pane again."""
+        self.selection = None
+        self.redraw()
+
+    def action_details(self) -> None:
+        """Open the detail screen of the row under the cursor in the focused pane."""
+        table = self.focused
+        if not isinstance(table, LiveTable) or table.cursor_key is None:
+            return
+        if table.id == "topics":
+            self.airmon.open_topic(table.cursor_key)
+        elif table.id == "groups":
+            self.airmon.open_group(table.cursor_key)

@@ -1,0 +1,94 @@
+"""Topics: every topic with its size, inflow and the groups reading it; filter by typing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Input
+
+from monitor.model import ClusterSnapshot, GroupPartition, TopicInfo
+from monitor.screens.base import AirmonScreen
+from monitor.widgets.format import fmt_int, fmt_rate
+from monitor.widgets.live_table import LiveTable
+
+__all__ = ["TopicsScreen", "topic_matches"]
+
+
+def topic_matches(topic: TopicInfo, text: str, *, show_internal: bool) -> bool:
+    """Whether a topic is listed: its name contains ``text`` (any case), internal ones only on request.
+
+    >>> t = TopicInfo("Airline-Tweets")
+    >>> topic_matches(t, "tweet", show_internal=False), topic_matches(t, "score", show_internal=False)
+    (True, False)
+    >>> topic_matches(TopicInfo("__consumer_offsets", internal=True), "", show_internal=False)
+    False
+    """
+    if topic.internal and not show_internal:
+        return False
+    return text.casefold() in topic.name.casefold()
+
+
+class TopicsScreen(AirmonScreen):
+    """Name, partitions, replication factor, messages/s in, total messages, and reading groups with lag."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_filter", "Filter", key_display="/"),
+        Binding("i", "toggle_internal", "Internal"),
+        Binding("escape", "clear_filter", "Clear", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.show_internal = False
+
+    def compose_body(self) -> Iterable[Widget]:
+        yield Input(placeholder="/ filter topics by name", id="filter", compact=True)
+        yield LiveTable([("name", "Topic"), ("partitions", "Parts"), ("rf", "RF"), ("rate", "In/s"),
+                         ("messages", "Messages"), ("groups", "Groups (lag)")], id="topics")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#topics").focus()
+
+    def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
+        text = self.query_one("#filter", Input).value.strip()
+        rows = []
+        for t in snapshot.topics:
+            if not topic_matches(t, text, show_internal=self.show_internal):
+                continue
+            readers = ", ".join(f"{g.group_id} ({fmt_int(_lag_on(g.partitions, t.name))})"
+                                for g in snapshot.groups_reading(t.name))
+            rows.append((t.name, [t.name, str(t.partition_count), str(t.replication_factor),
+                                  fmt_rate(t.messages_in_per_sec), fmt_int(t.total_messages), readers or "-"]))
+        self.query_one("#topics", LiveTable).set_rows(rows)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#topics").focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.airmon.open_topic(event.row_key.value)
+
+    def action_focus_filter(self) -> None:
+        """Type to narrow the list by topic name."""
+        self.query_one("#filter").focus()
+
+    def action_clear_filter(self) -> None:
+        """Empty the filter and go back to the table."""
+        self.query_one("#filter", Input).value = ""
+        self.query_one("#topics").focus()
+
+    def action_toggle_internal(self) -> None:
+        """Show or hide internal topics (``__consumer_offsets`` ...)."""
+        self.show_internal = not self.show_internal
+        self.redraw()
+
+
+def _lag_on(partitions: Iterable[GroupPartition], topic: str) -> int:
+    return sum(p.lag or 0 for p in partitions if p.topic == topic)

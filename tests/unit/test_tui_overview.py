@@ -1,0 +1,101 @@
+"""Overview screen over the fake cluster: the summary numbers, the four panes, and linked filtering."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+from tui_fakes import FakeSource, running, screen_text
+
+from monitor.app import AirmonApp
+from monitor.screens.overview import NO_PRODUCERS, OverviewScreen
+from monitor.widgets.live_table import LiveTable
+
+pytestmark = pytest.mark.asyncio
+
+
+def _table(app: AirmonApp, pane: str) -> LiveTable:
+    return app.screen.query_one(f"#{pane}", LiveTable)
+
+
+async def test_summary_counts_match_the_snapshot() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=3):
+        assert isinstance(app.screen, OverviewScreen)
+        summary = str(app.screen.query_one("#summary", Static).render())
+        snap = app.snapshot
+        assert snap is not None
+        # 3 brokers, controller 1; 3 topics (one internal) with 5 partitions; airline-tweets/2 has ISR 1,2 of 3.
+        assert "Cluster airstream-test · 3 brokers, controller 1 · 3 topics · 5 partitions" in summary
+        assert "1 under-replicated, 0 offline" in summary
+        # Lags after 3 refreshes (step 2): audit 1020-100, notifier 908-880, scorer 3 x 5.
+        assert snap.total_lag == 920 + 28 + 15
+        assert "Groups 3 (1 Empty, 2 Stable) · total lag 963" in summary
+
+
+async def test_panes_list_user_topics_groups_and_brokers_with_the_controller() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=6):
+        assert _table(app, "topics").row_keys == ["airline-tweets", "scored-tweets"]  # internal topic hidden
+        assert _table(app, "topics").cells("airline-tweets") == ["airline-tweets", "3,150", "3.00/s"]
+        # After 6 refreshes the commit windows are complete enough for Burrow's rules: audit has stopped.
+        assert _table(app, "groups").cells("audit") == ["audit", "Empty", "950", "ERR"]
+        assert _table(app, "groups").cells("scorer")[3] == "WARN"
+        assert _table(app, "brokers").column_text("role") == ["controller", "", ""]
+        assert str(app.screen.query_one("#producers-empty", Static).render()) == NO_PRODUCERS
+        assert "No producer data yet" in screen_text(app)
+
+
+async def test_selecting_a_group_filters_topics_and_brokers_to_related_ones() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=2) as pilot:
+        groups = _table(app, "groups")
+        groups.focus()
+        groups.move_to_key("notifier")
+        await pilot.press("enter")
+        # notifier reads scored-tweets (replicas 2,3) and is coordinated by broker 2.
+        assert _table(app, "topics").row_keys == ["scored-tweets"]
+        assert _table(app, "brokers").row_keys == ["2", "3"]
+        assert groups.row_keys == ["audit", "notifier", "scorer"]  # the selected pane itself stays whole
+        assert "related to group notifier" in screen_text(app)
+        await pilot.press("escape")
+        assert _table(app, "topics").row_keys == ["airline-tweets", "scored-tweets"]
+        assert _table(app, "brokers").row_keys == ["1", "2", "3"]
+
+
+async def test_selecting_a_topic_or_broker_filters_the_others_and_selecting_again_clears() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=2) as pilot:
+        topics = _table(app, "topics")
+        topics.focus()
+        topics.move_to_key("scored-tweets")
+        await pilot.press("enter")
+        assert _table(app, "groups").row_keys == ["notifier"]
+        assert _table(app, "brokers").row_keys == ["2", "3"]
+        await pilot.press("enter")  # the same row again: no filter
+        assert _table(app, "groups").row_keys == ["audit", "notifier", "scorer"]
+
+        brokers = _table(app, "brokers")
+        brokers.focus()
+        brokers.move_to_key("1")
+        await pilot.press("enter")
+        # broker 1 holds replicas of airline-tweets only, and coordinates scorer.
+        assert topics.row_keys == ["airline-tweets"]
+        assert _table(app, "groups").row_keys == ["audit", "scorer"]
+
+
+async def test_filter_survives_a_refresh_and_d_opens_details() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=2) as pilot:
+        groups = _table(app, "groups")
+        groups.focus()
+        groups.move_to_key("scorer")
+        await pilot.press("enter")
+        app.action_refresh_now()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert _table(app, "topics").row_keys == ["airline-tweets"]
+        assert groups.cursor_key == "scorer"
+        await pilot.press("d")
+        assert type(app.screen).__name__ == "GroupDetailScreen"
+        assert app.screen.group_id == "scorer"  # type: ignore[attr-defined]

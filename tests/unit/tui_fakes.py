@@ -1,0 +1,187 @@
+"""In-memory stand-ins for the TUI tests (a Source of hand-built snapshots, a message browser, a group
+admin) and helpers to drive the app and read the screen as text.
+
+The cluster is small and fixed (3 brokers, the CloudAir topics, three groups) and each refresh moves it
+forward by a known amount, so rates, lag trends and Burrow statuses come out as exact numbers:
+
+* ``airline-tweets`` (3 partitions, RF 3) grows by 10 records per partition per refresh (10 s apart),
+  so it shows 3 msgs/s in; partition 2 is under-replicated (ISR 1,2);
+* ``scorer`` (Stable, 2 members) reads ``airline-tweets`` and keeps up except for a lag of 5 per partition;
+* ``audit`` (Empty) stopped at offset 100 on ``airline-tweets``/0, so its lag grows by 10 per refresh;
+* ``notifier`` (Stable, 1 member) reads ``scored-tweets``, stalled: alive, offset not moving, lag > 0.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from rich.console import Console
+from textual.app import App
+from textual.pilot import Pilot
+
+from monitor.app import AirmonApp
+from monitor.browse import BrowsedMessage, Page, Position
+from monitor.model import (
+    BrokerInfo,
+    ClusterSnapshot,
+    GroupInfo,
+    GroupPartition,
+    MemberInfo,
+    PartitionInfo,
+    Severity,
+    StatusMessage,
+    TopicInfo,
+)
+
+T0 = 1_700_000_000.0
+STEP = 10.0
+BROKERS = (BrokerInfo(1, "kafka-1", 9092, is_controller=True), BrokerInfo(2, "kafka-2", 9092),
+           BrokerInfo(3, "kafka-3", 9092))
+
+
+def cluster(step: int) -> ClusterSnapshot:
+    """The fake cluster after ``step`` refreshes."""
+    tweets_end = 1000 + 10 * step
+    tweets = TopicInfo("airline-tweets", partitions=tuple(
+        PartitionInfo("airline-tweets", n, leader=n + 1, replicas=(n + 1, (n + 1) % 3 + 1, (n + 2) % 3 + 1),
+                      isr=(1, 2) if n == 2 else (n + 1, (n + 1) % 3 + 1, (n + 2) % 3 + 1),
+                      low_watermark=0, high_watermark=tweets_end)
+        for n in range(3)))
+    scored = TopicInfo("scored-tweets", partitions=(
+        PartitionInfo("scored-tweets", 0, leader=2, replicas=(2, 3), isr=(2, 3), low_watermark=500,
+                      high_watermark=900 + 4 * step),))
+    offsets = TopicInfo("__consumer_offsets", internal=True, partitions=(
+        PartitionInfo("__consumer_offsets", 0, leader=1, replicas=(1,), isr=(1,), low_watermark=0,
+                      high_watermark=42),))
+    members = (MemberInfo("m-a", "scorer-1", "/10.0.0.11", assignments=(("airline-tweets", 0), ("airline-tweets", 1))),
+               MemberInfo("m-b", "scorer-2", "/10.0.0.12", assignments=(("airline-tweets", 2),)))
+    owner = {0: members[0], 1: members[0], 2: members[1]}
+    scorer = GroupInfo("scorer", state="Stable", assignor="range", coordinator_id=1, members=members,
+                       partitions=tuple(GroupPartition("airline-tweets", n, committed_offset=tweets_end - 5,
+                                                       end_offset=tweets_end, member_id=owner[n].member_id,
+                                                       client_id=owner[n].client_id, host=owner[n].host)
+                                        for n in range(3)))
+    audit = GroupInfo("audit", state="Empty", coordinator_id=3, partitions=(
+        GroupPartition("airline-tweets", 0, committed_offset=100, end_offset=tweets_end),))
+    notifier_member = MemberInfo("m-n", "notifier-1", "/10.0.0.20", assignments=(("scored-tweets", 0),))
+    notifier = GroupInfo("notifier", state="Stable", assignor="range", coordinator_id=2, members=(notifier_member,),
+                         partitions=(GroupPartition("scored-tweets", 0, committed_offset=880,
+                                                    end_offset=900 + 4 * step, member_id="m-n",
+                                                    client_id="notifier-1", host="/10.0.0.20"),))
+    return ClusterSnapshot(taken_at=T0 + STEP * step, cluster_id="airstream-test", controller_id=1,
+                           brokers=BROKERS, topics=(tweets, offsets, scored), groups=(audit, notifier, scorer),
+                           source="fake://cloudair")
+
+
+class FakeSource:
+    """A Source that returns ``cluster(0)``, ``cluster(1)``, ... one per call; can be made to fail."""
+
+    def __init__(self, snapshots: Iterable[ClusterSnapshot] | None = None) -> None:
+        self._given = list(snapshots) if snapshots is not None else None
+        self.calls = 0
+        self.failure: str | None = None
+        self.raise_error: Exception | None = None
+        self.time_lag_calls: list[str] = []
+
+    @property
+    def name(self) -> str:
+        return "fake://cloudair"
+
+    def snapshot(self) -> ClusterSnapshot:
+        step = self.calls
+        self.calls += 1
+        if self.raise_error is not None:
+            raise self.raise_error
+        if self.failure is not None:
+            return ClusterSnapshot(taken_at=T0 + STEP * step, source=self.name, messages=(
+                StatusMessage(Severity.ERROR, "list_topics", self.failure),))
+        if self._given is not None:
+            return self._given[min(step, len(self._given) - 1)]
+        return cluster(step)
+
+    def time_lag(self, group: GroupInfo) -> dict[tuple[str, int], float]:
+        self.time_lag_calls.append(group.group_id)
+        return {(p.topic, p.partition): 60.0 * (p.partition + 1) for p in group.partitions if p.lag}
+
+    def topic_config(self, topic: str) -> dict[str, str]:
+        return {"cleanup.policy": "delete", "retention.ms": "604800000", "min.insync.replicas": "2"}
+
+    def close(self) -> None:
+        pass
+
+
+def record(offset: int, key: bytes | None, value: bytes | None,
+           headers: tuple[tuple[str, bytes | None], ...] = ()) -> BrowsedMessage:
+    return BrowsedMessage("airline-tweets", 0, offset, int(T0 * 1000) + offset, key, value, headers)
+
+
+class FakeBrowser:
+    """A MessageBrowser over a list of records of ``airline-tweets``/0 starting at offset ``low``."""
+
+    def __init__(self, records: list[BrowsedMessage]) -> None:
+        self.records = records
+        self.reads: list[Position] = []
+        self.closed = False
+
+    def read(self, topic: str, partition: int, position: Position, *, limit: int = 200) -> Page:
+        self.reads.append(position)
+        low = self.records[0].offset if self.records else 0
+        high = self.records[-1].offset + 1 if self.records else 0
+        start = {"earliest": low, "latest": max(high - limit, low)}.get(position.kind, position.offset or low)
+        if position.kind == "timestamp":
+            start = next((m.offset for m in self.records if (m.timestamp_ms or 0) >= (position.timestamp_ms or 0)),
+                         high)
+        chosen = tuple(m for m in self.records if m.offset >= start)[:limit]
+        return Page(topic, partition, chosen, low, high, chosen[-1].offset + 1 if chosen else start)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class FakeAdmin:
+    """A GroupAdmin that records what it was asked to do."""
+
+    def __init__(self) -> None:
+        self.deleted: list[str] = []
+        self.resets: list[tuple[str, list[tuple[str, int]], str]] = []
+
+    def delete_group(self, group_id: str) -> None:
+        self.deleted.append(group_id)
+
+    def reset_offsets(self, group_id: str, partitions: Iterable[tuple[str, int]], *, to: str) -> None:
+        self.resets.append((group_id, list(partitions), to))
+
+
+def screen_text(app: App[None]) -> str:
+    """The current screen as plain text, line by line, exactly as a terminal of the app's size shows it."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, force_terminal=True,
+                      color_system=None, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let workers finish and the screen catch up with what they delivered."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def refresh(pilot: Pilot[None], times: int = 1) -> None:
+    """Take ``times`` more snapshots, one after the other, as the refresh timer would."""
+    for _ in range(times):
+        await settle(pilot)
+        pilot.app.action_refresh_now()  # type: ignore[attr-defined]
+        await settle(pilot)
+
+
+@asynccontextmanager
+async def running(app: AirmonApp, *, refreshes: int = 6, size: tuple[int, int] = (100, 30)) -> AsyncIterator[Pilot[None]]:
+    """Run ``app`` headless at ``size`` and let it take ``refreshes`` snapshots (the first at mount)."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await refresh(pilot, refreshes - 1)
+        yield pilot
