@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     from connectors.sql_cli import add_arguments as add_sql_arguments
 
     add_sql_arguments(sub.add_parser("sql", help="run SQL with DuckDB over the Parquet data sets (local or S3)"))
+
+    from connectors.atlas import add_arguments as add_lineage_arguments
+
+    add_lineage_arguments(sub.add_parser("lineage", help="publish a topology's lineage to Apache Atlas"))
     return parser
 
 
