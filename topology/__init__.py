@@ -1,0 +1,90 @@
+"""airstream's topology DSL: Kafka Streams semantics in Python.
+
+Build with :class:`StreamsBuilder`, inspect with ``Topology.describe()``, test with
+:class:`topology.testing.TopologyTestDriver`, run on Kafka with the runtime engine.
+See ``docs/dsl.md`` for a tour.
+
+>>> from topology import StreamsBuilder, Serdes
+>>> b = StreamsBuilder()
+>>> b.stream("tweets", value_serde=Serdes.Json()).filter(lambda k, v: v["lang"] == "en").to("en")
+>>> print(b.build().describe().subtopologies[0].id)
+0
+"""
+
+from topology.builder import (
+    BranchedKStream,
+    GlobalKTable,
+    KGroupedStream,
+    KGroupedTable,
+    KStream,
+    KTable,
+    SessionWindowedKStream,
+    StreamsBuilder,
+    TimeWindowedKStream,
+    Topology,
+)
+from topology.compile import Plan, compile_topology
+from topology.errors import (
+    DeserializationException,
+    ProcessingException,
+    StreamsException,
+    TopologyException,
+)
+from topology.graph import TopologyDescription
+from topology.partitioner import murmur2, partition_for
+from topology.processor import (
+    Processor,
+    ProcessorContext,
+    PunctuationType,
+    Record,
+    RecordMetadata,
+    Stores,
+)
+from topology.serde_defaults import Change
+from topology.serdes import Serde, SerdeError, Serdes
+from topology.windows import (
+    JoinWindows,
+    SessionWindows,
+    SlidingWindows,
+    TimeWindows,
+    Window,
+    Windowed,
+)
+
+__all__ = [
+    "BranchedKStream",
+    "Change",
+    "DeserializationException",
+    "GlobalKTable",
+    "JoinWindows",
+    "KGroupedStream",
+    "KGroupedTable",
+    "KStream",
+    "KTable",
+    "Plan",
+    "ProcessingException",
+    "Processor",
+    "ProcessorContext",
+    "PunctuationType",
+    "Record",
+    "RecordMetadata",
+    "Serde",
+    "SerdeError",
+    "Serdes",
+    "SessionWindowedKStream",
+    "SessionWindows",
+    "SlidingWindows",
+    "Stores",
+    "StreamsBuilder",
+    "StreamsException",
+    "TimeWindowedKStream",
+    "TimeWindows",
+    "Topology",
+    "TopologyDescription",
+    "TopologyException",
+    "Window",
+    "Windowed",
+    "compile_topology",
+    "murmur2",
+    "partition_for",
+]

@@ -1,0 +1,310 @@
+"""Logical graph -> executable plan.
+
+:func:`compile_topology` splits the graph into sub-topologies (at repartition topics), resolves
+serdes and internal topic names for an ``application.id``, and generates, per sub-topology,
+Python source in which every chain of stateless operators is fused into one function. A
+source's function deserializes nothing (the task does that in batches); it runs the fused
+chain for one record and calls stateful operators (from :mod:`topology.operators`) or writes
+sink output inline. Stateful operators forward into the generated function for their own
+downstream chain, so a record still travels depth-first as in Kafka Streams.
+
+Line numbers of the generated code map back to node names, so an exception in a user
+function is reported against the processor that called it without any per-record cost.
+
+>>> from topology import StreamsBuilder
+>>> b = StreamsBuilder()
+>>> b.stream("in").filter(lambda k, v: v).map_values(str.upper).to("out")
+>>> plan = compile_topology(b.build(), {"application.id": "demo"})
+>>> print(plan.subtopologies[0].source_code.splitlines()[1].strip())
+def seg_0(k0, v0, ts, h, src):
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from topology.builder import Topology
+from topology.graph import Node, StoreSpec
+from topology.serde_defaults import AutoSerde, resolve_serde
+from topology.serdes import Serde, Serdes
+
+__all__ = ["Plan", "SubtopologyPlan", "compile_topology", "resolve_config"]
+
+DEFAULTS: dict[str, Any] = {
+    "application.id": "airstream-app",
+    "default.key.serde": None,
+    "default.value.serde": None,
+    "default.deserialization.exception.handler": "fail",
+    "processing.exception.handler": "fail",
+    "errors.dead.letter.queue.topic.name": None,
+    "commit.interval.ms": 100,
+}
+
+
+def resolve_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    """The config with defaults filled in; ``application.id`` must be a usable topic prefix."""
+    merged = dict(DEFAULTS)
+    merged.update(config or {})
+    app = str(merged["application.id"])
+    if not app or any(c.isspace() for c in app):
+        raise ValueError(f"application.id {app!r} must be a non-empty name without spaces; it "
+                         "prefixes internal topic names")
+    return merged
+
+
+def _default_serde(value: Any) -> Serde[Any]:
+    if value is None:
+        return AutoSerde()
+    if isinstance(value, Serde):
+        return value
+    return Serdes.from_name(str(value))
+
+
+@dataclass
+class SubtopologyPlan:
+    """One sub-topology: its source topics (resolved), nodes, stores and generated code."""
+
+    id: int
+    nodes: list[Node]
+    source_topics: list[str]
+    source_serdes: dict[str, tuple[Serde[Any], Serde[Any]]]
+    entry_nodes: dict[str, str]
+    stores: list[StoreSpec]
+    source_code: str
+    code: Any
+    line_nodes: dict[int, str]
+    node_ids: dict[str, int]
+    bindings: dict[str, Any] = field(default_factory=dict)
+    sink_serdes: dict[str, tuple[Serde[Any], Serde[Any]]] = field(default_factory=dict)
+    is_global: bool = False
+
+
+@dataclass
+class Plan:
+    """The executable form of a :class:`~topology.Topology` for one ``application.id``.
+
+    Engines create one :class:`~topology.engine.task.Task` per sub-topology and partition.
+    """
+
+    topology: Topology
+    config: dict[str, Any]
+    application_id: str
+    subtopologies: list[SubtopologyPlan]
+    global_subtopologies: list[SubtopologyPlan]
+    repartition_topics: dict[str, int | None]
+    changelog_topics: dict[str, str]
+    default_key_serde: Serde[Any]
+    default_value_serde: Serde[Any]
+    stores: dict[str, StoreSpec]
+
+    def topic_name(self, node_topic: str, internal: bool) -> str:
+        """Internal topics are prefixed with ``<application.id>-``."""
+        return f"{self.application_id}-{node_topic}" if internal else node_topic
+
+    def sink_serdes_for(self, topic: str) -> tuple[Serde[Any], Serde[Any]] | None:
+        """The serdes a sink uses to write ``topic``, if some sink writes it by name."""
+        for sub in self.subtopologies:
+            if topic in sub.sink_serdes:
+                return sub.sink_serdes[topic]
+        return None
+
+    def source_serdes_for(self, topic: str) -> tuple[Serde[Any], Serde[Any]] | None:
+        """The serdes the topology reads ``topic`` with, if it reads it."""
+        for sub in self.subtopologies + self.global_subtopologies:
+            if topic in sub.source_serdes:
+                return sub.source_serdes[topic]
+        return None
+
+    def store_spec(self, name: str) -> StoreSpec:
+        """The spec of store ``name``; a clear error for unknown names."""
+        try:
+            return self.stores[name]
+        except KeyError:
+            raise KeyError(f"no state store named {name!r}; the topology has "
+                           f"{sorted(self.stores) or 'no stores'}") from None
+
+
+def compile_topology(topology: Topology, config: dict[str, Any] | None = None) -> Plan:
+    """Compile ``topology`` for the (resolved) ``config``."""
+    cfg = resolve_config(config)
+    app = str(cfg["application.id"])
+    dk, dv = _default_serde(cfg["default.key.serde"]), _default_serde(cfg["default.value.serde"])
+    graph = topology.graph
+    stores: dict[str, StoreSpec] = {}
+    for spec in graph.stores.values():
+        ks = resolve_serde(spec.key_serde, dk)
+        vs = resolve_serde(spec.value_serde, dv)
+        stores[spec.name] = StoreSpec(spec.name, spec.kind, ks, vs, spec.changelog,
+                                      spec.window_size_ms, spec.retention_ms,
+                                      spec.retain_duplicates, spec.is_global, spec.source_topic)
+    subs, globals_ = [], []
+    for sub_id, members, is_global in graph.subtopologies():
+        gen = _Generator(app, members, dk, dv)
+        plan = gen.build(sub_id, stores, is_global)
+        (globals_ if is_global else subs).append(plan)
+    changelogs = {s.name: f"{app}-{s.changelog_topic}" for s in stores.values()
+                  if s.changelog and s.kind != "buffer" and not s.is_global}
+    return Plan(topology, cfg, app, subs, globals_,
+                {f"{app}-{t}": n for t, n in graph.repartition_topics.items()}, changelogs, dk, dv,
+                stores)
+
+
+class _Generator:
+    """Writes the Python source of one sub-topology."""
+
+    def __init__(self, app: str, members: list[Node], dk: Serde[Any], dv: Serde[Any]) -> None:
+        self.app = app
+        self.members = members
+        self.dk, self.dv = dk, dv
+        self.ids = {n.name: i for i, n in enumerate(members)}
+        self.lines: list[str] = []
+        self.line_nodes: dict[int, str] = {}
+        self.bindings: dict[str, Any] = {}
+        self.sink_serdes: dict[str, tuple[Serde[Any], Serde[Any]]] = {}
+
+    def topic(self, node: Node, raw: str) -> str:
+        return f"{self.app}-{raw}" if node.internal else raw
+
+    def emit(self, depth: int, text: str, node: Node | None) -> None:
+        self.lines.append("    " * depth + text)
+        if node is not None:
+            self.line_nodes[len(self.lines)] = node.name
+
+    def build(self, sub_id: int, stores: dict[str, StoreSpec], is_global: bool) -> SubtopologyPlan:
+        source_topics, source_serdes, entries = [], {}, {}
+        used_stores: list[StoreSpec] = []
+        self.emit(0, "# generated by topology.compile", None)
+        for node in self.members:
+            for store in node.stores:
+                if stores[store] not in used_stores:
+                    used_stores.append(stores[store])
+            if node.kind == "source":
+                ks, vs = resolve_serde(node.key_serde, self.dk), resolve_serde(node.value_serde, self.dv)
+                for raw in node.topics:
+                    topic = self.topic(node, raw)
+                    source_topics.append(topic)
+                    source_serdes[topic] = (ks, vs)
+                    entries[topic] = f"seg_{self.ids[node.name]}"
+                self.segment(node)
+            elif node.kind == "processor" and getattr(node.op, "stateful", False):
+                self.segment(node)
+        source = "\n".join(self.lines) + "\n"
+        filename = f"<airstream sub-topology {sub_id}>"
+        code = compile(source, filename, "exec")
+        return SubtopologyPlan(sub_id, self.members, source_topics, source_serdes, entries,
+                               used_stores, source, code, self.line_nodes, self.ids,
+                               self.bindings, self.sink_serdes, is_global)
+
+    def segment(self, root: Node) -> None:
+        i = self.ids[root.name]
+        self.emit(0, f"def seg_{i}(k0, v0, ts, h, src):", root)
+        before = len(self.lines)
+        for child in root.children:
+            self.node(child, "k0", "v0", 1)
+        if len(self.lines) == before:
+            self.emit(1, "pass", root)
+
+    def node(self, node: Node, k: str, v: str, d: int) -> None:
+        i = self.ids[node.name]
+        if node.kind == "sink":
+            self.sink(node, k, v, d)
+            return
+        op = node.op
+        if getattr(op, "stateful", False):
+            self.emit(d, f"op_{i}.process({k}, {v}, ts, h, src)", node)
+            return
+        kind = op.kind
+        fn = f"fn_{i}"
+        children = node.children
+        nk, nv = k, v
+        if kind == "filter":
+            self.emit(d, f"if {fn}({k}, {v}):", node)
+            d += 1
+        elif kind == "filter_not":
+            self.emit(d, f"if not {fn}({k}, {v}):", node)
+            d += 1
+        elif kind == "map":
+            nk, nv = f"k{i + 1}_", f"v{i + 1}_"
+            self.emit(d, f"{nk}, {nv} = {fn}({k}, {v})", node)
+        elif kind == "map_values":
+            nv = f"v{i + 1}_"
+            self.emit(d, f"{nv} = {fn}({v})", node)
+        elif kind == "flat_map":
+            nk, nv = f"k{i + 1}_", f"v{i + 1}_"
+            self.emit(d, f"for {nk}, {nv} in {fn}({k}, {v}):", node)
+            d += 1
+        elif kind == "flat_map_values":
+            nv = f"v{i + 1}_"
+            self.emit(d, f"for {nv} in {fn}({v}):", node)
+            d += 1
+        elif kind == "select_key":
+            nk = f"k{i + 1}_"
+            self.emit(d, f"{nk} = {fn}({k}, {v})", node)
+        elif kind in ("peek", "foreach"):
+            self.emit(d, f"{fn}({k}, {v})", node)
+        elif kind == "to_stream":
+            nv = f"v{i + 1}_"
+            self.emit(d, f"{nv} = {v}[0]", node)
+        elif kind == "branch":
+            self.branch(node, k, v, d)
+            return
+        elif kind != "pass":
+            raise AssertionError(f"unknown stateless operator {kind}")
+        if op.fn is not None and kind != "branch":
+            self.bindings[fn] = op.fn
+        before = len(self.lines)
+        for child in children:
+            self.node(child, nk, nv, d)
+        if len(self.lines) == before and kind in ("filter", "filter_not", "flat_map", "flat_map_values"):
+            self.emit(d, "pass", node)
+
+    def branch(self, node: Node, k: str, v: str, d: int) -> None:
+        i = self.ids[node.name]
+        by_name = {c.name: c for c in node.children}
+        first = True
+        for j, (pred, child_name) in enumerate(node.op.fn):
+            if pred is None:
+                self.emit(d, "else:" if not first else "if True:", node)
+            else:
+                self.bindings[f"br_{i}_{j}"] = pred
+                self.emit(d, f"{'if' if first else 'elif'} br_{i}_{j}({k}, {v}):", node)
+            first = False
+            before = len(self.lines)
+            self.node(by_name[child_name], k, v, d + 1)
+            if len(self.lines) == before:
+                self.emit(d + 1, "pass", node)
+
+    def sink(self, node: Node, k: str, v: str, d: int) -> None:
+        i = self.ids[node.name]
+        ks = resolve_serde(node.key_serde, self.dk)
+        vs = resolve_serde(node.value_serde, self.dv)
+        self.bindings[f"ks_{i}"] = ks.serialize
+        self.bindings[f"vs_{i}"] = vs.serialize
+        if callable(node.topic):
+            self.bindings[f"tx_{i}"] = node.topic
+            self.emit(d, f"t{i} = tx_{i}({k}, {v}, src)", node)
+            topic = f"t{i}"
+        else:
+            resolved = self.topic(node, node.topic)
+            self.sink_serdes[resolved] = (ks, vs)
+            topic = repr(resolved)
+        self.emit(d, f"_out(_new(_OR, ({topic}, None, ks_{i}({topic}, {k}), vs_{i}({topic}, {v}), ts, h)))",
+                  node)
+
+
+def node_for_traceback(sub: SubtopologyPlan, tb: Any, runtimes: dict[int, Any]) -> str | None:
+    """The processor an exception came from: the innermost generated line or operator frame."""
+    name = None
+    filename = f"<airstream sub-topology {sub.id}>"
+    op_ids = {id(rt): rt.name for rt in runtimes.values()}
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_filename == filename:
+            name = sub.line_nodes.get(tb.tb_lineno, name)
+        else:
+            me = frame.f_locals.get("self")
+            if me is not None and id(me) in op_ids:
+                name = op_ids[id(me)]
+        tb = tb.tb_next
+    return name

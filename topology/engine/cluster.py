@@ -1,0 +1,256 @@
+"""An in-process stand-in for a Kafka cluster: topics with partitions, offsets, timestamps,
+headers and consumer-group committed offsets, plus a read-only :class:`ClusterView`.
+
+Keyed records are partitioned with murmur2 exactly as the Java client does
+(:func:`topology.partitioner.partition_for`); records without a key go round-robin.
+
+The monitor reads an embedded run through :meth:`EmbeddedCluster.view`:
+
+>>> cluster = EmbeddedCluster()
+>>> cluster.create_topic("tweets", partitions=3)
+>>> cluster.produce("tweets", b"k1", b"v1", timestamp=5)
+(2, 0)
+>>> cluster.commit("cloudair", {("tweets", 2): 1})
+>>> view = cluster.view()
+>>> [(p.partition, p.low_watermark, p.high_watermark) for p in view.topic("tweets").partitions]
+[(0, 0, 0), (1, 0, 0), (2, 0, 1)]
+>>> [(o.topic, o.partition, o.committed, o.lag) for o in view.group("cloudair").offsets]
+[('tweets', 0, None, 0), ('tweets', 1, None, 0), ('tweets', 2, 1, 0)]
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from topology.engine.task import InputRecord, OutputRecord
+from topology.partitioner import partition_for
+
+__all__ = ["ClusterView", "EmbeddedCluster", "GroupInfo", "GroupOffset", "PartitionInfo", "TopicInfo"]
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    """One partition: the first offset kept and the next offset to be written."""
+
+    topic: str
+    partition: int
+    low_watermark: int
+    high_watermark: int
+
+
+@dataclass(frozen=True)
+class TopicInfo:
+    """A topic and its partitions; ``internal`` for repartition/changelog topics."""
+
+    name: str
+    partitions: tuple[PartitionInfo, ...]
+    internal: bool
+
+    @property
+    def message_count(self) -> int:
+        """Records currently held (high minus low watermark, summed)."""
+        return sum(p.high_watermark - p.low_watermark for p in self.partitions)
+
+
+@dataclass(frozen=True)
+class GroupOffset:
+    """A group's position on one partition: committed offset (``None`` if never), end
+    offset and lag (end minus committed, or end minus low watermark if never committed)."""
+
+    group: str
+    topic: str
+    partition: int
+    committed: int | None
+    end: int
+    lag: int
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """A consumer group and its offsets on every partition of the topics it committed to."""
+
+    group: str
+    offsets: tuple[GroupOffset, ...]
+
+    @property
+    def total_lag(self) -> int:
+        """Sum of the lags."""
+        return sum(o.lag for o in self.offsets)
+
+
+class _Topic:
+    def __init__(self, name: str, partitions: int, internal: bool) -> None:
+        self.name = name
+        self.logs: list[list[InputRecord]] = [[] for _ in range(partitions)]
+        self.internal = internal
+        self.order: list[tuple[int, int]] = []  # (partition, offset) in production order
+        self.rr = itertools.count()
+
+
+class EmbeddedCluster:
+    """Topics and consumer groups in memory. Thread-safe for one writer and many readers."""
+
+    def __init__(self, default_partitions: int = 1) -> None:
+        if default_partitions < 1:
+            raise ValueError("default_partitions must be at least 1")
+        self.default_partitions = default_partitions
+        self._topics: dict[str, _Topic] = {}
+        self._groups: dict[str, dict[tuple[str, int], int]] = {}
+        self._lock = threading.RLock()
+
+    # -- topics ----------------------------------------------------------------------------
+    def create_topic(self, name: str, partitions: int | None = None, internal: bool = False) -> None:
+        """Create ``name`` (idempotent; a different partition count for an existing topic is
+        an error naming both counts)."""
+        count = partitions or self.default_partitions
+        with self._lock:
+            topic = self._topics.get(name)
+            if topic is None:
+                self._topics[name] = _Topic(name, count, internal)
+            elif partitions is not None and len(topic.logs) != partitions:
+                raise ValueError(f"topic {name!r} already exists with {len(topic.logs)} "
+                                 f"partitions, not {partitions}")
+
+    def has_topic(self, name: str) -> bool:
+        """Whether ``name`` exists."""
+        return name in self._topics
+
+    def partitions(self, name: str) -> int:
+        """Partition count of ``name`` (created with the default count if missing)."""
+        self.create_topic(name)
+        return len(self._topics[name].logs)
+
+    def _partition(self, topic: _Topic, key: bytes | None, partition: int | None) -> int:
+        n = len(topic.logs)
+        if partition is not None:
+            if not 0 <= partition < n:
+                raise ValueError(f"topic {topic.name!r} has no partition {partition} (it has {n})")
+            return partition
+        if n == 1:
+            return 0
+        if key is None:
+            return next(topic.rr) % n
+        return partition_for(key, n)
+
+    def produce(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int = 0,
+                headers: Any = (), partition: int | None = None) -> tuple[int, int]:
+        """Append one record; returns ``(partition, offset)``."""
+        self.create_topic(topic)
+        with self._lock:
+            t = self._topics[topic]
+            p = self._partition(t, key, partition)
+            log = t.logs[p]
+            offset = len(log)
+            log.append(InputRecord(topic, p, offset, timestamp, key, value, headers or ()))
+            t.order.append((p, offset))
+            return p, offset
+
+    def append(self, outputs: Iterable[OutputRecord]) -> None:
+        """Append the outputs of a task (creating missing topics with the default count)."""
+        topics = self._topics
+        new = tuple.__new__
+        with self._lock:
+            for out in outputs:
+                t = topics.get(out[0])
+                if t is None:
+                    self.create_topic(out[0])
+                    t = topics[out[0]]
+                p = out[1]
+                if p is None:
+                    p = 0 if len(t.logs) == 1 else self._partition(t, out[2], None)
+                log = t.logs[p]
+                offset = len(log)
+                log.append(new(InputRecord, (out[0], p, offset, out[4], out[2], out[3], out[5])))
+                t.order.append((p, offset))
+
+    def read(self, topic: str, partition: int, offset: int, max_records: int | None = None
+             ) -> list[InputRecord]:
+        """Records of a partition from ``offset`` on (at most ``max_records``)."""
+        log = self._topics[topic].logs[partition]
+        end = len(log) if max_records is None else min(len(log), offset + max_records)
+        return log[offset:end]
+
+    def end_offset(self, topic: str, partition: int) -> int:
+        """The next offset to be written."""
+        return len(self._topics[topic].logs[partition])
+
+    def records_in_order(self, topic: str, start: int = 0) -> list[InputRecord]:
+        """All records of ``topic`` in the order they were produced, from position ``start``."""
+        t = self._topics.get(topic)
+        if t is None:
+            return []
+        return [t.logs[p][o] for p, o in t.order[start:]]
+
+    def topic_names(self) -> list[str]:
+        """All topic names, sorted."""
+        return sorted(self._topics)
+
+    # -- consumer groups -------------------------------------------------------------------
+    def commit(self, group: str, offsets: dict[tuple[str, int], int]) -> None:
+        """Commit ``{(topic, partition): next_offset}`` for ``group``."""
+        with self._lock:
+            self._groups.setdefault(group, {}).update(offsets)
+
+    def committed(self, group: str, topic: str, partition: int) -> int | None:
+        """The committed offset or ``None``."""
+        return self._groups.get(group, {}).get((topic, partition))
+
+    # -- read-only view --------------------------------------------------------------------
+    def view(self) -> ClusterView:
+        """A read-only view for monitors (see :class:`ClusterView`)."""
+        return ClusterView(self)
+
+
+class ClusterView:
+    """Read-only access to an :class:`EmbeddedCluster`: what ``airmon`` shows for an embedded
+    run. Every call returns fresh immutable snapshots.
+
+    - ``topics()`` -> list of :class:`TopicInfo` (partitions with low/high watermarks)
+    - ``topic(name)`` -> :class:`TopicInfo`
+    - ``groups()`` -> list of :class:`GroupInfo` (committed offset, end offset, lag per partition)
+    - ``group(name)`` -> :class:`GroupInfo`
+    - ``records(topic, partition, offset=0, max_records=100)`` -> records to browse
+    """
+
+    def __init__(self, cluster: EmbeddedCluster) -> None:
+        self._c = cluster
+
+    def topics(self) -> list[TopicInfo]:
+        """Every topic, sorted by name."""
+        return [self.topic(name) for name in self._c.topic_names()]
+
+    def topic(self, name: str) -> TopicInfo:
+        """One topic; ``KeyError`` naming the known topics if missing."""
+        with self._c._lock:
+            t = self._c._topics.get(name)
+            if t is None:
+                raise KeyError(f"no topic {name!r}; topics: {self._c.topic_names()}")
+            parts = tuple(PartitionInfo(name, p, 0, len(log)) for p, log in enumerate(t.logs))
+            return TopicInfo(name, parts, t.internal)
+
+    def groups(self) -> list[GroupInfo]:
+        """Every consumer group, sorted by name."""
+        return [self.group(g) for g in sorted(self._c._groups)]
+
+    def group(self, name: str) -> GroupInfo:
+        """One group's offsets on every partition of the topics it has committed to."""
+        with self._c._lock:
+            committed = self._c._groups.get(name)
+            if committed is None:
+                raise KeyError(f"no consumer group {name!r}; groups: {sorted(self._c._groups)}")
+            offsets = []
+            for topic in sorted({t for t, _ in committed}):
+                for p, log in enumerate(self._c._topics[topic].logs):
+                    c = committed.get((topic, p))
+                    end = len(log)
+                    offsets.append(GroupOffset(name, topic, p, c, end, end - (c or 0)))
+            return GroupInfo(name, tuple(offsets))
+
+    def records(self, topic: str, partition: int, offset: int = 0, max_records: int = 100
+                ) -> list[InputRecord]:
+        """Up to ``max_records`` records of a partition from ``offset``."""
+        return list(self._c.read(topic, partition, offset, max_records))

@@ -1,0 +1,284 @@
+"""The engine-facing unit of work: a :class:`Task` runs one sub-topology for one partition.
+
+Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
+
+1. ``plan = compile_topology(topology, config)``; for each ``sub`` in ``plan.subtopologies``
+   and each partition ``p`` of its source topics create ``Task(plan, sub, p, clock=...)``
+   (global sub-topologies get one task with ``partition=-1``; pass the same
+   ``global_stores`` dict to every task so they share the global stores).
+2. Feed it batches: ``outputs = task.process(batch)`` where ``batch`` is a list of
+   :class:`InputRecord` (topic, partition, offset, timestamp, key bytes, value bytes,
+   headers) from the task's source topic-partitions, in the order to process them (lowest
+   timestamp first across partitions, as Kafka Streams picks).
+3. Produce every :class:`OutputRecord` (topic, partition, key bytes, value bytes, timestamp,
+   headers). ``partition`` is ``None`` when the key decides it (murmur2 via
+   :func:`topology.partitioner.partition_for`; round-robin for a ``None`` key); changelog
+   records carry the task's partition. Topic names are final (internal topics prefixed).
+4. After the outputs are durably written, commit the batch's offsets (last offset + 1).
+5. Call ``task.punctuate(wall_clock_ms)`` regularly for wall-clock punctuators (stream-time
+   punctuators fire inside ``process``); produce what it returns.
+6. To restore a store, replay its changelog with ``task.restore(store_name, records)``.
+
+Errors follow the config's exception handlers (:mod:`topology.errors`): a ``fail`` handler
+raises :class:`~topology.errors.StreamsException` out of ``process``; ``dlq`` adds the
+dead-letter record to the outputs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+from topology.compile import Plan, SubtopologyPlan, node_for_traceback
+from topology.errors import ErrorPolicy
+from topology.graph import StoreSpec
+from topology.processor import PunctuationType
+from topology.state import BufferStore, KeyValueStore, SessionStore, WindowStore
+from topology.windows import to_millis
+
+__all__ = ["InputRecord", "OutputRecord", "Task"]
+
+log = logging.getLogger("topology.engine")
+
+
+class InputRecord(NamedTuple):
+    """A record read from a topic partition."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: bytes | None
+    value: bytes | None
+    headers: Any = ()
+
+
+class OutputRecord(NamedTuple):
+    """A record to produce; ``partition`` ``None`` means: partition by key."""
+
+    topic: str
+    partition: int | None
+    key: bytes | None
+    value: bytes | None
+    timestamp: int
+    headers: Any = ()
+
+
+class _Schedule:
+    __slots__ = ("next", "interval", "fn", "cancelled", "node")
+
+    def __init__(self, start: int, interval: int, fn: Callable[[int], None], node: str) -> None:
+        self.next, self.interval, self.fn, self.node = start, interval, fn, node
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def advance(self, now: int) -> None:
+        nxt = self.next + self.interval
+        if now >= nxt:  # missed punctuations are not replayed, as in Kafka Streams
+            nxt = self.next + ((now - self.next) // self.interval + 1) * self.interval
+        self.next = nxt
+
+
+def make_store(spec: StoreSpec, log_fn: Any) -> Any:
+    """A store instance for ``spec`` writing changes to ``log_fn`` (``None``: no changelog)."""
+    if spec.kind == "kv":
+        return KeyValueStore(spec.name, spec.key_serde, spec.value_serde, log_fn)
+    if spec.kind == "window":
+        return WindowStore(spec.name, spec.key_serde, spec.value_serde, spec.window_size_ms or 0,
+                           spec.retention_ms or 0, spec.retain_duplicates, log_fn)
+    if spec.kind == "session":
+        return SessionStore(spec.name, spec.key_serde, spec.value_serde, spec.retention_ms or 0, log_fn)
+    return BufferStore(spec.name)
+
+
+class Task:
+    """One sub-topology over one partition (see the module docstring for the protocol)."""
+
+    def __init__(self, plan: Plan, sub: SubtopologyPlan, partition: int, *,
+                 clock: Callable[[], int] = lambda: 0,
+                 global_stores: dict[str, Any] | None = None) -> None:
+        self.plan, self.sub, self.partition = plan, sub, partition
+        self.application_id = plan.application_id
+        self.task_id = f"{sub.id}_{partition}" if partition >= 0 else f"global-{sub.id}"
+        self.stream_time = -1
+        self.metrics: Counter[str] = Counter()
+        self._clock = clock
+        self._errors = ErrorPolicy.from_config(plan.config)
+        self._outputs: list[OutputRecord] = []
+        self._shared: dict[int, Any] = {}
+        self._stream_schedules: list[_Schedule] = []
+        self._wall_schedules: list[_Schedule] = []
+        self.stores: dict[str, Any] = {}
+        shared_globals = global_stores if global_stores is not None else {}
+        for spec in sub.stores:
+            if spec.is_global:
+                if spec.name not in shared_globals:
+                    shared_globals[spec.name] = make_store(spec, None)
+                self.stores[spec.name] = shared_globals[spec.name]
+            else:
+                topic = plan.changelog_topics.get(spec.name)
+                self.stores[spec.name] = make_store(spec, topic and self._logger(topic))
+        for name, store in shared_globals.items():
+            self.stores.setdefault(name, store)
+        ns: dict[str, Any] = dict(sub.bindings)
+        ns.update(_OR=OutputRecord, _new=tuple.__new__, _out=self._outputs.append)
+        self._runtimes: dict[int, Any] = {}
+        for node in sub.nodes:
+            if node.kind == "processor" and getattr(node.op, "stateful", False):
+                i = sub.node_ids[node.name]
+                self._runtimes[i] = ns[f"op_{i}"] = node.op.create(self, node.name)
+        exec(sub.code, ns)
+        for i, runtime in self._runtimes.items():
+            runtime.forward = ns[f"seg_{i}"]
+        self._ns = ns
+        self._entries = {topic: ns[seg] for topic, seg in sub.entry_nodes.items()}
+        self._serdes = sub.source_serdes
+
+    # -- what operators use --------------------------------------------------------------
+    @property
+    def wall_clock_ms(self) -> int:
+        """The engine's wall-clock time (mocked in the test driver)."""
+        return self._clock()
+
+    def store(self, name: str) -> Any:
+        """The store ``name`` of this task (or a global store)."""
+        try:
+            return self.stores[name]
+        except KeyError:
+            raise KeyError(f"task {self.task_id} has no store {name!r}") from None
+
+    def shared(self, key: Any, factory: Callable[[], Any]) -> Any:
+        """Per-task state shared by several operators (e.g. both sides of a join)."""
+        ident = id(key)
+        if ident not in self._shared:
+            self._shared[ident] = factory()
+        return self._shared[ident]
+
+    def drop(self, reason: str, node: str | None = None) -> None:
+        """Count a dropped record (``dropped-records-total``)."""
+        self.metrics["dropped-records-total"] += 1
+        log.debug("task %s dropped a record in %s: %s", self.task_id, node, reason)
+
+    def schedule(self, interval: Any, kind: PunctuationType, fn: Callable[[int], None],
+                 node: str) -> _Schedule:
+        """Register a punctuator; stream-time ones are aligned to 0 (they fire on the first
+        record), wall-clock ones first fire one interval from now."""
+        ms = to_millis(interval, "punctuation interval")
+        if ms < 1:
+            raise ValueError(f"punctuation interval must be at least 1 ms, got {ms}")
+        if kind is PunctuationType.STREAM_TIME:
+            sched = _Schedule(0, ms, fn, node)
+            self._stream_schedules.append(sched)
+        else:
+            sched = _Schedule(self.wall_clock_ms + ms, ms, fn, node)
+            self._wall_schedules.append(sched)
+        return sched
+
+    # -- what engines use ----------------------------------------------------------------
+    def _logger(self, topic: str) -> Callable[[bytes, bytes | None, int], None]:
+        def log_change(key: bytes, value: bytes | None, ts: int) -> None:
+            self._outputs.append(OutputRecord(topic, self.partition, key, value, ts, ()))
+        return log_change
+
+    def _take(self) -> list[OutputRecord]:
+        out = self._outputs
+        self._outputs = []
+        self._ns["_out"] = self._outputs.append
+        return out
+
+    def _emit_raw(self, topic: str, key: bytes | None, value: bytes | None, ts: int,
+                  headers: Any) -> None:
+        self._outputs.append(OutputRecord(topic, None, key, value, ts, headers))
+
+    def _fail(self, kind: str, exc: BaseException, rec: Any, node: str | None) -> None:
+        self._errors.handle(kind, exc, rec, node, self._emit_raw,
+                            lambda: self.drop(f"{kind} error", node))
+
+    def process(self, batch: list[InputRecord]) -> list[OutputRecord]:
+        """Process ``batch`` and return the records to produce."""
+        n = len(batch)
+        i = 0
+        while i < n:
+            topic = batch[i][0]
+            j = i + 1
+            while j < n and batch[j][0] == topic:
+                j += 1
+            self._run(topic, batch[i:j] if (i, j) != (0, n) else batch)
+            i = j
+        self.metrics["process-total"] += n
+        return self._take()
+
+    def _run(self, topic: str, run: list[InputRecord]) -> None:
+        try:
+            entry = self._entries[topic]
+        except KeyError:
+            raise KeyError(f"task {self.task_id} does not read topic {topic!r}") from None
+        kd, vd = self._serdes[topic]
+        try:
+            keys = kd.deserialize_many(topic, [r[4] for r in run])
+            values = vd.deserialize_many(topic, [r[5] for r in run])
+        except Exception:
+            keys, values, run = self._deserialize_one_by_one(topic, run, kd, vd)
+        st = self.stream_time
+        punctuate = bool(self._stream_schedules)
+        for rec, k, v in zip(run, keys, values):
+            ts = rec[3]
+            if ts > st:
+                st = self.stream_time = ts
+            try:
+                entry(k, v, ts, rec[6], rec)
+            except Exception as exc:
+                self._fail("processing", exc, rec,
+                           node_for_traceback(self.sub, exc.__traceback__, self._runtimes))
+            if punctuate:
+                self._punctuate(self._stream_schedules, st)
+
+    def _deserialize_one_by_one(self, topic: str, run: list[InputRecord], kd: Any, vd: Any
+                                ) -> tuple[list[Any], list[Any], list[InputRecord]]:
+        keys, values, kept = [], [], []
+        for rec in run:
+            try:
+                k = kd.deserialize(topic, rec[4])
+                v = vd.deserialize(topic, rec[5])
+            except Exception as exc:
+                if hasattr(exc, "at"):
+                    exc.at(rec.partition, rec.offset)
+                self._fail("deserialization", exc, rec, None)
+                continue
+            keys.append(k)
+            values.append(v)
+            kept.append(rec)
+        return keys, values, kept
+
+    def _punctuate(self, schedules: list[_Schedule], now: int) -> None:
+        for sched in sorted(schedules, key=lambda s: s.next):
+            while not sched.cancelled and sched.next <= now:
+                try:
+                    sched.fn(now)
+                except Exception as exc:
+                    self._fail("processing", exc, None, sched.node)
+                sched.advance(now)
+        schedules[:] = [s for s in schedules if not s.cancelled]
+
+    def punctuate(self, wall_clock_ms: int) -> list[OutputRecord]:
+        """Fire due wall-clock punctuators; returns the records to produce."""
+        if self._wall_schedules:
+            self._punctuate(self._wall_schedules, wall_clock_ms)
+        return self._take()
+
+    def restore(self, store: str, records: Iterable[InputRecord]) -> None:
+        """Rebuild ``store`` from its changelog records."""
+        target = self.store(store)
+        for rec in records:
+            target.restore(rec.key, rec.value, rec.timestamp)
+
+    def close(self) -> None:
+        """Close custom processors."""
+        for runtime in self._runtimes.values():
+            close = getattr(runtime, "close", None)
+            if close is not None:
+                close()
