@@ -1,1 +1,49 @@
-"""Sources and sinks for the CloudAir pipeline: tweets, CML scoring, SQL routing, Slack, Parquet, Kudu, HBase, Atlas."""
+"""Sources and sinks for the CloudAir pipeline: tweets, CML scoring, SQL routing, Slack, Parquet, Kudu, HBase, Atlas.
+
+Names load lazily (``from connectors import ParquetSink`` imports pyarrow only then), so importing one
+connector never pulls in the client libraries of the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # the sink contract
+    "Dataset": "connectors.sink",
+    "Rejected": "connectors.sink",
+    "RejectedRecords": "connectors.sink",
+    "Sink": "connectors.sink",
+    "SinkError": "connectors.sink",
+    "SinkRecord": "connectors.sink",
+    # sinks and their catalogs
+    "ParquetSink": "connectors.parquet",
+    "S3Options": "connectors.parquet",
+    "ImpalaCatalog": "connectors.impala",
+    "ImpalaSettings": "connectors.impala",
+    "ImpalaTable": "connectors.impala",
+    "KuduSink": "connectors.kudu",
+    "ImpalaKuduSink": "connectors.kudu",
+    "HBaseSink": "connectors.hbase",
+    # lineage
+    "AtlasClient": "connectors.atlas",
+    "TopologyLineage": "connectors.atlas",
+    "SubTopologyLineage": "connectors.atlas",
+    "lineage_from_topology": "connectors.atlas",
+    "publish_lineage": "connectors.atlas",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'connectors' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
