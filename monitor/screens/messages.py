@@ -54,6 +54,8 @@ class MessagesScreen(AirmonScreen):
         self.messages: list[BrowsedMessage] = []
         self.page: Page | None = None
         self.tailing = False
+        self.unavailable: str | None = None
+        """Why nothing can be read here (no Kafka behind the source), shown instead of the heading."""
         self._reading = False
         self._tail_timer: Timer | None = None
 
@@ -87,7 +89,8 @@ class MessagesScreen(AirmonScreen):
     def _read(self, position: Position, *, replace: bool) -> None:
         browser = self.airmon.browser
         if browser is None:
-            self._say(f"Browsing messages needs a Kafka connection; {self.airmon.source.name} has none.")
+            self.unavailable = f"Browsing messages needs a Kafka connection; {self.airmon.source.name} has none."
+            self._draw()
             return
         if self._reading:
             return
@@ -112,9 +115,6 @@ class MessagesScreen(AirmonScreen):
         if self.tailing and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
 
-    def _say(self, text: str) -> None:
-        self.query_one("#heading", Static).update(Text(text, style="bold red"))
-
     # -- drawing --------------------------------------------------------------------------------
 
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
@@ -133,6 +133,9 @@ class MessagesScreen(AirmonScreen):
             str(m.offset), fmt_time(m.timestamp_ms / 1000 if m.timestamp_ms is not None else None),
             _one_line(m.key_text, 24), _one_line(m.value_text, 200)]) for m in shown])
         page = self.page
+        if self.unavailable is not None:
+            self.query_one("#heading", Static).update(Text(self.unavailable, style="bold red"))
+            return
         heading = Text.assemble(
             (f"{self.topic} / partition {self.partition}", "bold"),
             f" · from {self.position}",

@@ -71,7 +71,7 @@ def cluster(step: int) -> ClusterSnapshot:
                                                     end_offset=900 + 4 * step, member_id="m-n",
                                                     client_id="notifier-1", host="/10.0.0.20"),))
     return ClusterSnapshot(taken_at=T0 + STEP * step, cluster_id="airstream-test", controller_id=1,
-                           brokers=BROKERS, topics=(tweets, offsets, scored), groups=(audit, notifier, scorer),
+                           brokers=BROKERS, topics=(offsets, tweets, scored), groups=(audit, notifier, scorer),
                            source="fake://cloudair")
 
 

@@ -1,0 +1,202 @@
+"""The app around the screens: alerts, the status bar under failures, typed confirmation for writes, help."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import pytest
+from textual.widgets import Input, Static
+from tui_fakes import T0, FakeAdmin, FakeSource, cluster, refresh, running, screen_text, settle
+
+from monitor.app import AirmonApp
+from monitor.rules import parse_rules
+from monitor.screens.alerts import AlertsScreen
+from monitor.screens.confirm import ConfirmScreen
+from monitor.screens.help import HelpScreen
+from monitor.widgets.live_table import LiveTable
+from monitor.widgets.status_bar import StatusBar
+
+pytestmark = pytest.mark.asyncio
+
+RULES = parse_rules({"rules": [
+    {"name": "audit-behind", "kind": "group_lag", "group": "audit", "above": 925, "for": "20s",
+     "severity": "critical"},
+    {"name": "stuck", "kind": "group_status", "status": ["STALL", "STOP"]},
+    {"name": "urp", "kind": "under_replicated", "topic": "airline-*"},
+]}, origin="cloudair-rules.yaml")
+
+
+def _status(app: AirmonApp) -> StatusBar:
+    return app.screen.query_one(StatusBar)
+
+
+async def test_alerts_screen_shows_rules_firing_alerts_and_history() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600, rules=RULES)
+    async with running(app, refreshes=6, size=(120, 40)) as pilot:
+        await pilot.press("a")
+        assert isinstance(app.screen, AlertsScreen)
+        rules = app.screen.query_one("#rules", LiveTable)
+        assert rules.cells("audit-behind") == ["audit-behind", "group audit", "group_lag > 925", "20s",
+                                               "critical", "-"]
+        assert rules.cells("stuck")[2] == "group_status in STALL,STOP"
+        firing = app.screen.query_one("#firing", LiveTable)
+        # audit's lag passed 925 at step 3 (930) and held for 20 s by step 5; urp fired at once;
+        # Burrow calls audit STOP and notifier STALL once the windows are complete enough (step 5).
+        assert sorted(firing.row_keys) == ["audit-behind|group|audit", "stuck|group|audit",
+                                           "stuck|group|notifier", "urp|topic|airline-tweets"]
+        assert firing.cells("audit-behind|group|audit")[4] == "lag 950 above 925"
+        assert firing.cells("stuck|group|notifier")[4].startswith("status STALL on scored-tweets/0")
+        history = app.screen.query_one("#history", LiveTable)
+        assert history.column_text("state") == ["firing"] * 4
+        assert "3 rules from cloudair-rules.yaml · 4 firing" in screen_text(app)
+        await pilot.press("o")
+        assert "Alerts: 4 firing" in str(app.screen.query_one("#summary", Static).render())
+
+
+async def test_a_resolved_alert_moves_to_history() -> None:
+    source = FakeSource()
+    app = AirmonApp(source, refresh_interval=3600, rules=parse_rules(
+        {"rules": [{"name": "scored-busy", "kind": "group_lag", "group": "notifier", "above": 22}]}))
+    async with running(app, refreshes=2, size=(120, 40)) as pilot:  # notifier lag 20, 24: fires at step 1
+        await pilot.press("a")
+        firing = app.screen.query_one("#firing", LiveTable)
+        assert firing.row_keys == ["scored-busy|group|notifier"]
+        source._given = [cluster(0).replace(taken_at=T0 + 100)]  # notifier's lag back to 20
+        await refresh(pilot)
+        assert firing.row_keys == []
+        history = app.screen.query_one("#history", LiveTable)
+        assert history.column_text("state") == ["resolved", "firing"]  # newest first
+
+
+async def test_no_rules_says_how_to_load_them() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=1) as pilot:
+        await pilot.press("a")
+        assert "No alert rules loaded: start airmon with --rules rules.yaml" in screen_text(app)
+
+
+async def test_unreachable_cluster_is_shown_in_the_status_bar_and_last_data_kept() -> None:
+    source = FakeSource()
+    app = AirmonApp(source, refresh_interval=3600)
+    async with running(app, refreshes=2, size=(120, 30)) as pilot:
+        source.failure = "cannot reach the brokers: check --bootstrap"
+        await refresh(pilot)
+        bar = _status(app)
+        assert bar.has_class("-error")
+        assert "list_topics: cannot reach the brokers: check --bootstrap; showing data from 22:13:30 UTC" in bar.text
+        assert "retrying every 3600s" in bar.text
+        assert app.screen.query_one("#topics", LiveTable).row_keys == ["airline-tweets", "scored-tweets"]
+        source.failure = None
+        await refresh(pilot)
+        assert not bar.has_class("-error")
+        assert "refreshed 22:13:50 UTC" in bar.text
+
+
+async def test_a_source_that_raises_does_not_crash_the_app() -> None:
+    source = FakeSource()
+    app = AirmonApp(source, refresh_interval=3600)
+    async with running(app, refreshes=1) as pilot:
+        source.raise_error = ConnectionError("socket closed")
+        await refresh(pilot)
+        assert "refresh failed: ConnectionError: socket closed" in _status(app).text
+        source.raise_error = None
+        await refresh(pilot)
+        assert "refreshed" in _status(app).text
+
+
+async def test_refresh_runs_off_the_ui_thread_and_never_piles_up() -> None:
+    release = threading.Event()
+    threads: list[str] = []
+
+    class SlowSource(FakeSource):
+        def snapshot(self):  # type: ignore[no-untyped-def]
+            threads.append(threading.current_thread().name)
+            release.wait(10)
+            return super().snapshot()
+
+    source = SlowSource()
+    app = AirmonApp(source, refresh_interval=3600)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        for _ in range(5):  # the UI keeps handling keys while the first refresh blocks
+            app.action_refresh_now()
+            await pilot.press("t")
+        assert app.screen.__class__.__name__ == "TopicsScreen"
+        assert "connecting…" in _status(app).text
+        release.set()
+        await settle(pilot)
+        assert source.calls == 1
+        assert threads and threads[0] != threading.main_thread().name
+
+
+async def test_writes_are_refused_without_allow_writes() -> None:
+    admin = FakeAdmin()
+    app = AirmonApp(FakeSource(), refresh_interval=3600, admin=admin)
+    async with running(app, refreshes=1, size=(120, 30)) as pilot:
+        await pilot.press("g", "D")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert "read-only: start airmon with --allow-writes" in _status(app).text
+        await pilot.press("R")
+        assert admin.deleted == [] and admin.resets == []
+
+
+async def test_delete_needs_the_group_name_typed_exactly() -> None:
+    admin = FakeAdmin()
+    source = FakeSource()
+    app = AirmonApp(source, refresh_interval=3600, admin=admin, allow_writes=True)
+    async with running(app, refreshes=1, size=(120, 30)) as pilot:
+        await pilot.press("g", "D")  # the cursor is on "audit"
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press(*"audi", "enter")
+        assert admin.deleted == []
+        assert "That is not 'audit'; nothing was changed." in str(app.screen.query_one("#confirm-error").render())
+        await pilot.press("escape")
+        assert admin.deleted == [] and not isinstance(app.screen, ConfirmScreen)
+        calls = source.calls
+        await pilot.press("D", *"audit", "enter")
+        await settle(pilot)
+        assert admin.deleted == ["audit"]
+        assert "deleted group audit" in _status(app).text
+        assert source.calls == calls + 1  # refreshed at once to show the result
+
+
+async def test_reset_offsets_to_latest_after_choosing_and_typing_the_name() -> None:
+    admin = FakeAdmin()
+    app = AirmonApp(FakeSource(), refresh_interval=3600, admin=admin, allow_writes=True)
+    async with running(app, refreshes=1, size=(120, 30)) as pilot:
+        app.open_group("scorer")
+        await pilot.pause()
+        await pilot.press("R")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("shift+tab", "down", "space")  # from the name box back to the choice: latest
+        app.screen.query_one("#confirm-input", Input).focus()
+        await pilot.press(*"scorer", "enter")
+        await settle(pilot)
+        assert admin.resets == [("scorer", [("airline-tweets", 0), ("airline-tweets", 1), ("airline-tweets", 2)],
+                                 "latest")]
+
+
+async def test_help_lists_the_keys_of_every_screen() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=1, size=(100, 60)) as pilot:
+        await pilot.press("g", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-keys", Static).render())
+        for line in ("/       Type to narrow the list by topic name.",
+                     "l       Read the age of the oldest unconsumed record of the group under the cursor.",
+                     "f       Follow the partition live: read new records every refresh interval.",
+                     "?       Show the keys of every screen."):
+            assert line in text
+        await pilot.press("escape")
+        assert app.screen.__class__.__name__ == "GroupsScreen"
+
+
+async def test_names_from_the_cluster_are_never_read_as_markup() -> None:
+    odd = cluster(0)
+    odd = odd.replace(groups=tuple(dataclasses.replace(g, group_id="[b]x[/b]") if g.group_id == "audit" else g
+                                   for g in odd.groups))
+    app = AirmonApp(FakeSource([odd]), refresh_interval=3600)
+    async with running(app, refreshes=1) as pilot:
+        await pilot.press("g")
+        assert "[b]x[/b]" in screen_text(app)

@@ -1,0 +1,35 @@
+"""What the Messages screen is built on: parsing a start position, and showing record bytes safely."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.browse import BrowsedMessage, Position, show_bytes
+
+
+def test_position_parse_and_errors() -> None:
+    assert Position.parse(" latest ") == Position.latest()
+    assert Position.parse("42") == Position.at_offset(42)
+    assert Position.parse("1970-01-01T00:00:01") == Position.at_time(1000)
+    assert Position.parse("1970-01-01T01:00:01+01:00") == Position.at_time(1000)
+    with pytest.raises(ValueError, match="type earliest, latest, an offset"):
+        Position.parse("-5")
+
+
+def test_show_bytes_never_passes_control_characters() -> None:
+    assert show_bytes("Ünïcode ✈".encode()) == "Ünïcode ✈"
+    assert show_bytes(b"a\tb\nc") == "a\tb\nc"
+    assert show_bytes(b"\x1b]0;title\x07") == "\\x1b]0;title\\x07"
+    assert show_bytes(b"\x80\x81") == "b'\\x80\\x81'"
+
+
+def test_a_message_matches_text_in_key_value_or_headers_case_insensitively() -> None:
+    m = BrowsedMessage("t", 0, 1, None, b"user-42", b'{"text": "Lost my Bag"}', (("Trace-Id", b"abc"),))
+    assert [m.matches(t) for t in ("USER-4", "lost my bag", "trace-id", "ABC", "nope")] == [True] * 4 + [False]
+
+
+def test_value_pretty_prints_json_and_leaves_other_text_alone() -> None:
+    assert BrowsedMessage("t", 0, 1, None, None, b'[1,{"a":"\xc3\xa9"}]').value_pretty == \
+        '[\n  1,\n  {\n    "a": "\xe9"\n  }\n]'
+    assert BrowsedMessage("t", 0, 1, None, None, b"not json {").value_pretty == "not json {"
+    assert BrowsedMessage("t", 0, 1, None, None, None).value_pretty == "(null)"
