@@ -31,6 +31,9 @@ from topology.serdes import Serde, Serdes
 
 __all__ = ["Plan", "SubtopologyPlan", "compile_topology", "resolve_config"]
 
+# Key of sink_serdes for sinks whose topic a topic extractor picks per record.
+DYNAMIC = "<topic extractor>"
+
 DEFAULTS: dict[str, Any] = {
     "application.id": "airstream-app",
     "default.key.serde": None,
@@ -103,10 +106,12 @@ class Plan:
         return f"{self.application_id}-{node_topic}" if internal else node_topic
 
     def sink_serdes_for(self, topic: str) -> tuple[Serde[Any], Serde[Any]] | None:
-        """The serdes a sink uses to write ``topic``, if some sink writes it by name."""
-        for sub in self.subtopologies:
-            if topic in sub.sink_serdes:
-                return sub.sink_serdes[topic]
+        """The serdes a sink uses to write ``topic``: a sink naming it, else a sink choosing
+        topics with a topic extractor, else ``None``."""
+        for name in (topic, DYNAMIC):
+            for sub in self.subtopologies:
+                if name in sub.sink_serdes:
+                    return sub.sink_serdes[name]
         return None
 
     def source_serdes_for(self, topic: str) -> tuple[Serde[Any], Serde[Any]] | None:
@@ -282,6 +287,7 @@ class _Generator:
         self.bindings[f"ks_{i}"] = ks.serialize
         self.bindings[f"vs_{i}"] = vs.serialize
         if callable(node.topic):
+            self.sink_serdes.setdefault(DYNAMIC, (ks, vs))
             self.bindings[f"tx_{i}"] = node.topic
             self.emit(d, f"t{i} = tx_{i}({k}, {v}, src)", node)
             topic = f"t{i}"

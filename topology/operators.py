@@ -644,14 +644,14 @@ class StreamStreamJoinRuntime(Runtime):
         return self.spec.joiner(mine, theirs) if self.spec.is_left else self.spec.joiner(theirs, mine)
 
     def process(self, key: Any, value: Any, ts: int, headers: Any, src: Any) -> None:
-        if key is None or value is None:
-            self.task.drop("null key or value in stream-stream join", self.name)
-            return
         time = self.time
         if ts > time.stream_time:
             time.stream_time = ts
-        if ts + self.after + self.grace < time.stream_time:
-            self.task.drop("record for an expired join window (later than grace)", self.name)
+        if self.spec.outer and key is None and value is not None:
+            self.forward(key, self._result(value, None), ts, headers, src)
+            return
+        if key is None or value is None:
+            self.task.drop("null key or value in stream-stream join", self.name)
             return
         if self.outer_store is not None and ts == time.stream_time:
             self._emit_unmatched(headers, src)
@@ -676,7 +676,7 @@ class StreamStreamJoinRuntime(Runtime):
         for (ts, is_left, key), value in sorted(store.items(), key=lambda e: e[0][0]):
             lookback = w.after_ms if is_left else w.before_ms
             if ts + lookback + w.grace_ms >= now:
-                break
+                continue
             store.delete((ts, is_left, key))
             out = self.spec.joiner(value, None) if is_left else self.spec.joiner(None, value)
             self.forward(key, out, ts, headers, src)

@@ -12,6 +12,8 @@ exists so that a topology works in the test driver without ceremony.
 (b'hello', b'{"a":1}')
 >>> auto.deserialize("t", b"hello"), auto.deserialize("t", b'{"a":1}')
 ('hello', {'a': 1})
+>>> auto.deserialize("t", auto.serialize("t", "42")), auto.deserialize("t", auto.serialize("t", 42))
+('42', 42)
 """
 
 from __future__ import annotations
@@ -46,7 +48,15 @@ class AutoSerde(Serde[Any]):
         if isinstance(data, bytes):
             return data
         if isinstance(data, str):
-            return data.encode()
+            raw = data.encode()
+            if raw and raw[0] in _JSON_START:
+                try:
+                    orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    return raw
+                # Text that reads as JSON ("42", "true") is quoted so it comes back as text.
+                return orjson.dumps(data)
+            return raw
         try:
             return orjson.dumps(data)
         except TypeError as exc:

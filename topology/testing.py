@@ -47,6 +47,8 @@ class KeyValue(NamedTuple):
 class TestRecord(NamedTuple):
     """A record read from an output topic."""
 
+    __test__ = False  # not a pytest test class
+
     key: Any
     value: Any
     timestamp: int
