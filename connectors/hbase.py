@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import struct
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import orjson
@@ -122,14 +122,9 @@ class HBaseSink:
                                             f"row needs one (set row_key= to a field all records have)",
                                          self.row_key))
                 continue
-            cells: dict[bytes, bytes] = {}
-            try:
-                for name, value in r.value.items():
-                    if value is not None:
-                        current = name
-                        cells[self._family + name.encode()] = encode_value(value, self.encoding)
-            except ValueError as exc:
-                rejected.append(Rejected(r, f"field {current!r}: {exc}", current))
+            cells, problem = self._cells(r.value)
+            if problem:
+                rejected.append(Rejected(r, f"field {problem[0]!r}: {problem[1]}", problem[0]))
                 continue
             self._pending.append((r.topic_partition, r.offset, encode_value(key, "string"), cells))
         while len(self._pending) >= self.batch_size:
@@ -163,6 +158,18 @@ class HBaseSink:
         """The HBase table."""
         namespace, _, name = self.table.rpartition(":")
         return [Dataset("hbase_table", name, namespace=namespace or "default")]
+
+    def _cells(self, value: Mapping[str, Any]) -> tuple[dict[bytes, bytes], tuple[str, str] | None]:
+        """``family:field -> bytes`` for the non-null fields, or the field that cannot be encoded."""
+        cells: dict[bytes, bytes] = {}
+        for name, v in value.items():
+            if v is None:
+                continue
+            try:
+                cells[self._family + name.encode()] = encode_value(v, self.encoding)
+            except ValueError as exc:
+                return cells, (name, str(exc))
+        return cells, None
 
     # -- sending -----------------------------------------------------------------------------------
 

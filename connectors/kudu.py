@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -42,7 +43,7 @@ KUDU_INSTALL_HINT = (
 )
 
 
-class _RowSink:
+class _RowSink(ABC):
     """Shared by both writers: mapping records to rows, batching, retries, offsets."""
 
     def __init__(self, mode: KuduMode, batch_size: int, retries: int, backoff_s: float,
@@ -102,20 +103,25 @@ class _RowSink:
         self._pending = [p for p in self._pending if p[0] not in gone]
         self._offsets.forget(gone)
 
-    def describe(self) -> str:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def describe(self) -> str:
+        """Target and settings."""
 
-    def _target(self) -> str:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _target(self) -> str:
+        """The table, for messages."""
 
-    def _load_columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _load_columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The table's column names and primary key columns."""
 
     def _check_row(self, row: dict[str, Any]) -> tuple[str, str] | None:
+        """``(field, problem)`` when the row cannot be written, found before sending."""
         return None
 
-    def _send(self, rows: list[dict[str, Any]]) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _send(self, rows: list[dict[str, Any]]) -> None:
+        """Write the rows (all or nothing as far as the caller knows; retried whole)."""
 
     def _reset(self) -> None:
         """Drop the connection/session after a failure, so the retry starts fresh."""
