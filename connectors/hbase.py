@@ -127,8 +127,11 @@ class HBaseSink:
                 rejected.append(Rejected(r, f"field {problem[0]!r}: {problem[1]}", problem[0]))
                 continue
             self._pending.append((r.topic_partition, r.offset, encode_value(key, "string"), cells))
-        while len(self._pending) >= self.batch_size:
-            self._send(self.batch_size)
+        try:
+            while len(self._pending) >= self.batch_size:
+                self._send(self.batch_size)
+        except SinkError as exc:  # the batch is accepted and buffered; flush() retries and reports
+            log.warning("%s", exc)
         if rejected:
             raise RejectedRecords(self.describe(), rejected)
 

@@ -86,8 +86,11 @@ class _RowSink(ABC):
                 rejected.append(Rejected(r, f"field {problem[0]!r}: {problem[1]}", problem[0]))
                 continue
             self._pending.append((r.topic_partition, row))
-        while len(self._pending) >= self.batch_size:
-            self._send_with_retries(self.batch_size)
+        try:
+            while len(self._pending) >= self.batch_size:
+                self._send_with_retries(self.batch_size)
+        except SinkError as exc:  # the batch is accepted and buffered; flush() retries and reports
+            log.warning("%s", exc)
         if rejected:
             raise RejectedRecords(self.describe(), rejected)
 

@@ -242,8 +242,11 @@ class ParquetSink:
         for r in records:
             self._offsets.seen(r.topic_partition, r.offset)
         now = self._clock()
-        self._roll(lambda b: b.rows >= self.max_rows or b.nbytes >= self.max_bytes
-                   or now - b.opened_at >= self.max_age_s)
+        try:
+            self._roll(lambda b: b.rows >= self.max_rows or b.nbytes >= self.max_bytes
+                       or now - b.opened_at >= self.max_age_s)
+        except SinkError as exc:  # the batch is accepted and buffered; flush() retries and reports
+            log.warning("%s; will retry on flush", exc)
         if rejected:
             raise RejectedRecords(self.describe(), rejected)
 

@@ -148,7 +148,10 @@ class Sink(Protocol):
     def write(self, records: Sequence[SinkRecord]) -> None:
         """Buffer ``records`` (in input order per partition); may make some durable already.
 
-        Raises :class:`RejectedRecords` for records that do not fit, after keeping the others.
+        Raises :class:`RejectedRecords` for records that do not fit, after keeping the others. Any
+        other :class:`SinkError` means none of ``records`` was accepted (e.g. the target could not be
+        reached to set up), so the engine may retry the same batch. A failure to send what is already
+        buffered is not raised here but by the next ``flush()``.
         """
         ...
 

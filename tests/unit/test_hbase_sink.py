@@ -163,3 +163,16 @@ def test_configuration_and_lineage() -> None:
         Dataset("hbase_table", "airline", namespace="default")]
     assert HBaseSink("cloudair:airline", column_family="s", row_key="id").lineage() == [
         Dataset("hbase_table", "airline", namespace="cloudair")]
+
+
+def test_a_send_failing_inside_write_is_kept_and_reported_by_flush(hbase: LocalHBase,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    sink = sink_for(hbase, batch_size=2, retries=0)
+    hbase.stop()
+    sink.write(records(0, 4))  # accepted: the full batch that could not go out stays buffered
+    assert "puts failed" in caplog.text
+    with pytest.raises(SinkError):
+        sink.flush()
+    hbase.start()
+    assert sink.flush() == {("airlines", 0): 2, ("airlines", 1): 2}
+    assert len(read_all(hbase)) == 4
