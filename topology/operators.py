@@ -453,14 +453,15 @@ class WindowAggregateRuntime(Runtime):
                 starts.add(other_ts + 1)
             if ts - d <= other_ts <= ts + d:
                 starts.add(other_ts - d)
-        for start in sorted(s for s in starts if s >= 0):
+        # Windows of records earlier than the window size start at 0 (no negative starts).
+        for start in sorted({max(0, s) for s in starts}):
             end = start + d
-            if not start <= ts <= end or end + 1 <= close:
-                continue
             inside = [r for r in records if start <= r[0] <= end]
-            if start == ts + 1 or not inside:
+            if not inside or end + 1 <= close:
                 continue
             found = self.store.fetch_entries(key, start, start)
+            if not start <= ts <= end and (start != ts + 1 or found):
+                continue  # a window this record is not in and does not create
             old = found[0][1] if found else None
             agg, fresh = None, True
             for _, v in inside:
