@@ -355,7 +355,7 @@ class KStream:
             proc = name or self._g.new_name("KSTREAM-LEFTJOIN-" if how == "left" else "KSTREAM-JOIN-")
             node = self._g.add_processor(
                 proc, ops.StreamTableJoin(ops.StoreGetter(other.store), joiner, how == "left",
-                                          key_selector), [self.node], [other.store])
+                                          key_selector), [self.node])
             return KStream(self._b, node, self.key_serde, None, self._repartition_required)
         positional = list(args)
         joiner = joiner or (positional.pop(0) if positional else None)
