@@ -7,7 +7,8 @@ import threading
 
 import pytest
 from textual.widgets import Input, Static
-from tui_fakes import T0, FakeAdmin, FakeSource, cluster, refresh, running, screen_text, settle
+from tui_fakes import T0, FakeAdmin, FakeSource, cluster
+from tui_support import refresh, running, screen_text, settle
 
 from monitor.app import AirmonApp
 from monitor.rules import parse_rules

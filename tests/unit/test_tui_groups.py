@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Sparkline, Static
-from tui_fakes import FakeSource, refresh, running, settle
+from tui_fakes import FakeSource
+from tui_support import refresh, running, settle
 
 from monitor.app import AirmonApp
 from monitor.screens.group_detail import GroupDetailScreen

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Static
-from tui_fakes import FakeBrowser, FakeSource, record, running, screen_text, settle
+from tui_fakes import FakeBrowser, FakeSource, record
+from tui_support import running, screen_text, settle
 
 from monitor.app import AirmonApp
 from monitor.browse import BrowsedMessage, Position

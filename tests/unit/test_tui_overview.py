@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Static
-from tui_fakes import FakeSource, running, screen_text
+from tui_fakes import FakeSource
+from tui_support import running, screen_text
 
 from monitor.app import AirmonApp
 from monitor.screens.overview import NO_PRODUCERS, OverviewScreen

@@ -1,5 +1,4 @@
-"""In-memory stand-ins for the TUI tests (a Source of hand-built snapshots, a message browser, a group
-admin) and helpers to drive the app and read the screen as text.
+"""In-memory stand-ins for the TUI tests: a Source of hand-built snapshots, a message browser, a group admin.
 
 The cluster is small and fixed (3 brokers, the CloudAir topics, three groups) and each refresh moves it
 forward by a known amount, so rates, lag trends and Burrow statuses come out as exact numbers:
@@ -13,15 +12,8 @@ forward by a known amount, so rates, lag trends and Burrow statuses come out as 
 
 from __future__ import annotations
 
-import io
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 
-from rich.console import Console
-from textual.app import App
-from textual.pilot import Pilot
-
-from monitor.app import AirmonApp
 from monitor.browse import BrowsedMessage, Page, Position
 from monitor.model import (
     BrokerInfo,
@@ -153,35 +145,3 @@ class FakeAdmin:
     def reset_offsets(self, group_id: str, partitions: Iterable[tuple[str, int]], *, to: str) -> None:
         self.resets.append((group_id, list(partitions), to))
 
-
-def screen_text(app: App[None]) -> str:
-    """The current screen as plain text, line by line, exactly as a terminal of the app's size shows it."""
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True, force_terminal=True,
-                      color_system=None, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True))
-    return "\n".join(line.rstrip() for line in console.export_text().splitlines())
-
-
-async def settle(pilot: Pilot[None]) -> None:
-    """Let workers finish and the screen catch up with what they delivered."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def refresh(pilot: Pilot[None], times: int = 1) -> None:
-    """Take ``times`` more snapshots, one after the other, as the refresh timer would."""
-    for _ in range(times):
-        await settle(pilot)
-        pilot.app.action_refresh_now()  # type: ignore[attr-defined]
-        await settle(pilot)
-
-
-@asynccontextmanager
-async def running(app: AirmonApp, *, refreshes: int = 6, size: tuple[int, int] = (100, 30)) -> AsyncIterator[Pilot[None]]:
-    """Run ``app`` headless at ``size`` and let it take ``refreshes`` snapshots (the first at mount)."""
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        await refresh(pilot, refreshes - 1)
-        yield pilot
