@@ -1,0 +1,100 @@
+"""Exception handlers: fail names the record and processor, continue counts, dlq keeps the bytes."""
+
+import pytest
+
+from topology import DeserializationException, ProcessingException, Serdes, StreamsBuilder
+from topology.errors import DLQ_HEADERS, TopologyException
+from topology.testing import TopologyTestDriver
+
+
+def json_topology():
+    b = StreamsBuilder()
+    (b.stream("tweets", key_serde=Serdes.String(), value_serde=Serdes.Json())
+      .map_values(lambda v: v["text"].upper(), name="shout")
+      .to("out", value_serde=Serdes.String()))
+    return b.build()
+
+
+def pipe_raw(driver, key, value):
+    raw = driver.create_input_topic("tweets", Serdes.Bytes(), Serdes.Bytes())
+    raw.pipe_input(key, value, timestamp=7, headers=[("origin", b"test")])
+
+
+def test_fail_is_the_default_and_names_topic_partition_offset():
+    with TopologyTestDriver(json_topology()) as driver:
+        pipe_raw(driver, b"k", b'{"text": "ok"}')
+        with pytest.raises(DeserializationException) as err:
+            pipe_raw(driver, b"k", b"{not json")
+    e = err.value
+    assert (e.topic, e.partition, e.offset) == ("tweets", 0, 1)
+    assert "topic 'tweets' partition 0 offset 1" in str(e)
+    assert "default.deserialization.exception.handler" in str(e)
+
+
+def test_processing_failure_names_the_processor():
+    with TopologyTestDriver(json_topology()) as driver:
+        with pytest.raises(ProcessingException) as err:
+            pipe_raw(driver, b"k", b'{"no_text": 1}')
+    assert err.value.processor == "shout"
+    assert isinstance(err.value.__cause__, KeyError)
+    assert "in processor 'shout'" in str(err.value)
+
+
+def test_continue_skips_and_counts_bad_records():
+    config = {"default.deserialization.exception.handler": "continue",
+              "processing.exception.handler": "continue"}
+    with TopologyTestDriver(json_topology(), config) as driver:
+        pipe_raw(driver, b"k", b"{not json")
+        pipe_raw(driver, b"k", b'{"no_text": 1}')
+        pipe_raw(driver, b"k", b'{"text": "fine"}')
+        assert driver.create_output_topic("out").read_values_to_list() == ["FINE"]
+        assert driver.metrics()["dropped-records-total"] == 2
+
+
+def test_dlq_keeps_the_original_bytes_with_kip_1034_headers():
+    config = {"default.deserialization.exception.handler": "dlq",
+              "processing.exception.handler": "dlq",
+              "errors.dead.letter.queue.topic.name": "tweets-dlq"}
+    with TopologyTestDriver(json_topology(), config) as driver:
+        pipe_raw(driver, b"k1", b"{not json")
+        pipe_raw(driver, b"k2", b'{"no_text": 1}')
+        pipe_raw(driver, b"k3", b'{"text": "fine"}')
+        assert driver.create_output_topic("out").read_values_to_list() == ["FINE"]
+        dlq = driver.create_output_topic("tweets-dlq", Serdes.Bytes(), Serdes.Bytes()).read_records_to_list()
+    assert [(r.key, r.value, r.timestamp) for r in dlq] == [
+        (b"k1", b"{not json", 7), (b"k2", b'{"no_text": 1}', 7)]
+    first, second = (dict(r.headers) for r in dlq)
+    assert set(DLQ_HEADERS) <= set(first)
+    assert first["origin"] == b"test"  # the original headers are kept
+    assert first["__streams.errors.exception"] == b"SerdeError"
+    assert (first["__streams.errors.topic"], first["__streams.errors.partition"],
+            first["__streams.errors.offset"]) == (b"tweets", b"0", b"0")
+    assert second["__streams.errors.exception"] == b"KeyError"
+    assert second["__streams.errors.offset"] == b"1"
+    assert b"Traceback" in second["__streams.errors.stacktrace"]
+    assert second["__streams.errors.message"] == b"'text'"
+
+
+def test_dlq_without_a_topic_is_a_config_error():
+    with pytest.raises(TopologyException, match="errors.dead.letter.queue.topic.name"):
+        TopologyTestDriver(json_topology(), {"processing.exception.handler": "dlq"})
+
+
+def test_unknown_handler_value_names_the_key_and_choices():
+    with pytest.raises(TopologyException, match="processing.exception.handler.*fail, continue, dlq"):
+        TopologyTestDriver(json_topology(), {"processing.exception.handler": "ignore"})
+
+
+def test_a_failing_branch_predicate_goes_to_the_dlq_too():
+    b = StreamsBuilder()
+    branches = (b.stream("in", value_serde=Serdes.Json()).split(prefix="b-")
+                .branch(lambda k, v: v["x"] > 0, name="pos").default_branch(name="rest"))
+    branches["b-pos"].to("pos")
+    config = {"processing.exception.handler": "dlq", "errors.dead.letter.queue.topic.name": "dlq"}
+    with TopologyTestDriver(b.build(), config) as driver:
+        inp = driver.create_input_topic("in")
+        inp.pipe_input("a", {"x": 1})
+        inp.pipe_input("b", {"y": 1})
+        assert driver.create_output_topic("pos").read_key_values_to_list() == [("a", {"x": 1})]
+        assert driver.create_output_topic("dlq", Serdes.String(), Serdes.Bytes()).read_key_value() == (
+            "b", b'{"y":1}')
