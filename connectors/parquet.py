@@ -230,7 +230,8 @@ class ParquetSink:
         if not records:
             self._roll(lambda b: self._clock() - b.opened_at >= self.max_age_s)
             return
-        starting = {tp: first for tp, first in self._first_offsets(records).items()
+        firsts, lasts = _offset_bounds(records)
+        starting = {tp: first for tp, first in firsts.items()
                     if (last := self._offsets.last_seen.get(tp)) is None or first <= last}
         if starting:
             self._start_partitions(starting)
@@ -239,8 +240,8 @@ class ParquetSink:
         good, rejected, table = self._check(records)
         if good:
             self._buffer(good, table)
-        for r in records:
-            self._offsets.seen(r.topic_partition, r.offset)
+        for tp, last in lasts.items():
+            self._offsets.seen(tp, last)
         now = self._clock()
         try:
             self._roll(lambda b: b.rows >= self.max_rows or b.nbytes >= self.max_bytes
@@ -290,6 +291,9 @@ class ParquetSink:
         missing = [f for f in self.partition_by if f not in schema.names]
         if missing:
             raise ValueError(f"partition field(s) {missing} are not in the schema {schema.names}")
+        nested = [f for f in self.partition_by if pa.types.is_nested(schema.field(f).type)]
+        if nested:
+            raise ValueError(f"partition field(s) {nested} have nested types; partition by scalar fields")
         self._schema = schema
         self._known_fields = frozenset(schema.names)
         self._file_schema = pa.schema([f for f in schema if f.name not in self.partition_by],
@@ -342,8 +346,19 @@ class ParquetSink:
 
     def _to_table(self, values: Sequence[Mapping[str, Any]]) -> pa.Table:
         assert self._schema is not None
-        return pa.Table.from_arrays([_column([v.get(f.name) for v in values], f) for f in self._schema],
-                                    schema=self._schema)
+        try:
+            inferred: pa.Table | None = pa.Table.from_pylist(values)
+        except _CONVERSION_ERRORS:
+            inferred = None  # mixed types in a column: convert column by column
+        columns = []
+        for f in self._schema:
+            if inferred is None:
+                columns.append(_column([v.get(f.name) for v in values], f))
+            elif f.name in inferred.column_names:
+                columns.append(_conform(inferred.column(f.name), f))
+            else:
+                columns.append(_conform(pa.nulls(len(values)), f))
+        return pa.Table.from_arrays(columns, schema=self._schema)
 
     def _field_problem(self, value: Mapping[str, Any]) -> tuple[str, str] | None:
         assert self._schema is not None
@@ -361,11 +376,8 @@ class ParquetSink:
     def _buffer(self, records: Sequence[SinkRecord], table: pa.Table) -> None:
         assert self._file_schema is not None
         table = table.select(self._file_schema.names)
-        groups: dict[tuple[TopicPartition, tuple[str, ...]], list[int]] = {}
-        for i, r in enumerate(records):
-            folder = tuple(_hive_value(r.value.get(p)) for p in self.partition_by)
-            groups.setdefault((r.topic_partition, folder), []).append(i)
         now = self._clock()
+        groups = self._group(records)
         for key, rows in groups.items():
             pos = 0
             while pos < len(rows):  # split so that no file exceeds max_rows
@@ -383,6 +395,32 @@ class ParquetSink:
                 pos += len(take)
                 if buf.rows >= self.max_rows:
                     self._full.append((key[0], self._buffers.pop(key)))
+
+    def _group(self, records: Sequence[SinkRecord]) -> dict[tuple[TopicPartition, tuple[str, ...]], list[int]]:
+        """Row indexes per (input partition, partition folder), in input order."""
+        fields = self.partition_by
+        raw: dict[tuple[Any, ...], list[int]] = {}
+        for i, r in enumerate(records):
+            value = r.value
+            key = (r.topic, r.partition, *[value.get(p) for p in fields])
+            rows = raw.get(key)
+            if rows is None:
+                raw[key] = [i]
+            else:
+                rows.append(i)
+        groups: dict[tuple[TopicPartition, tuple[str, ...]], list[int]] = {}
+        merged = False
+        for key, rows in raw.items():
+            folder_key = ((key[0], key[1]), tuple(_hive_value(v) for v in key[2:]))
+            if folder_key in groups:  # e.g. None and "" both go to the default partition
+                groups[folder_key] += rows
+                merged = True
+            else:
+                groups[folder_key] = rows
+        if merged:
+            for rows in groups.values():
+                rows.sort()
+        return groups
 
     def _roll(self, due: Callable[[_Buffer], bool]) -> None:
         self._full.extend((key[0], self._buffers.pop(key)) for key in
@@ -465,14 +503,6 @@ class ParquetSink:
                             "first offset to avoid this.", parsed[0], parsed[1], first, info.path,
                             parsed[2], parsed[3], first)
 
-    @staticmethod
-    def _first_offsets(records: Sequence[SinkRecord]) -> dict[TopicPartition, int]:
-        firsts: dict[TopicPartition, int] = {}
-        for r in records:
-            firsts.setdefault(r.topic_partition, r.offset)
-        return firsts
-
-
 _CONVERSION_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError,
                       ValueError, OverflowError)
 
@@ -483,9 +513,14 @@ def _column(values: list[Any], f: pa.Field) -> pa.Array:
         arr = pa.array(values)
     except _CONVERSION_ERRORS:
         arr = pa.array(values, type=f.type)  # e.g. nested values whose inference needs the type
+    return _conform(arr, f)
+
+
+def _conform(arr: pa.Array | pa.ChunkedArray, f: pa.Field) -> pa.Array | pa.ChunkedArray:
+    """``arr`` in the field's type: nulls typed, safe casts only, no numbers silently made text."""
     if arr.type != f.type:
         if pa.types.is_null(arr.type):
-            arr = pa.nulls(len(values), f.type)
+            arr = pa.nulls(len(arr), f.type)
         elif _is_text(f.type) and not _is_text(arr.type):
             raise pa.ArrowTypeError(f"expected a string, got {arr.type}")
         else:
@@ -497,6 +532,18 @@ def _column(values: list[Any], f: pa.Field) -> pa.Array:
 
 def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def _offset_bounds(records: Sequence[SinkRecord]) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+    """First and last offset per input partition of a batch."""
+    firsts: dict[TopicPartition, int] = {}
+    lasts: dict[TopicPartition, int] = {}
+    for r in records:
+        tp = (r.topic, r.partition)
+        if tp not in firsts:
+            firsts[tp] = r.offset
+        lasts[tp] = r.offset
+    return firsts, lasts
 
 
 def _hive_value(v: Any) -> str:

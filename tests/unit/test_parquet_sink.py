@@ -228,6 +228,23 @@ def test_configuration_errors_name_the_fix(tmp_path: Path) -> None:
         ParquetSink(str(tmp_path), schema=pa.schema([("id", pa.int64())]), partition_by=["airline"])
     with pytest.raises(ValueError, match="s3://bucket/prefix"):
         ParquetSink("gs://bucket/x")
+    with pytest.raises(ValueError, match="partition by scalar fields"):
+        ParquetSink(str(tmp_path), schema=pa.schema([("tags", pa.list_(pa.string()))]), partition_by=["tags"])
+
+
+def test_declared_schema_fills_absent_fields_and_enforces_required_ones(tmp_path: Path) -> None:
+    schema = pa.schema([pa.field("id", pa.int64(), nullable=False), ("location", pa.string()),
+                        ("score", pa.float64())])
+    sink = ParquetSink(str(tmp_path), schema=schema)
+    with pytest.raises(RejectedRecords) as info:
+        sink.write([SinkRecord("t", 0, 0, 0, None, {"id": 1, "score": 2}),
+                    SinkRecord("t", 0, 1, 0, None, {"score": 0.5})])
+    assert [(r.record.offset, r.field) for r in info.value.rejected] == [(1, "id")]
+    assert "required" in info.value.rejected[0].reason
+    sink.flush()
+    table = pq.read_table(next(tmp_path.rglob("*.parquet")))
+    assert table.schema == schema
+    assert table.to_pylist() == [{"id": 1, "location": None, "score": 2.0}]
 
 
 def test_zstd_is_used_when_asked(tmp_path: Path) -> None:
