@@ -297,6 +297,14 @@ class ImpalaCatalog:
         self._recover_pending = False
         self.executed: list[str] = []
 
+    @classmethod
+    def from_env(cls, table: ImpalaTable, env: Mapping[str, str] | None = None) -> ImpalaCatalog:
+        """A catalog that runs its statements on the Impala of ``IMPALA_*`` (see :class:`ImpalaSettings`).
+
+        Without ``IMPALA_HOST`` the catalog only collects the statements (``executed``).
+        """
+        return cls(table, ImpalaSettings.from_env(env))
+
     def files_landed(self, schema: pa.Schema, partition_by: Sequence[str], new_partitions: bool) -> None:
         """Create the table (once), register new partition folders, refresh the file list.
 

@@ -258,3 +258,13 @@ def test_without_a_connection_the_catalog_collects_the_statements() -> None:
     catalog.files_landed(pa.schema([("id", pa.int64())]), (), True)
     assert catalog.executed[0].startswith("CREATE EXTERNAL TABLE IF NOT EXISTS `default`.`t`")
     assert catalog.executed[1:] == ["REFRESH `default`.`t`"]
+
+
+def test_catalog_from_env_uses_impala_settings_only_when_a_host_is_set() -> None:
+    table = ImpalaTable("default", "t", "s3://b/t")
+    offline = ImpalaCatalog.from_env(table, {})
+    offline.files_landed(pa.schema([("id", pa.int64())]), (), True)
+    assert len(offline.executed) == 2
+    online = ImpalaCatalog.from_env(table, {"IMPALA_HOST": "127.0.0.1", "IMPALA_PORT": "1"})
+    with pytest.raises(ImpalaError, match="cannot connect to Impala at 127.0.0.1:1"):
+        online.files_landed(pa.schema([("id", pa.int64())]), (), True)
