@@ -260,7 +260,8 @@ class AirmonApp(App[None]):
             try:
                 result = call()
             except Exception as exc:
-                self._deliver(failed, f"⚠ {what} failed: {exc}")
+                detail = str(exc)  # errors of our own clients already say what they were doing
+                self._deliver(failed, f"⚠ {detail if detail.startswith(what) else f'{what} failed: {detail}'}")
             else:
                 self._deliver(on_done, result)
 

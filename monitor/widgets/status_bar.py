@@ -22,7 +22,8 @@ class StatusBar(Static):
     def show(self, text: str, *, error: bool) -> None:
         """Replace the line; ``error`` switches on the error style (and the ``-error`` CSS class)."""
         self.set_class(error, "-error")
-        self.update(Text(text, no_wrap=True, overflow="ellipsis"))
+        # An error wraps (up to three lines, see airmon.tcss): its second half is usually the fix.
+        self.update(Text(text, no_wrap=not error, overflow="ellipsis"))
 
     @property
     def text(self) -> str:
