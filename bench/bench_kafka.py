@@ -1,0 +1,636 @@
+"""Kafka runtime benchmark: airstream against a hand-written confluent-kafka loop and Quix Streams.
+
+Every contender runs the same pipeline (:mod:`bench.kafka_pipeline`: keep influencers' tweets,
+project four fields) in its own process, one after the other, on the same broker and the same
+pre-filled input topic, each with a fresh consumer group and output topic::
+
+    python -m bench.bench_kafka                    # 500,000 tweets, local broker from Maven jars
+    python -m bench.bench_kafka --records 50000 --only loop-json quix
+    AIRSTREAM_BOOTSTRAP=127.0.0.1:9092 python -m bench.bench_kafka
+
+Two phases per contender:
+
+- **Throughput.** The harness counts the distinct keys in the contender's output topic with a
+  ``read_committed`` consumer until all expected results are there: the same completion criterion
+  for everyone. records/s = input records covered / time from the first to the last output seen, so
+  interpreter start, imports and the group join (reported as "startup") do not count.
+- **Latency.** A fresh, empty input topic gets tweets at a fixed rate while the contender runs; the
+  end-to-end latency of a result is the time it became visible to a ``read_committed`` consumer
+  minus the input record's timestamp (looked up by key), over a window after a warm-up.
+
+Throughput phases run ``--repeat`` rounds (default 2, the order reversed every other round) and
+the best rate counts: on a shared machine, interference only ever slows a contender down. Peak RSS
+is the process's ``VmHWM`` read just before it is stopped (``ru_maxrss`` would also count the
+harness, which a child inherits through ``fork``/``exec``); CPU time is its own rusage (``wait4``).
+Results are reported, never asserted; the table goes to stdout, to ``bench/README.md`` (with
+machine, load and date) and as JSON to ``bench/results/``.
+
+Tweets are the project's 530-row sample (``connectors.tweets.TweetReplay``) cycled with unique
+ids, about 830 bytes of JSON each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import confluent_kafka
+import orjson
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from bench.kafka_pipeline import keep
+
+__all__ = ["CONTENDER_NAMES", "DEFAULT_RECORDS", "Result", "main", "run"]
+
+DEFAULT_RECORDS = 500_000
+PARTITIONS = 6
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+QUIX_VENV = BENCH_DIR / ".venv-quix"
+QUIX_REQUIREMENT = "quixstreams>=3.28,<4"
+README = BENCH_DIR / "README.md"
+RESULTS_BEGIN = "<!-- bench_kafka results: begin (written by python -m bench.bench_kafka) -->"
+RESULTS_END = "<!-- bench_kafka results: end -->"
+STALL_S = 60.0        # no new output for this long while results are missing: the contender failed
+STARTUP_S = 120.0     # time allowed from process start to first output
+WARMUP_S = 2.0        # latency records sent in the first seconds after the first output are ignored
+DRAIN_S = 10.0        # after the latency window, wait this long at most for its last results
+FIRST_ID = 900_000_000_000_000_000
+
+
+@dataclass
+class Result:
+    """One contender's figures; ``error`` says why a figure is missing."""
+
+    name: str
+    description: str
+    json: str
+    records_per_s: float | None = None
+    rounds: list[float] = field(default_factory=list)
+    startup_s: float | None = None
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    peak_rss_mib: float | None = None
+    cpu_s: float | None = None
+    outputs: int | None = None
+    duplicates: int | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Contender:
+    name: str
+    description: str
+    json: str
+    command: Callable[[], list[str]]   # the interpreter and script; topic and group arguments are added
+    produces: bool = True
+
+
+def _ours(name: str) -> Callable[[], list[str]]:
+    return lambda: [sys.executable, "-m", "bench.kafka_contenders", name]
+
+
+def _quix() -> list[str]:
+    return [str(_quix_python()), str(BENCH_DIR / "quix_pipeline.py")]
+
+
+_CONTENDERS = [
+    _Contender("consume", "consume only (librdkafka's rate, no processing)", "none", _ours("consume"), produces=False),
+    _Contender("loop-json", "hand-written confluent-kafka loop, at-least-once", "json (stdlib)", _ours("loop-json")),
+    _Contender("loop-orjson", "hand-written confluent-kafka loop, at-least-once", "orjson", _ours("loop-orjson")),
+    _Contender("quix", "Quix Streams, at-least-once (defaults)", "orjson (Quix default)", _quix),
+    _Contender("airstream-alos", "airstream KafkaStreams, at_least_once", "orjson (Serdes.Json)", _ours("airstream-alos")),
+    _Contender("airstream-eos", "airstream KafkaStreams, exactly_once_v2", "orjson (Serdes.Json)", _ours("airstream-eos")),
+]
+CONTENDER_NAMES = [c.name for c in _CONTENDERS]
+
+
+# -- environment ----------------------------------------------------------------------------------
+
+def _quix_python() -> Path:
+    """The interpreter of ``bench/.venv-quix``, created with Quix Streams installed when missing."""
+    python = QUIX_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"creating {QUIX_VENV} with {QUIX_REQUIREMENT} (Quix pins its own confluent-kafka) ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(QUIX_VENV)], check=True)
+        pip = subprocess.run([str(python), "-m", "pip", "install", "-q", QUIX_REQUIREMENT],
+                             capture_output=True, text=True)
+        if pip.returncode != 0:
+            raise RuntimeError(f"pip could not install {QUIX_REQUIREMENT} into {QUIX_VENV}:\n{pip.stderr[-2000:]}\n"
+                               f"Remove {QUIX_VENV} and retry once PyPI is reachable.")
+    return python
+
+
+def _quix_version() -> str:
+    probe = subprocess.run([str(_quix_python()), "-c", "import quixstreams, confluent_kafka; "
+                            "print(quixstreams.__version__, 'with confluent-kafka', confluent_kafka.__version__)"],
+                           capture_output=True, text=True)
+    return probe.stdout.strip() or f"unknown ({probe.stderr.strip()[-200:]})"
+
+
+def _airstream_missing() -> str | None:
+    """Why the airstream rows cannot run yet, or None when ``topology.KafkaStreams`` imports."""
+    try:
+        from topology import KafkaStreams  # noqa: F401
+    except ImportError as exc:
+        return f"pending: topology.KafkaStreams is not available yet ({exc})"
+    return None
+
+
+def machine() -> dict[str, str]:
+    """Where the figures were measured: CPU count and model, OS, Python and client versions, date."""
+    model = platform.processor() or "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "confluent_kafka": f"{confluent_kafka.__version__} (librdkafka {confluent_kafka.libversion()[0]})",
+    }
+
+
+# -- topics and records ---------------------------------------------------------------------------
+
+def _create_topics(admin: AdminClient, *names: str) -> None:
+    futures = admin.create_topics([NewTopic(n, num_partitions=PARTITIONS, replication_factor=1) for n in names])
+    for future in futures.values():
+        future.result(60)
+
+
+def _templates() -> list[dict[str, Any]]:
+    from connectors.tweets import SAMPLE_CSV, TweetReplay
+
+    return list(TweetReplay(SAMPLE_CSV))
+
+
+def _tweets(templates: list[dict[str, Any]], first_id: int) -> Iterator[tuple[bytes, bytes, bool]]:
+    """(key, JSON value, passes the filter) for tweets with ids ``first_id, first_id + 1, ...``."""
+    kept = [keep(t) for t in templates]
+    i = 0
+    while True:
+        template = templates[i % len(templates)]
+        tweet_id = first_id + i
+        key = str(tweet_id).encode()
+        yield key, orjson.dumps({**template, "id": tweet_id, "id_str": key.decode()}), kept[i % len(templates)]
+        i += 1
+
+
+def _producer(bootstrap: str, **extra: Any) -> Producer:
+    return Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "partitioner": "murmur2_random",
+                     "queue.buffering.max.messages": 1_000_000, **extra})
+
+
+def _fill(bootstrap: str, topic: str, templates: list[dict[str, Any]], count: int) -> int:
+    """Produce ``count`` tweets to ``topic``; returns how many pass the filter."""
+    producer = _producer(bootstrap, **{"linger.ms": 50, "batch.size": 1_000_000})
+    expected = 0
+    for _, (key, value, kept) in zip(range(count), _tweets(templates, FIRST_ID)):
+        while True:
+            try:
+                producer.produce(topic, value, key)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        expected += kept
+    if producer.flush(120) != 0:
+        raise RuntimeError(f"the input topic {topic} was not filled: records still unacknowledged after 120 s")
+    return expected
+
+
+class _OutputReader:
+    """A ``read_committed`` reader of every partition of an output topic, from the beginning."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{topic}-reader",
+                                  "enable.auto.commit": False, "isolation.level": "read_committed"})
+        self.consumer.assign([TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(PARTITIONS)])
+        self.keys: set[bytes] = set()
+        self.total = 0
+
+    def read(self, timeout: float) -> list[Any]:
+        messages = [m for m in self.consumer.consume(10_000, timeout) if m.error() is None]
+        self.total += len(messages)
+        self.keys.update(m.key() for m in messages)
+        return messages
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+# -- contender processes --------------------------------------------------------------------------
+
+class _Process:
+    """A contender's process; reaped with ``wait4`` so its own peak RSS and CPU time are known."""
+
+    def __init__(self, command: list[str], log_prefix: Path) -> None:
+        self.stdout_path = log_prefix.with_suffix(".out")
+        self.stderr_path = log_prefix.with_suffix(".err")
+        with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
+            self.popen = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        self.started = time.monotonic()
+        self.exit_code: int | None = None
+        self.rusage: Any = None
+        self.peak_rss_mib: float | None = None
+
+    def alive(self) -> bool:
+        if self.exit_code is None:
+            pid, status, rusage = os.wait4(self.popen.pid, os.WNOHANG)
+            if pid:
+                self._reaped(status, rusage)
+        return self.exit_code is None
+
+    def _reaped(self, status: int, rusage: Any) -> None:
+        self.exit_code = self.popen.returncode = os.waitstatus_to_exitcode(status)
+        self.rusage = rusage
+
+    def wait(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.alive():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    def _read_peak_rss(self) -> None:
+        try:
+            status = Path(f"/proc/{self.popen.pid}/status").read_text()
+        except OSError:   # not Linux: no figure rather than a wrong one
+            return
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self.peak_rss_mib = int(line.split()[1]) / 1024
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """SIGTERM (a clean close: flush, commit, leave the group), SIGKILL after ``timeout``."""
+        if self.alive():
+            self._read_peak_rss()
+            self.popen.send_signal(signal.SIGTERM)
+            if not self.wait(timeout):
+                self.popen.kill()
+                self._reaped(*os.wait4(self.popen.pid, 0)[1:])
+
+    def failure(self, what: str) -> str:
+        tail = self.stderr_path.read_text(errors="replace").strip().splitlines()[-15:]
+        return f"{what}; last lines of {self.stderr_path}:\n" + "\n".join(tail)
+
+    @property
+    def cpu_s(self) -> float | None:
+        return self.rusage.ru_utime + self.rusage.ru_stime if self.rusage else None
+
+
+@dataclass
+class _Run:
+    bootstrap: str
+    admin: AdminClient
+    prefix: str
+    logs: Path
+    templates: list[dict[str, Any]]
+    records: int
+    input_topic: str
+    expected: int
+    latency_seconds: float
+    latency_rate: int
+
+    def spawn(self, contender: _Contender, phase: str, input_topic: str, output_topic: str | None) -> _Process:
+        args = ["--bootstrap", self.bootstrap, "--input", input_topic,
+                "--group", f"{self.prefix}-{contender.name}-{phase}"]
+        if contender.produces:
+            args += ["--output", output_topic]
+        else:
+            args += ["--records", str(self.records)]
+        return _Process(contender.command() + args, self.logs / f"{contender.name}-{phase}")
+
+
+def _throughput(run: _Run, contender: _Contender, result: Result, round_: int) -> None:
+    """One round: a fresh group (and output topic) reads the whole input topic."""
+    output = f"{run.prefix}-{contender.name}-out-{round_}" if contender.produces else None
+    if output:
+        _create_topics(run.admin, output)
+    process = run.spawn(contender, f"throughput-{round_}", run.input_topic, output)
+    try:
+        rate = _watch_output(run, process, output, result) if output else _await_consume_only(run, process)
+    finally:
+        process.stop()
+    result.rounds.append(rate)
+    if rate >= max(result.rounds):
+        result.records_per_s, result.cpu_s = rate, process.cpu_s
+    if process.peak_rss_mib is not None:
+        result.peak_rss_mib = max(result.peak_rss_mib or 0.0, process.peak_rss_mib)
+
+
+def _await_consume_only(run: _Run, process: _Process) -> float:
+    deadline = time.monotonic() + STARTUP_S + run.records / 5_000
+    while not process.stdout_path.read_text().strip():
+        if not process.alive():
+            raise RuntimeError(process.failure(f"exited with code {process.exit_code}"))
+        if time.monotonic() > deadline:
+            raise RuntimeError(process.failure(f"did not consume {run.records} records in time"))
+        time.sleep(0.1)
+    return json.loads(process.stdout_path.read_text().strip().splitlines()[-1])["records_per_s"]
+
+
+def _watch_output(run: _Run, process: _Process, output: str, result: Result) -> float:
+    reader = _OutputReader(run.bootstrap, output)
+    first: tuple[float, int] | None = None
+    last_progress = process.started
+    try:
+        while len(reader.keys) < run.expected:
+            if not process.alive():
+                raise RuntimeError(process.failure(f"exited with code {process.exit_code} after "
+                                                   f"{len(reader.keys)} of {run.expected} results"))
+            got = reader.read(0.2)
+            now = time.monotonic()
+            if got:
+                last_progress = now
+                if first is None:
+                    first = (now, len(reader.keys))
+            elif now - last_progress > (STALL_S if first else STARTUP_S):
+                raise RuntimeError(process.failure(f"no new output for {now - last_progress:.0f} s at "
+                                                   f"{len(reader.keys)} of {run.expected} results"))
+        done = time.monotonic()
+        reader.read(1.0)   # late duplicates, if any, still count
+    finally:
+        reader.close()
+    assert first is not None
+    result.startup_s = first[0] - process.started
+    result.outputs = (result.outputs or 0) + reader.total
+    result.duplicates = (result.duplicates or 0) + reader.total - len(reader.keys)
+    unexpected = len(reader.keys) - run.expected
+    if unexpected:
+        result.notes.append(f"{unexpected} results with keys that were not expected")
+    covered = run.records * (run.expected - first[1]) / run.expected
+    return covered / max(done - first[0], 1e-9)
+
+
+def _latency(run: _Run, contender: _Contender, result: Result) -> None:
+    live_in, live_out = f"{run.prefix}-{contender.name}-live-in", f"{run.prefix}-{contender.name}-live-out"
+    _create_topics(run.admin, live_in, live_out)
+    sent: dict[bytes, int] = {}      # key -> input timestamp (ms), for results that pass the filter
+    stop = threading.Event()
+
+    def produce_at_fixed_rate() -> None:
+        producer = _producer(run.bootstrap, **{"linger.ms": 1})
+        tweets = _tweets(run.templates, FIRST_ID + run.records)
+        start, produced = time.monotonic(), 0
+        while not stop.is_set():
+            due = int((time.monotonic() - start) * run.latency_rate)
+            for key, value, kept in (next(tweets) for _ in range(due - produced)):
+                timestamp = int(time.time() * 1000)
+                if kept:
+                    sent[key] = timestamp
+                producer.produce(live_in, value, key, timestamp=timestamp)
+            produced = max(due, produced)
+            producer.poll(0)
+            time.sleep(0.002)
+        producer.flush(30)
+
+    process = run.spawn(contender, "latency", live_in, live_out)
+    reader = _OutputReader(run.bootstrap, live_out)
+    feeder = threading.Thread(target=produce_at_fixed_rate, name="latency-producer", daemon=True)
+    feeder.start()
+    received: dict[bytes, tuple[float, int]] = {}   # key -> (visible at, ms; output record timestamp)
+    window: tuple[float, float] | None = None
+    try:
+        while True:
+            if not process.alive():
+                raise RuntimeError(process.failure(f"exited with code {process.exit_code} in the latency phase"))
+            msg = reader.consumer.poll(0.1)
+            now_ms = time.time() * 1000
+            if msg is not None and msg.error() is None:
+                received.setdefault(msg.key(), (now_ms, msg.timestamp()[1]))
+                if window is None:
+                    window = (now_ms + WARMUP_S * 1000, now_ms + (WARMUP_S + run.latency_seconds) * 1000)
+            if window is None:
+                if time.monotonic() - process.started > STARTUP_S:
+                    raise RuntimeError(process.failure(f"no output within {STARTUP_S:.0f} s in the latency phase"))
+                continue
+            if now_ms > window[1]:
+                stop.set()
+                in_window = [k for k, ts in list(sent.items()) if window[0] <= ts < window[1]]
+                if all(k in received for k in in_window) or now_ms > window[1] + DRAIN_S * 1000:
+                    break
+    finally:
+        stop.set()
+        feeder.join(30)
+        reader.close()
+        process.stop()
+    latencies = sorted(received[k][0] - sent[k] for k in in_window if k in received)
+    missing = len(in_window) - len(latencies)
+    if missing:
+        result.notes.append(f"latency: {missing} of {len(in_window)} results not visible {DRAIN_S:.0f} s after the window")
+    moved = sum(1 for k in in_window if k in received and received[k][1] != sent[k])
+    if moved:
+        result.notes.append(f"latency: {moved} results did not keep the input record's timestamp")
+    if len(latencies) >= 2:
+        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+        result.p50_ms, result.p99_ms = cuts[49], cuts[98]
+
+
+# -- the run and its report -----------------------------------------------------------------------
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a and b else None
+
+
+def _targets(by_name: dict[str, Result]) -> list[str]:
+    alos, eos = by_name.get("airstream-alos"), by_name.get("airstream-eos")
+    loop, quix = by_name.get("loop-json"), by_name.get("quix")
+    rate = lambda r: r.records_per_s if r else None  # noqa: E731
+
+    def line(what: str, value: float | None, target: float, missing: Result | None) -> str:
+        if value is None:
+            why = missing.error.splitlines()[0] if missing and missing.error else "not measured"
+            return f"- {what} >= {target}x: {why}"
+        return f"- {what} >= {target}x: **{value:.2f}x** ({'met' if value >= target else 'MISSED'})"
+
+    return [
+        line("airstream at_least_once vs hand-written loop (json)", _ratio(rate(alos), rate(loop)), 0.9, alos),
+        line("airstream at_least_once vs Quix Streams", _ratio(rate(alos), rate(quix)), 1.5, alos),
+        line("airstream exactly_once_v2 vs airstream at_least_once", _ratio(rate(eos), rate(alos)), 0.85, eos),
+    ]
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def report(results: Sequence[Result], info: dict[str, str]) -> str:
+    """The results as Markdown: machine, table, targets, notes and errors."""
+    by_name = {r.name: r for r in results}
+    loop, quix = by_name.get("loop-json"), by_name.get("quix")
+    lines = [
+        f"Measured {info['date']} on {info['nproc']} CPUs ({info['cpu']}), {info['os']}, Python {info['python']}, "
+        f"confluent-kafka {info['confluent_kafka']}, Kafka {info['kafka']}; {info['records']} tweets "
+        f"in a {PARTITIONS}-partition topic, {info['expected']} pass the filter; latency at "
+        f"{info['latency_rate']} records/s for {info['latency_seconds']} s; best of {info['repeat']} throughput rounds; "
+        f"load average {info['load']}. Quix Streams {info['quix']}.",
+        "",
+        "| contender | JSON | records/s (best) | each round | x loop (json) | x Quix | p50 ms | p99 ms "
+        "| peak RSS MiB | CPU s | startup s | dup |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        rate = r.records_per_s
+        lines.append(
+            f"| {r.name}: {r.description} | {r.json} | {_fmt(rate, ',.0f')} "
+            f"| {' / '.join(format(x, ',.0f') for x in r.rounds) or '-'} "
+            f"| {_fmt(_ratio(rate, loop.records_per_s if loop else None), '.2f')} "
+            f"| {_fmt(_ratio(rate, quix.records_per_s if quix else None), '.2f')} "
+            f"| {_fmt(r.p50_ms, '.0f')} | {_fmt(r.p99_ms, '.0f')} | {_fmt(r.peak_rss_mib, '.0f')} "
+            f"| {_fmt(r.cpu_s, '.1f')} | {_fmt(r.startup_s, '.1f')} | {_fmt(r.duplicates, 'd')} |")
+    lines += ["", "Targets:", *_targets(by_name)]
+    notes = [f"- {r.name}: {n}" for r in results for n in r.notes]
+    notes += [f"- {r.name}: {r.error.splitlines()[0]}" for r in results if r.error]
+    if notes:
+        lines += ["", "Notes:", *notes]
+    return "\n".join(lines)
+
+
+def _write_readme(text: str) -> None:
+    block = f"{RESULTS_BEGIN}\n{text}\n{RESULTS_END}"
+    current = README.read_text() if README.exists() else ""
+    if RESULTS_BEGIN in current and RESULTS_END in current:
+        head, rest = current.split(RESULTS_BEGIN, 1)
+        updated = head + block + rest.split(RESULTS_END, 1)[1]
+    else:
+        updated = current.rstrip() + ("\n\n" if current else "") + "## Kafka runtime: latest results\n\n" + block + "\n"
+    README.write_text(updated)
+
+
+def run(records: int = DEFAULT_RECORDS, *, bootstrap: str | None = None, only: Sequence[str] | None = None,
+        repeat: int = 2, latency_seconds: float = 10.0, latency_rate: int = 2_000,
+        write_readme: bool = True) -> list[Result]:
+    """Run the contenders (all, or ``only`` those named) and return their results.
+
+    ``bootstrap`` defaults to ``$AIRSTREAM_BOOTSTRAP``, else a local broker is started for the run.
+    The table is printed, saved as JSON under ``bench/results/``, and written to ``bench/README.md``
+    when ``write_readme`` and every contender was chosen (a partial run does not replace the table).
+
+    >>> results = run(20_000, only=["loop-json", "loop-orjson"], write_readme=False)  # doctest: +SKIP
+    >>> results[1].records_per_s / results[0].records_per_s                            # doctest: +SKIP
+    1.9
+    """
+    unknown = set(only or ()) - set(CONTENDER_NAMES)
+    if unknown:
+        raise ValueError(f"unknown contender(s) {sorted(unknown)}; choose from {CONTENDER_NAMES}")
+    if repeat < 1:
+        raise ValueError(f"repeat must be at least 1, got {repeat}")
+    chosen = [c for c in _CONTENDERS if only is None or c.name in only]
+    bootstrap = bootstrap or os.environ.get("AIRSTREAM_BOOTSTRAP")
+    cluster = None
+    kafka = "external"
+    if not bootstrap:
+        from topology.kafka_local import LocalKafka
+
+        print("starting a local Kafka broker (set AIRSTREAM_BOOTSTRAP to use yours) ...", file=sys.stderr)
+        cluster = LocalKafka(heap="1g").start()
+        bootstrap, kafka = cluster.bootstrap, f"{cluster.version} (local KRaft, 1 node)"
+    try:
+        results, text = _run(chosen, records, bootstrap, kafka, repeat, latency_seconds, latency_rate)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    if write_readme and len(chosen) == len(_CONTENDERS):
+        _write_readme(text)
+        print(f"\nwritten to {README}", file=sys.stderr)
+    return results
+
+
+def _attempt(result: Result, phase: Callable[[], None]) -> None:
+    if result.error:
+        return
+    try:
+        phase()
+    except Exception as exc:  # one contender failing must not lose the others' figures
+        result.error = f"{type(exc).__name__}: {exc}"
+        print(f"{result.name}: ERROR {result.error}", file=sys.stderr)
+
+
+def _run(chosen: list[_Contender], records: int, bootstrap: str, kafka: str, repeat: int,
+         latency_seconds: float, latency_rate: int) -> tuple[list[Result], str]:
+    load_before = os.getloadavg()
+    prefix = f"bench-{uuid.uuid4().hex[:8]}"
+    logs = BENCH_DIR / "results" / prefix
+    logs.mkdir(parents=True, exist_ok=True)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    input_topic = f"{prefix}-tweets"
+    _create_topics(admin, input_topic)
+    templates = _templates()
+    print(f"filling {input_topic} with {records:,} tweets ...", file=sys.stderr)
+    expected = _fill(bootstrap, input_topic, templates, records)
+    run = _Run(bootstrap, admin, prefix, logs, templates, records, input_topic, expected, latency_seconds, latency_rate)
+    pending = _airstream_missing()
+    results = {c.name: Result(c.name, c.description, c.json) for c in chosen}
+    for contender in chosen:
+        if contender.name.startswith("airstream") and pending:
+            results[contender.name].error = pending
+    for round_ in range(repeat):
+        for contender in chosen if round_ % 2 == 0 else chosen[::-1]:
+            result = results[contender.name]
+            _attempt(result, lambda: _throughput(run, contender, result, round_))
+            print(f"round {round_ + 1}/{repeat} {contender.name}: "
+                  f"{_fmt(result.rounds[-1] if result.rounds else None, ',.0f')} records/s", file=sys.stderr)
+    for contender in chosen:
+        if contender.produces:
+            result = results[contender.name]
+            print(f"{contender.name}: latency at {latency_rate:,} records/s ...", file=sys.stderr)
+            _attempt(result, lambda: _latency(run, contender, result))
+    load_after = os.getloadavg()
+    info = {**machine(), "kafka": kafka, "records": f"{records:,}", "expected": f"{expected:,}", "repeat": str(repeat),
+            "latency_rate": f"{latency_rate:,}", "latency_seconds": f"{latency_seconds:g}",
+            "load": f"{load_before[0]:.1f} before, {load_after[0]:.1f} after",
+            "quix": _quix_version() if "quix" in results else "not run"}
+    text = report(list(results.values()), info)
+    print(text)
+    (logs / "results.json").write_text(json.dumps(
+        {"machine": info, "results": [asdict(r) for r in results.values()]}, indent=2))
+    return list(results.values()), text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.bench_kafka [--records N] [--only NAME ...] [--repeat R] [--no-readme]``."""
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_kafka", description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=DEFAULT_RECORDS, help="tweets in the input topic (default %(default)s)")
+    parser.add_argument("--bootstrap", help="an existing Kafka (default: $AIRSTREAM_BOOTSTRAP, else a local broker)")
+    parser.add_argument("--only", nargs="+", choices=CONTENDER_NAMES, help="run only these contenders")
+    parser.add_argument("--repeat", type=int, default=2, help="throughput rounds; the best counts (default %(default)s)")
+    parser.add_argument("--latency-seconds", type=float, default=10.0, help="latency window (default %(default)s)")
+    parser.add_argument("--latency-rate", type=int, default=2_000, help="records/s in the latency phase (default %(default)s)")
+    parser.add_argument("--no-readme", action="store_true", help="do not update bench/README.md")
+    args = parser.parse_args(argv)
+    if args.records < 1_000:
+        parser.error(f"--records {args.records} is too few to time; use at least 1000")
+    if args.repeat < 1:
+        parser.error(f"--repeat {args.repeat}: at least one round is needed")
+    results = run(args.records, bootstrap=args.bootstrap, only=args.only, repeat=args.repeat,
+                  latency_seconds=args.latency_seconds, latency_rate=args.latency_rate,
+                  write_readme=not args.no_readme)
+    return 1 if any(r.error and not r.error.startswith("pending") for r in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The contenders of the Kafka benchmark that run in airstream's own environment, one per process.
+
+The harness (:mod:`bench.bench_kafka`) starts each as
+``python -m bench.kafka_contenders NAME --bootstrap B --input T --output O --group G`` so that its
+peak RSS and CPU time are its own. They run until SIGTERM (then finish the batch, flush, commit and
+leave the group); ``consume`` prints its rate as JSON after ``--records`` and then waits for it.
+
+- ``consume``: librdkafka's own rate, ``consume(1000)`` and nothing else (the ceiling).
+- ``loop-json`` / ``loop-orjson``: the hand-written confluent-kafka loop, at-least-once (the floor
+  airstream must reach): batches of 1,000, decode, filter, project, encode, produce keeping the
+  input timestamp, and every second flush then commit.
+- ``airstream-alos`` / ``airstream-eos``: the same pipeline as an airstream topology on
+  ``KafkaStreams`` with ``at_least_once`` / ``exactly_once_v2``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+
+from bench.kafka_pipeline import keep, project
+
+__all__ = ["CONTENDERS", "consume_only", "hand_written_loop", "main", "run_airstream"]
+
+BATCH = 1000
+# consume(n, timeout) waits for a full batch or the timeout: a short one keeps a quiet stream's
+# latency low and costs nothing under load, where batches fill at once.
+BATCH_WAIT_S = 0.1
+COMMIT_EVERY_S = 1.0
+
+
+def _consumer(args: argparse.Namespace, **extra: Any) -> Consumer:
+    return Consumer({
+        "bootstrap.servers": args.bootstrap, "group.id": args.group,
+        "auto.offset.reset": "earliest", "enable.auto.commit": False, **extra,
+    })
+
+
+def consume_only(args: argparse.Namespace, stop: threading.Event) -> dict[str, Any]:
+    """Consume ``args.records`` records in batches of 1,000; the rate excludes the group join."""
+    consumer = _consumer(args)
+    consumer.subscribe([args.input])
+    seen = first_batch = 0
+    first_at = 0.0
+    try:
+        while seen < args.records and not stop.is_set():
+            batch = consumer.consume(BATCH, BATCH_WAIT_S)
+            if batch and not seen:
+                first_at, first_batch = time.monotonic(), len(batch)
+            seen += len(batch)
+        done_at = time.monotonic()
+    finally:
+        consumer.close()
+    return {"records": seen, "records_per_s": (seen - first_batch) / max(done_at - first_at, 1e-9)}
+
+
+def _json_dumps_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def hand_written_loop(args: argparse.Namespace, stop: threading.Event, loads: Callable[[bytes], Any],
+                      dumps: Callable[[Any], bytes]) -> dict[str, Any]:
+    """Consume, decode, filter, project, encode, produce; flush then commit every second.
+
+    Committing only after ``flush()`` returned 0 is what makes it at-least-once: every offset
+    committed is covered by output the broker acknowledged.
+    """
+    producer = Producer({
+        "bootstrap.servers": args.bootstrap, "enable.idempotence": True, "partitioner": "murmur2_random",
+        "queue.buffering.max.messages": 500_000,
+    })
+
+    def flush_and_commit(consumer: Consumer) -> None:
+        if producer.flush(60) != 0:
+            raise RuntimeError(f"output to {args.output} not acknowledged within 60 s; not committing")
+        try:
+            consumer.commit(asynchronous=False)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError._NO_OFFSET:  # nothing consumed since the last commit
+                raise
+
+    consumer = _consumer(args)
+    consumer.subscribe([args.input], on_revoke=lambda c, _parts: flush_and_commit(c))
+    produce, output = producer.produce, args.output
+    last_commit = time.monotonic()
+    processed = 0
+    try:
+        while not stop.is_set():
+            for msg in consumer.consume(BATCH, BATCH_WAIT_S):
+                if msg.error():
+                    print(f"consumer error: {msg.error()}", file=sys.stderr)
+                    continue
+                tweet = loads(msg.value())
+                if keep(tweet):
+                    value = dumps(project(tweet))
+                    try:
+                        produce(output, value, msg.key(), timestamp=msg.timestamp()[1])
+                    except BufferError:
+                        producer.flush(10)
+                        produce(output, value, msg.key(), timestamp=msg.timestamp()[1])
+                processed += 1
+            producer.poll(0)
+            if time.monotonic() - last_commit >= COMMIT_EVERY_S:
+                flush_and_commit(consumer)
+                last_commit = time.monotonic()
+        flush_and_commit(consumer)
+    finally:
+        consumer.close()
+    return {"records": processed}
+
+
+def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str) -> dict[str, Any]:
+    """The pipeline as a topology on ``KafkaStreams``, until SIGTERM."""
+    from topology import KafkaStreams, Serdes, StreamsBuilder
+
+    builder = StreamsBuilder()
+    (builder.stream(args.input, key_serde=Serdes.Bytes(), value_serde=Serdes.Json())
+        .filter(lambda _key, tweet: keep(tweet), name="influencers")
+        .map_values(project, name="project")
+        .to(args.output, key_serde=Serdes.Bytes(), value_serde=Serdes.Json()))
+    app = KafkaStreams(builder.build(), {
+        "bootstrap.servers": args.bootstrap, "application.id": args.group,
+        "processing.guarantee": guarantee, "auto.offset.reset": "earliest",
+    })
+    app.start()
+    try:
+        stop.wait()
+    finally:
+        app.close()
+    return {"guarantee": guarantee}
+
+
+CONTENDERS: dict[str, Callable[[argparse.Namespace, threading.Event], dict[str, Any]]] = {
+    "consume": consume_only,
+    "loop-json": lambda a, stop: hand_written_loop(a, stop, json.loads, _json_dumps_bytes),
+    "loop-orjson": lambda a, stop: hand_written_loop(a, stop, orjson.loads, orjson.dumps),
+    "airstream-alos": lambda a, stop: run_airstream(a, stop, "at_least_once"),
+    "airstream-eos": lambda a, stop: run_airstream(a, stop, "exactly_once_v2"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one contender; its summary goes to stdout as one JSON line."""
+    parser = argparse.ArgumentParser(prog="python -m bench.kafka_contenders", description=__doc__.splitlines()[0])
+    parser.add_argument("name", choices=sorted(CONTENDERS))
+    parser.add_argument("--bootstrap", required=True)
+    parser.add_argument("--input", required=True, help="topic to read")
+    parser.add_argument("--output", help="topic to write (not used by 'consume')")
+    parser.add_argument("--group", required=True, help="consumer group / application.id (fresh per run)")
+    parser.add_argument("--records", type=int, default=0, help="'consume' stops after this many")
+    args = parser.parse_args(argv)
+    if args.name != "consume" and not args.output:
+        parser.error(f"{args.name} writes its results: give --output TOPIC")
+    if args.name == "consume" and args.records <= 0:
+        parser.error("consume stops after --records N: give N > 0")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    print(json.dumps(CONTENDERS[args.name](args, stop)), flush=True)
+    # Stay until told to stop, so the harness reads the peak RSS of a live process, as for the others.
+    stop.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
