@@ -1,0 +1,240 @@
+"""Processing guarantees: how outputs and input offsets are made durable together.
+
+Both guarantees share one producer (idempotent, ``acks=all``) and are driven the same way by
+the processing loop: :meth:`begin` before producing, :meth:`commit` with the next offsets of
+everything processed, every ``commit.interval.ms`` and before partitions are given up.
+
+- :class:`AtLeastOnce` flushes the producer and then commits the offsets, so an offset is
+  committed only once every output of the records before it was acknowledged. A crash between
+  the two replays the uncommitted records: duplicates, never losses.
+- :class:`ExactlyOnce` (``exactly_once_v2``) keeps one transaction open per commit interval
+  with outputs, changelog writes and the input offsets (``send_offsets_to_transaction`` with
+  the consumer's group metadata, which fences zombies after a rebalance). Readers with
+  ``isolation.level=read_committed`` see each result once.
+
+:meth:`commit` returns normally when the offsets are durable, retries transient errors
+(broker unreachable, timed out, coordinator loading) with back-off, raises :class:`Rewind`
+when the work since the last commit is lost and must be redone from the committed offsets
+(an aborted transaction, or outputs whose delivery timed out), and raises
+:class:`~topology.errors.StreamsException` for errors that retrying cannot fix.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+
+from topology.errors import StreamsException
+from topology.runtime.config import StreamsConfig
+
+__all__ = ["AtLeastOnce", "ExactlyOnce", "Guarantee", "Rewind", "make_guarantee"]
+
+log = logging.getLogger("topology.runtime")
+
+_BACKOFF_MAX_S = 5.0
+
+
+class Rewind(Exception):
+    """The work since the last commit must be redone from the committed offsets."""
+
+
+class _DeliveryErrors:
+    """Collects failed deliveries (the producer reports only failures)."""
+
+    def __init__(self) -> None:
+        self.errors: list[tuple[str, KafkaError]] = []
+
+    def __call__(self, err: KafkaError | None, msg: Any) -> None:
+        if err is not None:
+            self.errors.append((msg.topic(), err))
+
+    def check(self) -> None:
+        """Raise for permanent delivery errors; :class:`Rewind` for retriable ones."""
+        if not self.errors:
+            return
+        errors, self.errors = self.errors, []
+        for topic, err in errors:
+            if not err.retriable() and err.code() not in (KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT):
+                raise StreamsException(f"cannot write to topic {topic!r}: {err.str()}. Fix the topic "
+                                       "(exists? record size within max.message.bytes? ACLs?) and restart",
+                                       topic=topic)
+        log.warning("%d output record(s) were not delivered (%s); redoing from the last commit",
+                    len(errors), errors[0][1].str())
+        raise Rewind()
+
+
+class Guarantee:
+    """Common part: the producer and back-off for transient errors."""
+
+    exactly_once = False
+
+    def __init__(self, config: StreamsConfig, consumer: Consumer) -> None:
+        self.config = config
+        self.consumer = consumer
+        self.delivery = _DeliveryErrors()
+        self.producer = self._new_producer()
+        self.in_transaction = False
+
+    def _new_producer(self) -> Producer:
+        props = self.config.producer()
+        props["on_delivery"] = self.delivery
+        props.setdefault("logger", logging.getLogger("topology.runtime.producer"))
+        return Producer(props)
+
+    def begin(self) -> None:
+        """Called before producing."""
+
+    def commit(self, offsets: list[TopicPartition], give_up_at: float | None = None) -> bool:
+        """Make outputs and ``offsets`` durable; ``False`` if ``give_up_at`` (monotonic time)
+        passed while the brokers were unreachable."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Drop the outputs since the last commit where possible."""
+
+    def close(self, timeout: float) -> None:
+        """Flush what is left and release the producer."""
+        self.producer.flush(timeout)
+
+    @staticmethod
+    def _backoff(attempt: int, what: str, err: KafkaError) -> None:
+        delay = min(_BACKOFF_MAX_S, 0.2 * 2 ** attempt)
+        log.warning("%s failed (%s); retrying in %.1fs", what, err.str(), delay)
+        time.sleep(delay)
+
+
+class AtLeastOnce(Guarantee):
+    """Flush, then commit offsets (see the module docstring)."""
+
+    def commit(self, offsets: list[TopicPartition], give_up_at: float | None = None) -> bool:
+        attempt = 0
+        while self.producer.flush(1.0) > 0:
+            if give_up_at is not None and time.monotonic() > give_up_at:
+                return False
+            attempt += 1
+            if attempt % 10 == 1:
+                log.warning("waiting for %d output record(s) to be acknowledged before committing; "
+                            "are the brokers reachable?", len(self.producer))
+        self.delivery.check()
+        if not offsets:
+            return True
+        attempt = 0
+        while True:
+            try:
+                self.consumer.commit(offsets=offsets, asynchronous=False)
+                return True
+            except KafkaException as exc:
+                err = exc.args[0]
+                if err.code() in (KafkaError.ILLEGAL_GENERATION, KafkaError.UNKNOWN_MEMBER_ID,
+                                  KafkaError.REBALANCE_IN_PROGRESS, KafkaError._NO_OFFSET):
+                    # The partitions moved (or nothing to commit); the rebalance callbacks clean up.
+                    log.warning("commit skipped: %s", err.str())
+                    return True
+                if not err.retriable() and err.code() not in (KafkaError._TRANSPORT, KafkaError._TIMED_OUT):
+                    raise StreamsException(f"cannot commit offsets: {err.str()}") from None
+                if give_up_at is not None and time.monotonic() > give_up_at:
+                    return False
+                self._backoff(attempt, "offset commit", err)
+                attempt += 1
+
+
+class ExactlyOnce(Guarantee):
+    """One transaction per commit interval (see the module docstring)."""
+
+    exactly_once = True
+
+    def __init__(self, config: StreamsConfig, consumer: Consumer) -> None:
+        super().__init__(config, consumer)
+        self._init()
+
+    def _init(self) -> None:
+        attempt = 0
+        while True:
+            try:
+                self.producer.init_transactions(30)
+                return
+            except KafkaException as exc:
+                err = exc.args[0]
+                if not err.retriable() or attempt > 20:
+                    raise StreamsException(f"cannot initialise the transactional producer: {err.str()}") from None
+                self._backoff(attempt, "init_transactions", err)
+                attempt += 1
+
+    def begin(self) -> None:
+        if not self.in_transaction:
+            self.producer.begin_transaction()
+            self.in_transaction = True
+
+    def commit(self, offsets: list[TopicPartition], give_up_at: float | None = None) -> bool:
+        if not self.in_transaction:
+            if not offsets:
+                return True
+            self.begin()
+        sent = not offsets
+        attempt = 0
+        while True:
+            try:
+                if not sent:
+                    self.producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(), 30)
+                    sent = True
+                self.producer.commit_transaction(30)
+                self.in_transaction = False
+                self.delivery.errors.clear()
+                return True
+            except KafkaException as exc:
+                err = exc.args[0]
+                if err.txn_requires_abort():
+                    log.warning("transaction must be aborted (%s); redoing from the last commit", err.str())
+                    self.abort()
+                    raise Rewind() from None
+                if err.fatal():
+                    self._replace_producer(err)
+                    raise Rewind() from None
+                if give_up_at is not None and time.monotonic() > give_up_at:
+                    return False
+                self._backoff(attempt, "transaction commit", err)
+                attempt += 1
+
+    def _replace_producer(self, err: KafkaError) -> None:
+        # A fatal error (e.g. the broker expired the transaction while unreachable) kills the
+        # producer; a new one with the same transactional.id fences the old epoch.
+        log.error("transactional producer failed (%s); starting a new one", err.str())
+        self.in_transaction = False
+        self.delivery.errors.clear()
+        self.producer = self._new_producer()
+        self._init()
+
+    def abort(self) -> None:
+        if not self.in_transaction:
+            return
+        self.in_transaction = False
+        self.delivery.errors.clear()
+        for attempt in range(10):
+            try:
+                self.producer.abort_transaction(30)
+                return
+            except KafkaException as exc:
+                err = exc.args[0]
+                if err.fatal():
+                    self._replace_producer(err)
+                    return
+                if not err.retriable():
+                    break
+                self._backoff(attempt, "transaction abort", err)
+        self._replace_producer(KafkaError(KafkaError._FATAL, "abort_transaction kept failing"))
+
+    def close(self, timeout: float) -> None:
+        if self.in_transaction:
+            try:
+                self.producer.abort_transaction(timeout)
+            except KafkaException as exc:
+                log.warning("abort at close failed: %s", exc.args[0].str())
+        self.producer.flush(timeout)
+
+
+def make_guarantee(config: StreamsConfig, consumer: Consumer) -> Guarantee:
+    """The guarantee ``processing.guarantee`` names."""
+    return ExactlyOnce(config, consumer) if config.exactly_once else AtLeastOnce(config, consumer)

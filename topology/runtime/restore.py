@@ -1,0 +1,107 @@
+"""Restore state stores from their changelog topics before a task processes anything.
+
+A dedicated consumer (never in the application's group) is assigned the changelog partitions
+of the tasks just created, reads each from its start to its end offset as of now (under
+exactly-once it reads committed data only, so writes of aborted transactions are not
+restored), and hands the records to ``Task.restore``. Progress is logged every few seconds
+and kept in the ``restore-total`` / ``restore-remaining-records-total`` metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+from topology.compile import Plan
+from topology.engine.task import InputRecord, Task
+from topology.runtime.metrics import StreamsMetrics
+
+__all__ = ["Restorer"]
+
+log = logging.getLogger("topology.runtime")
+
+_LOG_EVERY_S = 5.0
+
+
+class Restorer:
+    """Replays changelogs into the stores of new tasks with one restore consumer."""
+
+    def __init__(self, plan: Plan, consumer_config: dict[str, Any], metrics: StreamsMetrics,
+                 timeout_ms: int) -> None:
+        self.plan = plan
+        self.metrics = metrics
+        self.timeout_s = timeout_ms / 1000
+        self._consumer = Consumer(consumer_config)
+
+    def close(self) -> None:
+        """Close the restore consumer."""
+        self._consumer.close()
+
+    def restore(self, tasks: list[Task]) -> int:
+        """Rebuild every logged store of ``tasks``; returns the records restored."""
+        targets: dict[tuple[str, int], tuple[Task, str]] = {}
+        for task in tasks:
+            for name in task.stores:
+                topic = self.plan.changelog_topics.get(name)
+                if topic and task.partition >= 0:
+                    targets[(topic, task.partition)] = (task, name)
+        if not targets:
+            return 0
+        consumer = self._consumer
+        ends: dict[tuple[str, int], int] = {}
+        starts: list[TopicPartition] = []
+        for (topic, p) in targets:
+            lo, hi = self._watermarks(topic, p)
+            if hi > lo:
+                ends[(topic, p)] = hi
+                starts.append(TopicPartition(topic, p, lo))
+        if not starts:
+            return 0
+        remaining = sum(ends[(tp.topic, tp.partition)] - tp.offset for tp in starts)
+        self.metrics.restore_remaining += remaining
+        log.info("restoring %d changelog partition(s), %d record(s), for task(s) %s", len(starts),
+                 remaining, ", ".join(sorted({t.task_id for t, _ in targets.values()})))
+        consumer.assign(starts)
+        done = 0
+        started = last_log = time.monotonic()
+        try:
+            while ends:
+                if time.monotonic() - started > self.timeout_s:
+                    raise TimeoutError(f"restoring {sorted(ends)} took longer than restore.timeout.ms="
+                                       f"{int(self.timeout_s * 1000)}; the brokers may be unreachable")
+                for msg in consumer.consume(10_000, 0.5):
+                    if msg.error() is not None:
+                        log.warning("restore consumer: %s", msg.error())
+                        continue
+                    task, name = targets[(msg.topic(), msg.partition())]
+                    task.restore(name, (InputRecord(msg.topic(), msg.partition(), msg.offset(),
+                                                    msg.timestamp()[1], msg.key(), msg.value()),))
+                    done += 1
+                for tp in consumer.position([TopicPartition(t, p) for t, p in ends]):
+                    if tp.offset >= ends[(tp.topic, tp.partition)]:
+                        del ends[(tp.topic, tp.partition)]
+                now = time.monotonic()
+                if now - last_log > _LOG_EVERY_S:
+                    last_log = now
+                    log.info("restore progress: %d of %d record(s)", done, remaining)
+        finally:
+            consumer.unassign()
+            self.metrics.restore_total += done
+            self.metrics.restore_remaining = max(0, self.metrics.restore_remaining - remaining)
+        log.info("restored %d record(s) in %.1fs", done, time.monotonic() - started)
+        return done
+
+    def _watermarks(self, topic: str, partition: int) -> tuple[int, int]:
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                return self._consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=5)
+            except KafkaException as exc:
+                if time.monotonic() > deadline or not exc.args[0].retriable():
+                    raise
+                log.warning("cannot read the end offset of %s[%d] yet (%s); retrying", topic, partition,
+                            exc.args[0].str())
+                time.sleep(1)

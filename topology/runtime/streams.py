@@ -1,0 +1,553 @@
+"""``KafkaStreams``: run a :class:`~topology.Topology` on a Kafka cluster as a consumer group.
+
+Every instance started with the same ``application.id`` joins the group of that name; the
+source partitions are shared among the instances and each partition group (partition ``p``
+of the topics a sub-topology reads) is one :class:`~topology.engine.task.Task`, the same
+task the embedded engine runs. One processing thread per instance:
+
+1. ``consume(max.poll.records)`` a batch, split it per task (records keep their partition
+   order; a task reading several topics takes the lowest timestamp first);
+2. ``task.process(batch)`` and produce its outputs asynchronously (repartition topics get
+   the partition :func:`~topology.partitioner.partition_for` computes, other keyed records
+   are placed by librdkafka's ``murmur2_random``, which agrees with the Java client);
+3. every ``commit.interval.ms``, make outputs and offsets durable with the configured
+   guarantee (:mod:`topology.runtime.commit`), and fire wall-clock punctuators.
+
+Rebalances, restores and the guarantees are described in :mod:`topology.runtime.rebalance`,
+:mod:`topology.runtime.restore` and :mod:`topology.runtime.commit`.
+
+>>> from topology import StreamsBuilder
+>>> b = StreamsBuilder()
+>>> b.stream("tweets").filter(lambda k, v: v).to("kept")
+>>> app = KafkaStreams(b.build(), {"bootstrap.servers": "localhost:9092",
+...                                "application.id": "demo"})
+>>> app.state
+<State.CREATED: 'CREATED'>
+
+Run it in the background with ``app.start()`` ... ``app.close()``, or in the calling thread
+with ``app.run(max_records=..., idle_timeout=...)`` (scripts, benchmarks, ``airstream run``).
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import itertools
+import logging
+import operator
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+from topology.builder import Topology
+from topology.compile import Plan, SubtopologyPlan, compile_topology
+from topology.engine.task import InputRecord, Task
+from topology.errors import ErrorPolicy, StreamsException
+from topology.partitioner import cached_partition_for
+from topology.runtime.admin import TopicLayout, prepare_topics
+from topology.runtime.commit import Guarantee, Rewind, make_guarantee
+from topology.runtime.config import StreamsConfig
+from topology.runtime.metrics import StreamsMetrics, serve_prometheus
+from topology.runtime.rebalance import Callbacks, assignment_strategy
+from topology.runtime.restore import Restorer
+
+__all__ = ["KafkaStreams", "State"]
+
+log = logging.getLogger("topology.runtime")
+
+_new = tuple.__new__
+_tp_of = operator.itemgetter(0, 1)
+_ts_of = operator.itemgetter(3)
+_PUNCTUATE_EVERY_S = 0.05
+_LAG_EVERY_S = 1.0
+
+
+class State(str, enum.Enum):
+    """Life cycle of an instance, with Kafka Streams' state names."""
+
+    CREATED = "CREATED"
+    REBALANCING = "REBALANCING"
+    RUNNING = "RUNNING"
+    PENDING_SHUTDOWN = "PENDING_SHUTDOWN"
+    NOT_RUNNING = "NOT_RUNNING"
+    ERROR = "ERROR"
+
+
+def _wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _to_records(msgs: list[Any]) -> list[InputRecord]:
+    return [_new(InputRecord, (m.topic(), m.partition(), m.offset(), m.timestamp()[1], m.key(), m.value(),
+                               m.headers())) for m in msgs if m.error() is None]
+
+
+class KafkaStreams:
+    """Run ``topology`` on Kafka with ``config`` (see :mod:`topology.runtime.config` for keys).
+
+    ``bootstrap.servers`` and ``application.id`` are required. Errors in the config, a missing
+    source topic or co-partitioned topics of different sizes are reported by :meth:`start` /
+    :meth:`run` before anything is consumed.
+    """
+
+    def __init__(self, topology: Topology, config: dict[str, Any] | StreamsConfig) -> None:
+        self.config = StreamsConfig(config)  # type: ignore[arg-type]
+        self.plan: Plan = compile_topology(topology, self.config.plan_config())
+        ErrorPolicy.from_config(self.plan.config)  # a wrong handler name fails here, not mid-run
+        self._metrics = StreamsMetrics(self.config.application_id)
+        self._state = State.CREATED
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._started = threading.Event()
+        self.exception: BaseException | None = None
+        self.metrics_port: int | None = None
+
+    # -- public API ------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        """The current :class:`State`."""
+        return self._state
+
+    def metrics(self) -> dict[str, Any]:
+        """The instance's metrics (names in :mod:`topology.runtime.metrics`)."""
+        return self._metrics.snapshot()
+
+    def start(self) -> None:
+        """Start processing in a background thread; returns once topics are checked and the
+        clients are created (errors there are raised here)."""
+        if self._state is not State.CREATED:
+            raise RuntimeError(f"start() can be called once, on a CREATED instance (state: {self._state.value})")
+        runner = _Runner(self)
+        runner.setup()
+        self._thread = threading.Thread(target=self._run_thread, args=(runner, None, None),
+                                        name=f"airstream-{self.config.application_id}", daemon=True)
+        self._thread.start()
+
+    def run(self, max_records: int | None = None, idle_timeout: float | None = None) -> int:
+        """Process in the calling thread until :meth:`request_stop` (e.g. from a signal
+        handler), until ``max_records`` records were processed, or until no record arrived for
+        ``idle_timeout`` seconds; then close cleanly. Returns the records processed.
+
+        ``KafkaStreams(topology, config).run(idle_timeout=5)`` drains a topic and stops.
+        """
+        if self._state is not State.CREATED:
+            raise RuntimeError(f"run() needs a CREATED instance (state: {self._state.value})")
+        runner = _Runner(self)
+        runner.setup()
+        self._run_thread(runner, max_records, idle_timeout)
+        if self.exception is not None:
+            raise self.exception
+        return self._metrics.process_total
+
+    def request_stop(self) -> None:
+        """Ask the processing loop to finish its batch, commit and leave the group
+        (safe to call from a signal handler)."""
+        self._stop.set()
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop: finish the batch, commit, leave the group. Waits up to ``timeout`` seconds
+        (default ``close.timeout.ms`` plus a little); ``False`` if the thread is still busy."""
+        self.request_stop()
+        if self._thread is None:
+            if self._state is State.CREATED:
+                self._state = State.NOT_RUNNING
+            return True
+        wait = timeout if timeout is not None else self.config.close_timeout_ms / 1000 + 10
+        self._thread.join(wait)
+        return not self._thread.is_alive()
+
+    def wait_until(self, predicate: Callable[[KafkaStreams], bool], timeout: float) -> bool:
+        """Wait until ``predicate(app)`` is true (checked every 50 ms), the app failed, or
+        ``timeout`` seconds passed; e.g. ``app.wait_until(lambda a: a.metrics()["process-total"]
+        >= 1000, 30)``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate(self):
+                return True
+            if self._state in (State.ERROR, State.NOT_RUNNING):
+                return bool(predicate(self))
+            time.sleep(0.05)
+        return bool(predicate(self))
+
+    def __enter__(self) -> KafkaStreams:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"KafkaStreams(application.id={self.config.application_id!r}, state={self._state.value})"
+
+    # -- internals -------------------------------------------------------------------------
+    def _set_state(self, state: State) -> None:
+        if self._state is not state:
+            log.info("state %s -> %s", self._state.value, state.value)
+            self._state = state
+
+    def _run_thread(self, runner: _Runner, max_records: int | None, idle_timeout: float | None) -> None:
+        try:
+            runner.loop(max_records, idle_timeout)
+        except BaseException as exc:  # noqa: BLE001 - recorded and re-raised by run()/inspected by users
+            self.exception = exc
+            runner.failed = True
+            log.error("application %s stopped: %s", self.config.application_id,
+                      self.config.scrub(str(exc)))
+        finally:
+            runner.shutdown()
+            self._set_state(State.ERROR if self.exception is not None else State.NOT_RUNNING)
+
+
+class _GlobalTables:
+    """Keeps global stores up to date from all partitions of their topics."""
+
+    def __init__(self, plan: Plan, consumer_config: dict[str, Any], stores: dict[str, Any],
+                 layout: TopicLayout) -> None:
+        self.tasks: dict[str, Task] = {}
+        for sub in plan.global_subtopologies:
+            task = Task(plan, sub, -1, clock=_wall_ms, global_stores=stores)
+            for topic in sub.source_topics:
+                self.tasks[topic] = task
+        self.consumer = Consumer(consumer_config)
+        self.consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING)
+                              for t in self.tasks for p in range(layout.partitions[t])])
+
+    def bootstrap(self, timeout_s: float) -> None:
+        """Read every global topic to its current end."""
+        ends = {}
+        for tp in self.consumer.assignment():
+            lo, hi = self.consumer.get_watermark_offsets(tp, timeout=10)
+            if hi > lo:
+                ends[(tp.topic, tp.partition)] = hi
+        deadline = time.monotonic() + timeout_s
+        while ends:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"loading global tables {sorted(self.tasks)} took too long")
+            self.poll(0.5)
+            for tp in self.consumer.position([TopicPartition(t, p) for t, p in ends]):
+                if tp.offset >= ends[(tp.topic, tp.partition)]:
+                    del ends[(tp.topic, tp.partition)]
+
+    def poll(self, timeout: float) -> None:
+        """Apply whatever arrived."""
+        recs = _to_records(self.consumer.consume(10_000, timeout))
+        for topic, group in itertools.groupby(recs, key=operator.itemgetter(0)):
+            self.tasks[topic].process(list(group))
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+class _Runner:
+    """The processing loop of one instance (lives on one thread)."""
+
+    def __init__(self, app: KafkaStreams) -> None:
+        self.app = app
+        self.config = app.config
+        self.plan = app.plan
+        self.metrics = app._metrics
+        self.tasks: dict[tuple[int, int], Task] = {}
+        self.pending: dict[tuple[str, int], int] = {}
+        self.sub_of: dict[str, SubtopologyPlan] = {t: s for s in self.plan.subtopologies for t in s.source_topics}
+        self.global_stores: dict[str, Any] = {}
+        self.failed = False
+        self.closing = False
+        self._blocked = False  # a commit could not finish (brokers away): retry before consuming more
+        self._server: Any = None
+        self._globals: _GlobalTables | None = None
+        self.consumer: Consumer | None = None
+        self.guarantee: Guarantee | None = None
+        self.restorer: Restorer | None = None
+
+    # -- setup / teardown --------------------------------------------------------------------
+    def setup(self) -> None:
+        cfg = self.config
+        try:
+            admin = AdminClient({**cfg.admin(), "logger": logging.getLogger("topology.runtime.admin")})
+            self.layout = prepare_topics(self.plan, cfg, admin)
+            self.partitions_of = {t: n for t, n in self.layout.partitions.items() if t in self.plan.repartition_topics}
+            consumer_props = cfg.consumer()
+            consumer_props.update({
+                "partition.assignment.strategy": assignment_strategy(self.plan),
+                "logger": logging.getLogger("topology.runtime.consumer"),
+                "error_cb": self._client_error,
+            })
+            self.consumer = Consumer(consumer_props)
+            self.guarantee = make_guarantee(cfg, self.consumer)
+            self.restorer = Restorer(self.plan, cfg.restore_consumer(), self.metrics, cfg.restore_timeout_ms)
+            if self.plan.global_subtopologies:
+                props = cfg.restore_consumer()
+                props["group.id"] = f"{cfg.application_id}-global"
+                self._globals = _GlobalTables(self.plan, props, self.global_stores, self.layout)
+                self._globals.bootstrap(cfg.restore_timeout_ms / 1000)
+            callbacks = Callbacks(self)
+            self.consumer.subscribe(sorted(self.sub_of), on_assign=callbacks.on_assign,
+                                    on_revoke=callbacks.on_revoke, on_lost=callbacks.on_lost)
+            if cfg.metrics_port is not None:
+                self._server, self.app.metrics_port = serve_prometheus(self.metrics, cfg.metrics_port)
+                log.info("Prometheus metrics on http://127.0.0.1:%d/metrics", self.app.metrics_port)
+        except KafkaException as exc:
+            self.shutdown()
+            raise StreamsException(f"cannot start: {cfg.scrub(exc.args[0].str())}") from None
+        except BaseException:
+            self.shutdown()
+            raise
+        self.app._set_state(State.REBALANCING)
+        log.info("application %s (instance %s, %s) started; reading %s", cfg.application_id,
+                 cfg.instance_id, cfg.guarantee, ", ".join(sorted(self.sub_of)))
+
+    def _client_error(self, err: KafkaError) -> None:
+        if err.fatal():
+            log.error("Kafka client fatal error: %s", self.config.scrub(err.str()))
+        else:  # librdkafka reconnects by itself; say so once per error kind
+            log.warning("Kafka client error (retrying with back-off): %s", self.config.scrub(err.str()))
+
+    def shutdown(self) -> None:
+        self.closing = True
+        self.app._set_state(State.PENDING_SHUTDOWN)
+        deadline = time.monotonic() + self.config.close_timeout_ms / 1000
+        if self.consumer is not None and self.guarantee is not None and not self.failed:
+            try:
+                self._commit(deadline)
+            except (Rewind, KafkaException, StreamsException) as exc:
+                log.warning("final commit failed (%s); the uncommitted records will be processed again", exc)
+        if self.consumer is not None:
+            try:
+                self.consumer.close()  # leaves the group; on_revoke runs and drops the tasks
+            except (KafkaException, RuntimeError) as exc:
+                log.warning("consumer close: %s", exc)
+        self._drop(list(self.tasks))
+        if self.guarantee is not None:
+            if self.failed:
+                self.guarantee.abort()
+            self.guarantee.close(max(0.0, deadline - time.monotonic()))
+        for closeable in (self.restorer, self._globals):
+            if closeable is not None:
+                closeable.close()
+        if self._server is not None:
+            self._server.shutdown()
+        self.consumer = self.guarantee = self.restorer = self._globals = self._server = None
+
+    # -- the loop ----------------------------------------------------------------------------
+    def loop(self, max_records: int | None, idle_timeout: float | None) -> None:
+        cfg = self.config
+        consumer = self.consumer
+        assert consumer is not None
+        stop = self.app._stop
+        batch_size, poll_s = cfg.max_poll_records, cfg.poll_ms / 1000
+        commit_every = cfg.commit_interval_ms / 1000
+        next_commit = time.monotonic() + commit_every
+        next_punctuate = next_lag = 0.0
+        last_record = time.monotonic()
+        while not stop.is_set():
+            now = time.monotonic()
+            if not self._blocked:
+                msgs = consumer.consume(batch_size, poll_s)
+                if msgs:
+                    self._process(msgs)
+                    last_record = time.monotonic()
+                    if max_records is not None and self.metrics.process_total >= max_records:
+                        break
+                elif idle_timeout is not None and now - last_record > idle_timeout:
+                    break
+                if self._globals is not None:
+                    self._globals.poll(0)
+            else:
+                stop.wait(poll_s)
+            now = time.monotonic()
+            if now >= next_punctuate and self.tasks:
+                next_punctuate = now + _PUNCTUATE_EVERY_S
+                wall = _wall_ms()
+                for task in list(self.tasks.values()):
+                    self._produce(task.punctuate(wall))
+            if now >= next_commit or self._blocked:
+                next_commit = now + commit_every
+                try:
+                    self._blocked = not self._commit(now + max(commit_every, 10.0))
+                except Rewind:
+                    self._rewind(list(self.tasks))
+                if now >= next_lag:
+                    next_lag = now + _LAG_EVERY_S
+                    self._update_lag()
+
+    def _process(self, msgs: list[Any]) -> None:
+        recs = _to_records(msgs)
+        if len(recs) != len(msgs):
+            self._consume_errors(msgs)
+        by_task: dict[tuple[int, int], list[list[InputRecord]]] = {}
+        samples = []
+        sub_of = self.sub_of
+        for (topic, p), group in itertools.groupby(recs, key=_tp_of):
+            run = list(group)
+            by_task.setdefault((sub_of[topic].id, p), []).append(run)
+        for key, runs in by_task.items():
+            task = self.tasks.get(key)
+            if task is None:  # fetched before the partition was revoked; the new owner reads it
+                continue
+            batch = runs[0] if len(runs) == 1 else self._merge(runs)
+            self._produce(task.process(batch))
+            for run in runs:
+                last = run[-1]
+                self.pending[(last[0], last[1])] = last[2] + 1
+                samples.append(last[3])
+        self.metrics.processed(len(recs), _wall_ms(), samples)
+
+    @staticmethod
+    def _merge(runs: list[list[InputRecord]]) -> list[InputRecord]:
+        per_tp: dict[tuple[str, int], list[InputRecord]] = {}
+        for run in runs:
+            per_tp.setdefault(_tp_of(run[0]), []).extend(run)
+        if len(per_tp) == 1:
+            return next(iter(per_tp.values()))
+        # Kafka Streams takes the partition whose next record has the lowest timestamp.
+        return list(heapq.merge(*per_tp.values(), key=_ts_of))
+
+    def _consume_errors(self, msgs: list[Any]) -> None:
+        for m in msgs:
+            err = m.error()
+            if err is None or err.code() == KafkaError._PARTITION_EOF:
+                continue
+            if err.fatal():
+                raise StreamsException(f"Kafka consumer fatal error: {self.config.scrub(err.str())}")
+            log.warning("consumer: %s (retrying)", self.config.scrub(err.str()))
+
+    def _produce(self, outputs: list[Any]) -> None:
+        if not outputs:
+            return
+        guarantee = self.guarantee
+        assert guarantee is not None
+        guarantee.begin()
+        producer = guarantee.producer
+        produce = producer.produce
+        counts = self.partitions_of
+        for topic, partition, key, value, ts, headers in outputs:
+            if partition is None:
+                n = counts.get(topic)
+                partition = cached_partition_for(key, n) if n and key is not None else -1
+            while True:
+                try:
+                    produce(topic, value, key, partition, None, None, ts if ts > 0 else 0, headers or None)
+                    break
+                except BufferError:  # the local queue is full: let deliveries drain it
+                    producer.poll(0.1)
+        producer.poll(0)
+
+    def _commit(self, give_up_at: float) -> bool:
+        guarantee = self.guarantee
+        assert guarantee is not None
+        if not self.pending and not guarantee.in_transaction and not len(guarantee.producer):
+            return True
+        offsets = [TopicPartition(t, p, o) for (t, p), o in self.pending.items()]
+        started = time.perf_counter()
+        if not guarantee.commit(offsets, give_up_at):
+            return False
+        self.metrics.committed((time.perf_counter() - started) * 1000)
+        self.pending.clear()
+        self.metrics.set_drops(sum(t.metrics["dropped-records-total"] for t in self.tasks.values()))
+        return True
+
+    def _update_lag(self) -> None:
+        consumer = self.consumer
+        if consumer is None:
+            return
+        lag: dict[str, int] = {}
+        try:
+            for tp in consumer.position(consumer.assignment()):
+                _, hi = consumer.get_watermark_offsets(tp, cached=True)
+                if tp.offset >= 0 and hi >= 0:
+                    task_id = f"{self.sub_of[tp.topic].id}_{tp.partition}"
+                    lag[task_id] = lag.get(task_id, 0) + max(0, hi - tp.offset)
+        except KafkaException:
+            return
+        self.metrics.lag = lag
+
+    # -- tasks -------------------------------------------------------------------------------
+    def _new_task(self, key: tuple[int, int]) -> Task:
+        sub = next(s for s in self.plan.subtopologies if s.id == key[0])
+        task = Task(self.plan, sub, key[1], clock=_wall_ms, global_stores=self.global_stores)
+        self.tasks[key] = task
+        return task
+
+    def _drop(self, keys: list[tuple[int, int]]) -> None:
+        for key in keys:
+            task = self.tasks.pop(key, None)
+            if task is not None:
+                task.close()
+                self.metrics.dropped_closed += task.metrics["dropped-records-total"]
+
+    def _keys(self, partitions: list[TopicPartition]) -> list[tuple[int, int]]:
+        return sorted({(self.sub_of[tp.topic].id, tp.partition) for tp in partitions if tp.topic in self.sub_of})
+
+    def _forget(self, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            self.pending.pop((tp.topic, tp.partition), None)
+
+    def _rewind(self, keys: list[tuple[int, int]]) -> None:
+        """Redo ``keys``' tasks from the committed offsets with stores rebuilt from changelogs."""
+        assert self.guarantee is not None and self.consumer is not None and self.restorer is not None
+        self.guarantee.abort()
+        self.metrics.rewind_total += 1
+        self.metrics.aborted_total += int(self.guarantee.exactly_once)
+        self._drop(keys)
+        self._forget([TopicPartition(t, p) for t, p in list(self.pending)])
+        tasks = [self._new_task(key) for key in keys]
+        self.restorer.restore(tasks)
+        tps = [TopicPartition(t, task.partition) for task in tasks for t in task.sub.source_topics]
+        if not tps:
+            return
+        attempt = 0
+        while True:
+            try:
+                committed = self.consumer.committed(tps, timeout=10)
+                break
+            except KafkaException as exc:
+                attempt += 1
+                if attempt > 30:
+                    raise StreamsException(f"cannot read committed offsets to rewind: {exc.args[0].str()}") from None
+                log.warning("reading committed offsets failed (%s); retrying", exc.args[0].str())
+                time.sleep(1)
+        reset = OFFSET_END if str(self.config.consumer().get("auto.offset.reset")) in ("latest", "largest", "end") \
+            else OFFSET_BEGINNING
+        for tp in committed:
+            target = TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else reset)
+            try:
+                self.consumer.seek(target)
+            except KafkaException as exc:
+                log.warning("seek %s[%d] failed (%s)", tp.topic, tp.partition, exc.args[0].str())
+        log.warning("rewound task(s) %s to the last committed offsets", ", ".join(f"{a}_{b}" for a, b in keys))
+
+    # -- rebalance callbacks (PartitionOwner) ------------------------------------------------
+    def partitions_assigned(self, partitions: list[TopicPartition]) -> None:
+        assert self.restorer is not None
+        self.metrics.rebalance_total += 1
+        new = [self._new_task(key) for key in self._keys(partitions) if key not in self.tasks]
+        self.restorer.restore(new)
+        if not self.closing:
+            self.app._set_state(State.RUNNING)
+
+    def partitions_revoked(self, partitions: list[TopicPartition]) -> None:
+        if not self.closing:
+            self.app._set_state(State.REBALANCING)
+        keys = self._keys(partitions)
+        if not self.failed:
+            try:
+                if not self._commit(time.monotonic() + self.config.close_timeout_ms / 1000):
+                    raise Rewind()
+            except Rewind:
+                self._drop(keys)
+                self._forget(partitions)
+                self._rewind([k for k in self.tasks if k not in keys])
+                return
+        self._drop(keys)
+        self._forget(partitions)
+
+    def partitions_lost(self, partitions: list[TopicPartition]) -> None:
+        keys = self._keys(partitions)
+        self._drop(keys)
+        self._forget(partitions)
+        if self.guarantee is not None and self.guarantee.exactly_once and self.guarantee.in_transaction:
+            self._rewind(list(self.tasks))
