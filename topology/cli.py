@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--seed", type=int, default=0, help="seed of the fault injection")
     model.set_defaults(func=lambda a: __import__("connectors.model_server", fromlist=["main"]).main(a))
 
+    from topology.cli_run import add_arguments as add_run_arguments
+
+    add_run_arguments(sub.add_parser("run", help="run a topology on Kafka (start more instances to scale out)"))
+
     from connectors.sql_cli import add_arguments as add_sql_arguments
 
     add_sql_arguments(sub.add_parser("sql", help="run SQL with DuckDB over the Parquet data sets (local or S3)"))

@@ -143,6 +143,11 @@ class KafkaStreams:
             raise self.exception
         return self._metrics.process_total
 
+    @property
+    def stop_requested(self) -> bool:
+        """Whether :meth:`request_stop` or :meth:`close` was called."""
+        return self._stop.is_set()
+
     def request_stop(self) -> None:
         """Ask the processing loop to finish its batch, commit and leave the group
         (safe to call from a signal handler)."""

@@ -1,0 +1,130 @@
+"""``airstream run``: run a topology from a Python file on Kafka until stopped.
+
+``airstream run examples/cloudair/pipeline.py:topology --bootstrap localhost:9092 \\
+--application-id cloudair [--guarantee exactly_once_v2] [--config client.properties] [-X k=v]``
+
+``path.py:name`` (or ``package.module:name``) names a :class:`~topology.Topology`, a
+``StreamsBuilder`` (built here) or a function returning either. Start the same command on
+several machines to scale out. SIGINT / SIGTERM finish the batch, commit and leave the group
+(a second signal exits at once). Exit codes: 0 after a clean stop, 1 on an error, 2 on bad
+arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_arguments", "load_topology", "main"]
+
+log = logging.getLogger("topology.runtime")
+
+
+def load_topology(spec: str) -> Any:
+    """The topology ``spec`` (``file.py:name`` or ``module:name``) names; clear errors otherwise."""
+    from topology.builder import StreamsBuilder, Topology
+
+    target, sep, name = spec.rpartition(":")
+    if not sep or not target or not name:
+        raise ValueError(f"{spec!r} is not path/to/script.py:name; name the topology variable after a colon, "
+                         "e.g. examples/cloudair/pipeline.py:topology")
+    if target.endswith(".py") or os.sep in target:
+        path = Path(target)
+        if not path.is_file():
+            raise ValueError(f"topology script {path} does not exist")
+        module_spec = importlib.util.spec_from_file_location(f"airstream_run_{path.stem}", path)
+        assert module_spec is not None and module_spec.loader is not None
+        module = importlib.util.module_from_spec(module_spec)
+        sys.path.insert(0, str(path.parent.resolve()))
+        module_spec.loader.exec_module(module)
+    else:
+        module = importlib.import_module(target)
+    try:
+        obj = getattr(module, name)
+    except AttributeError:
+        found = sorted(k for k, v in vars(module).items() if isinstance(v, (Topology, StreamsBuilder)))
+        raise ValueError(f"{target} has no {name!r}; topologies there: {found or 'none'}") from None
+    if callable(obj) and not isinstance(obj, (Topology, StreamsBuilder)):
+        obj = obj()
+    if isinstance(obj, StreamsBuilder):
+        obj = obj.build()
+    if not isinstance(obj, Topology):
+        raise ValueError(f"{spec} is a {type(obj).__name__}, not a Topology or StreamsBuilder")
+    return obj
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``airstream run``'s arguments to ``parser``."""
+    parser.add_argument("topology", help="path/to/script.py:name (a Topology, StreamsBuilder or function)")
+    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: $AIRSTREAM_BOOTSTRAP)")
+    parser.add_argument("--application-id", help="consumer group and internal topic prefix (required)")
+    parser.add_argument("--guarantee", choices=["at_least_once", "exactly_once_v2"],
+                        help="processing.guarantee (default: at_least_once)")
+    parser.add_argument("--config", help="a .properties file of streams and client settings")
+    parser.add_argument("-X", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="a streams or client setting, e.g. -X commit.interval.ms=1000 (repeatable)")
+    parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    parser.add_argument("--instance-id", help="client.id of this instance; reuse it on restart so the "
+                                              "transactional producer fences its predecessor at once")
+    parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
+    parser.set_defaults(func=main)
+
+
+def _config(args: argparse.Namespace) -> dict[str, Any]:
+    from monitor.config import client_config
+
+    config: dict[str, Any] = client_config(args.bootstrap, args.config, args.overrides)
+    if args.application_id:
+        config["application.id"] = args.application_id
+    if args.guarantee:
+        config["processing.guarantee"] = args.guarantee
+    if args.metrics_port is not None:
+        config["metrics.port"] = args.metrics_port
+    if args.instance_id:
+        config["client.id"] = args.instance_id
+    if not config.get("application.id"):
+        from monitor.config import ConfigError
+
+        raise ConfigError("no application id: pass --application-id NAME (instances with the same id share "
+                          "the work)")
+    return config
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the topology until a signal stops it."""
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from monitor.config import ConfigError
+    from topology.errors import StreamsException, TopologyException
+    from topology.runtime import KafkaStreams
+
+    try:
+        config = _config(args)
+        app = KafkaStreams(load_topology(args.topology), config)
+    except (ConfigError, ValueError, TopologyException) as exc:
+        print(f"airstream run: {exc}", file=sys.stderr)
+        return 2
+
+    def stop(signum: int, frame: Any) -> None:
+        if app.stop_requested:
+            log.warning("second signal: exiting without a clean close")
+            os._exit(1)
+        log.info("received %s; finishing the batch, committing and leaving the group",
+                 signal.Signals(signum).name)
+        app.request_stop()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        app.run()
+    except (StreamsException, TopologyException, TimeoutError) as exc:
+        print(f"airstream run: {app.config.scrub(str(exc))}", file=sys.stderr)
+        return 1
+    return 0
