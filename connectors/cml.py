@@ -297,9 +297,9 @@ class CMLClient:
         self._headers = {"Content-Type": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
-        self._http: httpx.AsyncClient | None = None
-        self._http_loop: asyncio.AbstractEventLoop | None = None
-        self._semaphore: asyncio.Semaphore | None = None
+        self._clients: list[httpx.AsyncClient] = []
+        self._queue: asyncio.Queue[httpx.AsyncClient] | None = None
+        self._queue_loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: _LoopThread | None = None
         self._lock = threading.Lock()
 
@@ -312,19 +312,28 @@ class CMLClient:
 
     # -- async API ---------------------------------------------------------------------------------
 
-    def _client(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+    def _lanes(self) -> asyncio.Queue[httpx.AsyncClient]:
+        """``concurrency`` one-connection clients; taking one from the queue is the concurrency bound.
+
+        One pooled client with N connections would do, but httpcore scans every pooled connection (and
+        asks each socket for its state) on every request, so its cost per call grows with N; N
+        one-connection clients keep it constant (bench/bench_cml.py measures the difference).
+        """
         loop = asyncio.get_running_loop()
-        if self._http is None:
-            limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
-            self._http = httpx.AsyncClient(timeout=self.timeout, limits=limits, transport=self._transport,
-                                           headers=self._headers)
-            self._http_loop = loop
-            self._semaphore = asyncio.Semaphore(self.concurrency)
-        elif self._http_loop is not loop:
+        if self._queue is None:
+            limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+            tls = httpx.create_ssl_context()  # loading the CA bundle once, not once per client
+            self._clients = [httpx.AsyncClient(timeout=self.timeout, limits=limits, transport=self._transport,
+                                               headers=self._headers, verify=tls)
+                             for _ in range(self.concurrency)]
+            self._queue = asyncio.Queue()
+            for client in self._clients:
+                self._queue.put_nowait(client)
+            self._queue_loop = loop
+        elif self._queue_loop is not loop:
             raise RuntimeError("this CMLClient is bound to another event loop (or its synchronous API); "
                                "create one client per event loop")
-        assert self._semaphore is not None
-        return self._http, self._semaphore
+        return self._queue
 
     def _redact(self, text: str) -> str:
         for secret in (self._access_key, self._api_key):
@@ -333,15 +342,15 @@ class CMLClient:
         return text
 
     async def _attempt(self, payload: bytes, attempt: int) -> dict[str, Any]:
-        http, semaphore = self._client()
+        lanes = self._lanes()
         where = _safe_url(self.url)
+        http = await lanes.get()
         try:
-            async with semaphore:
-                # Asked only once a slot is free, so a batch queued behind the semaphore sees the circuit
-                # open as soon as the calls ahead of it have failed.
-                if self.circuit_breaker is not None:
-                    self.circuit_breaker.before_call()
-                resp = await http.post(self.url, content=payload)
+            # Asked only once a lane is free, so calls queued behind others see the circuit open as soon
+            # as the calls ahead of them have failed.
+            if self.circuit_breaker is not None:
+                self.circuit_breaker.before_call()
+            resp = await http.post(self.url, content=payload)
         except httpx.TimeoutException as exc:
             self._health(False)
             raise CMLError(f"CML call to {where} timed out after {self.timeout}s ({type(exc).__name__})",
@@ -350,6 +359,8 @@ class CMLClient:
             self._health(False)
             raise CMLError(f"CML call to {where} failed: {type(exc).__name__}: {self._redact(str(exc))}",
                            attempts=attempt, retryable=True) from None
+        finally:
+            lanes.put_nowait(http)
         status = resp.status_code
         body = self._redact(resp.text)
         short = body if len(body) <= _BODY_LIMIT else body[:_BODY_LIMIT] + "..."
@@ -454,10 +465,9 @@ class CMLClient:
 
     async def aclose(self) -> None:
         """Close pooled connections (async API)."""
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
-            self._http_loop = None
+        clients, self._clients, self._queue, self._queue_loop = self._clients, [], None, None
+        for client in clients:
+            await client.aclose()
 
     def close(self) -> None:
         """Close pooled connections and the client's event-loop thread."""
