@@ -42,6 +42,7 @@ __all__ = [
     "Dataset",
     "DatasetKind",
     "OffsetTracker",
+    "RecordRejected",
     "Rejected",
     "RejectedRecords",
     "Sink",
@@ -76,21 +77,42 @@ class SinkRecord:
         return (self.topic, self.partition)
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A record a sink could not accept, and why (the reason names the field and the fix)."""
-
-    record: SinkRecord
-    reason: str
-    field: str | None = None
-
-
 class SinkError(Exception):
     """A sink could not make records durable (target unreachable, misconfigured, ...).
 
     Nothing was committed for the records involved; they stay buffered, so retrying ``flush()`` or
     restarting the application (which replays from the last committed offset) loses nothing.
     """
+
+
+class RecordRejected(SinkError):
+    """One record a sink refused, as an exception: what an engine's dead-letter handler takes.
+
+    The topology's error policy writes ``type(exc).__qualname__`` and ``str(exc)`` into the
+    dead-letter headers, so the reason (naming the field) travels with the record.
+    """
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record a sink could not accept, and why (the reason names the field and the fix).
+
+        >>> r = Rejected(SinkRecord("t", 0, 5, 0, None, {}), "field 'id' is required", "id")
+        >>> str(r.exception()), r.exception().field
+        ("field 'id' is required", 'id')
+    """
+
+    record: SinkRecord
+    reason: str
+    field: str | None = None
+
+    def exception(self) -> RecordRejected:
+        """The rejection as an exception, for dead-letter handlers that take one."""
+        return RecordRejected(self.reason, self.field)
 
 
 class RejectedRecords(SinkError):

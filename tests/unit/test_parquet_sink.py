@@ -309,3 +309,28 @@ def test_s3_failure_is_a_sink_error_that_keeps_the_records(s3_server: LocalS3) -
     assert SECRET_KEY not in str(info.value)
     s3_server.client().create_bucket(Bucket="no-such-bucket-airstream")
     assert sink.flush() == {("airlines", 0): 5}
+
+
+def test_rejected_records_go_through_the_topology_dead_letter_policy(tmp_path: Path) -> None:
+    from topology.errors import ErrorPolicy
+
+    policy = ErrorPolicy.from_config({"processing.exception.handler": "dlq",
+                                      "errors.dead.letter.queue.topic.name": "airlines-dlq"})
+    sink = ParquetSink(str(tmp_path), schema=pa.schema([("tweet_id", pa.int64()), ("airline", pa.string())]))
+    bad = SinkRecord("airlines", 2, 41, 1_700_000_000_000, b"k", {"tweet_id": "x1", "airline": "Delta"},
+                     headers=(("trace", b"abc"),))
+    dead: list[tuple] = []
+    try:
+        sink.write([bad, SinkRecord("airlines", 2, 42, 0, None, {"tweet_id": 1, "airline": "Delta"})])
+    except RejectedRecords as exc:
+        for r in exc.rejected:
+            policy.handle("processing", r.exception(), r.record, "parquet-sink",
+                          emit=lambda *a: dead.append(a), count_drop=lambda: None)
+    assert sink.flush() == {("airlines", 2): 43}
+    [(topic, key, _, timestamp, headers)] = dead
+    h = dict(headers)
+    assert (topic, key, timestamp) == ("airlines-dlq", b"k", 1_700_000_000_000)
+    assert h["trace"] == b"abc" and h["__streams.errors.exception"] == b"RecordRejected"
+    assert b"field 'tweet_id'" in h["__streams.errors.message"]
+    assert (h["__streams.errors.topic"], h["__streams.errors.partition"], h["__streams.errors.offset"]) == (
+        b"airlines", b"2", b"41")
