@@ -13,6 +13,7 @@ from typing import Any
 _EXPORTS: dict[str, str] = {
     # the sink contract
     "Dataset": "connectors.sink",
+    "RecordRejected": "connectors.sink",
     "Rejected": "connectors.sink",
     "RejectedRecords": "connectors.sink",
     "Sink": "connectors.sink",
