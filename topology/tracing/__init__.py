@@ -1,0 +1,51 @@
+"""Producer/consumer traces: instrumented clients, the trace header and the metrics they publish.
+
+Any Python application (and the airstream runtime and connectors) swaps ``confluent_kafka.Producer``
+/ ``Consumer`` for :class:`TracingProducer` / :class:`TracingConsumer`. Records then carry a small
+``airstream.trace`` header (origin ``client.id``, produce times, hop count -- layout in
+:mod:`topology.tracing.header`), forwarding steps continue it with :func:`forward_headers`, and each
+client publishes per-minute counts and latency histograms to ``__airstream_metrics``, which
+:mod:`monitor.traces` reads back into producers, hops and multi-hop paths. See ``docs/traces.md``.
+
+>>> value = new_trace("replay", now_ms=1_000)
+>>> decode_trace(continue_trace([(TRACE_HEADER, value)], via="scorer", now_ms=1_400)).hop
+1
+"""
+
+from topology.tracing.aggregate import BUCKET_MS, ConsumerMetrics, ProducerMetrics, bucket_of
+from topology.tracing.clients import TracingConsumer, TracingProducer
+from topology.tracing.header import (
+    TRACE_HEADER,
+    Trace,
+    TraceHeaderError,
+    continue_trace,
+    decode_trace,
+    encode_trace,
+    forward_headers,
+    new_trace,
+    trace_value,
+)
+from topology.tracing.histogram import LatencyHistogram
+from topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher, connection_config
+
+__all__ = [
+    "BUCKET_MS",
+    "METRICS_TOPIC",
+    "TRACE_HEADER",
+    "ConsumerMetrics",
+    "LatencyHistogram",
+    "MetricsPublisher",
+    "ProducerMetrics",
+    "Trace",
+    "TraceHeaderError",
+    "TracingConsumer",
+    "TracingProducer",
+    "bucket_of",
+    "connection_config",
+    "continue_trace",
+    "decode_trace",
+    "encode_trace",
+    "forward_headers",
+    "new_trace",
+    "trace_value",
+]

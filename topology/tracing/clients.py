@@ -1,0 +1,227 @@
+"""``TracingProducer`` and ``TracingConsumer``: confluent-kafka clients that trace and report.
+
+They take the same configuration and have the same methods as ``confluent_kafka.Producer`` and
+``Consumer`` (anything not defined here is passed to the wrapped client), and add:
+
+- **TracingProducer** puts an ``airstream.trace`` header first on every record it produces, unless
+  the record already carries one (a forwarded record, see :func:`~topology.tracing.forward_headers`),
+  and counts records per topic, partition (``-1`` when the partitioner chooses), minute and path.
+- **TracingConsumer** counts received records and measures their latency (receive time minus the
+  produce time in the header) per topic, partition, minute and path.
+
+Both publish what they counted to ``__airstream_metrics`` every ``metrics_interval`` seconds, from
+the thread that calls them (on ``produce``/``poll``/``consume``, so no background thread races the
+counters), and publish what is left on ``flush()`` / ``close()``. "Produced" counts records handed
+to ``produce()``; a transactional producer's records count even if the transaction aborts.
+
+Example::
+
+    from topology.tracing import TracingConsumer, TracingProducer
+
+    producer = TracingProducer({"bootstrap.servers": "localhost:9092", "client.id": "replay"})
+    producer.produce("tweets", b'{"text": "late again"}')
+    producer.flush()
+
+    scorer = TracingConsumer({"bootstrap.servers": "localhost:9092", "group.id": "scorer"})
+    scorer.subscribe(["tweets"])
+    out = TracingProducer({"bootstrap.servers": "localhost:9092", "client.id": "scorer-out"})
+    for msg in scorer.consume(500, timeout=1.0):
+        out.produce("scored", msg.value(), msg.key(), headers=scorer.forward_headers(msg))
+    out.close(); scorer.close()
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka import Consumer, Message, Producer
+
+from topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
+from topology.tracing.header import PATH_OFFSET, TRACE_HEADER, VERSION, forward_headers, path_bytes, trace_value
+from topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher
+
+__all__ = ["TracingConsumer", "TracingProducer"]
+
+_VERSION = bytes((VERSION,))
+_pack_times = struct.Struct(">qq").pack  # hop time, origin time: see topology.tracing.header
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _interval_ms(seconds: float) -> int:
+    if not seconds > 0:
+        raise ValueError(f"metrics_interval must be a positive number of seconds, got {seconds!r}")
+    return int(seconds * 1000)
+
+
+class TracingProducer:
+    """A ``confluent_kafka.Producer`` that adds trace headers and publishes produce counts.
+
+    ``config`` is the producer configuration (``client.id`` names this producer in the traces; set
+    it). ``metrics_interval``: seconds between metrics records. ``publisher``: share one
+    :class:`~topology.tracing.MetricsPublisher` between clients; by default a non-transactional
+    producer sends its metrics itself and a transactional one gets a separate small producer.
+    """
+
+    def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
+                 metrics_topic: str = METRICS_TOPIC, publisher: MetricsPublisher | None = None) -> None:
+        self._interval = _interval_ms(metrics_interval)
+        self._producer = Producer(dict(config))
+        self.client_id: str = str(config.get("client.id", "rdkafka"))
+        self._path = path_bytes(self.client_id, 0)
+        now = _now_ms()
+        self.metrics = ProducerMetrics(self.client_id, now)
+        self._next = now + self._interval
+        self._lock = threading.Lock()
+        if publisher is None:
+            shared = None if "transactional.id" in config else self._producer
+            publisher = MetricsPublisher(config, topic=metrics_topic, producer=shared)
+            self._own_publisher = True
+        else:
+            self._own_publisher = False
+        self.publisher = publisher
+
+    def __repr__(self) -> str:
+        return f"TracingProducer(client_id={self.client_id!r}, publisher={self.publisher!r})"
+
+    def __getattr__(self, name: str) -> Any:
+        # Transactions, list_topics, purge, ...: the wrapped producer's own methods.
+        return getattr(self._producer, name)
+
+    def __len__(self) -> int:
+        return len(self._producer)
+
+    def produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
+                on_delivery: Any = None, timestamp: int = 0, headers: Any = None, *, callback: Any = None) -> None:
+        """As ``Producer.produce``; a record without a trace header gets a new one (hop 0)."""
+        now = _now_ms()
+        if isinstance(headers, Mapping):
+            headers = list(headers.items())
+        existing = trace_value(headers) if headers else None
+        if existing is None:
+            path: bytes | None = self._path
+            trace = _VERSION + _pack_times(now, now) + path
+            headers = [(TRACE_HEADER, trace), *headers] if headers else [(TRACE_HEADER, trace)]
+        elif len(existing) > PATH_OFFSET + 2 and existing[0] == VERSION:
+            path = existing[PATH_OFFSET:]
+        else:
+            path = None
+        kwargs: dict[str, Any] = {"partition": partition, "timestamp": timestamp, "headers": headers}
+        if on_delivery is not None or callback is not None:
+            kwargs["on_delivery"] = on_delivery or callback
+        self._producer.produce(topic, value, key, **kwargs)
+        with self._lock:
+            self.metrics.produced(topic, partition, timestamp or now, path, now)
+            due = now >= self._next
+        if due:
+            self._publish(now)
+
+    def _publish(self, now: int) -> None:
+        with self._lock:
+            self._next = now + self._interval
+            if self.metrics.empty:
+                return
+            record = self.metrics.record(now)
+            if self.publisher.publish(record):
+                self.metrics.reset(now)
+
+    def poll(self, timeout: float = 0) -> int:
+        """As ``Producer.poll``; also publishes metrics when they are due."""
+        served = self._producer.poll(timeout)
+        now = _now_ms()
+        if now >= self._next:
+            self._publish(now)
+        return served
+
+    def flush(self, timeout: float = -1) -> int:
+        """Publish the metrics not yet sent, then ``Producer.flush``."""
+        self._publish(_now_ms())
+        return self._producer.flush(timeout)
+
+    def close(self, timeout: float = 30.0) -> int:
+        """Publish the remaining metrics and deliver everything queued; returns records left."""
+        left = self.flush(timeout)
+        if self._own_publisher:
+            self.publisher.close(timeout)
+        return left
+
+    def __enter__(self) -> TracingProducer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TracingConsumer:
+    """A ``confluent_kafka.Consumer`` that measures what it receives and publishes it.
+
+    ``config`` is the consumer configuration; ``group.id`` and ``client.id`` name this consumer in
+    the traces. See :class:`TracingProducer` for ``metrics_interval`` and ``publisher``.
+    """
+
+    def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
+                 metrics_topic: str = METRICS_TOPIC, publisher: MetricsPublisher | None = None) -> None:
+        self._interval = _interval_ms(metrics_interval)
+        self._consumer = Consumer(dict(config))
+        self.client_id: str = str(config.get("client.id", "rdkafka"))
+        self.group_id: str | None = config.get("group.id")
+        now = _now_ms()
+        self.metrics = ConsumerMetrics(self.client_id, self.group_id, now)
+        self._next = now + self._interval
+        self._own_publisher = publisher is None
+        self.publisher = publisher or MetricsPublisher(config, topic=metrics_topic)
+
+    def __repr__(self) -> str:
+        return f"TracingConsumer(client_id={self.client_id!r}, group_id={self.group_id!r})"
+
+    def __getattr__(self, name: str) -> Any:
+        # subscribe, assign, commit, position, ...: the wrapped consumer's own methods.
+        return getattr(self._consumer, name)
+
+    def consume(self, num_messages: int = 1, timeout: float = -1) -> list[Message]:
+        """As ``Consumer.consume``; the batch is counted and its latency measured."""
+        messages = self._consumer.consume(num_messages, timeout)
+        now = _now_ms()
+        if messages:
+            self.metrics.observe(messages, now)
+        if now >= self._next:
+            self._publish(now)
+        return messages
+
+    def poll(self, timeout: float = -1) -> Message | None:
+        """As ``Consumer.poll``; the record is counted and its latency measured."""
+        message = self._consumer.poll(timeout)
+        now = _now_ms()
+        if message is not None:
+            self.metrics.observe((message,), now)
+        if now >= self._next:
+            self._publish(now)
+        return message
+
+    def forward_headers(self, message: Message) -> list[tuple[str, Any]]:
+        """Headers for a record derived from ``message``: its trace continued via this group."""
+        return forward_headers(message.headers(), via=self.group_id or self.client_id)
+
+    def _publish(self, now: int) -> None:
+        self._next = now + self._interval
+        if not self.metrics.empty and self.publisher.publish(self.metrics.record(now)):
+            self.metrics.reset(now)
+
+    def close(self) -> None:
+        """Publish the remaining metrics, then ``Consumer.close``."""
+        self._publish(_now_ms())
+        if self._own_publisher:
+            self.publisher.close()
+        self._consumer.close()
+
+    def __enter__(self) -> TracingConsumer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,135 @@
+"""Publishing metrics records to ``__airstream_metrics`` (created on first use, time-retained).
+
+The topic is created with ``cleanup.policy=delete`` and ``retention.ms`` of 7 days by default: the
+records are deltas, so compaction (which keeps only the last record per key) would lose data.
+Records are keyed by client id, so one client's records stay in order in one partition.
+
+Telemetry never stops the application: when the topic cannot be created or a record cannot be
+delivered, a warning names the topic, the reason and the fix, once per distinct reason.
+
+>>> connection_config({"bootstrap.servers": "k:9092", "group.id": "g", "sasl.password": "s",
+...                    "auto.offset.reset": "earliest"})
+{'bootstrap.servers': 'k:9092', 'sasl.password': 's'}
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+__all__ = ["METRICS_TOPIC", "MetricsPublisher", "connection_config"]
+
+log = logging.getLogger("topology.tracing")
+
+METRICS_TOPIC = "__airstream_metrics"
+RETENTION_MS = 7 * 24 * 3600 * 1000
+_CONNECTION_PREFIXES = ("bootstrap.servers", "security.protocol", "ssl.", "sasl.", "socket.", "broker.",
+                        "client.dns.lookup", "client.rack", "reconnect.", "retry.backoff", "metadata.",
+                        "oauth", "enable.ssl", "error_cb", "logger", "api.version", "topic.metadata")
+
+
+def connection_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of a client configuration that say how to reach and log in to the cluster."""
+    return {k: v for k, v in config.items() if k.startswith(_CONNECTION_PREFIXES)}
+
+
+class MetricsPublisher:
+    """Sends metrics records to the metrics topic, creating the topic the first time.
+
+    ``producer``: an existing (non-transactional) producer to send through; by default the publisher
+    makes a small idempotent producer of its own from the connection part of ``config``. One
+    publisher may serve several clients.
+
+    Example::
+
+        pub = MetricsPublisher({"bootstrap.servers": "localhost:9092"})
+        pub.publish({"v": 1, "kind": "producer", "client_id": "p1", "rows": [], ...})
+        pub.close()
+    """
+
+    def __init__(self, config: Mapping[str, Any], *, topic: str = METRICS_TOPIC, producer: Producer | None = None,
+                 partitions: int = 1, retention_ms: int = RETENTION_MS, timeout: float = 10.0) -> None:
+        self.topic = topic
+        self._connection = connection_config(config)
+        self._partitions, self._retention_ms, self._timeout = partitions, retention_ms, timeout
+        self._own = producer is None
+        self._producer = producer
+        self._ready = False
+        self._lock = threading.Lock()
+        self._warned: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"MetricsPublisher(topic={self.topic!r}, bootstrap={self._connection.get('bootstrap.servers')!r})"
+
+    def _warn(self, reason: str, text: str) -> None:
+        if reason not in self._warned:
+            self._warned.add(reason)
+            log.warning(text)
+
+    def ensure_topic(self) -> None:
+        """Create the metrics topic if it does not exist (idempotent; failures only warn)."""
+        admin = AdminClient(self._connection)
+        try:
+            metadata = admin.list_topics(timeout=self._timeout)
+            if self.topic in metadata.topics:
+                return
+            replicas = max(1, min(3, len(metadata.brokers)))
+            new = NewTopic(self.topic, self._partitions, replicas,
+                           config={"cleanup.policy": "delete", "retention.ms": str(self._retention_ms)})
+            admin.create_topics([new], request_timeout=self._timeout)[self.topic].result(self._timeout)
+            log.info("created the metrics topic %s (%d partitions, replication %d, retention %d ms)",
+                     self.topic, self._partitions, replicas, self._retention_ms)
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            if isinstance(err, KafkaError) and err.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                return
+            self._warn(f"create:{err}", f"could not create the metrics topic {self.topic}: {err}. Traces need it: "
+                       f"create it with cleanup.policy=delete and a retention.ms, or grant this client CREATE "
+                       f"on the cluster. Metrics are still sent, in case it exists.")
+        except Exception as exc:  # a timeout from the futures, a broker that went away
+            self._warn(f"create:{type(exc).__name__}", f"could not check or create the metrics topic {self.topic}: "
+                       f"{exc!r}; will send metrics anyway")
+
+    def _delivered(self, err: KafkaError | None, _msg: Any) -> None:
+        if err is not None:
+            self._warn(f"deliver:{err.code()}", f"a metrics record for {self.topic} was not delivered: {err.str()}. "
+                       "Traces will miss that interval; check the broker and this client's WRITE permission.")
+
+    def publish(self, record: Mapping[str, Any]) -> bool:
+        """Send one record (keyed by its ``client_id``); ``False`` when the local queue is full."""
+        with self._lock:
+            if not self._ready:
+                self.ensure_topic()
+                if self._producer is None:
+                    self._producer = Producer({**self._connection, "enable.idempotence": True, "linger.ms": 100,
+                                               "client.id": f"{record.get('client_id', 'airstream')}.metrics"})
+                self._ready = True
+        producer = self._producer
+        assert producer is not None
+        value = orjson.dumps(record)
+        key = str(record.get("client_id", "")).encode("utf-8")
+        for _attempt in range(2):
+            try:
+                producer.produce(self.topic, value, key, on_delivery=self._delivered)
+                break
+            except BufferError:
+                producer.poll(0.5)
+        else:
+            self._warn("queue-full", f"the local producer queue is full; a metrics record for {self.topic} "
+                       "waits for the next interval")
+            return False
+        producer.poll(0)
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Deliver what is queued (only the publisher's own producer is flushed)."""
+        if self._own and self._producer is not None:
+            left = self._producer.flush(timeout)
+            if left:
+                self._warn("close", f"{left} metrics records for {self.topic} were not delivered within {timeout} s")
