@@ -28,6 +28,27 @@ _EXPORTS: dict[str, str] = {
     "KuduSink": "connectors.kudu",
     "ImpalaKuduSink": "connectors.kudu",
     "HBaseSink": "connectors.hbase",
+    # tweet sources
+    "SAMPLE_CSV": "connectors.tweets",
+    "TweetReplay": "connectors.tweets",
+    "JsonlReplay": "connectors.tweets",
+    "TweetFormatError": "connectors.tweets",
+    "produce_tweets": "connectors.tweets",
+    "TwitterStream": "connectors.twitter_v2",
+    "TwitterAPIError": "connectors.twitter_v2",
+    # model scoring
+    "CMLClient": "connectors.cml",
+    "CMLError": "connectors.cml",
+    "CircuitBreaker": "connectors.cml",
+    "CircuitOpenError": "connectors.cml",
+    "ScoreResult": "connectors.cml",
+    "ModelServer": "connectors.model_server",
+    # routing and alerts
+    "SqlRouter": "connectors.sql_router",
+    "SqlRouteError": "connectors.sql_router",
+    "RouteResult": "connectors.sql_router",
+    "SlackSink": "connectors.slack",
+    "SlackSinkError": "connectors.slack",
     # lineage
     "AtlasClient": "connectors.atlas",
     "TopologyLineage": "connectors.atlas",

@@ -18,6 +18,14 @@ a field the record lacks is a :class:`SlackTemplateError` naming it. Rate limits
 retried ``retries`` times with exponential back-off. A rejected token is a :class:`SlackAuthError`, an
 unknown channel (or one the bot is not in) a :class:`SlackChannelError` naming the channel. The
 token and the webhook URL (itself a secret) never appear in errors, ``repr()`` or logs.
+
+It is also a :class:`connectors.sink.Sink`, so an engine drives it like the other sinks: ``write``
+posts each :class:`~connectors.sink.SinkRecord`'s value at once (a posted message is durable),
+``flush`` returns the offsets after the posted records, and records Slack refuses (a template field
+missing, a message too long ...) come back in :class:`~connectors.sink.RejectedRecords` for the
+dead-letter topic. A rejected token or channel on a batch's first record raises
+:class:`SlackAuthError` / :class:`SlackChannelError` with nothing accepted, so the application stops
+on bad configuration instead of dead-lettering every alert.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import logging
 import os
 import random
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.error import URLError
@@ -40,6 +48,8 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.webhook import WebhookClient
 
+from connectors.sink import Dataset, OffsetTracker, Rejected, RejectedRecords, SinkError, SinkRecord, TopicPartition
+
 __all__ = ["SendReport", "SlackAuthError", "SlackChannelError", "SlackSink", "SlackSinkError", "SlackTemplateError"]
 
 log = logging.getLogger(__name__)
@@ -49,7 +59,7 @@ _AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", 
 _CHANNEL_ERRORS = {"channel_not_found", "not_in_channel", "is_archived", "channel_is_archived", "no_active_hooks"}
 
 
-class SlackSinkError(RuntimeError):
+class SlackSinkError(SinkError):
     """Posting to Slack failed for good (after the retries)."""
 
 
@@ -144,6 +154,7 @@ class SlackSink:
             raise SlackTemplateError(f"Slack message template {template!r}: name each field, e.g. {{tweettext}}")
         self.channel = channel
         self.template = template
+        self._offsets = OffsetTracker()
         self._token = token
         self._webhook_url = webhook_url
         _redact.secrets.update(s for s in (token, webhook_url) if s)
@@ -227,3 +238,46 @@ class SlackSink:
             else:
                 report.sent += 1
         return report
+
+    # -- the Sink contract -------------------------------------------------------------------------
+
+    def write(self, records: Sequence[SinkRecord]) -> None:
+        """Post one message per record now; refused records are raised as :class:`RejectedRecords`."""
+        rejected: list[Rejected] = []
+        posted = 0
+        for record in records:
+            try:
+                self.send(record.value)
+            except (SlackAuthError, SlackChannelError) as exc:
+                if posted == 0 and not rejected:
+                    raise
+                # Part of the batch is already in Slack: hand the rest back rather than post it twice.
+                rejected.append(Rejected(record, str(exc)))
+            except SlackTemplateError as exc:
+                rejected.append(Rejected(record, str(exc), field=None))
+            except SlackSinkError as exc:
+                rejected.append(Rejected(record, str(exc)))
+            else:
+                posted += 1
+            self._offsets.seen(record.topic_partition, record.offset)
+        if rejected:
+            raise RejectedRecords(self.describe(), rejected)
+
+    def flush(self) -> dict[TopicPartition, int]:
+        """Everything written is already posted: the offsets after the last record seen per partition."""
+        return self._offsets.committable({})
+
+    def release(self, partitions: Iterable[TopicPartition]) -> None:
+        """Forget revoked partitions (nothing is buffered)."""
+        self._offsets.forget(partitions)
+
+    def close(self) -> None:
+        """Nothing to release: slack_sdk opens a connection per request."""
+
+    def describe(self) -> str:
+        """The target and template, never the token or the webhook URL."""
+        return f"Slack {self._where} template={self.template!r}"
+
+    def lineage(self) -> list[Dataset]:
+        """Slack messages are not a dataset lineage tools track."""
+        return []

@@ -177,3 +177,39 @@ def test_credentials_are_required(monkeypatch: pytest.MonkeyPatch) -> None:
         SlackSink(token=TOKEN)
     monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
     assert "***" in repr(SlackSink(channel="#c")) and TOKEN not in repr(SlackSink(channel="#c"))
+
+
+def sink_records(values: list[dict]) -> list:
+    from connectors.sink import SinkRecord
+
+    return [SinkRecord(topic="influencer-alerts", partition=i % 2, offset=10 + i, timestamp=0, key=str(i), value=v)
+            for i, v in enumerate(values)]
+
+
+def test_engine_contract_posts_flushes_and_rejects(slack: FakeSlack) -> None:
+    from connectors.sink import RejectedRecords, Sink
+
+    sink = bot(slack)
+    assert isinstance(sink, Sink)
+    values = [RECORDS[0], {"screen_name": "no-text"}, RECORDS[2], RECORDS[3]]
+    slack.script = [(200, {}, {"ok": True}), (200, {}, {"ok": False, "error": "msg_too_long"})]
+    with pytest.raises(RejectedRecords) as info:
+        sink.write(sink_records(values))
+    reasons = {r.record.offset: r.reason for r in info.value.rejected}
+    assert set(reasons) == {11, 12}
+    assert "needs field 'friendscount'" in reasons[11] and "msg_too_long" in reasons[12]
+    assert slack.posted()[-1] == "user3 (103 friends): lost bag #3 ✈️"
+    assert sink.flush() == {("influencer-alerts", 0): 13, ("influencer-alerts", 1): 14}
+    sink.release([("influencer-alerts", 0)])
+    assert sink.flush() == {("influencer-alerts", 1): 14}
+    assert TOKEN not in sink.describe() and "#influencer-alerts" in sink.describe()
+    assert sink.lineage() == []
+
+
+def test_engine_contract_stops_on_bad_token(slack: FakeSlack) -> None:
+    slack.script = [(200, {}, {"ok": False, "error": "invalid_auth"})]
+    sink = bot(slack)
+    with pytest.raises(SlackAuthError):
+        sink.write(sink_records(RECORDS[:3]))
+    assert sink.flush() == {}
+    assert len(slack.requests) == 1
