@@ -53,9 +53,10 @@ import orjson
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from bench.kafka_pipeline import keep
+from bench import Options, Result
+from bench.kafka_pipeline import keep, project
 
-__all__ = ["CONTENDER_NAMES", "DEFAULT_RECORDS", "Result", "main", "run"]
+__all__ = ["CONTENDER_NAMES", "DEFAULT_RECORDS", "ContenderResult", "main", "report", "results", "run"]
 
 DEFAULT_RECORDS = 500_000
 PARTITIONS = 6
@@ -71,10 +72,11 @@ STARTUP_S = 120.0     # time allowed from process start to first output
 WARMUP_S = 2.0        # latency records sent in the first seconds after the first output are ignored
 DRAIN_S = 10.0        # after the latency window, wait this long at most for its last results
 FIRST_ID = 900_000_000_000_000_000
+SAMPLE_EVERY = 997   # results whose value is checked against the pipeline's own projection
 
 
 @dataclass
-class Result:
+class ContenderResult:
     """One contender's figures; ``error`` says why a figure is missing."""
 
     name: str
@@ -145,11 +147,11 @@ def _quix_version() -> str:
 
 
 def _airstream_missing() -> str | None:
-    """Why the airstream rows cannot run yet, or None when ``topology.KafkaStreams`` imports."""
+    """Why the airstream rows cannot run yet, or None when ``topology.runtime.KafkaStreams`` imports."""
     try:
-        from topology import KafkaStreams  # noqa: F401
+        from topology.runtime import KafkaStreams  # noqa: F401
     except ImportError as exc:
-        return f"pending: topology.KafkaStreams is not available yet ({exc})"
+        return f"pending: topology.runtime.KafkaStreams is not available yet ({exc})"
     return None
 
 
@@ -315,6 +317,12 @@ class _Run:
     latency_seconds: float
     latency_rate: int
 
+    def expected_value(self, key: bytes) -> dict[str, Any]:
+        """The result the pipeline must produce for the input tweet with this key."""
+        index = int(key) - FIRST_ID
+        template = self.templates[index % len(self.templates)]
+        return project({**template, "id": int(key), "id_str": key.decode()})
+
     def spawn(self, contender: _Contender, phase: str, input_topic: str, output_topic: str | None) -> _Process:
         args = ["--bootstrap", self.bootstrap, "--input", input_topic,
                 "--group", f"{self.prefix}-{contender.name}-{phase}"]
@@ -325,7 +333,7 @@ class _Run:
         return _Process(contender.command() + args, self.logs / f"{contender.name}-{phase}")
 
 
-def _throughput(run: _Run, contender: _Contender, result: Result, round_: int) -> None:
+def _throughput(run: _Run, contender: _Contender, result: ContenderResult, round_: int) -> None:
     """One round: a fresh group (and output topic) reads the whole input topic."""
     output = f"{run.prefix}-{contender.name}-out-{round_}" if contender.produces else None
     if output:
@@ -353,10 +361,11 @@ def _await_consume_only(run: _Run, process: _Process) -> float:
     return json.loads(process.stdout_path.read_text().strip().splitlines()[-1])["records_per_s"]
 
 
-def _watch_output(run: _Run, process: _Process, output: str, result: Result) -> float:
+def _watch_output(run: _Run, process: _Process, output: str, result: ContenderResult) -> float:
     reader = _OutputReader(run.bootstrap, output)
     first: tuple[float, int] | None = None
     last_progress = process.started
+    wrong = 0
     try:
         while len(reader.keys) < run.expected:
             if not process.alive():
@@ -364,6 +373,7 @@ def _watch_output(run: _Run, process: _Process, output: str, result: Result) -> 
                                                    f"{len(reader.keys)} of {run.expected} results"))
             got = reader.read(0.2)
             now = time.monotonic()
+            wrong += sum(orjson.loads(m.value()) != run.expected_value(m.key()) for m in got[::SAMPLE_EVERY])
             if got:
                 last_progress = now
                 if first is None:
@@ -382,11 +392,13 @@ def _watch_output(run: _Run, process: _Process, output: str, result: Result) -> 
     unexpected = len(reader.keys) - run.expected
     if unexpected:
         result.notes.append(f"{unexpected} results with keys that were not expected")
+    if wrong:
+        result.notes.append(f"{wrong} sampled results differ from project(input tweet)")
     covered = run.records * (run.expected - first[1]) / run.expected
     return covered / max(done - first[0], 1e-9)
 
 
-def _latency(run: _Run, contender: _Contender, result: Result) -> None:
+def _latency(run: _Run, contender: _Contender, result: ContenderResult) -> None:
     live_in, live_out = f"{run.prefix}-{contender.name}-live-in", f"{run.prefix}-{contender.name}-live-out"
     _create_topics(run.admin, live_in, live_out)
     sent: dict[bytes, int] = {}      # key -> input timestamp (ms), for results that pass the filter
@@ -456,12 +468,12 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a and b else None
 
 
-def _targets(by_name: dict[str, Result]) -> list[str]:
+def _targets(by_name: dict[str, ContenderResult]) -> list[str]:
     alos, eos = by_name.get("airstream-alos"), by_name.get("airstream-eos")
     loop, quix = by_name.get("loop-json"), by_name.get("quix")
     rate = lambda r: r.records_per_s if r else None  # noqa: E731
 
-    def line(what: str, value: float | None, target: float, missing: Result | None) -> str:
+    def line(what: str, value: float | None, target: float, missing: ContenderResult | None) -> str:
         if value is None:
             why = missing.error.splitlines()[0] if missing and missing.error else "not measured"
             return f"- {what} >= {target}x: {why}"
@@ -478,7 +490,7 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def report(results: Sequence[Result], info: dict[str, str]) -> str:
+def report(results: Sequence[ContenderResult], info: dict[str, str]) -> str:
     """The results as Markdown: machine, table, targets, notes and errors."""
     by_name = {r.name: r for r in results}
     loop, quix = by_name.get("loop-json"), by_name.get("quix")
@@ -523,7 +535,7 @@ def _write_readme(text: str) -> None:
 
 def run(records: int = DEFAULT_RECORDS, *, bootstrap: str | None = None, only: Sequence[str] | None = None,
         repeat: int = 2, latency_seconds: float = 10.0, latency_rate: int = 2_000,
-        write_readme: bool = True) -> list[Result]:
+        write_readme: bool = True) -> list[ContenderResult]:
     """Run the contenders (all, or ``only`` those named) and return their results.
 
     ``bootstrap`` defaults to ``$AIRSTREAM_BOOTSTRAP``, else a local broker is started for the run.
@@ -560,7 +572,29 @@ def run(records: int = DEFAULT_RECORDS, *, bootstrap: str | None = None, only: S
     return results
 
 
-def _attempt(result: Result, phase: Callable[[], None]) -> None:
+def results(options: Options) -> list[Result]:
+    """``python -m bench`` entry: every contender on ``options.records`` tweets (default 500,000).
+
+    The full table (latency, RSS, targets) is printed and written to ``bench/README.md`` by
+    :func:`run`; the rows returned here carry the rates, the ratios in ``note`` and the rest in
+    ``extra``. Contenders that could not run are left out (the table says why).
+    """
+    records = options.records or DEFAULT_RECORDS
+    measured = run(records)
+    loop = next((r.records_per_s for r in measured if r.name == "loop-json"), None)
+    rows = []
+    for r in measured:
+        if r.records_per_s is None:
+            continue
+        ratio = _ratio(r.records_per_s, loop)
+        extra = {k: v for k, v in (("p50_ms", r.p50_ms), ("p99_ms", r.p99_ms), ("peak_rss_mib", r.peak_rss_mib))
+                 if v is not None}
+        rows.append(Result("kafka", r.name, records, records / r.records_per_s,
+                           note=f"{ratio:.2f}x loop-json" if ratio else "", extra=extra))
+    return rows
+
+
+def _attempt(result: ContenderResult, phase: Callable[[], None]) -> None:
     if result.error:
         return
     try:
@@ -571,7 +605,7 @@ def _attempt(result: Result, phase: Callable[[], None]) -> None:
 
 
 def _run(chosen: list[_Contender], records: int, bootstrap: str, kafka: str, repeat: int,
-         latency_seconds: float, latency_rate: int) -> tuple[list[Result], str]:
+         latency_seconds: float, latency_rate: int) -> tuple[list[ContenderResult], str]:
     load_before = os.getloadavg()
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     logs = BENCH_DIR / "results" / prefix
@@ -584,31 +618,31 @@ def _run(chosen: list[_Contender], records: int, bootstrap: str, kafka: str, rep
     expected = _fill(bootstrap, input_topic, templates, records)
     run = _Run(bootstrap, admin, prefix, logs, templates, records, input_topic, expected, latency_seconds, latency_rate)
     pending = _airstream_missing()
-    results = {c.name: Result(c.name, c.description, c.json) for c in chosen}
+    by_name = {c.name: ContenderResult(c.name, c.description, c.json) for c in chosen}
     for contender in chosen:
         if contender.name.startswith("airstream") and pending:
-            results[contender.name].error = pending
+            by_name[contender.name].error = pending
     for round_ in range(repeat):
         for contender in chosen if round_ % 2 == 0 else chosen[::-1]:
-            result = results[contender.name]
+            result = by_name[contender.name]
             _attempt(result, lambda: _throughput(run, contender, result, round_))
             print(f"round {round_ + 1}/{repeat} {contender.name}: "
                   f"{_fmt(result.rounds[-1] if result.rounds else None, ',.0f')} records/s", file=sys.stderr)
     for contender in chosen:
         if contender.produces:
-            result = results[contender.name]
+            result = by_name[contender.name]
             print(f"{contender.name}: latency at {latency_rate:,} records/s ...", file=sys.stderr)
             _attempt(result, lambda: _latency(run, contender, result))
     load_after = os.getloadavg()
     info = {**machine(), "kafka": kafka, "records": f"{records:,}", "expected": f"{expected:,}", "repeat": str(repeat),
             "latency_rate": f"{latency_rate:,}", "latency_seconds": f"{latency_seconds:g}",
             "load": f"{load_before[0]:.1f} before, {load_after[0]:.1f} after",
-            "quix": _quix_version() if "quix" in results else "not run"}
-    text = report(list(results.values()), info)
+            "quix": _quix_version() if "quix" in by_name else "not run"}
+    text = report(list(by_name.values()), info)
     print(text)
     (logs / "results.json").write_text(json.dumps(
-        {"machine": info, "results": [asdict(r) for r in results.values()]}, indent=2))
-    return list(results.values()), text
+        {"machine": info, "results": [asdict(r) for r in by_name.values()]}, indent=2))
+    return list(by_name.values()), text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -119,8 +119,9 @@ def hand_written_loop(args: argparse.Namespace, stop: threading.Event, loads: Ca
 
 
 def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str) -> dict[str, Any]:
-    """The pipeline as a topology on ``KafkaStreams``, until SIGTERM."""
-    from topology import KafkaStreams, Serdes, StreamsBuilder
+    """The pipeline as a topology on ``KafkaStreams``, processing in this thread until SIGTERM."""
+    from topology import Serdes, StreamsBuilder
+    from topology.runtime import KafkaStreams
 
     builder = StreamsBuilder()
     (builder.stream(args.input, key_serde=Serdes.Bytes(), value_serde=Serdes.Json())
@@ -129,14 +130,10 @@ def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: st
         .to(args.output, key_serde=Serdes.Bytes(), value_serde=Serdes.Json()))
     app = KafkaStreams(builder.build(), {
         "bootstrap.servers": args.bootstrap, "application.id": args.group,
-        "processing.guarantee": guarantee, "auto.offset.reset": "earliest",
+        "processing.guarantee": guarantee, "consumer.auto.offset.reset": "earliest",
     })
-    app.start()
-    try:
-        stop.wait()
-    finally:
-        app.close()
-    return {"guarantee": guarantee}
+    threading.Thread(target=lambda: (stop.wait(), app.request_stop()), daemon=True).start()
+    return {"guarantee": guarantee, "records": app.run()}
 
 
 CONTENDERS: dict[str, Callable[[argparse.Namespace, threading.Event], dict[str, Any]]] = {

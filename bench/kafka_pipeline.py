@@ -21,7 +21,7 @@ INFLUENCER_FRIENDS = 100
 
 
 def keep(tweet: dict[str, Any]) -> bool:
-    """True for tweets by influencers (``user.friends_count > 100``), about 60% of the sample."""
+    """True for tweets by influencers (``user.friends_count > 100``), about 63% of the sample."""
     return tweet["user"]["friends_count"] > INFLUENCER_FRIENDS
 
 
