@@ -71,6 +71,7 @@ __all__ = [
     "TweetReplay",
     "hashtags_and_mentions",
     "produce_tweets",
+    "produce_tweets_embedded",
     "replay",
     "row_to_tweet",
     "synthesize_user_counts",
@@ -412,6 +413,25 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
     return delivered
 
 
+def produce_tweets_embedded(tweets: Iterable[dict[str, Any]], cluster: Any, topic: str) -> int:
+    """Append tweets to a topic of an in-process :class:`topology.engine.EmbeddedCluster`, as Kafka would hold them.
+
+    Key ``id_str``, value the tweet JSON, record timestamp the tweet's ``timestamp_ms``. Returns the count.
+
+    Example::
+
+        from topology.engine import EmbeddedCluster
+        cluster = EmbeddedCluster()
+        produce_tweets_embedded(TweetReplay(SAMPLE_CSV), cluster, "tweets")
+    """
+    count = 0
+    for tweet in tweets:
+        cluster.produce(topic, str(tweet.get("id_str", "")).encode(), orjson.dumps(tweet),
+                        timestamp=int(tweet.get("timestamp_ms") or 0))
+        count += 1
+    return count
+
+
 def main(args: Any) -> int:
     """``airstream replay`` (``args`` from topology.cli's parser)."""
     try:
@@ -420,17 +440,22 @@ def main(args: Any) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"airstream replay: {exc}", file=sys.stderr)
         return 2
-    if not args.bootstrap:
-        print("airstream replay: without --bootstrap there is no broker to produce to. The embedded engine "
-              "lives inside a Python process, so replay into it with the library API "
-              "(connectors.tweets.TweetReplay feeding your topology's test driver / embedded cluster, "
-              "as `airstream demo` does), or pass --bootstrap host:9092 (`airstream kafka up` starts a "
-              "local broker).", file=sys.stderr)
-        return 2
     if args.loop and args.limit is None:
         print("airstream replay: --loop without --limit replays forever; Ctrl-C stops it.", file=sys.stderr)
     try:
-        count = produce_tweets(source, args.bootstrap, args.topic)
+        if args.bootstrap:
+            count = produce_tweets(source, args.bootstrap, args.topic)
+        else:
+            from topology.engine import EmbeddedCluster
+
+            cluster = EmbeddedCluster()
+            count = produce_tweets_embedded(source, cluster, args.topic)
+            print(f"replayed {count} tweets into topic {args.topic!r} of an embedded cluster, which lives only "
+                  f"in this process: every record was read and converted, nothing persists. Pass --bootstrap "
+                  f"host:9092 to produce to Kafka (`airstream kafka up` starts a local broker), or feed an "
+                  f"embedded topology in your own program with connectors.tweets.TweetReplay and "
+                  f"produce_tweets_embedded (as `airstream demo` does).")
+            return 0
     except TweetFormatError as exc:
         print(f"airstream replay: {exc}", file=sys.stderr)
         return 1

@@ -54,10 +54,23 @@ def test_replay_limit(kafka_cluster: str, unique_name: str) -> None:
     assert len(consume_all(kafka_cluster, unique_name, 25)) == 25
 
 
-def test_replay_without_bootstrap_explains(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["replay", str(SAMPLE_CSV), "--topic", "tweets"]) == 2
-    err = capsys.readouterr().err
-    assert "--bootstrap" in err and "TweetReplay" in err
+def test_replay_without_bootstrap_runs_embedded_and_explains(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", str(SAMPLE_CSV), "--topic", "tweets", "--limit", "40", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "replayed 40 tweets into topic 'tweets' of an embedded cluster" in out
+    assert "--bootstrap" in out and "TweetReplay" in out
+
+
+def test_embedded_topic_holds_tweets_as_kafka_would() -> None:
+    from connectors.tweets import produce_tweets_embedded
+    from topology.engine import EmbeddedCluster
+
+    cluster = EmbeddedCluster()
+    tweets = list(TweetReplay(SAMPLE_CSV, limit=30))
+    assert produce_tweets_embedded(tweets, cluster, "tweets") == 30
+    got = cluster.records_in_order("tweets")
+    assert [(r.key, r.value, r.timestamp) for r in got] == [
+        (t["id_str"].encode(), orjson.dumps(t), int(t["timestamp_ms"])) for t in tweets]
 
 
 def test_replay_missing_file(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
