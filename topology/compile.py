@@ -27,7 +27,7 @@ from typing import Any
 from topology.builder import Topology
 from topology.graph import Node, StoreSpec
 from topology.serde_defaults import AutoSerde, resolve_serde
-from topology.serdes import Serde, Serdes
+from topology.serdes import BytesSerde, IntegerSerde, LongSerde, Serde, Serdes, StringSerde
 
 __all__ = ["Plan", "SubtopologyPlan", "compile_topology", "resolve_config"]
 
@@ -72,7 +72,7 @@ class SubtopologyPlan:
     nodes: list[Node]
     source_topics: list[str]
     source_serdes: dict[str, tuple[Serde[Any], Serde[Any]]]
-    entry_nodes: dict[str, str]
+    entry_nodes: dict[str, int]
     stores: list[StoreSpec]
     source_code: str
     code: Any
@@ -167,6 +167,7 @@ class _Generator:
         self.line_nodes: dict[int, str] = {}
         self.bindings: dict[str, Any] = {}
         self.sink_serdes: dict[str, tuple[Serde[Any], Serde[Any]]] = {}
+        self.source_serdes: tuple[Serde[Any], Serde[Any]] | None = None
 
     def topic(self, node: Node, raw: str) -> str:
         return f"{self.app}-{raw}" if node.internal else raw
@@ -190,8 +191,8 @@ class _Generator:
                     topic = self.topic(node, raw)
                     source_topics.append(topic)
                     source_serdes[topic] = (ks, vs)
-                    entries[topic] = f"seg_{self.ids[node.name]}"
-                self.segment(node)
+                    entries[topic] = self.ids[node.name]
+                self.segment(node, (ks, vs))
             elif node.kind == "processor" and getattr(node.op, "stateful", False):
                 self.segment(node)
         source = "\n".join(self.lines) + "\n"
@@ -201,14 +202,35 @@ class _Generator:
                                used_stores, source, code, self.line_nodes, self.ids,
                                self.bindings, self.sink_serdes, is_global)
 
-    def segment(self, root: Node) -> None:
+    def segment(self, root: Node, serdes: tuple[Serde[Any], Serde[Any]] | None = None) -> None:
+        """``seg_<i>(k0, v0, ts, h, src)`` runs the chains below ``root`` for one record; for a
+        source also ``batch_<i>(run, keys, values, task, fail)``, the same for a whole batch
+        with no call per record."""
         i = self.ids[root.name]
+        self.source_serdes = serdes
         self.emit(0, f"def seg_{i}(k0, v0, ts, h, src):", root)
+        self.body(root, 1)
+        if serdes is None:
+            return
+        self.emit(0, f"def batch_{i}(run, keys, values, task, fail):", root)
+        self.emit(1, "st = task.stream_time", None)
+        self.emit(1, "for src, k0, v0 in zip(run, keys, values):", None)
+        self.emit(2, "ts = src[3]", None)
+        self.emit(2, "if ts > st:", None)
+        self.emit(3, "st = task.stream_time = ts", None)
+        self.emit(2, "h = src[6]", None)
+        self.emit(2, "try:", None)
+        self.body(root, 3)
+        self.emit(2, "except Exception as exc:", None)
+        self.emit(3, "fail(exc, src)", None)
+        self.source_serdes = None
+
+    def body(self, root: Node, d: int) -> None:
         before = len(self.lines)
         for child in root.children:
-            self.node(child, "k0", "v0", 1)
+            self.node(child, "k0", "v0", d)
         if len(self.lines) == before:
-            self.emit(1, "pass", root)
+            self.emit(d, "pass", root)
 
     def node(self, node: Node, k: str, v: str, d: int) -> None:
         i = self.ids[node.name]
@@ -295,8 +317,22 @@ class _Generator:
             resolved = self.topic(node, node.topic)
             self.sink_serdes[resolved] = (ks, vs)
             topic = repr(resolved)
-        self.emit(d, f"_out(_new(_OR, ({topic}, None, ks_{i}({topic}, {k}), vs_{i}({topic}, {v}), ts, h)))",
-                  node)
+        key, value = f"ks_{i}({topic}, {k})", f"vs_{i}({topic}, {v})"
+        if self.source_serdes is not None:
+            # Unchanged key/value with a byte-exact serde: reuse the input bytes.
+            if k == "k0" and _same_bytes(self.source_serdes[0], ks):
+                key = "src[4]"
+            if v == "v0" and _same_bytes(self.source_serdes[1], vs):
+                value = "src[5]"
+        self.emit(d, f"_out(_new(_OR, ({topic}, None, {key}, {value}, ts, h)))", node)
+
+
+_EXACT = (StringSerde, BytesSerde, IntegerSerde, LongSerde)
+
+
+def _same_bytes(reader: Serde[Any], writer: Serde[Any]) -> bool:
+    """Whether writing a value read with ``reader`` through ``writer`` gives back the same bytes."""
+    return type(reader) is type(writer) and isinstance(reader, _EXACT)
 
 
 def node_for_traceback(sub: SubtopologyPlan, tb: Any, runtimes: dict[int, Any]) -> str | None:

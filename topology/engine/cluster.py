@@ -87,7 +87,8 @@ class _Topic:
         self.name = name
         self.logs: list[list[InputRecord]] = [[] for _ in range(partitions)]
         self.internal = internal
-        self.order: list[tuple[int, int]] = []  # (partition, offset) in production order
+        # (partition, offset) in production order, kept only when there are several partitions
+        self.order: list[tuple[int, int]] = []
         self.rr = itertools.count()
 
 
@@ -146,26 +147,35 @@ class EmbeddedCluster:
             log = t.logs[p]
             offset = len(log)
             log.append(InputRecord(topic, p, offset, timestamp, key, value, headers or ()))
-            t.order.append((p, offset))
+            if len(t.logs) > 1:
+                t.order.append((p, offset))
             return p, offset
 
     def append(self, outputs: Iterable[OutputRecord]) -> None:
         """Append the outputs of a task (creating missing topics with the default count)."""
-        topics = self._topics
+        by_topic: dict[str, list[OutputRecord]] = {}
+        for out in outputs:
+            group = by_topic.get(out[0])
+            if group is None:
+                group = by_topic[out[0]] = []
+            group.append(out)
         new = tuple.__new__
         with self._lock:
-            for out in outputs:
-                t = topics.get(out[0])
-                if t is None:
-                    self.create_topic(out[0])
-                    t = topics[out[0]]
-                p = out[1]
-                if p is None:
-                    p = 0 if len(t.logs) == 1 else self._partition(t, out[2], None)
-                log = t.logs[p]
-                offset = len(log)
-                log.append(new(InputRecord, (out[0], p, offset, out[4], out[2], out[3], out[5])))
-                t.order.append((p, offset))
+            for name, outs in by_topic.items():
+                if name not in self._topics:
+                    self.create_topic(name)
+                t = self._topics[name]
+                if len(t.logs) == 1:
+                    log = t.logs[0]
+                    base = len(log)
+                    log.extend([new(InputRecord, (name, 0, base + i, o[4], o[2], o[3], o[5]))
+                                for i, o in enumerate(outs)])
+                    continue
+                for out in outs:
+                    p = out[1] if out[1] is not None else self._partition(t, out[2], None)
+                    log = t.logs[p]
+                    log.append(new(InputRecord, (name, p, len(log), out[4], out[2], out[3], out[5])))
+                    t.order.append((p, len(log) - 1))
 
     def read(self, topic: str, partition: int, offset: int, max_records: int | None = None
              ) -> list[InputRecord]:
@@ -183,6 +193,8 @@ class EmbeddedCluster:
         t = self._topics.get(topic)
         if t is None:
             return []
+        if len(t.logs) == 1:  # one partition: its log is the production order
+            return t.logs[0][start:]
         return [t.logs[p][o] for p, o in t.order[start:]]
 
     def topic_names(self) -> list[str]:
