@@ -1,0 +1,597 @@
+"""Producer/consumer traces: ``__airstream_metrics`` read back into producers, hops and paths.
+
+Traced clients (:mod:`topology.tracing`) publish per-minute deltas: producers count what they
+wrote, consumers count what they received and how late it was, each per topic, partition, minute
+and trace path (origin producer, hop count, the group that forwarded it). This module adds those
+deltas up (:class:`TraceAccumulator`) and turns them into an immutable :class:`TraceModel`:
+
+* **producers** -- client id, the topics and partitions written, last seen, active or not
+  (inactive when nothing was produced for ``inactive_after`` seconds);
+* **hops** -- one per *writer -> topic -> consumer group*: the writer is the origin producer at
+  hop 0 and the forwarding group (a topology's ``application.id``) after that; with the count
+  produced (what the group should get), the count consumed, the hop latency (receive time minus
+  this hop's produce time), the end-to-end latency (receive time minus the origin's produce time)
+  and both per minute, so a gap between produced and consumed in a minute shows loss or delay;
+* **paths** -- multi-hop routes from an origin producer, e.g. ``replay -> tweets -> scorer ->
+  scored -> alerts-sink``, rebuilt by chaining hop *n* read by group *g* to hop *n+1* forwarded via *g*.
+
+:class:`TraceReader` reads the topic incrementally for ``airmon`` (the Traces screen, ``airmon
+snapshot --json`` under ``traces``); :func:`hop_latencies` and :func:`inactive_producers` are the
+inputs for alert rules.
+
+>>> acc = TraceAccumulator()
+>>> row = {"topic": "tweets", "partition": -1, "bucket": 60_000, "origin": "replay", "hop": 0, "via": "",
+...        "count": 3, "latency": None, "e2e": None}
+>>> acc.add({"v": 1, "kind": "producer", "client_id": "replay", "group": None, "last_ms": 61_000, "rows": [row]})
+>>> lat = {"count": 2, "sum": 30, "min": 10, "max": 20, "bins": [[10, 1], [17, 1]]}
+>>> acc.add({"v": 1, "kind": "consumer", "client_id": "c1", "group": "scorer", "last_ms": 61_500,
+...          "rows": [dict(row, partition=0, count=2, latency=lat)]})
+>>> model = acc.model(now=62.0)
+>>> hop = model.hops[0]
+>>> hop.text, hop.produced, hop.consumed, hop.missing, hop.latency.max_ms
+('replay -> tweets -> scorer', 3, 2, 1, 20)
+>>> [p.text for p in model.paths]
+['replay -> tweets -> scorer']
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+import orjson
+
+from monitor.model import Severity, StatusMessage
+from topology.tracing.histogram import LatencyHistogram
+from topology.tracing.publisher import METRICS_TOPIC, connection_config
+
+__all__ = [
+    "Hop",
+    "HopLatency",
+    "LatencyStats",
+    "MinuteCount",
+    "ProducerTrace",
+    "TopicWrite",
+    "TraceAccumulator",
+    "TraceModel",
+    "TracePath",
+    "TraceReader",
+    "hop_latencies",
+    "inactive_producers",
+]
+
+# (origin, hop, via, topic): records that took the same path into the same topic.
+PathKey = tuple[str | None, int | None, str, str]
+_MAX_DEPTH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyStats:
+    """Latency in milliseconds over a set of records (p99 within 12.5 %: log-scale bins)."""
+
+    count: int
+    min_ms: int
+    avg_ms: float
+    max_ms: int
+    p99_ms: int
+
+    @classmethod
+    def of(cls, h: LatencyHistogram) -> LatencyStats | None:
+        """Stats of a histogram; ``None`` for an empty one."""
+        if not h.count:
+            return None
+        assert h.min is not None and h.max is not None and h.avg is not None
+        p99 = h.quantile(0.99)
+        assert p99 is not None
+        return cls(h.count, h.min, round(h.avg, 1), h.max, p99)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {"count": self.count, "min_ms": self.min_ms, "avg_ms": self.avg_ms, "max_ms": self.max_ms,
+                "p99_ms": self.p99_ms}
+
+
+def _stats_dict(s: LatencyStats | None) -> dict[str, Any] | None:
+    return None if s is None else s.as_dict()
+
+
+@dataclass(frozen=True, slots=True)
+class TopicWrite:
+    """What one producer wrote to one topic; ``partitions`` lists those it chose explicitly."""
+
+    topic: str
+    produced: int
+    partitions: tuple[int, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {"topic": self.topic, "produced": self.produced, "partitions": list(self.partitions)}
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerTrace:
+    """A producer by ``client.id``: where it wrote, how much, and when it was last seen producing."""
+
+    client_id: str
+    produced: int
+    topics: tuple[TopicWrite, ...]
+    last_seen: float | None
+    active: bool
+    hosts: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {"client_id": self.client_id, "produced": self.produced, "last_seen": self.last_seen,
+                "active": self.active, "hosts": list(self.hosts), "topics": [t.as_dict() for t in self.topics]}
+
+
+@dataclass(frozen=True, slots=True)
+class MinuteCount:
+    """One minute (by record timestamp) of a hop: expected (produced) vs consumed, and latency."""
+
+    minute: float
+    produced: int | None
+    consumed: int
+    latency: LatencyStats | None = None
+    e2e: LatencyStats | None = None
+
+    @property
+    def missing(self) -> int | None:
+        """Produced but not (yet) consumed in this minute; ``None`` when the producer is untraced."""
+        return None if self.produced is None else self.produced - self.consumed
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {"minute": self.minute, "produced": self.produced, "consumed": self.consumed,
+                "missing": self.missing, "latency": _stats_dict(self.latency), "e2e": _stats_dict(self.e2e)}
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """Records of one path going into ``topic`` and read by ``group``.
+
+    ``origin``/``hop``/``via`` come from the trace header (all ``None``/"" for untraced records,
+    whose writer is unknown). ``group`` is ``None`` for a topic no traced consumer read.
+    ``e2e`` is the latency from the origin producer (the same as ``latency`` at hop 0).
+    """
+
+    origin: str | None
+    hop: int | None
+    via: str
+    topic: str
+    group: str | None
+    produced: int | None
+    consumed: int
+    latency: LatencyStats | None = None
+    e2e: LatencyStats | None = None
+    producers: tuple[str, ...] = ()
+    consumers: tuple[str, ...] = ()
+    minutes: tuple[MinuteCount, ...] = ()
+
+    @property
+    def writer(self) -> str:
+        """Who wrote the records: the forwarding group, else the origin producer, else ``"?"``."""
+        return self.via or self.origin or "?"
+
+    @property
+    def missing(self) -> int | None:
+        """Produced but not (yet) consumed; ``None`` when the writer is untraced or nobody reads."""
+        if self.produced is None or self.group is None:
+            return None
+        return self.produced - self.consumed
+
+    @property
+    def text(self) -> str:
+        """``writer -> topic -> group``."""
+        return f"{self.writer} -> {self.topic} -> {self.group or '(no reader)'}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {"origin": self.origin, "hop": self.hop, "via": self.via, "writer": self.writer,
+                "topic": self.topic, "group": self.group, "produced": self.produced,
+                "consumed": self.consumed, "missing": self.missing, "latency": _stats_dict(self.latency),
+                "e2e": _stats_dict(self.e2e), "producers": list(self.producers),
+                "consumers": list(self.consumers), "minutes": [m.as_dict() for m in self.minutes]}
+
+
+@dataclass(frozen=True, slots=True)
+class TracePath:
+    """A route from an origin producer through topics and groups, one :class:`Hop` per topic."""
+
+    origin: str
+    hops: tuple[Hop, ...]
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """``(origin, topic, group, topic, group, ...)``."""
+        out = [self.origin]
+        for h in self.hops:
+            out += [h.topic, h.group or "(no reader)"]
+        return tuple(out)
+
+    @property
+    def text(self) -> str:
+        """The nodes joined with arrows."""
+        return " -> ".join(self.nodes)
+
+    @property
+    def e2e(self) -> LatencyStats | None:
+        """Origin-to-last-group latency."""
+        return self.hops[-1].e2e if self.hops else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (hops as ``[writer, topic, group, produced, consumed]`` summaries)."""
+        return {"origin": self.origin, "text": self.text, "nodes": list(self.nodes), "e2e": _stats_dict(self.e2e),
+                "hops": [{"hop": h.hop, "writer": h.writer, "topic": h.topic, "group": h.group,
+                          "produced": h.produced, "consumed": h.consumed} for h in self.hops]}
+
+
+@dataclass(frozen=True, slots=True)
+class TraceModel:
+    """Everything the traces know at ``taken_at`` (seconds since the epoch)."""
+
+    taken_at: float
+    producers: tuple[ProducerTrace, ...] = ()
+    hops: tuple[Hop, ...] = ()
+    paths: tuple[TracePath, ...] = ()
+    inactive_after: float = 300.0
+    records: int = 0
+    skipped: int = 0
+    messages: tuple[StatusMessage, ...] = ()
+
+    def producer(self, client_id: str) -> ProducerTrace | None:
+        """The producer with this client id, if seen."""
+        return next((p for p in self.producers if p.client_id == client_id), None)
+
+    def hop(self, writer: str, topic: str, group: str | None) -> Hop | None:
+        """The hop ``writer -> topic -> group`` (summed over origins when a forwarder is the writer)."""
+        found = [h for h in self.hops if h.writer == writer and h.topic == topic and h.group == group]
+        return found[0] if len(found) == 1 else _sum_hops(found) if found else None
+
+    def hops_for(self, *, topic: str | None = None, group: str | None = None,
+                 producer: str | None = None) -> tuple[Hop, ...]:
+        """Hops touching a topic, a group, or a producer (as origin, writer or forwarding client)."""
+        return tuple(h for h in self.hops
+                     if (topic is None or h.topic == topic) and (group is None or h.group == group)
+                     and (producer is None or producer in (h.origin, h.writer) or producer in h.producers))
+
+    def paths_from(self, origin: str) -> tuple[TracePath, ...]:
+        """Paths starting at this origin producer."""
+        return tuple(p for p in self.paths if p.origin == origin)
+
+    def paths_through(self, name: str) -> tuple[TracePath, ...]:
+        """Paths through a producer, topic or group of this name (what a Traces screen filters on)."""
+        return tuple(p for p in self.paths if name in p.nodes)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict: what ``airmon snapshot --json`` prints under ``traces``."""
+        return {"taken_at": self.taken_at, "inactive_after": self.inactive_after, "records": self.records,
+                "skipped": self.skipped, "messages": [m.as_dict() for m in self.messages],
+                "producers": [p.as_dict() for p in self.producers], "hops": [h.as_dict() for h in self.hops],
+                "paths": [p.as_dict() for p in self.paths]}
+
+
+def _stats_sum(stats: Iterable[LatencyStats | None]) -> LatencyStats | None:
+    # Hops summed for display lose exact p99s; the largest p99 is the safe side for an alert.
+    got = [s for s in stats if s is not None]
+    if not got:
+        return None
+    n = sum(s.count for s in got)
+    return LatencyStats(n, min(s.min_ms for s in got), round(sum(s.avg_ms * s.count for s in got) / n, 1),
+                        max(s.max_ms for s in got), max(s.p99_ms for s in got))
+
+
+def _sum_hops(hops: list[Hop]) -> Hop:
+    first = hops[0]
+    produced = None if any(h.produced is None for h in hops) else sum(h.produced or 0 for h in hops)
+    return Hop(None if len({h.origin for h in hops}) > 1 else first.origin, first.hop, first.via, first.topic,
+               first.group, produced, sum(h.consumed for h in hops), _stats_sum(h.latency for h in hops),
+               _stats_sum(h.e2e for h in hops), tuple(sorted({c for h in hops for c in h.producers})),
+               tuple(sorted({c for h in hops for c in h.consumers})))
+
+
+class _Consumed:
+    __slots__ = ("count", "e2e", "latency")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.latency = LatencyHistogram()
+        self.e2e = LatencyHistogram()
+
+
+@dataclass
+class _Writer:
+    produced: int = 0
+    last_ms: int | None = None
+    hosts: set[str] = field(default_factory=set)
+    topics: dict[str, list[Any]] = field(default_factory=dict)  # topic -> [count, {partitions}]
+
+
+class TraceAccumulator:
+    """Adds metrics records up; :meth:`model` makes the immutable view.
+
+    ``window``: seconds of record-timestamp minutes kept (older minutes are dropped when a model is made).
+    """
+
+    def __init__(self, window: float = 3600.0) -> None:
+        self.window = window
+        self.records = 0
+        self.skipped = 0
+        self._produced: dict[PathKey, dict[int, int]] = {}
+        self._writers_of: dict[PathKey, set[str]] = {}
+        self._consumed: dict[tuple[PathKey, str], dict[int, _Consumed]] = {}
+        self._readers_of: dict[tuple[PathKey, str], set[str]] = {}
+        self._producers: dict[str, _Writer] = {}
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        """Fold one metrics record in; ``ValueError`` says what is wrong with a malformed one."""
+        try:
+            kind, client = record["kind"], str(record["client_id"])
+            rows = record["rows"]
+            if record.get("v") != 1 or kind not in ("producer", "consumer") or not isinstance(rows, list):
+                raise ValueError(f"unknown version {record.get('v')!r} or kind {kind!r}")
+            parsed = [self._parse_row(r) for r in rows]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not an airstream metrics record ({exc}): {str(record)[:160]}") from None
+        if kind == "producer":
+            self._add_produced(client, record, parsed)
+        else:
+            self._add_consumed(client, str(record.get("group") or f"client:{client}"), parsed)
+        self.records += 1
+
+    @staticmethod
+    def _parse_row(r: Mapping[str, Any]) -> tuple[PathKey, int, int, int, Any, Any]:
+        origin = r["origin"]
+        hop = None if r["hop"] is None else int(r["hop"])
+        key: PathKey = (None if origin is None else str(origin), hop, str(r.get("via") or ""), str(r["topic"]))
+        latency = None if r.get("latency") is None else LatencyHistogram.from_dict(r["latency"])
+        e2e = None if r.get("e2e") is None else LatencyHistogram.from_dict(r["e2e"])
+        return key, int(r["partition"]), int(r["bucket"]), int(r["count"]), latency, e2e
+
+    def _add_produced(self, client: str, record: Mapping[str, Any], rows: list[Any]) -> None:
+        w = self._producers.setdefault(client, _Writer())
+        last = record.get("last_ms")
+        if last is not None and (w.last_ms is None or last > w.last_ms):
+            w.last_ms = int(last)
+        if record.get("host"):
+            w.hosts.add(str(record["host"]))
+        for key, partition, bucket, count, _lat, _e2e in rows:
+            minutes = self._produced.setdefault(key, {})
+            minutes[bucket] = minutes.get(bucket, 0) + count
+            self._writers_of.setdefault(key, set()).add(client)
+            w.produced += count
+            entry = w.topics.setdefault(key[3], [0, set()])
+            entry[0] += count
+            if partition >= 0:
+                entry[1].add(partition)
+
+    def _add_consumed(self, client: str, group: str, rows: list[Any]) -> None:
+        for key, _partition, bucket, count, latency, e2e in rows:
+            minutes = self._consumed.setdefault((key, group), {})
+            c = minutes.get(bucket)
+            if c is None:
+                c = minutes[bucket] = _Consumed()
+            c.count += count
+            if latency is not None:
+                c.latency.merge(latency)
+            # At hop 0 the end-to-end latency is the hop latency; clients send it only once.
+            source = e2e if e2e is not None else latency if key[1] == 0 else None
+            if source is not None:
+                c.e2e.merge(source)
+            self._readers_of.setdefault((key, group), set()).add(client)
+
+    def _prune(self, now: float) -> None:
+        oldest = int((now - self.window) * 1000)
+        for table in (self._produced, self._consumed):
+            for key in list(table):
+                minutes = table[key]
+                for bucket in [b for b in minutes if 0 <= b < oldest - 60_000]:
+                    del minutes[bucket]
+                if not minutes:
+                    del table[key]  # type: ignore[arg-type]
+
+    def model(self, now: float | None = None, *, inactive_after: float = 300.0,
+              messages: Iterable[StatusMessage] = ()) -> TraceModel:
+        """The immutable view at ``now`` (seconds; default: the current time)."""
+        now = time.time() if now is None else now
+        self._prune(now)
+        hops = tuple(sorted(self._hops(), key=lambda h: (h.origin or "", h.hop or 0, h.via, h.topic,
+                                                         h.group or "")))
+        return TraceModel(taken_at=now, producers=self._producer_traces(now, inactive_after), hops=hops,
+                          paths=_paths(hops), inactive_after=inactive_after, records=self.records,
+                          skipped=self.skipped, messages=tuple(messages))
+
+    def _producer_traces(self, now: float, inactive_after: float) -> tuple[ProducerTrace, ...]:
+        out = []
+        for client, w in sorted(self._producers.items()):
+            last = None if w.last_ms is None else w.last_ms / 1000
+            topics = tuple(TopicWrite(t, n, tuple(sorted(parts))) for t, (n, parts) in sorted(w.topics.items()))
+            out.append(ProducerTrace(client, w.produced, topics, last,
+                                     last is not None and now - last <= inactive_after, tuple(sorted(w.hosts))))
+        return tuple(out)
+
+    def _hops(self) -> Iterator[Hop]:
+        read = {key for key, _group in self._consumed}
+        for (key, group), minutes in self._consumed.items():
+            yield self._hop(key, group, minutes)
+        for key in self._produced.keys() - read:
+            yield self._hop(key, None, {})
+
+    def _hop(self, key: PathKey, group: str | None, consumed: dict[int, _Consumed]) -> Hop:
+        origin, hop, via, topic = key
+        produced = self._produced.get(key) if origin is not None else None
+        total_lat, total_e2e = LatencyHistogram(), LatencyHistogram()
+        minutes = []
+        for bucket in sorted(set(consumed) | set(produced or ())):
+            c = consumed.get(bucket)
+            if c is not None:
+                total_lat.merge(c.latency)
+                total_e2e.merge(c.e2e)
+            minutes.append(MinuteCount(bucket / 1000, None if produced is None else produced.get(bucket, 0),
+                                       c.count if c else 0, c and LatencyStats.of(c.latency),
+                                       c and LatencyStats.of(c.e2e)))
+        return Hop(origin, hop, via, topic, group,
+                   None if produced is None else sum(produced.values()),
+                   sum(c.count for c in consumed.values()), LatencyStats.of(total_lat), LatencyStats.of(total_e2e),
+                   tuple(sorted(self._writers_of.get(key, ()))),
+                   tuple(sorted(self._readers_of.get((key, group), ()))) if group else (), tuple(minutes))
+
+
+def _paths(hops: tuple[Hop, ...]) -> tuple[TracePath, ...]:
+    # Hop n of an origin read by group g continues as hop n+1 of that origin forwarded via g.
+    after: dict[tuple[str, int, str], list[Hop]] = {}
+    for h in hops:
+        if h.origin is not None and h.hop is not None:
+            after.setdefault((h.origin, h.hop, h.via), []).append(h)
+    out: list[TracePath] = []
+
+    def walk(origin: str, so_far: tuple[Hop, ...]) -> None:
+        last = so_far[-1]
+        nxt = after.get((origin, (last.hop or 0) + 1, last.group or "")) if last.group else None
+        if not nxt or len(so_far) >= _MAX_DEPTH:
+            out.append(TracePath(origin, so_far))
+            return
+        for h in nxt:
+            walk(origin, (*so_far, h))
+
+    for (origin, hop, _via), starts in sorted(after.items()):
+        if hop == 0:
+            for h in starts:
+                walk(origin, (h,))
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class HopLatency:
+    """Alert input: a hop's latency over its most recent minutes (ms)."""
+
+    hop: Hop
+    p99_ms: int
+    max_ms: int
+    e2e_p99_ms: int | None
+
+
+def hop_latencies(model: TraceModel, *, group: str = "*", topic: str = "*", minutes: int = 5) -> list[HopLatency]:
+    """Latency of each hop matching the globs over its last ``minutes`` minutes that had records.
+
+    For an alert rule on end-to-end latency: fire when ``e2e_p99_ms`` (or ``p99_ms`` for one hop)
+    is above a threshold. The p99 over several minutes is the largest per-minute p99 (the safe side).
+    """
+    out = []
+    for h in model.hops:
+        if h.group is None or not fnmatchcase(h.group, group) or not fnmatchcase(h.topic, topic):
+            continue
+        recent = [m for m in h.minutes if m.latency is not None][-minutes:]
+        if not recent:
+            continue
+        lat = _stats_sum(m.latency for m in recent)
+        e2e = _stats_sum(m.e2e for m in recent)
+        assert lat is not None
+        out.append(HopLatency(h, lat.p99_ms, lat.max_ms, None if e2e is None else e2e.p99_ms))
+    return out
+
+
+def inactive_producers(model: TraceModel, *, client_id: str = "*") -> list[ProducerTrace]:
+    """Producers matching the glob that produced nothing for ``model.inactive_after`` seconds."""
+    return [p for p in model.producers if not p.active and fnmatchcase(p.client_id, client_id)]
+
+
+class TraceReader:
+    """Reads ``__airstream_metrics`` incrementally and returns a fresh :class:`TraceModel` per refresh.
+
+    ``config``: client configuration (only the connection keys are used). The reader assigns the
+    topic's partitions itself, starting ``window`` seconds back, and never joins or creates a
+    consumer group. Blocking: call it from a worker thread in a UI.
+
+    Example::
+
+        reader = TraceReader({"bootstrap.servers": "localhost:9092"}, inactive_after=120)
+        model = reader.refresh()
+        for path in model.paths:
+            print(path.text, path.e2e)
+        reader.close()
+    """
+
+    def __init__(self, config: Mapping[str, Any], *, topic: str = METRICS_TOPIC, window: float = 3600.0,
+                 inactive_after: float = 300.0, timeout: float = 10.0) -> None:
+        self.topic = topic
+        self.inactive_after = inactive_after
+        self.timeout = timeout
+        self._config = {**connection_config(config), "group.id": f"airmon-traces-{uuid.uuid4().hex[:8]}",
+                        "enable.auto.commit": False, "enable.auto.offset.store": False}
+        self._consumer: Any = None
+        self._next: dict[int, int] = {}  # partition -> next offset to read
+        self.accumulator = TraceAccumulator(window)
+
+    def __repr__(self) -> str:
+        return f"TraceReader(topic={self.topic!r}, bootstrap={self._config.get('bootstrap.servers')!r})"
+
+    def refresh(self) -> TraceModel:
+        """Read what was published since the last refresh; problems become messages, never raise."""
+        messages: list[StatusMessage] = []
+        try:
+            self._read(messages)
+        except Exception as exc:  # broker down, authorization: show it, keep what was read before
+            messages.append(StatusMessage(Severity.ERROR, "read traces", f"{type(exc).__name__}: {exc}", self.topic))
+        return self.accumulator.model(inactive_after=self.inactive_after, messages=messages)
+
+    def _read(self, messages: list[StatusMessage]) -> None:
+        from confluent_kafka import Consumer, TopicPartition
+
+        if self._consumer is None:
+            self._consumer = Consumer(self._config)
+        c = self._consumer
+        meta = c.list_topics(self.topic, timeout=self.timeout).topics.get(self.topic)
+        if meta is None or meta.error is not None or not meta.partitions:
+            messages.append(StatusMessage(
+                Severity.INFO, "read traces", "no traces yet: the metrics topic does not exist. Use "
+                "topology.tracing.TracingProducer / TracingConsumer in the clients to trace.", self.topic))
+            return
+        new = [p for p in meta.partitions if p not in self._next]
+        if new:
+            since = int((time.time() - self.accumulator.window) * 1000)
+            starts = c.offsets_for_times([TopicPartition(self.topic, p, since) for p in new], timeout=self.timeout)
+            for tp in starts:
+                self._next[tp.partition] = tp.offset  # -1 (end) when nothing is that recent
+        ends = {}
+        for p in self._next:
+            low, high = c.get_watermark_offsets(TopicPartition(self.topic, p), timeout=self.timeout)
+            start = self._next[p]
+            if start < 0 or start < low:
+                start = high if start < 0 else low
+            self._next[p] = start
+            if start < high:
+                ends[p] = high
+        if not ends:
+            return
+        c.assign([TopicPartition(self.topic, p, self._next[p]) for p in ends])
+        deadline = time.monotonic() + self.timeout
+        while ends and time.monotonic() < deadline:
+            for m in c.consume(500, 0.5):
+                if m.error() is not None:
+                    continue
+                p = m.partition()
+                self._next[p] = m.offset() + 1
+                try:
+                    self.accumulator.add(orjson.loads(m.value() or b"null"))
+                except (ValueError, orjson.JSONDecodeError) as exc:
+                    self.accumulator.skipped += 1
+                    if self.accumulator.skipped <= 3:
+                        messages.append(StatusMessage(Severity.WARNING, "read traces",
+                                                      f"skipped offset {m.offset()}: {exc}", f"{self.topic}[{p}]"))
+                if p in ends and self._next[p] >= ends[p]:
+                    del ends[p]
+        if ends:
+            messages.append(StatusMessage(Severity.WARNING, "read traces", f"not caught up after {self.timeout:g} s; "
+                                          "the rest follows on the next refresh", self.topic))
+        c.unassign()
+
+    def close(self) -> None:
+        """Close the reading consumer."""
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
