@@ -1,4 +1,4 @@
-"""A ring buffer of snapshots and what can only be known over time.
+"""A ring buffer of refreshes and what can only be known over time.
 
 :meth:`History.record` takes each new :class:`~monitor.model.ClusterSnapshot` and returns it enriched:
 
@@ -9,9 +9,15 @@
 * ``GroupPartition.status``, ``GroupInfo.status`` and ``GroupInfo.complete`` -- Burrow's rules
   (:mod:`monitor.lag`) over a window of commits kept per group and partition.
 
-Rates compare the new snapshot with the oldest one kept that is at most ``rate_window`` seconds older,
-so they are smooth over several refreshes but still follow changes. Series for charts come from
-:meth:`History.lag_series`; the time a topic has been idle from :meth:`History.idle_seconds`.
+Rates compare the new snapshot with the oldest refresh kept that is at most ``rate_window`` seconds
+older, so they are smooth over several refreshes but still follow changes. Series for charts come from
+:meth:`History.lag_series` and :meth:`History.rate_series`, a partition's write rate from
+:meth:`History.partition_rate`, the time a topic has been idle from :meth:`History.idle_seconds`.
+
+Memory: only the last few full snapshots are kept (``keep_snapshots``). For the ``capacity`` refreshes
+of the ring, each refresh is kept as a compact *frame* of offset arrays (8 bytes per partition and per
+group partition), so a dashboard on 2,000 partitions and 100 groups keeps two hours of history in a
+few tens of megabytes instead of gigabytes of snapshot objects.
 
 Example::
 
@@ -31,8 +37,9 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from array import array
 from collections import deque
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 from monitor.lag import CommitWindow, LagSettings, PartitionVerdict, evaluate_group, evaluate_partition
 from monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, TopicInfo
@@ -40,23 +47,57 @@ from monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, TopicInfo
 __all__ = ["History"]
 
 _Key = tuple[str, str, int]  # group, topic, partition
+_UNKNOWN = -1  # an offset or lag that was None, inside the compact arrays
+
+
+def _pack(values: list[int | None]) -> array[int]:
+    return array("q", [_UNKNOWN if v is None else v for v in values])
+
+
+def _unpack(value: int) -> int | None:
+    return None if value == _UNKNOWN else value
+
+
+@dataclass(slots=True)
+class _GroupFrame:
+    """A group at one refresh: its (topic, partition) keys and, aligned with them, committed offsets and lags."""
+
+    keys: tuple[tuple[str, int], ...]
+    committed: array[int]
+    lags: array[int]
+
+    def by_key(self) -> dict[tuple[str, int], tuple[int | None, int | None]]:
+        return {k: (_unpack(c), _unpack(lag)) for k, c, lag in zip(self.keys, self.committed, self.lags)}
+
+
+@dataclass(slots=True)
+class _Frame:
+    """One refresh, compactly: end offsets per topic (indexed by partition), topic rates and groups."""
+
+    taken_at: float
+    ends: dict[str, array[int]]
+    rates: dict[str, float | None]
+    groups: dict[str, _GroupFrame]
 
 
 class History:
-    """The last ``capacity`` snapshots, commit windows per group partition, and derived rates.
+    """The last ``capacity`` refreshes (as compact frames), commit windows per group partition, rates.
 
     ``lag`` sets the Burrow evaluation (window size, min distance, minimum complete, allowed lag);
-    ``rate_window`` how far back (seconds) rates look. ``record`` is meant to be called from one
-    refresh worker; readers on other threads get consistent copies.
+    ``rate_window`` how far back (seconds) rates look; ``keep_snapshots`` how many full enriched
+    snapshots stay available in :attr:`snapshots`. ``record`` is meant to be called from one refresh
+    worker; readers on other threads get consistent copies.
     """
 
-    def __init__(self, capacity: int = 120, lag: LagSettings | None = None, rate_window: float = 60.0) -> None:
+    def __init__(self, capacity: int = 120, lag: LagSettings | None = None, rate_window: float = 60.0,
+                 keep_snapshots: int = 3) -> None:
         if capacity < 2:
-            raise ValueError(f"History needs room for at least 2 snapshots to compute rates, got capacity={capacity}")
+            raise ValueError(f"History needs room for at least 2 refreshes to compute rates, got capacity={capacity}")
         self.capacity = capacity
         self.lag_settings = lag or LagSettings()
         self.rate_window = rate_window
-        self._snapshots: deque[ClusterSnapshot] = deque(maxlen=capacity)
+        self._frames: deque[_Frame] = deque(maxlen=capacity)
+        self._snapshots: deque[ClusterSnapshot] = deque(maxlen=max(keep_snapshots, 1))
         self._windows: dict[_Key, CommitWindow] = {}
         self._end_offsets: dict[tuple[str, int], deque[int]] = {}
         self._growth: dict[str, tuple[int, float]] = {}  # topic -> (end offset total, when it last changed)
@@ -67,15 +108,35 @@ class History:
     def record(self, snapshot: ClusterSnapshot) -> ClusterSnapshot:
         """Keep ``snapshot`` and return a copy with rates, time to drain and lag statuses filled in."""
         with self._lock:
+            now = snapshot.taken_at
             self._track_end_offsets(snapshot)
-            reference = self._reference(snapshot.taken_at)
-            topics = tuple(self._enrich_topic(t, reference, snapshot.taken_at) for t in snapshot.topics)
-            groups = tuple(self._enrich_group(g, reference, snapshot.taken_at) for g in snapshot.groups)
+            reference = self._reference(now)
+            ends = {t.name: self._ends(t) for t in snapshot.topics if not t.error}
+            topics = tuple(self._enrich_topic(t, ends.get(t.name), reference, now) for t in snapshot.topics)
+            groups = tuple(self._enrich_group(g, reference, now) for g in snapshot.groups)
             if snapshot.ok:
                 self._forget_missing(snapshot)
             enriched = snapshot.replace(topics=topics, groups=groups)
+            self._frames.append(_Frame(now, ends, {t.name: t.messages_in_per_sec for t in topics},
+                                       {g.group_id: self._group_frame(g) for g in groups}))
             self._snapshots.append(enriched)
             return enriched
+
+    @staticmethod
+    def _ends(topic: TopicInfo) -> array[int]:
+        """High watermarks indexed by partition number."""
+        ends: list[int | None] = [None] * (max((p.partition for p in topic.partitions), default=-1) + 1)
+        for p in topic.partitions:
+            ends[p.partition] = p.high_watermark
+        return _pack(ends)
+
+    def _group_frame(self, group: GroupInfo) -> _GroupFrame:
+        keys = tuple((p.topic, p.partition) for p in group.partitions)
+        previous = self._frames[-2].groups.get(group.group_id) if len(self._frames) > 1 else None
+        if previous is not None and previous.keys == keys:
+            keys = previous.keys  # the same partitions as last time: share the tuple
+        return _GroupFrame(keys, _pack([p.committed_offset for p in group.partitions]),
+                           _pack([p.lag for p in group.partitions]))
 
     def _track_end_offsets(self, snapshot: ClusterSnapshot) -> None:
         window = self.lag_settings.window
@@ -90,49 +151,48 @@ class History:
                 if seen is None or seen[0] != total:
                     self._growth[topic.name] = (total, snapshot.taken_at)
 
-    def _reference(self, now: float) -> ClusterSnapshot | None:
-        """The oldest kept snapshot within ``rate_window`` (else the newest older one), or ``None``."""
-        candidates = [s for s in self._snapshots if s.taken_at < now]
-        if not candidates:
+    def _reference(self, now: float) -> _Frame | None:
+        """The oldest kept frame within ``rate_window`` (else the newest older one), or ``None``."""
+        older = [f for f in self._frames if f.taken_at < now]
+        if not older:
             return None
-        recent = [s for s in candidates if now - s.taken_at <= self.rate_window]
-        return recent[0] if recent else candidates[-1]
+        return next((f for f in older if now - f.taken_at <= self.rate_window), older[-1])
 
-    def _enrich_topic(self, topic: TopicInfo, reference: ClusterSnapshot | None, now: float) -> TopicInfo:
-        before = reference.topic(topic.name) if reference is not None else None
-        if before is None or topic.error or before.error:
+    @staticmethod
+    def _grown(new: array[int], old: array[int]) -> int:
+        return sum(n - o for n, o in zip(new, old) if n != _UNKNOWN and o != _UNKNOWN)
+
+    def _enrich_topic(self, topic: TopicInfo, ends: array[int] | None, reference: _Frame | None,
+                      now: float) -> TopicInfo:
+        old = reference.ends.get(topic.name) if reference is not None else None
+        if ends is None or old is None or reference is None:
             return topic
-        old = {p.partition: p.high_watermark for p in before.partitions}
-        grown = sum(p.high_watermark - old[p.partition] for p in topic.partitions
-                    if p.high_watermark is not None and old.get(p.partition) is not None)
         # A topic deleted and recreated under the same name starts again at 0: no negative rates.
-        rate = max(grown, 0) / (now - reference.taken_at)  # type: ignore[union-attr]
+        rate = max(self._grown(ends, old), 0) / (now - reference.taken_at)
         return dataclasses.replace(topic, messages_in_per_sec=rate)
 
-    def _enrich_group(self, group: GroupInfo, reference: ClusterSnapshot | None, now: float) -> GroupInfo:
+    def _enrich_group(self, group: GroupInfo, reference: _Frame | None, now: float) -> GroupInfo:
         judged = [self._judge(group.group_id, p, now) for p in group.partitions]
         verdicts = [v for _, v in judged if v is not None]
         changes: dict[str, object] = {"partitions": tuple(p for p, _ in judged)}
         if verdicts:
             result = evaluate_group(verdicts)
             changes.update(status=result.status, complete=result.complete == 1.0)
-        before = reference.group(group.group_id) if reference is not None else None
+        before = reference.groups.get(group.group_id) if reference is not None else None
         if before is not None and reference is not None:
             elapsed = now - reference.taken_at
-            old = {(p.topic, p.partition): p for p in before.partitions}
+            old = before.by_key()
             consumed = lag_change = 0
             for p in group.partitions:
-                q = old.get((p.topic, p.partition))
-                if q is None:
-                    continue
-                if p.committed_offset is not None and q.committed_offset is not None:
-                    consumed += max(p.committed_offset - q.committed_offset, 0)
-                if p.lag is not None and q.lag is not None:
-                    lag_change += p.lag - q.lag
+                committed, lag = old.get((p.topic, p.partition), (None, None))
+                if p.committed_offset is not None and committed is not None:
+                    consumed += max(p.committed_offset - committed, 0)
+                if p.lag is not None and lag is not None:
+                    lag_change += p.lag - lag
             changes["consume_rate"] = consumed / elapsed
             shrink = -lag_change / elapsed
-            lag = group.total_lag
-            changes["time_to_drain"] = 0.0 if lag == 0 else (lag / shrink if shrink > 0 else None)
+            total = group.total_lag
+            changes["time_to_drain"] = 0.0 if total == 0 else (total / shrink if shrink > 0 else None)
         return dataclasses.replace(group, **changes)  # type: ignore[arg-type]
 
     def _judge(self, group_id: str, p: GroupPartition, now: float) -> tuple[GroupPartition, PartitionVerdict | None]:
@@ -174,40 +234,54 @@ class History:
 
     @property
     def snapshots(self) -> tuple[ClusterSnapshot, ...]:
-        """All kept snapshots, oldest first."""
+        """The last ``keep_snapshots`` enriched snapshots, oldest first (series come from the methods)."""
         with self._lock:
             return tuple(self._snapshots)
 
     def __len__(self) -> int:
-        return len(self._snapshots)
+        """Refreshes kept (up to ``capacity``)."""
+        return len(self._frames)
 
-    def __iter__(self) -> Iterator[ClusterSnapshot]:
-        return iter(self.snapshots)
+    def _frames_copy(self) -> tuple[_Frame, ...]:
+        with self._lock:
+            return tuple(self._frames)
 
     def lag_series(self, group_id: str, topic: str | None = None,
                    partition: int | None = None) -> list[tuple[float, int | None]]:
-        """``(taken_at, lag)`` over the kept snapshots: the group's total, one topic's, or one partition's.
+        """``(taken_at, lag)`` over the kept refreshes: the group's total, one topic's, or one partition's.
 
-        ``lag`` is ``None`` where the group was missing from a snapshot, so charts can show the gap.
+        ``lag`` is ``None`` where the group was missing from a refresh, so charts can show the gap.
         """
         series: list[tuple[float, int | None]] = []
-        for snap in self.snapshots:
-            group = snap.group(group_id)
+        for frame in self._frames_copy():
+            group = frame.groups.get(group_id)
             if group is None:
-                series.append((snap.taken_at, None))
+                series.append((frame.taken_at, None))
                 continue
-            parts = [p for p in group.partitions
-                     if (topic is None or p.topic == topic) and (partition is None or p.partition == partition)]
-            series.append((snap.taken_at, sum(p.lag or 0 for p in parts)))
+            total = 0
+            for (t, p), lag in zip(group.keys, group.lags):
+                if (topic is None or t == topic) and (partition is None or p == partition) and lag != _UNKNOWN:
+                    total += lag
+            series.append((frame.taken_at, total))
         return series
 
     def rate_series(self, topic: str) -> list[tuple[float, float | None]]:
-        """``(taken_at, messages_in_per_sec)`` of a topic over the kept snapshots."""
-        out: list[tuple[float, float | None]] = []
-        for snap in self.snapshots:
-            t = snap.topic(topic)
-            out.append((snap.taken_at, t.messages_in_per_sec if t is not None else None))
-        return out
+        """``(taken_at, messages_in_per_sec)`` of a topic over the kept refreshes."""
+        return [(f.taken_at, f.rates.get(topic)) for f in self._frames_copy()]
+
+    def partition_rate(self, topic: str, partition: int) -> float | None:
+        """Records per second written to one partition over the rate window; ``None`` if unknown."""
+        frames = self._frames_copy()
+        if len(frames) < 2:
+            return None
+        latest = frames[-1]
+        reference = next((f for f in frames[:-1] if latest.taken_at - f.taken_at <= self.rate_window), frames[-2])
+        new, old = latest.ends.get(topic), reference.ends.get(topic)
+        if new is None or old is None or partition >= min(len(new), len(old)):
+            return None
+        if _UNKNOWN in (new[partition], old[partition]) or latest.taken_at <= reference.taken_at:
+            return None
+        return max(new[partition] - old[partition], 0) / (latest.taken_at - reference.taken_at)
 
     def commit_window(self, group_id: str, topic: str, partition: int) -> CommitWindow | None:
         """The commits the lag rules judge for one group partition (oldest first), or ``None``."""
@@ -225,5 +299,5 @@ class History:
             if seen is None:
                 return None
             if now is None:
-                now = self._snapshots[-1].taken_at if self._snapshots else seen[1]
+                now = self._frames[-1].taken_at if self._frames else seen[1]
             return max(now - seen[1], 0.0)

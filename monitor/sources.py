@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -248,6 +249,8 @@ class KafkaSource:
                 high: Mapping[tuple[str, int], int | str], messages: list[StatusMessage]) -> tuple[TopicInfo, ...]:
         topics = []
         for name, meta in sorted(metadata.topics.items()):
+            # Every partition and group partition repeats the topic name: one string object for all.
+            name = sys.intern(name)
             internal = name.startswith("__")
             if meta.error is not None:
                 text = _describe(KafkaException(meta.error), self._config)
@@ -297,6 +300,7 @@ class KafkaSource:
                     offsets[(tp.topic, tp.partition)] = tp.offset
             partitions = []
             for (topic, pid), offset in sorted(offsets.items()):
+                topic = sys.intern(topic)
                 end = high.get((topic, pid))
                 owner = owners.get((topic, pid))
                 partitions.append(GroupPartition(

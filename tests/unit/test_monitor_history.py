@@ -144,13 +144,24 @@ def test_windows_survive_a_failed_refresh_but_not_a_deleted_group() -> None:
     assert h.commit_window("g", "t", 0) is None
 
 
-def test_capacity_bounds_the_buffer() -> None:
-    h = History(capacity=3)
+def test_capacity_bounds_the_series_and_only_a_few_full_snapshots_are_kept() -> None:
+    h = History(capacity=3, keep_snapshots=2)
     for t in range(5):
-        h.record(snap(t, {"t": [t]}))
-    assert [s.taken_at for s in h.snapshots] == [2, 3, 4] and len(h) == 3
+        h.record(snap(t, {"t": [10 * t]}, {"g": [5 * t]}))
+    assert len(h) == 3
+    assert h.lag_series("g") == [(2, 10), (3, 15), (4, 20)]
+    assert [s.taken_at for s in h.snapshots] == [3, 4] and h.latest is h.snapshots[-1]
     with pytest.raises(ValueError, match="capacity"):
         History(capacity=1)
+
+
+def test_partition_rate() -> None:
+    h = History(rate_window=100)
+    h.record(snap(0, {"t": [0, 50]}))
+    assert h.partition_rate("t", 0) is None
+    h.record(snap(10, {"t": [100, 50]}))
+    assert (h.partition_rate("t", 0), h.partition_rate("t", 1)) == (10.0, 0.0)
+    assert h.partition_rate("t", 7) is None and h.partition_rate("nope", 0) is None
 
 
 def test_docstring_examples() -> None:
