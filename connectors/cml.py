@@ -362,8 +362,6 @@ class CMLClient:
         finally:
             lanes.put_nowait(http)
         status = resp.status_code
-        body = self._redact(resp.text)
-        short = body if len(body) <= _BODY_LIMIT else body[:_BODY_LIMIT] + "..."
         if 200 <= status < 300:
             self._health(True)
             try:
@@ -372,14 +370,20 @@ class CMLClient:
                 parsed = None
             if isinstance(parsed, dict) and parsed.get("success") is True and isinstance(parsed.get("response"), dict):
                 return parsed["response"]
+            short = self._short_body(resp)
             raise CMLError(f"CML model at {where} answered HTTP {status} without success=true: {short}",
                            status=status, body=short, attempts=attempt)
         retryable = status == 429 or status >= 500
         # 429 means "slow down", not "unhealthy": it does not count towards opening the circuit.
         self._health(not (status >= 500))
+        short = self._short_body(resp)
         raise CMLError(f"CML model at {where} answered HTTP {status}: {short}", status=status, body=short,
                        attempts=attempt, retryable=retryable,
                        retry_after=_retry_after(resp.headers.get("Retry-After"), self.max_retry_after))
+
+    def _short_body(self, resp: httpx.Response) -> str:
+        body = self._redact(resp.text)
+        return body if len(body) <= _BODY_LIMIT else body[:_BODY_LIMIT] + "..."
 
     def _health(self, ok: bool) -> None:
         if self.circuit_breaker is not None:

@@ -105,7 +105,15 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
         model = self.server.model
         model.stats.add("requests")
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            model.stats.add("rejected")
+            self.close_connection = True
+            self._reply(400, {"success": False, "error": "Bad Content-Length header"})
+            return
         if length > _MAX_BODY:
             model.stats.add("rejected")
             self.close_connection = True
@@ -286,9 +294,13 @@ def main(args: Any) -> int:
 
     access_key = args.access_key or os.environ.get("CML_ACCESS_KEY")
     api_key = args.api_key or os.environ.get("CML_API_KEY")
-    server = ModelServer(args.host, args.port, access_key=access_key, api_key=api_key,
-                         latency_ms=args.latency_ms, fail_rate=args.fail_rate,
-                         timeout_rate=args.timeout_rate, seed=args.seed)
+    try:
+        server = ModelServer(args.host, args.port, access_key=access_key, api_key=api_key,
+                             latency_ms=args.latency_ms, fail_rate=args.fail_rate,
+                             timeout_rate=args.timeout_rate, seed=args.seed)
+    except ValueError as exc:
+        print(f"airstream model-server: {exc}", file=sys.stderr)
+        return 2
     try:
         server.start()
         print(f"model server (VADER) on {server.url}  access key: {'required' if access_key else 'any'}"

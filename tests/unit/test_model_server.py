@@ -157,3 +157,19 @@ def test_cli_serves_until_interrupted() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_cli_rejects_bad_rates(capsys: pytest.CaptureFixture[str]) -> None:
+    from topology.cli import main
+
+    assert main(["model-server", "--fail-rate", "2"]) == 2
+    assert "fail_rate must be between 0 and 1" in capsys.readouterr().err
+
+
+def test_bad_content_length(server: ModelServer) -> None:
+    import socket
+
+    host, port = server.url.split("//")[1].split("/")[0].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"POST /model HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
+        assert sock.recv(200).startswith(b"HTTP/1.1 400")
