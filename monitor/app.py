@@ -190,7 +190,7 @@ class AirmonApp(App[None]):
         self._refreshing = False
         self.refreshes += 1
         self.alerts = alerts
-        self.sub_title = snapshot.source
+        self.sub_title = f"{snapshot.source} · cluster {snapshot.cluster_id}" if snapshot.cluster_id else snapshot.source
         errors = [m for m in snapshot.messages if m.severity is Severity.ERROR]
         if errors and not snapshot.brokers and not snapshot.topics and self.snapshot is not None:
             # Nothing came back: keep showing the last good data (marked stale) rather than blank tables.

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 from monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
 from monitor.screens.base import AirmonScreen
 from monitor.widgets.cells import status_cell
-from monitor.widgets.format import fmt_duration, fmt_int, fmt_rate
+from monitor.widgets.format import fmt_count, fmt_duration, fmt_int, fmt_rate
 from monitor.widgets.live_table import LiveTable
 
 __all__ = ["GroupDetailScreen"]
@@ -67,7 +67,7 @@ class GroupDetailScreen(AirmonScreen):
     def _heading(self, g: GroupInfo) -> Text:
         return Text.assemble(
             (f"Group {g.group_id}", "bold"),
-            f" · {g.state} · {len(g.members)} members · assignor {g.assignor or '-'}"
+            f" · {g.state} · {fmt_count(len(g.members), 'member')} · assignor {g.assignor or '-'}"
             f" · coordinator {g.coordinator_id if g.coordinator_id >= 0 else '-'}\n",
             f"lag {fmt_int(g.total_lag)} · status ", status_cell(g.status),
             f" · consuming {fmt_rate(g.consume_rate)} · drains in {fmt_duration(g.time_to_drain)}",

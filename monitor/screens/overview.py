@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Label, Static
 from monitor.model import ClusterSnapshot
 from monitor.screens.base import AirmonScreen
 from monitor.widgets.cells import status_cell
-from monitor.widgets.format import fmt_int, fmt_rate
+from monitor.widgets.format import fmt_count, fmt_int, fmt_rate
 from monitor.widgets.live_table import LiveTable
 
 __all__ = ["OverviewScreen", "Related"]
@@ -119,21 +119,20 @@ class OverviewScreen(AirmonScreen):
 
     def _summary(self, snapshot: ClusterSnapshot) -> Text:
         controller = snapshot.broker(snapshot.controller_id)
+        # Two lines that fit 80 columns; the cluster id is in the header, after the source.
         text = Text()
-        text.append(f"Cluster {snapshot.cluster_id or '-'}", style="bold")
-        text.append(f" · {len(snapshot.brokers)} brokers, controller {controller.id if controller else '-'}"
-                    f" · {len(snapshot.topics)} topics · {fmt_int(snapshot.partition_count)} partitions\n")
+        text.append(f"{fmt_count(len(snapshot.brokers), 'broker')}, controller {controller.id if controller else '-'}"
+                    f" · {fmt_count(len(snapshot.topics), 'topic')}"
+                    f" · {fmt_count(snapshot.partition_count, 'partition')} (")
         urp, offline = snapshot.under_replicated_count, snapshot.offline_count
-        text.append("Partitions: ")
         text.append(f"{urp} under-replicated", style="bold red" if urp else "")
         text.append(", ")
         text.append(f"{offline} offline", style="bold red" if offline else "")
-        firing = len(self.airmon.alerts.firing)
-        text.append(" · Alerts: ")
-        text.append(f"{firing} firing", style="bold red" if firing else "")
         by_state = ", ".join(f"{n} {state}" for state, n in sorted(snapshot.groups_by_state().items()))
-        text.append(f"\nGroups {len(snapshot.groups)}" + (f" ({by_state})" if by_state else ""))
-        text.append(f" · total lag {fmt_int(snapshot.total_lag)}")
+        text.append(f")\n{fmt_count(len(snapshot.groups), 'group')}" + (f" ({by_state})" if by_state else ""))
+        text.append(f" · total lag {fmt_int(snapshot.total_lag)} · ")
+        firing = len(self.airmon.alerts.firing)
+        text.append(f"{fmt_count(firing, 'alert')} firing", style="bold red" if firing else "")
         return text
 
     def _title(self, pane: str) -> str:

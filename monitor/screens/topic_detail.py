@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Static
 
 from monitor.model import ClusterSnapshot, PartitionInfo
 from monitor.screens.base import AirmonScreen
-from monitor.widgets.format import fmt_ids, fmt_int, fmt_rate
+from monitor.widgets.format import fmt_count, fmt_ids, fmt_int, fmt_rate
 from monitor.widgets.live_table import LiveTable
 
 __all__ = ["TopicDetailScreen"]
@@ -58,7 +58,7 @@ class TopicDetailScreen(AirmonScreen):
             return
         heading.update(Text.assemble(
             (f"Topic {topic.name}", "bold"),
-            f" · {topic.partition_count} partitions · RF {topic.replication_factor}"
+            f" · {fmt_count(topic.partition_count, 'partition')} · RF {topic.replication_factor}"
             f" · {fmt_int(topic.total_messages)} messages · {fmt_rate(topic.messages_in_per_sec)} in"
             f" · {topic.under_replicated_count} under-replicated · {topic.offline_count} offline",
             (f"\n{topic.error}", "red") if topic.error else "",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["DASH", "fmt_duration", "fmt_ids", "fmt_int", "fmt_rate", "fmt_time"]
+__all__ = ["DASH", "fmt_count", "fmt_duration", "fmt_ids", "fmt_int", "fmt_rate", "fmt_time"]
 
 DASH = "-"
 
@@ -23,6 +23,15 @@ DASH = "-"
 def fmt_int(value: int | None) -> str:
     """An integer with thousands separators, or a dash when unknown."""
     return DASH if value is None else f"{value:,}"
+
+
+def fmt_count(n: int, noun: str, plural: str | None = None) -> str:
+    """A count with its noun, singular or plural.
+
+    >>> fmt_count(1, "broker"), fmt_count(3, "broker"), fmt_count(2, "alert"), fmt_count(1200, "partition")
+    ('1 broker', '3 brokers', '2 alerts', '1,200 partitions')
+    """
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def fmt_rate(per_second: float | None) -> str:

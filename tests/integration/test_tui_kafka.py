@@ -97,7 +97,9 @@ async def test_overview_counts_match_the_admin_api(cluster: Cluster) -> None:
         metadata = cluster.admin.list_topics(timeout=10)
         summary = str(app.screen.query_one("#summary", Static).render())
         partitions = sum(len(t.partitions) for t in metadata.topics.values())
-        assert (f"{len(metadata.brokers)} brokers, controller {cluster.admin.describe_cluster().result().controller.id}"
+        brokers = len(metadata.brokers)
+        controller = cluster.admin.describe_cluster().result().controller.id
+        assert (f"{brokers} broker{'s' if brokers > 1 else ''}, controller {controller}"
                 f" · {len(metadata.topics)} topics · {partitions:,} partitions") in summary
         topics = app.screen.query_one("#topics", LiveTable)
         assert topics.cells(cluster.tweets)[1] == f"{sum(PER_PARTITION)}"

@@ -52,7 +52,7 @@ async def test_alerts_screen_shows_rules_firing_alerts_and_history() -> None:
         assert history.column_text("state") == ["firing"] * 4
         assert "3 rules from cloudair-rules.yaml · 4 firing" in screen_text(app)
         await pilot.press("o")
-        assert "Alerts: 4 firing" in str(app.screen.query_one("#summary", Static).render())
+        assert "4 alerts firing" in str(app.screen.query_one("#summary", Static).render())
 
 
 async def test_a_resolved_alert_moves_to_history() -> None:
