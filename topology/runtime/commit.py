@@ -30,11 +30,24 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from topology.errors import StreamsException
 from topology.runtime.config import StreamsConfig
 
-__all__ = ["AtLeastOnce", "ExactlyOnce", "Guarantee", "Rewind", "make_guarantee"]
+__all__ = ["AtLeastOnce", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
 
 log = logging.getLogger("topology.runtime")
 
 _BACKOFF_MAX_S = 5.0
+
+
+_TRANSIENT = frozenset({
+    KafkaError._TRANSPORT, KafkaError._TIMED_OUT, KafkaError._ALL_BROKERS_DOWN, KafkaError._WAIT_COORD,
+    KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART,
+    KafkaError.COORDINATOR_LOAD_IN_PROGRESS, KafkaError.COORDINATOR_NOT_AVAILABLE,
+    KafkaError.NOT_COORDINATOR, KafkaError.REQUEST_TIMED_OUT, KafkaError.NETWORK_EXCEPTION,
+})
+
+
+def is_transient(err: KafkaError) -> bool:
+    """Errors that go away by themselves (a broker restarting, a leader moving): retry them."""
+    return err.retriable() or err.code() in _TRANSIENT
 
 
 class Rewind(Exception):
@@ -133,7 +146,7 @@ class AtLeastOnce(Guarantee):
                     # The partitions moved (or nothing to commit); the rebalance callbacks clean up.
                     log.warning("commit skipped: %s", err.str())
                     return True
-                if not err.retriable() and err.code() not in (KafkaError._TRANSPORT, KafkaError._TIMED_OUT):
+                if not is_transient(err):
                     raise StreamsException(f"cannot commit offsets: {err.str()}") from None
                 if give_up_at is not None and time.monotonic() > give_up_at:
                     return False
@@ -158,7 +171,7 @@ class ExactlyOnce(Guarantee):
                 return
             except KafkaException as exc:
                 err = exc.args[0]
-                if not err.retriable() or attempt > 20:
+                if not is_transient(err) or attempt > 20:
                     raise StreamsException(f"cannot initialise the transactional producer: {err.str()}") from None
                 self._backoff(attempt, "init_transactions", err)
                 attempt += 1
@@ -221,7 +234,7 @@ class ExactlyOnce(Guarantee):
                 if err.fatal():
                     self._replace_producer(err)
                     return
-                if not err.retriable():
+                if not is_transient(err):
                     break
                 self._backoff(attempt, "transaction abort", err)
         self._replace_producer(KafkaError(KafkaError._FATAL, "abort_transaction kept failing"))

@@ -17,6 +17,7 @@ from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from topology.compile import Plan
 from topology.engine.task import InputRecord, Task
+from topology.runtime.commit import is_transient
 from topology.runtime.metrics import StreamsMetrics
 
 __all__ = ["Restorer"]
@@ -100,8 +101,8 @@ class Restorer:
             try:
                 return self._consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=5)
             except KafkaException as exc:
-                if time.monotonic() > deadline or not exc.args[0].retriable():
+                if time.monotonic() > deadline or not is_transient(exc.args[0]):
                     raise
                 log.warning("cannot read the end offset of %s[%d] yet (%s); retrying", topic, partition,
                             exc.args[0].str())
-                time.sleep(1)
+                time.sleep(0.2)

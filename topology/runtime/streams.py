@@ -452,7 +452,7 @@ class _Runner:
             return False
         self.metrics.committed((time.perf_counter() - started) * 1000)
         self.pending.clear()
-        self.metrics.set_drops(sum(t.metrics["dropped-records-total"] for t in self.tasks.values()))
+        self._count_drops()
         return True
 
     def _update_lag(self) -> None:
@@ -483,6 +483,10 @@ class _Runner:
             if task is not None:
                 task.close()
                 self.metrics.dropped_closed += task.metrics["dropped-records-total"]
+        self._count_drops()
+
+    def _count_drops(self) -> None:
+        self.metrics.set_drops(sum(t.metrics["dropped-records-total"] for t in self.tasks.values()))
 
     def _keys(self, partitions: list[TopicPartition]) -> list[tuple[int, int]]:
         return sorted({(self.sub_of[tp.topic].id, tp.partition) for tp in partitions if tp.topic in self.sub_of})
