@@ -119,20 +119,21 @@ class OverviewScreen(AirmonScreen):
 
     def _summary(self, snapshot: ClusterSnapshot) -> Text:
         controller = snapshot.broker(snapshot.controller_id)
-        # Two lines that fit 80 columns; the cluster id is in the header, after the source.
+        # Three short lines, so nothing wraps mid-phrase in 80 columns; the cluster id is in the header.
         text = Text()
         text.append(f"{fmt_count(len(snapshot.brokers), 'broker')}, controller {controller.id if controller else '-'}"
                     f" · {fmt_count(len(snapshot.topics), 'topic')}"
-                    f" · {fmt_count(snapshot.partition_count, 'partition')} (")
+                    f" · {fmt_count(snapshot.partition_count, 'partition')}\nPartitions: ")
         urp, offline = snapshot.under_replicated_count, snapshot.offline_count
         text.append(f"{urp} under-replicated", style="bold red" if urp else "")
         text.append(", ")
         text.append(f"{offline} offline", style="bold red" if offline else "")
-        by_state = ", ".join(f"{n} {state}" for state, n in sorted(snapshot.groups_by_state().items()))
-        text.append(f")\n{fmt_count(len(snapshot.groups), 'group')}" + (f" ({by_state})" if by_state else ""))
-        text.append(f" · total lag {fmt_int(snapshot.total_lag)} · ")
+        text.append(" · ")
         firing = len(self.airmon.alerts.firing)
         text.append(f"{fmt_count(firing, 'alert')} firing", style="bold red" if firing else "")
+        by_state = ", ".join(f"{n} {state}" for state, n in sorted(snapshot.groups_by_state().items()))
+        text.append(f"\n{fmt_count(len(snapshot.groups), 'group')}" + (f" ({by_state})" if by_state else ""))
+        text.append(f" · total lag {fmt_int(snapshot.total_lag)}")
         return text
 
     def _title(self, pane: str) -> str:
