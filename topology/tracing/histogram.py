@@ -99,10 +99,10 @@ class LatencyHistogram:
 
     def quantile(self, q: float) -> int | None:
         """The ``q`` quantile (0 < q <= 1): the top of the bin holding it, kept within [min, max]."""
-        if not self.count:
-            return None
         if not 0 < q <= 1:
             raise ValueError(f"quantile must be in (0, 1], got {q}")
+        if not self.count:
+            return None
         rank = math.ceil(q * self.count)
         seen = 0
         for b in sorted(self.bins):

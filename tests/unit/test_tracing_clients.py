@@ -1,0 +1,203 @@
+"""Client-side aggregation: what a traced producer and consumer count, and when they publish it.
+
+Messages are real ``confluent_kafka.Message`` objects; the clients run against librdkafka's
+in-process mock cluster (``test.mock.num.brokers``), so no broker is needed. The real broker is in
+``tests/integration/test_tracing_kafka.py``.
+"""
+
+from __future__ import annotations
+
+import doctest
+import time
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+
+import topology.tracing.aggregate as aggregate_module
+import topology.tracing.publisher as publisher_module
+from topology.tracing import (
+    TRACE_HEADER,
+    ConsumerMetrics,
+    ProducerMetrics,
+    Trace,
+    TracingConsumer,
+    TracingProducer,
+    decode_trace,
+    encode_trace,
+    new_trace,
+)
+
+MINUTE = 60_000
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(aggregate_module).failed == 0
+    assert doctest.testmod(publisher_module).failed == 0
+
+
+def _msg(topic: str, partition: int, ts: int, headers: list | None) -> Message:
+    return Message(topic=topic, partition=partition, timestamp=(1, ts), headers=headers)
+
+
+def _rows(record: dict[str, Any]) -> dict[tuple, dict[str, Any]]:
+    return {(r["topic"], r["partition"], r["bucket"], r["origin"], r["hop"], r["via"]): r for r in record["rows"]}
+
+
+def test_consumer_counts_and_latency_per_topic_partition_minute_and_path() -> None:
+    m = ConsumerMetrics("c1", "scorer", now_ms=0)
+    p1 = new_trace("p1", now_ms=10 * MINUTE + 100)
+    p1_late = new_trace("p1", now_ms=11 * MINUTE + 5)
+    fwd = encode_trace(Trace("p1", 1, origin_ms=10 * MINUTE, hop_ms=10 * MINUTE + 900, via="app"))
+    batch = [
+        _msg("tweets", 0, 10 * MINUTE + 100, [(TRACE_HEADER, p1)]),
+        _msg("tweets", 0, 10 * MINUTE + 100, [(TRACE_HEADER, p1), ("lang", b"en")]),
+        _msg("tweets", 1, 10 * MINUTE + 100, [("lang", b"en"), (TRACE_HEADER, p1)]),  # not first: still found
+        _msg("tweets", 0, 11 * MINUTE + 5, [(TRACE_HEADER, p1_late)]),
+        _msg("scored", 0, 10 * MINUTE, [(TRACE_HEADER, fwd)]),  # output keeps the input's timestamp
+        _msg("tweets", 0, 10 * MINUTE + 500, None),  # untraced: latency from the record timestamp
+        _msg("tweets", 0, 10 * MINUTE + 500, [(TRACE_HEADER, b"\x09garbage")]),  # unreadable: untraced
+        Message(topic="tweets", partition=0, error=KafkaError(KafkaError._PARTITION_EOF)),  # not a record
+    ]
+    m.observe(batch, now_ms=11 * MINUTE + 1_000)
+    rows = _rows(m.record(now_ms=11 * MINUTE + 2_000))
+    assert {k: r["count"] for k, r in rows.items()} == {
+        ("tweets", 0, 10 * MINUTE, "p1", 0, ""): 2,
+        ("tweets", 1, 10 * MINUTE, "p1", 0, ""): 1,
+        ("tweets", 0, 11 * MINUTE, "p1", 0, ""): 1,
+        ("scored", 0, 10 * MINUTE, "p1", 1, "app"): 1,
+        ("tweets", 0, 10 * MINUTE, None, None, None): 2,
+    }
+    first = rows[("tweets", 0, 10 * MINUTE, "p1", 0, "")]
+    assert (first["latency"]["min"], first["latency"]["max"], first["e2e"]) == (60_900, 60_900, None)
+    hop1 = rows[("scored", 0, 10 * MINUTE, "p1", 1, "app")]
+    assert (hop1["latency"]["max"], hop1["e2e"]["max"]) == (60_100, 61_000)
+    assert rows[("tweets", 0, 10 * MINUTE, None, None, None)]["latency"]["max"] == 60_500
+    assert m.last_ms == 11 * MINUTE + 1_000
+
+
+def test_consumer_record_is_a_delta() -> None:
+    m = ConsumerMetrics("c1", "g", now_ms=0)
+    msg = _msg("t", 0, 5, [(TRACE_HEADER, new_trace("p", now_ms=5))])
+    m.observe([msg, msg], now_ms=10)
+    assert m.record(now_ms=20)["rows"][0]["count"] == 2
+    m.reset(now_ms=20)
+    assert m.empty and m.record(now_ms=30)["from_ms"] == 20
+    m.observe([msg], now_ms=40)
+    assert [r["count"] for r in m.record(now_ms=50)["rows"]] == [1]
+
+
+def test_producer_counts_by_explicit_partition_and_minute() -> None:
+    m = ProducerMetrics("p", now_ms=0)
+    path = new_trace("p", now_ms=0)[17:]
+    for ts, partition in ((100, -1), (200, -1), (MINUTE + 1, -1), (300, 2)):
+        m.produced("t", partition, ts, path, now_ms=ts)
+    rows = _rows(m.record(now_ms=MINUTE + 2))
+    assert {(k[1], k[2]): r["count"] for k, r in rows.items()} == {(-1, 0): 2, (-1, MINUTE): 1, (2, 0): 1}
+    assert all(r["latency"] is None for r in rows.values())
+
+
+class _Publisher:
+    """Collects published records; ``accept`` False plays a full local queue."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.accept = True
+
+    def publish(self, record: dict[str, Any]) -> bool:
+        if self.accept:
+            self.records.append(record)
+        return self.accept
+
+    def close(self, timeout: float = 0) -> None:
+        pass
+
+
+def _counts(records: list[dict[str, Any]]) -> dict[tuple, int]:
+    out: dict[tuple, int] = {}
+    for rec in records:
+        for r in rec["rows"]:
+            key = (rec["kind"], r["topic"], r["partition"], r["origin"], r["hop"], r["via"])
+            out[key] = out.get(key, 0) + r["count"]
+    return out
+
+
+@pytest.fixture
+def mock_config() -> dict[str, Any]:
+    return {"test.mock.num.brokers": 1, "client.id": "replay", "log_level": 3}
+
+
+def _read_back(producer: TracingProducer, topic: str, n: int) -> list[Message]:
+    meta = producer.list_topics(timeout=10)
+    bootstrap = ",".join(f"{b.host}:{b.port}" for b in meta.brokers.values())
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader"})
+    consumer.assign([TopicPartition(topic, p, 0) for p in meta.topics[topic].partitions])
+    got: list[Message] = []
+    deadline = time.monotonic() + 20
+    while len(got) < n and time.monotonic() < deadline:
+        got += [m for m in consumer.consume(10, 0.5) if m.error() is None]
+    consumer.close()
+    return got
+
+
+def test_producer_traces_new_records_keeps_forwarded_ones_and_publishes_on_interval(mock_config: dict) -> None:
+    pub = _Publisher()
+    producer = TracingProducer(mock_config, metrics_interval=0.05, publisher=pub)  # type: ignore[arg-type]
+    forwarded = encode_trace(Trace("origin", 1, 1, 2, "app"))
+    producer.produce("t", b"a")
+    producer.produce("t", b"b", headers={"lang": b"en"})
+    producer.produce("t", b"c", partition=0, headers=[(TRACE_HEADER, forwarded)])
+    time.sleep(0.06)
+    producer.poll(0)  # the interval has passed: publish
+    assert len(pub.records) == 1
+    producer.produce("t", b"d")
+    assert producer.close(10) == 0
+    assert len(pub.records) == 2  # close publishes the rest
+    assert _counts(pub.records) == {("producer", "t", -1, "replay", 0, ""): 3,
+                                    ("producer", "t", 0, "origin", 1, "app"): 1}
+    by_value = {m.value(): m.headers() for m in _read_back(producer, "t", 4)}
+    assert [k for k, _ in by_value[b"b"]] == [TRACE_HEADER, "lang"] and by_value[b"b"][1] == ("lang", b"en")
+    assert decode_trace(by_value[b"a"][0][1]).origin == "replay"
+    assert by_value[b"c"] == [(TRACE_HEADER, forwarded)]
+
+
+def test_a_refused_publish_keeps_the_counts_for_the_next_one(mock_config: dict) -> None:
+    pub = _Publisher()
+    pub.accept = False
+    producer = TracingProducer(mock_config, metrics_interval=60, publisher=pub)  # type: ignore[arg-type]
+    producer.produce("t", b"a")
+    producer.flush(10)
+    pub.accept = True
+    producer.produce("t", b"b")
+    producer.close(10)
+    assert _counts(pub.records) == {("producer", "t", -1, "replay", 0, ""): 2}
+
+
+def test_consumer_measures_what_it_receives_and_forwards_via_its_group(mock_config: dict) -> None:
+    producer = TracingProducer(mock_config, publisher=_Publisher())  # type: ignore[arg-type]
+    for i in range(5):
+        producer.produce("t", b"%d" % i, partition=0)
+    producer.flush(10)
+    bootstrap = ",".join(f"{b.host}:{b.port}" for b in producer.list_topics(timeout=10).brokers.values())
+    pub = _Publisher()
+    consumer = TracingConsumer({"bootstrap.servers": bootstrap, "group.id": "scorer", "client.id": "scorer-1"},
+                               publisher=pub)  # type: ignore[arg-type]
+    consumer.assign([TopicPartition("t", 0, 0)])
+    got: list[Message] = []
+    deadline = time.monotonic() + 20
+    while len(got) < 5 and time.monotonic() < deadline:
+        got += consumer.consume(10, 0.5)
+        if (m := consumer.poll(0.1)) is not None:
+            got.append(m)
+    out = consumer.forward_headers(got[0])
+    consumer.close()
+    assert len(got) == 5
+    assert decode_trace(out[0][1])[:2] == ("replay", 1) and decode_trace(out[0][1]).via == "scorer"
+    assert _counts(pub.records) == {("consumer", "t", 0, "replay", 0, ""): 5}
+    assert pub.records[0]["group"] == "scorer" and pub.records[0]["client_id"] == "scorer-1"
+    assert pub.records[0]["rows"][0]["latency"]["count"] == 5
+
+
+def test_metrics_interval_must_be_positive(mock_config: dict) -> None:
+    with pytest.raises(ValueError, match="metrics_interval"):
+        TracingProducer(mock_config, metrics_interval=0)

@@ -1,0 +1,177 @@
+"""The trace model: metrics records added up into producers, hops, per-minute counts and paths."""
+
+from __future__ import annotations
+
+import doctest
+from typing import Any
+
+import orjson
+import pytest
+
+import monitor.traces as traces_module
+from monitor.traces import TraceAccumulator, hop_latencies, inactive_producers
+from topology.tracing import LatencyHistogram
+
+MIN = 60_000
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(traces_module).failed == 0
+
+
+def _hist(*values: int) -> dict[str, Any]:
+    h = LatencyHistogram()
+    for v in values:
+        h.add(v)
+    return h.as_dict()
+
+
+def _row(topic: str, count: int, *, origin: str | None = "p1", hop: int | None = 0, via: str = "",
+         bucket: int = 0, partition: int = 0, latency: dict | None = None, e2e: dict | None = None) -> dict:
+    return {"topic": topic, "partition": partition, "bucket": bucket, "origin": origin, "hop": hop, "via": via,
+            "count": count, "latency": latency, "e2e": e2e}
+
+
+def _produced(client: str, *rows: dict, last_ms: int = 0, host: str = "h1") -> dict:
+    return {"v": 1, "kind": "producer", "client_id": client, "group": None, "host": host, "last_ms": last_ms,
+            "rows": list(rows)}
+
+
+def _consumed(group: str, *rows: dict, client: str | None = None) -> dict:
+    return {"v": 1, "kind": "consumer", "client_id": client or f"{group}-1", "group": group, "last_ms": 0,
+            "rows": list(rows)}
+
+
+def test_deltas_add_up_per_hop_and_minute_and_show_what_is_missing() -> None:
+    acc = TraceAccumulator()
+    acc.add(_produced("p1", _row("t", 10, partition=-1), _row("t", 5, partition=-1, bucket=MIN)))
+    acc.add(_produced("p1", _row("t", 4, partition=-1, bucket=MIN)))  # the next publish of the same minute
+    acc.add(_consumed("g", _row("t", 6, latency=_hist(*[5] * 6))))
+    acc.add(_consumed("g", _row("t", 4, partition=1, latency=_hist(*[7] * 4)),  # another member, same group
+                      _row("t", 7, bucket=MIN, latency=_hist(*[9] * 7)), client="g-2"))
+    hop = acc.model(now=100).hop("p1", "t", "g")
+    assert (hop.produced, hop.consumed, hop.missing) == (19, 17, 2)
+    assert [(m.minute, m.produced, m.consumed, m.missing) for m in hop.minutes] == [(0.0, 10, 10, 0),
+                                                                                    (60.0, 9, 7, 2)]
+    assert (hop.latency.count, hop.latency.min_ms, hop.latency.max_ms) == (17, 5, 9)
+    assert hop.consumers == ("g-1", "g-2") and hop.producers == ("p1",)
+    assert hop.e2e == hop.latency  # hop 0: end to end is the hop itself
+
+
+def test_p99_is_merged_from_histograms_not_averaged() -> None:
+    acc = TraceAccumulator()
+    acc.add(_produced("p1", _row("t", 100)))
+    acc.add(_consumed("g", _row("t", 95, latency=_hist(*[10] * 95))))
+    acc.add(_consumed("g", _row("t", 5, latency=_hist(*[4_000] * 5))))
+    stats = acc.model(now=1).hop("p1", "t", "g").latency
+    # 5 % of the records took 4 s: the p99 says so (an average of the deltas' p99s would say ~2 s).
+    assert stats.p99_ms == 4_000 and stats.min_ms == 10 and stats.avg_ms == pytest.approx(209.5)
+
+
+def _pipeline() -> TraceAccumulator:
+    """p1, p2 -> tweets -> {dash, app}; app -> scored -> {sink, audit}; audit -> archive (nobody reads)."""
+    acc = TraceAccumulator()
+    acc.add(_produced("p1", _row("tweets", 10)))
+    acc.add(_produced("p2", _row("tweets", 3, origin="p2")))
+    for group in ("dash", "app"):
+        acc.add(_consumed(group, _row("tweets", 10, latency=_hist(20)), _row("tweets", 3, origin="p2",
+                                                                                latency=_hist(30))))
+    acc.add(_produced("app-out", _row("scored", 10, hop=1, via="app"), _row("scored", 3, origin="p2", hop=1,
+                                                                           via="app")))
+    for group in ("sink", "audit"):
+        acc.add(_consumed(group, _row("scored", 10, hop=1, via="app", latency=_hist(50), e2e=_hist(500)),
+                          _row("scored", 3, origin="p2", hop=1, via="app", latency=_hist(60), e2e=_hist(600))))
+    acc.add(_produced("audit-out", _row("archive", 10, hop=2, via="audit")))
+    return acc
+
+
+def test_multi_hop_paths_are_rebuilt_from_origin_and_hop_counts() -> None:
+    model = _pipeline().model(now=1)
+    assert sorted(p.text for p in model.paths_from("p1")) == [
+        "p1 -> tweets -> app -> scored -> audit -> archive -> (no reader)",
+        "p1 -> tweets -> app -> scored -> sink",
+        "p1 -> tweets -> dash",
+    ]
+    to_sink = next(p for p in model.paths_from("p2") if p.nodes[-1] == "sink")
+    assert [h.consumed for h in to_sink.hops] == [3, 3] and to_sink.e2e.max_ms == 600
+    assert [p.text for p in model.paths_through("audit")] == [
+        "p1 -> tweets -> app -> scored -> audit -> archive -> (no reader)", "p2 -> tweets -> app -> scored -> audit"]
+
+
+def test_a_forwarding_group_is_one_writer_summed_over_origins() -> None:
+    model = _pipeline().model(now=1)
+    hop = model.hop("app", "scored", "sink")
+    assert (hop.produced, hop.consumed, hop.producers, hop.origin) == (13, 13, ("app-out",), None)
+    assert hop.latency.max_ms == 60 and hop.e2e.max_ms == 600
+    assert model.hop("audit", "archive", None).missing is None  # nobody reads it: nothing is "missing"
+    assert {h.text for h in model.hops_for(producer="app-out")} == {"app -> scored -> sink", "app -> scored -> audit"}
+    assert {h.group for h in model.hops_for(topic="tweets")} == {"dash", "app"}
+
+
+def test_producers_topics_hosts_and_inactivity() -> None:
+    acc = TraceAccumulator()
+    acc.add(_produced("busy", _row("a", 2, origin="busy", partition=-1), last_ms=990_000, host="h1"))
+    acc.add(_produced("busy", _row("a", 1, origin="busy", partition=3), _row("b", 1, origin="busy"),
+                      last_ms=995_000, host="h2"))
+    acc.add(_produced("quiet", _row("a", 1, origin="quiet"), last_ms=600_000))
+    model = acc.model(now=1_000.0, inactive_after=60)
+    busy, quiet = model.producer("busy"), model.producer("quiet")
+    assert (busy.produced, busy.active, busy.last_seen, busy.hosts) == (4, True, 995.0, ("h1", "h2"))
+    assert [(t.topic, t.produced, t.partitions) for t in busy.topics] == [("a", 3, (3,)), ("b", 1, (0,))]
+    assert (quiet.active, quiet.last_seen) == (False, 600.0)
+    assert [p.client_id for p in inactive_producers(model)] == ["quiet"]
+    assert inactive_producers(model, client_id="b*") == []
+    assert acc.model(now=1_000.0, inactive_after=500).producer("quiet").active
+
+
+def test_untraced_records_are_counted_with_an_unknown_writer() -> None:
+    acc = TraceAccumulator()
+    acc.add(_consumed("g", _row("legacy", 7, origin=None, hop=None, latency=_hist(100))))
+    hop = acc.model(now=1).hop("?", "legacy", "g")
+    assert (hop.origin, hop.produced, hop.consumed, hop.missing) == (None, None, 7, None)
+    assert [m.produced for m in hop.minutes] == [None]
+    assert acc.model(now=1).paths == ()
+
+
+def test_old_minutes_leave_the_window() -> None:
+    acc = TraceAccumulator(window=600)
+    acc.add(_produced("p1", _row("t", 1, bucket=0), _row("t", 2, bucket=3_600_000)))
+    hop = acc.model(now=3_700).hop("p1", "t", None)
+    assert hop.produced == 2 and [m.minute for m in hop.minutes] == [3600.0]
+
+
+def test_hop_latencies_for_alert_rules() -> None:
+    acc = TraceAccumulator()
+    for minute, lat in enumerate((10, 20, 3_000, 30)):
+        acc.add(_consumed("slow-sink", _row("t", 1, bucket=minute * MIN, latency=_hist(lat), e2e=_hist(lat * 2),
+                                            hop=1, via="app")))
+    acc.add(_consumed("other", _row("t", 1, latency=_hist(1))))
+    model = acc.model(now=1)
+    [recent] = hop_latencies(model, group="slow-*", minutes=2)
+    assert (recent.p99_ms, recent.max_ms, recent.e2e_p99_ms) == (3_000, 3_000, 6_000)
+    [older] = hop_latencies(model, group="slow-*", minutes=1)
+    assert older.p99_ms == 30
+    assert {x.hop.group for x in hop_latencies(model)} == {"slow-sink", "other"}
+
+
+@pytest.mark.parametrize(("record", "says"), [
+    ({"kind": "producer"}, "client_id"),
+    ({"v": 2, "kind": "producer", "client_id": "p", "rows": []}, "unknown version 2"),
+    ({"v": 1, "kind": "broker", "client_id": "p", "rows": []}, "kind 'broker'"),
+    ({"v": 1, "kind": "consumer", "client_id": "p", "rows": [{"topic": "t"}]}, "origin"),
+    ({"v": 1, "kind": "consumer", "client_id": "p", "rows": [_row("t", 1, latency={"count": 3})]}, "histogram"),
+])
+def test_malformed_records_are_refused_with_the_reason(record: dict, says: str) -> None:
+    acc = TraceAccumulator()
+    with pytest.raises(ValueError, match=says):
+        acc.add(record)
+    assert acc.records == 0 and acc.model(now=1).hops == ()
+
+
+def test_as_dict_is_json_for_the_snapshot() -> None:
+    data = orjson.loads(orjson.dumps(_pipeline().model(now=5).as_dict()))
+    assert set(data) == {"taken_at", "inactive_after", "records", "skipped", "messages", "producers", "hops", "paths"}
+    hop = next(h for h in data["hops"] if h["writer"] == "app" and h["group"] == "sink" and h["origin"] == "p1")
+    assert (hop["produced"], hop["consumed"], hop["missing"], hop["e2e"]["max_ms"]) == (10, 10, 0, 500)
+    assert hop["minutes"][0]["latency"]["p99_ms"] == 50
+    assert {p["client_id"] for p in data["producers"]} == {"p1", "p2", "app-out", "audit-out"}
