@@ -7,8 +7,8 @@ computed too) and measures the process's peak RSS. Targets from issue 5: a refre
 200 MB RSS. Reported, not asserted; ratios are against the targets and against a bare metadata call
 (the least any refresh must do).
 
-Run alone with ``python -m bench.bench_monitor`` (uses ``$AIRSTREAM_BOOTSTRAP`` or starts a local broker);
-``run()`` returns the result rows for the ``python -m bench`` runner.
+Run alone with ``python -m bench.bench_monitor`` (uses ``$AIRSTREAM_BOOTSTRAP`` or starts a local broker),
+or in the table of ``python -m bench`` (``--only monitor``), through :func:`results`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import Any
 TOPICS, PARTITIONS, GROUPS, RECORDS_PER_PARTITION, REFRESHES = 40, 50, 100, 5, 5
 TARGET_SECONDS, TARGET_MB = 2.0, 200.0
 
-__all__ = ["run"]
+__all__ = ["results", "run"]
 
 
 def _prepare(bootstrap: str, prefix: str) -> None:
@@ -121,6 +121,29 @@ def run() -> list[dict[str, Any]]:
     with LocalKafka(brokers=1) as cluster:
         _prepare(cluster.bootstrap, prefix)
         return _measure_in_child(cluster.bootstrap, prefix)
+
+
+def results(options: Any) -> list[Any]:
+    """The rows for the ``python -m bench`` table: refresh median and max; RSS and ratios in the notes.
+
+    ``records`` is the number of partitions refreshed; ``options.records`` does not apply here.
+    """
+    from bench import Result
+
+    rows = {row["name"].removeprefix("monitor."): row for row in run()}
+    median, slowest = rows["refresh.median"], rows["refresh.max"]
+    partitions = int(median["detail"].split()[0])
+    rss, full = rows["peak_rss"], rows["peak_rss.full_history"]
+    memory = (f"peak RSS {rss['value']:g} MB, {full['value']:g} MB with a full history "
+              f"({full['ratio']:g} x {full['ratio_of']})")
+    return [
+        Result("monitor", "refresh median", partitions, median["value"],
+               f"{median['ratio']:g} x {median['ratio_of']}; {median['detail']}; {memory}",
+               {"rss_mb": rss["value"], "rss_full_history_mb": full["value"]}),
+        Result("monitor", "refresh max", partitions, slowest["value"],
+               f"{slowest['ratio']:g} x {slowest['ratio_of']}; "
+               f"{rows['refresh_vs_metadata']['value']:g} x a metadata-only call"),
+    ]
 
 
 def main(argv: list[str]) -> int:

@@ -10,6 +10,10 @@ the snapshot, and the next refresh simply tries again.
 
 All calls block, so the TUI runs :meth:`KafkaSource.snapshot` in a worker thread.
 
+:class:`EmbeddedSource` adapts the embedded engine's read-only view
+(``topology.engine.cluster.EmbeddedCluster.view()``) to the same snapshots, so an in-process run is
+shown with the same screens.
+
 Example::
 
     source = KafkaSource({"bootstrap.servers": "127.0.0.1:9092"})
@@ -53,7 +57,7 @@ from monitor.model import (
     TopicInfo,
 )
 
-__all__ = ["KafkaSource", "Source"]
+__all__ = ["EmbeddedSource", "KafkaSource", "Source"]
 
 _log = logging.getLogger("airmon.kafka")
 # librdkafka's own chatter (refused connections while a broker restarts ...) must not land on a TUI
@@ -388,3 +392,55 @@ class KafkaSource:
         resource = ConfigResource(ResourceType.TOPIC, topic)
         result = self._admin.describe_configs([resource], request_timeout=self.timeout)[resource].result()
         return {k: ("***" if v.is_sensitive else (v.value or "")) for k, v in sorted(result.items())}
+
+
+class EmbeddedSource:
+    """Snapshots of an in-process run, from the embedded engine's read-only view.
+
+    ``view`` is what ``EmbeddedCluster.view()`` returns (anything with ``topics()`` and ``groups()``
+    in that shape). The embedded cluster has no brokers, replicas or group members, so it is shown as
+    one broker ``0`` that leads every partition, and groups as state ``Unknown`` with their commits.
+
+    >>> from topology.engine.cluster import EmbeddedCluster
+    >>> cluster = EmbeddedCluster()
+    >>> cluster.create_topic("tweets", partitions=2)
+    >>> for key in (b"a", b"b", b"c"):
+    ...     _ = cluster.produce("tweets", key, b"v")
+    >>> cluster.commit("scorer", {("tweets", 0): 1})
+    >>> snap = EmbeddedSource(cluster.view()).snapshot()
+    >>> [(p.partition, p.high_watermark) for p in snap.topic("tweets").partitions]
+    [(0, 3), (1, 0)]
+    >>> [(p.partition, p.committed_offset, p.lag) for p in snap.group("scorer").partitions]
+    [(0, 1, 2), (1, None, None)]
+    """
+
+    def __init__(self, view: Any, name: str = "embedded") -> None:
+        self._view = view
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        """``embedded`` unless named otherwise."""
+        return self._name
+
+    def snapshot(self) -> ClusterSnapshot:
+        """Read the view once; a failure becomes a status message."""
+        taken_at = time.time()
+        try:
+            topics = self._view.topics()
+            groups = self._view.groups()
+        except Exception as exc:  # the view is someone else's code: report, never crash the monitor
+            return ClusterSnapshot(taken_at=taken_at, source=self._name, messages=(
+                StatusMessage(Severity.ERROR, "embedded view", f"{type(exc).__name__}: {exc}"),))
+        broker = BrokerInfo(0, "embedded", 0, None, True)
+        return ClusterSnapshot(
+            taken_at=taken_at, cluster_id=self._name, controller_id=0, brokers=(broker,), source=self._name,
+            topics=tuple(TopicInfo(t.name, t.internal, tuple(
+                PartitionInfo(t.name, p.partition, 0, (0,), (0,), p.low_watermark, p.high_watermark)
+                for p in t.partitions)) for t in sorted(topics, key=lambda t: t.name)),
+            groups=tuple(GroupInfo(g.group, "Unknown", partitions=tuple(
+                GroupPartition(o.topic, o.partition, o.committed, o.end) for o in g.offsets))
+                for g in sorted(groups, key=lambda g: g.group)))
+
+    def close(self) -> None:
+        """Nothing to release."""
