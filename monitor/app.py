@@ -119,7 +119,7 @@ class AirmonApp(App[None]):
         self._refreshing = False
         self._failure: str | None = None
         self._notice: tuple[str, bool] | None = None
-        self._timer: Timer | None = None
+        self._notice_timer: Timer | None = None
         self.sub_title = getattr(source, "name", "") or ""
 
     @classmethod
@@ -145,7 +145,7 @@ class AirmonApp(App[None]):
     # -- refresh loop ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self._timer = self.set_interval(self.refresh_interval, self.action_refresh_now)
+        self.set_interval(self.refresh_interval, self.action_refresh_now)
         self.action_refresh_now()
 
     def action_refresh_now(self) -> None:
@@ -235,7 +235,9 @@ class AirmonApp(App[None]):
         """Show a one-off message in the status bar until the next successful refresh replaces it."""
         self._notice = (text, error)
         self._redraw()
-        self.set_timer(max(self.refresh_interval, 3.0), self._clear_notice)
+        if self._notice_timer is not None:
+            self._notice_timer.stop()  # the newest notice gets its full time on screen
+        self._notice_timer = self.set_timer(max(self.refresh_interval, 3.0), self._clear_notice)
 
     def _clear_notice(self) -> None:
         self._notice = None

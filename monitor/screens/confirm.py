@@ -44,7 +44,7 @@ class ConfirmScreen(ModalScreen[str | None]):
                         yield RadioButton(choice, value=i == 0)
             yield Static(Text.assemble("Type ", (self.expected, "bold"), " and press Enter to go ahead; "
                                        "Escape cancels."))
-            yield Input(placeholder=self.expected, id="confirm-input")
+            yield Input(placeholder="type it here", id="confirm-input")
             yield Static("", id="confirm-error")
 
     def on_mount(self) -> None:

@@ -4,35 +4,45 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
-__all__ = ["HelpScreen", "key_text"]
+__all__ = ["HelpScreen", "keys_of"]
 
 
-def key_text(sections: list[tuple[str, type, list[BindingType]]]) -> Text:
-    """One block per section: its title, then ``key  description`` lines.
+def keys_of(owner: type, bindings: list[BindingType]) -> list[tuple[str, str]]:
+    """``(key, what it does)`` for each described binding of a screen or app class.
 
-    The description is the first line of the action's docstring where the screen has one (so help
-    says what a key does, not just its footer label), else the binding's footer label.
+    What it does is the first line of the action's docstring where airmon defines the action (so
+    help says what a key does, not just its footer label), else the binding's footer label.
+
+    >>> from monitor.screens.topics import TopicsScreen
+    >>> keys_of(TopicsScreen, TopicsScreen.BINDINGS)[0]
+    ('/', 'Type to narrow the list by topic name.')
     """
-    text = Text()
-    for title, owner, bindings in sections:
-        text.append(f"{title}\n", style="bold underline")
-        for b in bindings:
-            if not isinstance(b, Binding) or not b.description:
-                continue
-            action = getattr(owner, f"action_{b.action.split('(')[0]}", None)
-            ours = action is not None and action.__module__.startswith("monitor.")
-            doc = (action.__doc__ or "").replace("``", "").strip().splitlines() if ours else []
-            text.append(f"  {(b.key_display or b.key):<8}", style="bold")
-            text.append(f"{doc[0] if doc else b.description}\n")
-        text.append("\n")
-    return text
+    rows = []
+    for b in bindings:
+        if not isinstance(b, Binding) or not b.description:
+            continue
+        action = getattr(owner, f"action_{b.action.split('(')[0]}", None)
+        ours = action is not None and action.__module__.startswith("monitor.")
+        doc = (action.__doc__ or "").replace("``", "").strip().splitlines() if ours else []
+        rows.append((b.key_display or b.key, doc[0] if doc else b.description))
+    return rows
+
+
+def _table(rows: list[tuple[str, str]]) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+    table.add_column(style="bold", no_wrap=True, width=7)
+    table.add_column(ratio=1)
+    for key, what in rows:
+        table.add_row(key, what)
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -42,7 +52,8 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,question_mark,q", "dismiss", "Close", key_display="esc"),
     ]
 
-    def compose(self) -> ComposeResult:
+    def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Each screen's title and its keys, the app-wide keys first."""
         from monitor.app import AirmonApp
         from monitor.screens.alerts import AlertsScreen
         from monitor.screens.group_detail import GroupDetailScreen
@@ -52,19 +63,21 @@ class HelpScreen(ModalScreen[None]):
         from monitor.screens.topic_detail import TopicDetailScreen
         from monitor.screens.topics import TopicsScreen
 
-        screens: list[tuple[str, type[Screen[None]]]] = [
-            ("Overview: select a row to filter the other panes", OverviewScreen),
+        owners: list[tuple[str, type]] = [
+            ("Everywhere (tab moves between panes; arrows, enter and the mouse work too)", AirmonApp),
+            ("Overview (enter: filter the other panes by the selected row)", OverviewScreen),
             ("Topics (enter: topic detail)", TopicsScreen),
             ("Topic detail (enter: messages of the partition)", TopicDetailScreen),
             ("Consumer groups (enter: group detail)", GroupsScreen),
             ("Group detail (enter: messages from the committed offset)", GroupDetailScreen),
             ("Messages", MessagesScreen), ("Alerts", AlertsScreen)]
-        sections: list[tuple[str, type, list[BindingType]]] = [
-            ("Everywhere (tab moves between panes; arrows, enter and the mouse work too)", AirmonApp,
-             list(AirmonApp.BINDINGS))]
-        sections += [(title, cls, list(cls.BINDINGS)) for title, cls in screens]
+        return [(title, keys_of(cls, list(cls.BINDINGS))) for title, cls in owners if cls.BINDINGS]
+
+    def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):
             yield Static(Text("airmon keys", style="bold"), id="help-title")
-            yield Static(key_text(sections), id="help-keys")
+            for title, rows in self.sections():
+                yield Static(Text(title, style="bold underline"), classes="help-section")
+                yield Static(_table(rows), classes="help-keys")
             yield Static(Text("Destructive actions (D, R) need --allow-writes and the group's name typed.",
                               style="dim"))
