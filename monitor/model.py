@@ -16,8 +16,15 @@ How a snapshot is made and enriched
    ``GroupInfo.status`` / ``GroupInfo.complete`` and ``GroupPartition.status`` (Burrow's lag rules,
    see :mod:`monitor.lag`). Before enough history exists these stay ``None``; render ``None`` as
    "unknown" (e.g. a dash), never as zero.
-3. Series for charts (lag trend sparklines, per-partition lag history) come from the ``History``
-   object, not from the snapshot.
+3. Series for charts come from the ``History`` object, not from the snapshot:
+   ``History.lag_series(group_id, topic=None, partition=None)`` (lag trend sparklines, per-partition
+   lag history), ``History.rate_series(topic)``, ``History.partition_rate(topic, partition)``,
+   ``History.idle_seconds(topic)``, ``History.commit_window(group_id, topic, partition)`` (the commits
+   the lag rules judged). ``History.snapshots`` keeps only the last few full snapshots.
+4. Alerts: ``monitor.alerts.AlertEngine(rules, idle_seconds=history.idle_seconds).evaluate(snapshot)``
+   returns the alerts that opened or resolved; ``.active`` / ``.firing`` / ``.history`` for the
+   Alerts screen. Rules come from ``monitor.rules.load_rules("rules.yaml")``; build the ``History``
+   with ``History(lag=rules.lag)`` so the lag settings of the file apply.
 
 Rules for renderers
 -------------------

@@ -3,6 +3,7 @@ from snapshots as a poller sees them."""
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 
 import pytest
@@ -166,3 +167,11 @@ def test_partition_rate() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(monitor.history).failed == 0
+
+
+def test_enrichment_keeps_every_other_field_of_the_partition() -> None:
+    original = GroupPartition("t", 0, 5, 10, member_id="m1", client_id="c1", host="/10.0.0.1", time_lag=3.5)
+    snapshot = ClusterSnapshot(taken_at=0.0, topics=(TopicInfo("t", partitions=(
+        PartitionInfo("t", 0, 1, (1,), (1,), 0, 10),)),), groups=(GroupInfo("g", "Stable", partitions=(original,)),))
+    (judged,) = History().record(snapshot).group("g").partitions  # type: ignore[union-attr]
+    assert judged == dataclasses.replace(original, status=LagStatus.OK)
