@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -74,6 +75,31 @@ def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 60.0, s
     finally:
         consumer.close()
     return out
+
+
+def read_table(bootstrap: str, topic: str, done: Any, timeout: float = 90.0, settle: float = 3.0
+               ) -> dict[bytes, int]:
+    """The latest Long value per key of ``topic`` (read_committed), once ``done(table)`` holds
+    (then ``settle`` seconds more, so overshooting counts would show), or at ``timeout``."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"table-{topic}-{time.time()}",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                         "isolation.level": "read_committed"})
+    consumer.subscribe([topic])
+    table: dict[bytes, int] = {}
+    deadline = time.monotonic() + timeout
+    settle_until = None
+    try:
+        while time.monotonic() < deadline:
+            for msg in consumer.consume(5000, 0.5):
+                if msg.error() is None:
+                    table[msg.key()] = struct.unpack(">q", msg.value())[0]
+            if settle_until is None and done(table):
+                settle_until = time.monotonic() + settle
+            if settle_until is not None and time.monotonic() > settle_until:
+                break
+    finally:
+        consumer.close()
+    return table
 
 
 def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int]:
