@@ -50,17 +50,19 @@ def consume_only(args: argparse.Namespace, stop: threading.Event) -> dict[str, A
     consumer = _consumer(args)
     consumer.subscribe([args.input])
     seen = first_batch = 0
-    first_at = 0.0
+    first_at = first_cpu = 0.0
     try:
         while seen < args.records and not stop.is_set():
             batch = consumer.consume(BATCH, BATCH_WAIT_S)
             if batch and not seen:
-                first_at, first_batch = time.monotonic(), len(batch)
+                first_at, first_cpu, first_batch = time.monotonic(), time.process_time(), len(batch)
             seen += len(batch)
-        done_at = time.monotonic()
+        done_at, done_cpu = time.monotonic(), time.process_time()   # process_time: all threads
     finally:
         consumer.close()
-    return {"records": seen, "records_per_s": (seen - first_batch) / max(done_at - first_at, 1e-9)}
+    timed = max(seen - first_batch, 1)
+    return {"records": seen, "records_per_s": timed / max(done_at - first_at, 1e-9),
+            "cpu_us_per_record": (done_cpu - first_cpu) / timed * 1e6}
 
 
 def _json_dumps_bytes(value: Any) -> bytes:
