@@ -100,6 +100,8 @@ class TopologyLineage:
     name: str
     sub_topologies: Sequence[SubTopologyLineage]
     description: str = ""
+    datasets: Sequence[Dataset] = ()
+    """Sink datasets of the topology not attributed to one sub-topology."""
 
     def external_inputs(self) -> list[str]:
         """Topics read but not written inside the topology (internal topics are both)."""
@@ -118,8 +120,8 @@ def lineage_from_topology(topology: Any, application_id: str,
 
     Internal (repartition, changelog-fed) topics get the ``<application_id>-`` prefix the engine
     gives them. ``datasets`` are the sinks' :meth:`~connectors.sink.Sink.lineage` results, per
-    sub-topology id, or one list for the whole topology (attached to the last sub-topology). Processor
-    nodes whose operator has a ``lineage()`` method contribute their datasets automatically.
+    sub-topology id, or one list for the topology as a whole. Processor nodes whose operator has a
+    ``lineage()`` method contribute their datasets to their sub-topology automatically.
     Topic-extractor sinks (a function choosing the topic per record) have no fixed name and are left out.
     """
     subs: list[SubTopologyLineage] = []
@@ -139,10 +141,8 @@ def lineage_from_topology(topology: Any, application_id: str,
             if callable(reporter):
                 found += list(reporter())
         subs.append(SubTopologyLineage(str(sub.id), inputs, outputs, found))
-    if subs and not isinstance(datasets, Mapping) and datasets:
-        last = subs[-1]
-        subs[-1] = SubTopologyLineage(last.name, last.inputs, last.outputs, [*last.datasets, *datasets])
-    return TopologyLineage(application_id, subs, description=str(topology.describe()))
+    whole = [] if isinstance(datasets, Mapping) else list(datasets)
+    return TopologyLineage(application_id, subs, description=str(topology.describe()), datasets=whole)
 
 
 def atlas_entities(lineage: TopologyLineage, cluster: str) -> list[dict[str, Any]]:
@@ -158,7 +158,7 @@ def atlas_entities(lineage: TopologyLineage, cluster: str) -> list[dict[str, Any
         sub_refs.append(builder.add(SUBTOPOLOGY_TYPE, f"{lineage.name}.subtopology-{sub.name}",
                                     f"{lineage.name} sub-topology {sub.name}",
                                     {"inputs": ins, "outputs": _unique_refs(outs), "topology": lineage.name}))
-    all_datasets = [d for s in lineage.sub_topologies for d in s.datasets]
+    all_datasets = [d for s in lineage.sub_topologies for d in s.datasets] + list(lineage.datasets)
     builder.add(TOPOLOGY_TYPE, lineage.name, lineage.name, {
         "inputs": [builder.topic(t) for t in lineage.external_inputs()],
         "outputs": _unique_refs([builder.topic(t) for t in lineage.external_outputs()]

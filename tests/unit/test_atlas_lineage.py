@@ -200,3 +200,13 @@ def test_airstream_lineage_publishes_a_script_topology(atlas: LocalAtlas, tmp_pa
 
     missing = run_cli(f"{script}:nope", "--dry-run", env={})
     assert missing.returncode == 1 and "defines no 'nope'" in missing.stderr
+
+
+def test_topology_level_sinks_are_outputs_of_the_topology_only() -> None:
+    kudu = KuduSink("impala::cloudair.airline").lineage()
+    lineage = lineage_from_topology(cloudair_topology(), "cloudair", kudu)
+    entities = {e["attributes"]["qualifiedName"]: e for e in atlas_entities(lineage, "cm")}
+    kudu_guid = entities["impala::cloudair.airline@cm"]["guid"]
+    assert kudu_guid in {r["guid"] for r in entities["cloudair@cm"]["attributes"]["outputs"]}
+    for sub in ("cloudair.subtopology-0@cm", "cloudair.subtopology-1@cm"):
+        assert kudu_guid not in {r["guid"] for r in entities[sub]["attributes"]["outputs"]}
