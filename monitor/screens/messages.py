@@ -41,7 +41,7 @@ class MessagesScreen(AirmonScreen):
         Binding("e", "earliest", "Earliest", group=_START),
         Binding("l", "latest", "Latest", group=_START),
         Binding("p", "focus_position", "Go to"),
-        Binding("n", "next_page", "More"),
+        Binding("n", "next_page", "More", show=False),
         Binding("f", "toggle_tail", "Tail"),
         Binding("slash", "focus_filter", "Filter", key_display="/"),
     ]
@@ -137,9 +137,9 @@ class MessagesScreen(AirmonScreen):
             self.query_one("#heading", Static).update(Text(self.unavailable, style="bold red"))
             return
         heading = Text.assemble(
-            (f"{self.topic} / partition {self.partition}", "bold"),
+            (f"{self.topic}/{self.partition}", "bold"),
             f" · from {self.position}",
-            f" · offsets {fmt_int(page.low_watermark)}…{fmt_int(page.high_watermark)}" if page else " · reading…",
+            f" · stored {fmt_int(page.low_watermark)}…{fmt_int(page.high_watermark)}" if page else " · reading…",
             f" · {len(shown)} of {len(self.messages)} shown" if needle else f" · {len(self.messages)} records",
             (" · TAILING", "bold green") if self.tailing else "",
         )

@@ -43,7 +43,7 @@ async def test_opens_on_the_newest_page_and_pretty_prints_json() -> None:
         record_text = str(screen.query_one("#record", Static).render())
         assert '{\n  "airline": "Delta",\n  "n": 3\n}' in record_text
         assert "headers source: replay" in record_text
-        assert "offsets 0…30 · 30 records" in str(screen.query_one("#heading", Static).render())
+        assert "airline-tweets/0 · from latest · stored 0…30 · 30 records" in str(screen.query_one("#heading", Static).render())
 
 
 async def test_binary_and_escape_sequences_are_shown_escaped() -> None:

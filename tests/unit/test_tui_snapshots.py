@@ -1,0 +1,73 @@
+"""Snapshot tests: each main screen at 80x24 (a plain SSH terminal), as text, against a stored copy.
+
+The fake cluster and its clock are fixed, so the screens are the same on every run. The stored
+screens live in ``tests/unit/snapshots/``; after an intended change to a screen, look at the
+difference and rewrite them with ``AIRMON_UPDATE_SNAPSHOTS=1 pytest tests/unit/test_tui_snapshots.py``.
+(Text, not pytest-textual-snapshot's SVG: that plugin pins a pytest older than this project's.)
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import pytest
+from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, record
+from tui_support import running, screen_text, settle
+
+from monitor.app import AirmonApp
+from monitor.rules import parse_rules
+
+pytestmark = pytest.mark.asyncio
+
+SNAPSHOTS = Path(__file__).with_name("snapshots")
+RULES = parse_rules({"rules": [
+    {"name": "behind", "kind": "group_lag", "above": 100, "for": "20s", "severity": "critical"},
+    {"name": "stuck", "kind": "group_status", "status": ["STALL", "STOP"]},
+    {"name": "urp", "kind": "under_replicated"},
+]}, origin="rules.yaml")
+
+# Keys pressed from the overview (after 6 refreshes) to reach each screen.
+SCREENS = {
+    "overview": [],
+    "overview_filtered": ["tab", "down", "enter"],  # groups pane, notifier
+    "topics": ["t"],
+    "topic_detail": ["t", "enter"],
+    "groups": ["g"],
+    "group_detail": ["g", "down", "down", "enter"],
+    "messages": ["g", "down", "down", "enter", "enter"],  # scorer's first partition, from its commit
+    "alerts": ["a"],
+    "help": ["question_mark"],
+}
+
+
+def _records() -> list:
+    return [record(n, f"user-{n % 7}".encode(), b'{"airline": "Delta", "text": "lost my bag", "n": %d}' % n,
+                   (("trace-id", b"t-%d" % n),)) for n in range(1030, 1050)]
+
+
+def _compare(name: str, shown: str) -> None:
+    path = SNAPSHOTS / f"tui_{name}.txt"
+    if os.environ.get("AIRMON_UPDATE_SNAPSHOTS"):
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(shown + "\n", encoding="utf-8")
+        return
+    if not path.exists():
+        pytest.fail(f"no stored screen {path}: create it with AIRMON_UPDATE_SNAPSHOTS=1 and review it")
+    stored = path.read_text(encoding="utf-8").rstrip("\n")
+    if shown != stored:
+        diff = "\n".join(difflib.unified_diff(stored.splitlines(), shown.splitlines(), "stored", "shown",
+                                              lineterm=""))
+        pytest.fail(f"screen {name} changed:\n{diff}")
+
+
+@pytest.mark.parametrize("name", list(SCREENS))
+async def test_screen_matches_stored_snapshot(name: str) -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600, rules=RULES, browser=FakeBrowser(_records()),
+                    admin=FakeAdmin())
+    async with running(app, refreshes=6, size=(80, 24)) as pilot:
+        for key in SCREENS[name]:
+            await pilot.press(key)
+            await settle(pilot)
+        _compare(name, screen_text(app))
