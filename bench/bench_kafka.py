@@ -378,7 +378,7 @@ def _watch_output(run: _Run, process: _Process, output: str,
             if not process.alive():
                 raise RuntimeError(process.failure(f"exited with code {process.exit_code} after "
                                                    f"{len(reader.keys)} of {run.expected} results"))
-            got = reader.read(0.2)
+            got = reader.read(0.05)
             now = time.monotonic()
             wrong += sum(orjson.loads(m.value()) != run.expected_value(m.key()) for m in got[::SAMPLE_EVERY])
             if got:
