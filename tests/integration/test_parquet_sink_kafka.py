@@ -7,6 +7,7 @@ offsets before the runtime exists.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -41,11 +42,14 @@ def consume(bootstrap: str, topic: str, group: str, sink: ParquetSink, stop_afte
                          "auto.offset.reset": "earliest"})
     consumer.subscribe([topic])
     seen = since_commit = idle = 0
+    deadline = time.monotonic() + 60  # joining the group can take seconds on a fresh broker
     try:
-        while idle < 3 and (stop_after is None or seen < stop_after):
+        while (stop_after is None or seen < stop_after) and time.monotonic() < deadline:
             messages = consumer.consume(num_messages=50, timeout=1.0)
             if not messages:
                 idle += 1
+                if idle >= 3 and seen:
+                    break  # drained
                 continue
             idle = 0
             batch = [SinkRecord(m.topic(), m.partition(), m.offset(), m.timestamp()[1], m.key(),
