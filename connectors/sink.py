@@ -165,7 +165,11 @@ class Dataset:
 
 @runtime_checkable
 class Sink(Protocol):
-    """What every sink offers the engine (see the module docstring for the full contract)."""
+    """What every sink offers the engine (see the module docstring for the full contract).
+
+    A sink is driven from one thread (the task's); it keeps no thread of its own, so time-based
+    rolling happens on calls: an engine passes ``write([])`` on idle polls to let old buffers close.
+    """
 
     def write(self, records: Sequence[SinkRecord]) -> None:
         """Buffer ``records`` (in input order per partition); may make some durable already.
