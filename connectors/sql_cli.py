@@ -54,7 +54,7 @@ def parse_data_args(values: Sequence[str]) -> dict[str, str]:
     for value in values:
         name, sep, location = value.partition("=")
         if not sep or "/" in name or ":" in name:
-            name, location = os.path.basename(value.rstrip("/")), value
+            name, location = os.path.basename(value.rstrip("/")).removesuffix(".parquet"), value
         name = name.replace("-", "_")
         if not _NAME.match(name):
             raise QueryError(f"cannot name a table after {value!r}: pass NAME=LOCATION, e.g. tweets={value}")
@@ -85,10 +85,13 @@ def connect(datasets: Mapping[str, str], s3: S3Options | None = None) -> Any:
                 raise QueryError(f"no Parquet files under {location}: has the pipeline written any yet?")
             con.register(name, dataset)
         else:
-            if not any(f.endswith(".parquet") for _, _, files in os.walk(root) for f in files):
+            if os.path.isfile(root):
+                glob = root.replace("'", "''")
+            elif any(f.endswith(".parquet") for _, _, files in os.walk(root) for f in files):
+                glob = f"{root}/**/*.parquet".replace("'", "''")
+            else:
                 raise QueryError(f"no Parquet files under {root}: check --data (or ${DEFAULT_DATA_ENV}); "
                                  f"has the pipeline written any yet?")
-            glob = f"{root}/**/*.parquet".replace("'", "''")
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM '
                         f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)")
     return con

@@ -105,6 +105,13 @@ def test_errors_name_the_problem(dataset: str, tmp_path: Path) -> None:
         parse_data_args(["/data/2024-01"])
 
 
+def test_a_single_file_is_a_data_set(dataset: str) -> None:
+    one = next(Path(dataset).rglob("*.parquet"))
+    columns, rows = query("SELECT count(*) FROM part", parse_data_args([f"part={one}"]))
+    assert columns == ["count_star()"] and rows == [(10,)]
+    assert parse_data_args([str(one)]) == {one.name.removesuffix(".parquet").replace("-", "_"): str(one)}
+
+
 def test_data_argument_names() -> None:
     assert parse_data_args(["out/airline-sentiment/", "t=s3://b/x"]) == {
         "airline_sentiment": "out/airline-sentiment/", "t": "s3://b/x"}
