@@ -68,8 +68,8 @@ def topology() -> Topology:
                 .split(prefix="to-")
                 .branch(_negative, name="negative")
                 .default_branch(name="positive"))
-    branches["to-negative"].to("negative-tweets")
-    branches["to-positive"].to("positive-tweets")
+    branches["to-negative"].to("negative-tweets", value_serde=Serdes.Json())
+    branches["to-positive"].to("positive-tweets", value_serde=Serdes.Json())
     return b.build()
 
 

@@ -153,29 +153,26 @@ class EmbeddedCluster:
 
     def append(self, outputs: Iterable[OutputRecord]) -> None:
         """Append the outputs of a task (creating missing topics with the default count)."""
-        by_topic: dict[str, list[OutputRecord]] = {}
-        for out in outputs:
-            group = by_topic.get(out[0])
-            if group is None:
-                group = by_topic[out[0]] = []
-            group.append(out)
         new = tuple.__new__
+        rec = InputRecord
+        topics = self._topics
+        cached: dict[str, Any] = {}  # topic -> its only partition's log, or the _Topic
         with self._lock:
-            for name, outs in by_topic.items():
-                if name not in self._topics:
-                    self.create_topic(name)
-                t = self._topics[name]
-                if len(t.logs) == 1:
-                    log = t.logs[0]
-                    base = len(log)
-                    log.extend([new(InputRecord, (name, 0, base + i, o[4], o[2], o[3], o[5]))
-                                for i, o in enumerate(outs)])
+            for out in outputs:
+                name = out[0]
+                target = cached.get(name)
+                if target is None:
+                    if name not in topics:
+                        self.create_topic(name)
+                    t = topics[name]
+                    target = cached[name] = t.logs[0] if len(t.logs) == 1 else t
+                if type(target) is list:
+                    target.append(new(rec, (name, 0, len(target), out[4], out[2], out[3], out[5])))
                     continue
-                for out in outs:
-                    p = out[1] if out[1] is not None else self._partition(t, out[2], None)
-                    log = t.logs[p]
-                    log.append(new(InputRecord, (name, p, len(log), out[4], out[2], out[3], out[5])))
-                    t.order.append((p, len(log) - 1))
+                p = out[1] if out[1] is not None else self._partition(target, out[2], None)
+                log = target.logs[p]
+                log.append(new(rec, (name, p, len(log), out[4], out[2], out[3], out[5])))
+                target.order.append((p, len(log) - 1))
 
     def read(self, topic: str, partition: int, offset: int, max_records: int | None = None
              ) -> list[InputRecord]:

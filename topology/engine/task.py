@@ -29,13 +29,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from topology.compile import Plan, SubtopologyPlan, node_for_traceback
 from topology.errors import ErrorPolicy
 from topology.graph import StoreSpec
 from topology.processor import PunctuationType
-from topology.serdes import Serde
+from topology.serdes import Serde, StringSerde
 from topology.state import BufferStore, KeyValueStore, SessionStore, WindowStore
 from topology.windows import to_millis
 
@@ -67,11 +68,18 @@ class OutputRecord(NamedTuple):
     headers: Any = ()
 
 
+_KEY, _VALUE = itemgetter(4), itemgetter(5)
+
+
 def _deserialize_all(serde: Any, topic: str, raw: list[bytes | None]) -> list[Any]:
     # Serdes with their own batch path use it; otherwise one comprehension beats the
     # generic per-item loop of Serde.deserialize_many.
     if type(serde).deserialize_many is not Serde.deserialize_many:
         return serde.deserialize_many(topic, raw)
+    if type(serde) is StringSerde:
+        # Invalid UTF-8 raises here and the caller redoes the batch one by one, where the
+        # serde reports the bad record properly.
+        return [None if b is None else b.decode() for b in raw]
     des = serde.deserialize
     return [des(topic, b) for b in raw]
 
@@ -212,6 +220,10 @@ class Task:
     def process(self, batch: list[InputRecord]) -> list[OutputRecord]:
         """Process ``batch`` and return the records to produce."""
         n = len(batch)
+        if n and len(self._entries) == 1:  # one source topic: the batch is one run
+            self._run(batch[0][0], batch)
+            self.metrics["process-total"] += n
+            return self._take()
         i = 0
         while i < n:
             topic = batch[i][0]
@@ -230,8 +242,8 @@ class Task:
             raise KeyError(f"task {self.task_id} does not read topic {topic!r}") from None
         kd, vd = self._serdes[topic]
         try:
-            keys = _deserialize_all(kd, topic, [r[4] for r in run])
-            values = _deserialize_all(vd, topic, [r[5] for r in run])
+            keys = _deserialize_all(kd, topic, list(map(_KEY, run)))
+            values = _deserialize_all(vd, topic, list(map(_VALUE, run)))
         except Exception:
             keys, values, run = self._deserialize_one_by_one(topic, run, kd, vd)
         if not self._stream_schedules:
