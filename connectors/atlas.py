@@ -358,10 +358,11 @@ def _unique_refs(refs: Iterable[dict[str, str]]) -> list[dict[str, str]]:
 # -- `airstream lineage` ----------------------------------------------------------------------------
 
 def load_topology(target: str) -> tuple[Any, list[Dataset], str]:
-    """``script.py:name`` -> (the Topology, datasets of the script's ``sinks`` list, the name).
+    """``script.py:name`` -> (the Topology, datasets of the script's ``sinks`` list, its application id).
 
     ``name`` may be a Topology, a StreamsBuilder (built here) or a function returning either. A
-    module-level ``sinks`` list of sinks adds their datasets to the lineage.
+    module-level ``sinks`` list of sinks adds their datasets to the lineage. The application id is the
+    script's ``APPLICATION_ID`` if it sets one, else the script's file name without ``.py``.
     """
     import runpy
 
@@ -372,8 +373,11 @@ def load_topology(target: str) -> tuple[Any, list[Dataset], str]:
         raise AtlasError(f"{path}: no such script")
     namespace = runpy.run_path(path, run_name="__airstream_lineage__")
     if name not in namespace:
-        found = sorted(k for k, v in namespace.items() if hasattr(v, "describe") or hasattr(v, "build"))
-        raise AtlasError(f"{path} defines no {name!r}; topologies or builders it defines: {found or 'none'}")
+        found = sorted(k for k, v in namespace.items() if not k.startswith("_") and not isinstance(v, type) and (
+            hasattr(v, "describe") or hasattr(v, "build")
+            or getattr(v, "__module__", None) == "__airstream_lineage__" and callable(v)))
+        raise AtlasError(f"{path} defines no {name!r}; topologies, builders and functions it defines: "
+                         f"{found or 'none'}")
     obj = namespace[name]
     if callable(obj) and not hasattr(obj, "describe") and not hasattr(obj, "build"):
         obj = obj()
@@ -383,7 +387,8 @@ def load_topology(target: str) -> tuple[Any, list[Dataset], str]:
         raise AtlasError(f"{target}: {type(obj).__name__} is not a Topology, a StreamsBuilder or a function "
                          f"returning one")
     datasets = [d for sink in namespace.get("sinks", []) for d in sink.lineage()]
-    return obj, datasets, name
+    app_id = namespace.get("APPLICATION_ID") or os.path.splitext(os.path.basename(path))[0]
+    return obj, datasets, str(app_id)
 
 
 def add_arguments(parser: Any) -> Any:
@@ -397,7 +402,8 @@ def add_arguments(parser: Any) -> Any:
     parser.add_argument("--auth", choices=["basic", "kerberos", "none"], help="default: basic when a user is set")
     parser.add_argument("--cluster", default=os.environ.get("ATLAS_CLUSTER", "primary"),
                         help="cluster / metadata namespace in qualified names (default: $ATLAS_CLUSTER or primary)")
-    parser.add_argument("--application-id", help="the application id (default: NAME)")
+    parser.add_argument("--application-id",
+                        help="the application id (default: the script's APPLICATION_ID, else its file name)")
     parser.add_argument("--ca-cert", help="CA bundle for Atlas' TLS certificate")
     parser.add_argument("--dry-run", action="store_true", help="print the entities as JSON instead of publishing")
     parser.set_defaults(func=run)
@@ -411,8 +417,8 @@ def run(args: Any) -> int:
     import orjson
 
     try:
-        topology, datasets, name = load_topology(args.target)
-        lineage = lineage_from_topology(topology, args.application_id or name, datasets)
+        topology, datasets, app_id = load_topology(args.target)
+        lineage = lineage_from_topology(topology, args.application_id or app_id, datasets)
         if args.dry_run:
             print(orjson.dumps(atlas_entities(lineage, args.cluster), option=orjson.OPT_INDENT_2).decode())
             return 0

@@ -198,8 +198,11 @@ def test_airstream_lineage_publishes_a_script_topology(atlas: LocalAtlas, tmp_pa
     assert {e["attributes"]["qualifiedName"] for e in json.loads(dry.stdout)} == {
         q for _, q in atlas.state.entities}
 
+    named_by_file = run_cli(f"{script}:build", "--dry-run", "--cluster", "cm", env={})
+    assert "pipeline@cm" in {e["attributes"]["qualifiedName"] for e in json.loads(named_by_file.stdout)}
+
     missing = run_cli(f"{script}:nope", "--dry-run", env={})
-    assert missing.returncode == 1 and "defines no 'nope'" in missing.stderr
+    assert missing.returncode == 1 and "defines no 'nope'" in missing.stderr and "['build']" in missing.stderr
 
 
 def test_topology_level_sinks_are_outputs_of_the_topology_only() -> None:
