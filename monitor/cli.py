@@ -144,6 +144,7 @@ def _warn_partial(snapshot: ClusterSnapshot) -> None:
 def _snapshot(args: argparse.Namespace) -> int:
     from monitor.history import History
 
+    _setup_logging(args.verbose)
     rules = _load_rules(args.rules)
     source = _source(args)
     history = History(capacity=max(args.samples, 2), lag=rules.lag)
@@ -162,6 +163,7 @@ def _check(args: argparse.Namespace) -> int:
     from monitor.history import History
     from monitor.notifiers import build_dispatcher
 
+    _setup_logging(args.verbose)
     rules = _load_rules(args.rules)
     dispatcher = build_dispatcher(rules)
     source = _source(args)
@@ -226,6 +228,30 @@ def _dashboard(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time, so in-process callers (tests) can capture it."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def _setup_logging(verbose: bool) -> None:
+    # Only airmon's own loggers: the log notifier's alerts, and librdkafka's messages with --verbose.
+    # Headless commands only: on the dashboard a stderr handler would scribble over the screen.
+    log = logging.getLogger("airmon")
+    if not any(isinstance(h, _StderrHandler) for h in log.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    logging.getLogger("airmon.kafka").setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``airmon`` with ``argv`` (default: the process arguments) and return the exit code."""
     parser = build_parser()
@@ -233,11 +259,6 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2, already explained by argparse)
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.verbose:
-        kafka_log = logging.getLogger("airmon.kafka")
-        kafka_log.propagate = True
     args.client = {}
     try:
         args.client = client_config(args.bootstrap, args.config, args.overrides)

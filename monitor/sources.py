@@ -59,11 +59,11 @@ from monitor.model import (
 
 __all__ = ["EmbeddedSource", "KafkaSource", "Source"]
 
+# librdkafka's own messages (refused connections while a broker restarts ...) go to this logger, not
+# to stderr where they would scribble over a TUI; the errors that matter reach the snapshot through
+# error_cb. `airmon -v` shows them.
 _log = logging.getLogger("airmon.kafka")
-# librdkafka's own chatter (refused connections while a broker restarts ...) must not land on a TUI
-# screen; the errors that matter reach the snapshot through error_cb.
 _log.addHandler(logging.NullHandler())
-_log.propagate = False
 
 T = TypeVar("T")
 
@@ -162,6 +162,7 @@ class KafkaSource:
             self._client_errors[_describe(KafkaException(err), self._config)] = None
 
     def _drain_client_errors(self) -> list[StatusMessage]:
+        self._admin.poll(0)  # serves error_cb and the logger, which librdkafka queues until polled
         with self._lock:
             errors, self._client_errors = list(self._client_errors), {}
         return [StatusMessage(Severity.WARNING, "client", text) for text in errors[-5:]]
