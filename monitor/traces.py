@@ -1,9 +1,12 @@
 """Producer/consumer traces: ``__airstream_metrics`` read back into producers, hops and paths.
 
 Traced clients (:mod:`topology.tracing`) publish per-minute deltas: producers count what they
-wrote, consumers count what they received and how late it was, each per topic, partition, minute
-and trace path (origin producer, hop count, the group that forwarded it). This module adds those
-deltas up (:class:`TraceAccumulator`) and turns them into an immutable :class:`TraceModel`:
+wrote per topic, minute and trace path (origin producer, hop count, the group that forwarded it);
+consumers count what they received per topic, partition and minute, and report the paths and
+latencies of a sample of it. This module adds those deltas up (:class:`TraceAccumulator`), splits
+each group's exact counts over the paths that wrote into the topic (:func:`attribute`: exact when
+the group has read all that was produced, or when the consumer read every header), and turns them
+into an immutable :class:`TraceModel`:
 
 * **producers** -- client id, the topics and partitions written, last seen, active or not
   (inactive when nothing was produced for ``inactive_after`` seconds);
@@ -20,12 +23,13 @@ snapshot --json`` under ``traces``); :func:`hop_latencies` and :func:`inactive_p
 inputs for alert rules.
 
 >>> acc = TraceAccumulator()
->>> row = {"topic": "tweets", "partition": -1, "bucket": 60_000, "origin": "replay", "hop": 0, "via": "",
-...        "count": 3, "latency": None, "e2e": None}
->>> acc.add({"v": 1, "kind": "producer", "client_id": "replay", "group": None, "last_ms": 61_000, "rows": [row]})
->>> lat = {"count": 2, "sum": 30, "min": 10, "max": 20, "bins": [[10, 1], [17, 1]]}
->>> acc.add({"v": 1, "kind": "consumer", "client_id": "c1", "group": "scorer", "last_ms": 61_500,
-...          "rows": [dict(row, partition=0, count=2, latency=lat)]})
+>>> acc.add({"v": 1, "kind": "producer", "client_id": "replay", "last_ms": 61_000, "rows": [
+...     {"topic": "tweets", "partition": -1, "bucket": 60_000, "origin": "replay", "hop": 0, "via": "", "count": 3}]})
+>>> lat = {"count": 1, "sum": 20, "min": 20, "max": 20, "bins": [[17, 1]]}
+>>> acc.add({"v": 1, "kind": "consumer", "client_id": "c1", "group": "scorer", "sample_every": 32,
+...          "rows": [{"topic": "tweets", "partition": 0, "bucket": 60_000, "count": 2}],
+...          "samples": [{"topic": "tweets", "partition": 0, "bucket": 60_000, "origin": "replay", "hop": 0,
+...                       "via": "", "count": 1, "latency": lat, "e2e": None}]})
 >>> model = acc.model(now=62.0)
 >>> hop = model.hops[0]
 >>> hop.text, hop.produced, hop.consumed, hop.missing, hop.latency.max_ms
@@ -60,12 +64,11 @@ __all__ = [
     "TraceModel",
     "TracePath",
     "TraceReader",
+    "attribute",
     "hop_latencies",
     "inactive_producers",
 ]
 
-# (origin, hop, via, topic): records that took the same path into the same topic.
-PathKey = tuple[str | None, int | None, str, str]
 _MAX_DEPTH = 256
 
 
@@ -156,7 +159,8 @@ class Hop:
 
     ``origin``/``hop``/``via`` come from the trace header (all ``None``/"" for untraced records,
     whose writer is unknown). ``group`` is ``None`` for a topic no traced consumer read.
-    ``e2e`` is the latency from the origin producer (the same as ``latency`` at hop 0).
+    ``e2e`` is the latency from the origin producer (the same as ``latency`` at hop 0). Latencies
+    are over the consumers' sampled records (their ``count`` is the sample size).
     """
 
     origin: str | None
@@ -294,7 +298,7 @@ def _sum_hops(hops: list[Hop]) -> Hop:
                tuple(sorted({c for h in hops for c in h.consumers})))
 
 
-class _Consumed:
+class _Sampled:
     __slots__ = ("count", "e2e", "latency")
 
     def __init__(self) -> None:
@@ -311,6 +315,56 @@ class _Writer:
     topics: dict[str, list[Any]] = field(default_factory=dict)  # topic -> [count, {partitions}]
 
 
+Path = tuple[str | None, int | None, str]  # (origin, hop, via); (None, None, "") for untraced records
+_UNTRACED: Path = (None, None, "")
+
+
+def attribute(consumed: int, produced: Mapping[Path, int], sampled: Mapping[Path, int]) -> dict[Path, int]:
+    """Split a group's exact count for one topic and minute over the paths that wrote into it.
+
+    ``produced``: what each traced path wrote in that minute; ``sampled``: how often the group's
+    sample saw each path. When the group read at least all that was produced, each path gets what it
+    produced (exact) and any surplus goes to the sampled paths no producer reported (or untraced).
+    Otherwise the count is shared in proportion to the sample (else to what was produced), never
+    giving a path more than it produced.
+
+    >>> attribute(10, {("p1", 0, ""): 6, ("p2", 0, ""): 4}, {})
+    {('p1', 0, ''): 6, ('p2', 0, ''): 4}
+    >>> attribute(12, {("p1", 0, ""): 6, ("p2", 0, ""): 4}, {})[(None, None, "")]
+    2
+    >>> attribute(5, {("p1", 0, ""): 6, ("p2", 0, ""): 4}, {("p1", 0, ""): 1})
+    {('p1', 0, ''): 5, ('p2', 0, ''): 0}
+    """
+    total = sum(produced.values())
+    if consumed >= total:
+        out = dict(produced)
+        surplus = consumed - total
+        if surplus:
+            others = {p: n for p, n in sampled.items() if p not in produced}
+            out.update(_share(surplus, others or {_UNTRACED: 1}, None))
+        return out
+    weights = {p: sampled.get(p, 0) for p in produced}
+    if not any(weights.values()):
+        weights = dict(produced)
+    return _share(consumed, weights, produced)
+
+
+def _share(amount: int, weights: Mapping[Path, int], caps: Mapping[Path, int] | None) -> dict[Path, int]:
+    # Largest-remainder split of ``amount`` by ``weights``, no path above its cap; the caps add up to
+    # at least ``amount`` whenever they are given.
+    total = sum(weights.values()) or 1
+    exact = {p: amount * w / total for p, w in weights.items()}
+    out = {p: int(x) if caps is None else min(int(x), caps[p]) for p, x in exact.items()}
+    order = sorted(weights, key=lambda p: exact[p] - int(exact[p]), reverse=True)
+    left = amount - sum(out.values())
+    while left > 0:
+        for p in order:
+            if left and (caps is None or out[p] < caps[p]):
+                out[p] += 1
+                left -= 1
+    return out
+
+
 class TraceAccumulator:
     """Adds metrics records up; :meth:`model` makes the immutable view.
 
@@ -321,36 +375,33 @@ class TraceAccumulator:
         self.window = window
         self.records = 0
         self.skipped = 0
-        self._produced: dict[PathKey, dict[int, int]] = {}
-        self._writers_of: dict[PathKey, set[str]] = {}
-        self._consumed: dict[tuple[PathKey, str], dict[int, _Consumed]] = {}
-        self._readers_of: dict[tuple[PathKey, str], set[str]] = {}
+        self._produced: dict[str, dict[Path, dict[int, int]]] = {}  # topic -> path -> minute -> count
+        self._writers_of: dict[tuple[str, Path], set[str]] = {}
+        self._totals: dict[tuple[str, str], dict[int, int]] = {}  # (group, topic) -> minute -> count
+        self._samples: dict[tuple[str, str], dict[int, dict[Path, _Sampled]]] = {}
+        self._inexact: set[tuple[str, str, int]] = set()  # (group, topic, minute) with sampled paths
+        self._readers: dict[tuple[str, str], set[str]] = {}
         self._producers: dict[str, _Writer] = {}
 
     def add(self, record: Mapping[str, Any]) -> None:
         """Fold one metrics record in; ``ValueError`` says what is wrong with a malformed one."""
         try:
             kind, client = record["kind"], str(record["client_id"])
-            rows = record["rows"]
-            if record.get("v") != 1 or kind not in ("producer", "consumer") or not isinstance(rows, list):
+            if record.get("v") != 1 or kind not in ("producer", "consumer"):
                 raise ValueError(f"unknown version {record.get('v')!r} or kind {kind!r}")
-            parsed = [self._parse_row(r) for r in rows]
+            if kind == "producer":
+                rows = [_path_row(r) for r in record["rows"]]
+            else:
+                rows = [(str(r["topic"]), int(r["bucket"]), int(r["count"])) for r in record["rows"]]
+                samples = [_path_row(r) for r in record.get("samples") or ()]
+                exact = int(record.get("sample_every", 0)) == 1
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not an airstream metrics record ({exc}): {str(record)[:160]}") from None
         if kind == "producer":
-            self._add_produced(client, record, parsed)
+            self._add_produced(client, record, rows)
         else:
-            self._add_consumed(client, str(record.get("group") or f"client:{client}"), parsed)
+            self._add_consumed(client, str(record.get("group") or f"client:{client}"), rows, samples, exact)
         self.records += 1
-
-    @staticmethod
-    def _parse_row(r: Mapping[str, Any]) -> tuple[PathKey, int, int, int, Any, Any]:
-        origin = r["origin"]
-        hop = None if r["hop"] is None else int(r["hop"])
-        key: PathKey = (None if origin is None else str(origin), hop, str(r.get("via") or ""), str(r["topic"]))
-        latency = None if r.get("latency") is None else LatencyHistogram.from_dict(r["latency"])
-        e2e = None if r.get("e2e") is None else LatencyHistogram.from_dict(r["e2e"])
-        return key, int(r["partition"]), int(r["bucket"]), int(r["count"]), latency, e2e
 
     def _add_produced(self, client: str, record: Mapping[str, Any], rows: list[Any]) -> None:
         w = self._producers.setdefault(client, _Writer())
@@ -359,40 +410,47 @@ class TraceAccumulator:
             w.last_ms = int(last)
         if record.get("host"):
             w.hosts.add(str(record["host"]))
-        for key, partition, bucket, count, _lat, _e2e in rows:
-            minutes = self._produced.setdefault(key, {})
+        for path, topic, partition, bucket, count, _lat, _e2e in rows:
+            minutes = self._produced.setdefault(topic, {}).setdefault(path, {})
             minutes[bucket] = minutes.get(bucket, 0) + count
-            self._writers_of.setdefault(key, set()).add(client)
+            self._writers_of.setdefault((topic, path), set()).add(client)
             w.produced += count
-            entry = w.topics.setdefault(key[3], [0, set()])
+            entry = w.topics.setdefault(topic, [0, set()])
             entry[0] += count
             if partition >= 0:
                 entry[1].add(partition)
 
-    def _add_consumed(self, client: str, group: str, rows: list[Any]) -> None:
-        for key, _partition, bucket, count, latency, e2e in rows:
-            minutes = self._consumed.setdefault((key, group), {})
-            c = minutes.get(bucket)
-            if c is None:
-                c = minutes[bucket] = _Consumed()
-            c.count += count
+    def _add_consumed(self, client: str, group: str, rows: list[Any], samples: list[Any], exact: bool) -> None:
+        for topic, bucket, count in rows:
+            minutes = self._totals.setdefault((group, topic), {})
+            minutes[bucket] = minutes.get(bucket, 0) + count
+            self._readers.setdefault((group, topic), set()).add(client)
+            if not exact:
+                self._inexact.add((group, topic, bucket))
+        for path, topic, _partition, bucket, count, latency, e2e in samples:
+            by_path = self._samples.setdefault((group, topic), {}).setdefault(bucket, {})
+            s = by_path.get(path)
+            if s is None:
+                s = by_path[path] = _Sampled()
+            s.count += count
             if latency is not None:
-                c.latency.merge(latency)
+                s.latency.merge(latency)
             # At hop 0 the end-to-end latency is the hop latency; clients send it only once.
-            source = e2e if e2e is not None else latency if key[1] == 0 else None
+            source = e2e if e2e is not None else latency if path[1] == 0 else None
             if source is not None:
-                c.e2e.merge(source)
-            self._readers_of.setdefault((key, group), set()).add(client)
+                s.e2e.merge(source)
 
     def _prune(self, now: float) -> None:
-        oldest = int((now - self.window) * 1000)
-        for table in (self._produced, self._consumed):
+        oldest = int((now - self.window) * 1000) - 60_000
+        tables: list[dict[Any, Any]] = [*self._produced.values(), self._totals, self._samples]
+        for table in tables:
             for key in list(table):
                 minutes = table[key]
-                for bucket in [b for b in minutes if 0 <= b < oldest - 60_000]:
+                for bucket in [b for b in minutes if 0 <= b < oldest]:
                     del minutes[bucket]
                 if not minutes:
-                    del table[key]  # type: ignore[arg-type]
+                    del table[key]
+        self._inexact = {k for k in self._inexact if not 0 <= k[2] < oldest}
 
     def model(self, now: float | None = None, *, inactive_after: float = 300.0,
               messages: Iterable[StatusMessage] = ()) -> TraceModel:
@@ -415,30 +473,55 @@ class TraceAccumulator:
         return tuple(out)
 
     def _hops(self) -> Iterator[Hop]:
-        read = {key for key, _group in self._consumed}
-        for (key, group), minutes in self._consumed.items():
-            yield self._hop(key, group, minutes)
-        for key in self._produced.keys() - read:
-            yield self._hop(key, None, {})
+        read: set[tuple[str, Path]] = set()
+        for (group, topic), totals in self._totals.items():
+            produced = self._produced.get(topic, {})
+            samples = self._samples.get((group, topic), {})
+            consumed: dict[Path, dict[int, int]] = {}
+            for bucket, count in totals.items():
+                sampled = {p: s.count for p, s in samples.get(bucket, {}).items()}
+                if (group, topic, bucket) in self._inexact:
+                    made = {p: m[bucket] for p, m in produced.items() if m.get(bucket)}
+                    split = attribute(count, made, sampled)
+                else:
+                    split = sampled
+                for p, n in split.items():
+                    consumed.setdefault(p, {})[bucket] = n
+            for path in consumed.keys() | produced.keys():
+                read.add((topic, path))
+                yield self._hop(path, topic, group, consumed.get(path, {}), samples)
+        for topic, paths in self._produced.items():
+            for path in paths:
+                if (topic, path) not in read:
+                    yield self._hop(path, topic, None, {}, {})
 
-    def _hop(self, key: PathKey, group: str | None, consumed: dict[int, _Consumed]) -> Hop:
-        origin, hop, via, topic = key
-        produced = self._produced.get(key) if origin is not None else None
+    def _hop(self, path: Path, topic: str, group: str | None, consumed: dict[int, int],
+             samples: Mapping[int, Mapping[Path, _Sampled]]) -> Hop:
+        origin, hop, via = path
+        produced = self._produced.get(topic, {}).get(path) if origin is not None else None
         total_lat, total_e2e = LatencyHistogram(), LatencyHistogram()
         minutes = []
         for bucket in sorted(set(consumed) | set(produced or ())):
-            c = consumed.get(bucket)
-            if c is not None:
-                total_lat.merge(c.latency)
-                total_e2e.merge(c.e2e)
+            s = samples.get(bucket, {}).get(path)
+            lat = e2e = None
+            if s is not None:
+                total_lat.merge(s.latency)
+                total_e2e.merge(s.e2e)
+                lat, e2e = LatencyStats.of(s.latency), LatencyStats.of(s.e2e)
             minutes.append(MinuteCount(bucket / 1000, None if produced is None else produced.get(bucket, 0),
-                                       c.count if c else 0, c and LatencyStats.of(c.latency),
-                                       c and LatencyStats.of(c.e2e)))
-        return Hop(origin, hop, via, topic, group,
-                   None if produced is None else sum(produced.values()),
-                   sum(c.count for c in consumed.values()), LatencyStats.of(total_lat), LatencyStats.of(total_e2e),
-                   tuple(sorted(self._writers_of.get(key, ()))),
-                   tuple(sorted(self._readers_of.get((key, group), ()))) if group else (), tuple(minutes))
+                                       consumed.get(bucket, 0), lat, e2e))
+        return Hop(origin, hop, via, topic, group, None if produced is None else sum(produced.values()),
+                   sum(consumed.values()), LatencyStats.of(total_lat), LatencyStats.of(total_e2e),
+                   tuple(sorted(self._writers_of.get((topic, path), ()))),
+                   tuple(sorted(self._readers.get((group, topic), ()))) if group else (), tuple(minutes))
+
+
+def _path_row(r: Mapping[str, Any]) -> tuple[Path, str, int, int, int, Any, Any]:
+    origin = r["origin"]
+    path: Path = (None, None, "") if origin is None else (str(origin), int(r["hop"]), str(r.get("via") or ""))
+    latency = None if r.get("latency") is None else LatencyHistogram.from_dict(r["latency"])
+    e2e = None if r.get("e2e") is None else LatencyHistogram.from_dict(r["e2e"])
+    return path, str(r["topic"]), int(r["partition"]), int(r["bucket"]), int(r["count"]), latency, e2e
 
 
 def _paths(hops: tuple[Hop, ...]) -> tuple[TracePath, ...]:

@@ -27,9 +27,9 @@ def _create(bootstrap: str, *topics: tuple[str, int]) -> None:
         future.result(30)
 
 
-def _consumer(bootstrap: str, group: str, topic: str) -> TracingConsumer:
+def _consumer(bootstrap: str, group: str, topic: str, sample_every: int = 32) -> TracingConsumer:
     c = TracingConsumer({"bootstrap.servers": bootstrap, "group.id": group, "client.id": f"{group}-c",
-                         "auto.offset.reset": "earliest"}, metrics_interval=0.5)
+                         "auto.offset.reset": "earliest"}, metrics_interval=0.5, sample_every=sample_every)
     c.subscribe([topic])
     return c
 
@@ -62,8 +62,9 @@ def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_forwarder(ka
     p1, p2, app_out = f"{u}-p1", f"{u}-p2", f"{u}-app-out"
     g1, g2, app, g3 = f"{u}-g1", f"{u}-g2-delayed", f"{u}-app", f"{u}-g3"
     _create(kafka_cluster, (src, 3), (out, 2))
+    # g1 and g2 read 1 header in 32 (the default); the forwarder and g3 read every one, as the runtime would.
     c1, c2, capp, c3 = (_consumer(kafka_cluster, g1, src), _consumer(kafka_cluster, g2, src),
-                        _consumer(kafka_cluster, app, src), _consumer(kafka_cluster, g3, out))
+                        _consumer(kafka_cluster, app, src, 1), _consumer(kafka_cluster, g3, out, 1))
     _wait_assigned([c1, c2, capp, c3])
 
     started_ms = time.time_ns() // 1_000_000

@@ -40,12 +40,13 @@ def _msg(topic: str, partition: int, ts: int, headers: list | None) -> Message:
     return Message(topic=topic, partition=partition, timestamp=(1, ts), headers=headers)
 
 
-def _rows(record: dict[str, Any]) -> dict[tuple, dict[str, Any]]:
-    return {(r["topic"], r["partition"], r["bucket"], r["origin"], r["hop"], r["via"]): r for r in record["rows"]}
+def _rows(record: dict[str, Any], part: str = "rows") -> dict[tuple, dict[str, Any]]:
+    return {(r["topic"], r["partition"], r["bucket"], r.get("origin"), r.get("hop"), r.get("via")): r
+            for r in record[part]}
 
 
-def test_consumer_counts_and_latency_per_topic_partition_minute_and_path() -> None:
-    m = ConsumerMetrics("c1", "scorer", now_ms=0)
+def test_consumer_counts_every_record_and_samples_paths_and_latency() -> None:
+    m = ConsumerMetrics("c1", "scorer", now_ms=0, sample_every=1)
     p1 = new_trace("p1", now_ms=10 * MINUTE + 100)
     p1_late = new_trace("p1", now_ms=11 * MINUTE + 5)
     fwd = encode_trace(Trace("p1", 1, origin_ms=10 * MINUTE, hop_ms=10 * MINUTE + 900, via="app"))
@@ -60,20 +61,43 @@ def test_consumer_counts_and_latency_per_topic_partition_minute_and_path() -> No
         Message(topic="tweets", partition=0, error=KafkaError(KafkaError._PARTITION_EOF)),  # not a record
     ]
     m.observe(batch, now_ms=11 * MINUTE + 1_000)
-    rows = _rows(m.record(now_ms=11 * MINUTE + 2_000))
-    assert {k: r["count"] for k, r in rows.items()} == {
+    record = m.record(now_ms=11 * MINUTE + 2_000)
+    assert record["sample_every"] == 1
+    assert {k[:3]: r["count"] for k, r in _rows(record).items()} == {
+        ("tweets", 0, 10 * MINUTE): 4, ("tweets", 1, 10 * MINUTE): 1, ("tweets", 0, 11 * MINUTE): 1,
+        ("scored", 0, 10 * MINUTE): 1}
+    samples = _rows(record, "samples")
+    assert {k: r["count"] for k, r in samples.items()} == {
         ("tweets", 0, 10 * MINUTE, "p1", 0, ""): 2,
         ("tweets", 1, 10 * MINUTE, "p1", 0, ""): 1,
         ("tweets", 0, 11 * MINUTE, "p1", 0, ""): 1,
         ("scored", 0, 10 * MINUTE, "p1", 1, "app"): 1,
         ("tweets", 0, 10 * MINUTE, None, None, None): 2,
     }
-    first = rows[("tweets", 0, 10 * MINUTE, "p1", 0, "")]
+    first = samples[("tweets", 0, 10 * MINUTE, "p1", 0, "")]
     assert (first["latency"]["min"], first["latency"]["max"], first["e2e"]) == (60_900, 60_900, None)
-    hop1 = rows[("scored", 0, 10 * MINUTE, "p1", 1, "app")]
+    hop1 = samples[("scored", 0, 10 * MINUTE, "p1", 1, "app")]
     assert (hop1["latency"]["max"], hop1["e2e"]["max"]) == (60_100, 61_000)
-    assert rows[("tweets", 0, 10 * MINUTE, None, None, None)]["latency"]["max"] == 60_500
+    assert samples[("tweets", 0, 10 * MINUTE, None, None, None)]["latency"]["max"] == 60_500
     assert m.last_ms == 11 * MINUTE + 1_000
+
+
+def test_one_record_in_sample_every_is_sampled_across_batches() -> None:
+    m = ConsumerMetrics("c1", "g", now_ms=0, sample_every=4)
+    msgs = [_msg("t", 0, 5, [(TRACE_HEADER, new_trace("p", now_ms=5))]) for _ in range(3)]
+    for size in (3, 1, 2, 3, 3):  # 12 records: the 1st, 5th and 9th are sampled, whatever the batching
+        m.observe(msgs[:size], now_ms=10)
+    record = m.record(now_ms=20)
+    assert [r["count"] for r in record["rows"]] == [12]
+    assert [r["count"] for r in record["samples"]] == [3]
+
+
+def test_a_trickle_is_sampled_at_least_once_a_second() -> None:
+    m = ConsumerMetrics("c1", "g", now_ms=0, sample_every=1000)
+    msg = _msg("t", 0, 5, [(TRACE_HEADER, new_trace("p", now_ms=5))])
+    for now in (10, 20, 600, 1_015, 1_500, 2_100):
+        m.observe([msg], now_ms=now)
+    assert [r["count"] for r in m.record(now_ms=3_000)["samples"]] == [3]  # at 10, 1015 and 2100
 
 
 def test_consumer_record_is_a_delta() -> None:
@@ -94,7 +118,7 @@ def test_producer_counts_by_explicit_partition_and_minute() -> None:
         m.produced("t", partition, ts, path, now_ms=ts)
     rows = _rows(m.record(now_ms=MINUTE + 2))
     assert {(k[1], k[2]): r["count"] for k, r in rows.items()} == {(-1, 0): 2, (-1, MINUTE): 1, (2, 0): 1}
-    assert all(r["latency"] is None for r in rows.values())
+    assert {(r["origin"], r["hop"], r["via"]) for r in rows.values()} == {("p", 0, "")}
 
 
 class _Publisher:
@@ -113,11 +137,11 @@ class _Publisher:
         pass
 
 
-def _counts(records: list[dict[str, Any]]) -> dict[tuple, int]:
+def _counts(records: list[dict[str, Any]], part: str = "rows") -> dict[tuple, int]:
     out: dict[tuple, int] = {}
     for rec in records:
-        for r in rec["rows"]:
-            key = (rec["kind"], r["topic"], r["partition"], r["origin"], r["hop"], r["via"])
+        for r in rec[part]:
+            key = (rec["kind"], r["topic"], r["partition"], r.get("origin"), r.get("hop"), r.get("via"))
             out[key] = out.get(key, 0) + r["count"]
     return out
 
@@ -181,7 +205,7 @@ def test_consumer_measures_what_it_receives_and_forwards_via_its_group(mock_conf
     bootstrap = ",".join(f"{b.host}:{b.port}" for b in producer.list_topics(timeout=10).brokers.values())
     pub = _Publisher()
     consumer = TracingConsumer({"bootstrap.servers": bootstrap, "group.id": "scorer", "client.id": "scorer-1"},
-                               publisher=pub)  # type: ignore[arg-type]
+                               publisher=pub, sample_every=1)  # type: ignore[arg-type]
     consumer.assign([TopicPartition("t", 0, 0)])
     got: list[Message] = []
     deadline = time.monotonic() + 20
@@ -193,9 +217,10 @@ def test_consumer_measures_what_it_receives_and_forwards_via_its_group(mock_conf
     consumer.close()
     assert len(got) == 5
     assert decode_trace(out[0][1])[:2] == ("replay", 1) and decode_trace(out[0][1]).via == "scorer"
-    assert _counts(pub.records) == {("consumer", "t", 0, "replay", 0, ""): 5}
+    assert _counts(pub.records) == {("consumer", "t", 0, None, None, None): 5}
+    assert _counts(pub.records, "samples") == {("consumer", "t", 0, "replay", 0, ""): 5}
     assert pub.records[0]["group"] == "scorer" and pub.records[0]["client_id"] == "scorer-1"
-    assert pub.records[0]["rows"][0]["latency"]["count"] == 5
+    assert pub.records[0]["samples"][0]["latency"]["count"] == 5
 
 
 def test_metrics_interval_must_be_positive(mock_config: dict) -> None:

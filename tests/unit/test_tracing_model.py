@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 import monitor.traces as traces_module
-from monitor.traces import TraceAccumulator, hop_latencies, inactive_producers
+from monitor.traces import TraceAccumulator, attribute, hop_latencies, inactive_producers
 from topology.tracing import LatencyHistogram
 
 MIN = 60_000
@@ -37,9 +37,17 @@ def _produced(client: str, *rows: dict, last_ms: int = 0, host: str = "h1") -> d
             "rows": list(rows)}
 
 
-def _consumed(group: str, *rows: dict, client: str | None = None) -> dict:
+def _consumed(group: str, *samples: dict, client: str | None = None, sample_every: int = 1,
+              counts: list[dict] | None = None) -> dict:
+    """A consumer record; with ``sample_every=1`` the samples are every record, so the counts follow."""
+    if counts is None:
+        totals: dict[tuple, int] = {}
+        for r in samples:
+            key = (r["topic"], r["partition"], r["bucket"])
+            totals[key] = totals.get(key, 0) + r["count"]
+        counts = [{"topic": t, "partition": p, "bucket": b, "count": n} for (t, p, b), n in totals.items()]
     return {"v": 1, "kind": "consumer", "client_id": client or f"{group}-1", "group": group, "last_ms": 0,
-            "rows": list(rows)}
+            "sample_every": sample_every, "rows": counts, "samples": list(samples)}
 
 
 def test_deltas_add_up_per_hop_and_minute_and_show_what_is_missing() -> None:
@@ -154,12 +162,66 @@ def test_hop_latencies_for_alert_rules() -> None:
     assert {x.hop.group for x in hop_latencies(model)} == {"slow-sink", "other"}
 
 
+def _count(topic: str, count: int, bucket: int = 0, partition: int = 0) -> dict:
+    return {"topic": topic, "partition": partition, "bucket": bucket, "count": count}
+
+
+def test_sampled_counts_are_attributed_exactly_once_a_group_has_read_everything() -> None:
+    acc = TraceAccumulator()
+    acc.add(_produced("p1", _row("t", 600)))
+    acc.add(_produced("p2", _row("t", 400, origin="p2")))
+    # 1,000 records read; the 1-in-32 sample happened to see p1 20 times and p2 11 times.
+    acc.add(_consumed("g", _row("t", 20, latency=_hist(*[5] * 20)),
+                      _row("t", 11, origin="p2", latency=_hist(*[7] * 11)),
+                      sample_every=32, counts=[_count("t", 1_000)]))
+    model = acc.model(now=1)
+    assert (model.hop("p1", "t", "g").consumed, model.hop("p2", "t", "g").consumed) == (600, 400)
+    assert model.hop("p1", "t", "g").latency.count == 20  # latency is over the sample
+
+
+def test_a_group_behind_gets_a_share_by_its_sample_and_never_more_than_was_produced() -> None:
+    acc = TraceAccumulator()
+    acc.add(_produced("p1", _row("t", 600)))
+    acc.add(_produced("p2", _row("t", 400, origin="p2")))
+    acc.add(_consumed("g", _row("t", 19), sample_every=32, counts=[_count("t", 640)]))  # only p1 seen so far
+    model = acc.model(now=1)
+    first, second = model.hop("p1", "t", "g"), model.hop("p2", "t", "g")
+    assert (first.consumed, first.missing, second.consumed, second.missing) == (600, 0, 40, 360)
+
+
+def test_records_beyond_what_traced_producers_wrote_are_untraced() -> None:
+    acc = TraceAccumulator()
+    acc.add(_produced("p1", _row("t", 10)))
+    acc.add(_consumed("g", _row("t", 1), sample_every=32, counts=[_count("t", 25)]))
+    model = acc.model(now=1)
+    assert model.hop("p1", "t", "g").consumed == 10 and model.hop("?", "t", "g").consumed == 15
+
+
+@pytest.mark.parametrize(("consumed", "produced", "sampled", "expected"), [
+    (0, {"a": 5}, {}, {"a": 0}),
+    (5, {"a": 5}, {}, {"a": 5}),
+    (7, {"a": 3, "b": 4}, {"b": 9}, {"a": 3, "b": 4}),
+    (4, {"a": 3, "b": 4}, {"b": 9}, {"a": 0, "b": 4}),
+    (5, {"a": 3, "b": 4}, {"b": 9}, {"a": 1, "b": 4}),
+    (3, {"a": 1, "b": 1, "c": 1}, {}, {"a": 1, "b": 1, "c": 1}),
+    (2, {"a": 1, "b": 1, "c": 1}, {}, {"a": 1, "b": 1, "c": 0}),
+    (9, {"a": 3}, {"x": 2, "y": 1}, {"a": 3, "x": 4, "y": 2}),
+])
+def test_attribution_table(consumed: int, produced: dict, sampled: dict, expected: dict) -> None:
+    path = {name: (name, 0, "") for name in "abcxy"}
+    got = attribute(consumed, {path[k]: v for k, v in produced.items()}, {path[k]: v for k, v in sampled.items()})
+    assert got == {path[k]: v for k, v in expected.items()}
+    assert sum(got.values()) == consumed
+
+
 @pytest.mark.parametrize(("record", "says"), [
     ({"kind": "producer"}, "client_id"),
     ({"v": 2, "kind": "producer", "client_id": "p", "rows": []}, "unknown version 2"),
     ({"v": 1, "kind": "broker", "client_id": "p", "rows": []}, "kind 'broker'"),
-    ({"v": 1, "kind": "consumer", "client_id": "p", "rows": [{"topic": "t"}]}, "origin"),
-    ({"v": 1, "kind": "consumer", "client_id": "p", "rows": [_row("t", 1, latency={"count": 3})]}, "histogram"),
+    ({"v": 1, "kind": "consumer", "client_id": "p", "rows": [{"topic": "t"}]}, "bucket"),
+    ({"v": 1, "kind": "consumer", "client_id": "p", "rows": [], "samples": [{"topic": "t"}]}, "origin"),
+    ({"v": 1, "kind": "consumer", "client_id": "p", "rows": [],
+      "samples": [_row("t", 1, latency={"count": 3})]}, "histogram"),
 ])
 def test_malformed_records_are_refused_with_the_reason(record: dict, says: str) -> None:
     acc = TraceAccumulator()

@@ -1,30 +1,45 @@
 """In-memory aggregation of one client's traffic between two publishes, and the record it publishes.
 
-Rows are keyed by topic, partition, the 1-minute bucket of the record timestamp and the record's
-trace *path* (hop, origin, via -- see :mod:`topology.tracing.header`). A producer counts records;
-a consumer counts records and keeps two :class:`~topology.tracing.histogram.LatencyHistogram` per
-row: the hop latency (consume time - this hop's produce time) and, for forwarded records, the
-end-to-end latency (consume time - origin produce time). Records without a trace header are counted
-with ``origin`` ``None`` and their latency is taken from the record timestamp.
+A **producer** counts every record by topic, partition (``-1`` when the partitioner chose), the
+1-minute bucket of the record timestamp and the record's trace *path* (hop, origin, via -- see
+:mod:`topology.tracing.header`).
+
+A **consumer** counts every record by topic, partition and minute -- reading only the record's
+partition and timestamp, which is cheap -- and reads the trace header of one record in
+``sample_every`` (librdkafka materialises headers per record on first access, which costs as much as
+receiving the record, so reading every header would halve a lean consumer's rate), and at least one record a second. Each sampled
+record adds to a per-path row: a sample count, the hop latency (receive time - this hop's produce
+time) and, for forwarded records, the end-to-end latency (receive time - origin produce time), as
+:class:`~topology.tracing.histogram.LatencyHistogram`. Records without a trace header are sampled
+with ``origin`` ``None`` and a latency from their timestamp. With ``sample_every=1`` every header is
+read and the per-path counts are exact; otherwise :mod:`monitor.traces` attributes the exact totals
+to paths from what the producers reported (exact whenever a group has read all that was produced).
 
 Each publish is a *delta*: the rows since the previous publish, after which the aggregation starts
 again. A reader adds deltas up; histograms merge by adding bins. The metrics record (JSON)::
 
     {"v": 1, "kind": "producer" | "consumer", "client_id": "replay-1", "group": null | "scorer",
      "host": "web-3", "from_ms": ..., "to_ms": ..., "last_ms": <last produce/consume, ms>,
-     "rows": [{"topic": "tweets", "partition": 0 | -1 (producer: the partitioner chose),
-               "bucket": <minute start, ms>, "origin": "replay-1" | null, "hop": 0 | null, "via": "",
-               "count": 120, "latency": <histogram> | null, "e2e": <histogram> | null}]}
+     "rows": [...], "samples": [...], "sample_every": 16}      # samples, sample_every: consumers only
+
+    producer row: {"topic": "tweets", "partition": -1, "bucket": <minute start, ms>,
+                   "origin": "replay-1", "hop": 0, "via": "", "count": 120}
+    consumer row: {"topic": "tweets", "partition": 0, "bucket": <minute start, ms>, "count": 120}
+    consumer sample: {"topic": "tweets", "partition": 0, "bucket": ..., "origin": "replay-1" | null,
+                      "hop": 0 | null, "via": "", "count": 8, "latency": <histogram>, "e2e": <histogram> | null}
 
 >>> from confluent_kafka import Message
 >>> from topology.tracing.header import TRACE_HEADER, new_trace
 >>> m = Message(topic="tweets", partition=0, timestamp=(1, 60_500),
 ...             headers=[(TRACE_HEADER, new_trace("replay", now_ms=60_500))])
->>> c = ConsumerMetrics("scorer-1", "scorer", now_ms=60_000)
+>>> c = ConsumerMetrics("scorer-1", "scorer", now_ms=60_000, sample_every=1)
 >>> c.observe([m, m], now_ms=60_700)
->>> row = c.record(now_ms=61_000)["rows"][0]
->>> row["origin"], row["count"], row["bucket"], row["latency"]["max"]
-('replay', 2, 60000, 200)
+>>> record = c.record(now_ms=61_000)
+>>> record["rows"]
+[{'topic': 'tweets', 'partition': 0, 'bucket': 60000, 'count': 2}]
+>>> sample = record["samples"][0]
+>>> sample["origin"], sample["count"], sample["latency"]["max"]
+('replay', 2, 200)
 """
 
 from __future__ import annotations
@@ -34,6 +49,8 @@ import struct
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from confluent_kafka import Message
 
 from topology.tracing.header import PATH_OFFSET, TRACE_HEADER, VERSION, TraceHeaderError, decode_path, trace_value
 from topology.tracing.histogram import LatencyHistogram
@@ -46,6 +63,7 @@ _TIMES = struct.Struct(">qq")
 _HOST = socket.gethostname()
 
 RowKey = tuple[str, int, int, bytes | None]
+_error, _topic, _partition, _timestamp = Message.error, Message.topic, Message.partition, Message.timestamp
 
 
 def bucket_of(timestamp_ms: int) -> int:
@@ -97,7 +115,7 @@ class _ClientMetrics:
         decoded = self._paths.get(path) if path is not None else None
         hop, origin, via = decoded if decoded else (None, None, None)
         return {"topic": topic, "partition": partition, "bucket": bucket, "origin": origin, "hop": hop,
-                "via": via, "count": count, "latency": None, "e2e": None}
+                "via": via, "count": count}
 
     def record(self, now_ms: int) -> dict[str, Any]:
         """The metrics record for the traffic since the last :meth:`reset`."""
@@ -141,7 +159,7 @@ class ProducerMetrics(_ClientMetrics):
         self.counts = {}
 
 
-class _ConsumedRow:
+class _Sampled:
     __slots__ = ("count", "e2e", "latency")
 
     def __init__(self) -> None:
@@ -151,63 +169,92 @@ class _ConsumedRow:
 
 
 class ConsumerMetrics(_ClientMetrics):
-    """Counts and latencies of the records a consumer received, by topic, partition, minute and path."""
+    """Counts of the records a consumer received, and latencies of a sample (see the module docstring)."""
 
     kind = "consumer"
 
-    def __init__(self, client_id: str, group: str | None, now_ms: int) -> None:
+    def __init__(self, client_id: str, group: str | None, now_ms: int, *, sample_every: int = 32) -> None:
         super().__init__(client_id, group, now_ms)
-        self.rows: dict[RowKey, _ConsumedRow] = {}
+        if sample_every < 1:
+            raise ValueError(f"sample_every must be 1 (read every trace header) or more, got {sample_every}")
+        self.sample_every = sample_every
+        self.counts: dict[tuple[str, int, int], int] = {}
+        self.samples: dict[RowKey, _Sampled] = {}
+        self._skip = 0  # index in the next batch of the next record to sample
+        self._sampled_ms = -1_000_000
 
     @property
     def empty(self) -> bool:
         """No record since the last reset."""
-        return not self.rows
+        return not self.counts
 
     def observe(self, messages: Sequence[Any], now_ms: int) -> None:
         """Account for a batch of confluent-kafka messages received at ``now_ms``.
 
-        Per record this only reads topic, partition, timestamp and the trace header into a tuple;
-        ``Counter`` groups equal tuples in C, and the decoding and binning happen once per distinct
-        tuple (records produced in the same millisecond on the same path share one).
+        Per record this reads topic, partition and timestamp, grouped by ``Counter`` in C; only
+        every ``sample_every``-th record's header is read and decoded.
         """
-        seen = Counter([
-            (m.topic(), m.partition(), m.timestamp()[1],
-             h[0][1] if (h := m.headers()) and h[0][0] == TRACE_HEADER else trace_value(h))
-            for m in messages if m.error() is None])
-        if not seen:
+        if not messages:
             return
-        rows, paths = self.rows, self._paths
-        for (topic, partition, ts, value), n in seen.items():
-            path = None
-            if value is not None and len(value) > PATH_OFFSET + 2 and value[0] == VERSION:
-                path = value[PATH_OFFSET:]
-                decoded = paths.get(path)
-                if decoded is None:
-                    path = None
-            if path is None:
-                hop_ms, origin_ms = (ts if ts > 0 else None), None
-            else:
-                hop_ms, origin_ms = _TIMES.unpack_from(value, 1)
-                if not decoded[0]:  # hop 0: the end-to-end latency is the hop latency
-                    origin_ms = None
-            key = (topic, partition, bucket_of(ts), path)
-            row = rows.get(key)
-            if row is None:
-                row = rows[key] = _ConsumedRow()
-            row.count += n
-            if hop_ms is not None:
-                row.latency.add(now_ms - hop_ms, n)
-            if origin_ms is not None:
-                row.e2e.add(now_ms - origin_ms, n)
+        if any(map(_error, messages)):
+            messages = [m for m in messages if m.error() is None]
+        # map() over the C methods keeps the per-record work out of the interpreter loop.
+        seen = Counter(zip(map(_topic, messages), map(_partition, messages), map(_timestamp, messages)))
+        counts = self.counts
+        for (topic, partition, (_kind, ts)), c in seen.items():
+            key = (topic, partition, bucket_of(ts))
+            counts[key] = counts.get(key, 0) + c
+        k = self.sample_every
+        start = self._skip
+        self._skip = (start - len(messages)) % k
+        sampled = messages[start::k] if k > 1 else messages
+        if not sampled and now_ms - self._sampled_ms >= 1000:
+            sampled = messages[:1]  # a slow trickle still gets a latency figure every second
+        for m in sampled:
+            self._sample(m, now_ms)
+            self._sampled_ms = now_ms
         self.last_ms = now_ms
 
+    def _sample(self, m: Any, now_ms: int) -> None:
+        h = m.headers()
+        value = h[0][1] if h and h[0][0] == TRACE_HEADER else trace_value(h)
+        ts = m.timestamp()[1]
+        path = None
+        if value is not None and len(value) > PATH_OFFSET + 2 and value[0] == VERSION:
+            path = value[PATH_OFFSET:]
+            decoded = self._paths.get(path)
+            if decoded is None:
+                path = None
+        key = (m.topic(), m.partition(), bucket_of(ts), path)
+        row = self.samples.get(key)
+        if row is None:
+            row = self.samples[key] = _Sampled()
+        row.count += 1
+        if path is None:
+            if ts > 0:
+                row.latency.add(now_ms - ts)
+            return
+        hop_ms, origin_ms = _TIMES.unpack_from(value, 1)
+        row.latency.add(now_ms - hop_ms)
+        if decoded[0]:  # forwarded: the end-to-end latency differs from the hop's
+            row.e2e.add(now_ms - origin_ms)
+
     def _rows(self) -> Iterable[dict[str, Any]]:
-        for key, r in self.rows.items():
+        return ({"topic": t, "partition": p, "bucket": b, "count": c} for (t, p, b), c in self.counts.items())
+
+    def _samples(self) -> list[dict[str, Any]]:
+        out = []
+        for key, r in self.samples.items():
             row = self._row(key, r.count)
             row["latency"] = r.latency.as_dict() if r.latency.count else None
             row["e2e"] = r.e2e.as_dict() if r.e2e.count else None
-            yield row
+            out.append(row)
+        return out
+
+    def record(self, now_ms: int) -> dict[str, Any]:
+        """The metrics record for the traffic since the last :meth:`reset`."""
+        return {**super().record(now_ms), "samples": self._samples(), "sample_every": self.sample_every}
 
     def _clear(self) -> None:
-        self.rows = {}
+        self.counts = {}
+        self.samples = {}

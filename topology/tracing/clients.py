@@ -6,8 +6,8 @@ They take the same configuration and have the same methods as ``confluent_kafka.
 - **TracingProducer** puts an ``airstream.trace`` header first on every record it produces, unless
   the record already carries one (a forwarded record, see :func:`~topology.tracing.forward_headers`),
   and counts records per topic, partition (``-1`` when the partitioner chooses), minute and path.
-- **TracingConsumer** counts received records and measures their latency (receive time minus the
-  produce time in the header) per topic, partition, minute and path.
+- **TracingConsumer** counts received records per topic, partition and minute, and measures the
+  latency (receive time minus the produce time in the header) and path of a sample of them.
 
 Both publish what they counted to ``__airstream_metrics`` every ``metrics_interval`` seconds, from
 the thread that calls them (on ``produce``/``poll``/``consume``, so no background thread races the
@@ -162,17 +162,20 @@ class TracingConsumer:
     """A ``confluent_kafka.Consumer`` that measures what it receives and publishes it.
 
     ``config`` is the consumer configuration; ``group.id`` and ``client.id`` name this consumer in
-    the traces. See :class:`TracingProducer` for ``metrics_interval`` and ``publisher``.
+    the traces. Every record is counted; the trace header of one record in ``sample_every`` (and at
+    least one a second) is read for latency and path (``1``: every header, exact per-path counts;
+    the right choice when the application reads every record's headers anyway, as the airstream
+    runtime does). See :class:`TracingProducer` for ``metrics_interval`` and ``publisher``.
     """
 
-    def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
+    def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0, sample_every: int = 32,
                  metrics_topic: str = METRICS_TOPIC, publisher: MetricsPublisher | None = None) -> None:
         self._interval = _interval_ms(metrics_interval)
         self._consumer = Consumer(dict(config))
         self.client_id: str = str(config.get("client.id", "rdkafka"))
         self.group_id: str | None = config.get("group.id")
         now = _now_ms()
-        self.metrics = ConsumerMetrics(self.client_id, self.group_id, now)
+        self.metrics = ConsumerMetrics(self.client_id, self.group_id, now, sample_every=sample_every)
         self._next = now + self._interval
         self._own_publisher = publisher is None
         self.publisher = publisher or MetricsPublisher(config, topic=metrics_topic)

@@ -56,13 +56,16 @@ class MetricsPublisher:
     def __init__(self, config: Mapping[str, Any], *, topic: str = METRICS_TOPIC, producer: Producer | None = None,
                  partitions: int = 1, retention_ms: int = RETENTION_MS, timeout: float = 10.0) -> None:
         self.topic = topic
+        self._client_id = str(config.get("client.id", "airstream"))
         self._connection = connection_config(config)
         self._partitions, self._retention_ms, self._timeout = partitions, retention_ms, timeout
         self._own = producer is None
         self._producer = producer
-        self._ready = False
-        self._lock = threading.Lock()
         self._warned: set[str] = set()
+        # Creating the topic and a producer takes a round trip or two: do it now, off the caller's
+        # thread, so the first publish (in the middle of someone's consume loop) does not wait.
+        self._preparing = threading.Thread(target=self._prepare, name=f"airstream-metrics-{topic}", daemon=True)
+        self._preparing.start()
 
     def __repr__(self) -> str:
         return f"MetricsPublisher(topic={self.topic!r}, bootstrap={self._connection.get('bootstrap.servers')!r})"
@@ -96,6 +99,12 @@ class MetricsPublisher:
             self._warn(f"create:{type(exc).__name__}", f"could not check or create the metrics topic {self.topic}: "
                        f"{exc!r}; will send metrics anyway")
 
+    def _prepare(self) -> None:
+        self.ensure_topic()
+        if self._producer is None:
+            self._producer = Producer({**self._connection, "enable.idempotence": True, "linger.ms": 100,
+                                       "client.id": f"{self._client_id}.metrics"})
+
     def _delivered(self, err: KafkaError | None, _msg: Any) -> None:
         if err is not None:
             self._warn(f"deliver:{err.code()}", f"a metrics record for {self.topic} was not delivered: {err.str()}. "
@@ -103,13 +112,7 @@ class MetricsPublisher:
 
     def publish(self, record: Mapping[str, Any]) -> bool:
         """Send one record (keyed by its ``client_id``); ``False`` when the local queue is full."""
-        with self._lock:
-            if not self._ready:
-                self.ensure_topic()
-                if self._producer is None:
-                    self._producer = Producer({**self._connection, "enable.idempotence": True, "linger.ms": 100,
-                                               "client.id": f"{record.get('client_id', 'airstream')}.metrics"})
-                self._ready = True
+        self._preparing.join()
         producer = self._producer
         assert producer is not None
         value = orjson.dumps(record)
@@ -129,6 +132,7 @@ class MetricsPublisher:
 
     def close(self, timeout: float = 10.0) -> None:
         """Deliver what is queued (only the publisher's own producer is flushed)."""
+        self._preparing.join()
         if self._own and self._producer is not None:
             left = self._producer.flush(timeout)
             if left:
