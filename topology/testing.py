@@ -17,6 +17,7 @@ TestRecord(key='k', value='HELLO', timestamp=10, headers=[])
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from topology.builder import Topology
@@ -24,6 +25,7 @@ from topology.engine.cluster import EmbeddedCluster
 from topology.engine.embedded import EmbeddedEngine
 from topology.serde_defaults import resolve_serde
 from topology.serdes import Serde, Serdes
+from topology.windows import to_millis
 
 __all__ = [
     "KeyValue",
@@ -122,8 +124,6 @@ class TopologyTestDriver:
     def advance_wall_clock_time(self, ms: int) -> None:
         """Advance the mocked wall clock by ``ms`` (int ms or timedelta) and fire wall-clock
         punctuators."""
-        from topology.windows import to_millis
-
         self.engine.advance_wall_clock(to_millis(ms, "advance_wall_clock_time"))
 
     @property
@@ -198,22 +198,26 @@ class TestInputTopic:
         self._time = start_timestamp
         self._advance = auto_advance
 
-    def advance_time(self, ms: int) -> None:
+    def advance_time(self, ms: int | timedelta) -> None:
         """Move this topic's current time (used for records piped without a timestamp)."""
+        ms = to_millis(ms, "advance_time")
         if ms < 0:
             raise ValueError("advance_time takes a non-negative number of milliseconds")
         self._time += ms
 
-    def _next_time(self, timestamp: int | None) -> int:
+    def _next_time(self, timestamp: int | datetime | None) -> int:
+        if isinstance(timestamp, datetime):
+            return int(timestamp.timestamp() * 1000)
         if timestamp is not None:
             return int(timestamp)
         ts = self._time
         self._time += self._advance
         return ts
 
-    def pipe_input(self, key: Any = None, value: Any = _MISSING, timestamp: int | None = None,
-                   headers: Any = None) -> None:
-        """Pipe one record: ``pipe_input(key, value, timestamp=None, headers=None)``, or
+    def pipe_input(self, key: Any = None, value: Any = _MISSING,
+                   timestamp: int | datetime | None = None, headers: Any = None) -> None:
+        """Pipe one record: ``pipe_input(key, value, timestamp=None, headers=None)`` (timestamp
+        in epoch ms or a ``datetime``; default: the topic's current time), or
         ``pipe_input(value)`` for a record without key, or ``pipe_input(test_record)``."""
         if isinstance(key, TestRecord) and value is _MISSING:
             key, value, timestamp, headers = key.key, key.value, key.timestamp, key.headers

@@ -1,5 +1,7 @@
 """Stateless KStream operators, used as a user would, through the test driver."""
 
+from datetime import datetime, timezone
+
 import pytest
 
 from topology import Serdes, StreamsBuilder
@@ -136,6 +138,8 @@ def test_input_topic_time_and_output_topic_reading_api():
         assert out.is_empty()
         inp.pipe_key_value_list([("a", "x"), ("b", "y"), ("a", "z")])
         assert out.read_key_values_to_map() == {"a": "z", "b": "y"}
+        inp.pipe_input("d", "4", timestamp=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        assert out.read_record().timestamp == 1_704_067_200_000
         with pytest.raises(NoSuchElementException):
             out.read_value()
 
