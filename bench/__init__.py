@@ -56,7 +56,11 @@ def discover() -> tuple[dict[str, ModuleType], list[str]]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if not info.name.startswith("bench_"):
             continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+        try:
+            module = importlib.import_module(f"{__name__}.{info.name}")
+        except Exception as exc:  # one broken benchmark must not hide the others
+            standalone.append(f"{info.name} (cannot import: {type(exc).__name__}: {exc})")
+            continue
         if callable(getattr(module, "results", None)):
             registered[info.name.removeprefix("bench_")] = module
         else:

@@ -121,10 +121,11 @@ class EmbeddedEngine:
                 task.restore(name, self.cluster.read(topic, task.partition, 0))
 
     # -- running ---------------------------------------------------------------------------
-    def _fetch(self, task: Task, partitions: list[int]) -> list[Any]:
+    def _fetch(self, task: Task, partitions: list[int] | None) -> list[Any]:
+        """The next batch of ``task`` (``partitions=None``: every partition, for global tasks)."""
         runs = []
         for topic in task.sub.source_topics:
-            for p in partitions:
+            for p in partitions if partitions is not None else range(self.cluster.partitions(topic)):
                 pos = self._positions[(topic, p)]
                 records = self.cluster.read(topic, p, pos, self.max_batch)
                 if records:
@@ -165,8 +166,7 @@ class EmbeddedEngine:
         while True:
             progressed = False
             for task in self.global_tasks:
-                parts = list(range(max(cluster.partitions(t) for t in task.sub.source_topics)))
-                batch = self._fetch(task, parts)
+                batch = self._fetch(task, None)
                 if batch:
                     task.process(batch)
                     self._advance(batch)
