@@ -40,7 +40,7 @@ def _prepare(bootstrap: str, prefix: str) -> None:
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20})
     for name in names:
         for p in range(PARTITIONS):
-            for i in range(RECORDS_PER_PARTITION):
+            for _ in range(RECORDS_PER_PARTITION):
                 producer.produce(name, value=b"x" * 32, partition=p)
         producer.poll(0)
     assert producer.flush(120) == 0

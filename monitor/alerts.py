@@ -39,7 +39,7 @@ from monitor.rules import Rule, RuleKind, RuleSet
 __all__ = ["Alert", "AlertEngine", "AlertEvent", "AlertState"]
 
 
-class AlertState(str, enum.Enum):
+class AlertState(enum.StrEnum):
     """Where an alert is in its life."""
 
     PENDING = "pending"

@@ -67,7 +67,7 @@ class _GroupFrame:
     lags: array[int]
 
     def by_key(self) -> dict[tuple[str, int], tuple[int | None, int | None]]:
-        return {k: (_unpack(c), _unpack(lag)) for k, c, lag in zip(self.keys, self.committed, self.lags)}
+        return {k: (_unpack(c), _unpack(lag)) for k, c, lag in zip(self.keys, self.committed, self.lags, strict=True)}
 
 
 @dataclass(slots=True)
@@ -160,7 +160,8 @@ class History:
 
     @staticmethod
     def _grown(new: array[int], old: array[int]) -> int:
-        return sum(n - o for n, o in zip(new, old) if n != _UNKNOWN and o != _UNKNOWN)
+        # Partitions added since `old` have no earlier offset to compare with.
+        return sum(n - o for n, o in zip(new, old, strict=False) if n != _UNKNOWN and o != _UNKNOWN)
 
     def _enrich_topic(self, topic: TopicInfo, ends: array[int] | None, reference: _Frame | None,
                       now: float) -> TopicInfo:
@@ -221,8 +222,8 @@ class History:
         for key in [k for k in self._windows if k not in live]:
             del self._windows[key]
         partitions = {(p.topic, p.partition) for p in snapshot.partitions()}
-        for key in [k for k in self._end_offsets if k not in partitions]:
-            del self._end_offsets[key]
+        for tp in [k for k in self._end_offsets if k not in partitions]:
+            del self._end_offsets[tp]
         names = {t.name for t in snapshot.topics}
         for name in [n for n in self._growth if n not in names]:
             del self._growth[name]
@@ -262,7 +263,7 @@ class History:
                 series.append((frame.taken_at, None))
                 continue
             total = 0
-            for (t, p), lag in zip(group.keys, group.lags):
+            for (t, p), lag in zip(group.keys, group.lags, strict=True):
                 if (topic is None or t == topic) and (partition is None or p == partition) and lag != _UNKNOWN:
                     total += lag
             series.append((frame.taken_at, total))

@@ -158,7 +158,7 @@ def lag_always_nonzero(points: Sequence[CommitPoint], allowed_lag: int = 0) -> b
 
 def offsets_rewind(points: Sequence[CommitPoint]) -> bool:
     """Burrow rule 2: a committed offset is lower than the one before it."""
-    return any(b.offset < a.offset for a, b in zip(points, points[1:]))
+    return any(b.offset < a.offset for a, b in zip(points, points[1:], strict=False))
 
 
 def offsets_stopped(points: Sequence[CommitPoint], now: float) -> bool:

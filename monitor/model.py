@@ -87,7 +87,7 @@ __all__ = [
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
-class LagStatus(str, enum.Enum):
+class LagStatus(enum.StrEnum):
     """Burrow's consumer status for a partition or a group (see :mod:`monitor.lag` for the rules).
 
     A partition is ``OK``, ``WARN``, ``STOP``, ``STALL`` or ``REWIND``. A group takes its worst
@@ -120,7 +120,7 @@ class LagStatus(str, enum.Enum):
 _STATUS_ORDER = list(LagStatus)
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How bad a :class:`StatusMessage` is."""
 
     INFO = "info"

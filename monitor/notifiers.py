@@ -121,13 +121,14 @@ class SlackNotifier:
                  max_retries: int = 2) -> None:
         from slack_sdk import WebClient
         from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+        from slack_sdk.http_retry.handler import RetryHandler
         from slack_sdk.webhook import WebhookClient
 
         if not (webhook_url or (token and channel)):
             raise ValueError(f"slack notifier {name!r} needs webhook_url, or token and channel")
         self.name = name
         self.channel = channel
-        retry = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
+        retry: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
         self._webhook = WebhookClient(webhook_url, timeout=timeout, retry_handlers=retry) if webhook_url else None
         self._web = None
         if self._webhook is None:
@@ -153,7 +154,7 @@ class SlackNotifier:
                     raise NotifyError(f"slack {self.name!r}: webhook answered HTTP {response.status_code} "
                                       f"({response.body[:100]})")
             else:
-                assert self._web is not None
+                assert self._web is not None and self.channel is not None  # checked in __init__
                 self._web.chat_postMessage(channel=self.channel, text=text)
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"

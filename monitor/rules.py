@@ -65,7 +65,7 @@ class RulesError(ValueError):
     """A rules file that cannot be used; the message names the file, the rule and the field."""
 
 
-class RuleKind(str, enum.Enum):
+class RuleKind(enum.StrEnum):
     """What a rule measures. Group kinds take ``group:``; topic kinds take ``topic:``."""
 
     GROUP_LAG = "group_lag"                  # total lag of the group, records
@@ -275,7 +275,7 @@ def _rule(raw: object, where: str, notifiers: Mapping[str, NotifierSpec]) -> Rul
     if unknown:
         raise RulesError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(_RULE_FIELDS)}")
     try:
-        kind = RuleKind(raw.get("kind"))
+        kind = RuleKind(str(raw.get("kind")))
     except ValueError:
         raise RulesError(f"{where}: field 'kind' must be one of {[k.value for k in RuleKind]}, "
                          f"got {raw.get('kind')!r}") from None

@@ -188,7 +188,7 @@ class KafkaSource:
             return ClusterSnapshot(taken_at=taken_at, messages=tuple(messages), source=self.name)
 
         brokers, cluster_id, controller_id = self._brokers(cluster_f, metadata, messages)
-        specs = [TopicPartition(t.topic, p.id) for t in metadata.topics.values() if not t.error
+        specs = [TopicPartition(name, p.id) for name, t in metadata.topics.items() if not t.error
                  for p in t.partitions.values()]
         low_f = self._list_offsets(specs, OffsetSpec.earliest())
         high_f = self._list_offsets(specs, OffsetSpec.latest())

@@ -174,7 +174,7 @@ def test_empty_window_is_ok_and_incomplete() -> None:
 ])
 def test_group_status_is_the_worst_partition_with_errors_as_err(statuses: list[S], completes: list[float],
                                                                 group_status: S, group_complete: float) -> None:
-    verdicts = [PartitionVerdict(s, c, 10) for s, c in zip(statuses, completes)]
+    verdicts = [PartitionVerdict(s, c, 10) for s, c in zip(statuses, completes, strict=True)]
     result = evaluate_group(verdicts)
     assert (result.status, result.complete, result.total_lag) == (group_status, group_complete, 10 * len(statuses))
 
