@@ -8,12 +8,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 
+from monitor.model import Severity
 from monitor.sources import KafkaSource
 
 pytestmark = pytest.mark.kafka
@@ -184,3 +193,33 @@ def test_group_vanishing_mid_refresh_is_reported_and_skipped(cluster: dict[str, 
     assert [m.text for m in snap.messages if m.subject == idle] == [
         f"describe_consumer_groups [{idle}]: group vanished during the refresh"]
     assert snap.ok
+
+
+def test_authorization_errors_become_status_messages_and_the_rest_is_kept(cluster: dict[str, Any]) -> None:
+    source = KafkaSource({"bootstrap.servers": cluster["bootstrap"]})
+    real_admin = source._admin
+    live = cluster["live"]
+
+    class DeniesOffsetsOfOneGroup:
+        """The real admin client, except the broker refuses to show one group's committed offsets."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real_admin, name)
+
+        def list_consumer_group_offsets(self, request: list[Any], **kwargs: Any) -> Any:
+            if request[0].group_id != live:
+                return real_admin.list_consumer_group_offsets(request, **kwargs)
+            denied: Future[Any] = Future()
+            denied.set_exception(KafkaException(KafkaError(KafkaError.GROUP_AUTHORIZATION_FAILED)))
+            return {live: denied}
+
+    source._admin = DeniesOffsetsOfOneGroup()
+    snap = source.snapshot()
+    (message,) = [m for m in snap.messages if m.subject == live]
+    assert (message.severity, message.operation) == (Severity.WARNING, "list_consumer_group_offsets")
+    assert "not authorized: grant DESCRIBE on groups" in message.message
+    group = snap.group(live)
+    assert group is not None and group.error == "incomplete: see the status messages"
+    assert group.state == "Stable" and len(group.members) == 1                 # what could be read is kept
+    assert all(p.committed_offset is None for p in group.partitions)
+    assert snap.group(cluster["idle"]).partitions[0].committed_offset == 7   # type: ignore[union-attr]
