@@ -82,6 +82,19 @@ def test_consumer_counts_every_record_and_samples_paths_and_latency() -> None:
     assert m.last_ms == 11 * MINUTE + 1_000
 
 
+@pytest.mark.parametrize("topic", [None, "t"])
+def test_a_batch_within_one_minute_is_counted_per_topic_partition(topic: str | None) -> None:
+    m = ConsumerMetrics("c1", "g", now_ms=0, sample_every=1000)
+    batch = [_msg("t", p, 2 * MINUTE + ms, None) for p, ms in ((0, 5), (1, 9), (0, 59_999), (1, 0), (0, 7))]
+    if topic is None:  # no topic hint: topics are told apart per record
+        batch.append(_msg("u", 0, 2 * MINUTE + 1, None))
+    m.observe(batch, now_ms=3 * MINUTE, topic=topic)
+    expected = {("t", 0, 2 * MINUTE): 3, ("t", 1, 2 * MINUTE): 2}
+    if topic is None:
+        expected[("u", 0, 2 * MINUTE)] = 1
+    assert {k[:3]: r["count"] for k, r in _rows(m.record(now_ms=1)).items()} == expected
+
+
 def test_one_record_in_sample_every_is_sampled_across_batches() -> None:
     m = ConsumerMetrics("c1", "g", now_ms=0, sample_every=4)
     msgs = [_msg("t", 0, 5, [(TRACE_HEADER, new_trace("p", now_ms=5))]) for _ in range(3)]

@@ -188,22 +188,36 @@ class ConsumerMetrics(_ClientMetrics):
         """No record since the last reset."""
         return not self.counts
 
-    def observe(self, messages: Sequence[Any], now_ms: int) -> None:
+    def observe(self, messages: Sequence[Any], now_ms: int, *, topic: str | None = None) -> None:
         """Account for a batch of confluent-kafka messages received at ``now_ms``.
 
-        Per record this reads topic, partition and timestamp, grouped by ``Counter`` in C; only
+        ``topic``: the one topic all the messages come from, when the caller knows it (saves
+        reading it per record). Per record this reads partition and timestamp (and topic) with
+        ``map`` over the C methods, so the per-record work stays out of the interpreter loop; only
         every ``sample_every``-th record's header is read and decoded.
         """
         if not messages:
             return
         if any(map(_error, messages)):
             messages = [m for m in messages if m.error() is None]
-        # map() over the C methods keeps the per-record work out of the interpreter loop.
-        seen = Counter(zip(map(_topic, messages), map(_partition, messages), map(_timestamp, messages)))
+            if not messages:
+                return
         counts = self.counts
-        for (topic, partition, (_kind, ts)), c in seen.items():
-            key = (topic, partition, bucket_of(ts))
-            counts[key] = counts.get(key, 0) + c
+        stamps = list(map(_timestamp, messages))
+        low, high = min(stamps), max(stamps)  # (type, ms) pairs: equal types first, then time
+        bucket = bucket_of(low[1])
+        if low[0] == high[0] and bucket == bucket_of(high[1]):
+            # The usual batch: all in one minute, so only topic-partitions need telling apart.
+            seen: Counter[Any] = Counter(map(_partition, messages) if topic is not None
+                                         else zip(map(_topic, messages), map(_partition, messages)))
+            for tp, c in seen.items():
+                key = (topic, tp, bucket) if topic is not None else (*tp, bucket)
+                counts[key] = counts.get(key, 0) + c
+        else:
+            for (t, partition, (_kind, ts)), c in Counter(zip(map(_topic, messages), map(_partition, messages),
+                                                                stamps)).items():
+                key = (t, partition, bucket_of(ts))
+                counts[key] = counts.get(key, 0) + c
         k = self.sample_every
         start = self._skip
         self._skip = (start - len(messages)) % k

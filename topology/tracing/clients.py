@@ -176,6 +176,7 @@ class TracingConsumer:
         self.group_id: str | None = config.get("group.id")
         now = _now_ms()
         self.metrics = ConsumerMetrics(self.client_id, self.group_id, now, sample_every=sample_every)
+        self._topic: str | None = None  # the only topic read, when subscribe/assign say so
         self._next = now + self._interval
         self._own_publisher = publisher is None
         self.publisher = publisher or MetricsPublisher(config, topic=metrics_topic)
@@ -187,12 +188,29 @@ class TracingConsumer:
         # subscribe, assign, commit, position, ...: the wrapped consumer's own methods.
         return getattr(self._consumer, name)
 
+    def subscribe(self, topics: list[str], *args: Any, **kwargs: Any) -> None:
+        """As ``Consumer.subscribe``."""
+        self._topic = topics[0] if len(topics) == 1 and not topics[0].startswith("^") else None
+        self._consumer.subscribe(topics, *args, **kwargs)
+
+    def assign(self, partitions: list[Any]) -> None:
+        """As ``Consumer.assign``."""
+        topics = {tp.topic for tp in partitions}
+        self._topic = topics.pop() if len(topics) == 1 else None
+        self._consumer.assign(partitions)
+
+    def incremental_assign(self, partitions: list[Any]) -> None:
+        """As ``Consumer.incremental_assign``."""
+        if any(tp.topic != self._topic for tp in partitions):
+            self._topic = None
+        self._consumer.incremental_assign(partitions)
+
     def consume(self, num_messages: int = 1, timeout: float = -1) -> list[Message]:
         """As ``Consumer.consume``; the batch is counted and its latency measured."""
         messages = self._consumer.consume(num_messages, timeout)
         now = _now_ms()
         if messages:
-            self.metrics.observe(messages, now)
+            self.metrics.observe(messages, now, topic=self._topic)
         if now >= self._next:
             self._publish(now)
         return messages
@@ -202,7 +220,7 @@ class TracingConsumer:
         message = self._consumer.poll(timeout)
         now = _now_ms()
         if message is not None:
-            self.metrics.observe((message,), now)
+            self.metrics.observe((message,), now, topic=self._topic)
         if now >= self._next:
             self._publish(now)
         return message
