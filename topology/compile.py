@@ -324,7 +324,9 @@ class _Generator:
                 key = "src[4]"
             if v == "v0" and _same_bytes(self.source_serdes[1], vs):
                 value = "src[5]"
-        self.emit(d, f"_out(_new(_OR, ({topic}, None, {key}, {value}, ts, h)))", node)
+        # A plain tuple in OutputRecord's field order: the named tuple would cost a second
+        # allocation per record, and engines unpack outputs anyway.
+        self.emit(d, f"_out(({topic}, None, {key}, {value}, ts, h))", node)
 
 
 _EXACT = (StringSerde, BytesSerde, IntegerSerde, LongSerde)

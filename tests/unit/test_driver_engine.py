@@ -96,10 +96,10 @@ def test_a_task_can_be_driven_directly_as_the_kafka_runtime_will():
     plan = compile_topology(word_count(), {"application.id": "wc"})
     task = Task(plan, plan.subtopologies[0], 0)
     out = task.process([InputRecord("lines", 0, 0, 100, b"k", b"hello world", ())])
-    assert [(o.topic, o.partition, o.key, o.timestamp) for o in out] == [
+    assert [(topic, p, key, ts) for topic, p, key, _, ts, _ in out] == [
         ("wc-counts-repartition", None, b"hello", 100), ("wc-counts-repartition", None, b"world", 100)]
     counter = Task(plan, plan.subtopologies[1], 0)
     out = counter.process([InputRecord("wc-counts-repartition", 0, 0, 100, b"hello", b"world", ())])
-    topics = [(o.topic, o.partition) for o in out]
+    topics = [(o[0], o[1]) for o in out]
     assert topics == [("wc-counts-changelog", 0), ("counts", None)]
-    assert out[1].value == (1).to_bytes(8, "big")
+    assert out[1][3] == (1).to_bytes(8, "big")

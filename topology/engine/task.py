@@ -10,8 +10,9 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
    :class:`InputRecord` (topic, partition, offset, timestamp, key bytes, value bytes,
    headers) from the task's source topic-partitions, in the order to process them (lowest
    timestamp first across partitions, as Kafka Streams picks).
-3. Produce every :class:`OutputRecord` (topic, partition, key bytes, value bytes, timestamp,
-   headers). ``partition`` is ``None`` when the key decides it (murmur2 via
+3. Produce every output: a tuple in :class:`OutputRecord` field order (topic, partition, key
+   bytes, value bytes, timestamp, headers) -- unpack it, do not rely on attribute access
+   (sink outputs are plain tuples for speed). ``partition`` is ``None`` when the key decides it (murmur2 via
    :func:`topology.partitioner.partition_for`; round-robin for a ``None`` key); changelog
    records carry the task's partition. Topic names are final (internal topics prefixed).
 4. After the outputs are durably written, commit the batch's offsets (last offset + 1).
@@ -143,7 +144,7 @@ class Task:
         for name, store in shared_globals.items():
             self.stores.setdefault(name, store)
         ns: dict[str, Any] = dict(sub.bindings)
-        ns.update(_OR=OutputRecord, _new=tuple.__new__, _out=self._outputs.append)
+        ns["_out"] = self._outputs.append
         self._runtimes: dict[int, Any] = {}
         for node in sub.nodes:
             if node.kind == "processor" and getattr(node.op, "stateful", False):
