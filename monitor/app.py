@@ -298,19 +298,6 @@ class AirmonApp(App[None]):
         """One partition's lag for the group at each kept refresh."""
         return [lag for _, lag in self.history.lag_series(group_id, topic, partition) if lag is not None]
 
-    def partition_rate(self, topic: str, partition: int) -> float | None:
-        """Records per second written to one partition, over the history's rate window; ``None`` if unknown."""
-        snapshots = self.history.snapshots
-        if len(snapshots) < 2:
-            return None
-        now = snapshots[-1]
-        then = next((s for s in snapshots[:-1] if now.taken_at - s.taken_at <= self.history.rate_window),
-                    snapshots[-2])
-        new, old = (_high_watermark(s, topic, partition) for s in (now, then))
-        if new is None or old is None or now.taken_at <= then.taken_at:
-            return None
-        return max(new - old, 0) / (now.taken_at - then.taken_at)
-
     def read_time_lag(self, group_id: str, on_done: Callable[[GroupInfo], None]) -> None:
         """Read the group's time lag in a worker; ``on_done`` gets the group with ``time_lag`` filled in."""
         group = self.snapshot.group(group_id) if self.snapshot else None
@@ -374,8 +361,3 @@ class AirmonApp(App[None]):
         self.notice(f"✔ {what}")
         self.action_refresh_now()
 
-
-def _high_watermark(snapshot: ClusterSnapshot, topic: str, partition: int) -> int | None:
-    info = snapshot.topic(topic)
-    p = info.partition(partition) if info else None
-    return p.high_watermark if p else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Sparkline
@@ -15,7 +16,10 @@ from monitor.widgets.cells import spark_text, status_cell
 from monitor.widgets.format import fmt_duration, fmt_int
 from monitor.widgets.live_table import LiveTable
 
-__all__ = ["GroupsScreen"]
+__all__ = ["TREND_POINTS", "GroupsScreen"]
+
+TREND_POINTS = 12
+"""Refreshes shown in the Trend column (the chart under the table shows the whole history)."""
 
 
 class GroupsScreen(AirmonScreen):
@@ -51,11 +55,12 @@ class GroupsScreen(AirmonScreen):
         self.query_one("#groups", LiveTable).set_rows([self._row(g) for g in snapshot.groups])
         self._show_trend()
 
-    def _row(self, g: GroupInfo) -> tuple[str, list]:
+    def _row(self, g: GroupInfo) -> tuple[str, list[str | Text]]:
+        trend = self.airmon.group_lag_series(g.group_id)
         assigned = sum(len(m.assignments) for m in g.members)
         time_lag = fmt_duration(self.time_lags[g.group_id]) if g.group_id in self.time_lags else "l: read"
         return g.group_id, [g.group_id, g.state, str(len(g.members)), str(assigned), fmt_int(g.total_lag),
-                            spark_text(self.airmon.group_lag_series(g.group_id)), status_cell(g.status),
+                            spark_text(trend, TREND_POINTS), status_cell(g.status),
                             fmt_duration(g.time_to_drain), time_lag]
 
     def _show_trend(self) -> None:

@@ -68,7 +68,7 @@ class TopicDetailScreen(AirmonScreen):
     def _row(self, p: PartitionInfo) -> tuple[str, list[str | Text]]:
         leader = Text("offline", style="bold red") if p.offline else Text(str(p.leader))
         isr = Text(fmt_ids(p.isr), style="bold red" if p.under_replicated else "")
-        rate = self.airmon.partition_rate(p.topic, p.partition)
+        rate = self.airmon.history.partition_rate(p.topic, p.partition)
         return str(p.partition), [str(p.partition), leader, fmt_ids(p.replicas), isr,
                                   fmt_int(p.low_watermark), fmt_int(p.high_watermark),
                                   fmt_int(p.messages), fmt_rate(rate)]
