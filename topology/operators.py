@@ -14,6 +14,7 @@ The task an operator runs in (see :mod:`topology.engine.task`) provides ``store(
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -546,20 +547,29 @@ class SuppressRuntime(Runtime):
         super().__init__(task, name)
         self.wait = spec.wait_ms
         self.observed = -1
-        self.buffer: dict[Any, tuple[int, int, Any, Any, int, Any]] = {}
+        # latest change per windowed key, and a heap of (window end, arrival, key) to evict
+        # in window-end order; a key keeps its first arrival number until it is emitted
+        self.buffer: dict[Any, tuple[int, Change, int, Any]] = {}
+        self.heap: list[tuple[int, int, Any]] = []
         self.seq = 0
 
     def process(self, key: Windowed[Any], change: Change, ts: int, headers: Any, src: Any) -> None:
         if ts > self.observed:
             self.observed = ts
         entry = self.buffer.get(key)
-        self.seq += 1
-        self.buffer[key] = (key.window.end, entry[1] if entry else self.seq, key, change, ts, headers)
+        if entry is None:
+            self.seq += 1
+            heapq.heappush(self.heap, (key.window.end, self.seq, key))
+            self.buffer[key] = (self.seq, change, ts, headers)
+        else:
+            self.buffer[key] = (entry[0], change, ts, headers)
         expiry = self.observed - self.wait
-        ready = sorted((e for e in self.buffer.values() if e[0] <= expiry), key=lambda e: (e[0], e[1]))
-        for end, _, k, ch, t, h in ready:
-            del self.buffer[k]
-            self.forward(k, ch, t, h, src)
+        heap = self.heap
+        while heap and heap[0][0] <= expiry:
+            k = heapq.heappop(heap)[2]
+            held = self.buffer.pop(k)
+            if held[1].new is not None:  # final results never need deletes (merged sessions)
+                self.forward(k, held[1], held[2], held[3], src)
 
 
 class Suppress(Spec):

@@ -122,3 +122,11 @@ def test_windowed_reduce_and_aggregate():
         windowed_key = driver.create_output_topic("sum").key_serde
         assert windowed_key.deserialize("sum", windowed_key.serialize("sum", Windowed("k", Window(10, 20)))) \
             == Windowed("k", Window(10, 20))
+
+
+def test_suppressed_session_windows_emit_only_final_sessions():
+    out, _ = windowed_counts(SessionWindows.of_inactivity_gap_and_grace(5, 0),
+                             [("a", 0), ("a", 3), ("a", 30)], suppress=True)
+    # [0,0] was merged into [0,3] (its delete is not a final result); [0,3] closes once
+    # stream time passes 3 + gap 5; [30,30] is still open
+    assert out == [("a", 0, 3, 2, 3)]
