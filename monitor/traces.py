@@ -26,7 +26,7 @@ inputs for alert rules.
 >>> acc.add({"v": 1, "kind": "producer", "client_id": "replay", "last_ms": 61_000, "rows": [
 ...     {"topic": "tweets", "partition": -1, "bucket": 60_000, "origin": "replay", "hop": 0, "via": "", "count": 3}]})
 >>> lat = {"count": 1, "sum": 20, "min": 20, "max": 20, "bins": [[17, 1]]}
->>> acc.add({"v": 1, "kind": "consumer", "client_id": "c1", "group": "scorer", "sample_every": 32,
+>>> acc.add({"v": 1, "kind": "consumer", "client_id": "c1", "group": "scorer", "sample_rate": 100,
 ...          "rows": [{"topic": "tweets", "partition": 0, "bucket": 60_000, "count": 2}],
 ...          "samples": [{"topic": "tweets", "partition": 0, "bucket": 60_000, "origin": "replay", "hop": 0,
 ...                       "via": "", "count": 1, "latency": lat, "e2e": None}]})
@@ -394,7 +394,7 @@ class TraceAccumulator:
             else:
                 rows = [(str(r["topic"]), int(r["bucket"]), int(r["count"])) for r in record["rows"]]
                 samples = [_path_row(r) for r in record.get("samples") or ()]
-                exact = int(record.get("sample_every", 0)) == 1
+                exact = "sample_rate" in record and record["sample_rate"] is None
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not an airstream metrics record ({exc}): {str(record)[:160]}") from None
         if kind == "producer":

@@ -46,7 +46,7 @@ def _rows(record: dict[str, Any], part: str = "rows") -> dict[tuple, dict[str, A
 
 
 def test_consumer_counts_every_record_and_samples_paths_and_latency() -> None:
-    m = ConsumerMetrics("c1", "scorer", now_ms=0, sample_every=1)
+    m = ConsumerMetrics("c1", "scorer", now_ms=0, sample_rate=None)
     p1 = new_trace("p1", now_ms=10 * MINUTE + 100)
     p1_late = new_trace("p1", now_ms=11 * MINUTE + 5)
     fwd = encode_trace(Trace("p1", 1, origin_ms=10 * MINUTE, hop_ms=10 * MINUTE + 900, via="app"))
@@ -62,7 +62,7 @@ def test_consumer_counts_every_record_and_samples_paths_and_latency() -> None:
     ]
     m.observe(batch, now_ms=11 * MINUTE + 1_000)
     record = m.record(now_ms=11 * MINUTE + 2_000)
-    assert record["sample_every"] == 1
+    assert record["sample_rate"] is None
     assert {k[:3]: r["count"] for k, r in _rows(record).items()} == {
         ("tweets", 0, 10 * MINUTE): 4, ("tweets", 1, 10 * MINUTE): 1, ("tweets", 0, 11 * MINUTE): 1,
         ("scored", 0, 10 * MINUTE): 1}
@@ -84,7 +84,7 @@ def test_consumer_counts_every_record_and_samples_paths_and_latency() -> None:
 
 @pytest.mark.parametrize("topic", [None, "t"])
 def test_a_batch_within_one_minute_is_counted_per_topic_partition(topic: str | None) -> None:
-    m = ConsumerMetrics("c1", "g", now_ms=0, sample_every=1000)
+    m = ConsumerMetrics("c1", "g", now_ms=0, sample_rate=0.001)
     batch = [_msg("t", p, 2 * MINUTE + ms, None) for p, ms in ((0, 5), (1, 9), (0, 59_999), (1, 0), (0, 7))]
     if topic is None:  # no topic hint: topics are told apart per record
         batch.append(_msg("u", 0, 2 * MINUTE + 1, None))
@@ -95,22 +95,31 @@ def test_a_batch_within_one_minute_is_counted_per_topic_partition(topic: str | N
     assert {k[:3]: r["count"] for k, r in _rows(m.record(now_ms=1)).items()} == expected
 
 
-def test_one_record_in_sample_every_is_sampled_across_batches() -> None:
-    m = ConsumerMetrics("c1", "g", now_ms=0, sample_every=4)
-    msgs = [_msg("t", 0, 5, [(TRACE_HEADER, new_trace("p", now_ms=5))]) for _ in range(3)]
-    for size in (3, 1, 2, 3, 3):  # 12 records: the 1st, 5th and 9th are sampled, whatever the batching
-        m.observe(msgs[:size], now_ms=10)
-    record = m.record(now_ms=20)
-    assert [r["count"] for r in record["rows"]] == [12]
-    assert [r["count"] for r in record["samples"]] == [3]
+def test_at_most_sample_rate_headers_a_second_are_read_spread_over_the_batch() -> None:
+    m = ConsumerMetrics("c1", "g", now_ms=0, sample_rate=10)
+    msgs = [_msg("t", 0, 5, [(TRACE_HEADER, new_trace("p", now_ms=i))]) for i in range(1000)]
+    m.observe(msgs, now_ms=1_000)  # a second's worth saved up: 10 samples, records 0, 100, ... 900
+    [row] = m.samples.values()
+    assert (row.count, row.latency.min, row.latency.max, row.latency.total) == (10, 100, 1_000, 5_500)
+    m.observe(msgs[:500], now_ms=1_100)  # 0.1 s later: one more
+    m.observe(msgs[:500], now_ms=1_150)  # 0.05 s later: none
+    m.observe(msgs[:500], now_ms=9_000)  # after a long pause: still only a second's worth
+    record = m.record(now_ms=9_500)
+    assert [r["count"] for r in record["rows"]] == [2500]
+    assert [r["count"] for r in record["samples"]] == [10 + 1 + 0 + 10]
 
 
 def test_a_trickle_is_sampled_at_least_once_a_second() -> None:
-    m = ConsumerMetrics("c1", "g", now_ms=0, sample_every=1000)
+    m = ConsumerMetrics("c1", "g", now_ms=0, sample_rate=1)
     msg = _msg("t", 0, 5, [(TRACE_HEADER, new_trace("p", now_ms=5))])
     for now in (10, 20, 600, 1_015, 1_500, 2_100):
         m.observe([msg], now_ms=now)
     assert [r["count"] for r in m.record(now_ms=3_000)["samples"]] == [3]  # at 10, 1015 and 2100
+
+
+def test_sample_rate_must_be_positive_or_none() -> None:
+    with pytest.raises(ValueError, match="sample_rate"):
+        ConsumerMetrics("c1", "g", now_ms=0, sample_rate=0)
 
 
 def test_consumer_record_is_a_delta() -> None:
@@ -218,7 +227,7 @@ def test_consumer_measures_what_it_receives_and_forwards_via_its_group(mock_conf
     bootstrap = ",".join(f"{b.host}:{b.port}" for b in producer.list_topics(timeout=10).brokers.values())
     pub = _Publisher()
     consumer = TracingConsumer({"bootstrap.servers": bootstrap, "group.id": "scorer", "client.id": "scorer-1"},
-                               publisher=pub, sample_every=1)  # type: ignore[arg-type]
+                               publisher=pub, sample_rate=None)  # type: ignore[arg-type]
     consumer.assign([TopicPartition("t", 0, 0)])
     got: list[Message] = []
     deadline = time.monotonic() + 20

@@ -37,9 +37,9 @@ def _produced(client: str, *rows: dict, last_ms: int = 0, host: str = "h1") -> d
             "rows": list(rows)}
 
 
-def _consumed(group: str, *samples: dict, client: str | None = None, sample_every: int = 1,
+def _consumed(group: str, *samples: dict, client: str | None = None, sample_rate: float | None = None,
               counts: list[dict] | None = None) -> dict:
-    """A consumer record; with ``sample_every=1`` the samples are every record, so the counts follow."""
+    """A consumer record; with ``sample_rate=None`` the samples are every record, so the counts follow."""
     if counts is None:
         totals: dict[tuple, int] = {}
         for r in samples:
@@ -47,7 +47,7 @@ def _consumed(group: str, *samples: dict, client: str | None = None, sample_ever
             totals[key] = totals.get(key, 0) + r["count"]
         counts = [{"topic": t, "partition": p, "bucket": b, "count": n} for (t, p, b), n in totals.items()]
     return {"v": 1, "kind": "consumer", "client_id": client or f"{group}-1", "group": group, "last_ms": 0,
-            "sample_every": sample_every, "rows": counts, "samples": list(samples)}
+            "sample_rate": sample_rate, "rows": counts, "samples": list(samples)}
 
 
 def test_deltas_add_up_per_hop_and_minute_and_show_what_is_missing() -> None:
@@ -170,10 +170,10 @@ def test_sampled_counts_are_attributed_exactly_once_a_group_has_read_everything(
     acc = TraceAccumulator()
     acc.add(_produced("p1", _row("t", 600)))
     acc.add(_produced("p2", _row("t", 400, origin="p2")))
-    # 1,000 records read; the 1-in-32 sample happened to see p1 20 times and p2 11 times.
+    # 1,000 records read; the sample happened to see p1 20 times and p2 11 times.
     acc.add(_consumed("g", _row("t", 20, latency=_hist(*[5] * 20)),
                       _row("t", 11, origin="p2", latency=_hist(*[7] * 11)),
-                      sample_every=32, counts=[_count("t", 1_000)]))
+                      sample_rate=100, counts=[_count("t", 1_000)]))
     model = acc.model(now=1)
     assert (model.hop("p1", "t", "g").consumed, model.hop("p2", "t", "g").consumed) == (600, 400)
     assert model.hop("p1", "t", "g").latency.count == 20  # latency is over the sample
@@ -183,16 +183,25 @@ def test_a_group_behind_gets_a_share_by_its_sample_and_never_more_than_was_produ
     acc = TraceAccumulator()
     acc.add(_produced("p1", _row("t", 600)))
     acc.add(_produced("p2", _row("t", 400, origin="p2")))
-    acc.add(_consumed("g", _row("t", 19), sample_every=32, counts=[_count("t", 640)]))  # only p1 seen so far
+    acc.add(_consumed("g", _row("t", 19), sample_rate=100, counts=[_count("t", 640)]))  # only p1 seen so far
     model = acc.model(now=1)
     first, second = model.hop("p1", "t", "g"), model.hop("p2", "t", "g")
     assert (first.consumed, first.missing, second.consumed, second.missing) == (600, 0, 40, 360)
 
 
+def test_with_every_header_read_the_per_path_counts_are_the_consumer_s_own() -> None:
+    acc = TraceAccumulator()
+    acc.add(_produced("p1", _row("t", 600)))
+    acc.add(_produced("p2", _row("t", 400, origin="p2")))
+    acc.add(_consumed("g", _row("t", 300), _row("t", 340, origin="p2")))  # behind, but it knows exactly on what
+    model = acc.model(now=1)
+    assert (model.hop("p1", "t", "g").consumed, model.hop("p2", "t", "g").consumed) == (300, 340)
+
+
 def test_records_beyond_what_traced_producers_wrote_are_untraced() -> None:
     acc = TraceAccumulator()
     acc.add(_produced("p1", _row("t", 10)))
-    acc.add(_consumed("g", _row("t", 1), sample_every=32, counts=[_count("t", 25)]))
+    acc.add(_consumed("g", _row("t", 1), sample_rate=100, counts=[_count("t", 25)]))
     model = acc.model(now=1)
     assert model.hop("p1", "t", "g").consumed == 10 and model.hop("?", "t", "g").consumed == 15
 

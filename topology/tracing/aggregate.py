@@ -5,14 +5,15 @@ A **producer** counts every record by topic, partition (``-1`` when the partitio
 :mod:`topology.tracing.header`).
 
 A **consumer** counts every record by topic, partition and minute -- reading only the record's
-partition and timestamp, which is cheap -- and reads the trace header of one record in
-``sample_every`` (librdkafka materialises headers per record on first access, which costs as much as
-receiving the record, so reading every header would halve a lean consumer's rate), and at least one record a second. Each sampled
+partition and timestamp, which is cheap -- and reads the trace header of at most ``sample_rate``
+records a second, spread evenly over the batches (librdkafka materialises headers per record on first
+access, which costs as much as receiving the record, so reading every header would halve a lean
+consumer's rate; a fixed rate bounds the cost whatever the throughput). Each sampled
 record adds to a per-path row: a sample count, the hop latency (receive time - this hop's produce
 time) and, for forwarded records, the end-to-end latency (receive time - origin produce time), as
 :class:`~topology.tracing.histogram.LatencyHistogram`. Records without a trace header are sampled
-with ``origin`` ``None`` and a latency from their timestamp. With ``sample_every=1`` every header is
-read and the per-path counts are exact; otherwise :mod:`monitor.traces` attributes the exact totals
+with ``origin`` ``None`` and a latency from their timestamp. With ``sample_rate=None`` every header
+is read and the per-path counts are exact; otherwise :mod:`monitor.traces` attributes the exact totals
 to paths from what the producers reported (exact whenever a group has read all that was produced).
 
 Each publish is a *delta*: the rows since the previous publish, after which the aggregation starts
@@ -20,7 +21,7 @@ again. A reader adds deltas up; histograms merge by adding bins. The metrics rec
 
     {"v": 1, "kind": "producer" | "consumer", "client_id": "replay-1", "group": null | "scorer",
      "host": "web-3", "from_ms": ..., "to_ms": ..., "last_ms": <last produce/consume, ms>,
-     "rows": [...], "samples": [...], "sample_every": 16}      # samples, sample_every: consumers only
+     "rows": [...], "samples": [...], "sample_rate": 100 | null}   # samples, sample_rate: consumers only
 
     producer row: {"topic": "tweets", "partition": -1, "bucket": <minute start, ms>,
                    "origin": "replay-1", "hop": 0, "via": "", "count": 120}
@@ -32,7 +33,7 @@ again. A reader adds deltas up; histograms merge by adding bins. The metrics rec
 >>> from topology.tracing.header import TRACE_HEADER, new_trace
 >>> m = Message(topic="tweets", partition=0, timestamp=(1, 60_500),
 ...             headers=[(TRACE_HEADER, new_trace("replay", now_ms=60_500))])
->>> c = ConsumerMetrics("scorer-1", "scorer", now_ms=60_000, sample_every=1)
+>>> c = ConsumerMetrics("scorer-1", "scorer", now_ms=60_000, sample_rate=None)
 >>> c.observe([m, m], now_ms=60_700)
 >>> record = c.record(now_ms=61_000)
 >>> record["rows"]
@@ -173,15 +174,18 @@ class ConsumerMetrics(_ClientMetrics):
 
     kind = "consumer"
 
-    def __init__(self, client_id: str, group: str | None, now_ms: int, *, sample_every: int = 32) -> None:
+    def __init__(self, client_id: str, group: str | None, now_ms: int, *,
+                 sample_rate: float | None = 100.0) -> None:
         super().__init__(client_id, group, now_ms)
-        if sample_every < 1:
-            raise ValueError(f"sample_every must be 1 (read every trace header) or more, got {sample_every}")
-        self.sample_every = sample_every
+        if sample_rate is not None and not sample_rate > 0:
+            raise ValueError(f"sample_rate must be a positive number of records a second, or None to read "
+                             f"every trace header; got {sample_rate!r}")
+        self.sample_rate = sample_rate
         self.counts: dict[tuple[str, int, int], int] = {}
         self.samples: dict[RowKey, _Sampled] = {}
-        self._skip = 0  # index in the next batch of the next record to sample
-        self._sampled_ms = -1_000_000
+        # A token bucket: sample_rate tokens a second, at most one second's worth saved up.
+        self._tokens = sample_rate or 0.0
+        self._tokens_ms = now_ms
 
     @property
     def empty(self) -> bool:
@@ -194,7 +198,7 @@ class ConsumerMetrics(_ClientMetrics):
         ``topic``: the one topic all the messages come from, when the caller knows it (saves
         reading it per record). Per record this reads partition and timestamp (and topic) with
         ``map`` over the C methods, so the per-record work stays out of the interpreter loop; only
-        every ``sample_every``-th record's header is read and decoded.
+        ``sample_rate`` records a second have their header read and decoded.
         """
         if not messages:
             return
@@ -218,16 +222,22 @@ class ConsumerMetrics(_ClientMetrics):
                                                                 stamps)).items():
                 key = (t, partition, bucket_of(ts))
                 counts[key] = counts.get(key, 0) + c
-        k = self.sample_every
-        start = self._skip
-        self._skip = (start - len(messages)) % k
-        sampled = messages[start::k] if k > 1 else messages
-        if not sampled and now_ms - self._sampled_ms >= 1000:
-            sampled = messages[:1]  # a slow trickle still gets a latency figure every second
-        for m in sampled:
+        for m in self._to_sample(messages, now_ms):
             self._sample(m, now_ms)
-            self._sampled_ms = now_ms
         self.last_ms = now_ms
+
+    def _to_sample(self, messages: Sequence[Any], now_ms: int) -> Sequence[Any]:
+        rate = self.sample_rate
+        if rate is None:
+            return messages
+        self._tokens = min(rate, self._tokens + (now_ms - self._tokens_ms) * rate / 1000)
+        self._tokens_ms = now_ms
+        k = min(int(self._tokens), len(messages))
+        if k < 1:
+            return ()
+        chosen = messages[::-(-len(messages) // k)]  # evenly spread over the batch
+        self._tokens -= len(chosen)
+        return chosen
 
     def _sample(self, m: Any, now_ms: int) -> None:
         h = m.headers()
@@ -267,7 +277,7 @@ class ConsumerMetrics(_ClientMetrics):
 
     def record(self, now_ms: int) -> dict[str, Any]:
         """The metrics record for the traffic since the last :meth:`reset`."""
-        return {**super().record(now_ms), "samples": self._samples(), "sample_every": self.sample_every}
+        return {**super().record(now_ms), "samples": self._samples(), "sample_rate": self.sample_rate}
 
     def _clear(self) -> None:
         self.counts = {}

@@ -162,20 +162,20 @@ class TracingConsumer:
     """A ``confluent_kafka.Consumer`` that measures what it receives and publishes it.
 
     ``config`` is the consumer configuration; ``group.id`` and ``client.id`` name this consumer in
-    the traces. Every record is counted; the trace header of one record in ``sample_every`` (and at
-    least one a second) is read for latency and path (``1``: every header, exact per-path counts;
-    the right choice when the application reads every record's headers anyway, as the airstream
-    runtime does). See :class:`TracingProducer` for ``metrics_interval`` and ``publisher``.
+    the traces. Every record is counted; the trace headers of at most ``sample_rate`` records a
+    second are read for latency and path (``None``: every header, exact per-path counts; the right
+    choice when the application reads every record's headers anyway, as the airstream runtime does). See :class:`TracingProducer` for ``metrics_interval`` and ``publisher``.
     """
 
-    def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0, sample_every: int = 32,
+    def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
+                 sample_rate: float | None = 100.0,
                  metrics_topic: str = METRICS_TOPIC, publisher: MetricsPublisher | None = None) -> None:
         self._interval = _interval_ms(metrics_interval)
         self._consumer = Consumer(dict(config))
         self.client_id: str = str(config.get("client.id", "rdkafka"))
         self.group_id: str | None = config.get("group.id")
         now = _now_ms()
-        self.metrics = ConsumerMetrics(self.client_id, self.group_id, now, sample_every=sample_every)
+        self.metrics = ConsumerMetrics(self.client_id, self.group_id, now, sample_rate=sample_rate)
         self._topic: str | None = None  # the only topic read, when subscribe/assign say so
         self._next = now + self._interval
         self._own_publisher = publisher is None
