@@ -30,6 +30,7 @@ from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
+from textual.widget import Widget
 
 from monitor.alerts import AlertEngine, AlertState
 from monitor.browse import KafkaBrowser, MessageBrowser
@@ -246,16 +247,21 @@ class AirmonApp(App[None]):
     # -- on-demand blocking calls ---------------------------------------------------------------
 
     def run_blocking(self, what: str, call: Callable[[], T], on_done: Callable[[T], None],
-                     on_error: Callable[[str], None] | None = None) -> None:
+                     on_error: Callable[[str], None] | None = None, *, owner: Widget | None = None) -> None:
         """Run a blocking call (a Kafka request) in a worker and give its result to ``on_done``.
 
         ``what`` names the action for the status bar if it fails (``"reading time lag of scorer"``);
-        the failure is also passed to ``on_error``. Both callbacks run in the UI thread.
+        the failure is also passed to ``on_error``. Both callbacks run in the UI thread, and not at
+        all once ``owner`` (the screen that asked) has been closed in the meantime.
         """
+
+        def done(result: T) -> None:
+            if owner is None or owner.is_attached:
+                on_done(result)
 
         def failed(text: str) -> None:
             self.notice(text, error=True)
-            if on_error is not None:
+            if on_error is not None and (owner is None or owner.is_attached):
                 on_error(text)
 
         def task() -> None:
@@ -265,7 +271,7 @@ class AirmonApp(App[None]):
                 detail = str(exc)  # errors of our own clients already say what they were doing
                 self._deliver(failed, f"⚠ {detail if detail.startswith(what) else f'{what} failed: {detail}'}")
             else:
-                self._deliver(on_done, result)
+                self._deliver(done, result)
 
         self.run_worker(task, thread=True, group="on-demand", exit_on_error=False, description=what)
 
@@ -298,7 +304,8 @@ class AirmonApp(App[None]):
         """One partition's lag for the group at each kept refresh."""
         return [lag for _, lag in self.history.lag_series(group_id, topic, partition) if lag is not None]
 
-    def read_time_lag(self, group_id: str, on_done: Callable[[GroupInfo], None]) -> None:
+    def read_time_lag(self, group_id: str, on_done: Callable[[GroupInfo], None], *,
+                      owner: Widget | None = None) -> None:
         """Read the group's time lag in a worker; ``on_done`` gets the group with ``time_lag`` filled in."""
         group = self.snapshot.group(group_id) if self.snapshot else None
         time_lag = getattr(self.source, "time_lag", None)
@@ -312,7 +319,7 @@ class AirmonApp(App[None]):
                 dataclasses.replace(p, time_lag=ages.get((p.topic, p.partition))) for p in group.partitions))
 
         self.notice(f"reading time lag of {group_id}…")
-        self.run_blocking(f"reading time lag of group {group_id}", read, on_done)
+        self.run_blocking(f"reading time lag of group {group_id}", read, on_done, owner=owner)
 
     # -- writes ---------------------------------------------------------------------------------
 

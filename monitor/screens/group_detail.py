@@ -115,7 +115,7 @@ class GroupDetailScreen(AirmonScreen):
 
     def action_time_lag(self) -> None:
         """Read the age of the oldest unconsumed record on each partition."""
-        self.airmon.read_time_lag(self.group_id, self._time_lag_read)
+        self.airmon.read_time_lag(self.group_id, self._time_lag_read, owner=self)
 
     def _time_lag_read(self, group: GroupInfo) -> None:
         self.time_lags = {(p.topic, p.partition): p.time_lag for p in group.partitions if p.time_lag is not None}

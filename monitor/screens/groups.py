@@ -85,7 +85,7 @@ class GroupsScreen(AirmonScreen):
         """Read the age of the oldest unconsumed record of the group under the cursor."""
         group_id = self._cursor_group()
         if group_id is not None:
-            self.airmon.read_time_lag(group_id, self._time_lag_read)
+            self.airmon.read_time_lag(group_id, self._time_lag_read, owner=self)
 
     def _time_lag_read(self, group: GroupInfo) -> None:
         self.time_lags[group.group_id] = group.max_time_lag

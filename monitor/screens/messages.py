@@ -18,7 +18,6 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
 from monitor.browse import BrowsedMessage, Page, Position
-from monitor.model import ClusterSnapshot
 from monitor.screens.base import AirmonScreen
 from monitor.widgets.format import fmt_int, fmt_time
 from monitor.widgets.live_table import LiveTable
@@ -105,7 +104,8 @@ class MessagesScreen(AirmonScreen):
             self._reading = False
 
         self.airmon.run_blocking(f"reading {topic}/{partition} from {position}",
-                                 lambda: browser.read(topic, partition, position, limit=PAGE), done, failed)
+                                 lambda: browser.read(topic, partition, position, limit=PAGE), done, failed,
+                                 owner=self)
 
     def _show_page(self, page: Page, *, replace: bool) -> None:
         self.page = page
@@ -117,16 +117,12 @@ class MessagesScreen(AirmonScreen):
 
     # -- drawing --------------------------------------------------------------------------------
 
-    def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
-        self._draw()
-
     def redraw(self) -> None:
+        # The records come from the browser, not the snapshot: draw them whether or not one exists yet.
         super().redraw()
         self._draw()
 
     def _draw(self) -> None:
-        if not self.is_mounted:
-            return
         needle = self.query_one("#filter", Input).value.strip()
         shown = [m for m in self.messages if not needle or m.matches(needle)]
         self.query_one("#messages", LiveTable).set_rows([(str(m.offset), [

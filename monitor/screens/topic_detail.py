@@ -75,8 +75,12 @@ class TopicDetailScreen(AirmonScreen):
 
     def action_load_config(self) -> None:
         """Read the topic's configuration again."""
-        self.airmon.run_blocking(f"reading the configuration of topic {self.topic}",
-                                 lambda: self.airmon.source.topic_config(self.topic), self._show_config)
+        read = getattr(self.airmon.source, "topic_config", None)
+        if read is None:
+            self.airmon.notice(f"⚠ topic configuration is not available from {self.airmon.source.name}", error=True)
+            return
+        self.airmon.run_blocking(f"reading the configuration of topic {self.topic}", lambda: read(self.topic),
+                                 self._show_config, owner=self)
 
     def _show_config(self, config: Mapping[str, str]) -> None:
         self.config = config

@@ -16,6 +16,7 @@ from monitor.rules import parse_rules
 from monitor.screens.alerts import AlertsScreen
 from monitor.screens.confirm import ConfirmScreen
 from monitor.screens.help import HelpScreen
+from monitor.screens.topics import TopicsScreen
 from monitor.widgets.live_table import LiveTable
 from monitor.widgets.status_bar import StatusBar
 
@@ -204,3 +205,25 @@ async def test_names_from_the_cluster_are_never_read_as_markup() -> None:
     async with running(app, refreshes=1) as pilot:
         await pilot.press("g")
         assert "[b]x[/b]" in screen_text(app)
+
+
+async def test_a_slow_read_that_returns_after_its_screen_closed_is_dropped() -> None:
+    release = threading.Event()
+
+    class SlowConfig(FakeSource):
+        def topic_config(self, topic: str) -> dict[str, str]:
+            release.wait(10)
+            return super().topic_config(topic)
+
+    app = AirmonApp(SlowConfig(), refresh_interval=3600)
+    async with running(app, refreshes=1) as pilot:
+        await pilot.press("t", "enter")  # topic detail asks for the configuration
+        closed = app.screen
+        await pilot.press("escape")      # ... and is closed before it arrives
+        release.set()
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, TopicsScreen)
+        assert closed.config is None  # type: ignore[attr-defined]  # the late answer went nowhere
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#config", LiveTable).row_count == 3
