@@ -19,6 +19,7 @@ import topology.tracing.publisher as publisher_module
 from topology.tracing import (
     TRACE_HEADER,
     ConsumerMetrics,
+    MetricsPublisher,
     ProducerMetrics,
     Trace,
     TracingConsumer,
@@ -150,7 +151,7 @@ class _Publisher:
         self.records: list[dict[str, Any]] = []
         self.accept = True
 
-    def publish(self, record: dict[str, Any]) -> bool:
+    def publish(self, record: dict[str, Any], *, wait: bool = False) -> bool:
         if self.accept:
             self.records.append(record)
         return self.accept
@@ -248,3 +249,18 @@ def test_consumer_measures_what_it_receives_and_forwards_via_its_group(mock_conf
 def test_metrics_interval_must_be_positive(mock_config: dict) -> None:
     with pytest.raises(ValueError, match="metrics_interval"):
         TracingProducer(mock_config, metrics_interval=0)
+
+
+def test_an_unreachable_cluster_only_warns_naming_the_topic_and_never_the_password(
+        caplog: pytest.LogCaptureFixture) -> None:
+    config = {"bootstrap.servers": "127.0.0.1:1", "sasl.username": "svc", "sasl.password": "hunter2",
+              "log_level": 0}
+    publisher = MetricsPublisher(config, timeout=0.5)
+    record = {"v": 1, "kind": "producer", "client_id": "p", "rows": []}
+    with caplog.at_level("WARNING", logger="topology.tracing"):
+        assert publisher.publish(record, wait=True)  # queued locally; the topic could not be checked
+        publisher.close(timeout=0.2)
+    text = caplog.text + repr(publisher)
+    assert "__airstream_metrics" in text and "not delivered" in text
+    assert "hunter2" not in text
+    assert repr(publisher) == "MetricsPublisher(topic='__airstream_metrics', bootstrap='127.0.0.1:1')"

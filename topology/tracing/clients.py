@@ -112,7 +112,8 @@ class TracingProducer:
             path = existing[PATH_OFFSET:]
         else:
             path = None
-        kwargs: dict[str, Any] = {"partition": partition, "timestamp": timestamp, "headers": headers}
+        # An explicit timestamp makes the record's minute the one counted here, even at :59.999.
+        kwargs: dict[str, Any] = {"partition": partition, "timestamp": timestamp or now, "headers": headers}
         if on_delivery is not None or callback is not None:
             kwargs["on_delivery"] = on_delivery or callback
         self._producer.produce(topic, value, key, **kwargs)
@@ -122,13 +123,13 @@ class TracingProducer:
         if due:
             self._publish(now)
 
-    def _publish(self, now: int) -> None:
+    def _publish(self, now: int, *, wait: bool = False) -> None:
         with self._lock:
             self._next = now + self._interval
             if self.metrics.empty:
                 return
             record = self.metrics.record(now)
-            if self.publisher.publish(record):
+            if self.publisher.publish(record, wait=wait):
                 self.metrics.reset(now)
 
     def poll(self, timeout: float = 0) -> int:
@@ -141,7 +142,7 @@ class TracingProducer:
 
     def flush(self, timeout: float = -1) -> int:
         """Publish the metrics not yet sent, then ``Producer.flush``."""
-        self._publish(_now_ms())
+        self._publish(_now_ms(), wait=True)
         return self._producer.flush(timeout)
 
     def close(self, timeout: float = 30.0) -> int:
@@ -229,14 +230,14 @@ class TracingConsumer:
         """Headers for a record derived from ``message``: its trace continued via this group."""
         return forward_headers(message.headers(), via=self.group_id or self.client_id)
 
-    def _publish(self, now: int) -> None:
+    def _publish(self, now: int, *, wait: bool = False) -> None:
         self._next = now + self._interval
-        if not self.metrics.empty and self.publisher.publish(self.metrics.record(now)):
+        if not self.metrics.empty and self.publisher.publish(self.metrics.record(now), wait=wait):
             self.metrics.reset(now)
 
     def close(self) -> None:
         """Publish the remaining metrics, then ``Consumer.close``."""
-        self._publish(_now_ms())
+        self._publish(_now_ms(), wait=True)
         if self._own_publisher:
             self.publisher.close()
         self._consumer.close()

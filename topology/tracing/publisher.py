@@ -110,9 +110,16 @@ class MetricsPublisher:
             self._warn(f"deliver:{err.code()}", f"a metrics record for {self.topic} was not delivered: {err.str()}. "
                        "Traces will miss that interval; check the broker and this client's WRITE permission.")
 
-    def publish(self, record: Mapping[str, Any]) -> bool:
-        """Send one record (keyed by its ``client_id``); ``False`` when the local queue is full."""
-        self._preparing.join()
+    def publish(self, record: Mapping[str, Any], *, wait: bool = False) -> bool:
+        """Send one record (keyed by its ``client_id``).
+
+        ``False`` means "not now, keep it for the next time": the topic and producer are still being
+        set up (unless ``wait``: then wait for that, as ``flush``/``close`` do) or the local queue is full.
+        """
+        if self._preparing.is_alive():
+            if not wait:
+                return False
+            self._preparing.join()
         producer = self._producer
         assert producer is not None
         value = orjson.dumps(record)
