@@ -94,7 +94,6 @@ class Guarantee:
     def _new_producer(self) -> Producer:
         props = self.config.producer()
         props["on_delivery"] = self.delivery
-        props.setdefault("logger", logging.getLogger("topology.runtime.producer"))
         return Producer(props)
 
     def begin(self) -> None:

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from monitor.config import ConfigError, redact, scrub
+from topology.runtime.logs import client_logger
 
 __all__ = ["AT_LEAST_ONCE", "EXACTLY_ONCE_V2", "STREAMS_KEYS", "ConfigError", "StreamsConfig"]
 
@@ -151,6 +152,7 @@ class StreamsConfig:
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
             "client.id": f"{self.application_id}-{self.instance_id}-consumer",
+            "logger": client_logger("consumer"),
         })
         if self.exactly_once:
             props["isolation.level"] = "read_committed"
@@ -165,6 +167,7 @@ class StreamsConfig:
             "enable.partition.eof": False,
             "isolation.level": "read_committed" if self.exactly_once else "read_uncommitted",
             "client.id": f"{self.application_id}-{self.instance_id}-restore",
+            "logger": client_logger("restore"),
         })
         return props
 
@@ -180,6 +183,7 @@ class StreamsConfig:
             "client.id": f"{self.application_id}-{self.instance_id}-producer",
             # Only failures reach Python: no per-record callback on the happy path.
             "delivery.report.only.error": True,
+            "logger": client_logger("producer"),
         })
         if self.exactly_once:
             props["transactional.id"] = f"{self.application_id}-{self.instance_id}"
@@ -190,6 +194,7 @@ class StreamsConfig:
         """Properties of the admin client that creates internal topics."""
         props = self._client("admin.")
         props["client.id"] = f"{self.application_id}-{self.instance_id}-admin"
+        props["logger"] = client_logger("admin")
         return props
 
     def plan_config(self) -> dict[str, Any]:

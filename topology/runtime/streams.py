@@ -51,6 +51,7 @@ from topology.partitioner import cached_partition_for
 from topology.runtime.admin import TopicLayout, prepare_topics
 from topology.runtime.commit import Guarantee, Rewind, make_guarantee
 from topology.runtime.config import StreamsConfig
+from topology.runtime.logs import client_logger
 from topology.runtime.metrics import StreamsMetrics, serve_prometheus
 from topology.runtime.rebalance import Callbacks, assignment_strategy
 from topology.runtime.restore import Restorer
@@ -58,6 +59,7 @@ from topology.runtime.restore import Restorer
 __all__ = ["KafkaStreams", "State"]
 
 log = logging.getLogger("topology.runtime")
+_client_log = client_logger("client")
 
 _new = tuple.__new__
 _tp_of = operator.itemgetter(0, 1)
@@ -272,13 +274,12 @@ class _Runner:
     def setup(self) -> None:
         cfg = self.config
         try:
-            admin = AdminClient({**cfg.admin(), "logger": logging.getLogger("topology.runtime.admin")})
+            admin = AdminClient(cfg.admin())
             self.layout = prepare_topics(self.plan, cfg, admin)
             self.partitions_of = {t: n for t, n in self.layout.partitions.items() if t in self.plan.repartition_topics}
             consumer_props = cfg.consumer()
             consumer_props.update({
                 "partition.assignment.strategy": assignment_strategy(self.plan),
-                "logger": logging.getLogger("topology.runtime.consumer"),
                 "error_cb": self._client_error,
             })
             self.consumer = Consumer(consumer_props)
@@ -308,8 +309,9 @@ class _Runner:
     def _client_error(self, err: KafkaError) -> None:
         if err.fatal():
             log.error("Kafka client fatal error: %s", self.config.scrub(err.str()))
-        else:  # librdkafka reconnects by itself; say so once per error kind
-            log.warning("Kafka client error (retrying with back-off): %s", self.config.scrub(err.str()))
+        else:  # librdkafka reconnects by itself
+            _client_log.warning("Kafka unreachable or failing, retrying with back-off: %s",
+                                self.config.scrub(err.str()))
 
     def shutdown(self) -> None:
         self.closing = True
@@ -339,45 +341,51 @@ class _Runner:
 
     # -- the loop ----------------------------------------------------------------------------
     def loop(self, max_records: int | None, idle_timeout: float | None) -> None:
+        stop = self.app._stop
+        self._next_commit = time.monotonic() + self.config.commit_interval_ms / 1000
+        self._next_punctuate = self._next_lag = 0.0
+        self._last_record = time.monotonic()
+        while not stop.is_set():
+            try:
+                if self._iteration(max_records, idle_timeout):
+                    return
+            except Rewind:
+                self._rewind(list(self.tasks))
+
+    def _iteration(self, max_records: int | None, idle_timeout: float | None) -> bool:
+        """One poll-process-(commit) round; ``True`` when a stop condition of :meth:`loop` holds."""
         cfg = self.config
         consumer = self.consumer
         assert consumer is not None
-        stop = self.app._stop
-        batch_size, poll_s = cfg.max_poll_records, cfg.poll_ms / 1000
-        commit_every = cfg.commit_interval_ms / 1000
-        next_commit = time.monotonic() + commit_every
-        next_punctuate = next_lag = 0.0
-        last_record = time.monotonic()
-        while not stop.is_set():
-            now = time.monotonic()
-            if not self._blocked:
-                msgs = consumer.consume(batch_size, poll_s)
-                if msgs:
-                    self._process(msgs)
-                    last_record = time.monotonic()
-                    if max_records is not None and self.metrics.process_total >= max_records:
-                        break
-                elif idle_timeout is not None and now - last_record > idle_timeout:
-                    break
-                if self._globals is not None:
-                    self._globals.poll(0)
-            else:
-                stop.wait(poll_s)
-            now = time.monotonic()
-            if now >= next_punctuate and self.tasks:
-                next_punctuate = now + _PUNCTUATE_EVERY_S
-                wall = _wall_ms()
-                for task in list(self.tasks.values()):
-                    self._produce(task.punctuate(wall))
-            if now >= next_commit or self._blocked:
-                next_commit = now + commit_every
-                try:
-                    self._blocked = not self._commit(now + max(commit_every, 10.0))
-                except Rewind:
-                    self._rewind(list(self.tasks))
-                if now >= next_lag:
-                    next_lag = now + _LAG_EVERY_S
-                    self._update_lag()
+        poll_s = cfg.poll_ms / 1000
+        now = time.monotonic()
+        if not self._blocked:
+            msgs = consumer.consume(cfg.max_poll_records, poll_s)
+            if msgs:
+                self._process(msgs)
+                self._last_record = time.monotonic()
+                if max_records is not None and self.metrics.process_total >= max_records:
+                    return True
+            elif idle_timeout is not None and now - self._last_record > idle_timeout:
+                return True
+            if self._globals is not None:
+                self._globals.poll(0)
+        else:
+            self.app._stop.wait(poll_s)
+        now = time.monotonic()
+        if now >= self._next_punctuate and self.tasks:
+            self._next_punctuate = now + _PUNCTUATE_EVERY_S
+            wall = _wall_ms()
+            for task in list(self.tasks.values()):
+                self._produce(task.punctuate(wall))
+        if now >= self._next_commit or self._blocked:
+            commit_every = cfg.commit_interval_ms / 1000
+            self._next_commit = now + commit_every
+            self._blocked = not self._commit(now + max(commit_every, 10.0))
+            if now >= self._next_lag:
+                self._next_lag = now + _LAG_EVERY_S
+                self._update_lag()
+        return False
 
     def _process(self, msgs: list[Any]) -> None:
         recs = _to_records(msgs)
@@ -425,20 +433,28 @@ class _Runner:
             return
         guarantee = self.guarantee
         assert guarantee is not None
-        guarantee.begin()
         producer = guarantee.producer
         produce = producer.produce
         counts = self.partitions_of
-        for topic, partition, key, value, ts, headers in outputs:
-            if partition is None:
-                n = counts.get(topic)
-                partition = cached_partition_for(key, n) if n and key is not None else -1
-            while True:
-                try:
-                    produce(topic, value, key, partition, None, None, ts if ts > 0 else 0, headers or None)
-                    break
-                except BufferError:  # the local queue is full: let deliveries drain it
-                    producer.poll(0.1)
+        try:
+            guarantee.begin()
+            for topic, partition, key, value, ts, headers in outputs:
+                if partition is None:
+                    n = counts.get(topic)
+                    partition = cached_partition_for(key, n) if n and key is not None else -1
+                while True:
+                    try:
+                        produce(topic, value, key, partition, None, None, ts if ts > 0 else 0, headers or None)
+                        break
+                    except BufferError:  # the local queue is full: let deliveries drain it
+                        producer.poll(0.1)
+        except KafkaException as exc:
+            err = exc.args[0]
+            if guarantee.exactly_once and (err.code() == KafkaError._STATE or err.fatal() or err.txn_requires_abort()):
+                # The transaction broke (e.g. the broker went away mid-transaction): redo it.
+                log.warning("transactional producer cannot continue the transaction (%s)", err.str())
+                raise Rewind() from None
+            raise StreamsException(f"cannot produce to {topic!r}: {err.str()}", topic=topic) from None
         producer.poll(0)
 
     def _commit(self, give_up_at: float) -> bool:
