@@ -15,7 +15,6 @@ The task an operator runs in (see :mod:`topology.engine.task`) provides ``store(
 from __future__ import annotations
 
 import heapq
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -31,8 +30,6 @@ __all__ = [
     "TableMapValues", "TableRepartitionMap", "TableSource", "TableTableJoin", "ValueGetter",
     "WindowAggregate", "FK_SUBSCRIPTION_SERDE", "FK_RESPONSE_SERDE",
 ]
-
-log = logging.getLogger("topology.operators")
 
 # Internal FK-join topics carry small JSON documents (left key, foreign key, right value).
 FK_SUBSCRIPTION_SERDE = AutoSerde()

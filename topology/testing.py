@@ -16,6 +16,7 @@ TestRecord(key='k', value='HELLO', timestamp=10, headers=[])
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -90,6 +91,7 @@ class TopologyTestDriver:
         self.engine = EmbeddedEngine(topology, cfg, self.cluster, initial_wall_clock_time_ms,
                                      partitions, max_batch=10_000)
         self.plan = self.engine.plan
+        self._piped: Counter[str] = Counter()
         self._closed = False
 
     # -- topics ----------------------------------------------------------------------------
@@ -117,8 +119,9 @@ class TopologyTestDriver:
         return TestOutputTopic(self, name, ks, vs)
 
     def produced_topic_names(self) -> set[str]:
-        """Every topic that holds records (inputs, outputs, internal topics)."""
-        return {t for t in self.cluster.topic_names() if self.cluster.records_in_order(t)}
+        """Topics the topology wrote to: outputs, repartition and changelog topics."""
+        return {t for t in self.cluster.topic_names()
+                if len(self.cluster.records_in_order(t)) > self._piped[t]}
 
     # -- time ------------------------------------------------------------------------------
     def advance_wall_clock_time(self, ms: int) -> None:
@@ -183,6 +186,7 @@ class TopologyTestDriver:
         if self._closed:
             raise RuntimeError("this TopologyTestDriver is closed")
         self.cluster.produce(topic, key, value, timestamp, headers)
+        self._piped[topic] += 1
         self.engine.run_until_idle()
 
 

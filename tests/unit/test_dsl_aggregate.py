@@ -31,9 +31,9 @@ def test_word_count_gives_the_documented_output():
         assert store.get("kafka") == 3
         assert dict(store.all())["streams"] == 2
         # the state went through the repartition topic and into the changelog
-        names = driver.produced_topic_names()
-        assert {"streams-wordcount-counts-store-repartition",
-                "streams-wordcount-counts-store-changelog"} <= names
+        assert driver.produced_topic_names() == {
+            "streams-wordcount-output", "streams-wordcount-counts-store-repartition",
+            "streams-wordcount-counts-store-changelog"}
         changelog = driver.create_output_topic("streams-wordcount-counts-store-changelog",
                                                Serdes.String(), Serdes.Long())
         assert changelog.read_key_values_to_map()["kafka"] == 3
