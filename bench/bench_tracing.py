@@ -18,8 +18,8 @@ The figure of merit is the median over the rounds of traced rate / plain rate (t
 processes' load disturbs much less. Also reported: the aggregation's own CPU cost per record, timed
 on batches in memory. Reported, never asserted.
 
-Uses ``$AIRSTREAM_BOOTSTRAP`` or starts a local broker; ``run()`` returns the result rows for the
-``python -m bench`` runner.
+Uses ``$AIRSTREAM_BOOTSTRAP`` or starts a local broker; ``results()`` gives the ``python -m bench``
+runner its rows, ``run()`` the full set.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import time
 import uuid
 from typing import Any
 
-__all__ = ["run", "main"]
+__all__ = ["main", "results", "run"]
 
 BATCH = 1_000
 TARGET = 0.9
@@ -185,6 +185,24 @@ def run(records: int = 200_000, rounds: int = 5, sample_rate: float | None = 100
 
     with LocalKafka(brokers=1) as cluster:
         return _measure(cluster.bootstrap, records, rounds, sample_rate)
+
+
+def results(options: Any) -> list[Any]:
+    """Rows for ``python -m bench`` (``bench.Options`` in, ``bench.Result`` out)."""
+    from bench import Result
+
+    records = options.records or 200_000
+    rows = {row["name"]: row for row in run(records)}
+    out = []
+    for workload in WORKLOADS:
+        name = f"tracing.consume.{workload}"
+        wall, cpu = rows[f"{name}.ratio"]["value"], rows[f"{name}.cpu_ratio"]["value"]
+        out += [Result("tracing", f"{workload}: plain Consumer", records, records / rows[f"{name}.plain"]["value"],
+                       note="median of paired rounds"),
+                Result("tracing", f"{workload}: TracingConsumer", records, records / rows[f"{name}.traced"]["value"],
+                       note=f"{wall:.2f}x plain (wall clock), {cpu:.2f}x per CPU second; target {TARGET}x",
+                       extra={"ratio": wall, "cpu_ratio": cpu})]
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
