@@ -193,7 +193,9 @@ def test_producer_traces_new_records_keeps_forwarded_ones_and_publishes_on_inter
     forwarded = encode_trace(Trace("origin", 1, 1, 2, "app"))
     producer.produce("t", b"a")
     producer.produce("t", b"b", headers={"lang": b"en"})
-    producer.produce("t", b"c", partition=0, headers=[(TRACE_HEADER, forwarded)])
+    # Positional, in confluent-kafka's order (topic, value, key, partition, callback, on_delivery,
+    # timestamp, headers), as the airstream runtime calls it.
+    producer.produce("t", b"c", None, 0, None, None, 0, [(TRACE_HEADER, forwarded)])
     time.sleep(0.06)
     producer.poll(0)  # the interval has passed: publish
     assert len(pub.records) == 1

@@ -75,7 +75,8 @@ def test_hop_count_saturates() -> None:
     assert decode_trace(continue_trace([(TRACE_HEADER, value)], now_ms=2)).hop == 255
 
 
-@pytest.mark.parametrize("headers", [None, [], [("lang", b"en")], [(TRACE_HEADER, b"\x07junk")]])
+@pytest.mark.parametrize("headers", [None, [], [("lang", b"en")], [(TRACE_HEADER, b"\x07junk")],
+                                     [(TRACE_HEADER, b"\x01" + bytes(16) + b"\x00\x09ab\x00")]])
 def test_no_readable_trace_means_no_continued_trace(headers: list | None) -> None:
     assert continue_trace(headers, via="g") is None
 

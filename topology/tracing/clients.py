@@ -97,9 +97,10 @@ class TracingProducer:
     def __len__(self) -> int:
         return len(self._producer)
 
-    def produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1,
-                on_delivery: Any = None, timestamp: int = 0, headers: Any = None, *, callback: Any = None) -> None:
-        """As ``Producer.produce``; a record without a trace header gets a new one (hop 0)."""
+    def produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1, callback: Any = None,
+                on_delivery: Any = None, timestamp: int = 0, headers: Any = None) -> None:
+        """As ``Producer.produce`` (same arguments, same order); a record without a trace header gets
+        a new one (hop 0)."""
         now = _now_ms()
         if isinstance(headers, Mapping):
             headers = list(headers.items())
