@@ -31,7 +31,7 @@ METRICS_TOPIC = "__airstream_metrics"
 RETENTION_MS = 7 * 24 * 3600 * 1000
 _CONNECTION_PREFIXES = ("bootstrap.servers", "security.protocol", "ssl.", "sasl.", "socket.", "broker.",
                         "client.dns.lookup", "client.rack", "reconnect.", "retry.backoff", "metadata.",
-                        "oauth", "enable.ssl", "error_cb", "logger", "api.version", "topic.metadata")
+                        "oauth", "enable.ssl", "error_cb", "log", "api.version", "topic.metadata")
 
 
 def connection_config(config: Mapping[str, Any]) -> dict[str, Any]:
