@@ -309,10 +309,10 @@ class _Sampled:
 
 @dataclass
 class _Writer:
-    produced: int = 0
     last_ms: int | None = None
     hosts: set[str] = field(default_factory=set)
-    topics: dict[str, list[Any]] = field(default_factory=dict)  # topic -> [count, {partitions}]
+    minutes: dict[str, dict[int, int]] = field(default_factory=dict)  # topic -> minute -> count
+    partitions: dict[str, set[int]] = field(default_factory=dict)  # topic -> partitions chosen explicitly
 
 
 Path = tuple[str | None, int | None, str]  # (origin, hop, via); (None, None, "") for untraced records
@@ -414,11 +414,11 @@ class TraceAccumulator:
             minutes = self._produced.setdefault(topic, {}).setdefault(path, {})
             minutes[bucket] = minutes.get(bucket, 0) + count
             self._writers_of.setdefault((topic, path), set()).add(client)
-            w.produced += count
-            entry = w.topics.setdefault(topic, [0, set()])
-            entry[0] += count
+            written = w.minutes.setdefault(topic, {})
+            written[bucket] = written.get(bucket, 0) + count
+            parts = w.partitions.setdefault(topic, set())
             if partition >= 0:
-                entry[1].add(partition)
+                parts.add(partition)
 
     def _add_consumed(self, client: str, group: str, rows: list[Any], samples: list[Any], exact: bool) -> None:
         for topic, bucket, count in rows:
@@ -442,7 +442,8 @@ class TraceAccumulator:
 
     def _prune(self, now: float) -> None:
         oldest = int((now - self.window) * 1000) - 60_000
-        tables: list[dict[Any, Any]] = [*self._produced.values(), self._totals, self._samples]
+        tables: list[dict[Any, Any]] = [*self._produced.values(), self._totals, self._samples,
+                                        *(w.minutes for w in self._producers.values())]
         for table in tables:
             for key in list(table):
                 minutes = table[key]
@@ -467,8 +468,9 @@ class TraceAccumulator:
         out = []
         for client, w in sorted(self._producers.items()):
             last = None if w.last_ms is None else w.last_ms / 1000
-            topics = tuple(TopicWrite(t, n, tuple(sorted(parts))) for t, (n, parts) in sorted(w.topics.items()))
-            out.append(ProducerTrace(client, w.produced, topics, last,
+            topics = tuple(TopicWrite(t, sum(minutes.values()), tuple(sorted(w.partitions.get(t, ()))))
+                           for t, minutes in sorted(w.minutes.items()) if minutes)
+            out.append(ProducerTrace(client, sum(t.produced for t in topics), topics, last,
                                      last is not None and now - last <= inactive_after, tuple(sorted(w.hosts))))
         return tuple(out)
 

@@ -144,8 +144,10 @@ def test_untraced_records_are_counted_with_an_unknown_writer() -> None:
 def test_old_minutes_leave_the_window() -> None:
     acc = TraceAccumulator(window=600)
     acc.add(_produced("p1", _row("t", 1, bucket=0), _row("t", 2, bucket=3_600_000)))
-    hop = acc.model(now=3_700).hop("p1", "t", None)
+    model = acc.model(now=3_700)
+    hop = model.hop("p1", "t", None)
     assert hop.produced == 2 and [m.minute for m in hop.minutes] == [3600.0]
+    assert model.producer("p1").produced == 2
 
 
 def test_hop_latencies_for_alert_rules() -> None:
