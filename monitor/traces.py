@@ -67,6 +67,7 @@ __all__ = [
     "attribute",
     "hop_latencies",
     "inactive_producers",
+    "read_traces",
 ]
 
 _MAX_DEPTH = 256
@@ -680,3 +681,19 @@ class TraceReader:
         if self._consumer is not None:
             self._consumer.close()
             self._consumer = None
+
+
+def read_traces(config: Mapping[str, Any], *, window: float = 3600.0, inactive_after: float = 300.0,
+                timeout: float = 10.0) -> TraceModel:
+    """One-shot read of the last ``window`` seconds of traces (for ``airmon snapshot --json``).
+
+    Example::
+
+        document = snapshot.as_dict()
+        document["traces"] = read_traces({"bootstrap.servers": "localhost:9092"}).as_dict()
+    """
+    reader = TraceReader(config, window=window, inactive_after=inactive_after, timeout=timeout)
+    try:
+        return reader.refresh()
+    finally:
+        reader.close()
