@@ -165,8 +165,8 @@ class TracingConsumer:
 
     ``config`` is the consumer configuration; ``group.id`` and ``client.id`` name this consumer in
     the traces. Every record is counted; the trace headers of at most ``sample_rate`` records a
-    second are read for latency and path (``None``: every header, exact per-path counts; the right
-    choice when the application reads every record's headers anyway, as the airstream runtime does). See :class:`TracingProducer` for ``metrics_interval`` and ``publisher``.
+    second are read for latency and path (``None``: every header, exact per-path counts even for a
+    group that is behind, at about a microsecond of CPU per record). See :class:`TracingProducer` for ``metrics_interval`` and ``publisher``.
     """
 
     def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
