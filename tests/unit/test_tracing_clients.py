@@ -266,3 +266,16 @@ def test_an_unreachable_cluster_only_warns_naming_the_topic_and_never_the_passwo
     assert "__airstream_metrics" in text and "not delivered" in text
     assert "hunter2" not in text
     assert repr(publisher) == "MetricsPublisher(topic='__airstream_metrics', bootstrap='127.0.0.1:1')"
+
+
+def test_single_records_from_poll_are_counted_like_batches() -> None:
+    one_by_one, batched = (ConsumerMetrics("c", "g", now_ms=0, sample_rate=None) for _ in range(2))
+    msgs = [_msg("t", p, ts, [(TRACE_HEADER, new_trace("p", now_ms=ts))])
+            for p, ts in ((0, 5), (1, 6), (0, MINUTE + 1))]
+    msgs.append(Message(topic="t", partition=0, error=KafkaError(KafkaError._PARTITION_EOF)))
+    for m in msgs:
+        one_by_one.observe((m,), now_ms=MINUTE + 10)
+    batched.observe(msgs, now_ms=MINUTE + 10)
+    assert one_by_one.record(now_ms=0)["rows"] == batched.record(now_ms=0)["rows"]
+    assert one_by_one.record(now_ms=0)["samples"] == batched.record(now_ms=0)["samples"]
+    assert sum(r["count"] for r in batched.record(now_ms=0)["rows"]) == 3

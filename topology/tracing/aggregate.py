@@ -202,6 +202,14 @@ class ConsumerMetrics(_ClientMetrics):
         """
         if not messages:
             return
+        if len(messages) == 1:  # poll(): one record, no grouping needed
+            m = messages[0]
+            if m.error() is not None:
+                return
+            key = (topic if topic is not None else m.topic(), m.partition(), bucket_of(m.timestamp()[1]))
+            self.counts[key] = self.counts.get(key, 0) + 1
+            self._sample_some(messages, now_ms)
+            return
         if any(map(_error, messages)):
             messages = [m for m in messages if m.error() is None]
             if not messages:
@@ -222,6 +230,9 @@ class ConsumerMetrics(_ClientMetrics):
                                                                 stamps)).items():
                 key = (t, partition, bucket_of(ts))
                 counts[key] = counts.get(key, 0) + c
+        self._sample_some(messages, now_ms)
+
+    def _sample_some(self, messages: Sequence[Any], now_ms: int) -> None:
         for m in self._to_sample(messages, now_ms):
             self._sample(m, now_ms)
         self.last_ms = now_ms
