@@ -41,6 +41,7 @@ from topology.processor import (
     Stores,
 )
 from topology.serde_defaults import Change
+from topology.runtime import KafkaStreams, StreamsConfig
 from topology.serdes import Serde, SerdeError, Serdes
 from topology.windows import (
     JoinWindows,
@@ -57,6 +58,7 @@ __all__ = [
     "DeserializationException",
     "GlobalKTable",
     "JoinWindows",
+    "KafkaStreams",
     "KGroupedStream",
     "KGroupedTable",
     "KStream",
@@ -76,6 +78,7 @@ __all__ = [
     "SlidingWindows",
     "Stores",
     "StreamsBuilder",
+    "StreamsConfig",
     "StreamsException",
     "TimeWindowedKStream",
     "TimeWindows",
