@@ -128,3 +128,36 @@ def test_describe_is_stable_across_builds():
         s.to("d")
         return str(b.build().describe())
     assert build() == build()
+
+
+def test_stream_table_join_is_one_sub_topology_ordered_by_subtree_size():
+    b = StreamsBuilder()
+    b.stream("clicks").join(b.table("users"), lambda c, u: (c, u)).to("out")
+    assert lines(b.build()) == [
+        "Topologies:",
+        "   Sub-topology: 0",
+        "    Source: KSTREAM-SOURCE-0000000000 (topics: [clicks])",
+        "      --> KSTREAM-JOIN-0000000004",
+        "    Processor: KSTREAM-JOIN-0000000004 (stores: [users-STATE-STORE-0000000001])",
+        "      --> KSTREAM-SINK-0000000005",
+        "      <-- KSTREAM-SOURCE-0000000000",
+        "    Source: KSTREAM-SOURCE-0000000002 (topics: [users])",
+        "      --> KTABLE-SOURCE-0000000003",
+        "    Sink: KSTREAM-SINK-0000000005 (topic: out)",
+        "      <-- KSTREAM-JOIN-0000000004",
+        "    Processor: KTABLE-SOURCE-0000000003 (stores: [users-STATE-STORE-0000000001])",
+        "      --> none",
+        "      <-- KSTREAM-SOURCE-0000000002",
+        "",
+    ]
+
+
+def test_windowed_count_with_suppress_names():
+    from topology import TimeWindows
+    b = StreamsBuilder()
+    (b.stream("in").group_by_key().windowed_by(TimeWindows.of_size_with_no_grace(10)).count()
+      .suppress(until_window_closes=True).to_stream().to("out"))
+    text = "\n".join(lines(b.build()))
+    assert "Processor: KSTREAM-AGGREGATE-0000000002 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])" in text
+    assert "Processor: KTABLE-SUPPRESS-0000000003 (stores: [KTABLE-SUPPRESS-STATE-STORE-0000000004])" in text
+    assert "Processor: KTABLE-TOSTREAM-0000000005 (stores: [])" in text
