@@ -435,7 +435,8 @@ class BranchedKStream:
         self._branches: dict[str, KStream] = {}
         self._done = False
 
-    def _add(self, predicate: Callable[[Any, Any], bool] | None, name: str | None, index: int) -> None:
+    def _add(self, predicate: Callable[[Any, Any], bool] | None, name: str | None, index: int,
+             chain: Callable[[KStream], KStream | None] | None) -> None:
         if self._done:
             raise RuntimeError("default_branch() already ended this split; start a new split()")
         g = self._stream._g
@@ -444,16 +445,28 @@ class BranchedKStream:
         node = g.add_processor(child, ops.Stateless("pass", None), [self._node])
         self._op.fn.append((predicate, node.name))
         s = self._stream
-        self._branches[child] = KStream(s._b, node, s.key_serde, s.value_serde, s._repartition_required)
+        branch = KStream(s._b, node, s.key_serde, s.value_serde, s._repartition_required)
+        if chain is not None:
+            # Branched.withFunction / withConsumer: the dict holds what the chain returns.
+            result = chain(branch)
+            if result is None:
+                return
+            branch = result
+        self._branches[child] = branch
 
-    def branch(self, predicate: Callable[[Any, Any], bool], name: str | None = None) -> BranchedKStream:
-        """Add a branch for records where ``predicate(key, value)`` is true (first match wins)."""
-        self._add(predicate, name, len(self._op.fn) + 1)
+    def branch(self, predicate: Callable[[Any, Any], bool], name: str | None = None,
+               chain: Callable[[KStream], KStream | None] | None = None) -> BranchedKStream:
+        """Add a branch for records where ``predicate(key, value)`` is true (first match wins).
+
+        ``chain(stream)`` may build on the branch right here; the returned stream (if any)
+        goes in the result dict instead of the branch itself."""
+        self._add(predicate, name, len(self._op.fn) + 1, chain)
         return self
 
-    def default_branch(self, name: str | None = None) -> dict[str, KStream]:
+    def default_branch(self, name: str | None = None,
+                       chain: Callable[[KStream], KStream | None] | None = None) -> dict[str, KStream]:
         """Add a branch for records no predicate matched; returns all branches by name."""
-        self._add(None, name, 0)
+        self._add(None, name, 0, chain)
         self._done = True
         return dict(self._branches)
 

@@ -150,3 +150,13 @@ def test_piping_to_a_topic_the_topology_does_not_read_is_a_clear_error():
     with TopologyTestDriver(b.build()) as driver:
         with pytest.raises(ValueError, match="does not read topic 'nope'.*'in'"):
             driver.create_input_topic("nope")
+
+
+def test_split_branch_chains_like_branched_with_function_and_consumer():
+    def build(s):
+        branches = (s.split(prefix="b-")
+                    .branch(lambda k, v: v > 0, name="pos", chain=lambda ks: ks.map_values(lambda v: v * 10))
+                    .default_branch(name="rest", chain=lambda ks: ks.to("rest")))
+        assert list(branches) == ["b-pos"]  # a chain returning None keeps the branch out
+        branches["b-pos"].to("pos")
+    assert run(build, [("a", 1), ("b", -1)], ["pos", "rest"]) == {"pos": [("a", 10)], "rest": [("b", -1)]}
