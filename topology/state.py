@@ -127,7 +127,8 @@ class KeyValueStore(_Store):
 
 
 class WindowStore(_Store):
-    """Values per key and window start, kept for ``retention_ms`` of stream time."""
+    """Values per key and window start, kept for ``retention_ms`` of stream time (the
+    largest window start written), as Kafka Streams' window stores do."""
 
     def __init__(self, name: str, key_serde: Serde[Any], value_serde: Serde[Any],
                  window_size_ms: int, retention_ms: int, retain_duplicates: bool = False,
@@ -136,8 +137,10 @@ class WindowStore(_Store):
         self.window_size_ms = window_size_ms
         self.retention_ms = retention_ms
         self.retain_duplicates = retain_duplicates
-        self._data: dict[tuple[int, bytes, int], tuple[Any, Any, int]] = {}
+        # key bytes -> {(window start, sequence): (key, value, timestamp)}
+        self._data: dict[bytes, dict[tuple[int, int], tuple[Any, Any, int]]] = {}
         self._seq = 0
+        self._swept = -1
         self.observed_stream_time = -1
 
     def _min_live(self) -> int:
@@ -156,63 +159,83 @@ class WindowStore(_Store):
         if self.retain_duplicates:
             self._seq += 1
             seq = self._seq
-        slot = (window_start, kb, seq)
+        windows = self._data.get(kb)
         if value is None:
-            self._data.pop(slot, None)
+            if windows is not None:
+                windows.pop((window_start, seq), None)
         else:
-            self._data[slot] = (key, value, ts)
+            if windows is None:
+                windows = self._data[kb] = {}
+            windows[(window_start, seq)] = (key, value, ts)
         self._log(kb + _LONG.pack(window_start) + _INT.pack(seq), self._vb(value), ts)
 
     def _expire(self) -> None:
+        # Reads already ignore expired windows; sweeping only frees memory, so do it once per
+        # half retention period of stream time rather than on every put.
+        if self.observed_stream_time - self._swept < max(1, self.retention_ms // 2):
+            return
+        self._swept = self.observed_stream_time
         limit = self._min_live()
-        if self._data and min(self._data)[0] < limit:
-            for slot in [s for s in self._data if s[0] < limit]:
-                del self._data[slot]
+        for kb in list(self._data):
+            windows = self._data[kb]
+            for slot in [slot for slot in windows if slot[0] < limit]:
+                del windows[slot]
+            if not windows:
+                del self._data[kb]
+
+    def fetch_entries(self, key: Any, time_from: int, time_to: int) -> list[tuple[int, Any, int]]:
+        """``(window_start, value, timestamp)`` for ``key`` and starts in ``[from, to]``."""
+        windows = self._data.get(self._kb(key))
+        if not windows:
+            return []
+        lo = max(time_from, self._min_live())
+        return [(slot[0], e[1], e[2]) for slot, e in sorted(windows.items(), key=_slot_order)
+                if lo <= slot[0] <= time_to]
 
     def fetch(self, key: Any, time_from: int, time_to: int | None = None) -> Any:
         """``fetch(key, start)`` is the value of one window (or ``None``);
         ``fetch(key, from, to)`` lists ``(window_start, value)`` for starts in ``[from, to]``."""
-        kb = self._kb(key)
         if time_to is None:
-            entry = self._data.get((time_from, kb, 0))
-            return None if entry is None or time_from < self._min_live() else entry[1]
-        lo = max(time_from, self._min_live())
-        return [(s[0], e[1]) for s, e in sorted(self._data.items())
-                if s[1] == kb and lo <= s[0] <= time_to]
+            windows = self._data.get(self._kb(key))
+            entry = windows and windows.get((time_from, 0))
+            return None if not entry or time_from < self._min_live() else entry[1]
+        return [(start, value) for start, value, _ in self.fetch_entries(key, time_from, time_to)]
 
-    def fetch_entries(self, key: Any, time_from: int, time_to: int) -> list[tuple[int, Any, int]]:
-        """``(window_start, value, timestamp)`` for ``key`` and starts in ``[from, to]``."""
-        kb = self._kb(key)
+    def _entries(self, time_from: int, time_to: int) -> list[tuple[Windowed[Any], Any]]:
         lo = max(time_from, self._min_live())
-        return [(s[0], e[1], e[2]) for s, e in sorted(self._data.items())
-                if s[1] == kb and lo <= s[0] <= time_to]
-
-    def _windowed(self, slot: tuple[int, bytes, int], entry: tuple[Any, Any, int]) -> tuple[Windowed[Any], Any]:
-        return Windowed(entry[0], Window(slot[0], slot[0] + self.window_size_ms)), entry[1]
+        found = [(slot[0], kb, slot[1], e) for kb, windows in self._data.items()
+                 for slot, e in windows.items() if lo <= slot[0] <= time_to]
+        found.sort(key=lambda f: f[:3])
+        return [(Windowed(e[0], Window(start, start + self.window_size_ms)), e[1])
+                for start, _, _, e in found]
 
     def fetch_all(self, time_from: int, time_to: int) -> list[tuple[Windowed[Any], Any]]:
         """``(Windowed(key, window), value)`` for all keys with starts in ``[from, to]``."""
-        lo = max(time_from, self._min_live())
-        return [self._windowed(s, e) for s, e in sorted(self._data.items()) if lo <= s[0] <= time_to]
+        return self._entries(time_from, time_to)
 
     def all(self) -> list[tuple[Windowed[Any], Any]]:
-        """Every ``(Windowed(key, window), value)``, by window start then key."""
-        return [self._windowed(s, e) for s, e in sorted(self._data.items())]
+        """Every live ``(Windowed(key, window), value)``, by window start then key."""
+        return self._entries(-(2**63), 2**63 - 1)
 
     def approximate_num_entries(self) -> int:
         """Number of stored windows."""
-        return len(self._data)
+        return sum(len(w) for w in self._data.values())
 
     def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
         """Apply one changelog record."""
         kb, start, seq = key[:-12], _LONG.unpack_from(key, len(key) - 12)[0], _INT.unpack_from(key, len(key) - 4)[0]
         self.observed_stream_time = max(self.observed_stream_time, start)
         self._seq = max(self._seq, seq)
+        windows = self._data.setdefault(kb, {})
         if value is None:
-            self._data.pop((start, kb, seq), None)
+            windows.pop((start, seq), None)
         else:
-            self._data[(start, kb, seq)] = (self.key_serde.deserialize(self.name, kb),
-                                            self.value_serde.deserialize(self.name, value), timestamp)
+            windows[(start, seq)] = (self.key_serde.deserialize(self.name, kb),
+                                     self.value_serde.deserialize(self.name, value), timestamp)
+
+
+def _slot_order(item: tuple[tuple[int, int], Any]) -> tuple[int, int]:
+    return item[0]
 
 
 class SessionStore(_Store):
@@ -222,7 +245,8 @@ class SessionStore(_Store):
                  retention_ms: int, log: ChangeLogger | None = None) -> None:
         super().__init__(name, key_serde, value_serde, log)
         self.retention_ms = retention_ms
-        self._data: dict[tuple[bytes, int, int], tuple[Any, Any]] = {}
+        # key bytes -> {(end, start): (key, value)}
+        self._data: dict[bytes, dict[tuple[int, int], tuple[Any, Any]]] = {}
         self.observed_stream_time = -1
 
     def put(self, session: Windowed[Any], value: Any) -> None:
@@ -233,51 +257,59 @@ class SessionStore(_Store):
             self.observed_stream_time = end
         if end < self.observed_stream_time - self.retention_ms:
             return
-        slot = (kb, end, start)
+        sessions = self._data.get(kb)
         if value is None:
-            self._data.pop(slot, None)
+            if sessions is not None:
+                sessions.pop((end, start), None)
         else:
-            self._data[slot] = (session.key, value)
+            if sessions is None:
+                sessions = self._data[kb] = {}
+            sessions[(end, start)] = (session.key, value)
         self._log(kb + _LONG.pack(end) + _LONG.pack(start), self._vb(value), self.timestamp)
 
     def remove(self, session: Windowed[Any]) -> None:
         """Delete ``session``."""
         self.put(session, None)
 
+    def _live(self, kb: bytes) -> list[tuple[Windowed[Any], Any]]:
+        horizon = self.observed_stream_time - self.retention_ms
+        return [(Windowed(e[0], Window(slot[1], slot[0])), e[1])
+                for slot, e in sorted(self._data.get(kb, {}).items()) if slot[0] >= horizon]
+
     def find_sessions(self, key: Any, earliest_session_end: int,
                       latest_session_start: int) -> list[tuple[Windowed[Any], Any]]:
         """Sessions of ``key`` that end at or after ``earliest_session_end`` and start at or
         before ``latest_session_start``."""
-        kb = self._kb(key)
-        return [(Windowed(e[0], Window(s[2], s[1])), e[1]) for s, e in sorted(self._data.items())
-                if s[0] == kb and s[1] >= earliest_session_end and s[2] <= latest_session_start]
+        return [(w, v) for w, v in self._live(self._kb(key))
+                if w.window.end >= earliest_session_end and w.window.start <= latest_session_start]
 
     def fetch(self, key: Any) -> list[tuple[Windowed[Any], Any]]:
         """All sessions of ``key``."""
-        return self.find_sessions(key, 0, 2**63 - 1)
+        return self._live(self._kb(key))
 
     def fetch_session(self, key: Any, start: int, end: int) -> Any:
         """The aggregate of one session or ``None``."""
-        entry = self._data.get((self._kb(key), end, start))
+        entry = self._data.get(self._kb(key), {}).get((end, start))
         return None if entry is None else entry[1]
 
     def all(self) -> list[tuple[Windowed[Any], Any]]:
         """Every session, by key bytes then end."""
-        return [(Windowed(e[0], Window(s[2], s[1])), e[1]) for s, e in sorted(self._data.items())]
+        return [item for kb in sorted(self._data) for item in self._live(kb)]
 
     def approximate_num_entries(self) -> int:
         """Number of sessions."""
-        return len(self._data)
+        return sum(len(s) for s in self._data.values())
 
     def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
         """Apply one changelog record."""
         kb = key[:-16]
         end, start = _LONG.unpack_from(key, len(key) - 16)[0], _LONG.unpack_from(key, len(key) - 8)[0]
+        sessions = self._data.setdefault(kb, {})
         if value is None:
-            self._data.pop((kb, end, start), None)
+            sessions.pop((end, start), None)
         else:
-            self._data[(kb, end, start)] = (self.key_serde.deserialize(self.name, kb),
-                                            self.value_serde.deserialize(self.name, value))
+            sessions[(end, start)] = (self.key_serde.deserialize(self.name, kb),
+                                      self.value_serde.deserialize(self.name, value))
 
 
 class BufferStore:
