@@ -141,8 +141,7 @@ class Task:
             else:
                 topic = plan.changelog_topics.get(spec.name)
                 self.stores[spec.name] = make_store(spec, topic and self._logger(topic))
-        for name, store in shared_globals.items():
-            self.stores.setdefault(name, store)
+        self._globals = shared_globals
         ns: dict[str, Any] = dict(sub.bindings)
         ns["_out"] = self._outputs.append
         self._runtimes: dict[int, Any] = {}
@@ -166,10 +165,16 @@ class Task:
 
     def store(self, name: str) -> Any:
         """The store ``name`` of this task (or a global store)."""
-        try:
-            return self.stores[name]
-        except KeyError:
-            raise KeyError(f"task {self.task_id} has no store {name!r}") from None
+        store = self.stores.get(name)
+        if store is not None:
+            return store
+        spec = self.plan.stores.get(name)
+        if spec is not None and spec.is_global:
+            # Global stores are shared by every task; whichever task needs one first makes it.
+            if name not in self._globals:
+                self._globals[name] = make_store(spec, None)
+            return self._globals[name]
+        raise KeyError(f"task {self.task_id} has no store {name!r}")
 
     def shared(self, key: Any, factory: Callable[[], Any]) -> Any:
         """Per-task state shared by several operators (e.g. both sides of a join)."""
