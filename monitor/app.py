@@ -24,7 +24,7 @@ import time
 import dataclasses
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from textual import work
 from textual.app import App
@@ -50,10 +50,23 @@ from monitor.screens.overview import OverviewScreen
 from monitor.screens.topic_detail import TopicDetailScreen
 from monitor.screens.topics import TopicsScreen
 from monitor.sources import KafkaSource, Source
+from monitor.traces import TraceModel, TraceReader
 
-__all__ = ["AirmonApp"]
+__all__ = ["AirmonApp", "TraceSource"]
 
 T = TypeVar("T")
+
+class TraceSource(Protocol):
+    """Where the Producers pane's data comes from (``monitor.traces.TraceReader``, or a fake in tests)."""
+
+    def refresh(self) -> TraceModel:
+        """Read what was traced since the last call; blocks; reports problems in the model, never raises."""
+        ...
+
+    def close(self) -> None:
+        """Release the client."""
+        ...
+
 
 # One footer entry, "o t g a Screens", instead of four: 80 columns must leave room for a screen's own keys.
 _SCREENS = Binding.Group("Screens")
@@ -98,7 +111,7 @@ class AirmonApp(App[None]):
 
     def __init__(self, source: Source, *, refresh_interval: float = 2.0, rules: RuleSet | None = None,
                  allow_writes: bool = False, browser: MessageBrowser | None = None,
-                 admin: GroupAdmin | None = None) -> None:
+                 admin: GroupAdmin | None = None, trace_reader: TraceSource | None = None) -> None:
         super().__init__()
         self.source = source
         self.refresh_interval = refresh_interval
@@ -108,6 +121,9 @@ class AirmonApp(App[None]):
         """Reads messages for the Messages screen; ``None`` where there is no Kafka to read from."""
         self.admin = admin
         """Deletes groups and resets offsets; used only when ``allow_writes`` is true."""
+        self.trace_reader = trace_reader
+        self.traces: TraceModel | None = None
+        """Producers and hops from message traces as of the latest refresh (``None`` without a reader)."""
         self.history = History(lag=rules.lag) if rules is not None else History()
         self._engine = AlertEngine(rules, self.history.idle_seconds) if rules is not None else None
         self._dispatcher = build_dispatcher(rules) if rules is not None and rules.notifiers else None
@@ -135,11 +151,14 @@ class AirmonApp(App[None]):
             AirmonApp.for_kafka({"bootstrap.servers": "127.0.0.1:9092"}, allow_writes=True).run()
         """
         return cls(KafkaSource(config, timeout=timeout), browser=KafkaBrowser(config),
-                   admin=KafkaGroupAdmin(config, timeout=timeout), **options)
+                   admin=KafkaGroupAdmin(config, timeout=timeout), trace_reader=TraceReader(config, timeout=timeout),
+                   **options)
 
     def on_unmount(self) -> None:
         if self.browser is not None:
             self.browser.close()
+        if self.trace_reader is not None:
+            self.trace_reader.close()
         if self._dispatcher is not None:
             self._dispatcher.flush(force=True)
 
@@ -163,10 +182,11 @@ class AirmonApp(App[None]):
         try:
             snapshot = self.history.record(self.source.snapshot())
             snapshot, alerts = self._evaluate_alerts(snapshot)
+            traces = self.trace_reader.refresh() if self.trace_reader is not None else None
         except Exception as exc:  # a Source should not raise, but a bad one must not kill the dashboard
             self._deliver(self._refresh_failed, f"{type(exc).__name__}: {exc}")
         else:
-            self._deliver(self._refresh_done, snapshot, alerts)
+            self._deliver(self._refresh_done, snapshot, alerts, traces)
 
     def _evaluate_alerts(self, snapshot: ClusterSnapshot) -> tuple[ClusterSnapshot, AlertsView]:
         engine, rules = self._engine, self.rules
@@ -187,10 +207,11 @@ class AirmonApp(App[None]):
         except RuntimeError:
             pass  # the app closed while the worker was blocked on Kafka: nobody is left to tell
 
-    def _refresh_done(self, snapshot: ClusterSnapshot, alerts: AlertsView) -> None:
+    def _refresh_done(self, snapshot: ClusterSnapshot, alerts: AlertsView, traces: TraceModel | None) -> None:
         self._refreshing = False
         self.refreshes += 1
         self.alerts = alerts
+        self.traces = traces
         self.sub_title = f"{snapshot.source} · cluster {snapshot.cluster_id}" if snapshot.cluster_id else snapshot.source
         errors = [m for m in snapshot.messages if m.severity is Severity.ERROR]
         if errors and not snapshot.brokers and not snapshot.topics and self.snapshot is not None:

@@ -18,9 +18,10 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
 
 from monitor.model import ClusterSnapshot
+from monitor.traces import TraceModel
 from monitor.screens.base import AirmonScreen
 from monitor.widgets.cells import status_cell
-from monitor.widgets.format import fmt_count, fmt_int, fmt_rate
+from monitor.widgets.format import fmt_count, fmt_int, fmt_rate, fmt_time
 from monitor.widgets.live_table import LiveTable
 
 __all__ = ["OverviewScreen", "Related"]
@@ -28,45 +29,58 @@ __all__ = ["OverviewScreen", "Related"]
 NO_PRODUCERS = ("No producer data yet. Producers are identified from message traces (airstream traces), "
                 "which this cluster has not reported.")
 
-_PANES = ("topics", "groups", "brokers")
+_PANES = ("producers", "topics", "groups", "brokers")
+_NAMES = {"producers": "Producers", "topics": "Topics", "groups": "Consumer groups", "brokers": "Brokers"}
 
 
 class Related:
-    """The names related to a selected topic, group or broker, per pane (``None`` = no filter).
+    """The names related to a selected producer, topic, group or broker, per pane (``None``: no filter).
+
+    Producers are known only from traces (``monitor.traces.TraceModel``); without them a selection
+    filters the other three panes and the producers pane stays empty.
 
     >>> from monitor.model import ClusterSnapshot, TopicInfo, PartitionInfo, GroupInfo, GroupPartition
     >>> snap = ClusterSnapshot(topics=(TopicInfo("t", partitions=(PartitionInfo("t", 0, 1, (1,), (1,)),)),),
     ...                        groups=(GroupInfo("g", partitions=(GroupPartition("t", 0, 1, 2),)),))
-    >>> r = Related.to(snap, "topics", "t")
-    >>> r.groups, r.brokers
-    ({'g'}, {'1'})
+    >>> r = Related.to(snap, None, "topics", "t")
+    >>> r.groups, r.brokers, r.topics
+    ({'g'}, {'1'}, None)
     """
 
-    def __init__(self, topics: set[str] | None = None, groups: set[str] | None = None,
-                 brokers: set[str] | None = None) -> None:
-        self.topics, self.groups, self.brokers = topics, groups, brokers
+    def __init__(self, producers: set[str] | None = None, topics: set[str] | None = None,
+                 groups: set[str] | None = None, brokers: set[str] | None = None) -> None:
+        self.producers, self.topics, self.groups, self.brokers = producers, topics, groups, brokers
 
     @classmethod
-    def to(cls, snapshot: ClusterSnapshot, pane: str, key: str) -> Related:
-        """What is related to row ``key`` of ``pane`` (``"topics"``, ``"groups"`` or ``"brokers"``)."""
-        if pane == "topics":
-            topic = snapshot.topic(key)
-            replicas = {b for p in topic.partitions for b in p.replicas} if topic else set()
-            return cls(groups={g.group_id for g in snapshot.groups_reading(key)},
-                       brokers={str(b) for b in replicas})
-        if pane == "groups":
+    def to(cls, snapshot: ClusterSnapshot, traces: TraceModel | None, pane: str, key: str) -> Related:
+        """What is related to row ``key`` of ``pane`` (``"producers"``, ``"topics"``, ``"groups"``, ``"brokers"``).
+
+        The topics of the selection decide the rest: a producer's are those it writes, a group's those
+        it reads, a broker's those with a replica on it. Groups are those reading them (and a broker's
+        coordinated groups), brokers those holding their replicas (and a group's coordinator),
+        producers those writing them.
+        """
+        if pane == "producers":
+            producer = traces.producer(key) if traces else None
+            topics = {w.topic for w in producer.topics} if producer else set()
+        elif pane == "topics":
+            topics = {key}
+        elif pane == "groups":
             group = snapshot.group(key)
             topics = set(group.topics) if group else set()
-            brokers = {str(b) for t in topics if (info := snapshot.topic(t))
-                       for p in info.partitions for b in p.replicas}
-            if group and group.coordinator_id >= 0:
-                brokers.add(str(group.coordinator_id))
-            return cls(topics=topics, brokers=brokers)
-        broker = int(key)
-        topics = {t.name for t in snapshot.topics_on_broker(broker)}
-        groups = {g.group_id for g in snapshot.groups
-                  if g.coordinator_id == broker or topics.intersection(g.topics)}
-        return cls(topics=topics, groups=groups)
+        else:
+            topics = {t.name for t in snapshot.topics_on_broker(int(key))}
+        groups = {g.group_id for g in snapshot.groups if topics.intersection(g.topics)}
+        brokers = {str(b) for t in topics if (info := snapshot.topic(t)) for p in info.partitions for b in p.replicas}
+        if pane == "groups" and (group := snapshot.group(key)) is not None and group.coordinator_id >= 0:
+            brokers.add(str(group.coordinator_id))
+        if pane == "brokers":
+            groups |= {g.group_id for g in snapshot.groups if g.coordinator_id == int(key)}
+        producers = {p.client_id for p in traces.producers if topics.intersection(w.topic for w in p.topics)} \
+            if traces else set()
+        related = cls(producers, topics, groups, brokers)
+        setattr(related, pane, None)  # the selected pane itself stays whole
+        return related
 
     def allows(self, pane: str, key: str) -> bool:
         """Whether row ``key`` of ``pane`` stays visible."""
@@ -93,6 +107,10 @@ class OverviewScreen(AirmonScreen):
             with Vertical(classes="pane", id="producers-pane"):
                 yield Label("Producers", classes="pane-title", id="producers-title")
                 yield Static(NO_PRODUCERS, id="producers-empty", classes="empty")
+                producers = LiveTable([("name", "Producer"), ("produced", "Produced"), ("seen", "Last seen")],
+                                      id="producers")
+                producers.display = False  # until traces name a producer; hidden, it takes no focus
+                yield producers
             with Vertical(classes="pane"):
                 yield Label("Topics", classes="pane-title", id="topics-title")
                 yield LiveTable([("name", "Topic"), ("messages", "Messages"), ("rate", "In/s")], id="topics")
@@ -104,13 +122,15 @@ class OverviewScreen(AirmonScreen):
                 yield Label("Brokers", classes="pane-title", id="brokers-title")
                 yield LiveTable([("id", "Id"), ("host", "Host"), ("role", "Role")], id="brokers")
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#topics").focus()
+
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
         self.query_one("#summary", Static).update(self._summary(snapshot))
-        related = Related()
-        if self.selection is not None:
-            pane, key = self.selection
-            related = Related.to(snapshot, pane, key)
-            setattr(related, pane, None)
+        traces = self.airmon.traces
+        related = Related.to(snapshot, traces, *self.selection) if self.selection is not None else Related()
+        self._fill_producers(traces, related)
         self._fill_topics(snapshot, related)
         self._fill_groups(snapshot, related)
         self._fill_brokers(snapshot, related)
@@ -136,12 +156,22 @@ class OverviewScreen(AirmonScreen):
         text.append(f" · total lag {fmt_int(snapshot.total_lag)}")
         return text
 
-    def _title(self, pane: str) -> str:
-        base = {"topics": "Topics", "groups": "Consumer groups", "brokers": "Brokers"}[pane]
+    def _title(self, pane: str) -> Text:
         if self.selection is None or self.selection[0] == pane:
-            return base
+            return Text(_NAMES[pane])
         kind, key = self.selection
-        return f"{base} · related to {kind[:-1]} {key}"
+        return Text(f"{_NAMES[pane]} · related to {kind[:-1]} {key}")
+
+    def _fill_producers(self, traces: TraceModel | None, related: Related) -> None:
+        producers = traces.producers if traces else ()
+        table, empty = self.query_one("#producers", LiveTable), self.query_one("#producers-empty", Static)
+        table.display, empty.display = bool(producers), not producers
+        if not producers:
+            why = [m.text for m in traces.messages] if traces else []
+            empty.update(Text(" ".join([NO_PRODUCERS, *why])))
+        table.set_rows([(p.client_id, [Text(p.client_id, style="" if p.active else "dim"), fmt_int(p.produced),
+                                       fmt_time(p.last_seen)[11:] if p.last_seen else "-"])
+                        for p in producers if related.allows("producers", p.client_id)])
 
     def _fill_topics(self, snapshot: ClusterSnapshot, related: Related) -> None:
         rows = [(t.name, [t.name, fmt_int(t.total_messages), fmt_rate(t.messages_in_per_sec)])

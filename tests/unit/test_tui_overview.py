@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Static
-from tui_fakes import FakeSource
+from tui_fakes import FakeSource, FakeTraces
 from tui_support import running, screen_text
 
 from monitor.app import AirmonApp
@@ -101,3 +101,32 @@ async def test_filter_survives_a_refresh_and_d_opens_details() -> None:
         await pilot.press("d")
         assert type(app.screen).__name__ == "GroupDetailScreen"
         assert app.screen.group_id == "scorer"  # type: ignore[attr-defined]
+
+
+async def test_producers_from_traces_fill_their_pane_and_link_to_topics() -> None:
+    traces = FakeTraces()
+    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=traces)
+    async with running(app, refreshes=2) as pilot:
+        producers = _table(app, "producers")
+        assert producers.display and not app.screen.query_one("#producers-empty").display
+        assert producers.cells("replay") == ["replay", "3,150", "22:14:10"]
+        producers.focus()
+        producers.move_to_key("replay")
+        await pilot.press("enter")
+        assert _table(app, "topics").row_keys == ["airline-tweets"]
+        assert _table(app, "groups").row_keys == ["audit", "scorer"]
+        assert _table(app, "brokers").row_keys == ["1", "2", "3"]
+        topics = _table(app, "topics")
+        await pilot.press("escape")
+        topics.focus()
+        topics.move_to_key("scored-tweets")
+        await pilot.press("enter")
+        assert producers.row_keys == ["scorer-app"]
+    assert traces.closed
+
+
+async def test_without_trace_data_the_producers_pane_says_why() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=1):
+        assert not _table(app, "producers").display
+        assert app.screen.query_one("#producers-empty").display

@@ -26,6 +26,7 @@ from monitor.model import (
     StatusMessage,
     TopicInfo,
 )
+from monitor.traces import ProducerTrace, TopicWrite, TraceModel
 
 T0 = 1_700_000_000.0
 STEP = 10.0
@@ -145,3 +146,19 @@ class FakeAdmin:
     def reset_offsets(self, group_id: str, partitions: Iterable[tuple[str, int]], *, to: str) -> None:
         self.resets.append((group_id, list(partitions), to))
 
+
+
+class FakeTraces:
+    """A trace source: ``replay`` writes airline-tweets, ``scorer-app`` (inactive) writes scored-tweets."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def refresh(self) -> TraceModel:
+        return TraceModel(taken_at=T0, producers=(
+            ProducerTrace("replay", 3150, (TopicWrite("airline-tweets", 3150),), last_seen=T0 + 50, active=True),
+            ProducerTrace("scorer-app", 420, (TopicWrite("scored-tweets", 420),), last_seen=T0 - 600, active=False),
+        ))
+
+    def close(self) -> None:
+        self.closed = True
