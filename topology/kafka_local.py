@@ -126,6 +126,15 @@ def _java() -> str:
     return java
 
 
+def _terminate_with_parent() -> None:
+    """Runs in the forked child: a test run that is killed must not leave brokers behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def _cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
@@ -168,6 +177,7 @@ class LocalKafka:
         data_dir: str | Path | None = None,
         *,
         keep_data: bool = False,
+        outlive_parent: bool = False,
         overrides: dict[str, str] | None = None,
         heap: str = "512m",
         version: str = KAFKA_VERSION,
@@ -179,6 +189,7 @@ class LocalKafka:
         self.keep_data = keep_data or not self._owns_dir
         self.version = version
         self.heap = heap
+        self.outlive_parent = outlive_parent
         self.overrides = dict(overrides or {})
         self.nodes = [
             _Node(i, _free_port(), _free_port(), self.data_dir / f"node-{i}") for i in range(1, brokers + 1)
@@ -329,6 +340,7 @@ class LocalKafka:
             node.process = subprocess.Popen(
                 self._jvm(libs, node) + ["kafka.Kafka", str(node.properties_file)],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                preexec_fn=None if self.outlive_parent else _terminate_with_parent,
             )
         except OSError as exc:
             self._fail(node, f"could not run Java: {exc}")
@@ -369,7 +381,7 @@ def _up(brokers: int) -> int:
             return 0
     data_dir = cache_dir() / "kafka-local-data"
     shutil.rmtree(data_dir, ignore_errors=True)
-    cluster = LocalKafka(brokers=brokers, data_dir=data_dir)
+    cluster = LocalKafka(brokers=brokers, data_dir=data_dir, outlive_parent=True)
     try:
         cluster.start()
     except KafkaStartError as exc:
