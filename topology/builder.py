@@ -16,9 +16,10 @@ Streams, so ``describe()`` output and store names match what a Kafka Streams use
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from topology import batch_ops
 from topology import operators as ops
 from topology.graph import Graph, Node, StoreSpec, TopologyDescription
 from topology.processor import StoreBuilder
@@ -49,19 +50,79 @@ def _serde(value: Serde[Any] | str | None) -> Serde[Any] | None:
 
 
 class Topology:
-    """A built topology: the logical graph, ready to describe or to run on an engine.
+    """A topology: the logical graph, ready to describe or to run on an engine.
+
+    Built by :meth:`StreamsBuilder.build`, or node by node with the processor API, as Kafka
+    Streams' ``Topology`` allows:
+
+    >>> from topology.processor import Processor, Stores
+    >>> class Upper(Processor):
+    ...     def process(self, record):
+    ...         self.context.forward(record.with_value(record.value.upper()))
+    >>> t = (Topology().add_source("src", "in")
+    ...                .add_processor("upper", Upper, "src")
+    ...                .add_state_store(Stores.key_value_store("seen"), "upper")
+    ...                .add_sink("out", "result", "upper"))
+    >>> print(str(t.describe()).splitlines()[3])
+        Processor: upper (stores: [seen])
 
     The same object runs on the embedded engine (:class:`topology.testing.TopologyTestDriver`)
     and on Kafka; it holds no running state.
     """
 
-    def __init__(self, graph: Graph) -> None:
-        self.graph = graph
+    def __init__(self, graph: Graph | None = None) -> None:
+        self.graph = graph or Graph()
 
     def describe(self) -> TopologyDescription:
         """Kafka Streams' ``TopologyDescription``: ``print(topology.describe())``."""
         return self.graph.describe()
 
+    # -- processor API -------------------------------------------------------------------
+    def _parents(self, names: tuple[str, ...]) -> list[Node]:
+        if not names:
+            raise ValueError("name at least one parent node")
+        missing = [n for n in names if n not in self.graph.nodes]
+        if missing:
+            raise ValueError(f"unknown parent node(s) {missing}; add them first")
+        return [self.graph.nodes[n] for n in names]
+
+    def add_source(self, name: str, *topics: str, key_serde: Serde[Any] | str | None = None,
+                   value_serde: Serde[Any] | str | None = None) -> Topology:
+        """A source node ``name`` reading ``topics``."""
+        if not topics:
+            raise ValueError(f"source {name!r} needs at least one topic")
+        self.graph.add_source(list(topics), name, _serde(key_serde), _serde(value_serde))
+        return self
+
+    def add_processor(self, name: str, processor_factory: Callable[[], Any],
+                      *parent_names: str) -> Topology:
+        """A custom processor ``name`` made by ``processor_factory()``, fed by the parents."""
+        self.graph.add_processor(name, ops.CustomProcessor(processor_factory, []),
+                                 self._parents(parent_names))
+        return self
+
+    def add_state_store(self, store: StoreBuilder, *processor_names: str) -> Topology:
+        """Add ``store`` and give the named processors access to it."""
+        self.graph.add_store(store.spec())
+        for node in self._parents(processor_names):
+            if not isinstance(node.op, ops.CustomProcessor):
+                raise ValueError(f"{node.name!r} is not a processor added with add_processor")
+            node.stores.append(store.name)
+            node.op.stores.append(store.name)
+        return self
+
+    def add_sink(self, name: str, topic: str | Callable[[Any, Any, Any], str], *parent_names: str,
+                 key_serde: Serde[Any] | str | None = None,
+                 value_serde: Serde[Any] | str | None = None) -> Topology:
+        """A sink ``name`` writing what the parents forward to ``topic``."""
+        parents = self._parents(parent_names)
+        node = self.graph.add_sink(name, topic, parents[0], _serde(key_serde), _serde(value_serde))
+        for parent in parents[1:]:
+            node.parents.append(parent)
+            parent.children.append(node)
+        return self
+
+    # -- inspection ----------------------------------------------------------------------
     def source_topics(self) -> list[str]:
         """User (non-internal) topics the topology reads, in creation order."""
         return [t for n in self.graph.nodes.values() if n.kind == "source" and not n.internal
@@ -258,6 +319,69 @@ class KStream:
                                      ops.CustomProcessor(processor_factory, names), [self.node],
                                      names)
         return KStream(self._b, node, None, None, True)
+
+    # -- batch operators (topology.batch_ops) --------------------------------------------
+    def map_values_batch(self, mapper: Callable[[list[Any]], Sequence[Any]], name: str | None = None,
+                         max_batch: int = 1000) -> KStream:
+        """Replace the values of a whole batch at once: ``mapper(values)`` returns one new value each.
+
+        For work that costs per call (a model endpoint, a lookup service). The task hands each
+        batch on before the engine commits it, so nothing is left behind in a buffer.
+
+        >>> from topology import StreamsBuilder
+        >>> s = StreamsBuilder().stream("t").map_values_batch(lambda vs: [v * 2 for v in vs])
+        """
+        def per_batch(values: list[Any]) -> dict[str, list[tuple[int, Any]]]:
+            out = mapper(values)
+            if len(out) != len(values):
+                raise ValueError(f"map_values_batch: the mapper returned {len(out)} values for "
+                                 f"{len(values)} records; return exactly one value per record")
+            return {"": list(enumerate(out))}
+        node = self._g.add_processor(name or self._g.new_name("KSTREAM-MAPVALUES-BATCH-"),
+                                     batch_ops.BatchRoute(per_batch, max_batch, tagged=False),
+                                     [self.node])
+        return KStream(self._b, node, self.key_serde, None, self._repartition_required)
+
+    def route_batch(self, router: batch_ops.BatchFn, routes: Sequence[str], name: str | None = None,
+                    max_batch: int = 1000) -> dict[str, KStream]:
+        """Route a batch at once: ``router(values)`` returns ``{route: [(index, new_value), ...]}``.
+
+        Each pair sends the record at ``index`` (key, timestamp and headers kept) with
+        ``new_value`` to the stream of that route; a record may go to several routes or none.
+        Returns one stream per name in ``routes`` (a route the router answers but ``routes`` does
+        not name is an error for that batch, handled by the processing-error handler).
+
+        >>> from topology import StreamsBuilder
+        >>> s = StreamsBuilder().stream("t")
+        >>> sorted(s.route_batch(lambda vs: {"all": list(enumerate(vs))}, ["all"], name="r"))
+        ['all']
+        """
+        known = list(routes)
+        if not known or len(set(known)) != len(known):
+            raise ValueError(f"route_batch needs distinct route names, got {known!r}")
+
+        def checked(values: list[Any]) -> Mapping[str, Any]:
+            out = router(values)
+            unknown = sorted(set(out) - set(known))
+            if unknown:
+                raise ValueError(f"route_batch: router answered route(s) {unknown} not in {known}")
+            return out
+        base = name or self._g.new_name("KSTREAM-ROUTE-BATCH-")
+        node = self._g.add_processor(base, batch_ops.BatchRoute(checked, max_batch, tagged=True),
+                                     [self.node])
+        tagged = KStream(self._b, node, self.key_serde, None, self._repartition_required)
+        return {route: tagged.flat_map_values(batch_ops.route_value(route), name=f"{base}-{route}")
+                for route in known}
+
+    def to_sink(self, sink: Any, name: str | None = None, max_batch: int = 10_000) -> None:
+        """Write the stream to a :class:`connectors.sink.Sink` (Parquet, Kudu, HBase, Slack, ...).
+
+        The sink's ``flush()`` runs before the batch's offsets are committed, on either engine,
+        so an offset is committed only once its record is durable in the target. Records the sink
+        rejects go to the processing-error handler (the dead-letter topic when configured).
+        """
+        self._g.add_processor(name or self._g.new_name("KSTREAM-SINK-WRITE-"),
+                              batch_ops.SinkWrite(sink, max_batch), [self.node])
 
     # -- repartitioning ------------------------------------------------------------------
     def _repartition_node(self, prefix: str, num_partitions: int | None, key_serde: Any,

@@ -57,11 +57,16 @@ def resolve_config(config: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _default_serde(value: Any) -> Serde[Any]:
+    """A ``default.*.serde`` config value: a Serde, a name (``"string"``), or a Java class name
+    as Kafka Streams configs spell it (``org.apache...Serdes$StringSerde``)."""
     if value is None:
         return AutoSerde()
     if isinstance(value, Serde):
         return value
-    return Serdes.from_name(str(value))
+    name = str(value).rsplit("$", 1)[-1].rsplit(".", 1)[-1]
+    if name.endswith("Serde") and name != "Serde":
+        name = name[: -len("Serde")]
+    return Serdes.from_name(name)
 
 
 @dataclass

@@ -174,6 +174,20 @@ class Stores:
         return StoreBuilder(name, "kv", key_serde, value_serde)
 
     @staticmethod
+    def in_memory_key_value_store(name: str) -> StoreBuilder:
+        """Kafka Streams' ``Stores.inMemoryKeyValueStore(name)``; pass it to
+        :meth:`key_value_store_builder`."""
+        return StoreBuilder(name, "kv")
+
+    persistent_key_value_store = in_memory_key_value_store
+
+    @staticmethod
+    def key_value_store_builder(supplier: StoreBuilder, key_serde: Any = None,
+                                value_serde: Any = None) -> StoreBuilder:
+        """Kafka Streams' ``Stores.keyValueStoreBuilder(supplier, keySerde, valueSerde)``."""
+        return replace(supplier, key_serde=key_serde, value_serde=value_serde)
+
+    @staticmethod
     def window_store(name: str, retention: Duration, window_size: Duration,
                      retain_duplicates: bool = False, key_serde: Any = None,
                      value_serde: Any = None) -> StoreBuilder:
