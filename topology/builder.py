@@ -63,7 +63,7 @@ class Topology:
     ...                .add_processor("upper", Upper, "src")
     ...                .add_state_store(Stores.key_value_store("seen"), "upper")
     ...                .add_sink("out", "result", "upper"))
-    >>> print(str(t.describe()).splitlines()[3])
+    >>> print(str(t.describe()).splitlines()[4])
         Processor: upper (stores: [seen])
 
     The same object runs on the embedded engine (:class:`topology.testing.TopologyTestDriver`)
