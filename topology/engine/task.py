@@ -152,6 +152,10 @@ class Task:
         exec(sub.code, ns)
         for i, runtime in self._runtimes.items():
             runtime.forward = ns[f"seg_{i}"]
+        # Batch operators (topology.batch_ops) hand on what they buffered when a batch ends,
+        # upstream ones first (node ids follow the graph's order) so a downstream one sees it all.
+        self._batch_ends = [r.end_batch for _, r in sorted(self._runtimes.items())
+                            if hasattr(r, "end_batch")]
         self._ns = ns
         self._entries = {topic: ns[f"seg_{i}"] for topic, i in sub.entry_nodes.items()}
         self._batches = {topic: ns[f"batch_{i}"] for topic, i in sub.entry_nodes.items()}
@@ -223,13 +227,22 @@ class Task:
         self._errors.handle(kind, exc, rec, node, self._emit_raw,
                             lambda: self.drop(f"{kind} error", node))
 
+    def fail_record(self, exc: Exception, rec: InputRecord | None, node: str | None) -> None:
+        """Apply the processing-error handler to ``rec`` (for operators that fail outside a record's call)."""
+        self._fail("processing", exc, rec, node)
+
+    def _end_batch(self) -> list[OutputRecord]:
+        for end in self._batch_ends:
+            end()
+        return self._take()
+
     def process(self, batch: list[InputRecord]) -> list[OutputRecord]:
         """Process ``batch`` and return the records to produce."""
         n = len(batch)
         if n and len(self._entries) == 1:  # one source topic: the batch is one run
             self._run(batch[0][0], batch)
             self.metrics["process-total"] += n
-            return self._take()
+            return self._end_batch()
         i = 0
         while i < n:
             topic = batch[i][0]
@@ -239,7 +252,7 @@ class Task:
             self._run(topic, batch[i:j] if (i, j) != (0, n) else batch)
             i = j
         self.metrics["process-total"] += n
-        return self._take()
+        return self._end_batch()
 
     def _run(self, topic: str, run: list[InputRecord]) -> None:
         try:
@@ -301,7 +314,7 @@ class Task:
         """Fire due wall-clock punctuators; returns the records to produce."""
         if self._wall_schedules:
             self._punctuate(self._wall_schedules, wall_clock_ms)
-        return self._take()
+        return self._end_batch()
 
     def restore(self, store: str, records: Iterable[InputRecord]) -> None:
         """Rebuild ``store`` from its changelog records."""
