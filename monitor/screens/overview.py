@@ -167,8 +167,8 @@ class OverviewScreen(AirmonScreen):
         table, empty = self.query_one("#producers", LiveTable), self.query_one("#producers-empty", Static)
         table.display, empty.display = bool(producers), not producers
         if not producers:
-            why = [m.text for m in traces.messages] if traces else []
-            empty.update(Text(" ".join([NO_PRODUCERS, *why])))
+            why = [m.message for m in traces.messages] if traces else []
+            empty.update(Text(f"No producer data yet: {' '.join(why)}" if why else NO_PRODUCERS))
         table.set_rows([(p.client_id, [Text(p.client_id, style="" if p.active else "dim"), fmt_int(p.produced),
                                        fmt_time(p.last_seen)[11:] if p.last_seen else "-"])
                         for p in producers if related.allows("producers", p.client_id)])
