@@ -227,3 +227,28 @@ async def test_a_slow_read_that_returns_after_its_screen_closed_is_dropped() -> 
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one("#config", LiveTable).row_count == 3
+
+
+async def test_time_lag_rules_read_time_lag_each_refresh_and_notifiers_are_told_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    class TimedSource(FakeSource):
+        def with_time_lag(self, snapshot, group_ids):  # type: ignore[no-untyped-def]
+            def timed(g):  # type: ignore[no-untyped-def]
+                ages = self.time_lag(g)
+                return dataclasses.replace(g, partitions=tuple(
+                    dataclasses.replace(p, time_lag=ages.get((p.topic, p.partition))) for p in g.partitions))
+            return snapshot.replace(groups=tuple(timed(g) if g.group_id in group_ids else g for g in snapshot.groups))
+
+    rules = parse_rules({"notifiers": {"console": {"type": "log"}}, "rules": [
+        {"name": "old-records", "kind": "time_lag", "group": "scorer", "above": "2m", "notify": ["console"]}]})
+    source = TimedSource()
+    app = AirmonApp(source, refresh_interval=3600, rules=rules)
+    with caplog.at_level("WARNING", logger="airmon.alerts"):
+        async with running(app, refreshes=3, size=(120, 30)) as pilot:
+            assert source.time_lag_calls == ["scorer"] * 3  # only the group a time_lag rule names
+            await pilot.press("a")
+            firing = app.screen.query_one("#firing", LiveTable)
+            # The fake's oldest unconsumed record on scorer's partition 2 is 3 minutes old.
+            assert firing.cells("old-records|group|scorer")[4] == "oldest unconsumed record is 3.0m above 2.0m"
+    fired = [r.getMessage() for r in caplog.records if r.name == "airmon.alerts"]
+    assert fired == ["FIRING warning old-records [group scorer]: oldest unconsumed record is 3.0m above 2.0m"]
