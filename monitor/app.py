@@ -1,11 +1,12 @@
 """``AirmonApp``: the Textual dashboard over a :class:`~monitor.sources.Source`.
 
-The app owns the refresh loop and nothing else: every ``refresh_interval`` seconds a thread worker
-calls ``source.snapshot()`` (a blocking Kafka round-trip), the result goes through the
-:class:`~monitor.history.History` (rates, lag trends, Burrow status) in the UI thread, and the
-current screen redraws from it. Screens never call Kafka; anything they need on demand (a topic's
-configuration, time lag, messages, a confirmed write) goes through :meth:`AirmonApp.run_blocking`,
-which runs it in a worker and hands the result back to the screen.
+The app owns the refresh loop: every ``refresh_interval`` seconds a thread worker calls
+``source.snapshot()`` (blocking Kafka round-trips), passes it through the
+:class:`~monitor.history.History` (rates, lag trends, Burrow status), the alert rules and their
+notifiers, and reads the message traces; the UI thread then only stores the finished, immutable
+results and the current screen redraws from them. Screens never call Kafka; anything they need on
+demand (a topic's configuration, time lag, messages, a confirmed write) goes through
+:meth:`AirmonApp.run_blocking`, which runs it in a worker and hands the result back to the screen.
 
 A failed refresh is shown in the status bar and retried on the next tick; the app never crashes on
 a broker that is away.
@@ -20,8 +21,8 @@ Example::
 
 from __future__ import annotations
 
-import time
 import dataclasses
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -36,9 +37,9 @@ from monitor.alerts import AlertEngine, AlertState
 from monitor.browse import KafkaBrowser, MessageBrowser
 from monitor.group_admin import GroupAdmin, KafkaGroupAdmin
 from monitor.history import History
+from monitor.model import ClusterSnapshot, GroupInfo, Severity
 from monitor.notifiers import build_dispatcher
 from monitor.rules import RuleSet
-from monitor.model import ClusterSnapshot, GroupInfo, Severity
 from monitor.screens.alerts import AlertsScreen, AlertsView
 from monitor.screens.base import AirmonScreen
 from monitor.screens.confirm import ConfirmScreen
@@ -55,6 +56,7 @@ from monitor.traces import TraceModel, TraceReader
 __all__ = ["AirmonApp", "TraceSource"]
 
 T = TypeVar("T")
+
 
 class TraceSource(Protocol):
     """Where the Producers pane's data comes from (``monitor.traces.TraceReader``, or a fake in tests)."""
@@ -78,9 +80,15 @@ class AirmonApp(App[None]):
     Args:
         source: where snapshots come from (``KafkaSource`` for a cluster, an embedded view, a fake in tests).
         refresh_interval: seconds between refreshes.
-        rules: alert rules to evaluate on every refresh (shown on the Alerts screen).
+        rules: alert rules to evaluate on every refresh (shown on the Alerts screen); their
+            notifiers are told when an alert opens or resolves.
         allow_writes: enable destructive actions (delete a group, reset its offsets); each still asks
             the user to type the group's name.
+        browser: reads records for the Messages screen (``None``: the screen says it cannot).
+        admin: performs the destructive actions (``None``: they are refused like without ``allow_writes``).
+        trace_reader: producers for the Overview from message traces (``None``: the pane says why it is empty).
+
+    :meth:`for_kafka` builds all of them from one client configuration.
 
     Example::
 
@@ -254,7 +262,7 @@ class AirmonApp(App[None]):
         return f"{snapshot.source} · refreshed {taken} UTC every {self.refresh_interval:g}s{tail}", False
 
     def notice(self, text: str, *, error: bool = False) -> None:
-        """Show a one-off message in the status bar until the next successful refresh replaces it."""
+        """Show a one-off message in the status bar for a few seconds (at least one refresh interval)."""
         self._notice = (text, error)
         self._redraw()
         if self._notice_timer is not None:
