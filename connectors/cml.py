@@ -243,7 +243,7 @@ class CMLClient:
         url: the model's URL (``https://modelservice.<workspace>/model`` or the local model server's).
         access_key: the model's access key, sent in the body.
         api_key: a CML API key, sent as ``Authorization: Bearer``, when the workspace requires one.
-        concurrency: most calls in flight at once (and pooled connections).
+        concurrency: most calls in flight at once, each on its own kept-alive connection.
         timeout: seconds for one HTTP attempt (connect, write, read, pool each).
         retries: extra attempts after the first for failures that may pass.
         backoff: base of the exponential back-off in seconds; a retry sleeps a uniformly random time
