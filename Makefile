@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 demo: install
-	$(BIN)/python examples/quickstart.py $(DEMO_ARGS)
+	$(BIN)/python examples/cloudair/demo.py $(DEMO_ARGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,250 @@
+"""``make demo``: the CloudAir pipeline end to end, with no Kafka and no accounts.
+
+    python examples/cloudair/demo.py                       # airmon dashboard while it runs, then the report
+    python examples/cloudair/demo.py --headless            # progress bar and report (the default with no TTY)
+    python examples/cloudair/demo.py --csv /work/shared/data/airline_tweets.csv --headless
+    python examples/cloudair/demo.py --bootstrap localhost:9092   # the same on a real cluster
+
+It starts the local model server (VADER behind the CML protocol) unless ``CLOUDAIR_MODEL_URL`` is set,
+replays the tweets into ``tweets-ingest``, runs the topology of ``pipeline.py`` (embedded engine, or
+``KafkaStreams`` with ``--bootstrap``), writes the Parquet data set (``[parquet] location``), and
+prints the report: tweets in, filtered out per reason, scored, failed, per route, and sentiment by
+airline from DuckDB over the Parquet files. Exit code 0 when the numbers add up, 1 when they do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import shutil
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cloudair.config import DEFAULT_FILE, CloudAirConfig, load_config  # noqa: E402
+from cloudair.pipeline import (  # noqa: E402
+    DLQ,
+    FAILURES,
+    FILTERED,
+    INGEST,
+    CloudAirParts,
+    build,
+    connect,
+    output_topics,
+    streams_config,
+)
+from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline  # noqa: E402
+from connectors.model_server import ModelServer  # noqa: E402
+from connectors.tweets import SAMPLE_CSV, TweetReplay, produce_tweets, produce_tweets_embedded  # noqa: E402
+
+__all__ = ["main", "run_demo"]
+
+_CHUNK = 100  # tweets replayed between engine rounds, so the dashboard and progress bar move
+
+
+@contextmanager
+def model_endpoint(config: CloudAirConfig, server_options: dict[str, Any] | None = None
+                   ) -> Iterator[tuple[CloudAirConfig, ModelServer | None]]:
+    """The configured model endpoint, or a local model server with a fresh access key for the run."""
+    if config.model.url:
+        yield config, None
+        return
+    key = secrets.token_urlsafe(16)
+    with ModelServer(access_key=key, **(server_options or {})) as server:
+        assert server.url is not None
+        yield replace(config, model=replace(config.model, url=server.url),
+                      secrets=replace(config.secrets, cml_access_key=key)), server
+
+
+def _tweets(config: CloudAirConfig) -> TweetReplay:
+    return TweetReplay(config.source.csv or SAMPLE_CSV, limit=config.source.limit or None)
+
+
+def _summary(engine: str, config: CloudAirConfig, counts: dict[str, int], filtered: list[Any],
+             seconds: float) -> RunSummary:
+    t = config.topic
+    location = config.parquet.location
+    return RunSummary(
+        engine=engine, tweets_in=counts[t(INGEST)],
+        filtered=Counter(v["reason"] for v in filtered),
+        scored=counts[t(next(iter(config.routes)))], failed=counts[t(FAILURES)], dead_letters=counts[t(DLQ)],
+        routes={name: counts[t(name)] for name in config.routes}, topics=counts,
+        airlines=sentiment_by_airline(location), parquet_rows=parquet_rows(location), seconds=seconds)
+
+
+def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callable[[int], None],
+                 cluster: Any = None) -> RunSummary:
+    """Replay and process on the embedded engine (``cluster``: an ``EmbeddedCluster`` to watch)."""
+    from topology.engine.cluster import EmbeddedCluster
+    from topology.engine.embedded import EmbeddedEngine
+
+    cluster = cluster or EmbeddedCluster()
+    started = time.perf_counter()
+    engine = EmbeddedEngine(build(config, parts), streams_config(config), cluster=cluster,
+                            partitions={config.topic(INGEST): config.pipeline.partitions})
+    for batch in _tweets(config).batches(_CHUNK):
+        produce_tweets_embedded(batch, cluster, config.topic(INGEST))
+        engine.run_until_idle()
+        progress(len(batch))
+    engine.close()
+    seconds = time.perf_counter() - started
+    counts = {topic: sum(cluster.end_offset(topic, p) for p in range(cluster.partitions(topic)))
+              if cluster.has_topic(topic) else 0 for topic in output_topics(config)}
+    filtered = [orjson.loads(r.value) for r in cluster.records_in_order(config.topic(FILTERED))]
+    return _summary("embedded", config, counts, filtered, seconds)
+
+
+def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
+              progress: Callable[[int], None], idle_timeout: float = 5.0) -> RunSummary:
+    """Create the topics, replay into Kafka and run ``KafkaStreams`` until the input is drained."""
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from topology.runtime import KafkaStreams
+
+    topics = output_topics(config)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    futures = admin.create_topics([NewTopic(name, config.pipeline.partitions) for name in topics])
+    for name, future in futures.items():
+        try:
+            future.result(30)
+        except Exception as exc:  # an existing topic is fine: the run adds to it
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise RuntimeError(f"cannot create topic {name!r} on {bootstrap}: {exc}") from None
+    started = time.perf_counter()
+    sent = produce_tweets(_tweets(config), bootstrap, config.topic(INGEST))
+    progress(sent)
+    app = KafkaStreams(build(config, parts), {"bootstrap.servers": bootstrap, **streams_config(config)})
+    app.run(idle_timeout=idle_timeout)
+    seconds = time.perf_counter() - started
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{config.pipeline.application_id}-report",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    try:
+        counts = {}
+        for name in topics:
+            meta = consumer.list_topics(name, timeout=10).topics[name]
+            counts[name] = sum(hi - lo for lo, hi in (consumer.get_watermark_offsets(TopicPartition(name, p), 10)
+                                                      for p in meta.partitions))
+        filtered_topic = config.topic(FILTERED)
+        meta = consumer.list_topics(filtered_topic, timeout=10).topics[filtered_topic]
+        consumer.assign([TopicPartition(filtered_topic, p, 0) for p in meta.partitions])
+        filtered: list[Any] = []
+        while len(filtered) < counts[filtered_topic]:
+            msg = consumer.poll(5)
+            if msg is None:
+                raise RuntimeError(f"topic {filtered_topic!r}: read {len(filtered)} of {counts[filtered_topic]} records")
+            if msg.error() is None:
+                filtered.append(orjson.loads(msg.value()))
+    finally:
+        consumer.close()
+    return _summary("Kafka", config, counts, filtered, seconds)
+
+
+def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: bool = True,
+             server_options: dict[str, Any] | None = None, cml_options: dict[str, Any] | None = None,
+             fresh: bool = True, progress: Callable[[int], None] | None = None) -> RunSummary:
+    """Run the pipeline once and return its summary (the tests' entry point).
+
+    ``fresh`` removes a local Parquet folder first, so the report covers this run only.
+    """
+    location = config.parquet.location
+    if fresh and "://" not in location and Path(location).exists():
+        shutil.rmtree(location)
+    with model_endpoint(config, server_options) as (config, _server):
+        parts = connect(config, cml_options=cml_options)
+        try:
+            if bootstrap:
+                summary = run_kafka(config, parts, bootstrap, progress or (lambda n: None))
+            elif headless:
+                summary = run_embedded(config, parts, progress or (lambda n: None))
+            else:
+                summary = _run_with_dashboard(config, parts)
+            if parts.slack is not None:
+                summary.slack_alerts = summary.routes.get("influencer-alerts")
+            return summary
+        finally:
+            parts.close()
+
+
+def _run_with_dashboard(config: CloudAirConfig, parts: CloudAirParts) -> RunSummary:
+    """The embedded run in a thread while airmon watches its cluster; ``q`` leaves for the report."""
+    from monitor.app import AirmonApp
+    from monitor.sources import EmbeddedSource
+    from topology.engine.cluster import EmbeddedCluster
+
+    cluster = EmbeddedCluster()
+    app = AirmonApp(EmbeddedSource(cluster.view(), name="cloudair (embedded)"), refresh_interval=0.5)
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["summary"] = run_embedded(config, parts, lambda n: time.sleep(0.2), cluster)
+            app.call_from_thread(app.notify, "CloudAir run finished: press q for the report", timeout=60)
+        except BaseException as exc:  # shown after the dashboard closes
+            result["error"] = exc
+            app.call_from_thread(app.exit)
+
+    thread = threading.Thread(target=work, name="cloudair-pipeline", daemon=True)
+    app.call_later(thread.start)
+    app.run()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["summary"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cloudair-demo", description=__doc__.split("\n\n")[0])
+    p.add_argument("--headless", action="store_true", help="progress bar and report, no dashboard "
+                   "(the default when stdout is not a terminal)")
+    p.add_argument("--bootstrap", help="run on this Kafka cluster (host:9092) instead of the embedded engine")
+    p.add_argument("--config", default=str(DEFAULT_FILE), help="the settings file (default: cloudair.toml)")
+    p.add_argument("--csv", help="the tweets CSV to replay (default: the shipped 500-tweet sample)")
+    p.add_argument("--limit", type=int, help="replay at most this many tweets")
+    p.add_argument("--parquet", help="where the Parquet data set goes (folder or s3://bucket/prefix)")
+    p.add_argument("--topic-prefix", help="prefix of every topic name")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command line; 0 when every number adds up."""
+    from rich.progress import Progress
+
+    args = _parser().parse_args(argv)
+    overrides = {k: v for k, v in {"source_csv": args.csv, "source_limit": args.limit,
+                                    "parquet_location": args.parquet,
+                                    "pipeline_topic_prefix": args.topic_prefix}.items() if v is not None}
+    try:
+        config = load_config(args.config, **overrides)
+    except ValueError as exc:
+        print(f"cloudair: {exc}", file=sys.stderr)
+        return 2
+    headless = args.headless or not sys.stdout.isatty()
+    total = config.source.limit or None
+    try:
+        if headless:
+            with Progress(transient=True) as bar:
+                task = bar.add_task("tweets", total=total)
+                summary = run_demo(config, bootstrap=args.bootstrap, headless=True,
+                                   progress=lambda n: bar.advance(task, n))
+        else:
+            summary = run_demo(config, bootstrap=args.bootstrap, headless=False)
+    except (ValueError, RuntimeError) as exc:
+        print(f"cloudair: {exc}", file=sys.stderr)
+        return 1
+    render(summary)
+    return 0 if summary.adds_up else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The end-of-run report: what flowed where, and the demo's pie-chart query over the Parquet data set.
+
+``sentiment_by_airline(location)`` is that query (DuckDB over the Parquet files, Hive partitions);
+``render(summary)`` draws the report with rich, bars for the sentiment split of each airline.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["SENTIMENT_SQL", "AirlineSentiment", "RunSummary", "parquet_rows", "render", "sentiment_by_airline"]
+
+SENTIMENT_SQL = """
+SELECT airline, airlinesentiment, count(*) AS tweets, avg(airlinepolarity) AS polarity
+FROM read_parquet('{glob}', hive_partitioning = true)
+GROUP BY airline, airlinesentiment
+ORDER BY airline, airlinesentiment
+"""
+"""Sentiment counts and average polarity per airline: the demo dashboard's pie-chart query."""
+
+_COLOURS = {"Negative": "red", "Neutral": "grey62", "Positive": "green"}
+
+
+@dataclass(frozen=True)
+class AirlineSentiment:
+    """One airline's row of the report."""
+
+    airline: str
+    counts: dict[str, int]
+    polarity: float
+
+    @property
+    def tweets(self) -> int:
+        """All scored tweets about the airline."""
+        return sum(self.counts.values())
+
+
+@dataclass
+class RunSummary:
+    """What one run did; every input tweet is in exactly one of filtered, scored, failed, dead-lettered."""
+
+    engine: str
+    tweets_in: int
+    filtered: Counter[str]
+    scored: int
+    failed: int
+    dead_letters: int
+    routes: dict[str, int]
+    topics: dict[str, int]
+    airlines: list[AirlineSentiment]
+    parquet_rows: int
+    seconds: float
+    slack_alerts: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def adds_up(self) -> bool:
+        """Whether every tweet in is accounted for, and the Parquet table holds every scored one."""
+        return (self.tweets_in == sum(self.filtered.values()) + self.scored + self.failed + self.dead_letters
+                and self.parquet_rows == self.scored)
+
+
+def _glob(location: str) -> str:
+    return f"{location.rstrip('/')}/**/*.parquet"
+
+
+def parquet_rows(location: str) -> int:
+    """Rows in the Parquet data set at ``location`` (0 when it has no files yet)."""
+    try:
+        return duckdb.sql(f"SELECT count(*) FROM read_parquet('{_glob(location)}')").fetchall()[0][0]
+    except duckdb.IOException:
+        return 0
+
+
+def sentiment_by_airline(location: str) -> list[AirlineSentiment]:
+    """:data:`SENTIMENT_SQL` over the data set, one entry per airline, most tweets first."""
+    try:
+        rows = duckdb.sql(SENTIMENT_SQL.format(glob=_glob(location))).fetchall()
+    except duckdb.IOException:
+        return []
+    counts: dict[str, dict[str, int]] = {}
+    weighted: Counter[str] = Counter()
+    for airline, sentiment, n, polarity in rows:
+        counts.setdefault(airline, {})[sentiment] = n
+        weighted[airline] += polarity * n
+    out = [AirlineSentiment(a, c, weighted[a] / sum(c.values())) for a, c in counts.items()]
+    return sorted(out, key=lambda s: (-s.tweets, s.airline))
+
+
+def _bar(counts: dict[str, int], width: int, scale: int) -> Text:
+    bar = Text()
+    for sentiment in ("Negative", "Neutral", "Positive"):
+        n = counts.get(sentiment, 0)
+        bar.append("█" * round(n * width / scale) if scale else "", style=_COLOURS[sentiment])
+    return bar
+
+
+def render(summary: RunSummary, console: Console | None = None) -> None:
+    """Print the report: flow counts, routes, and the per-airline sentiment chart."""
+    console = console or Console()
+    flow = Table.grid(padding=(0, 2))
+    flow.add_column(justify="right", style="bold")
+    flow.add_column()
+    flow.add_row(str(summary.tweets_in), "tweets in")
+    for reason, n in sorted(summary.filtered.items()):
+        flow.add_row(str(n), f"filtered out: {reason}")
+    flow.add_row(str(summary.scored), "scored")
+    flow.add_row(str(summary.failed), "failed scoring (topic scoring-failures)")
+    flow.add_row(str(summary.dead_letters), "dead letters")
+    check = "[green]adds up[/]" if summary.adds_up else "[red bold]DOES NOT ADD UP[/]"
+    flow.add_row("", f"{check} (filtered + scored + failed + dead letters = in; Parquet rows = scored)")
+    routes = Table("route (topic)", "records", title="SQL routes", title_justify="left")
+    for name, n in summary.routes.items():
+        routes.add_row(name, str(n))
+    routes.add_row("Parquet airlinesentiment", str(summary.parquet_rows))
+    if summary.slack_alerts is not None:
+        routes.add_row("Slack alerts", str(summary.slack_alerts))
+    chart = Table("airline", "tweets", "negative / neutral / positive", "neg", "neu", "pos", "avg polarity",
+                  title="Sentiment by airline (DuckDB over the Parquet files)", title_justify="left")
+    scale = max((a.tweets for a in summary.airlines), default=0)
+    for a in summary.airlines:
+        chart.add_row(a.airline, str(a.tweets), _bar(a.counts, 20, scale),
+                      *(str(a.counts.get(s, 0)) for s in ("Negative", "Neutral", "Positive")),
+                      f"{a.polarity:+.3f}")
+    title = f"CloudAir run on the {summary.engine} engine: {summary.seconds:.1f} s"
+    console.print(Panel(Group(flow, Text(), routes, Text(), chart), title=title, title_align="left"))
