@@ -56,6 +56,7 @@ class MessagesScreen(AirmonScreen):
         self.unavailable: str | None = None
         """Why nothing can be read here (no Kafka behind the source), shown instead of the heading."""
         self._reading = False
+        self._waiting: tuple[Position | None, bool] | None = None
         self._tail_timer: Timer | None = None
 
     def compose_body(self) -> Iterable[Widget]:
@@ -85,26 +86,40 @@ class MessagesScreen(AirmonScreen):
         self.position = position
         self._read(position, replace=True)
 
-    def _read(self, position: Position, *, replace: bool) -> None:
+    def _read(self, position: Position | None, *, replace: bool) -> None:
+        """Read a page from ``position`` (``None``: on from the last record read) in a worker."""
         browser = self.airmon.browser
         if browser is None:
             self.unavailable = f"Browsing messages needs a Kafka connection; {self.airmon.source.name} has none."
             self._draw()
             return
         if self._reading:
+            # One read at a time, in order; a new page replaces any waiting one, a tail tick does not.
+            if replace or self._waiting is None:
+                self._waiting = (position, replace)
             return
+        if position is None:
+            if self.page is None:
+                return
+            position = Position.at_offset(self.page.next_offset)
         self._reading = True
-        topic, partition = self.topic, self.partition
+        topic, partition, start = self.topic, self.partition, position
+
+        def finished() -> None:
+            self._reading = False
+            waiting, self._waiting = self._waiting, None
+            if waiting is not None:
+                self._read(waiting[0], replace=waiting[1])
 
         def done(page: Page) -> None:
-            self._reading = False
             self._show_page(page, replace=replace)
+            finished()
 
         def failed(_: str) -> None:
-            self._reading = False
+            finished()
 
-        self.airmon.run_blocking(f"reading {topic}/{partition} from {position}",
-                                 lambda: browser.read(topic, partition, position, limit=PAGE), done, failed,
+        self.airmon.run_blocking(f"reading {topic}/{partition} from {start}",
+                                 lambda: browser.read(topic, partition, start, limit=PAGE), done, failed,
                                  owner=self)
 
     def _show_page(self, page: Page, *, replace: bool) -> None:
@@ -194,8 +209,7 @@ class MessagesScreen(AirmonScreen):
 
     def action_next_page(self) -> None:
         """Read the page after the last record shown (appended)."""
-        if self.page is not None:
-            self._read(Position.at_offset(self.page.next_offset), replace=False)
+        self._read(None, replace=False)
 
     def action_focus_position(self) -> None:
         """Type where to start: earliest, latest, an offset or a date/time."""

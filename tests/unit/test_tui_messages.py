@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from textual.widgets import Static
 from tui_fakes import FakeBrowser, FakeSource, record
@@ -125,3 +127,26 @@ async def test_without_a_browser_the_screen_says_why() -> None:
     async with running(app, refreshes=1) as pilot:
         await _open(pilot, app)
         assert "Browsing messages needs a Kafka connection; fake://cloudair has none." in screen_text(app)
+
+
+async def test_a_new_position_asked_for_during_a_read_is_read_next() -> None:
+    release = threading.Event()
+
+    class SlowBrowser(FakeBrowser):
+        def read(self, topic, partition, position, *, limit=200):  # type: ignore[no-untyped-def]
+            release.wait(10)
+            return super().read(topic, partition, position, limit=limit)
+
+    browser = SlowBrowser(_records())
+    app = AirmonApp(FakeSource(), refresh_interval=3600, browser=browser)
+    async with running(app, refreshes=1) as pilot:
+        app.open_messages("airline-tweets", 0, start=25)  # this read blocks ...
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("e")                           # ... while the user asks for the start
+        release.set()
+        await settle(pilot)
+        await settle(pilot)
+        assert browser.reads == [Position.at_offset(25), Position.earliest()]
+        assert screen.query_one("#messages", LiveTable).row_keys[0] == "0"
+        assert "from earliest" in str(screen.query_one("#heading", Static).render())
