@@ -35,7 +35,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from monitor.config import scrub
 
-__all__ = ["BrowsedMessage", "KafkaBrowser", "MessageBrowser", "Page", "Position", "show_bytes"]
+__all__ = ["BrowsedMessage", "EmbeddedBrowser", "KafkaBrowser", "MessageBrowser", "Page", "Position", "show_bytes"]
 
 _CONTROL = {i: f"\\x{i:02x}" for i in range(32) if chr(i) not in "\n\t"} | {0x7F: "\\x7f"}
 
@@ -281,6 +281,60 @@ class KafkaBrowser:
             if self._consumer is not None:
                 self._consumer.close()
                 self._consumer = None
+
+
+class EmbeddedBrowser:
+    """Reads records of an in-process run through the embedded engine's read-only view.
+
+    ``view`` is what ``EmbeddedCluster.view()`` returns (``topic(name)`` with watermarks and
+    ``records(topic, partition, offset, max_records)``), the same object ``EmbeddedSource`` reads.
+
+    >>> from topology.engine.cluster import EmbeddedCluster
+    >>> cluster = EmbeddedCluster()
+    >>> cluster.create_topic("tweets", partitions=1)
+    >>> for n in range(5):
+    ...     _ = cluster.produce("tweets", b"k", b"v%d" % n, timestamp=1000 * n)
+    >>> page = EmbeddedBrowser(cluster.view()).read("tweets", 0, Position.at_time(2500), limit=2)
+    >>> [(m.offset, m.value_text) for m in page.messages], page.next_offset
+    ([(3, 'v3'), (4, 'v4')], 5)
+    """
+
+    _SCAN = 1000  # records per view call while looking for a timestamp
+
+    def __init__(self, view: Any) -> None:
+        self._view = view
+
+    def read(self, topic: str, partition: int, position: Position, *, limit: int = 200) -> Page:
+        """Up to ``limit`` records of ``topic``/``partition`` from ``position``; ``KeyError`` for an unknown topic."""
+        info = self._view.topic(topic).partitions[partition]
+        low, high = info.low_watermark, info.high_watermark
+        if position.kind == "earliest":
+            start = low
+        elif position.kind == "latest":
+            start = max(high - limit, low)
+        elif position.kind == "offset":
+            start = min(max(position.offset or 0, low), high)
+        else:
+            start = self._first_at(topic, partition, low, high, position.timestamp_ms or 0)
+        records = self._view.records(topic, partition, start, limit) if start < high else []
+        messages = tuple(BrowsedMessage(r.topic, r.partition, r.offset, r.timestamp, r.key, r.value,
+                                        tuple(r.headers or ())) for r in records)
+        return Page(topic, partition, messages, low, high, messages[-1].offset + 1 if messages else start)
+
+    def _first_at(self, topic: str, partition: int, low: int, high: int, timestamp_ms: int) -> int:
+        offset = low
+        while offset < high:
+            chunk = self._view.records(topic, partition, offset, self._SCAN)
+            if not chunk:
+                break
+            for r in chunk:
+                if r.timestamp >= timestamp_ms:
+                    return r.offset
+            offset = chunk[-1].offset + 1
+        return high
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 def _browsed(msg: Any) -> BrowsedMessage:
