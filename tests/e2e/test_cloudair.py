@@ -1,0 +1,144 @@
+"""CloudAir end to end: the demo's numbers add up, routes hold what their SQL selects, nothing is lost
+under model-server faults, and a real broker gives the same results as the embedded engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "examples"))
+
+from cloudair.config import load_config  # noqa: E402
+from cloudair.demo import model_endpoint, run_demo, run_embedded  # noqa: E402
+from cloudair.pipeline import FAILURES, FILTERED, INGEST, connect  # noqa: E402
+from connectors.tweets import SAMPLE_CSV, TweetReplay  # noqa: E402
+from topology.engine.cluster import EmbeddedCluster  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+
+
+class Webhook:
+    """A Slack incoming webhook on 127.0.0.1 that keeps the texts it receives."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                hook.texts.append(json.loads(body)["text"])
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/services/T/B/x"
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    yield hook
+    hook.httpd.shutdown()
+
+
+def _ids(cluster: EmbeddedCluster, topic: str, field: str = "tweetid") -> list[str]:
+    return [orjson.loads(r.value)[field] for r in cluster.records_in_order(topic)]
+
+
+def test_faulty_model_server_loses_nothing_and_routes_match_their_sql(tmp_path: Path, webhook: Webhook) -> None:
+    parquet = tmp_path / "airlinesentiment"
+    config = load_config(env={"SLACK_WEBHOOK_URL": webhook.url, "CLOUDAIR_SLACK_TEMPLATE": "{tweetid}"},
+                         parquet_location=str(parquet))
+    faults = {"fail_rate": 0.3, "timeout_rate": 0.05, "hang_seconds": 5, "seed": 42}
+    cluster = EmbeddedCluster()
+    with model_endpoint(config, faults) as (config, server):
+        parts = connect(config, cml_options={"timeout": 0.4, "retries": 2, "backoff": 0.01, "seed": 1})
+        try:
+            summary = run_embedded(config, parts, lambda n: None, cluster)
+        finally:
+            parts.close()
+        assert server is not None and server.stats.injected_failures > 0
+
+    inputs = [t["id_str"] for t in TweetReplay(SAMPLE_CSV)]
+    filtered = _ids(cluster, FILTERED, "id")
+    failed = [orjson.loads(r.value) for r in cluster.records_in_order(FAILURES)]
+    scored = _ids(cluster, "airlines")
+    assert summary.tweets_in == len(inputs) == 500
+    assert summary.adds_up
+    assert failed, "with 35% faults and 2 retries some tweets should fail"
+    assert all(("HTTP 500" in f["reason"] or "timed out" in f["reason"] or "circuit" in f["reason"])
+               for f in failed)
+    # Every tweet is in exactly one place.
+    assert sorted(filtered + [f["tweetid"] for f in failed] + scored) == sorted(inputs)
+    assert (summary.scored, summary.failed, sum(summary.filtered.values())) == (len(scored), len(failed), len(filtered))
+
+    files = f"read_parquet('{parquet}/**/*.parquet', hive_partitioning = true)"
+    con = duckdb.connect()
+    assert sorted(r[0] for r in con.execute(f"SELECT tweetid FROM {files}").fetchall()) == sorted(scored)
+    for name, sql in config.routes.items():
+        direct = sorted(r[0] for r in con.execute(f"SELECT tweetid FROM ({sql.replace('FLOWFILE', files)})").fetchall())
+        assert sorted(_ids(cluster, name)) == direct, name
+        assert summary.routes[name] == len(direct)
+    per_airline = dict(con.execute(f"SELECT airline, count(*) FROM {files} GROUP BY airline").fetchall())
+    assert {a.airline: a.tweets for a in summary.airlines} == per_airline
+    negative = con.execute(f"SELECT count(*) FROM {files} WHERE airlinesentiment = 'Negative'").fetchall()[0][0]
+    assert sum(a.counts.get("Negative", 0) for a in summary.airlines) == negative
+    assert sorted(webhook.texts) == sorted(_ids(cluster, "influencer-alerts"))
+    assert 0 < len(webhook.texts) < negative
+
+
+def test_headless_demo_exits_0_and_reports_that_it_adds_up(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, str(ROOT / "examples/cloudair/demo.py"), "--limit", "150",
+                           "--parquet", str(tmp_path / "pq")], capture_output=True, text=True, timeout=120,
+                          env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "150  tweets in" in done.stdout and "adds up" in done.stdout and "DOES NOT" not in done.stdout
+    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/pq/**/*.parquet')").fetchall()[0][0]
+    assert f"{rows}  scored" in done.stdout
+
+
+def test_secrets_in_the_config_file_are_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "cloudair.toml"
+    bad.write_text('[model]\naccess_key = "hunter2"\n[routes]\nall = "SELECT * FROM FLOWFILE"\n')
+    with pytest.raises(ValueError, match="secrets come from the environment") as err:
+        load_config(bad, env={})
+    assert "hunter2" not in str(err.value)
+
+
+@pytest.mark.kafka
+def test_kafka_run_gives_the_same_parquet_and_topic_counts(kafka_cluster: str, unique_name: str,
+                                                           tmp_path: Path) -> None:
+    def rows(location: Path) -> list[tuple]:
+        return duckdb.sql(f"SELECT * EXCLUDE (airline), airline FROM read_parquet('{location}/**/*.parquet', "
+                          "hive_partitioning = true) ORDER BY tweetid").fetchall()
+
+    embedded = run_demo(load_config(env={}, source_limit=200, parquet_location=str(tmp_path / "embedded")))
+    config = load_config(env={}, source_limit=200, parquet_location=str(tmp_path / "kafka"),
+                         pipeline_topic_prefix=f"{unique_name}-", pipeline_application_id=unique_name)
+    on_kafka = run_demo(config, bootstrap=kafka_cluster)
+    assert embedded.adds_up and on_kafka.adds_up
+    assert on_kafka.tweets_in == 200
+    unprefixed = {t.removeprefix(f"{unique_name}-"): n for t, n in on_kafka.topics.items()}
+    assert unprefixed == embedded.topics
+    assert rows(tmp_path / "kafka") == rows(tmp_path / "embedded")
+    assert INGEST in embedded.topics
