@@ -68,7 +68,7 @@ def test_no_authorization_header_without_api_key() -> None:
 def test_nothing_is_lost_under_injected_failures_and_hangs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     with ModelServer(access_key=ACCESS, fail_rate=0.3, timeout_rate=0.05, hang_seconds=10, seed=3) as s:
-        with CMLClient(s.url, ACCESS, concurrency=16, timeout=0.5, retries=3, backoff=0.01, seed=1) as cml:
+        with CMLClient(s.url, ACCESS, concurrency=16, timeout=1.0, retries=3, backoff=0.01, seed=1) as cml:
             results = cml.score_batch([{"sentence": t} for t in TEXTS * 3])
         assert len(results) == len(TEXTS) * 3
         ok = [r for r in results if r.ok]
@@ -82,7 +82,8 @@ def test_nothing_is_lost_under_injected_failures_and_hangs(caplog: pytest.LogCap
                 assert r.attempts == 4
         assert any(r.attempts > 1 for r in ok), "some records should have needed a retry"
         assert s.stats.injected_failures > 0 and s.stats.injected_hangs > 0
-        assert s.stats.scored == len(ok)
+        # On a loaded machine a scored answer can still arrive after the client gave up on it.
+        assert s.stats.scored >= len(ok)
     assert ACCESS not in caplog.text
 
 

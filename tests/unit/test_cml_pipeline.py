@@ -70,7 +70,7 @@ def test_replay_score_route_alert_adds_up(tmp_path: Path) -> None:
     routed: dict[str, list[dict]] = {name: [] for name in ROUTES}
     everything: list[dict] = []
     with ModelServer(access_key="k", fail_rate=0.3, timeout_rate=0.05, hang_seconds=5, seed=42) as server, \
-            CMLClient(server.url, "k", concurrency=16, timeout=0.4, retries=2, backoff=0.01, seed=1) as cml:
+            CMLClient(server.url, "k", concurrency=16, timeout=1.0, retries=2, backoff=0.01, seed=1) as cml:
         for batch in TweetReplay(SAMPLE_CSV).batches(100):
             tweets += len(batch)
             records = [flatten(t) for t in batch]

@@ -105,7 +105,6 @@ def test_sample_is_drawn_from_the_full_data_set(tmp_path: Path) -> None:
     full = list(TweetReplay(SHARED))
     assert len(full) == 14_640
     assert len({t["id_str"] for t in full}) == 14_485
-    assert len(list(TweetReplay(SHARED, dedupe=True))) == 14_485
 
 
 def test_limit_loop_dedupe_and_batches() -> None:
