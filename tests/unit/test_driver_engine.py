@@ -103,3 +103,19 @@ def test_a_task_can_be_driven_directly_as_the_kafka_runtime_will():
     topics = [(o[0], o[1]) for o in out]
     assert topics == [("wc-counts-changelog", 0), ("counts", None)]
     assert out[1][3] == (1).to_bytes(8, "big")
+
+
+def test_a_task_reading_several_topics_processes_records_in_timestamp_order():
+    b = StreamsBuilder()
+    users = b.table("users", key_serde=Serdes.String(), value_serde=Serdes.String())
+    (b.stream("clicks", key_serde=Serdes.String(), value_serde=Serdes.String())
+      .join(users, lambda click, region: f"{click}@{region}").to("out"))
+    cluster = EmbeddedCluster()
+    cluster.produce("clicks", b"ann", b"c1", timestamp=1)
+    cluster.produce("clicks", b"ann", b"c2", timestamp=10)
+    cluster.produce("users", b"ann", b"emea", timestamp=5)
+    engine = EmbeddedEngine(b.build(), {"application.id": "ts"}, cluster)
+    assert engine.run_until_idle() == 3
+    # c1 (t=1) comes before the user row (t=5) and finds nothing; c2 (t=10) joins
+    assert [r.value for r in cluster.read("out", 0, 0)] == [b"c2@emea"]
+    assert cluster.committed("ts", "users", 0) == 1 and cluster.committed("ts", "clicks", 0) == 2
