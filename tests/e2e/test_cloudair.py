@@ -115,6 +115,10 @@ def test_headless_demo_exits_0_and_reports_that_it_adds_up(tmp_path: Path) -> No
     assert "150  tweets in" in done.stdout and "adds up" in done.stdout and "DOES NOT" not in done.stdout
     rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/pq/**/*.parquet')").fetchall()[0][0]
     assert f"{rows}  scored" in done.stdout
+    from cloudair import chart
+
+    assert chart.main(["--parquet", str(tmp_path / "pq"), "--out", str(tmp_path / "c.png")]) == 0
+    assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_secrets_in_the_config_file_are_refused(tmp_path: Path) -> None:
