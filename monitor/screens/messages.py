@@ -127,7 +127,8 @@ class MessagesScreen(AirmonScreen):
         self.messages = list(page.messages) if replace else (self.messages + list(page.messages))[-KEEP:]
         self.redraw()
         table = self.query_one("#messages", LiveTable)
-        if self.tailing and table.row_count:
+        newest_first_seen = self.tailing or (replace and self.position.kind == "latest")
+        if newest_first_seen and table.row_count:
             table.move_cursor(row=table.row_count - 1, animate=False)
 
     # -- drawing --------------------------------------------------------------------------------

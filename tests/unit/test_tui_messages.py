@@ -39,6 +39,7 @@ async def test_opens_on_the_newest_page_and_pretty_prints_json() -> None:
         table = screen.query_one("#messages", LiveTable)
         assert browser.reads == [Position.latest()]
         assert table.row_keys == [str(i) for i in range(30)]
+        assert table.cursor_key == "29"  # the newest record is in view
         assert table.cells("3")[2:] == ["k3", '{"airline": "Delta", "n": 3}']
         table.move_to_key("3")
         await pilot.pause()
