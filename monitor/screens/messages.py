@@ -90,7 +90,8 @@ class MessagesScreen(AirmonScreen):
         """Read a page from ``position`` (``None``: on from the last record read) in a worker."""
         browser = self.airmon.browser
         if browser is None:
-            self.unavailable = f"Browsing messages needs a Kafka connection; {self.airmon.source.name} has none."
+            self.unavailable = (f"Messages cannot be read from {self.airmon.source.name}: airmon was started "
+                                "without a message browser for it.")
             self._draw()
             return
         if self._reading:
