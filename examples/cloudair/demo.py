@@ -47,7 +47,7 @@ from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airli
 from connectors.model_server import ModelServer  # noqa: E402
 from connectors.tweets import SAMPLE_CSV, TweetReplay, produce_tweets, produce_tweets_embedded  # noqa: E402
 
-__all__ = ["main", "run_demo"]
+__all__ = ["dashboard", "main", "model_endpoint", "run_demo", "run_embedded", "run_kafka"]
 
 _CHUNK = 100  # tweets replayed between engine rounds, so the dashboard and progress bar move
 
@@ -176,8 +176,12 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             parts.close()
 
 
-def _run_with_dashboard(config: CloudAirConfig, parts: CloudAirParts) -> RunSummary:
-    """The embedded run in a thread while airmon watches its cluster; ``q`` leaves for the report."""
+def dashboard(config: CloudAirConfig, parts: CloudAirParts) -> tuple[Any, dict[str, Any]]:
+    """airmon over the embedded cluster, with the run started in a thread once the app is up.
+
+    Returns the app and a dict that gets ``summary`` (or ``error``) when the run ends; the app then
+    says so and stays open until ``q``.
+    """
     from monitor.app import AirmonApp
     from monitor.sources import EmbeddedSource
     from topology.engine.cluster import EmbeddedCluster
@@ -188,16 +192,22 @@ def _run_with_dashboard(config: CloudAirConfig, parts: CloudAirParts) -> RunSumm
 
     def work() -> None:
         try:
+            # A short pause per chunk so the dashboard shows the topics filling up.
             result["summary"] = run_embedded(config, parts, lambda n: time.sleep(0.2), cluster)
             app.call_from_thread(app.notify, "CloudAir run finished: press q for the report", timeout=60)
-        except BaseException as exc:  # shown after the dashboard closes
+        except BaseException as exc:  # re-raised after the dashboard closes
             result["error"] = exc
             app.call_from_thread(app.exit)
 
-    thread = threading.Thread(target=work, name="cloudair-pipeline", daemon=True)
-    app.call_later(thread.start)
+    app.call_later(threading.Thread(target=work, name="cloudair-pipeline", daemon=True).start)
+    return app, result
+
+
+def _run_with_dashboard(config: CloudAirConfig, parts: CloudAirParts) -> RunSummary:
+    app, result = dashboard(config, parts)
     app.run()
-    thread.join()
+    while not result:  # q pressed before the run ended: let it finish for the report
+        time.sleep(0.1)
     if "error" in result:
         raise result["error"]
     return result["summary"]

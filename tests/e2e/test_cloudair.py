@@ -146,3 +146,32 @@ def test_kafka_run_gives_the_same_parquet_and_topic_counts(kafka_cluster: str, u
     assert unprefixed == embedded.topics
     assert rows(tmp_path / "kafka") == rows(tmp_path / "embedded")
     assert INGEST in embedded.topics
+
+
+@pytest.mark.asyncio
+async def test_dashboard_shows_the_embedded_run_and_stays_until_q(tmp_path: Path) -> None:
+    from cloudair.demo import dashboard
+
+    from monitor.screens.overview import OverviewScreen
+
+    config = load_config(env={}, source_limit=200, parquet_location=str(tmp_path / "pq"))
+    with model_endpoint(config) as (config, _server):
+        parts = connect(config)
+        try:
+            app, result = dashboard(config, parts)
+            async with app.run_test() as pilot:
+                for _ in range(300):
+                    if result:
+                        break
+                    await pilot.pause(0.1)
+                assert "summary" in result, result.get("error")
+                await pilot.pause(1.0)  # a refresh after the run
+                assert isinstance(app.screen, OverviewScreen)
+                assert any("press q for the report" in str(n.message) for n in app._notifications)
+                ingest = app.source.snapshot().topic(config.topic(INGEST))
+                assert sum(p.high_watermark for p in ingest.partitions) == 200
+                await pilot.press("q")
+            assert not app.is_running
+        finally:
+            parts.close()
+    assert result["summary"].adds_up and result["summary"].tweets_in == 200
