@@ -165,3 +165,14 @@ def test_metrics_topic_is_time_retained_not_compacted(kafka_cluster: str, unique
     config = admin.describe_configs([resource])[resource].result(30)
     assert config["cleanup.policy"].value == "delete"
     assert int(config["retention.ms"].value) == 7 * 24 * 3600 * 1000
+
+
+def test_reading_before_anything_was_traced_says_so_and_creates_nothing(kafka_cluster: str, unique_name: str) -> None:
+    reader = TraceReader({"bootstrap.servers": kafka_cluster}, topic=unique_name, timeout=5)
+    try:
+        model = reader.refresh()
+    finally:
+        reader.close()
+    assert model.hops == () and model.producers == ()
+    assert any("no traces yet" in m.text and "TracingProducer" in m.text for m in model.messages)
+    assert unique_name not in AdminClient({"bootstrap.servers": kafka_cluster}).list_topics(timeout=10).topics
