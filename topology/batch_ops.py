@@ -157,3 +157,8 @@ class SinkWrite(Spec):
             raise ValueError(f"max_batch must be at least 1, got {max_batch}")
         self.sink, self.max_batch = sink, max_batch
 
+    def lineage(self) -> list[Any]:
+        """The sink's datasets (:meth:`connectors.sink.Sink.lineage`), for Atlas lineage of the topology."""
+        reporter = getattr(self.sink, "lineage", None)
+        return list(reporter()) if callable(reporter) else []
+

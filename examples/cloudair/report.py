@@ -123,11 +123,11 @@ def render(summary: RunSummary, console: Console | None = None) -> None:
     routes.add_row("Parquet airlinesentiment", str(summary.parquet_rows))
     if summary.slack_alerts is not None:
         routes.add_row("Slack alerts", str(summary.slack_alerts))
-    chart = Table("airline", "tweets", "negative / neutral / positive", "neg", "neu", "pos", "avg polarity",
+    chart = Table("airline", "tweets", "neg/neu/pos", "neg", "neu", "pos", "polarity",
                   title="Sentiment by airline (DuckDB over the Parquet files)", title_justify="left")
     scale = max((a.tweets for a in summary.airlines), default=0)
     for a in summary.airlines:
-        chart.add_row(a.airline, str(a.tweets), _bar(a.counts, 20, scale),
+        chart.add_row(a.airline, str(a.tweets), _bar(a.counts, 16, scale),
                       *(str(a.counts.get(s, 0)) for s in ("Negative", "Neutral", "Positive")),
                       f"{a.polarity:+.3f}")
     title = f"CloudAir run on the {summary.engine} engine: {summary.seconds:.1f} s"
