@@ -92,11 +92,3 @@ __all__ = [
     "partition_for",
 ]
 
-
-def __getattr__(name: str) -> object:
-    # The Kafka runtime pulls in confluent-kafka; load it only when asked for.
-    if name in ("KafkaStreams", "StreamsConfig"):
-        from topology import runtime
-
-        return getattr(runtime, name)
-    raise AttributeError(f"module 'topology' has no attribute {name!r}")
