@@ -107,6 +107,7 @@ class KafkaStreams:
         self._started = threading.Event()
         self.exception: BaseException | None = None
         self.metrics_port: int | None = None
+        self._runner: _Runner | None = None
 
     # -- public API ------------------------------------------------------------------------
     @property
@@ -118,12 +119,17 @@ class KafkaStreams:
         """The instance's metrics (names in :mod:`topology.runtime.metrics`)."""
         return self._metrics.snapshot()
 
+    def tasks(self) -> list[str]:
+        """Ids (``"<sub-topology>_<partition>"``) of the tasks this instance runs now."""
+        runner = self._runner
+        return sorted(f"{sub}_{p}" for sub, p in list(runner.tasks)) if runner is not None else []
+
     def start(self) -> None:
         """Start processing in a background thread; returns once topics are checked and the
         clients are created (errors there are raised here)."""
         if self._state is not State.CREATED:
             raise RuntimeError(f"start() can be called once, on a CREATED instance (state: {self._state.value})")
-        runner = _Runner(self)
+        runner = self._runner = _Runner(self)
         runner.setup()
         self._thread = threading.Thread(target=self._run_thread, args=(runner, None, None),
                                         name=f"airstream-{self.config.application_id}", daemon=True)
@@ -138,7 +144,7 @@ class KafkaStreams:
         """
         if self._state is not State.CREATED:
             raise RuntimeError(f"run() needs a CREATED instance (state: {self._state.value})")
-        runner = _Runner(self)
+        runner = self._runner = _Runner(self)
         runner.setup()
         self._run_thread(runner, max_records, idle_timeout)
         if self.exception is not None:
