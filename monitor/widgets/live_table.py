@@ -66,7 +66,10 @@ class LiveTable(DataTable[Cell]):
     def set_rows(self, rows: Sequence[Row]) -> None:
         """Show these rows, keeping the cursor on the same key where it still exists."""
         # Plain strings would be parsed as Textual markup: a group called "[b]x" must show as typed.
-        rows = [(key, [Text(c) if isinstance(c, str) else c for c in cells]) for key, cells in rows]
+        # A repeated key (a cluster answering twice for one name) keeps its first row: DataTable
+        # refuses duplicates, and a refresh must never take the dashboard down.
+        unique = {key: [Text(c) if isinstance(c, str) else c for c in cells] for key, cells in reversed(rows)}
+        rows = [(key, unique[key]) for key in dict.fromkeys(key for key, _ in rows)]
         keys = [key for key, _ in rows]
         if keys == self._keys:
             for key, cells in rows:

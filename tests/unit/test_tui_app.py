@@ -252,3 +252,20 @@ async def test_time_lag_rules_read_time_lag_each_refresh_and_notifiers_are_told_
             assert firing.cells("old-records|group|scorer")[4] == "oldest unconsumed record is 3.0m above 2.0m"
     fired = [r.getMessage() for r in caplog.records if r.name == "airmon.alerts"]
     assert fired == ["FIRING warning old-records [group scorer]: oldest unconsumed record is 3.0m above 2.0m"]
+
+
+async def test_live_table_keeps_the_cursor_on_its_row_and_survives_repeated_keys() -> None:
+    from textual.app import App, ComposeResult
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LiveTable([("name", "Name"), ("n", "N")], id="t")
+
+    async with Host().run_test() as pilot:
+        table = pilot.app.query_one(LiveTable)
+        table.set_rows([("a", ["a", "1"]), ("b", ["b", "2"]), ("c", ["c", "3"])])
+        table.move_to_key("b")
+        table.set_rows([("z", ["z", "0"]), ("a", ["a", "1"]), ("b", ["b", "5"]), ("b", ["b", "6"])])
+        await pilot.pause()
+        assert table.row_keys == ["z", "a", "b"]
+        assert table.cursor_key == "b" and table.cells("b") == ["b", "5"]
