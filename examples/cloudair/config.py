@@ -2,7 +2,7 @@
 
 Secrets never come from the file: the model's access key and API key (``CML_ACCESS_KEY``,
 ``CML_API_KEY``) and Slack's credentials (``SLACK_BOT_TOKEN`` / ``SLACK_WEBHOOK_URL``) are read from the
-environment only, and a file that holds one is refused with an error naming the key.
+environment only (Atlas' ``ATLAS_USER`` / ``ATLAS_PASSWORD`` and the AWS settings by their clients), and a file that holds one is refused with an error naming the key.
 
 >>> cfg = load_config(env={"CLOUDAIR_PIPELINE_TOPIC_PREFIX": "t1-", "CLOUDAIR_MODEL_CONCURRENCY": "4"})
 >>> cfg.topic("airlines"), cfg.model.concurrency
@@ -68,6 +68,27 @@ class Slack:
 
 
 @dataclass(frozen=True)
+class HBase:
+    host: str = ""
+    port: int = 9090
+    table: str = "airline"
+    column_family: str = "sentiment"
+    row_key: str = "tweetid"
+
+
+@dataclass(frozen=True)
+class Kudu:
+    masters: tuple[str, ...] = ()
+    table: str = "airlinesentiment"
+
+
+@dataclass(frozen=True)
+class Atlas:
+    url: str = ""
+    cluster: str = "cloudair"
+
+
+@dataclass(frozen=True)
 class Secrets:
     """Read from the environment only; ``repr`` shows which are set, never their values."""
 
@@ -95,6 +116,9 @@ class CloudAirConfig:
     model: Model = Model()
     parquet: Parquet = Parquet()
     slack: Slack = Slack()
+    hbase: HBase = HBase()
+    kudu: Kudu = Kudu()
+    atlas: Atlas = Atlas()
     routes: Mapping[str, str] = field(default_factory=dict)
     secrets: Secrets = Secrets()
 
@@ -104,7 +128,7 @@ class CloudAirConfig:
 
 
 _SECTIONS: dict[str, type] = {"pipeline": Pipeline, "source": Source, "model": Model, "parquet": Parquet,
-                              "slack": Slack}
+                              "slack": Slack, "hbase": HBase, "kudu": Kudu, "atlas": Atlas}
 
 
 def _coerce(section: str, key: str, raw: Any, default: Any) -> Any:

@@ -47,7 +47,7 @@ from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airli
 from connectors.model_server import ModelServer  # noqa: E402
 from connectors.tweets import SAMPLE_CSV, TweetReplay, produce_tweets, produce_tweets_embedded  # noqa: E402
 
-__all__ = ["dashboard", "main", "model_endpoint", "run_demo", "run_embedded", "run_kafka"]
+__all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka"]
 
 _CHUNK = 100  # tweets replayed between engine rounds, so the dashboard and progress bar move
 
@@ -163,6 +163,8 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
     with model_endpoint(config, server_options) as (config, _server):
         parts = connect(config, cml_options=cml_options)
         try:
+            if config.atlas.url:
+                publish_lineage_of(config, parts)
             if bootstrap:
                 summary = run_kafka(config, parts, bootstrap, progress or (lambda n: None))
             elif headless:
@@ -203,6 +205,14 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts) -> tuple[Any, dict[s
     return app, result
 
 
+def publish_lineage_of(config: CloudAirConfig, parts: CloudAirParts) -> None:
+    """Publish the flow to Atlas: topics, the topology and sub-topologies, the Parquet/HBase/Kudu tables."""
+    from connectors.atlas import AtlasClient, lineage_from_topology, publish_lineage
+
+    lineage = lineage_from_topology(build(config, parts), config.pipeline.application_id)
+    publish_lineage(lineage, AtlasClient(config.atlas.url), config.atlas.cluster)
+
+
 def _run_with_dashboard(config: CloudAirConfig, parts: CloudAirParts) -> RunSummary:
     app, result = dashboard(config, parts)
     app.run()
@@ -230,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     """The command line; 0 when every number adds up."""
     from rich.progress import Progress
 
+    from connectors.atlas import AtlasError
+    from connectors.sink import SinkError
+
     args = _parser().parse_args(argv)
     overrides = {k: v for k, v in {"source_csv": args.csv, "source_limit": args.limit,
                                     "parquet_location": args.parquet,
@@ -249,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                                    progress=lambda n: bar.advance(task, n))
         else:
             summary = run_demo(config, bootstrap=args.bootstrap, headless=False)
-    except (ValueError, RuntimeError) as exc:
+    except (ValueError, RuntimeError, OSError, SinkError, AtlasError) as exc:
         print(f"cloudair: {exc}", file=sys.stderr)
         return 1
     render(summary)

@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `cloudair` impor
 
 from cloudair.config import CloudAirConfig, load_config  # noqa: E402
 from connectors.cml import CMLClient  # noqa: E402
+from connectors.hbase import HBaseSink  # noqa: E402
+from connectors.kudu import KuduSink  # noqa: E402
 from connectors.parquet import ParquetSink  # noqa: E402
 from connectors.slack import SlackSink  # noqa: E402
 from connectors.sql_router import SqlRouter  # noqa: E402
@@ -151,15 +153,22 @@ class CloudAirParts:
     cml: CMLClient
     router: SqlRouter
     parquet: ParquetSink
-    slack: SlackSink | None
+    slack: SlackSink | None = None
+    hbase: HBaseSink | None = None
+    kudu: KuduSink | None = None
+
+    def table_sinks(self) -> dict[str, Any]:
+        """The sinks every scored tweet goes to, by node name: Parquet, and HBase / Kudu when configured."""
+        sinks = {"parquet-airlinesentiment": self.parquet, "hbase-airline": self.hbase, "kudu-airlinesentiment": self.kudu}
+        return {name: sink for name, sink in sinks.items() if sink is not None}
 
     def close(self) -> None:
         """Close clients and files (sinks were flushed batch by batch)."""
         self.cml.close()
         self.router.close()
-        self.parquet.close()
-        if self.slack is not None:
-            self.slack.close()
+        for sink in (*self.table_sinks().values(), self.slack):
+            if sink is not None:
+                sink.close()
 
 
 def connect(config: CloudAirConfig, model_url: str | None = None, access_key: str | None = None,
@@ -179,12 +188,16 @@ def connect(config: CloudAirConfig, model_url: str | None = None, access_key: st
         slack = SlackSink(token=config.secrets.slack_bot_token, webhook_url=config.secrets.slack_webhook_url,
                           channel=config.slack.channel, template=config.slack.template,
                           base_url=config.slack.base_url or None)
+    hb, kudu = config.hbase, config.kudu
     return CloudAirParts(
         cml=CMLClient(url, key, config.secrets.cml_api_key, **options),
         router=SqlRouter(config.routes, schema=RECORD_SCHEMA),
         parquet=ParquetSink(config.parquet.location, schema=RECORD_SCHEMA,
                             partition_by=list(config.parquet.partition_by)),
         slack=slack,
+        hbase=HBaseSink(hb.table, column_family=hb.column_family, row_key=hb.row_key, host=hb.host,
+                        port=hb.port) if hb.host else None,
+        kudu=KuduSink(kudu.table, masters=kudu.masters) if kudu.masters else None,
     )
 
 
@@ -209,8 +222,9 @@ def build(config: CloudAirConfig, parts: CloudAirParts) -> Topology:
     routes = scored["scored"].route_batch(sql_routes(parts.router), list(config.routes), name="route")
     for name, stream in routes.items():
         stream.to(t(name), value_serde=json)
-    all_route = next(iter(config.routes))
-    routes[all_route].to_sink(parts.parquet, name="parquet-airlinesentiment")
+    all_route = routes[next(iter(config.routes))]
+    for sink_name, sink in parts.table_sinks().items():
+        all_route.to_sink(sink, name=sink_name)
     if parts.slack is not None and "influencer-alerts" in routes:
         routes["influencer-alerts"].to_sink(parts.slack, name="slack-influencer-alerts")
     return b.build()

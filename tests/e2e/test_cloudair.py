@@ -175,3 +175,35 @@ async def test_dashboard_shows_the_embedded_run_and_stays_until_q(tmp_path: Path
         finally:
             parts.close()
     assert result["summary"].adds_up and result["summary"].tweets_in == 200
+
+
+def test_hbase_rows_and_atlas_lineage_when_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import happybase
+    from servers.atlas import LocalAtlas
+    from servers.hbase import LocalHBase
+
+    hbase = LocalHBase().start()
+    hbase.create_table("airline", "sentiment")
+    try:
+        with LocalAtlas() as atlas:
+            config = load_config(env={"CLOUDAIR_HBASE_HOST": "127.0.0.1", "CLOUDAIR_HBASE_PORT": str(hbase.port),
+                                      "CLOUDAIR_ATLAS_URL": atlas.url},
+                                 source_limit=120, parquet_location=str(tmp_path / "pq"))
+            monkeypatch.setenv("ATLAS_USER", "admin")  # the Atlas client reads its credentials itself
+            monkeypatch.setenv("ATLAS_PASSWORD", "atlas-pw-9f3k")
+            summary = run_demo(config)
+            names = {q for _, q in atlas.state.entities}
+        conn = happybase.Connection("127.0.0.1", hbase.port)
+        try:
+            rows = dict(conn.table("airline").scan())
+        finally:
+            conn.close()
+    finally:
+        hbase.stop()
+    assert summary.adds_up
+    files = f"read_parquet('{tmp_path}/pq/**/*.parquet', hive_partitioning = true)"
+    parquet = dict(duckdb.sql(f"SELECT tweetid, airlinesentiment FROM {files}").fetchall())
+    assert {k.decode(): v[b"sentiment:airlinesentiment"].decode() for k, v in rows.items()} == parquet
+    assert {"tweets-ingest@cloudair", "airlines@cloudair", "cloudair@cloudair"} <= names
+    assert any(n.startswith(f"file://{tmp_path}/pq") for n in names), names
+    assert any(n.endswith(":airline@cloudair") for n in names), names
