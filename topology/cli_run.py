@@ -42,6 +42,8 @@ def load_topology(spec: str) -> Any:
         module_spec = importlib.util.spec_from_file_location(f"airstream_run_{path.stem}", path)
         assert module_spec is not None and module_spec.loader is not None
         module = importlib.util.module_from_spec(module_spec)
+        # Registered before it runs, as an import would: dataclasses and pickling look it up there.
+        sys.modules[module_spec.name] = module
         sys.path.insert(0, str(path.parent.resolve()))
         module_spec.loader.exec_module(module)
     else:

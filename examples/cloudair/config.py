@@ -7,7 +7,7 @@ environment only (Atlas' ``ATLAS_USER`` / ``ATLAS_PASSWORD`` and the AWS setting
 >>> cfg = load_config(env={"CLOUDAIR_PIPELINE_TOPIC_PREFIX": "t1-", "CLOUDAIR_MODEL_CONCURRENCY": "4"})
 >>> cfg.topic("airlines"), cfg.model.concurrency
 ('t1-airlines', 4)
->>> "secret" in repr(load_config(env={"CML_ACCESS_KEY": "secret"}))
+>>> "hunter2" in repr(load_config(env={"CML_ACCESS_KEY": "hunter2"}))
 False
 """
 

@@ -207,3 +207,28 @@ def test_hbase_rows_and_atlas_lineage_when_configured(tmp_path: Path, monkeypatc
     assert {"tweets-ingest@cloudair", "airlines@cloudair", "cloudair@cloudair"} <= names
     assert any(n.startswith(f"file://{tmp_path}/pq") for n in names), names
     assert any(n.endswith(":airline@cloudair") for n in names), names
+
+
+def test_airstream_run_loads_the_pipeline_script(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from topology.cli_run import load_topology
+
+    monkeypatch.setenv("CLOUDAIR_MODEL_URL", "http://127.0.0.1:9/model")
+    monkeypatch.setenv("CML_ACCESS_KEY", "k-not-shown")
+    monkeypatch.setenv("CLOUDAIR_PARQUET_LOCATION", str(tmp_path / "pq"))
+    topology = load_topology(f"{ROOT}/examples/cloudair/pipeline.py:topology")
+    assert topology.source_topics() == [INGEST]
+    assert set(topology.sink_topics()) == {"tweets", "tweets-filtered", "scoring-failures", "airlines",
+                                           "negativesentiment", "influencer-alerts", "sentiment"}
+    assert "k-not-shown" not in str(topology.describe())
+    monkeypatch.delenv("CLOUDAIR_MODEL_URL")
+    with pytest.raises(ValueError, match="CLOUDAIR_MODEL_URL"):
+        load_topology(f"{ROOT}/examples/cloudair/pipeline.py:topology")
+
+
+def test_examples_in_the_docstrings_run() -> None:
+    import doctest
+
+    from cloudair import config, pipeline
+
+    for module in (config, pipeline):
+        assert doctest.testmod(module).failed == 0, module.__name__
