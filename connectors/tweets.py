@@ -198,7 +198,7 @@ class _Replay:
                  on_error: Literal["raise", "skip"] = "raise",
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         if rate is not None and rate <= 0:
-            raise ValueError(f"rate must be > 0 records/s (or None for as fast as possible), got {rate!r}")
+            raise ValueError(f"rate must be > 0 records/s (leave it out for as fast as possible), got {rate!r}")
         if speedup is not None and speedup <= 0:
             raise ValueError(f"speedup must be > 0, got {speedup!r}")
         if rate is not None and speedup is not None:
@@ -439,6 +439,10 @@ def main(args: Any) -> int:
                         progress=args.progress and sys.stderr.isatty())
     except (FileNotFoundError, ValueError) as exc:
         print(f"airstream replay: {exc}", file=sys.stderr)
+        return 2
+    if args.loop and args.limit is None and not args.bootstrap:
+        print("airstream replay: --loop into the in-process embedded cluster needs --limit "
+              "(it would grow without end)", file=sys.stderr)
         return 2
     if args.loop and args.limit is None:
         print("airstream replay: --loop without --limit replays forever; Ctrl-C stops it.", file=sys.stderr)
