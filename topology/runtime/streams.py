@@ -325,7 +325,9 @@ class _Runner:
         deadline = time.monotonic() + self.config.close_timeout_ms / 1000
         if self.consumer is not None and self.guarantee is not None and not self.failed:
             try:
-                self._commit(deadline)
+                if not self._commit(deadline):
+                    log.warning("the brokers did not answer within close.timeout.ms; the records since the "
+                                "last commit will be processed again")
             except (Rewind, KafkaException, StreamsException) as exc:
                 log.warning("final commit failed (%s); the uncommitted records will be processed again", exc)
         if self.consumer is not None:
@@ -564,7 +566,7 @@ class _Runner:
         if not self.closing:
             self.app._set_state(State.REBALANCING)
         keys = self._keys(partitions)
-        if not self.failed:
+        if not self.failed and not self.closing:  # at close, shutdown() made the final commit
             try:
                 if not self._commit(time.monotonic() + self.config.close_timeout_ms / 1000):
                     raise Rewind()
