@@ -96,8 +96,8 @@ def flatten(tweet: dict[str, Any]) -> dict[str, Any]:
     >>> r = flatten({"id_str": "1", "text": " late  again @united ", "created_at": "c", "timestamp_ms": "5",
     ...              "retweet_count": 2, "entities": {"hashtags": [{"text": "fail"}]},
     ...              "user": {"name": "ann", "location": "NYC", "friends_count": 101}})
-    >>> r["tweettext"], r["airline"], r["friendscount"], r["name"][:8]
-    ('late again @united', 'United', 101, 'e6d1e5a8')
+    >>> r["tweettext"], r["airline"], r["friendscount"], r["name"] == hashlib.sha256(b"ann").hexdigest()
+    ('late again @united', 'United', 101, True)
     """
     user = tweet.get("user") or {}
     return {
