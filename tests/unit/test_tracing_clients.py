@@ -210,6 +210,26 @@ def test_producer_traces_new_records_keeps_forwarded_ones_and_publishes_on_inter
     assert by_value[b"c"] == [(TRACE_HEADER, forwarded)]
 
 
+def test_a_forwarding_producer_takes_passed_through_traces_one_hop_further(mock_config: dict) -> None:
+    pub = _Publisher()
+    producer = TracingProducer({**mock_config, "client.id": "app-out"}, forward_via="app",
+                               publisher=pub)  # type: ignore[arg-type]
+    origin = new_trace("replay", now_ms=1_000)
+    producer.produce("out", b"a", headers=[("lang", b"en"), (TRACE_HEADER, origin)])  # an input's headers
+    producer.produce("out", b"b")  # nothing to pass on: this producer is the origin
+    producer.produce("out", b"c", headers=[(TRACE_HEADER, b"junk")])  # unreadable: dropped, untraced
+    producer.close(10)
+    by_value = {m.value(): m.headers() for m in _read_back(producer, "out", 3)}
+    forwarded = decode_trace(by_value[b"a"][0][1])
+    assert (forwarded.origin, forwarded.hop, forwarded.via, forwarded.origin_ms) == ("replay", 1, "app", 1_000)
+    assert by_value[b"a"][1:] == [("lang", b"en")]
+    assert decode_trace(by_value[b"b"][0][1])[:2] == ("app-out", 0)
+    assert by_value[b"c"] is None
+    assert _counts(pub.records) == {("producer", "out", -1, "replay", 1, "app"): 1,
+                                    ("producer", "out", -1, "app-out", 0, ""): 1,
+                                    ("producer", "out", -1, None, None, None): 1}
+
+
 def test_a_refused_publish_keeps_the_counts_for_the_next_one(mock_config: dict) -> None:
     pub = _Publisher()
     pub.accept = False

@@ -23,6 +23,7 @@ from topology.tracing.header import (
     encode_trace,
     forward_headers,
     new_trace,
+    next_hop,
     trace_value,
 )
 from topology.tracing.histogram import LatencyHistogram
@@ -47,5 +48,6 @@ __all__ = [
     "encode_trace",
     "forward_headers",
     "new_trace",
+    "next_hop",
     "trace_value",
 ]

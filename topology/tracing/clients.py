@@ -41,7 +41,15 @@ from typing import Any
 from confluent_kafka import Consumer, Message, Producer
 
 from topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
-from topology.tracing.header import PATH_OFFSET, TRACE_HEADER, VERSION, forward_headers, path_bytes, trace_value
+from topology.tracing.header import (
+    PATH_OFFSET,
+    TRACE_HEADER,
+    VERSION,
+    forward_headers,
+    next_hop,
+    path_bytes,
+    trace_value,
+)
 from topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher
 
 __all__ = ["TracingConsumer", "TracingProducer"]
@@ -64,14 +72,19 @@ class TracingProducer:
     """A ``confluent_kafka.Producer`` that adds trace headers and publishes produce counts.
 
     ``config`` is the producer configuration (``client.id`` names this producer in the traces; set
-    it). ``metrics_interval``: seconds between metrics records. ``publisher``: share one
+    it). ``forward_via``: for a forwarding step (a topology runtime) whose outputs carry their input's
+    headers, the consumer group that read the inputs: a record produced with a trace header is then
+    taken one hop further via that group, with no call per record in the caller. Without it, a
+    trace header on a produced record is kept as given. ``metrics_interval``: seconds between
+    metrics records. ``publisher``: share one
     :class:`~topology.tracing.MetricsPublisher` between clients; by default a non-transactional
     producer sends its metrics itself and a transactional one gets a separate small producer.
     """
 
-    def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
+    def __init__(self, config: Mapping[str, Any], *, forward_via: str | None = None, metrics_interval: float = 10.0,
                  metrics_topic: str = METRICS_TOPIC, publisher: MetricsPublisher | None = None) -> None:
         self._interval = _interval_ms(metrics_interval)
+        self._forward_via = forward_via
         self._producer = Producer(dict(config))
         self.client_id: str = str(config.get("client.id", "rdkafka"))
         self._path = path_bytes(self.client_id, 0)
@@ -109,10 +122,15 @@ class TracingProducer:
             path: bytes | None = self._path
             trace = _VERSION + _pack_times(now, now) + path
             headers = [(TRACE_HEADER, trace), *headers] if headers else [(TRACE_HEADER, trace)]
-        elif len(existing) > PATH_OFFSET + 2 and existing[0] == VERSION:
-            path = existing[PATH_OFFSET:]
         else:
-            path = None
+            if self._forward_via is not None:  # the input's header, passed through: one hop further
+                forwarded = next_hop(existing, self._forward_via, now)
+                headers = [(k, v) for k, v in headers if k != TRACE_HEADER]
+                if forwarded is not None:
+                    headers.insert(0, (TRACE_HEADER, forwarded))
+                existing = forwarded
+            valid = existing is not None and len(existing) > PATH_OFFSET + 2 and existing[0] == VERSION
+            path = existing[PATH_OFFSET:] if valid else None
         # An explicit timestamp makes the record's minute the one counted here, even at :59.999.
         kwargs: dict[str, Any] = {"partition": partition, "timestamp": timestamp or now, "headers": headers}
         if on_delivery is not None or callback is not None:

@@ -41,6 +41,7 @@ __all__ = [
     "encode_trace",
     "forward_headers",
     "new_trace",
+    "next_hop",
     "trace_value",
 ]
 
@@ -154,13 +155,17 @@ def continue_trace(headers: Headers, *, via: str = "", now_ms: int | None = None
     True
     """
     value = trace_value(headers)
-    if value is None or len(value) < PATH_OFFSET + 3 or value[0] != VERSION:
+    return None if value is None else next_hop(value, via, _now_ms() if now_ms is None else now_ms)
+
+
+def next_hop(value: bytes, via: str, now_ms: int) -> bytes | None:
+    """The header value one hop after ``value`` (``None`` if ``value`` is unreadable)."""
+    if len(value) < PATH_OFFSET + 3 or value[0] != VERSION:
         return None
     path = _next_path(value[PATH_OFFSET:], via)
     if path is None:
         return None
-    now = _now_ms() if now_ms is None else now_ms
-    return _VERSION_BYTE + _TIMES.pack(now, _TIMES.unpack_from(value, 1)[1]) + path
+    return _VERSION_BYTE + _TIMES.pack(now_ms, _TIMES.unpack_from(value, 1)[1]) + path
 
 
 @functools.lru_cache(maxsize=4096)
