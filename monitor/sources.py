@@ -168,7 +168,7 @@ class KafkaSource:
         return [StatusMessage(Severity.WARNING, "client", text) for text in errors[-5:]]
 
     def close(self) -> None:
-        """Nothing to release beyond the admin client's threads, which end with the object."""
+        """Drop the admin client (its threads end with it); the source cannot take snapshots afterwards."""
         self._admin = None  # type: ignore[assignment]
 
     # -- one refresh ----------------------------------------------------------------------------------
