@@ -41,7 +41,7 @@ class Pipeline:
 
 @dataclass(frozen=True)
 class Source:
-    csv: str = ""
+    path: str = ""
     limit: int = 0
 
 

@@ -2,7 +2,7 @@
 
     python examples/cloudair/demo.py                       # airmon dashboard while it runs, then the report
     python examples/cloudair/demo.py --headless            # progress bar and report (the default with no TTY)
-    python examples/cloudair/demo.py --csv /work/shared/data/airline_tweets.csv --headless
+    python examples/cloudair/demo.py --tweets /work/shared/data/airline_tweets.csv --headless
     python examples/cloudair/demo.py --bootstrap localhost:9092   # the same on a real cluster
 
 It starts the local model server (VADER behind the CML protocol) unless ``CLOUDAIR_MODEL_URL`` is set,
@@ -45,7 +45,7 @@ from cloudair.pipeline import (  # noqa: E402
 )
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline  # noqa: E402
 from connectors.model_server import ModelServer  # noqa: E402
-from connectors.tweets import SAMPLE_CSV, TweetReplay, produce_tweets, produce_tweets_embedded  # noqa: E402
+from connectors.tweets import SAMPLE_CSV, produce_tweets, produce_tweets_embedded, replay  # noqa: E402
 
 __all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka"]
 
@@ -66,8 +66,8 @@ def model_endpoint(config: CloudAirConfig, server_options: dict[str, Any] | None
                       secrets=replace(config.secrets, cml_access_key=key)), server
 
 
-def _tweets(config: CloudAirConfig) -> TweetReplay:
-    return TweetReplay(config.source.csv or SAMPLE_CSV, limit=config.source.limit or None)
+def _tweets(config: CloudAirConfig) -> Any:
+    return replay(config.source.path or SAMPLE_CSV, limit=config.source.limit or None)
 
 
 def _summary(engine: str, config: CloudAirConfig, counts: dict[str, int], filtered: list[Any],
@@ -229,7 +229,8 @@ def _parser() -> argparse.ArgumentParser:
                    "(the default when stdout is not a terminal)")
     p.add_argument("--bootstrap", help="run on this Kafka cluster (host:9092) instead of the embedded engine")
     p.add_argument("--config", default=str(DEFAULT_FILE), help="the settings file (default: cloudair.toml)")
-    p.add_argument("--csv", help="the tweets CSV to replay (default: the shipped 500-tweet sample)")
+    p.add_argument("--tweets", "--csv", dest="tweets",
+                   help="tweets to replay: a CSV of the data set's format or JSON lines (default: the shipped sample)")
     p.add_argument("--limit", type=int, help="replay at most this many tweets")
     p.add_argument("--parquet", help="where the Parquet data set goes (folder or s3://bucket/prefix)")
     p.add_argument("--topic-prefix", help="prefix of every topic name")
@@ -244,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     from connectors.sink import SinkError
 
     args = _parser().parse_args(argv)
-    overrides = {k: v for k, v in {"source_csv": args.csv, "source_limit": args.limit,
+    overrides = {k: v for k, v in {"source_path": args.tweets, "source_limit": args.limit,
                                     "parquet_location": args.parquet,
                                     "pipeline_topic_prefix": args.topic_prefix}.items() if v is not None}
     try:

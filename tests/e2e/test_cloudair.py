@@ -232,3 +232,34 @@ def test_examples_in_the_docstrings_run() -> None:
 
     for module in (config, pipeline):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_filter_reasons_dead_letters_and_the_cloudair_route(tmp_path: Path) -> None:
+    def tweet(i: int, text: str, lang: str = "en") -> dict:
+        return {"id_str": str(9000 + i), "text": text, "lang": lang, "created_at": "Tue Feb 24 19:15:48 +0000 2015",
+                "timestamp_ms": "1424805348000", "retweet_count": 0, "entities": {"hashtags": []},
+                "user": {"name": f"user{i}", "location": "SFO", "friends_count": 50 * i}}
+
+    tweets = [tweet(1, "@CloudAir lost my bag, awful"), tweet(2, "@CloudAir lovely crew, great flight"),
+              tweet(3, "flying #ClouderaAir today"), tweet(4, "@united vuelo cancelado", lang="es"),
+              tweet(5, "@JetBlue merci", lang="fr"), tweet(6, "what a nice day"), tweet(7, "@nobody hello")]
+    path = tmp_path / "tweets.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(t) for t in tweets))
+    config = load_config(env={}, source_path=str(path), parquet_location=str(tmp_path / "pq"))
+    cluster = EmbeddedCluster()
+    cluster.create_topic(INGEST, 3)
+    cluster.produce(INGEST, b"bad", b"{not json", 0)   # unreadable: the dead-letter topic
+    cluster.produce(INGEST, b"list", b"[1, 2]", 0)     # JSON, but not a tweet: filtered with that reason
+    with model_endpoint(config) as (config, _server):
+        parts = connect(config)
+        try:
+            summary = run_embedded(config, parts, lambda n: None, cluster)
+        finally:
+            parts.close()
+    assert summary.tweets_in == 9 and summary.adds_up
+    assert summary.filtered == {"not English": 2, "no tracked airline": 2, "not a tweet": 1}
+    assert summary.dead_letters == 1 and summary.scored == 3
+    dead = cluster.records_in_order("cloudair-dlq")[0]
+    assert dead.value == b"{not json" and dict(dead.headers)["__streams.errors.topic"] == INGEST.encode()
+    assert sorted(_ids(cluster, "sentiment")) == ["9001", "9002", "9003"]
+    assert {a.airline for a in summary.airlines} == {"CloudAir"}
