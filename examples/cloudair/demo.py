@@ -165,12 +165,12 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
         try:
             if config.atlas.url:
                 publish_lineage_of(config, parts)
-            if bootstrap:
+            if not headless:
+                summary = _run_with_dashboard(*dashboard(config, parts, bootstrap))
+            elif bootstrap:
                 summary = run_kafka(config, parts, bootstrap, progress or (lambda n: None))
-            elif headless:
-                summary = run_embedded(config, parts, progress or (lambda n: None))
             else:
-                summary = _run_with_dashboard(config, parts)
+                summary = run_embedded(config, parts, progress or (lambda n: None))
             if parts.slack is not None:
                 summary.slack_alerts = summary.routes.get("influencer-alerts")
             return summary
@@ -178,24 +178,35 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             parts.close()
 
 
-def dashboard(config: CloudAirConfig, parts: CloudAirParts) -> tuple[Any, dict[str, Any]]:
-    """airmon over the embedded cluster, with the run started in a thread once the app is up.
+def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | None = None
+              ) -> tuple[Any, dict[str, Any]]:
+    """airmon over the run (the embedded cluster, or the Kafka cluster at ``bootstrap``), with the run
+    started in a thread once the app is up.
 
     Returns the app and a dict that gets ``summary`` (or ``error``) when the run ends; the app then
     says so and stays open until ``q``.
     """
     from monitor.app import AirmonApp
-    from monitor.sources import EmbeddedSource
+    from monitor.sources import EmbeddedSource, KafkaSource
     from topology.engine.cluster import EmbeddedCluster
 
-    cluster = EmbeddedCluster()
-    app = AirmonApp(EmbeddedSource(cluster.view(), name="cloudair (embedded)"), refresh_interval=0.5)
     result: dict[str, Any] = {}
+    if bootstrap:
+        app = AirmonApp(KafkaSource({"bootstrap.servers": bootstrap}), refresh_interval=1.0)
+
+        def run() -> RunSummary:
+            return run_kafka(config, parts, bootstrap, lambda n: None)
+    else:
+        cluster = EmbeddedCluster()
+        app = AirmonApp(EmbeddedSource(cluster.view(), name="cloudair (embedded)"), refresh_interval=0.5)
+
+        def run() -> RunSummary:
+            # A short pause per chunk so the dashboard shows the topics filling up.
+            return run_embedded(config, parts, lambda n: time.sleep(0.2), cluster)
 
     def work() -> None:
         try:
-            # A short pause per chunk so the dashboard shows the topics filling up.
-            result["summary"] = run_embedded(config, parts, lambda n: time.sleep(0.2), cluster)
+            result["summary"] = run()
             app.call_from_thread(app.notify, "CloudAir run finished: press q for the report", timeout=60)
         except BaseException as exc:  # re-raised after the dashboard closes
             result["error"] = exc
@@ -213,8 +224,7 @@ def publish_lineage_of(config: CloudAirConfig, parts: CloudAirParts) -> None:
     publish_lineage(lineage, AtlasClient(config.atlas.url), config.atlas.cluster)
 
 
-def _run_with_dashboard(config: CloudAirConfig, parts: CloudAirParts) -> RunSummary:
-    app, result = dashboard(config, parts)
+def _run_with_dashboard(app: Any, result: dict[str, Any]) -> RunSummary:
     app.run()
     while not result:  # q pressed before the run ended: let it finish for the report
         time.sleep(0.1)
@@ -239,6 +249,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; 0 when every number adds up."""
+    from rich.console import Console
     from rich.progress import Progress
 
     from connectors.atlas import AtlasError
@@ -257,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     total = config.source.limit or None
     try:
         if headless:
-            with Progress(transient=True) as bar:
+            with Progress(console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task("tweets", total=total)
                 summary = run_demo(config, bootstrap=args.bootstrap, headless=True,
                                    progress=lambda n: bar.advance(task, n))

@@ -263,3 +263,32 @@ def test_filter_reasons_dead_letters_and_the_cloudair_route(tmp_path: Path) -> N
     assert dead.value == b"{not json" and dict(dead.headers)["__streams.errors.topic"] == INGEST.encode()
     assert sorted(_ids(cluster, "sentiment")) == ["9001", "9002", "9003"]
     assert {a.airline for a in summary.airlines} == {"CloudAir"}
+
+
+@pytest.mark.kafka
+@pytest.mark.asyncio
+async def test_dashboard_over_a_real_cluster_shows_the_pipeline_topics(kafka_cluster: str, unique_name: str,
+                                                                      tmp_path: Path) -> None:
+    from cloudair.demo import dashboard
+
+    config = load_config(env={}, source_limit=100, parquet_location=str(tmp_path / "pq"),
+                         pipeline_topic_prefix=f"{unique_name}-", pipeline_application_id=unique_name)
+    with model_endpoint(config) as (config, _server):
+        parts = connect(config)
+        try:
+            app, result = dashboard(config, parts, kafka_cluster)
+            async with app.run_test() as pilot:
+                for _ in range(600):
+                    if result:
+                        break
+                    await pilot.pause(0.1)
+                assert "summary" in result, result.get("error")
+                snapshot = app.source.snapshot()
+                ingest = snapshot.topic(config.topic(INGEST))
+                assert sum(p.high_watermark for p in ingest.partitions) == 100
+                group = snapshot.group(unique_name)
+                assert group is not None and sum(p.lag or 0 for p in group.partitions) == 0
+                await pilot.press("q")
+        finally:
+            parts.close()
+    assert result["summary"].adds_up and result["summary"].engine == "Kafka"
