@@ -379,6 +379,8 @@ class KStream:
         The sink's ``flush()`` runs before the batch's offsets are committed, on either engine,
         so an offset is committed only once its record is durable in the target. Records the sink
         rejects go to the processing-error handler (the dead-letter topic when configured).
+        The sink is flushed once per batch the engine hands a task (``max.poll.records`` on Kafka),
+        so for file sinks the batch size sets the smallest file size.
         """
         self._g.add_processor(name or self._g.new_name("KSTREAM-SINK-WRITE-"),
                               batch_ops.SinkWrite(sink, max_batch), [self.node])

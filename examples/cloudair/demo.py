@@ -49,7 +49,10 @@ from connectors.tweets import SAMPLE_CSV, produce_tweets, produce_tweets_embedde
 
 __all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka"]
 
-_CHUNK = 100  # tweets replayed between engine rounds, so the dashboard and progress bar move
+# Tweets replayed between engine rounds. Each round is a batch, and sinks flush once per batch (one
+# Parquet file per input partition and airline), so bigger rounds make fewer, larger files; the
+# dashboard uses small ones so the run visibly flows.
+_CHUNK, _DASHBOARD_CHUNK = 1000, 100
 
 
 @contextmanager
@@ -83,7 +86,7 @@ def _summary(engine: str, config: CloudAirConfig, counts: dict[str, int], filter
 
 
 def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callable[[int], None],
-                 cluster: Any = None) -> RunSummary:
+                 cluster: Any = None, chunk: int = _CHUNK) -> RunSummary:
     """Replay and process on the embedded engine (``cluster``: an ``EmbeddedCluster`` to watch)."""
     from topology.engine.cluster import EmbeddedCluster
     from topology.engine.embedded import EmbeddedEngine
@@ -92,7 +95,7 @@ def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callabl
     started = time.perf_counter()
     engine = EmbeddedEngine(build(config, parts), streams_config(config), cluster=cluster,
                             partitions={config.topic(INGEST): config.pipeline.partitions})
-    for batch in _tweets(config).batches(_CHUNK):
+    for batch in _tweets(config).batches(chunk):
         produce_tweets_embedded(batch, cluster, config.topic(INGEST))
         engine.run_until_idle()
         progress(len(batch))
@@ -202,7 +205,7 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
 
         def run() -> RunSummary:
             # A short pause per chunk so the dashboard shows the topics filling up.
-            return run_embedded(config, parts, lambda n: time.sleep(0.2), cluster)
+            return run_embedded(config, parts, lambda n: time.sleep(0.2), cluster, _DASHBOARD_CHUNK)
 
     def work() -> None:
         try:
