@@ -7,8 +7,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import duckdb
 from rich.console import Console, Group
@@ -59,7 +58,6 @@ class RunSummary:
     parquet_rows: int
     seconds: float
     slack_alerts: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def adds_up(self) -> bool:
