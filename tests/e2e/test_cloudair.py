@@ -27,11 +27,13 @@ from topology.engine.cluster import EmbeddedCluster  # noqa: E402
 pytestmark = pytest.mark.e2e
 
 
-class Webhook:
-    """A Slack incoming webhook on 127.0.0.1 that keeps the texts it receives."""
+class LocalSlack:
+    """Slack on 127.0.0.1 (the Web API under `api`, an incoming webhook at `url`); keeps what it receives."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
+        self.channels: list[str] = []
+        self.tokens: list[str] = []
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,21 +43,29 @@ class Webhook:
                 pass
 
             def do_POST(self) -> None:  # noqa: N802 - stdlib naming
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                hook.texts.append(json.loads(body)["text"])
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                hook.texts.append(body["text"])
+                if self.path.endswith("/chat.postMessage"):  # the Web API, as slack_sdk's WebClient calls it
+                    hook.channels.append(body["channel"])
+                    hook.tokens.append(self.headers.get("Authorization", ""))
+                    answer = b'{"ok": true, "channel": "C1", "ts": "1.0"}'
+                else:  # an incoming webhook
+                    answer = b"ok"
                 self.send_response(200)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(answer)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/services/T/B/x"
+        self.api = f"http://127.0.0.1:{self.httpd.server_address[1]}/api/"
         threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
 
 @pytest.fixture
-def webhook() -> Iterator[Webhook]:
-    hook = Webhook()
+def webhook() -> Iterator[LocalSlack]:
+    hook = LocalSlack()
     yield hook
     hook.httpd.shutdown()
 
@@ -64,10 +74,10 @@ def _ids(cluster: EmbeddedCluster, topic: str, field: str = "tweetid") -> list[s
     return [orjson.loads(r.value)[field] for r in cluster.records_in_order(topic)]
 
 
-def test_faulty_model_server_loses_nothing_and_routes_match_their_sql(tmp_path: Path, webhook: Webhook) -> None:
+def test_faulty_model_server_loses_nothing_and_routes_match_their_sql(tmp_path: Path, webhook: LocalSlack) -> None:
     parquet = tmp_path / "airlinesentiment"
-    config = load_config(env={"SLACK_WEBHOOK_URL": webhook.url, "CLOUDAIR_SLACK_TEMPLATE": "{tweetid}"},
-                         parquet_location=str(parquet))
+    config = load_config(env={"SLACK_BOT_TOKEN": "xoxb-test-token", "CLOUDAIR_SLACK_BASE_URL": webhook.api,
+                              "CLOUDAIR_SLACK_TEMPLATE": "{tweetid}"}, parquet_location=str(parquet))
     faults = {"fail_rate": 0.3, "timeout_rate": 0.05, "hang_seconds": 5, "seed": 42}
     cluster = EmbeddedCluster()
     with model_endpoint(config, faults) as (config, server):
@@ -104,6 +114,7 @@ def test_faulty_model_server_loses_nothing_and_routes_match_their_sql(tmp_path: 
     assert sum(a.counts.get("Negative", 0) for a in summary.airlines) == negative
     assert sorted(webhook.texts) == sorted(_ids(cluster, "influencer-alerts"))
     assert 0 < len(webhook.texts) < negative
+    assert set(webhook.channels) == {"#cloudair-alerts"} and set(webhook.tokens) == {"Bearer xoxb-test-token"}
 
 
 def test_headless_demo_exits_0_and_reports_that_it_adds_up(tmp_path: Path) -> None:
