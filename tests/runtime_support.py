@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 AIRSTREAM = str(Path(sys.executable).with_name("airstream"))
@@ -52,14 +52,27 @@ def produce_in_background(bootstrap: str, topic: str, records: list[tuple[bytes,
     return thread
 
 
-def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 60.0, settle: float = 2.0,
+def _assign_all(consumer: Consumer, topic: str) -> None:
+    """Read every partition from the start without joining a group (no rebalance to wait for);
+    waits for the topic to exist."""
+    deadline = time.monotonic() + 60
+    while True:
+        meta = consumer.list_topics(topic, timeout=10).topics[topic]
+        if meta.error is None and meta.partitions:
+            break
+        assert time.monotonic() < deadline, f"topic {topic} never appeared"
+        time.sleep(0.2)
+    consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in meta.partitions])
+
+
+def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 60.0, settle: float = 1.0,
                committed_only: bool = True) -> list[Any]:
     """Every record of ``topic`` (read_committed by default): waits until ``expect`` records
     arrived, then ``settle`` more seconds so duplicates would show up too."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"reader-{topic}-{time.time()}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
                          "isolation.level": "read_committed" if committed_only else "read_uncommitted"})
-    consumer.subscribe([topic])
+    _assign_all(consumer, topic)
     out: list[Any] = []
     deadline = time.monotonic() + timeout
     settle_until = None
@@ -84,7 +97,7 @@ def read_table(bootstrap: str, topic: str, done: Any, timeout: float = 90.0, set
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"table-{topic}-{time.time()}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
                          "isolation.level": "read_committed"})
-    consumer.subscribe([topic])
+    _assign_all(consumer, topic)
     table: dict[bytes, int] = {}
     deadline = time.monotonic() + timeout
     settle_until = None
