@@ -173,3 +173,39 @@ def test_airstream_run_stops_cleanly_on_sigterm_and_commits(kafka_cluster: str, 
     assert instance.terminate(60) == 0, instance.log()
     assert sum(committed_offsets(kafka_cluster, unique_name, source, 3).values()) == 600, instance.log()
     assert "received SIGTERM" in instance.log()
+
+
+def test_wall_clock_punctuator_emits_while_no_records_arrive(kafka_cluster: str, unique_name: str) -> None:
+    from topology import Processor, Record, Stores
+
+    source, out = f"{unique_name}-in", f"{unique_name}-out"
+    create_topic(kafka_cluster, source, 1)
+
+    class Tally(Processor):
+        def init(self, context):
+            self.context = context
+            self.seen = context.get_state_store("seen")
+            context.schedule(200, "wall_clock_time", self.report)
+
+        def process(self, record):
+            self.seen.put(record.key, (self.seen.get(record.key) or 0) + 1)
+
+        def report(self, timestamp):
+            for key, n in self.seen.all():
+                self.context.forward(Record(key, str(n), timestamp))
+
+    b = StreamsBuilder()
+    (b.stream(source, key_serde=Serdes.String(), value_serde=Serdes.String())
+      .process(Tally, stores=[Stores.key_value_store("seen", Serdes.String(), Serdes.Long())])
+      .to(out, key_serde=Serdes.String(), value_serde=Serdes.String()))
+    produce(kafka_cluster, source, [(b"a", b"x"), (b"a", b"y"), (b"b", b"z")])
+    app = KafkaStreams(b.build(), {"bootstrap.servers": kafka_cluster, "application.id": unique_name,
+                                   "commit.interval.ms": 100})
+    app.start()
+    try:
+        assert app.wait_until(lambda a: a.metrics()["process-total"] == 3, 30)
+        got = read_topic(kafka_cluster, out, 6, settle=0.5)  # several reports of the two keys
+    finally:
+        app.close(30)
+    assert len(got) >= 6
+    assert last_values(got) == {b"a": b"2", b"b": b"1"}
