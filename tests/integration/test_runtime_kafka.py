@@ -79,6 +79,7 @@ def test_missing_source_topic_fails_start_with_the_fix(kafka_cluster: str, uniqu
     app = KafkaStreams(b.build(), {"bootstrap.servers": kafka_cluster, "application.id": unique_name})
     with pytest.raises(TopologyException, match=f"'{unique_name}-absent' do not exist: create them first"):
         app.start()
+    assert app.state is State.ERROR
 
 
 def test_poison_record_goes_to_the_dlq_with_kip1034_headers_and_processing_goes_on(

@@ -303,14 +303,19 @@ class _Runner:
                 self._server, self.app.metrics_port = serve_prometheus(self.metrics, cfg.metrics_port)
                 log.info("Prometheus metrics on http://127.0.0.1:%d/metrics", self.app.metrics_port)
         except KafkaException as exc:
-            self.shutdown()
+            self._failed_start()
             raise StreamsException(f"cannot start: {cfg.scrub(exc.args[0].str())}") from None
         except BaseException:
-            self.shutdown()
+            self._failed_start()
             raise
         self.app._set_state(State.REBALANCING)
         log.info("application %s (instance %s, %s) started; reading %s", cfg.application_id,
                  cfg.instance_id, cfg.guarantee, ", ".join(sorted(self.sub_of)))
+
+    def _failed_start(self) -> None:
+        self.failed = True
+        self.shutdown()
+        self.app._set_state(State.ERROR)
 
     def _client_error(self, err: KafkaError) -> None:
         if err.fatal():
@@ -444,6 +449,7 @@ class _Runner:
         producer = guarantee.producer
         produce = producer.produce
         counts = self.partitions_of
+        topic = outputs[0][0]
         try:
             guarantee.begin()
             for topic, partition, key, value, ts, headers in outputs:
