@@ -13,6 +13,9 @@ join), under two workloads:
 - ``json``: the loop decodes each value with the standard ``json`` module -- the least a real
   application does (issue 4's hand-written reference loop decodes, filters and re-encodes too).
 
+The producer side is measured the same way (``TracingProducer`` vs ``Producer``, produce to flush;
+no target in the issue, reported for completeness).
+
 The figure of merit is the median over the rounds of traced rate / plain rate (target from issue 6:
 >= 0.9x), in wall-clock records/s and in records per CPU second of the process, which other
 processes' load disturbs much less. Also reported: the aggregation's own CPU cost per record, timed
@@ -60,6 +63,43 @@ def _prepare(bootstrap: str, topic: str, records: int) -> None:
                     break
                 except BufferError:
                     producer.poll(0.05)
+
+
+def _produce_rate(bootstrap: str, topic: str, values: list[bytes], traced: bool) -> tuple[float, float]:
+    """Records per wall-clock second and per CPU second, produce() to flush()."""
+    from confluent_kafka import Producer
+
+    from topology.tracing import TracingProducer
+
+    config = {"bootstrap.servers": bootstrap, "client.id": f"{topic}-{'traced' if traced else 'plain'}",
+              "linger.ms": 50, "batch.num.messages": 10_000, "queue.buffering.max.messages": 1_000_000}
+    producer = TracingProducer(config, metrics_interval=1.0) if traced else Producer(config)
+    producer.produce(topic, b"warm-up")
+    producer.flush(30)
+    start, cpu = time.perf_counter(), time.process_time()
+    for i, value in enumerate(values):
+        producer.produce(topic, value, b"%d" % i)
+        if i % 1_000 == 0:
+            producer.poll(0)
+    producer.flush(60)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    if traced:
+        producer.close()
+    return len(values) / elapsed, len(values) / cpu
+
+
+def _produce_rates(bootstrap: str, records: int, rounds: int) -> Rates:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    topic = f"bench-tracing-produce-{uuid.uuid4().hex[:8]}"
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the topic exists
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(60)
+    values = [_value(i) for i in range(records)]
+    out: Rates = {"plain": [], "traced": []}
+    for r in range(rounds):
+        for kind in ("plain", "traced") if r % 2 == 0 else ("traced", "plain"):
+            out[kind].append(_produce_rate(bootstrap, topic, values, kind == "traced"))
+    return out
 
 
 def _touch(batch: list[Any]) -> None:
@@ -121,7 +161,7 @@ def _rows(workload: str, rates: Rates, detail: str) -> list[dict[str, Any]]:
     plain, traced = rates["plain"], rates["traced"]
     wall = statistics.median(t[0] / p[0] for t, p in zip(traced, plain))
     cpu = statistics.median(t[1] / p[1] for t, p in zip(traced, plain))
-    name = f"tracing.consume.{workload}"
+    name = workload if workload.startswith("tracing.") else f"tracing.consume.{workload}"
     return [
         {"name": f"{name}.plain", "value": round(statistics.median(p[0] for p in plain)), "unit": "records/s",
          "detail": f"median; all: {[round(p[0]) for p in plain]}"},
@@ -169,6 +209,8 @@ def _measure(bootstrap: str, records: int, rounds: int, sample_rate: float | Non
     rows = []
     for workload in WORKLOADS:
         rows += _rows(workload, _rates(bootstrap, topic, records, rounds, sample_rate, workload), detail)
+    rows += _rows("tracing.produce", _produce_rates(bootstrap, records, rounds),
+                  f"{records} records produced to 1 partition, linger.ms 50, flushed")
     per_record = _aggregation_ns(bootstrap, topic, records, sample_rate)
     rows.append({"name": "tracing.aggregation.per_record", "value": round(per_record), "unit": "ns",
                  "detail": "CPU time of ConsumerMetrics.observe on batches in memory, best of 3 (the header "
@@ -194,12 +236,13 @@ def results(options: Any) -> list[Any]:
     records = options.records or 200_000
     rows = {row["name"]: row for row in run(records)}
     out = []
-    for workload in WORKLOADS:
-        name = f"tracing.consume.{workload}"
+    cases = [(f"tracing.consume.{w}", f"consume, {w}", "Consumer") for w in WORKLOADS]
+    cases.append(("tracing.produce", "produce", "Producer"))
+    for name, case, client in cases:
         wall, cpu = rows[f"{name}.ratio"]["value"], rows[f"{name}.cpu_ratio"]["value"]
-        out += [Result("tracing", f"{workload}: plain Consumer", records, records / rows[f"{name}.plain"]["value"],
+        out += [Result("tracing", f"{case}: plain {client}", records, records / rows[f"{name}.plain"]["value"],
                        note="median of paired rounds"),
-                Result("tracing", f"{workload}: TracingConsumer", records, records / rows[f"{name}.traced"]["value"],
+                Result("tracing", f"{case}: Tracing{client}", records, records / rows[f"{name}.traced"]["value"],
                        note=f"{wall:.2f}x plain (wall clock), {cpu:.2f}x per CPU second; target {TARGET}x",
                        extra={"ratio": wall, "cpu_ratio": cpu})]
     return out

@@ -35,6 +35,7 @@ from __future__ import annotations
 import struct
 import threading
 import time
+from time import time_ns
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,6 +87,7 @@ class TracingProducer:
         self._interval = _interval_ms(metrics_interval)
         self._forward_via = forward_via
         self._producer = Producer(dict(config))
+        self._produce = self._producer.produce
         self.client_id: str = str(config.get("client.id", "rdkafka"))
         self._path = path_bytes(self.client_id, 0)
         now = _now_ms()
@@ -114,32 +116,32 @@ class TracingProducer:
                 on_delivery: Any = None, timestamp: int = 0, headers: Any = None) -> None:
         """As ``Producer.produce`` (same arguments, same order); a record without a trace header gets
         a new one (hop 0)."""
-        now = _now_ms()
-        if isinstance(headers, Mapping):
-            headers = list(headers.items())
-        existing = trace_value(headers) if headers else None
-        if existing is None:
+        now = time_ns() // 1_000_000
+        if not headers:
             path: bytes | None = self._path
-            trace = _VERSION + _pack_times(now, now) + path
-            headers = [(TRACE_HEADER, trace), *headers] if headers else [(TRACE_HEADER, trace)]
+            headers = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + path)]
         else:
-            if self._forward_via is not None:  # the input's header, passed through: one hop further
-                forwarded = next_hop(existing, self._forward_via, now)
-                headers = [(k, v) for k, v in headers if k != TRACE_HEADER]
-                if forwarded is not None:
-                    headers.insert(0, (TRACE_HEADER, forwarded))
-                existing = forwarded
-            valid = existing is not None and len(existing) > PATH_OFFSET + 2 and existing[0] == VERSION
-            path = existing[PATH_OFFSET:] if valid else None
+            if type(headers) is not list:
+                headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+            existing = trace_value(headers)
+            if existing is None:
+                path = self._path
+                headers = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + path), *headers]
+            else:
+                if self._forward_via is not None:  # the input's header, passed through: one hop further
+                    forwarded = next_hop(existing, self._forward_via, now)
+                    headers = [(k, v) for k, v in headers if k != TRACE_HEADER]
+                    if forwarded is not None:
+                        headers.insert(0, (TRACE_HEADER, forwarded))
+                    existing = forwarded
+                valid = existing is not None and len(existing) > PATH_OFFSET + 2 and existing[0] == VERSION
+                path = existing[PATH_OFFSET:] if valid else None
         # An explicit timestamp makes the record's minute the one counted here, even at :59.999.
-        kwargs: dict[str, Any] = {"partition": partition, "timestamp": timestamp or now, "headers": headers}
-        if on_delivery is not None or callback is not None:
-            kwargs["on_delivery"] = on_delivery or callback
-        self._producer.produce(topic, value, key, **kwargs)
+        ts = timestamp or now
+        self._produce(topic, value, key, partition, callback, on_delivery, ts, headers)
         with self._lock:
-            self.metrics.produced(topic, partition, timestamp or now, path, now)
-            due = now >= self._next
-        if due:
+            self.metrics.produced(topic, partition, ts, path, now)
+        if now >= self._next:
             self._publish(now)
 
     def _publish(self, now: int, *, wait: bool = False) -> None:
