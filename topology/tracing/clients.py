@@ -153,18 +153,18 @@ class TracingProducer:
             if self.publisher.publish(record, wait=wait):
                 self.metrics.reset(now)
 
-    def poll(self, timeout: float = 0) -> int:
-        """As ``Producer.poll``; also publishes metrics when they are due."""
-        served = self._producer.poll(timeout)
+    def poll(self, *args: Any, **kwargs: Any) -> int:
+        """As ``Producer.poll`` (same arguments and defaults); also publishes metrics when they are due."""
+        served = self._producer.poll(*args, **kwargs)
         now = _now_ms()
         if now >= self._next:
             self._publish(now)
         return served
 
-    def flush(self, timeout: float = -1) -> int:
-        """Publish the metrics not yet sent, then ``Producer.flush``."""
+    def flush(self, *args: Any, **kwargs: Any) -> int:
+        """Publish the metrics not yet sent, then ``Producer.flush`` (same arguments)."""
         self._publish(_now_ms(), wait=True)
-        return self._producer.flush(timeout)
+        return self._producer.flush(*args, **kwargs)
 
     def close(self, timeout: float = 30.0) -> int:
         """Publish the remaining metrics and deliver everything queued; returns records left."""
@@ -227,9 +227,9 @@ class TracingConsumer:
             self._topic = None
         self._consumer.incremental_assign(partitions)
 
-    def consume(self, num_messages: int = 1, timeout: float = -1) -> list[Message]:
-        """As ``Consumer.consume``; the batch is counted and its latency measured."""
-        messages = self._consumer.consume(num_messages, timeout)
+    def consume(self, *args: Any, **kwargs: Any) -> list[Message]:
+        """As ``Consumer.consume`` (same arguments and defaults); the batch is counted and sampled."""
+        messages = self._consumer.consume(*args, **kwargs)
         now = _now_ms()
         if messages:
             self.metrics.observe(messages, now, topic=self._topic)
@@ -237,9 +237,9 @@ class TracingConsumer:
             self._publish(now)
         return messages
 
-    def poll(self, timeout: float = -1) -> Message | None:
-        """As ``Consumer.poll``; the record is counted and its latency measured."""
-        message = self._consumer.poll(timeout)
+    def poll(self, *args: Any, **kwargs: Any) -> Message | None:
+        """As ``Consumer.poll`` (same arguments and defaults); the record is counted and sampled."""
+        message = self._consumer.poll(*args, **kwargs)
         now = _now_ms()
         if message is not None:
             self.metrics.observe((message,), now, topic=self._topic)
