@@ -145,6 +145,7 @@ class AirmonApp(App[None]):
         self._failure: str | None = None
         self._notice: tuple[str, bool] | None = None
         self._notice_timer: Timer | None = None
+        self._lag_trends: dict[str, tuple[int, ...]] = {}
         self.sub_title = getattr(source, "name", "") or ""
 
     @classmethod
@@ -186,15 +187,17 @@ class AirmonApp(App[None]):
     def _take_snapshot(self) -> None:
         # Everything that may block or take time for a big cluster happens here, off the UI thread:
         # the admin requests, history and lag rules, time lag for rules that need it, alert rules and
-        # notifications. The UI thread only receives finished, immutable results.
+        # notifications, traces, lag trends. The UI thread only receives finished, immutable results.
         try:
             snapshot = self.history.record(self.source.snapshot())
             snapshot, alerts = self._evaluate_alerts(snapshot)
             traces = self.trace_reader.refresh() if self.trace_reader is not None else None
+            trends = {g.group_id: tuple(lag for _, lag in self.history.lag_series(g.group_id) if lag is not None)
+                      for g in snapshot.groups}
         except Exception as exc:  # a Source should not raise, but a bad one must not kill the dashboard
             self._deliver(self._refresh_failed, f"{type(exc).__name__}: {exc}")
         else:
-            self._deliver(self._refresh_done, snapshot, alerts, traces)
+            self._deliver(self._refresh_done, snapshot, alerts, traces, trends)
 
     def _evaluate_alerts(self, snapshot: ClusterSnapshot) -> tuple[ClusterSnapshot, AlertsView]:
         engine, rules = self._engine, self.rules
@@ -215,11 +218,13 @@ class AirmonApp(App[None]):
         except RuntimeError:
             pass  # the app closed while the worker was blocked on Kafka: nobody is left to tell
 
-    def _refresh_done(self, snapshot: ClusterSnapshot, alerts: AlertsView, traces: TraceModel | None) -> None:
+    def _refresh_done(self, snapshot: ClusterSnapshot, alerts: AlertsView, traces: TraceModel | None,
+                      trends: dict[str, tuple[int, ...]]) -> None:
         self._refreshing = False
         self.refreshes += 1
         self.alerts = alerts
         self.traces = traces
+        self._lag_trends = trends
         self.sub_title = f"{snapshot.source} · cluster {snapshot.cluster_id}" if snapshot.cluster_id else snapshot.source
         errors = [m for m in snapshot.messages if m.severity is Severity.ERROR]
         if errors and not snapshot.brokers and not snapshot.topics and self.snapshot is not None:
@@ -326,8 +331,12 @@ class AirmonApp(App[None]):
     # -- what screens read besides the snapshot -------------------------------------------------
 
     def group_lag_series(self, group_id: str) -> list[float]:
-        """The group's total lag at each kept refresh (refreshes where it was missing are skipped)."""
-        return [lag for _, lag in self.history.lag_series(group_id) if lag is not None]
+        """The group's total lag at each kept refresh (refreshes where it was missing are skipped).
+
+        Computed for every group by the refresh worker: the Groups screen draws one per row, and
+        walking the history a hundred times per refresh is work the UI thread should not do.
+        """
+        return list(self._lag_trends.get(group_id, ()))
 
     def partition_lag_series(self, group_id: str, topic: str, partition: int) -> list[float]:
         """One partition's lag for the group at each kept refresh."""
