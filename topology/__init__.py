@@ -40,7 +40,7 @@ from topology.processor import (
     RecordMetadata,
     Stores,
 )
-from topology.serde_defaults import Change
+from topology.serde_defaults import Change, WindowedSerdes
 from topology.runtime import KafkaStreams, StreamsConfig
 from topology.serdes import Serde, SerdeError, Serdes
 from topology.windows import (
@@ -87,6 +87,7 @@ __all__ = [
     "TopologyException",
     "Window",
     "Windowed",
+    "WindowedSerdes",
     "compile_topology",
     "murmur2",
     "partition_for",

@@ -26,7 +26,7 @@ import orjson
 from topology.serdes import Serde, SerdeError
 from topology.windows import Window, Windowed
 
-__all__ = ["AutoSerde", "Change", "ChangeSerde", "WindowedSerde", "resolve_serde"]
+__all__ = ["AutoSerde", "Change", "ChangeSerde", "WindowedSerde", "WindowedSerdes", "resolve_serde"]
 
 _JSON_START = frozenset(b'{["-0123456789tfn')
 _LONG = struct.Struct(">q")
@@ -126,6 +126,26 @@ class WindowedSerde(Serde[Windowed[Any]]):
             return Windowed(self.inner.deserialize(topic, data[:-16]), Window(start, end))
         start = _LONG.unpack_from(data, len(data) - 8)[0]
         return Windowed(self.inner.deserialize(topic, data[:-8]), Window(start, start + self.window_size_ms))
+
+
+class WindowedSerdes:
+    """Kafka Streams' ``WindowedSerdes`` factories, for reading windowed results explicitly.
+
+    >>> from topology.serdes import Serdes
+    >>> serde = WindowedSerdes.time_windowed_serde_from(Serdes.String(), 60_000)
+    >>> serde.deserialize("t", serde.serialize("t", Windowed("Delta", Window(0, 60_000))))
+    Windowed(key='Delta', window=Window(start=0, end=60000))
+    """
+
+    @staticmethod
+    def time_windowed_serde_from(inner: Serde[Any], window_size_ms: int) -> WindowedSerde:
+        """Keys of time-windowed (tumbling, hopping, sliding) results."""
+        return WindowedSerde(inner, window_size_ms)
+
+    @staticmethod
+    def session_windowed_serde_from(inner: Serde[Any]) -> WindowedSerde:
+        """Keys of session-windowed results."""
+        return WindowedSerde(inner, None)
 
 
 class Change(NamedTuple):

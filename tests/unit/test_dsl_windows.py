@@ -130,3 +130,15 @@ def test_suppressed_session_windows_emit_only_final_sessions():
     # [0,0] was merged into [0,3] (its delete is not a final result); [0,3] closes once
     # stream time passes 3 + gap 5; [30,30] is still open
     assert out == [("a", 0, 3, 2, 3)]
+
+
+def test_windowed_results_read_with_explicit_windowed_serdes():
+    from topology import WindowedSerdes
+    b = StreamsBuilder()
+    (b.stream("in", key_serde=Serdes.String(), value_serde=Serdes.String()).group_by_key()
+      .windowed_by(TimeWindows.of_size_with_no_grace(10)).count().to_stream().to("out"))
+    with TopologyTestDriver(b.build()) as driver:
+        driver.create_input_topic("in").pipe_input("k", "v", timestamp=12)
+        out = driver.create_output_topic("out", WindowedSerdes.time_windowed_serde_from(Serdes.String(), 10),
+                                         Serdes.Long())
+        assert out.read_key_value() == (Windowed("k", Window(10, 20)), 1)
