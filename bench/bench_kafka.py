@@ -18,7 +18,7 @@ Two phases per contender:
   end-to-end latency of a result is the time it became visible to a ``read_committed`` consumer
   minus the input record's timestamp (looked up by key), over a window after a warm-up.
 
-Throughput phases run ``--repeat`` rounds (default 2, the order reversed every other round) and
+Throughput phases run ``--repeat`` rounds (default 3, the order reversed every other round) and
 the best rate counts: on a shared machine, interference only ever slows a contender down. Peak RSS
 is the process's ``VmHWM`` read just before it is stopped (``ru_maxrss`` would also count the
 harness, which a child inherits through ``fork``/``exec``). CPU per record is the process's CPU
@@ -546,7 +546,7 @@ def _write_readme(text: str) -> None:
 
 
 def run(records: int = DEFAULT_RECORDS, *, bootstrap: str | None = None, only: Sequence[str] | None = None,
-        repeat: int = 2, latency_seconds: float = 10.0, latency_rate: int = 2_000,
+        repeat: int = 3, latency_seconds: float = 10.0, latency_rate: int = 2_000,
         write_readme: bool = True) -> list[ContenderResult]:
     """Run the contenders (all, or ``only`` those named) and return their results.
 
@@ -663,7 +663,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", type=int, default=DEFAULT_RECORDS, help="tweets in the input topic (default %(default)s)")
     parser.add_argument("--bootstrap", help="an existing Kafka (default: $AIRSTREAM_BOOTSTRAP, else a local broker)")
     parser.add_argument("--only", nargs="+", choices=CONTENDER_NAMES, help="run only these contenders")
-    parser.add_argument("--repeat", type=int, default=2, help="throughput rounds; the best counts (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3, help="throughput rounds; the best counts (default %(default)s)")
     parser.add_argument("--latency-seconds", type=float, default=10.0, help="latency window (default %(default)s)")
     parser.add_argument("--latency-rate", type=int, default=2_000, help="records/s in the latency phase (default %(default)s)")
     parser.add_argument("--no-readme", action="store_true", help="do not update bench/README.md")
