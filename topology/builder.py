@@ -713,24 +713,18 @@ class TimeWindowedKStream:
 
 
 class SessionWindowedKStream:
-    """A grouped stream windowed by :class:`SessionWindows`."""
+    """A grouped stream windowed by :class:`SessionWindows`. For one final result per
+    session use ``.count().suppress(until_window_closes=True)``."""
 
     def __init__(self, grouped: KGroupedStream, windows: SessionWindows) -> None:
         self._grouped = grouped
         self.windows = windows
-        self._emit_final = False
-
-    def emit_final(self) -> SessionWindowedKStream:
-        """Emit one result per session when it closes."""
-        self._emit_final = True
-        return self
 
     def _build(self, prefix: str, name: str | None, init: Any, agg: Any, merger: Any,
                value_serde: Any, with_key: bool) -> KTable:
         w, g = self.windows, self._grouped
         return g._build(prefix, name,
-                        lambda s: ops.SessionAggregate(s, w, init, agg, merger, with_key,
-                                                       self._emit_final),
+                        lambda s: ops.SessionAggregate(s, w, init, agg, merger, with_key),
                         value_serde, kind="session", retention=w.gap_ms + w.grace_ms,
                         table_key_serde=WindowedSerde(g.key_serde, None))
 

@@ -532,11 +532,10 @@ class SessionAggregate(Spec):
     runtime = SessionAggregateRuntime
 
     def __init__(self, store: str, windows: Any, initializer: Any, aggregator: Any, merger: Any,
-                 with_key: bool, emit_final: bool) -> None:
+                 with_key: bool) -> None:
         self.store, self.windows = store, windows
         self.initializer, self.aggregator, self.merger = initializer, aggregator, merger
         self.with_key = with_key
-        self.emit_final = emit_final
 
 
 class SuppressRuntime(Runtime):

@@ -23,7 +23,7 @@ operators are not enough::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Protocol
 
@@ -149,7 +149,6 @@ class StoreBuilder:
     window_size_ms: int | None = None
     retention_ms: int | None = None
     retain_duplicates: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def with_logging_disabled(self) -> StoreBuilder:
         """No changelog topic for this store."""
