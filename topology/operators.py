@@ -713,8 +713,9 @@ class FkSubscriptionSendRuntime(Runtime):
         new_fk = None if change.new is None else self.extract(change.new)
         old_fk = None if change.old is None else self.extract(change.old)
         if old_fk is not None and old_fk != new_fk:
+            # Leaving the old foreign key; with no new one the join result must be deleted.
             self.forward(old_fk, {"k": key, "op": "del", "propagate": new_fk is None}, ts, headers, src)
-        elif old_fk is None and new_fk is None and change.old is not None:
+        if change.new is not None and new_fk is None:
             self.task.drop("foreign key extractor returned None", self.name)
         if new_fk is not None:
             self.forward(new_fk, {"k": key, "op": "add"}, ts, headers, src)
