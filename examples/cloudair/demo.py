@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import shutil
 import sys
 import threading
 import time
@@ -45,6 +44,7 @@ from cloudair.pipeline import (  # noqa: E402
 )
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline  # noqa: E402
 from connectors.model_server import ModelServer  # noqa: E402
+from connectors.parquet import parse_file_name  # noqa: E402
 from connectors.tweets import SAMPLE_CSV, produce_tweets, produce_tweets_embedded, replay  # noqa: E402
 
 __all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka"]
@@ -158,11 +158,15 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
              fresh: bool = True, progress: Callable[[int], None] | None = None) -> RunSummary:
     """Run the pipeline once and return its summary (the tests' entry point).
 
-    ``fresh`` removes a local Parquet folder first, so the report covers this run only.
+    ``fresh`` first deletes the files an earlier run of the ingest topic left in a local Parquet
+    folder (and nothing else), so the report covers this run only.
     """
     location = config.parquet.location
-    if fresh and "://" not in location and Path(location).exists():
-        shutil.rmtree(location)
+    if fresh and "://" not in location:
+        for old in Path(location).rglob("*.parquet"):
+            written = parse_file_name(old.name)
+            if written is not None and written[0] == config.topic(INGEST):
+                old.unlink()
     with model_endpoint(config, server_options) as (config, _server):
         parts = connect(config, cml_options=cml_options)
         try:

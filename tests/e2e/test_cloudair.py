@@ -119,10 +119,19 @@ def test_faulty_model_server_loses_nothing_and_routes_match_their_sql(tmp_path: 
 
 def test_headless_demo_exits_0_and_reports_that_it_adds_up(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, str(ROOT / "examples/cloudair/demo.py"), "--limit", "150",
-                           "--parquet", str(tmp_path / "pq")], capture_output=True, text=True, timeout=120,
-                          env=env, cwd=tmp_path)
+
+    def demo(limit: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, str(ROOT / "examples/cloudair/demo.py"), "--limit", str(limit),
+                               "--parquet", str(tmp_path / "pq")], capture_output=True, text=True, timeout=120,
+                              env=env, cwd=tmp_path)
+
+    (tmp_path / "pq" / "mine").mkdir(parents=True)
+    (tmp_path / "pq" / "mine" / "notes.txt").write_bytes(b"not the demo's")
+    assert demo(300).returncode == 0
+    done = demo(150)  # a second run replaces the first one's files, and only those
     assert done.returncode == 0, done.stderr
+    assert (tmp_path / "pq" / "mine" / "notes.txt").read_bytes() == b"not the demo's"
+    (tmp_path / "pq" / "mine" / "notes.txt").unlink()
     assert "150  tweets in" in done.stdout and "adds up" in done.stdout and "DOES NOT" not in done.stdout
     rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/pq/**/*.parquet')").fetchall()[0][0]
     assert f"{rows}  scored" in done.stdout
