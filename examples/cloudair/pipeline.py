@@ -40,7 +40,11 @@ from connectors.slack import SlackSink  # noqa: E402
 from connectors.sql_router import SqlRouter  # noqa: E402
 from topology import Serdes, StreamsBuilder, Topology  # noqa: E402
 
-__all__ = ["AIRLINES", "INGEST", "RECORD_SCHEMA", "CloudAirParts", "build", "flatten", "streams_config", "topology"]
+__all__ = [
+    "AIRLINES", "DLQ", "FAILURES", "FILTERED", "INGEST", "RAW", "RECORD_SCHEMA", "CloudAirParts", "airline_of",
+    "build", "cml_scorer", "connect", "filter_reason", "flatten", "output_topics", "sql_routes", "streams_config",
+    "topology",
+]
 
 INGEST, RAW, FILTERED, FAILURES, DLQ = "tweets-ingest", "tweets", "tweets-filtered", "scoring-failures", "cloudair-dlq"
 """Topic names (before the configured prefix)."""
