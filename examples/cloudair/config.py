@@ -58,6 +58,8 @@ class Model:
 class Parquet:
     location: str = ".airstream/cloudair/airlinesentiment"
     partition_by: tuple[str, ...] = ("airline",)
+    database: str = "default"
+    table: str = "airlinesentiment"
 
 
 @dataclass(frozen=True)

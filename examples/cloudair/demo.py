@@ -36,9 +36,11 @@ from cloudair.pipeline import (  # noqa: E402
     FAILURES,
     FILTERED,
     INGEST,
+    RECORD_SCHEMA,
     CloudAirParts,
     build,
     connect,
+    impala_table,
     output_topics,
     streams_config,
 )
@@ -47,7 +49,8 @@ from connectors.model_server import ModelServer  # noqa: E402
 from connectors.parquet import parse_file_name  # noqa: E402
 from connectors.tweets import SAMPLE_CSV, produce_tweets, produce_tweets_embedded, replay  # noqa: E402
 
-__all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka"]
+__all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka",
+           "write_impala_ddl"]
 
 # Tweets replayed between engine rounds. Each round is a batch, and sinks flush once per batch (one
 # Parquet file per input partition and airline), so bigger rounds make fewer, larger files; the
@@ -180,6 +183,7 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
                 summary = run_embedded(config, parts, progress or (lambda n: None))
             if parts.slack is not None:
                 summary.slack_alerts = summary.routes.get("influencer-alerts")
+            summary.impala_ddl = write_impala_ddl(config)
             return summary
         finally:
             parts.close()
@@ -221,6 +225,16 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
 
     app.call_later(threading.Thread(target=work, name="cloudair-pipeline", daemon=True).start)
     return app, result
+
+
+def write_impala_ddl(config: CloudAirConfig) -> str | None:
+    """Write the Impala DDL of a local data set next to its folder (``<table>.impala.sql``); its path."""
+    location = config.parquet.location
+    if "://" in location:
+        return None
+    path = Path(location).resolve().parent / f"{config.parquet.table}.impala.sql"
+    path.write_text(impala_table(config).create_sql(RECORD_SCHEMA, config.parquet.partition_by) + ";\n")
+    return str(path)
 
 
 def publish_lineage_of(config: CloudAirConfig, parts: CloudAirParts) -> None:

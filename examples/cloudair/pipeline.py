@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `cloudair` impor
 from cloudair.config import CloudAirConfig, load_config  # noqa: E402
 from connectors.cml import CMLClient  # noqa: E402
 from connectors.hbase import HBaseSink  # noqa: E402
+from connectors.impala import ImpalaCatalog, ImpalaTable  # noqa: E402
 from connectors.kudu import KuduSink  # noqa: E402
 from connectors.parquet import ParquetSink  # noqa: E402
 from connectors.slack import SlackSink  # noqa: E402
@@ -42,7 +43,7 @@ from topology import Serdes, StreamsBuilder, Topology  # noqa: E402
 
 __all__ = [
     "AIRLINES", "DLQ", "FAILURES", "FILTERED", "INGEST", "RAW", "RECORD_SCHEMA", "CloudAirParts", "airline_of",
-    "build", "cml_scorer", "connect", "filter_reason", "flatten", "output_topics", "sql_routes", "streams_config",
+    "build", "cml_scorer", "connect", "filter_reason", "flatten", "impala_table", "output_topics", "sql_routes", "streams_config",
     "topology",
 ]
 
@@ -197,12 +198,18 @@ def connect(config: CloudAirConfig, model_url: str | None = None, access_key: st
         cml=CMLClient(url, key, config.secrets.cml_api_key, **options),
         router=SqlRouter(config.routes, schema=RECORD_SCHEMA),
         parquet=ParquetSink(config.parquet.location, schema=RECORD_SCHEMA,
-                            partition_by=list(config.parquet.partition_by)),
+                            partition_by=list(config.parquet.partition_by),
+                            catalog=ImpalaCatalog.from_env(impala_table(config))),
         slack=slack,
         hbase=HBaseSink(hb.table, column_family=hb.column_family, row_key=hb.row_key, host=hb.host,
                         port=hb.port) if hb.host else None,
         kudu=KuduSink(kudu.table, masters=kudu.masters) if kudu.masters else None,
     )
+
+
+def impala_table(config: CloudAirConfig) -> ImpalaTable:
+    """The Impala external table over the Parquet data set; ``.create_sql(RECORD_SCHEMA, ...)`` is its DDL."""
+    return ImpalaTable(config.parquet.database, config.parquet.table, config.parquet.location)
 
 
 def build(config: CloudAirConfig, parts: CloudAirParts) -> Topology:

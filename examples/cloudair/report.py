@@ -58,6 +58,7 @@ class RunSummary:
     parquet_rows: int
     seconds: float
     slack_alerts: int | None = None
+    impala_ddl: str | None = None
 
     @property
     def adds_up(self) -> bool:
@@ -128,5 +129,7 @@ def render(summary: RunSummary, console: Console | None = None) -> None:
         chart.add_row(a.airline, str(a.tweets), _bar(a.counts, 16, scale),
                       *(str(a.counts.get(s, 0)) for s in ("Negative", "Neutral", "Positive")),
                       f"{a.polarity:+.3f}")
+    if summary.impala_ddl:
+        routes.caption = f"Impala DDL of the Parquet table: {summary.impala_ddl}"
     title = f"CloudAir run on the {summary.engine} engine: {summary.seconds:.1f} s"
     console.print(Panel(Group(flow, Text(), routes, Text(), chart), title=title, title_align="left"))

@@ -135,6 +135,14 @@ def test_headless_demo_exits_0_and_reports_that_it_adds_up(tmp_path: Path) -> No
     assert "150  tweets in" in done.stdout and "adds up" in done.stdout and "DOES NOT" not in done.stdout
     rows = duckdb.sql(f"SELECT count(*) FROM read_parquet('{tmp_path}/pq/**/*.parquet')").fetchall()[0][0]
     assert f"{rows}  scored" in done.stdout
+    import sqlglot
+    from sqlglot import exp
+
+    ddl = sqlglot.parse_one((tmp_path / "airlinesentiment.impala.sql").read_text().rstrip(";\n"), read="hive")
+    columns = [c.name for c in ddl.find(exp.Schema).expressions]
+    in_files = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM read_parquet('{tmp_path}/pq/**/*.parquet', "
+                                         "hive_partitioning = false)").fetchall()]
+    assert columns == in_files and "airline" not in columns  # the partition column lives in folder names
     from cloudair import chart
 
     assert chart.main(["--parquet", str(tmp_path / "pq"), "--out", str(tmp_path / "c.png")]) == 0
