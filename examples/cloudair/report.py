@@ -96,9 +96,13 @@ def sentiment_by_airline(location: str) -> list[AirlineSentiment]:
 
 def _bar(counts: dict[str, int], width: int, scale: int) -> Text:
     bar = Text()
+    done = drawn = 0
     for sentiment in ("Negative", "Neutral", "Positive"):
-        n = counts.get(sentiment, 0)
-        bar.append("█" * round(n * width / scale) if scale else "", style=_COLOURS[sentiment])
+        # Round the running total, not each part, so a full bar is exactly ``width`` long.
+        done += counts.get(sentiment, 0)
+        end = round(done * width / scale) if scale else 0
+        bar.append("█" * (end - drawn), style=_COLOURS[sentiment])
+        drawn = end
     return bar
 
 
@@ -129,7 +133,7 @@ def render(summary: RunSummary, console: Console | None = None) -> None:
         chart.add_row(a.airline, str(a.tweets), _bar(a.counts, 16, scale),
                       *(str(a.counts.get(s, 0)) for s in ("Negative", "Neutral", "Positive")),
                       f"{a.polarity:+.3f}")
-    if summary.impala_ddl:
-        routes.caption = f"Impala DDL of the Parquet table: {summary.impala_ddl}"
+    ddl = Text(f"Impala DDL of the Parquet table: {summary.impala_ddl}" if summary.impala_ddl else "",
+               overflow="fold")
     title = f"CloudAir run on the {summary.engine} engine: {summary.seconds:.1f} s"
-    console.print(Panel(Group(flow, Text(), routes, Text(), chart), title=title, title_align="left"))
+    console.print(Panel(Group(flow, Text(), routes, ddl, Text(), chart), title=title, title_align="left"))
