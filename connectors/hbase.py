@@ -106,7 +106,7 @@ class HBaseSink:
         self._factory = connection_factory or (lambda: self._happybase_connection(timeout_ms, transport, protocol))
         self._conn: Any = None
         self._family = column_family.encode() + b":"
-        self._pending: list[tuple[TopicPartition, int, bytes, dict[bytes, bytes]]] = []
+        self._pending: list[tuple[TopicPartition, bytes, dict[bytes, bytes]]] = []
         self._offsets = OffsetTracker()
 
     # -- the Sink protocol -------------------------------------------------------------------------
@@ -126,7 +126,7 @@ class HBaseSink:
             if problem:
                 rejected.append(Rejected(r, f"field {problem[0]!r}: {problem[1]}", problem[0]))
                 continue
-            self._pending.append((r.topic_partition, r.offset, encode_value(key, "string"), cells))
+            self._pending.append((r.topic_partition, encode_value(key, "string"), cells))
         try:
             while len(self._pending) >= self.batch_size:
                 self._send(self.batch_size)
@@ -184,7 +184,7 @@ class HBaseSink:
                 if self._conn is None:
                     self._conn = self._factory()
                 batch = self._conn.table(self.table).batch()
-                for _, _, row, cells in chunk:
+                for _, row, cells in chunk:
                     batch.put(row, cells)
                 batch.send()
                 break

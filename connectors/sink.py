@@ -214,9 +214,9 @@ class Sink(Protocol):
 class OffsetTracker:
     """Per-partition bookkeeping of what a sink has seen and what is durable.
 
-    A sink calls :meth:`seen` for every record it accepts or rejects, :meth:`pending` while a record
-    waits in a buffer, and :meth:`committable` to learn the offsets to report from ``flush()``: the
-    smallest offset still pending, or one past the last record seen.
+    A sink calls :meth:`seen` for every record it accepts or rejects, and :meth:`committable` with
+    the smallest offset still waiting in its buffers per partition to learn the offsets to report
+    from ``flush()``: that smallest buffered offset, or one past the last record seen.
 
         >>> t = OffsetTracker()
         >>> t.seen(("tweets", 0), 10); t.seen(("tweets", 0), 11)
