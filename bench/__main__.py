@@ -20,6 +20,7 @@ def table(results: list[Result]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks ``argv`` selects and print their table; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--records", type=int, default=None,
                         help="records per benchmark (default: each benchmark's own)")

@@ -1,6 +1,6 @@
 """A small but real topology on the embedded engine: tweets in, airline counts and complaints out.
 
-    python examples/quickstart.py            # what `make demo` runs until the CloudAir pipeline lands
+    python examples/quickstart.py            # the smallest demo; `make demo` runs the CloudAir pipeline
 
 It replays the tweet sample that ships with airstream through a topology (filter -> map_values ->
 split -> to, and a windowed count per airline), on the in-process engine with no broker, and prints
@@ -14,13 +14,15 @@ from collections import Counter
 from datetime import timedelta
 
 from connectors.tweets import SAMPLE_CSV, TweetReplay
-from topology import Serdes, StreamsBuilder, TimeWindows
+from topology import Serdes, StreamsBuilder, TimeWindows, Topology
 from topology.testing import TopologyTestDriver
 
 COMPLAINT_WORDS = ("delay", "cancel", "lost", "late", "rude", "worst", "refund", "stuck")
 
 
-def build():
+def build() -> Topology:
+    """The quickstart topology: English tweets routed to ``complaints`` / ``other-tweets``, and
+    tweets per airline per hour to ``airline-hourly-counts``."""
     b = StreamsBuilder()
     tweets = b.stream("tweets", key_serde=Serdes.String(), value_serde=Serdes.Json())
     clean = (
@@ -50,6 +52,7 @@ def build():
 
 
 def main() -> int:
+    """Replay the bundled tweet sample through :func:`build` on the embedded engine and print a summary."""
     topology = build()
     print(topology.describe())
     with TopologyTestDriver(topology, {"application.id": "quickstart"}) as driver:
@@ -68,7 +71,7 @@ def main() -> int:
           f"{len(counts)} airline-hour counts")
     for tweet in complaints[:5]:
         print(f"  complaint  {tweet['airline']:<15} @{tweet['user']}: {tweet['text'][:70]}")
-    per_airline = Counter()
+    per_airline: Counter[str] = Counter()
     for key, n in counts.items():
         per_airline[key.split("@")[0]] += n
     print("  tweets per airline:", ", ".join(f"{a} {n}" for a, n in per_airline.most_common()))
