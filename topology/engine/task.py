@@ -132,16 +132,13 @@ class Task:
         self._stream_schedules: list[_Schedule] = []
         self._wall_schedules: list[_Schedule] = []
         self.stores: dict[str, Any] = {}
-        shared_globals = global_stores if global_stores is not None else {}
+        self._globals = global_stores if global_stores is not None else {}
         for spec in sub.stores:
             if spec.is_global:
-                if spec.name not in shared_globals:
-                    shared_globals[spec.name] = make_store(spec, None)
-                self.stores[spec.name] = shared_globals[spec.name]
+                self.stores[spec.name] = self._global_store(spec)
             else:
                 topic = plan.changelog_topics.get(spec.name)
                 self.stores[spec.name] = make_store(spec, topic and self._logger(topic))
-        self._globals = shared_globals
         ns: dict[str, Any] = dict(sub.bindings)
         ns["_out"] = self._outputs.append
         self._runtimes: dict[int, Any] = {}
@@ -174,11 +171,15 @@ class Task:
             return store
         spec = self.plan.stores.get(name)
         if spec is not None and spec.is_global:
-            # Global stores are shared by every task; whichever task needs one first makes it.
-            if name not in self._globals:
-                self._globals[name] = make_store(spec, None)
-            return self._globals[name]
+            return self._global_store(spec)
         raise KeyError(f"task {self.task_id} has no store {name!r}")
+
+    def _global_store(self, spec: StoreSpec) -> Any:
+        # Global stores are shared by every task; whichever task needs one first makes it.
+        store = self._globals.get(spec.name)
+        if store is None:
+            store = self._globals[spec.name] = make_store(spec, None)
+        return store
 
     def shared(self, key: Any, factory: Callable[[], Any]) -> Any:
         """Per-task state shared by several operators (e.g. both sides of a join)."""
