@@ -55,8 +55,18 @@ def test_co_partitioning_mismatch_is_reported():
     b = StreamsBuilder()
     left, right = b.stream("left"), b.stream("right")
     left.join(right.to_table(), lambda l, r: (l, r)).to("out")
-    with pytest.raises(TopologyException, match="co-partitioned.*'left': 2.*'right': 3|co-partitioned"):
+    with pytest.raises(TopologyException, match="co-partitioned.*'left': 2.*'right': 3.*same number of partitions"):
         TopologyTestDriver(b.build(), partitions={"left": 2, "right": 3})
+
+
+@pytest.mark.parametrize("count", [0, -1])
+def test_a_topic_without_partitions_is_refused(count):
+    cluster = EmbeddedCluster()
+    with pytest.raises(ValueError, match=f"topic 'lines' needs at least 1 partition, not {count}"):
+        cluster.create_topic("lines", count)
+    assert not cluster.has_topic("lines")
+    with pytest.raises(ValueError, match="at least 1 partition"):
+        TopologyTestDriver(word_count(), partitions={"lines": count})
 
 
 def test_view_shows_committed_offsets_and_lag():

@@ -107,6 +107,8 @@ class EmbeddedCluster:
     def create_topic(self, name: str, partitions: int | None = None, internal: bool = False) -> None:
         """Create ``name`` (idempotent; a different partition count for an existing topic is
         an error naming both counts)."""
+        if partitions is not None and partitions < 1:
+            raise ValueError(f"topic {name!r} needs at least 1 partition, not {partitions}")
         count = partitions or self.default_partitions
         with self._lock:
             topic = self._topics.get(name)
