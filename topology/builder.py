@@ -407,6 +407,9 @@ class KStream:
                     key_serde: Serde[Any] | str | None = None,
                     value_serde: Serde[Any] | str | None = None) -> KStream:
         """Write through an internal ``<application.id>-<name>-repartition`` topic."""
+        if num_partitions is not None and num_partitions < 1:
+            raise ValueError(f"repartition(num_partitions={num_partitions}): a topic needs at least 1 "
+                             "partition; pass None to use the upstream topic's count")
         prefix = name or self._g.new_name("KSTREAM-REPARTITION-")
         ks, vs = _serde(key_serde) or self.key_serde, _serde(value_serde) or self.value_serde
         node = self._repartition_node(prefix, num_partitions, ks, vs, drop_null_keys=False)

@@ -110,6 +110,11 @@ def test_repartition_writes_the_internal_topic_and_keeps_records():
         assert internal == ("v1", "v1")
 
 
+def test_repartition_with_no_partitions_is_refused_where_it_is_written():
+    with pytest.raises(ValueError, match=r"num_partitions=0.*at least 1 partition.*None"):
+        StreamsBuilder().stream("in").repartition(name="by-value", num_partitions=0)
+
+
 def test_serdes_flow_from_source_to_sink_and_can_be_overridden():
     b = StreamsBuilder()
     s = b.stream("in", key_serde=Serdes.String(), value_serde=Serdes.Long())
