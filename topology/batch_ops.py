@@ -59,6 +59,12 @@ def route_value(route: str) -> Callable[[Routed], tuple[Any, ...]]:
     return unwrap
 
 
+def _check_max_batch(max_batch: int, operator: str) -> None:
+    if max_batch < 1:
+        raise ValueError(f"{operator}(max_batch={max_batch}): max_batch must be at least 1 (records "
+                         "handled together)")
+
+
 class _Buffered(Runtime):
     """Collects ``(key, value, timestamp, headers, source record)`` until the batch ends."""
 
@@ -109,8 +115,7 @@ class BatchRoute(Spec):
     runtime = BatchRouteRuntime
 
     def __init__(self, fn: BatchFn, max_batch: int, tagged: bool) -> None:
-        if max_batch < 1:
-            raise ValueError(f"max_batch must be at least 1, got {max_batch}")
+        _check_max_batch(max_batch, "route_batch" if tagged else "map_values_batch")
         self.fn, self.max_batch, self.tagged = fn, max_batch, tagged
 
 
@@ -153,8 +158,7 @@ class SinkWrite(Spec):
             if not callable(getattr(sink, method, None)):
                 raise TypeError(f"to_sink() needs a connectors.sink.Sink (write/flush/close); "
                                 f"{type(sink).__name__} has no {method}()")
-        if max_batch < 1:
-            raise ValueError(f"max_batch must be at least 1, got {max_batch}")
+        _check_max_batch(max_batch, "to_sink")
         self.sink, self.max_batch = sink, max_batch
 
     def lineage(self) -> list[Any]:

@@ -162,6 +162,16 @@ def test_to_sink_rejects_objects_that_are_not_sinks() -> None:
         StreamsBuilder().stream("in").to_sink(object())
 
 
+@pytest.mark.parametrize("operator", ["map_values_batch", "route_batch", "to_sink"])
+def test_max_batch_below_one_is_refused_naming_the_operator(operator: str) -> None:
+    stream = StreamsBuilder().stream("in")
+    calls = {"map_values_batch": lambda: stream.map_values_batch(lambda vs: vs, max_batch=0),
+             "route_batch": lambda: stream.route_batch(lambda vs: {}, ["a"], max_batch=0),
+             "to_sink": lambda: stream.to_sink(MemorySink(), max_batch=0)}
+    with pytest.raises(ValueError, match=rf"{operator}\(max_batch=0\): max_batch must be at least 1"):
+        calls[operator]()
+
+
 def test_to_sink_parquet_holds_exactly_the_input(tmp_path: Path) -> None:
     b = StreamsBuilder()
     b.stream("in", key_serde=Serdes.String(), value_serde=Serdes.Json()).to_sink(
