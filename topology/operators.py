@@ -645,7 +645,6 @@ class StreamStreamJoinRuntime(Runtime):
         self.time = task.shared(spec.state, _JoinTime)
         w = spec.windows
         self.before, self.after = (w.before_ms, w.after_ms) if spec.is_left else (w.after_ms, w.before_ms)
-        self.grace = w.grace_ms
 
     def _result(self, mine: Any, theirs: Any) -> Any:
         return self.spec.joiner(mine, theirs) if self.spec.is_left else self.spec.joiner(theirs, mine)
