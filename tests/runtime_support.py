@@ -32,7 +32,8 @@ def create_topic(bootstrap: str, name: str, partitions: int) -> None:
 def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes | None]],
             rate: float | None = None) -> None:
     """Produce ``records`` (at about ``rate`` records/s when given), keyed with murmur2."""
-    producer = Producer({"bootstrap.servers": bootstrap, "partitioner": "murmur2_random", "linger.ms": 5})
+    producer = Producer({"bootstrap.servers": bootstrap, "partitioner": "murmur2_random", "linger.ms": 5,
+                         "enable.idempotence": True})
     started = time.monotonic()
     for i, (key, value) in enumerate(records):
         producer.produce(topic, value, key)
@@ -42,7 +43,7 @@ def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes 
                 ahead = i / rate - (time.monotonic() - started)
                 if ahead > 0:
                     time.sleep(ahead)
-    assert producer.flush(60) == 0
+    assert producer.flush(120) == 0
 
 
 def produce_in_background(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]],

@@ -21,6 +21,7 @@ when the work since the last commit is lost and must be redone from the committe
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import time
 from typing import Any
@@ -153,6 +154,13 @@ class AtLeastOnce(Guarantee):
                 attempt += 1
 
 
+_SEND_OFFSETS_TIMEOUT_S = 10
+
+
+def _new_worker() -> concurrent.futures.ThreadPoolExecutor:
+    return concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="airstream-txn-offsets")
+
+
 class ExactlyOnce(Guarantee):
     """One transaction per commit interval (see the module docstring)."""
 
@@ -160,6 +168,8 @@ class ExactlyOnce(Guarantee):
 
     def __init__(self, config: StreamsConfig, consumer: Consumer) -> None:
         super().__init__(config, consumer)
+        self._offsets_sent = False
+        self._worker = _new_worker()
         self._init()
 
     def _init(self) -> None:
@@ -179,66 +189,73 @@ class ExactlyOnce(Guarantee):
         if not self.in_transaction:
             self.producer.begin_transaction()
             self.in_transaction = True
+            self._offsets_sent = False
 
     def commit(self, offsets: list[TopicPartition], give_up_at: float | None = None) -> bool:
         if not self.in_transaction:
             if not offsets:
                 return True
             self.begin()
-        sent = not offsets
         attempt = 0
         while True:
             try:
-                if not sent:
-                    self.producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(), 30)
-                    sent = True
+                # After a timed-out commit_transaction only that call may be retried (the
+                # processing loop does not produce until this returns True).
+                if offsets and not self._offsets_sent:
+                    self._send_offsets(offsets)
+                    self._offsets_sent = True
                 self.producer.commit_transaction(30)
                 self.in_transaction = False
                 self.delivery.errors.clear()
                 return True
             except KafkaException as exc:
                 err = exc.args[0]
-                if err.txn_requires_abort():
-                    log.warning("transaction must be aborted (%s); redoing from the last commit", err.str())
+                if err.txn_requires_abort() or err.fatal():
+                    log.warning("transaction cannot commit (%s); redoing from the last commit", err.str())
                     self.abort()
-                    raise Rewind() from None
-                if err.fatal():
-                    self._replace_producer(err)
                     raise Rewind() from None
                 if give_up_at is not None and time.monotonic() > give_up_at:
                     return False
                 self._backoff(attempt, "transaction commit", err)
                 attempt += 1
 
-    def _replace_producer(self, err: KafkaError) -> None:
-        # A fatal error (e.g. the broker expired the transaction while unreachable) kills the
-        # producer; a new one with the same transactional.id fences the old epoch.
-        log.error("transactional producer failed (%s); starting a new one", err.str())
-        self.in_transaction = False
-        self.delivery.errors.clear()
-        self.producer = self._new_producer()
-        self._init()
+    def _send_offsets(self, offsets: list[TopicPartition]) -> None:
+        # librdkafka's send_offsets_to_transaction can block past its timeout when the cached
+        # group coordinator went away (librdkafka issues #5456, #5511; seen here after a broker
+        # restart), so it runs on a worker thread with a watchdog; a hung producer is replaced.
+        future = self._worker.submit(self.producer.send_offsets_to_transaction, offsets,
+                                     self.consumer.consumer_group_metadata(), _SEND_OFFSETS_TIMEOUT_S)
+        try:
+            future.result(timeout=_SEND_OFFSETS_TIMEOUT_S + 10)
+        except concurrent.futures.TimeoutError:
+            log.error("send_offsets_to_transaction did not return within %ds (a known librdkafka hang when "
+                      "the group coordinator moved); replacing the transactional producer",
+                      _SEND_OFFSETS_TIMEOUT_S + 10)
+            self._worker.shutdown(wait=False)
+            self._worker = _new_worker()
+            self.abort()
+            raise Rewind() from None
 
     def abort(self) -> None:
+        """Drop the open transaction by replacing the producer: the new one, with the same
+        ``transactional.id``, fences the old one and the coordinator aborts its transaction.
+        (``abort_transaction`` on a producer that lost its brokers mid-transaction was seen to
+        leave it unable to commit afterwards.)"""
         if not self.in_transaction:
             return
         self.in_transaction = False
         self.delivery.errors.clear()
-        for attempt in range(10):
-            try:
-                self.producer.abort_transaction(30)
-                return
-            except KafkaException as exc:
-                err = exc.args[0]
-                if err.fatal():
-                    self._replace_producer(err)
-                    return
-                if not is_transient(err):
-                    break
-                self._backoff(attempt, "transaction abort", err)
-        self._replace_producer(KafkaError(KafkaError._FATAL, "abort_transaction kept failing"))
+        old = self.producer
+        try:
+            old.purge()
+        except (KafkaException, RuntimeError) as exc:
+            log.debug("purge before replacing the producer: %s", exc)
+        self.producer = self._new_producer()
+        self._init()
+        log.info("aborted the open transaction with a new transactional producer")
 
     def close(self, timeout: float) -> None:
+        self._worker.shutdown(wait=False)
         if self.in_transaction:
             try:
                 self.producer.abort_transaction(timeout)
