@@ -98,3 +98,18 @@ def test_a_failing_branch_predicate_goes_to_the_dlq_too():
         assert driver.create_output_topic("pos").read_key_values_to_list() == [("a", {"x": 1})]
         assert driver.create_output_topic("dlq", Serdes.String(), Serdes.Bytes()).read_key_value() == (
             "b", b'{"y":1}')
+
+
+def test_a_malformed_global_table_record_reaches_the_dlq():
+    b = StreamsBuilder()
+    airlines = b.global_table("airlines", key_serde=Serdes.String(), value_serde=Serdes.Json())
+    (b.stream("tweets", key_serde=Serdes.String(), value_serde=Serdes.Json())
+      .join(airlines, lambda k, v: v["airline"], lambda tweet, airline: {**tweet, **airline})
+      .to("out"))
+    config = {"application.id": "g", "default.deserialization.exception.handler": "dlq",
+              "errors.dead.letter.queue.topic.name": "dead"}
+    with TopologyTestDriver(b.build(), config) as driver:
+        driver.create_input_topic("airlines", Serdes.String(), Serdes.Bytes()).pipe_input("Delta", b"{not json")
+        dead = driver.create_output_topic("dead", Serdes.Bytes(), Serdes.Bytes()).read_records_to_list()
+    assert [(r.key, r.value) for r in dead] == [(b"Delta", b"{not json")]
+    assert dict(dead[0].headers)["__streams.errors.topic"] == b"airlines"

@@ -168,7 +168,8 @@ class EmbeddedEngine:
             for task in self.global_tasks:
                 batch = self._fetch(task, None)
                 if batch:
-                    task.process(batch)
+                    # A global task only fills its store, but its dead-letter records must land too.
+                    cluster.append(task.process(batch))
                     self._advance(batch)
                     total += len(batch)
                     progressed = True
