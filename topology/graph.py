@@ -241,6 +241,10 @@ def _node_names(nodes: list[Node], sizes: dict[str, int]) -> str:
     return ", ".join(n.name for n in sorted(nodes, key=lambda n: (-sizes.get(n.name, 1), n.name)))
 
 
+def _ordered(nodes: list[Node], sizes: dict[str, int]) -> list[Node]:
+    return sorted(nodes, key=lambda n: (-sizes[n.name], n.name))
+
+
 def _node_text(node: Node, sizes: dict[str, int]) -> str:
     if node.kind == "source":
         return (f"Source: {node.name} (topics: [{', '.join(node.topics)}])\n"
@@ -266,7 +270,7 @@ class SubtopologyDescription:
 
     def ordered(self) -> list[Node]:
         """Nodes in Kafka Streams' description order (sub-tree size descending, then name)."""
-        return sorted(self.nodes, key=lambda n: (-self.sizes[n.name], n.name))
+        return _ordered(self.nodes, self.sizes)
 
     def __str__(self) -> str:
         lines = "".join(f"    {_node_text(n, self.sizes)}\n" for n in self.ordered())
@@ -282,8 +286,7 @@ class GlobalStoreDescription:
     sizes: dict[str, int]
 
     def __str__(self) -> str:
-        ordered = sorted(self.nodes, key=lambda n: (-self.sizes[n.name], n.name))
-        lines = "".join(f"    {_node_text(n, self.sizes)}\n" for n in ordered)
+        lines = "".join(f"    {_node_text(n, self.sizes)}\n" for n in _ordered(self.nodes, self.sizes))
         return f"Sub-topology: {self.id} for global store (will not generate tasks)\n{lines}"
 
 
