@@ -33,7 +33,7 @@ from typing import Any, Literal, Protocol
 import orjson
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-from monitor.config import scrub
+from monitor.config import scrub, with_kafka_logger
 
 __all__ = ["BrowsedMessage", "EmbeddedBrowser", "KafkaBrowser", "MessageBrowser", "Page", "Position", "show_bytes"]
 
@@ -217,7 +217,7 @@ class KafkaBrowser:
     def _client(self) -> Consumer:
         if self._consumer is None:
             self._consumer = Consumer({
-                **self._config,
+                **with_kafka_logger(self._config),
                 "group.id": f"airmon-browse-{uuid.uuid4().hex[:8]}",
                 "enable.auto.commit": False, "enable.auto.offset.store": False,
                 "enable.partition.eof": True, "auto.offset.reset": "earliest",

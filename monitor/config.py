@@ -18,19 +18,26 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import javaproperties
 
 __all__ = ["BOOTSTRAP_ENV", "ConfigError", "client_config", "is_secret", "load_properties", "parse_overrides",
-           "redact", "scrub"]
+           "redact", "scrub", "with_kafka_logger"]
 
 BOOTSTRAP_ENV = "AIRSTREAM_BOOTSTRAP"
 MASK = "***"
 _SECRET_NAME = re.compile(r"password|secret|token|jaas|\.pem$|credentials", re.IGNORECASE)
+
+# librdkafka's own messages (refused connections while a broker restarts ...) go to this logger, not
+# to stderr where they would scribble over a TUI; `airmon -v` shows them.
+_kafka_log = logging.getLogger("airmon.kafka")
+_kafka_log.addHandler(logging.NullHandler())
 
 
 class ConfigError(ValueError):
@@ -111,3 +118,15 @@ def scrub(text: str, config: Mapping[str, object]) -> str:
         if is_secret(key) and isinstance(value, str) and len(value) >= 3:
             text = text.replace(value, MASK)
     return text
+
+
+def with_kafka_logger(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``config`` that sends librdkafka's log lines to the ``airmon.kafka`` logger, not stderr.
+
+    Every client airmon makes needs this: librdkafka writes straight to stderr otherwise, over the
+    dashboard. The lines are delivered when the client is polled.
+
+    >>> with_kafka_logger({"bootstrap.servers": "b1:9092"})["logger"].name
+    'airmon.kafka'
+    """
+    return {**config, "logger": _kafka_log}

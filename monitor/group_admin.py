@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
-from monitor.config import scrub
+from monitor.config import scrub, with_kafka_logger
 
 __all__ = ["GroupAdmin", "KafkaGroupAdmin", "ResetTarget"]
 
@@ -46,7 +46,7 @@ class KafkaGroupAdmin:
     def __init__(self, config: Mapping[str, Any], *, timeout: float = 10.0) -> None:
         self._config = dict(config)
         self.timeout = timeout
-        self._admin = AdminClient(self._config)
+        self._admin = AdminClient(with_kafka_logger(self._config))
 
     def __repr__(self) -> str:
         return f"KafkaGroupAdmin({self._config.get('bootstrap.servers')!r})"
@@ -77,6 +77,8 @@ class KafkaGroupAdmin:
             return future.result()
         except KafkaException as exc:
             raise RuntimeError(self._explain(what, exc.args[0] if exc.args else exc)) from None
+        finally:
+            self._admin.poll(0)  # hands queued log lines to the logger, so they do not pile up
 
     def _explain(self, what: str, error: Any) -> str:
         text = error.str() if isinstance(error, KafkaError) else str(error)

@@ -26,7 +26,6 @@ Example::
 from __future__ import annotations
 
 import dataclasses
-import logging
 import sys
 import threading
 import time
@@ -44,7 +43,7 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, ResourceType
 
-from monitor.config import redact, scrub
+from monitor.config import redact, scrub, with_kafka_logger
 from monitor.model import (
     BrokerInfo,
     ClusterSnapshot,
@@ -58,12 +57,6 @@ from monitor.model import (
 )
 
 __all__ = ["EmbeddedSource", "KafkaSource", "Source"]
-
-# librdkafka's own messages (refused connections while a broker restarts ...) go to this logger, not
-# to stderr where they would scribble over a TUI; the errors that matter reach the snapshot through
-# error_cb. `airmon -v` shows them.
-_log = logging.getLogger("airmon.kafka")
-_log.addHandler(logging.NullHandler())
 
 T = TypeVar("T")
 
@@ -153,7 +146,8 @@ class KafkaSource:
         return f"KafkaSource({redact(self._config)!r})"
 
     def _client_config(self, **extra: Any) -> dict[str, Any]:
-        return {**self._config, "logger": _log, "error_cb": self._on_error, **extra}
+        # librdkafka's log lines go to a logger; the errors that matter reach the snapshot through error_cb.
+        return {**with_kafka_logger(self._config), "error_cb": self._on_error, **extra}
 
     def _on_error(self, err: KafkaError) -> None:
         # Called from librdkafka's thread for connection-level problems; kept (deduplicated) for the next

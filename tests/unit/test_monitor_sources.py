@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import doctest
+from collections.abc import Callable
 
+import pytest
+
+import monitor.config
 import monitor.sources
+from monitor.browse import KafkaBrowser, Position
+from monitor.group_admin import KafkaGroupAdmin
 from monitor.history import History
 from monitor.lag import LagSettings
 from monitor.model import LagStatus, Severity
@@ -65,5 +71,22 @@ def test_both_sources_satisfy_the_protocol() -> None:
     assert isinstance(KafkaSource({"bootstrap.servers": "127.0.0.1:1"}), Source)
 
 
+_UNREACHABLE = {"bootstrap.servers": "127.0.0.1:1", "sasl.password": "hunter2"}
+
+
+@pytest.mark.parametrize("call", [
+    lambda: KafkaBrowser(_UNREACHABLE, timeout=1).read("tweets", 0, Position.earliest()),
+    lambda: KafkaGroupAdmin(_UNREACHABLE, timeout=1).delete_group("scorer"),
+], ids=["browser", "group admin"])
+def test_kafka_clients_keep_librdkafka_off_the_terminal(call: Callable[[], object],
+                                                        capfd: pytest.CaptureFixture[str]) -> None:
+    # librdkafka writes "Connect to ... failed" lines to stderr by default, over the dashboard.
+    with pytest.raises(RuntimeError) as err:
+        call()
+    assert "hunter2" not in str(err.value)
+    assert "rdkafka" not in capfd.readouterr().err
+
+
 def test_docstring_examples() -> None:
     assert doctest.testmod(monitor.sources).failed == 0
+    assert doctest.testmod(monitor.config).failed == 0
