@@ -77,6 +77,13 @@ class ProcessingException(StreamsException):
     """A processor (usually a user function) raised while processing a record."""
 
 
+# Per kind of failure: the config key that chooses its handler and the exception ``fail`` raises.
+_HANDLERS: dict[str, tuple[str, type[StreamsException]]] = {
+    "deserialization": (DESERIALIZATION_HANDLER, DeserializationException),
+    "processing": (PROCESSING_HANDLER, ProcessingException),
+}
+
+
 def _where(rec: Any) -> str:
     if rec is None:
         return "in a punctuator"
@@ -115,11 +122,10 @@ class ErrorPolicy:
         where = _where(rec)
         node = f" in processor {processor!r}" if processor else ""
         if choice == "fail":
-            cls = DeserializationException if kind == "deserialization" else ProcessingException
+            key, cls = _HANDLERS[kind]
             raise cls(
                 f"{kind} error{node} {where}: {type(exc).__name__}: {exc}. The application "
-                f"stopped; fix the data or the code, or set {DESERIALIZATION_HANDLER if kind == 'deserialization' else PROCESSING_HANDLER}"
-                " to 'continue' or 'dlq'",
+                f"stopped; fix the data or the code, or set {key} to 'continue' or 'dlq'",
                 topic=getattr(rec, "topic", None), partition=getattr(rec, "partition", None),
                 offset=getattr(rec, "offset", None), processor=processor,
             ) from exc
