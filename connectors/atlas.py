@@ -262,9 +262,11 @@ class AtlasClient:
                              f"password (ATLAS_PASSWORD) or the Kerberos ticket, and the user's Atlas rights")
         if response.status_code >= 400:
             try:
-                detail = response.json().get("errorMessage") or response.text
+                body = response.json()
             except ValueError:
-                detail = response.text
+                body = None
+            # A proxy in front of Atlas may answer with JSON that is not Atlas' error object.
+            detail = (body.get("errorMessage") if isinstance(body, dict) else None) or response.text
             raise AtlasError(f"Atlas answered {response.status_code} to {method} {path}: {detail[:500]}")
         return response.json() if response.content else None
 

@@ -164,6 +164,17 @@ def test_atlas_refusals_carry_its_message(atlas: LocalAtlas) -> None:
         c.post_entities(atlas_entities(TopologyLineage("x", [SubTopologyLineage("0", ["a"], ["b"])]), "cm"))
 
 
+@pytest.mark.parametrize("body", ['["gateway timeout"]', '"upstream down"', "<html>bad gateway</html>"])
+def test_errors_from_a_proxy_in_front_of_atlas_carry_its_answer(body: str) -> None:
+    import httpx
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(502, text=body))
+    c = AtlasClient("http://atlas:21000", transport=transport)
+    with pytest.raises(AtlasError, match=r"Atlas answered 502 to GET /api/atlas/v2/types/typedef/name/\w+: ") as err:
+        c.ensure_types()
+    assert body in str(err.value)
+
+
 SCRIPT = """
 from connectors.hbase import HBaseSink
 from topology.builder import StreamsBuilder
