@@ -23,7 +23,7 @@ from topology import batch_ops
 from topology import operators as ops
 from topology.graph import Graph, Node, StoreSpec, TopologyDescription
 from topology.processor import StoreBuilder
-from topology.serde_defaults import WindowedSerde
+from topology.serde_defaults import WindowedSerde, as_serde
 from topology.serdes import Serde, Serdes
 from topology.windows import JoinWindows, SessionWindows, SlidingWindows, TimeWindows
 
@@ -41,12 +41,6 @@ __all__ = [
 ]
 
 _GENERATED = re.compile(r"KSTREAM.*-[0-9]{10}")
-
-
-def _serde(value: Serde[Any] | str | None) -> Serde[Any] | None:
-    if value is None or isinstance(value, Serde):
-        return value
-    return Serdes.from_name(value)
 
 
 class Topology:
@@ -91,7 +85,7 @@ class Topology:
         """A source node ``name`` reading ``topics``."""
         if not topics:
             raise ValueError(f"source {name!r} needs at least one topic")
-        self.graph.add_source(list(topics), name, _serde(key_serde), _serde(value_serde))
+        self.graph.add_source(list(topics), name, as_serde(key_serde), as_serde(value_serde))
         return self
 
     def add_processor(self, name: str, processor_factory: Callable[[], Any],
@@ -116,7 +110,7 @@ class Topology:
                  value_serde: Serde[Any] | str | None = None) -> Topology:
         """A sink ``name`` writing what the parents forward to ``topic``."""
         parents = self._parents(parent_names)
-        node = self.graph.add_sink(name, topic, parents[0], _serde(key_serde), _serde(value_serde))
+        node = self.graph.add_sink(name, topic, parents[0], as_serde(key_serde), as_serde(value_serde))
         for parent in parents[1:]:
             node.parents.append(parent)
             parent.children.append(node)
@@ -156,14 +150,14 @@ class StreamsBuilder:
         topic_list = [topics] if isinstance(topics, str) else list(topics)
         if not topic_list:
             raise ValueError("stream() needs at least one topic name")
-        node = self.graph.add_source(topic_list, name, _serde(key_serde), _serde(value_serde))
+        node = self.graph.add_source(topic_list, name, as_serde(key_serde), as_serde(value_serde))
         return KStream(self, node, node.key_serde, node.value_serde)
 
     def table(self, topic: str, key_serde: Serde[Any] | str | None = None,
               value_serde: Serde[Any] | str | None = None, name: str | None = None) -> KTable:
         """A :class:`KTable` over ``topic``, materialized in a store named ``name``
         (generated as ``<topic>-STATE-STORE-NNNNNNNNNN`` when not given)."""
-        ks, vs = _serde(key_serde), _serde(value_serde)
+        ks, vs = as_serde(key_serde), as_serde(value_serde)
         store = name or self.graph.new_store_name(f"{topic}-")
         source = self.graph.add_source([topic], None, ks, vs)
         spec = self.graph.add_store(StoreSpec(store, "kv", ks, vs))
@@ -175,7 +169,7 @@ class StreamsBuilder:
                      value_serde: Serde[Any] | str | None = None,
                      name: str | None = None) -> GlobalKTable:
         """A :class:`GlobalKTable`: every task sees the whole topic, for lookups by any key."""
-        ks, vs = _serde(key_serde), _serde(value_serde)
+        ks, vs = as_serde(key_serde), as_serde(value_serde)
         store = name or self.graph.new_store_name(f"{topic}-")
         source = self.graph.add_source([topic], None, ks, vs, is_global=True)
         # The topic itself is the changelog of a global store, as in Kafka Streams.
@@ -299,7 +293,7 @@ class KStream:
            value_serde: Serde[Any] | str | None = None, name: str | None = None) -> None:
         """Write the stream to ``topic``, or to ``topic(key, value, record_context)``."""
         self._g.add_sink(name or self._g.new_name("KSTREAM-SINK-"), topic, self.node,
-                         _serde(key_serde) or self.key_serde, _serde(value_serde) or self.value_serde)
+                         as_serde(key_serde) or self.key_serde, as_serde(value_serde) or self.value_serde)
 
     def process(self, processor_factory: Callable[[], Any],
                 stores: Iterable[str | StoreBuilder] = (), name: str | None = None) -> KStream:
@@ -411,7 +405,7 @@ class KStream:
             raise ValueError(f"repartition(num_partitions={num_partitions}): a topic needs at least 1 "
                              "partition; pass None to use the upstream topic's count")
         prefix = name or self._g.new_name("KSTREAM-REPARTITION-")
-        ks, vs = _serde(key_serde) or self.key_serde, _serde(value_serde) or self.value_serde
+        ks, vs = as_serde(key_serde) or self.key_serde, as_serde(value_serde) or self.value_serde
         node = self._repartition_node(prefix, num_partitions, ks, vs, drop_null_keys=False)
         return KStream(self._b, node, ks, vs, False)
 
@@ -426,8 +420,8 @@ class KStream:
                      value_serde: Serde[Any] | str | None = None,
                      name: str | None = None) -> KGroupedStream:
         """Group by the current key (repartitioning first if the key was changed)."""
-        return KGroupedStream(self, _serde(key_serde) or self.key_serde,
-                              _serde(value_serde) or self.value_serde, name,
+        return KGroupedStream(self, as_serde(key_serde) or self.key_serde,
+                              as_serde(value_serde) or self.value_serde, name,
                               self._repartition_required)
 
     def group_by(self, selector: Callable[[Any, Any], Any], key_serde: Serde[Any] | str | None = None,
@@ -436,7 +430,7 @@ class KStream:
         """Group by ``selector(key, value)``; records go through a repartition topic."""
         rekeyed = self._stateless("KSTREAM-KEY-SELECT-", ops.Stateless("select_key", selector),
                                   name, None, self.value_serde, rekeyed=True)
-        return KGroupedStream(rekeyed, _serde(key_serde), _serde(value_serde) or self.value_serde,
+        return KGroupedStream(rekeyed, as_serde(key_serde), as_serde(value_serde) or self.value_serde,
                               name, True)
 
     def to_table(self, name: str | None = None) -> KTable:
@@ -659,7 +653,7 @@ class KGroupedStream(_Aggregating):
         """Fold values per key: ``aggregator(key, value, aggregate)`` starting from ``initializer()``."""
         return self._build("KSTREAM-AGGREGATE-", name,
                            lambda s: ops.Aggregate(s, initializer, aggregator, with_key=True),
-                           _serde(value_serde))
+                           as_serde(value_serde))
 
     def windowed_by(self, windows: TimeWindows | SlidingWindows | SessionWindows
                     ) -> TimeWindowedKStream | SessionWindowedKStream:
@@ -711,7 +705,7 @@ class TimeWindowedKStream:
     def aggregate(self, initializer: Callable[[], Any], aggregator: Callable[[Any, Any, Any], Any],
                   name: str | None = None, value_serde: Serde[Any] | str | None = None) -> KTable:
         """Fold values per key and window with ``aggregator(key, value, aggregate)``."""
-        return self._build("KSTREAM-AGGREGATE-", name, initializer, aggregator, _serde(value_serde),
+        return self._build("KSTREAM-AGGREGATE-", name, initializer, aggregator, as_serde(value_serde),
                            True)
 
 
@@ -746,7 +740,7 @@ class SessionWindowedKStream:
                   value_serde: Serde[Any] | str | None = None) -> KTable:
         """Fold values per session; ``merger(key, agg1, agg2)`` joins sessions a record bridges."""
         return self._build("KSTREAM-AGGREGATE-", name, initializer, aggregator, merger,
-                           _serde(value_serde), True)
+                           as_serde(value_serde), True)
 
 
 # ------------------------------------------------------------------------------------------
@@ -828,7 +822,7 @@ class KTable:
         """Re-group rows by ``selector(key, value) -> (new_key, new_value)``."""
         node = self._g.add_processor(name or self._g.new_name("KTABLE-SELECT-"),
                                      ops.TableRepartitionMap(selector), [self.node])
-        return KGroupedTable(self, node, _serde(key_serde), _serde(value_serde), name)
+        return KGroupedTable(self, node, as_serde(key_serde), as_serde(value_serde), name)
 
     # -- joins ---------------------------------------------------------------------------
     def join(self, other: KTable, *args: Any, name: str | None = None) -> KTable:
@@ -950,7 +944,7 @@ class KGroupedTable:
         """``adder(key, new_value, agg)`` / ``subtractor(key, old_value, agg)`` from ``initializer()``."""
         return self._build("KTABLE-AGGREGATE-", name,
                            lambda s: ops.TableAggregate(s, initializer, adder, subtractor,
-                                                        with_key=True), _serde(value_serde))
+                                                        with_key=True), as_serde(value_serde))
 
 
 class GlobalKTable:

@@ -23,10 +23,10 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from topology.serdes import Serde, SerdeError
+from topology.serdes import Serde, SerdeError, Serdes
 from topology.windows import Window, Windowed
 
-__all__ = ["AutoSerde", "Change", "ChangeSerde", "WindowedSerde", "WindowedSerdes", "resolve_serde"]
+__all__ = ["AutoSerde", "Change", "ChangeSerde", "WindowedSerde", "WindowedSerdes", "as_serde", "resolve_serde"]
 
 _JSON_START = frozenset(b'{["-0123456789tfn')
 _LONG = struct.Struct(">q")
@@ -79,6 +79,18 @@ class AutoSerde(Serde[Any]):
             return data.decode()
         except UnicodeDecodeError:
             return bytes(data)
+
+
+def as_serde(value: Serde[Any] | str | None) -> Serde[Any] | None:
+    """A serde argument as the DSL and the test driver take it: a :class:`Serde`, a name that
+    :meth:`Serdes.from_name` knows, or ``None`` (not given).
+
+    >>> as_serde("json"), as_serde(None)
+    (Serdes.Json(), None)
+    """
+    if value is None or isinstance(value, Serde):
+        return value
+    return Serdes.from_name(value)
 
 
 def resolve_serde(serde: Serde[Any] | None, default: Serde[Any]) -> Serde[Any]:

@@ -24,8 +24,8 @@ from typing import Any, NamedTuple
 from topology.builder import Topology
 from topology.engine.cluster import EmbeddedCluster
 from topology.engine.embedded import EmbeddedEngine
-from topology.serde_defaults import resolve_serde
-from topology.serdes import Serde, Serdes
+from topology.serde_defaults import as_serde, resolve_serde
+from topology.serdes import Serde
 from topology.windows import to_millis
 
 __all__ = [
@@ -60,12 +60,6 @@ class TestRecord(NamedTuple):
 
 class NoSuchElementException(IndexError):
     """Reading from an output topic that has no more records."""
-
-
-def _serde(value: Serde[Any] | str | None) -> Serde[Any] | None:
-    if value is None or isinstance(value, Serde):
-        return value
-    return Serdes.from_name(value)
 
 
 def _headers(headers: Any) -> list[tuple[str, bytes]]:
@@ -105,8 +99,8 @@ class TopologyTestDriver:
             known = sorted({t for s in self.plan.subtopologies + self.plan.global_subtopologies
                             for t in s.source_topics})
             raise ValueError(f"the topology does not read topic {name!r}; it reads {known}")
-        ks = _serde(key_serde) or readers[0]
-        vs = _serde(value_serde) or readers[1]
+        ks = as_serde(key_serde) or readers[0]
+        vs = as_serde(value_serde) or readers[1]
         start = self.engine.wall_clock_ms if start_timestamp is None else start_timestamp
         return TestInputTopic(self, name, ks, vs, start, auto_advance)
 
@@ -114,8 +108,8 @@ class TopologyTestDriver:
                             value_serde: Serde[Any] | str | None = None) -> TestOutputTopic:
         """A topic to read results from; serdes default to the ones the topology writes it with."""
         writers = self.plan.sink_serdes_for(name) or (None, None)
-        ks = _serde(key_serde) or resolve_serde(writers[0], self.plan.default_key_serde)
-        vs = _serde(value_serde) or resolve_serde(writers[1], self.plan.default_value_serde)
+        ks = as_serde(key_serde) or resolve_serde(writers[0], self.plan.default_key_serde)
+        vs = as_serde(value_serde) or resolve_serde(writers[1], self.plan.default_value_serde)
         return TestOutputTopic(self, name, ks, vs)
 
     def produced_topic_names(self) -> set[str]:
