@@ -110,6 +110,12 @@ class WebhookNotifier:
         return f"WebhookNotifier(name={self.name!r}, url={_where(self._url)!r}...)"
 
 
+# slack_sdk's webhook client logs the whole webhook URL (a secret) in its DEBUG lines: its logger stops
+# at INFO, whatever level the embedding application sets.
+_slack_sdk_log = logging.getLogger("airmon.alerts.slack_sdk")
+_slack_sdk_log.setLevel(logging.INFO)
+
+
 class SlackNotifier:
     """Posts to Slack, either with a bot ``token`` + ``channel`` (``chat.postMessage``) or an incoming
     ``webhook_url``. Slack's HTTP 429 answers are retried after their ``Retry-After`` by slack_sdk's
@@ -129,7 +135,8 @@ class SlackNotifier:
         self.name = name
         self.channel = channel
         retry: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
-        self._webhook = WebhookClient(webhook_url, timeout=timeout, retry_handlers=retry) if webhook_url else None
+        self._webhook = (WebhookClient(webhook_url, timeout=timeout, retry_handlers=retry, logger=_slack_sdk_log)
+                         if webhook_url else None)
         self._web = None
         if self._webhook is None:
             url = base_url or WebClient.BASE_URL

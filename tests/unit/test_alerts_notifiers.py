@@ -114,9 +114,11 @@ def test_slack_api_error_is_a_clear_notify_error(receiver: Receiver) -> None:
         slack.send([event()])
 
 
-def test_slack_incoming_webhook(receiver: Receiver) -> None:
+def test_slack_incoming_webhook(receiver: Receiver, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     slack = SlackNotifier("ops", webhook_url=receiver.url + "/services/T000/B000/XXXX")
     slack.send([event()])
+    assert "XXXX" not in caplog.text  # the webhook URL is a secret, even in debug logs
     path, _, body = receiver.requests[0]
     assert path == "/services/T000/B000/XXXX" and "behind" in json.loads(body)["text"]
     assert "XXXX" not in repr(slack)
