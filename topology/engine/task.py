@@ -5,7 +5,8 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
 1. ``plan = compile_topology(topology, config)``; for each ``sub`` in ``plan.subtopologies``
    and each partition ``p`` of its source topics create ``Task(plan, sub, p, clock=...)``
    (global sub-topologies get one task with ``partition=-1``; pass the same
-   ``global_stores`` dict to every task so they share the global stores).
+   ``global_stores`` dict to every task so they share the global stores; a global task's
+   ``process`` fills its store, and what it returns -- dead-letter records -- is produced too).
 2. Feed it batches: ``outputs = task.process(batch)`` where ``batch`` is a list of
    :class:`InputRecord` (topic, partition, offset, timestamp, key bytes, value bytes,
    headers) from the task's source topic-partitions, in the order to process them (lowest
