@@ -81,3 +81,22 @@ def test_global_table_lookup_on_every_instance(kafka_cluster: str, unique_name: 
     assert len(got) == CLICKS
     assert {m.value() for m in got} == {
         b'{"id":%d,"airline":"%s"}' % (i, codes[list(codes)[i % 3]].encode()) for i in range(CLICKS)}
+
+
+def test_poison_record_in_a_global_table_goes_to_the_dlq(kafka_cluster: str, unique_name: str) -> None:
+    tweets, airlines, dlq = f"{unique_name}-tweets", f"{unique_name}-airlines", f"{unique_name}-dlq"
+    create_topic(kafka_cluster, tweets, 1)
+    create_topic(kafka_cluster, airlines, 1)
+    produce(kafka_cluster, airlines, [(b"UA", b'{"name": "United"}'), (b"XX", b"{broken")])
+    b = StreamsBuilder()
+    names = b.global_table(airlines, key_serde=Serdes.String(), value_serde=Serdes.Json(), name="airlines")
+    (b.stream(tweets, key_serde=Serdes.String(), value_serde=Serdes.String())
+      .join(names, lambda key, code: code, lambda code, airline: airline["name"])
+      .to(f"{unique_name}-out", key_serde=Serdes.String(), value_serde=Serdes.String()))
+    app = KafkaStreams(b.build(), {"bootstrap.servers": kafka_cluster, "application.id": unique_name,
+                                   "default.deserialization.exception.handler": "dlq",
+                                   "errors.dead.letter.queue.topic.name": dlq})
+    app.run(idle_timeout=2)
+    [dead] = read_topic(kafka_cluster, dlq, 1)
+    assert (dead.key(), dead.value()) == (b"XX", b"{broken")
+    assert dict(dead.headers())["__streams.errors.topic"] == airlines.encode()

@@ -229,8 +229,9 @@ class _GlobalTables:
         self.consumer.assign([TopicPartition(t, p, OFFSET_BEGINNING)
                               for t in self.tasks for p in range(layout.partitions[t])])
 
-    def bootstrap(self, timeout_s: float) -> None:
-        """Read every global topic to its current end."""
+    def bootstrap(self, timeout_s: float, produce: Callable[[list[Any]], None]) -> None:
+        """Read every global topic to its current end; ``produce`` gets what the tasks return
+        (dead-letter records)."""
         ends = {}
         for tp in self.consumer.assignment():
             lo, hi = self.consumer.get_watermark_offsets(tp, timeout=10)
@@ -240,16 +241,18 @@ class _GlobalTables:
         while ends:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"loading global tables {sorted(self.tasks)} took too long")
-            self.poll(0.5)
+            produce(self.poll(0.5))
             for tp in self.consumer.position([TopicPartition(t, p) for t, p in ends]):
                 if tp.offset >= ends[(tp.topic, tp.partition)]:
                     del ends[(tp.topic, tp.partition)]
 
-    def poll(self, timeout: float) -> None:
-        """Apply whatever arrived."""
+    def poll(self, timeout: float) -> list[Any]:
+        """Apply whatever arrived; returns the records to produce (dead-letter records)."""
+        outputs: list[Any] = []
         recs = _to_records(self.consumer.consume(10_000, timeout))
         for topic, group in itertools.groupby(recs, key=operator.itemgetter(0)):
-            self.tasks[topic].process(list(group))
+            outputs.extend(self.tasks[topic].process(list(group)))
+        return outputs
 
     def close(self) -> None:
         self.consumer.close()
@@ -295,7 +298,7 @@ class _Runner:
                 props = cfg.restore_consumer()
                 props["group.id"] = f"{cfg.application_id}-global"
                 self._globals = _GlobalTables(self.plan, props, self.global_stores, self.layout)
-                self._globals.bootstrap(cfg.restore_timeout_ms / 1000)
+                self._globals.bootstrap(cfg.restore_timeout_ms / 1000, self._produce)
             callbacks = Callbacks(self)
             self.consumer.subscribe(sorted(self.sub_of), on_assign=callbacks.on_assign,
                                     on_revoke=callbacks.on_revoke, on_lost=callbacks.on_lost)
@@ -382,7 +385,7 @@ class _Runner:
             elif idle_timeout is not None and now - self._last_record > idle_timeout:
                 return True
             if self._globals is not None:
-                self._globals.poll(0)
+                self._produce(self._globals.poll(0))
         else:
             self.app._stop.wait(poll_s)
         now = time.monotonic()
