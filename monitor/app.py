@@ -50,6 +50,7 @@ from monitor.screens.messages import MessagesScreen
 from monitor.screens.overview import OverviewScreen
 from monitor.screens.topic_detail import TopicDetailScreen
 from monitor.screens.topics import TopicsScreen
+from monitor.screens.traces import TracesScreen
 from monitor.sources import KafkaSource, Source
 from monitor.traces import TraceModel, TraceReader
 
@@ -103,6 +104,7 @@ class AirmonApp(App[None]):
         "topics": TopicsScreen,
         "groups": GroupsScreen,
         "alerts": AlertsScreen,
+        "traces": TracesScreen,
     }
     DEFAULT_MODE = "overview"
     # Every action has its own key in the footer and in help; a palette would be a second, hidden way.
@@ -112,6 +114,7 @@ class AirmonApp(App[None]):
         Binding("t", "switch_mode('topics')", "Topics", group=_SCREENS),
         Binding("g", "switch_mode('groups')", "Groups", group=_SCREENS),
         Binding("a", "switch_mode('alerts')", "Alerts", group=_SCREENS),
+        Binding("x", "switch_mode('traces')", "Traces", group=_SCREENS),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),

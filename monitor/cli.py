@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
+
 from monitor.config import ConfigError, client_config, scrub
 from monitor.model import ClusterSnapshot, Severity
 
@@ -143,6 +145,7 @@ def _warn_partial(snapshot: ClusterSnapshot) -> None:
 
 def _snapshot(args: argparse.Namespace) -> int:
     from monitor.history import History
+    from monitor.traces import read_traces
 
     _setup_logging(args.verbose)
     rules = _load_rules(args.rules)
@@ -153,7 +156,9 @@ def _snapshot(args: argparse.Namespace) -> int:
         return source.with_time_lag(s, [g.group_id for g in s.groups]) if args.time_lag else s
 
     snapshot = _sample(source, history, args.samples, args.interval, with_time_lag)
-    print(snapshot.to_json(indent=not args.compact))
+    document = snapshot.as_dict()
+    document["traces"] = read_traces(args.client, timeout=args.timeout).as_dict()
+    print(orjson.dumps(document, option=0 if args.compact else orjson.OPT_INDENT_2).decode())
     _warn_partial(snapshot)
     return EXIT_OK if snapshot.ok else EXIT_ERROR
 

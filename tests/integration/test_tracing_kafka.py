@@ -6,6 +6,9 @@ test's own client ids, topics and groups (all carry ``unique_name``).
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import orjson
@@ -176,3 +179,33 @@ def test_reading_before_anything_was_traced_says_so_and_creates_nothing(kafka_cl
     assert model.hops == () and model.producers == ()
     assert any("no traces yet" in m.text and "TracingProducer" in m.text for m in model.messages)
     assert unique_name not in AdminClient({"bootstrap.servers": kafka_cluster}).list_topics(timeout=10).topics
+
+
+def test_airmon_snapshot_json_lists_each_traced_hop_under_traces(kafka_cluster: str, unique_name: str) -> None:
+    topic, writer, group = f"{unique_name}-in", f"{unique_name}-writer", f"{unique_name}-readers"
+    _create(kafka_cluster, (topic, 2))
+    consumer = _consumer(kafka_cluster, group, topic, None)
+    _wait_assigned([consumer])
+    with TracingProducer({"bootstrap.servers": kafka_cluster, "client.id": writer}, metrics_interval=0.5) as producer:
+        for i in range(40):
+            producer.produce(topic, b"{}", f"k{i}".encode())
+    seen = 0
+    deadline = time.monotonic() + 60
+    while seen < 40 and time.monotonic() < deadline:
+        seen += len(consumer.consume(100, 0.5))
+    consumer.close()
+    assert seen == 40
+
+    env = {**os.environ, "AIRSTREAM_BOOTSTRAP": kafka_cluster}
+    deadline = time.monotonic() + 30
+    while True:
+        result = subprocess.run([sys.executable, "-m", "monitor.cli", "snapshot", "--json"], capture_output=True,
+                                text=True, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        traces = orjson.loads(result.stdout)["traces"]
+        hops = [h for h in traces["hops"] if h["topic"] == topic and h["group"] == group]
+        if (hops and hops[0]["consumed"] == 40) or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert [(h["origin"], h["produced"], h["consumed"], h["missing"]) for h in hops] == [(writer, 40, 40, 0)]
+    assert [p["produced"] for p in traces["producers"] if p["client_id"] == writer] == [40]

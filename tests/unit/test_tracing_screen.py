@@ -72,10 +72,10 @@ class _Traces:
 
 
 async def _open(pilot: Any, app: AirmonApp) -> TracesScreen:
-    screen = TracesScreen()
-    await app.push_screen(screen)
+    await pilot.press("x")
     await settle(pilot)
-    return screen
+    assert isinstance(app.screen, TracesScreen)
+    return app.screen
 
 
 @pytest.mark.asyncio
