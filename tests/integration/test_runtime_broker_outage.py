@@ -3,6 +3,8 @@ loses nothing. Uses a broker of its own (not the shared fixture's), since it sto
 
 from __future__ import annotations
 
+import os
+
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +26,8 @@ def own_kafka() -> Iterator[LocalKafka]:
     try:
         kafka = LocalKafka().start()
     except KafkaStartError as exc:
+        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+            pytest.fail(f"CI=true and the local Kafka broker could not be started: {exc}", pytrace=False)
         pytest.skip(f"no local Kafka: {exc}")
     try:
         yield kafka
