@@ -73,3 +73,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.fixturenames.append("kafka_cluster")
         if item.get_closest_marker("kafka3") and "kafka_cluster3" not in item.fixturenames:
             item.fixturenames.append("kafka_cluster3")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # A process that cannot exit once the tests are done (a thread joined at shutdown, stuck in a
+    # librdkafka call) would hang CI until its time-out with no clue; dump every thread's stack
+    # and fail instead.
+    import faulthandler
+    import sys
+
+    faulthandler.dump_traceback_later(120, exit=True, file=sys.__stderr__)

@@ -21,8 +21,8 @@ when the work since the last commit is lost and must be redone from the committe
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
+import threading
 import time
 from typing import Any
 
@@ -157,8 +157,31 @@ class AtLeastOnce(Guarantee):
 _SEND_OFFSETS_TIMEOUT_S = 10
 
 
-def _new_worker() -> concurrent.futures.ThreadPoolExecutor:
-    return concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="airstream-txn-offsets")
+class _Hung(Exception):
+    """A call did not return before its deadline."""
+
+
+def _call_with_deadline(fn: Any, *args: Any, deadline_s: float) -> Any:
+    """``fn(*args)`` on a daemon thread, raising :class:`_Hung` if it has not returned after
+    ``deadline_s``. A daemon thread, not an executor: executor threads are joined when the
+    interpreter exits, so a call that never returns would keep the process alive forever."""
+    outcome: list[tuple[bool, Any]] = []
+    done = threading.Event()
+
+    def call() -> None:
+        try:
+            outcome.append((True, fn(*args)))
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
+            outcome.append((False, exc))
+        done.set()
+
+    threading.Thread(target=call, name="airstream-txn-offsets", daemon=True).start()
+    if not done.wait(deadline_s):
+        raise _Hung()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
 
 
 class ExactlyOnce(Guarantee):
@@ -169,7 +192,6 @@ class ExactlyOnce(Guarantee):
     def __init__(self, config: StreamsConfig, consumer: Consumer) -> None:
         super().__init__(config, consumer)
         self._offsets_sent = False
-        self._worker = _new_worker()
         self._init()
 
     def _init(self) -> None:
@@ -223,16 +245,14 @@ class ExactlyOnce(Guarantee):
         # librdkafka's send_offsets_to_transaction can block past its timeout when the cached
         # group coordinator went away (librdkafka issues #5456, #5511; seen here after a broker
         # restart), so it runs on a worker thread with a watchdog; a hung producer is replaced.
-        future = self._worker.submit(self.producer.send_offsets_to_transaction, offsets,
-                                     self.consumer.consumer_group_metadata(), _SEND_OFFSETS_TIMEOUT_S)
         try:
-            future.result(timeout=_SEND_OFFSETS_TIMEOUT_S + 10)
-        except concurrent.futures.TimeoutError:
+            _call_with_deadline(self.producer.send_offsets_to_transaction, offsets,
+                                self.consumer.consumer_group_metadata(), _SEND_OFFSETS_TIMEOUT_S,
+                                deadline_s=_SEND_OFFSETS_TIMEOUT_S + 10)
+        except _Hung:
             log.error("send_offsets_to_transaction did not return within %ds (a known librdkafka hang when "
                       "the group coordinator moved); replacing the transactional producer",
                       _SEND_OFFSETS_TIMEOUT_S + 10)
-            self._worker.shutdown(wait=False)
-            self._worker = _new_worker()
             self.abort()
             raise Rewind() from None
 
@@ -255,7 +275,6 @@ class ExactlyOnce(Guarantee):
         log.info("aborted the open transaction with a new transactional producer")
 
     def close(self, timeout: float) -> None:
-        self._worker.shutdown(wait=False)
         if self.in_transaction:
             try:
                 self.producer.abort_transaction(timeout)
