@@ -1,4 +1,5 @@
-"""Traces on the real broker: two producers, three groups, a forwarding step, and a delayed consumer.
+"""Traces on the real broker: two producers, three groups, a topology forwarding to a second topic
+(run by ``KafkaStreams``, whose clients trace by default), and a delayed consumer.
 
 ``__airstream_metrics`` is shared by the whole test session, so every assertion looks only at this
 test's own client ids, topics and groups (all carry ``unique_name``).
@@ -16,6 +17,7 @@ import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 from monitor.traces import TraceModel, TraceReader, hop_latencies, read_traces
+from topology import KafkaStreams, Serdes, StreamsBuilder
 from topology.tracing import METRICS_TOPIC, TRACE_HEADER, TracingConsumer, TracingProducer, decode_trace
 
 pytestmark = pytest.mark.kafka
@@ -58,18 +60,30 @@ def _read_until(bootstrap: str, done: object, timeout: float = 30) -> TraceModel
         reader.close()
 
 
-def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_forwarder(kafka_cluster: str,
-                                                                                unique_name: str) -> None:
+def _forwarding_app(bootstrap: str, app: str, src: str, out: str) -> KafkaStreams:
+    builder = StreamsBuilder()
+    (builder.stream(src, key_serde=Serdes.String(), value_serde=Serdes.Json())
+        .map_values(lambda v: {**v, "scored": True})
+        .to(out))
+    return KafkaStreams(builder.build(), {
+        "bootstrap.servers": bootstrap, "application.id": app, "client.id": "i1",
+        "commit.interval.ms": 200, "tracing.metrics.interval.ms": 500, "tracing.sample.rate": "all"})
+
+
+def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_topology(kafka_cluster: str,
+                                                                             unique_name: str) -> None:
     u = unique_name
     src, out = f"{u}-tweets", f"{u}-scored"
-    p1, p2, app_out = f"{u}-p1", f"{u}-p2", f"{u}-app-out"
+    p1, p2 = f"{u}-p1", f"{u}-p2"
     g1, g2, app, g3 = f"{u}-g1", f"{u}-g2-delayed", f"{u}-app", f"{u}-g3"
+    app_in, app_out = f"{app}-i1-consumer", f"{app}-i1-producer"  # the runtime's client ids
     _create(kafka_cluster, (src, 3), (out, 2))
-    # g1 and g2 read 20 headers a second (fewer than they receive); the forwarder and g3 read every
-    # one, as the runtime would.
-    c1, c2, capp, c3 = (_consumer(kafka_cluster, g1, src), _consumer(kafka_cluster, g2, src),
-                        _consumer(kafka_cluster, app, src, None), _consumer(kafka_cluster, g3, out, None))
-    _wait_assigned([c1, c2, capp, c3])
+    # g1 and g2 read 20 headers a second (fewer than they receive); g3 reads every one.
+    c1, c2, c3 = (_consumer(kafka_cluster, g1, src), _consumer(kafka_cluster, g2, src),
+                  _consumer(kafka_cluster, g3, out, None))
+    _wait_assigned([c1, c2, c3])
+    streams = _forwarding_app(kafka_cluster, app, src, out)
+    streams.start()
 
     started_ms = time.time_ns() // 1_000_000
     for name, client in ((p1, "p1"), (p2, "p2")):
@@ -80,19 +94,13 @@ def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_forwarder(ka
     produced_at = time.monotonic()
     total = sum(COUNTS.values())
 
-    forwarder = TracingProducer({"bootstrap.servers": kafka_cluster, "client.id": app_out, "linger.ms": 5},
-                                metrics_interval=0.5)
-    seen: dict[str, list] = {g1: [], app: [], g3: []}
+    seen: dict[str, list] = {g1: [], g3: []}
     deadline = time.monotonic() + 60
     while any(len(v) < total for v in seen.values()):
         assert time.monotonic() < deadline, {g: len(v) for g, v in seen.items()}
         seen[g1] += c1.consume(500, 0.1)
-        for m in capp.consume(500, 0.1):
-            seen[app].append(m)
-            forwarder.produce(out, m.value(), m.key(), headers=capp.forward_headers(m))
-        forwarder.poll(0)
         seen[g3] += c3.consume(500, 0.1)
-    forwarder.close()
+    streams.close()
 
     time.sleep(max(0.0, DELAY_S - (time.monotonic() - produced_at)))  # the injected consumer delay
     delayed = []
@@ -100,7 +108,7 @@ def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_forwarder(ka
         assert time.monotonic() < deadline
         delayed += c2.consume(500, 0.5)
     ended_ms = time.time_ns() // 1_000_000
-    for c in (c1, c2, capp, c3):
+    for c in (c1, c2, c3):
         c.close()
 
     # What a user sees in the records themselves: origin first, the forwarded hop via the app group.
@@ -109,6 +117,7 @@ def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_forwarder(ka
     assert ("lang", b"en") in seen[g1][0].headers()
     forwarded = decode_trace(seen[g3][0].headers()[0][1])
     assert (forwarded.hop, forwarded.via, forwarded.origin in (p1, p2)) == (1, app, True)
+    assert ("lang", b"en") in seen[g3][0].headers()  # the topology kept the input's headers
 
     def complete(model: TraceModel) -> bool:
         h = model.hop(app, out, g3)
@@ -125,7 +134,8 @@ def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_forwarder(ka
             assert (hop.produced, hop.consumed, hop.missing) == (COUNTS[key], COUNTS[key], 0), hop.text
             assert sum(m.produced for m in hop.minutes) == COUNTS[key]
             assert all(m.produced == m.consumed for m in hop.minutes), "expected vs consumed per minute"
-            assert hop.producers == (producer,) and hop.consumers == (f"{group}-c",)
+            assert hop.producers == (producer,)
+            assert hop.consumers == ((app_in,) if group == app else (f"{group}-c",))
         info = model.producer(producer)
         assert info is not None and info.active
         assert [(t.topic, t.produced) for t in info.topics] == [(src, COUNTS[key])]

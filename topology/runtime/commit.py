@@ -30,6 +30,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 
 from topology.errors import StreamsException
 from topology.runtime.config import StreamsConfig
+from topology.tracing import MetricsPublisher, TracingProducer
 
 __all__ = ["AtLeastOnce", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
 
@@ -85,17 +86,22 @@ class Guarantee:
 
     exactly_once = False
 
-    def __init__(self, config: StreamsConfig, consumer: Consumer) -> None:
+    def __init__(self, config: StreamsConfig, consumer: Consumer, publisher: MetricsPublisher | None = None) -> None:
         self.config = config
         self.consumer = consumer
+        self.publisher = publisher
         self.delivery = _DeliveryErrors()
         self.producer = self._new_producer()
         self.in_transaction = False
 
-    def _new_producer(self) -> Producer:
+    def _new_producer(self) -> Producer | TracingProducer:
         props = self.config.producer()
         props["on_delivery"] = self.delivery
-        return Producer(props)
+        if self.publisher is None:
+            return Producer(props)
+        # Outputs carry their input's headers: the trace goes one hop further via this group.
+        return TracingProducer(props, forward_via=self.config.application_id,
+                               metrics_interval=self.config.tracing_interval_s, publisher=self.publisher)
 
     def begin(self) -> None:
         """Called before producing."""
@@ -189,8 +195,8 @@ class ExactlyOnce(Guarantee):
 
     exactly_once = True
 
-    def __init__(self, config: StreamsConfig, consumer: Consumer) -> None:
-        super().__init__(config, consumer)
+    def __init__(self, config: StreamsConfig, consumer: Consumer, publisher: MetricsPublisher | None = None) -> None:
+        super().__init__(config, consumer, publisher)
         self._offsets_sent = False
         self._init()
 
@@ -270,6 +276,7 @@ class ExactlyOnce(Guarantee):
             old.purge()
         except (KafkaException, RuntimeError) as exc:
             log.debug("purge before replacing the producer: %s", exc)
+        old.flush(0)  # a tracing producer publishes what it counted
         self.producer = self._new_producer()
         self._init()
         log.info("aborted the open transaction with a new transactional producer")
@@ -283,6 +290,7 @@ class ExactlyOnce(Guarantee):
         self.producer.flush(timeout)
 
 
-def make_guarantee(config: StreamsConfig, consumer: Consumer) -> Guarantee:
-    """The guarantee ``processing.guarantee`` names."""
-    return ExactlyOnce(config, consumer) if config.exactly_once else AtLeastOnce(config, consumer)
+def make_guarantee(config: StreamsConfig, consumer: Consumer, publisher: MetricsPublisher | None = None) -> Guarantee:
+    """The guarantee ``processing.guarantee`` names; with a ``publisher``, its producer traces."""
+    kind = ExactlyOnce if config.exactly_once else AtLeastOnce
+    return kind(config, consumer, publisher)

@@ -51,6 +51,9 @@ STREAMS_KEYS = frozenset({
     "default.deserialization.exception.handler",
     "processing.exception.handler",
     "errors.dead.letter.queue.topic.name",
+    "tracing.enabled",
+    "tracing.metrics.interval.ms",
+    "tracing.sample.rate",
 })
 
 _PREFIXES = ("restore.consumer.", "consumer.", "producer.", "admin.", "topic.")
@@ -82,6 +85,19 @@ def _bool(config: Mapping[str, Any], key: str, default: bool) -> bool:
     raise ConfigError(f"config {key}={raw!r} is not true or false")
 
 
+def _sample_rate(raw: Any) -> float | None:
+    if str(raw).strip().lower() == "all":
+        return None
+    try:
+        rate = float(raw)
+    except (TypeError, ValueError):
+        rate = -1.0
+    if not rate > 0:
+        raise ConfigError(f"config tracing.sample.rate={raw!r} must be a positive number of records per second "
+                          "whose trace headers are read, or 'all'")
+    return rate
+
+
 class StreamsConfig:
     """Validated settings of one application instance.
 
@@ -89,8 +105,10 @@ class StreamsConfig:
     ``commit_interval_ms``, ``poll_ms``, ``max_poll_records``, ``replication_factor`` (``-1``:
     the broker's default), ``metrics_port`` (``None``: no endpoint), ``auto_create_output_topics``,
     ``restore_timeout_ms``, ``close_timeout_ms``, ``instance_id`` (``client.id`` or a random id; it
-    names the transactional producer), ``topic_configs`` (for internal topics) and ``raw``
-    (the whole dict, for the plan).
+    names the transactional producer), ``topic_configs`` (for internal topics), the trace settings
+    (``tracing``: whether the clients trace, see :mod:`topology.tracing`; ``tracing_interval_s``
+    between metrics records; ``tracing_sample_rate``: trace headers read per second, ``None`` for
+    every record) and ``raw`` (the whole dict, for the plan).
     """
 
     def __init__(self, config: Mapping[str, Any]) -> None:
@@ -130,6 +148,9 @@ class StreamsConfig:
         self.close_timeout_ms = _int(raw, "close.timeout.ms", 30_000, 0)
         self.instance_id = str(raw.get("client.id") or uuid.uuid4().hex[:12])
         self.topic_configs = {k[len("topic."):]: str(v) for k, v in raw.items() if k.startswith("topic.")}
+        self.tracing = _bool(raw, "tracing.enabled", True)
+        self.tracing_interval_s = _int(raw, "tracing.metrics.interval.ms", 10_000, 100) / 1000
+        self.tracing_sample_rate = _sample_rate(raw.get("tracing.sample.rate", 100))
 
     @property
     def exactly_once(self) -> bool:

@@ -55,6 +55,7 @@ from topology.runtime.logs import client_logger
 from topology.runtime.metrics import StreamsMetrics, serve_prometheus
 from topology.runtime.rebalance import Callbacks, assignment_strategy
 from topology.runtime.restore import Restorer
+from topology.tracing import MetricsPublisher, TracingConsumer
 
 __all__ = ["KafkaStreams", "State"]
 
@@ -275,7 +276,8 @@ class _Runner:
         self._blocked = False  # a commit could not finish (brokers away): retry before consuming more
         self._server: Any = None
         self._globals: _GlobalTables | None = None
-        self.consumer: Consumer | None = None
+        self.consumer: Consumer | TracingConsumer | None = None
+        self.publisher: MetricsPublisher | None = None
         self.guarantee: Guarantee | None = None
         self.restorer: Restorer | None = None
 
@@ -291,8 +293,13 @@ class _Runner:
                 "partition.assignment.strategy": assignment_strategy(self.plan),
                 "error_cb": self._client_error,
             })
-            self.consumer = Consumer(consumer_props)
-            self.guarantee = make_guarantee(cfg, self.consumer)
+            if cfg.tracing:
+                self.publisher = MetricsPublisher(cfg.producer())
+                self.consumer = TracingConsumer(consumer_props, metrics_interval=cfg.tracing_interval_s,
+                                                sample_rate=cfg.tracing_sample_rate, publisher=self.publisher)
+            else:
+                self.consumer = Consumer(consumer_props)
+            self.guarantee = make_guarantee(cfg, self.consumer, self.publisher)
             self.restorer = Restorer(self.plan, cfg.restore_consumer(), self.metrics, cfg.restore_timeout_ms)
             if self.plan.global_subtopologies:
                 props = cfg.restore_consumer()
@@ -348,12 +355,12 @@ class _Runner:
             if self.failed:
                 self.guarantee.abort()
             self.guarantee.close(max(0.0, deadline - time.monotonic()))
-        for closeable in (self.restorer, self._globals):
+        for closeable in (self.restorer, self._globals, self.publisher):
             if closeable is not None:
                 closeable.close()
         if self._server is not None:
             self._server.shutdown()
-        self.consumer = self.guarantee = self.restorer = self._globals = self._server = None
+        self.consumer = self.guarantee = self.restorer = self._globals = self._server = self.publisher = None
 
     # -- the loop ----------------------------------------------------------------------------
     def loop(self, max_records: int | None, idle_timeout: float | None) -> None:
