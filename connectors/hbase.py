@@ -20,19 +20,16 @@ overwrites the same cells instead of adding rows.
 
 from __future__ import annotations
 
-import logging
 import struct
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any, Literal
 
 import orjson
 
-from connectors.sink import Dataset, OffsetTracker, Rejected, RejectedRecords, SinkError, SinkRecord, TopicPartition
+from connectors.batching import BatchingSink
+from connectors.sink import Dataset, Rejected, SinkError, SinkRecord
 
 __all__ = ["Encoding", "HBaseSink", "encode_value"]
-
-log = logging.getLogger(__name__)
 
 Encoding = Literal["string", "binary"]
 
@@ -62,7 +59,7 @@ def encode_value(value: Any, encoding: Encoding) -> bytes:
         raise ValueError(f"cannot encode a {type(value).__name__} for HBase: {exc}") from None
 
 
-class HBaseSink:
+class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
     """Puts records into an HBase table through its Thrift server (see the module docstring).
 
     Args:
@@ -76,6 +73,8 @@ class HBaseSink:
         retries / backoff_s: reconnect attempts for a failing batch, and the first pause (doubles).
         connection_factory: builds a happybase-compatible connection (tests, pools, TLS wrappers).
     """
+
+    unit = "puts"
 
     def __init__(
         self,
@@ -96,61 +95,14 @@ class HBaseSink:
     ) -> None:
         if encoding not in ("string", "binary"):
             raise ValueError(f"encoding {encoding!r}: use 'string' or 'binary'")
-        if batch_size <= 0 or retries < 0:
-            raise ValueError("batch_size must be positive and retries non-negative")
         if not column_family or ":" in column_family:
             raise ValueError(f"column family {column_family!r}: give the family name alone, e.g. 'sentiment'")
+        super().__init__(batch_size=batch_size, retries=retries, backoff_s=backoff_s)
         self.table, self.column_family, self.row_key = table, column_family, row_key
-        self.host, self.port, self.encoding, self.batch_size = host, port, encoding, batch_size
-        self.retries, self.backoff_s = retries, backoff_s
+        self.host, self.port, self.encoding = host, port, encoding
         self._factory = connection_factory or (lambda: self._happybase_connection(timeout_ms, transport, protocol))
         self._conn: Any = None
         self._family = column_family.encode() + b":"
-        self._pending: list[tuple[TopicPartition, bytes, dict[bytes, bytes]]] = []
-        self._offsets = OffsetTracker()
-
-    # -- the Sink protocol -------------------------------------------------------------------------
-
-    def write(self, records: Sequence[SinkRecord]) -> None:
-        """Buffer one put per record, sending full batches; raise :class:`RejectedRecords` for misfits."""
-        rejected: list[Rejected] = []
-        for r in records:
-            self._offsets.seen(r.topic_partition, r.offset)
-            key = r.value.get(self.row_key)
-            if key is None or key == "":
-                rejected.append(Rejected(r, f"row key field {self.row_key!r} is missing or empty; every HBase "
-                                            f"row needs one (set row_key= to a field all records have)",
-                                         self.row_key))
-                continue
-            cells, problem = self._cells(r.value)
-            if problem:
-                rejected.append(Rejected(r, f"field {problem[0]!r}: {problem[1]}", problem[0]))
-                continue
-            self._pending.append((r.topic_partition, encode_value(key, "string"), cells))
-        try:
-            while len(self._pending) >= self.batch_size:
-                self._send(self.batch_size)
-        except SinkError as exc:  # the batch is accepted and buffered; flush() retries and reports
-            log.warning("%s", exc)
-        if rejected:
-            raise RejectedRecords(self.describe(), rejected)
-
-    def flush(self) -> dict[TopicPartition, int]:
-        """Send every buffered put; return the next offset to commit per input partition."""
-        while self._pending:
-            self._send(self.batch_size)
-        return self._offsets.committable({})
-
-    def release(self, partitions: Iterable[TopicPartition]) -> None:
-        """Drop buffered puts of revoked partitions (their next owner replays them)."""
-        gone = set(partitions)
-        self._pending = [p for p in self._pending if p[0] not in gone]
-        self._offsets.forget(gone)
-
-    def close(self) -> None:
-        """Close the connection (buffered puts are dropped: flush first)."""
-        self._pending.clear()
-        self._disconnect()
 
     def describe(self) -> str:
         """Target and settings."""
@@ -162,53 +114,51 @@ class HBaseSink:
         namespace, _, name = self.table.rpartition(":")
         return [Dataset("hbase_table", name, namespace=namespace or "default")]
 
-    def _cells(self, value: Mapping[str, Any]) -> tuple[dict[bytes, bytes], tuple[str, str] | None]:
-        """``family:field -> bytes`` for the non-null fields, or the field that cannot be encoded."""
+    # -- records to puts ---------------------------------------------------------------------------
+
+    def _convert(self, record: SinkRecord) -> tuple[bytes, dict[bytes, bytes]] | Rejected:
+        key = record.value.get(self.row_key)
+        if key is None or key == "":
+            return Rejected(record, f"row key field {self.row_key!r} is missing or empty; every HBase "
+                                    f"row needs one (set row_key= to a field all records have)", self.row_key)
         cells: dict[bytes, bytes] = {}
-        for name, v in value.items():
+        for name, v in record.value.items():
             if v is None:
                 continue
             try:
                 cells[self._family + name.encode()] = encode_value(v, self.encoding)
             except ValueError as exc:
-                return cells, (name, str(exc))
-        return cells, None
+                return Rejected(record, f"field {name!r}: {exc}", name)
+        return encode_value(key, "string"), cells
 
     # -- sending -----------------------------------------------------------------------------------
 
-    def _send(self, n: int) -> None:
-        chunk = self._pending[:n]
-        attempt = 0
-        while True:
-            try:
-                if self._conn is None:
-                    self._conn = self._factory()
-                batch = self._conn.table(self.table).batch()
-                for _, row, cells in chunk:
-                    batch.put(row, cells)
-                batch.send()
-                break
-            except Exception as exc:  # transport errors, server IOError: reconnect and resend (idempotent)
-                self._disconnect()
-                if attempt >= self.retries:
-                    raise SinkError(
-                        f"{self.describe()}: {len(chunk)} puts failed after {attempt + 1} attempts: "
-                        f"{_message(exc)}. Check that the HBase Thrift server is up and the table and family "
-                        f"exist; the puts stay buffered and the next flush retries them.") from None
-                pause = self.backoff_s * 2 ** attempt
-                log.warning("HBaseSink: batch of %d puts failed (%s); reconnecting in %.1fs",
-                            len(chunk), _message(exc), pause)
-                time.sleep(pause)
-                attempt += 1
-        del self._pending[:n]
+    def _send(self, items: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
+        if self._conn is None:
+            self._conn = self._factory()
+        batch = self._conn.table(self.table).batch()
+        for row, cells in items:
+            batch.put(row, cells)
+        batch.send()
 
-    def _disconnect(self) -> None:
+    def _reset(self) -> None:
         if self._conn is not None:
             try:
                 self._conn.close()
             except Exception:  # already broken; a new connection is made on the next send
                 pass
             self._conn = None
+
+    def _reason(self, exc: Exception) -> str:
+        # Thrift exceptions (IOError, IllegalArgument) carry their text in .message, often as bytes.
+        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        if isinstance(message, bytes):
+            message = message.decode(errors="replace")
+        return f"{type(exc).__name__}: {message}"
+
+    def _advice(self) -> str:
+        return ("Check that the HBase Thrift server is up and the table and family exist; the puts stay "
+                "buffered and the next flush retries them.")
 
     def _happybase_connection(self, timeout_ms: int | None, transport: str, protocol: str) -> Any:
         try:
@@ -217,10 +167,3 @@ class HBaseSink:
             raise SinkError("happybase is not installed: pip install 'airstream[hbase]'") from exc
         return happybase.Connection(self.host, self.port, timeout=timeout_ms, transport=transport,
                                     protocol=protocol)
-
-
-def _message(exc: BaseException) -> str:
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    if isinstance(message, bytes):
-        message = message.decode(errors="replace")
-    return f"{type(exc).__name__}: {message}"

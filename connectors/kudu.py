@@ -20,18 +20,15 @@ rewrites them and ``INSERT_IGNORE`` keeps the first version.
 
 from __future__ import annotations
 
-import logging
-import time
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from abc import abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from connectors.batching import BatchingSink
 from connectors.impala import ImpalaSettings
-from connectors.sink import Dataset, OffsetTracker, Rejected, RejectedRecords, SinkError, SinkRecord, TopicPartition
+from connectors.sink import Dataset, Rejected, SinkError, SinkRecord
 
 __all__ = ["ImpalaKuduSink", "KuduMode", "KuduSink", "KUDU_INSTALL_HINT"]
-
-log = logging.getLogger(__name__)
 
 KuduMode = Literal["UPSERT", "INSERT_IGNORE"]
 
@@ -43,72 +40,43 @@ KUDU_INSTALL_HINT = (
 )
 
 
-class _RowSink(ABC):
-    """Shared by both writers: mapping records to rows, batching, retries, offsets."""
+class _RowSink(BatchingSink[dict[str, Any]]):
+    """Shared by both writers: mapping records to the table's rows."""
 
     def __init__(self, mode: KuduMode, batch_size: int, retries: int, backoff_s: float,
                  extra_fields: Literal["reject", "ignore"]) -> None:
         if mode not in ("UPSERT", "INSERT_IGNORE"):
             raise ValueError(f"mode {mode!r}: use 'UPSERT' or 'INSERT_IGNORE'")
-        if batch_size <= 0 or retries < 0:
-            raise ValueError("batch_size must be positive and retries non-negative")
         if extra_fields not in ("reject", "ignore"):
             raise ValueError(f"extra_fields {extra_fields!r}: use 'reject' or 'ignore'")
-        self.mode, self.batch_size, self.retries, self.backoff_s = mode, batch_size, retries, backoff_s
-        self.extra_fields = extra_fields
-        self._pending: list[tuple[TopicPartition, dict[str, Any]]] = []
-        self._offsets = OffsetTracker()
-        self._columns: tuple[str, ...] | None = None
+        super().__init__(batch_size=batch_size, retries=retries, backoff_s=backoff_s)
+        self.mode, self.extra_fields = mode, extra_fields
+        self._columns: tuple[str, ...] = ()  # loaded on the first write: a table always has a key column
         self._keys: tuple[str, ...] = ()
+        self._known: frozenset[str] = frozenset()
 
     def write(self, records: Sequence[SinkRecord]) -> None:
         """Map records to rows and buffer them, sending full batches; raise RejectedRecords for misfits."""
-        if self._columns is None:
+        if not self._columns:
             self._columns, self._keys = self._load_columns()
-        known = frozenset(self._columns)
-        rejected: list[Rejected] = []
-        for r in records:
-            self._offsets.seen(r.topic_partition, r.offset)
-            missing = [k for k in self._keys if r.value.get(k) is None]
-            if missing:
-                rejected.append(Rejected(r, f"primary key column {missing[0]!r} is missing or null; Kudu needs "
-                                            f"every key column ({', '.join(self._keys)})", missing[0]))
-                continue
-            extra = sorted(r.value.keys() - known)
-            if extra and self.extra_fields == "reject":
-                rejected.append(Rejected(r, f"field {extra[0]!r} is not a column of {self._target()} "
-                                            f"({', '.join(self._columns)}); add the column or pass "
-                                            f"extra_fields='ignore'", extra[0]))
-                continue
-            row = {k: v for k, v in r.value.items() if k in known}
-            problem = self._check_row(row)
-            if problem:
-                rejected.append(Rejected(r, f"field {problem[0]!r}: {problem[1]}", problem[0]))
-                continue
-            self._pending.append((r.topic_partition, row))
-        try:
-            while len(self._pending) >= self.batch_size:
-                self._send_with_retries(self.batch_size)
-        except SinkError as exc:  # the batch is accepted and buffered; flush() retries and reports
-            log.warning("%s", exc)
-        if rejected:
-            raise RejectedRecords(self.describe(), rejected)
+            self._known = frozenset(self._columns)
+        super().write(records)
 
-    def flush(self) -> dict[TopicPartition, int]:
-        """Send every buffered row; return the next offset to commit per input partition."""
-        while self._pending:
-            self._send_with_retries(self.batch_size)
-        return self._offsets.committable({})
-
-    def release(self, partitions: Iterable[TopicPartition]) -> None:
-        """Drop buffered rows of revoked partitions (their next owner replays them)."""
-        gone = set(partitions)
-        self._pending = [p for p in self._pending if p[0] not in gone]
-        self._offsets.forget(gone)
-
-    @abstractmethod
-    def describe(self) -> str:
-        """Target and settings."""
+    def _convert(self, record: SinkRecord) -> dict[str, Any] | Rejected:
+        missing = [k for k in self._keys if record.value.get(k) is None]
+        if missing:
+            return Rejected(record, f"primary key column {missing[0]!r} is missing or null; Kudu needs "
+                                    f"every key column ({', '.join(self._keys)})", missing[0])
+        extra = sorted(record.value.keys() - self._known)
+        if extra and self.extra_fields == "reject":
+            return Rejected(record, f"field {extra[0]!r} is not a column of {self._target()} "
+                                    f"({', '.join(self._columns)}); add the column or pass "
+                                    f"extra_fields='ignore'", extra[0])
+        row = {k: v for k, v in record.value.items() if k in self._known}
+        problem = self._check_row(row)
+        if problem:
+            return Rejected(record, f"field {problem[0]!r}: {problem[1]}", problem[0])
+        return row
 
     @abstractmethod
     def _target(self) -> str:
@@ -121,32 +89,6 @@ class _RowSink(ABC):
     def _check_row(self, row: dict[str, Any]) -> tuple[str, str] | None:
         """``(field, problem)`` when the row cannot be written, found before sending."""
         return None
-
-    @abstractmethod
-    def _send(self, rows: list[dict[str, Any]]) -> None:
-        """Write the rows (all or nothing as far as the caller knows; retried whole)."""
-
-    def _reset(self) -> None:
-        """Drop the connection/session after a failure, so the retry starts fresh."""
-
-    def _send_with_retries(self, n: int) -> None:
-        rows = [row for _, row in self._pending[:n]]
-        attempt = 0
-        while True:
-            try:
-                self._send(rows)
-                break
-            except Exception as exc:  # both modes are idempotent by key: resending the batch is safe
-                self._reset()
-                if attempt >= self.retries:
-                    raise SinkError(f"{self.describe()}: {len(rows)} rows failed after {attempt + 1} attempts: "
-                                    f"{exc}. The rows stay buffered and the next flush retries them.") from None
-                pause = self.backoff_s * 2 ** attempt
-                log.warning("%s: batch of %d rows failed (%s); retrying in %.1fs", self.describe(), len(rows),
-                            exc, pause)
-                time.sleep(pause)
-                attempt += 1
-        del self._pending[:n]
 
 
 class KuduSink(_RowSink):
@@ -184,11 +126,6 @@ class KuduSink(_RowSink):
     def lineage(self) -> list[Dataset]:
         """The Kudu table."""
         return [Dataset("kudu_table", self.table_name)]
-
-    def close(self) -> None:
-        """Forget buffered rows and the client (flush first to keep them)."""
-        self._pending.clear()
-        self._reset()
 
     def _target(self) -> str:
         return f"Kudu table {self.table_name}"
@@ -279,11 +216,6 @@ class ImpalaKuduSink(_RowSink):
     def lineage(self) -> list[Dataset]:
         """The Kudu table, as Impala names it."""
         return [Dataset("kudu_table", f"impala::{self.database}.{self.table_name}")]
-
-    def close(self) -> None:
-        """Forget buffered rows and close the connection (flush first to keep them)."""
-        self._pending.clear()
-        self._reset()
 
     def _target(self) -> str:
         return f"table {self.database}.{self.table_name}"
