@@ -32,7 +32,7 @@ from topology.errors import StreamsException
 from topology.runtime.config import StreamsConfig
 from topology.tracing import MetricsPublisher, TracingProducer
 
-__all__ = ["AtLeastOnce", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
+__all__ = ["AtLeastOnce", "CommitInFlight", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
 
 log = logging.getLogger("topology.runtime")
 
@@ -288,6 +288,47 @@ class ExactlyOnce(Guarantee):
             except KafkaException as exc:
                 log.warning("abort at close failed: %s", exc.args[0].str())
         self.producer.flush(timeout)
+
+
+class CommitInFlight:
+    """``guarantee.commit(offsets, give_up_at)`` running on a daemon thread.
+
+    Under exactly-once a commit mostly waits: for the acknowledgements of the transaction's
+    records, the offsets request and the end-transaction markers. The processing loop starts the
+    commit here and goes on processing the next batch meanwhile, holding back what that batch
+    produces until :meth:`result` says the transaction is committed (a producer cannot add to a
+    transaction while it commits). Nothing produced by the held work and none of its offsets are in
+    the committing transaction.
+    """
+
+    def __init__(self, guarantee: Guarantee, offsets: list[TopicPartition], give_up_at: float | None) -> None:
+        self.offsets = offsets
+        self.latency_ms = 0.0
+        self._outcome = False
+        self._error: BaseException | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._run, args=(guarantee, give_up_at), name="airstream-commit",
+                         daemon=True).start()
+
+    def _run(self, guarantee: Guarantee, give_up_at: float | None) -> None:
+        started = time.perf_counter()
+        try:
+            self._outcome = guarantee.commit(self.offsets, give_up_at)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the processing thread by result()
+            self._error = exc
+        self.latency_ms = (time.perf_counter() - started) * 1000
+        self._done.set()
+
+    def done(self) -> bool:
+        """Whether the commit has finished (either way)."""
+        return self._done.is_set()
+
+    def result(self) -> bool:
+        """Wait for the commit; what ``commit`` returned, or raise what it raised."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._outcome
 
 
 def make_guarantee(config: StreamsConfig, consumer: Consumer, publisher: MetricsPublisher | None = None) -> Guarantee:

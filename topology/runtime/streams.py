@@ -49,7 +49,7 @@ from topology.engine.task import InputRecord, Task
 from topology.errors import ErrorPolicy, StreamsException
 from topology.partitioner import cached_partition_for
 from topology.runtime.admin import TopicLayout, prepare_topics
-from topology.runtime.commit import Guarantee, Rewind, make_guarantee
+from topology.runtime.commit import CommitInFlight, Guarantee, Rewind, make_guarantee
 from topology.runtime.config import StreamsConfig
 from topology.runtime.logs import client_logger
 from topology.runtime.metrics import StreamsMetrics, serve_prometheus
@@ -66,6 +66,8 @@ _new = tuple.__new__
 _tp_of = operator.itemgetter(0, 1)
 _ts_of = operator.itemgetter(3)
 _PUNCTUATE_EVERY_S = 0.05
+# Output lists held while an exactly-once commit runs before the loop waits for it (a bound on memory).
+_MAX_HELD_BATCHES = 200
 _LAG_EVERY_S = 1.0
 
 
@@ -274,6 +276,10 @@ class _Runner:
         self.failed = False
         self.closing = False
         self._blocked = False  # a commit could not finish (brokers away): retry before consuming more
+        # Exactly-once commits run in the background while the next batches are processed; what
+        # those batches produce is held until the commit is done (see CommitInFlight).
+        self._inflight: CommitInFlight | None = None
+        self._held: list[list[Any]] = []
         self._server: Any = None
         self._globals: _GlobalTables | None = None
         self.consumer: Consumer | TracingConsumer | None = None
@@ -353,6 +359,7 @@ class _Runner:
         self._drop(list(self.tasks))
         if self.guarantee is not None:
             if self.failed:
+                self._abandon_inflight()
                 self.guarantee.abort()
             self.guarantee.close(max(0.0, deadline - time.monotonic()))
         for closeable in (self.restorer, self._globals, self.publisher):
@@ -382,6 +389,9 @@ class _Runner:
         assert consumer is not None
         poll_s = cfg.poll_ms / 1000
         now = time.monotonic()
+        inflight = self._inflight
+        if inflight is not None and (inflight.done() or len(self._held) >= _MAX_HELD_BATCHES):
+            self._blocked = not self._finish_inflight(now + max(cfg.commit_interval_ms / 1000, 10.0))
         if not self._blocked:
             msgs = consumer.consume(cfg.max_poll_records, poll_s)
             if msgs:
@@ -404,7 +414,8 @@ class _Runner:
         if now >= self._next_commit or self._blocked:
             commit_every = cfg.commit_interval_ms / 1000
             self._next_commit = now + commit_every
-            self._blocked = not self._commit(now + max(commit_every, 10.0))
+            self._blocked = not self._commit(now + max(commit_every, 10.0),
+                                             background=self.guarantee is not None and self.guarantee.exactly_once)
             if now >= self._next_lag:
                 self._next_lag = now + _LAG_EVERY_S
                 self._update_lag()
@@ -454,6 +465,9 @@ class _Runner:
     def _produce(self, outputs: list[Any]) -> None:
         if not outputs:
             return
+        if self._inflight is not None:
+            self._held.append(outputs)
+            return
         guarantee = self.guarantee
         assert guarantee is not None
         producer = guarantee.producer
@@ -481,12 +495,20 @@ class _Runner:
             raise StreamsException(f"cannot produce to {topic!r}: {err.str()}", topic=topic) from None
         producer.poll(0)
 
-    def _commit(self, give_up_at: float) -> bool:
+    def _commit(self, give_up_at: float, background: bool = False) -> bool:
+        """Make the work so far durable; ``False`` if the brokers did not answer by ``give_up_at``.
+        With ``background``, start the commit and return (the loop finishes it later)."""
         guarantee = self.guarantee
         assert guarantee is not None
+        if self._inflight is not None and not self._finish_inflight(give_up_at):
+            return False
         if not self.pending and not guarantee.in_transaction and not len(guarantee.producer):
             return True
         offsets = [TopicPartition(t, p, o) for (t, p), o in self.pending.items()]
+        if background:
+            self.pending = {}
+            self._inflight = CommitInFlight(guarantee, offsets, give_up_at)
+            return True
         started = time.perf_counter()
         if not guarantee.commit(offsets, give_up_at):
             return False
@@ -494,6 +516,40 @@ class _Runner:
         self.pending.clear()
         self._count_drops()
         return True
+
+    def _finish_inflight(self, give_up_at: float) -> bool:
+        """Wait for the background commit, then produce what was held; ``False`` if the brokers
+        did not answer in time (the same transaction is then retried here, in the foreground)."""
+        inflight = self._inflight
+        guarantee = self.guarantee
+        assert inflight is not None and guarantee is not None
+        try:
+            if not inflight.result():
+                started = time.perf_counter()
+                if not guarantee.commit(inflight.offsets, give_up_at):
+                    return False
+                inflight.latency_ms = (time.perf_counter() - started) * 1000
+        except BaseException:
+            self._inflight = None
+            self._held.clear()  # redone from the committed offsets by the caller's rewind
+            raise
+        self._inflight = None
+        self.metrics.committed(inflight.latency_ms)
+        self._count_drops()
+        held, self._held = self._held, []
+        for outputs in held:
+            self._produce(outputs)
+        return True
+
+    def _abandon_inflight(self) -> None:
+        """Before a rewind: let the background commit end, whatever its outcome, and drop what was held."""
+        if self._inflight is not None:
+            try:
+                self._inflight.result()
+            except (Rewind, KafkaException, StreamsException) as exc:
+                log.debug("background commit ended with %r before a rewind", exc)
+            self._inflight = None
+        self._held.clear()
 
     def _update_lag(self) -> None:
         consumer = self.consumer
@@ -538,6 +594,7 @@ class _Runner:
     def _rewind(self, keys: list[tuple[int, int]]) -> None:
         """Redo ``keys``' tasks from the committed offsets with stores rebuilt from changelogs."""
         assert self.guarantee is not None and self.consumer is not None and self.restorer is not None
+        self._abandon_inflight()
         self.guarantee.abort()
         self.metrics.rewind_total += 1
         self.metrics.aborted_total += int(self.guarantee.exactly_once)
@@ -598,5 +655,7 @@ class _Runner:
         keys = self._keys(partitions)
         self._drop(keys)
         self._forget(partitions)
-        if self.guarantee is not None and self.guarantee.exactly_once and self.guarantee.in_transaction:
+        guarantee = self.guarantee
+        if guarantee is not None and guarantee.exactly_once and (
+                guarantee.in_transaction or self._inflight is not None or self._held):
             self._rewind(list(self.tasks))
