@@ -22,6 +22,17 @@ Example::
     ['FIRING warning behind [group scorer]: lag 600 above 100']
     >>> engine.evaluate(at(20, 700)), [e.state.value for e in engine.evaluate(at(30, 0))]
     ([], ['resolved'])
+
+Rules on message traces (``e2e_latency``, ``producer_inactive``) are judged on the
+:class:`~monitor.traces.TraceModel` passed as ``traces=``; their subjects are a hop's route
+(``origin -> topic -> group``) or a producer's ``client.id``::
+
+    >>> from monitor.traces import TraceAccumulator
+    >>> acc = TraceAccumulator()
+    >>> acc.add({"v": 1, "kind": "producer", "client_id": "replay", "last_ms": 10_000, "rows": []})
+    >>> quiet = AlertEngine(parse_rules({"rules": [{"name": "quiet", "kind": "producer_inactive", "above": "1m"}]}))
+    >>> [e.text for e in quiet.evaluate(at(100, 0), traces=acc.model(now=100.0))]
+    ['FIRING warning quiet [producer replay]: produced nothing for 1.5m above 1.0m']
 """
 
 from __future__ import annotations
@@ -33,8 +44,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.model import ClusterSnapshot, GroupInfo
+from monitor.model import ClusterSnapshot, GroupInfo, Severity
 from monitor.rules import Rule, RuleKind, RuleSet
+from monitor.traces import TraceModel, hop_latencies
 
 __all__ = ["Alert", "AlertEngine", "AlertEvent", "AlertState"]
 
@@ -104,14 +116,19 @@ def _fmt_seconds(value: float) -> str:
     for unit, size in (("h", 3600), ("m", 60)):
         if value >= size:
             return f"{value / size:.1f}{unit}"
-    return f"{value:.1f}s"
+    return f"{value:.1f}s" if value >= 1 else f"{value * 1000:.0f}ms"
+
+
+def _traces_ok(traces: TraceModel | None) -> bool:
+    return traces is not None and not any(m.severity is Severity.ERROR for m in traces.messages)
 
 
 class AlertEngine:
     """Evaluates a :class:`~monitor.rules.RuleSet` against each snapshot and keeps alert state.
 
     ``idle_seconds(topic)`` answers topic_idle rules (pass ``History.idle_seconds``); without it those
-    rules never hold. ``history_size`` bounds the kept list of past events.
+    rules never hold. Trace rules hold only on the ``traces`` given to :meth:`evaluate`.
+    ``history_size`` bounds the kept list of past events.
     """
 
     def __init__(self, rules: RuleSet, idle_seconds: Callable[[str], float | None] | None = None,
@@ -131,18 +148,22 @@ class AlertEngine:
         """Alerts that fire now."""
         return [a for a in self._open.values() if a.state is AlertState.FIRING]
 
-    def evaluate(self, snapshot: ClusterSnapshot, *, ignore_for: bool = False) -> list[AlertEvent]:
-        """Apply every rule to ``snapshot``; return the alerts that opened or resolved on this refresh.
+    def evaluate(self, snapshot: ClusterSnapshot, *, traces: TraceModel | None = None,
+                 ignore_for: bool = False) -> list[AlertEvent]:
+        """Apply every rule to ``snapshot`` (and trace rules to ``traces``); return the alerts that
+        opened or resolved on this refresh.
 
         ``ignore_for`` fires at once when a condition holds (a one-shot ``airmon check`` cannot wait out
-        a ``for:`` duration). Subjects missing from a snapshot with errors keep their alerts: a failed
-        refresh is not evidence that the problem went away.
+        a ``for:`` duration). Subjects missing from a snapshot with errors keep their alerts, and so do
+        trace alerts while the traces are missing or could not be read: a failed refresh is not
+        evidence that the problem went away.
         """
         now = snapshot.taken_at
         events: list[AlertEvent] = []
         seen: set[tuple[str, str, str]] = set()
         for rule in self.rules.rules:
-            for kind, subject, value, message in self._hits(rule, snapshot):
+            hits = self._trace_hits(rule, traces) if rule.kind.about_traces else self._hits(rule, snapshot)
+            for kind, subject, value, message in hits:
                 key = (rule.name, kind, subject)
                 seen.add(key)
                 alert = self._open.get(key)
@@ -154,7 +175,10 @@ class AlertEngine:
                     events.append(alert.event(AlertState.FIRING, now))
         for key in [k for k in self._open if k not in seen]:
             alert = self._open[key]
-            if not snapshot.ok and not self._present(alert, snapshot):
+            if alert.rule.kind.about_traces:
+                if not _traces_ok(traces):
+                    continue
+            elif not snapshot.ok and not self._present(alert, snapshot):
                 continue
             del self._open[key]
             if alert.state is AlertState.FIRING:
@@ -190,6 +214,33 @@ class AlertEngine:
                 shown = _fmt_seconds(value) if rule.kind is RuleKind.TOPIC_IDLE else f"{value:g}"
                 limit = _fmt_seconds(rule.above) if rule.kind is RuleKind.TOPIC_IDLE else f"{rule.above:g}"
                 yield ("topic", topic.name, value, f"{what} {shown} above {limit}")
+
+    @staticmethod
+    def _trace_hits(rule: Rule, traces: TraceModel | None) -> Iterator[_Hit]:
+        if traces is None or rule.above is None:
+            return
+        limit = _fmt_seconds(rule.above)
+        if rule.kind is RuleKind.PRODUCER_INACTIVE:
+            for p in traces.producers:
+                if p.last_seen is None or not rule.matches_producer(p.client_id):
+                    continue
+                if rule.topic != "*" and not any(rule.matches_topic(t.topic, False) for t in p.topics):
+                    continue
+                silent = traces.taken_at - p.last_seen
+                if silent > rule.above:
+                    yield "producer", p.client_id, silent, f"produced nothing for {_fmt_seconds(silent)} above {limit}"
+            return
+        # One alert per route: hops that differ only in their hop count (a loop) count as the worst.
+        worst: dict[str, float] = {}
+        for x in hop_latencies(traces, group=rule.group, topic=rule.topic, producer=rule.producer, minutes=None,
+                               since=traces.taken_at - rule.window):
+            if x.e2e is not None:
+                value = {"p99": x.e2e.p99_ms, "avg": x.e2e.avg_ms, "max": x.e2e.max_ms}[rule.stat] / 1000
+                worst[x.hop.route] = max(value, worst.get(x.hop.route, value))
+        for route, value in worst.items():
+            if value > rule.above:
+                yield ("hop", route, value, f"end-to-end {rule.stat} {_fmt_seconds(value)} above {limit} "
+                                            f"(last {_fmt_seconds(rule.window)})")
 
     @staticmethod
     def _group_hit(rule: Rule, group: GroupInfo) -> tuple[float | str, str] | None:

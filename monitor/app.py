@@ -82,7 +82,8 @@ class AirmonApp(App[None]):
         source: where snapshots come from (``KafkaSource`` for a cluster, an embedded view, a fake in tests).
         refresh_interval: seconds between refreshes.
         rules: alert rules to evaluate on every refresh (shown on the Alerts screen); their
-            notifiers are told when an alert opens or resolves.
+            notifiers are told when an alert opens or resolves. Rules on traces are judged on what
+            ``trace_reader`` read in the same refresh.
         allow_writes: enable destructive actions (delete a group, reset its offsets); each still asks
             the user to type the group's name.
         browser: reads records for the Messages screen (``None``: the screen says it cannot).
@@ -162,9 +163,11 @@ class AirmonApp(App[None]):
 
             AirmonApp.for_kafka({"bootstrap.servers": "127.0.0.1:9092"}, allow_writes=True).run()
         """
+        # Trace rules may need more than the default hour of traces (a producer quiet for hours).
+        window = (options.get("rules") or RuleSet()).trace_window
         return cls(KafkaSource(config, timeout=timeout), browser=KafkaBrowser(config),
-                   admin=KafkaGroupAdmin(config, timeout=timeout), trace_reader=TraceReader(config, timeout=timeout),
-                   **options)
+                   admin=KafkaGroupAdmin(config, timeout=timeout),
+                   trace_reader=TraceReader(config, timeout=timeout, window=window), **options)
 
     def on_unmount(self) -> None:
         if self.browser is not None:
@@ -193,8 +196,8 @@ class AirmonApp(App[None]):
         # notifications, traces, lag trends. The UI thread only receives finished, immutable results.
         try:
             snapshot = self.history.record(self.source.snapshot())
-            snapshot, alerts = self._evaluate_alerts(snapshot)
             traces = self.trace_reader.refresh() if self.trace_reader is not None else None
+            snapshot, alerts = self._evaluate_alerts(snapshot, traces)
             trends = {g.group_id: tuple(lag for _, lag in self.history.lag_series(g.group_id) if lag is not None)
                       for g in snapshot.groups}
         except Exception as exc:  # a Source should not raise, but a bad one must not kill the dashboard
@@ -202,7 +205,8 @@ class AirmonApp(App[None]):
         else:
             self._deliver(self._refresh_done, snapshot, alerts, traces, trends)
 
-    def _evaluate_alerts(self, snapshot: ClusterSnapshot) -> tuple[ClusterSnapshot, AlertsView]:
+    def _evaluate_alerts(self, snapshot: ClusterSnapshot,
+                         traces: TraceModel | None) -> tuple[ClusterSnapshot, AlertsView]:
         engine, rules = self._engine, self.rules
         if engine is None or rules is None:
             return snapshot, self.alerts
@@ -210,7 +214,7 @@ class AirmonApp(App[None]):
         needed = rules.groups_needing_time_lag(snapshot)
         if needed and with_time_lag is not None:
             snapshot = with_time_lag(snapshot, needed)
-        events = engine.evaluate(snapshot)
+        events = engine.evaluate(snapshot, traces=traces)
         errors = self._dispatcher.deliver(events) if self._dispatcher is not None else []
         firing = tuple(a.event(AlertState.FIRING, a.fired_at or snapshot.taken_at) for a in engine.firing)
         return snapshot, AlertsView(rules, firing, tuple(engine.history), tuple(errors))

@@ -89,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Evaluate alert rules against the cluster. Prints firing alerts; "
                                        "exit 1 if any fires, 0 if none, 2 on a usage or connection error. "
                                        "Without --watch, a condition that holds fires at once "
-                                       "(a single run cannot wait out a rule's 'for:').")
+                                       "(a single run cannot wait out a rule's 'for:'). Rules on message "
+                                       "traces (e2e_latency, producer_inactive) read __airstream_metrics.")
     _connection_options(check, sub=True)
     check.add_argument("--rules", required=True, metavar="FILE", help="alert rules (YAML)")
     check.add_argument("--watch", type=float, metavar="SECONDS",
@@ -141,6 +142,23 @@ def _warn_partial(snapshot: ClusterSnapshot) -> None:
             print(f"airmon: {m.severity.value}: {m.text}", file=sys.stderr)
 
 
+def _read_traces(reader: Any, shown: set[str]) -> Any:
+    """The trace model for the trace rules (``None`` without them).
+
+    Notes go to stderr, info too (a trace rule that finds no traces should say why), each once
+    per run: ``--watch`` must not repeat "no traces yet" every few seconds.
+    """
+    if reader is None:
+        return None
+    traces = reader.refresh()
+    for m in traces.messages:
+        line = f"airmon: {m.severity.value}: {m.text}"
+        if line not in shown:
+            shown.add(line)
+            print(line, file=sys.stderr)
+    return traces
+
+
 # -- subcommands --------------------------------------------------------------------------------------
 
 def _snapshot(args: argparse.Namespace) -> int:
@@ -164,12 +182,23 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from monitor.traces import TraceReader
+
+    rules = _load_rules(args.rules)
+    reader = TraceReader(args.client, window=rules.trace_window, timeout=args.timeout) if rules.needs_traces else None
+    try:
+        return _check_rules(args, rules, reader)
+    finally:
+        if reader is not None:
+            reader.close()
+
+
+def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
     from monitor.alerts import AlertEngine
     from monitor.history import History
     from monitor.notifiers import build_dispatcher
 
     _setup_logging(args.verbose)
-    rules = _load_rules(args.rules)
     dispatcher = build_dispatcher(rules)
     source = _source(args)
     history = History(lag=rules.lag)
@@ -188,19 +217,24 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.watch is None:
         snapshot = _sample(source, history, args.samples, args.interval, with_time_lag)
-        notify(engine.evaluate(snapshot, ignore_for=True), force=True)
+        traces = _read_traces(reader, set())
+        notify(engine.evaluate(snapshot, traces=traces, ignore_for=True), force=True)
         _warn_partial(snapshot)
         firing = engine.firing
         for alert in firing:
             print(alert.event(alert.state, snapshot.taken_at).text)
         if not snapshot.ok:
             raise _Failure("the refresh was incomplete, so the check cannot vouch for the cluster (see above)")
+        if traces is not None and any(m.severity is Severity.ERROR for m in traces.messages):
+            raise _Failure("the traces could not be read, so the check cannot vouch for the trace rules (see above)")
         if not firing:
+            traced = "" if traces is None else f", {len(traces.producers)} traced producers, {len(traces.hops)} hops"
             print(f"OK: {len(rules.rules)} rule(s), no alert firing ({snapshot.source}, "
-                  f"{len(snapshot.topics)} topics, {len(snapshot.groups)} groups)")
+                  f"{len(snapshot.topics)} topics, {len(snapshot.groups)} groups{traced})")
         return EXIT_FIRING if firing else EXIT_OK
 
     evaluations = 0
+    shown: set[str] = set()
     try:
         while args.count is None or evaluations < args.count:
             if evaluations:
@@ -210,7 +244,7 @@ def _check(args: argparse.Namespace) -> int:
             if not raw.brokers and not raw.ok:
                 print(f"{time.strftime('%H:%M:%S')} airmon: {raw.messages[0].text} (retrying)", file=sys.stderr)
                 continue
-            events = engine.evaluate(history.record(with_time_lag(raw)))
+            events = engine.evaluate(history.record(with_time_lag(raw)), traces=_read_traces(reader, shown))
             for e in events:
                 print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}", flush=True)
             notify(events)

@@ -14,7 +14,8 @@ A ``rules.yaml`` has three sections; only ``rules`` is required::
     rules:
       - name: scorer-behind
         kind: group_lag          # group_lag | group_status | time_lag | time_to_drain |
-        group: "scorer*"         # under_replicated | offline_partitions | topic_idle
+        group: "scorer*"         # under_replicated | offline_partitions | topic_idle |
+                                 # e2e_latency | producer_inactive
         above: 1000
         for: 1m                  # the condition must hold this long before the alert fires
         severity: critical       # info | warning | critical
@@ -22,9 +23,20 @@ A ``rules.yaml`` has three sections; only ``rules`` is required::
         notify: [ops-slack, console]
       - {name: consumer-stuck, kind: group_status, status: [STALL, STOP, REWIND]}
       - {name: tweets-idle, kind: topic_idle, topic: tweets, above: 10m}
+      - {name: slow-path, kind: e2e_latency, producer: "replay*", group: alerts-sink, stat: p99,
+         above: 2s, window: 5m}  # traced hops: origin producer -> ... -> topic -> group
+      - {name: replay-quiet, kind: producer_inactive, producer: "replay*", above: 5m}
 
-``group`` and ``topic`` are shell-style globs (default ``*``); internal topics only match when named
-or with ``include_internal: true``. Durations are seconds or ``500ms``/``30s``/``5m``/``2h``/``1d``.
+``group``, ``topic`` and ``producer`` are shell-style globs (default ``*``); internal topics only
+match when named or with ``include_internal: true``.
+
+The two trace kinds read what traced clients (:mod:`topology.tracing`) publish: ``e2e_latency``
+fires when the ``stat`` (``p99``, the default, ``avg`` or ``max``) of the end-to-end latency --
+receive time minus the origin producer's produce time -- of a matching hop over the last ``window``
+(default ``5m``) is above ``above``; one alert per hop ``origin -> ... -> topic -> group``.
+``producer`` matches the origin producer's ``client.id`` or the client that wrote the hop.
+``producer_inactive`` fires when a matching producer (by ``client.id``, and ``topic`` it wrote to)
+has produced nothing for longer than ``above``. Durations are seconds or ``500ms``/``30s``/``5m``/``2h``/``1d``.
 ``${NAME}`` in a notifier option is read from the environment, so tokens stay out of the file.
 Every mistake is reported as :class:`RulesError` naming the file, the rule and the field.
 
@@ -75,17 +87,41 @@ class RuleKind(enum.StrEnum):
     UNDER_REPLICATED = "under_replicated"    # under-replicated partitions of the topic
     OFFLINE_PARTITIONS = "offline_partitions"  # partitions of the topic without a leader
     TOPIC_IDLE = "topic_idle"                # seconds since the topic last received a record
+    E2E_LATENCY = "e2e_latency"              # traced hop: receive time minus the origin's produce time
+    PRODUCER_INACTIVE = "producer_inactive"  # seconds since a traced producer last produced
 
     @property
     def about_groups(self) -> bool:
-        """True for kinds evaluated per consumer group, False for per-topic kinds."""
+        """True for kinds evaluated per consumer group, False for per-topic and trace kinds."""
         return self in (RuleKind.GROUP_LAG, RuleKind.GROUP_STATUS, RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN)
+
+    @property
+    def about_traces(self) -> bool:
+        """True for kinds evaluated on message traces (``monitor.traces.TraceModel``), not the snapshot."""
+        return self in (RuleKind.E2E_LATENCY, RuleKind.PRODUCER_INACTIVE)
+
+    @property
+    def scope_fields(self) -> tuple[str, ...]:
+        """The glob fields that choose this kind's subjects.
+
+        >>> RuleKind.GROUP_LAG.scope_fields, RuleKind.PRODUCER_INACTIVE.scope_fields
+        (('group',), ('producer', 'topic'))
+        """
+        if self is RuleKind.E2E_LATENCY:
+            return ("producer", "topic", "group")
+        if self is RuleKind.PRODUCER_INACTIVE:
+            return ("producer", "topic")
+        return ("group",) if self.about_groups else ("topic",)
 
 
 _COUNT_DEFAULT_ABOVE = {RuleKind.UNDER_REPLICATED: 0.0, RuleKind.OFFLINE_PARTITIONS: 0.0}
-_TIME_KINDS = (RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN, RuleKind.TOPIC_IDLE)
-_RULE_FIELDS = {"name", "kind", "group", "topic", "above", "status", "for", "severity", "labels", "notify",
-                "include_internal", "description"}
+_TIME_KINDS = (RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN, RuleKind.TOPIC_IDLE, RuleKind.E2E_LATENCY,
+               RuleKind.PRODUCER_INACTIVE)
+_RULE_FIELDS = {"name", "kind", "group", "topic", "producer", "above", "status", "stat", "window", "for", "severity",
+                "labels", "notify", "include_internal", "description"}
+_SCOPE_FIELDS = ("group", "topic", "producer")
+_LATENCY_STATS = ("p99", "avg", "max")
+_TRACE_WINDOW = 3600.0  # seconds of traces airmon reads back by default (monitor.traces.TraceReader)
 
 
 def parse_duration(value: object, where: str = "duration") -> float:
@@ -136,6 +172,26 @@ class Rule:
     notify: tuple[str, ...] = ()
     include_internal: bool = False
     description: str = ""
+    producer: str = "*"
+    stat: str = "p99"
+    window: float = 300.0
+
+    @property
+    def scope(self) -> str:
+        """What the rule applies to, in words: ``group scorer*``, ``producer replay* group sink``.
+
+        >>> parse_rules({"rules": [{"name": "q", "kind": "producer_inactive", "above": "5m"}]}).rules[0].scope
+        'every traced producer'
+        """
+        if self.kind.about_traces:
+            parts = [f"{f} {getattr(self, f)}" for f in self.kind.scope_fields if getattr(self, f) != "*"]
+            what = "hop" if self.kind is RuleKind.E2E_LATENCY else "producer"
+            return " ".join(parts) or f"every traced {what}"
+        return f"group {self.group}" if self.kind.about_groups else f"topic {self.topic}"
+
+    def matches_producer(self, *client_ids: str | None) -> bool:
+        """Whether the rule's ``producer`` glob covers any of these client ids."""
+        return self.producer == "*" or any(c is not None and fnmatchcase(c, self.producer) for c in client_ids)
 
     def matches_group(self, group_id: str) -> bool:
         """Whether the rule's ``group`` glob covers this group."""
@@ -156,6 +212,25 @@ class RuleSet:
     notifiers: Mapping[str, NotifierSpec] = field(default_factory=dict)
     lag: LagSettings = field(default_factory=LagSettings)
     origin: str = "rules.yaml"
+
+    @property
+    def needs_traces(self) -> bool:
+        """Whether some rule reads message traces: read a ``TraceModel`` and pass it to the engine."""
+        return any(r.kind.about_traces for r in self.rules)
+
+    @property
+    def trace_window(self) -> float:
+        """Seconds of traces to read back so every trace rule can see what it judges.
+
+        A producer is only known from what it published inside the window, so a ``producer_inactive``
+        rule needs an hour more than its ``above``.
+
+        >>> parse_rules({"rules": [{"name": "q", "kind": "producer_inactive", "above": "2h"}]}).trace_window
+        10800.0
+        """
+        needed = [(r.above or 0.0) + _TRACE_WINDOW for r in self.rules if r.kind is RuleKind.PRODUCER_INACTIVE]
+        needed += [r.window for r in self.rules if r.kind is RuleKind.E2E_LATENCY]
+        return max([_TRACE_WINDOW, *needed])
 
     def groups_needing_time_lag(self, snapshot: ClusterSnapshot) -> set[str]:
         """Groups some ``time_lag`` rule looks at: read their time lag before evaluating."""
@@ -279,10 +354,13 @@ def _rule(raw: object, where: str, notifiers: Mapping[str, NotifierSpec]) -> Rul
     except ValueError:
         raise RulesError(f"{where}: field 'kind' must be one of {[k.value for k in RuleKind]}, "
                          f"got {raw.get('kind')!r}") from None
-    if kind.about_groups and "topic" in raw:
-        raise RulesError(f"{where}: field 'topic' does not apply to kind {kind.value}: use 'group'")
-    if not kind.about_groups and "group" in raw:
-        raise RulesError(f"{where}: field 'group' does not apply to kind {kind.value}: use 'topic'")
+    for key in _SCOPE_FIELDS:
+        if key in raw and key not in kind.scope_fields:
+            raise RulesError(f"{where}: field {key!r} does not apply to kind {kind.value}: use "
+                             f"{' or '.join(repr(f) for f in kind.scope_fields)}")
+    for key in ("stat", "window"):
+        if key in raw and kind is not RuleKind.E2E_LATENCY:
+            raise RulesError(f"{where}: field {key!r} only applies to kind e2e_latency")
 
     above: float | None = None
     statuses: frozenset[LagStatus] = frozenset()
@@ -323,12 +401,20 @@ def _rule(raw: object, where: str, notifiers: Mapping[str, NotifierSpec]) -> Rul
     if missing:
         raise RulesError(f"{where}: field 'notify' names undefined notifier(s) {missing}; "
                          f"defined: {sorted(notifiers)}")
-    for key in ("group", "topic"):
+    for key in _SCOPE_FIELDS:
         if key in raw and not isinstance(raw[key], str):
             raise RulesError(f"{where}: field {key!r} must be a name or a glob like 'orders-*'")
+    stat = str(raw.get("stat", "p99")).lower()
+    if stat not in _LATENCY_STATS:
+        raise RulesError(f"{where}: field 'stat' must be one of {list(_LATENCY_STATS)}, got {raw.get('stat')!r}")
+    window = parse_duration(raw.get("window", "5m"), f"{where}: field 'window'")
+    if window <= 0:
+        raise RulesError(f"{where}: field 'window' must be longer than 0, e.g. 5m (the latency judged is "
+                         "that of the records received in this last stretch of time)")
     return Rule(
         name=name, kind=kind, above=above, statuses=statuses, group=raw.get("group", "*"),
         topic=raw.get("topic", "*"), for_seconds=parse_duration(raw.get("for", 0), f"{where}: field 'for'"),
         severity=severity, labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
         notify=tuple(str(n) for n in notify), include_internal=bool(raw.get("include_internal", False)),
-        description=str(raw.get("description", "")))
+        description=str(raw.get("description", "")), producer=raw.get("producer", "*"), stat=stat,
+        window=window)

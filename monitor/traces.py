@@ -49,6 +49,7 @@ from typing import Any
 
 import orjson
 
+from monitor.config import with_kafka_logger
 from monitor.model import Severity, StatusMessage
 from topology.tracing.histogram import LatencyHistogram
 from topology.tracing.publisher import METRICS_TOPIC, connection_config
@@ -193,6 +194,16 @@ class Hop:
     def text(self) -> str:
         """``writer -> topic -> group``."""
         return f"{self.writer} -> {self.topic} -> {self.group or '(no reader)'}"
+
+    @property
+    def route(self) -> str:
+        """From the origin producer to this hop's group: ``origin -> ... -> via -> topic -> group``.
+
+        What an end-to-end latency alert names; the same as :attr:`text` at hop 0.
+        """
+        if not self.via or self.origin is None:
+            return self.text
+        return f"{self.origin} -> ... -> {self.text}"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
@@ -469,8 +480,10 @@ class TraceAccumulator:
         out = []
         for client, w in sorted(self._producers.items()):
             last = None if w.last_ms is None else w.last_ms / 1000
-            topics = tuple(TopicWrite(t, sum(minutes.values()), tuple(sorted(w.partitions.get(t, ()))))
-                           for t, minutes in sorted(w.minutes.items()) if minutes)
+            # Every topic ever written stays listed (0 once its minutes left the window): a producer
+            # that went quiet still says where it used to write, which inactivity alerts match on.
+            topics = tuple(TopicWrite(t, sum(w.minutes.get(t, {}).values()), tuple(sorted(parts)))
+                           for t, parts in sorted(w.partitions.items()))
             out.append(ProducerTrace(client, sum(t.produced for t in topics), topics, last,
                                      last is not None and now - last <= inactive_after, tuple(sorted(w.hosts))))
         return tuple(out)
@@ -553,31 +566,72 @@ def _paths(hops: tuple[Hop, ...]) -> tuple[TracePath, ...]:
 
 @dataclass(frozen=True, slots=True)
 class HopLatency:
-    """Alert input: a hop's latency over its most recent minutes (ms)."""
+    """Alert input: a hop's latency and end-to-end latency over its recent minutes."""
 
     hop: Hop
-    p99_ms: int
-    max_ms: int
-    e2e_p99_ms: int | None
+    latency: LatencyStats
+    e2e: LatencyStats | None
+
+    @property
+    def p99_ms(self) -> int:
+        """The hop latency's p99."""
+        return self.latency.p99_ms
+
+    @property
+    def max_ms(self) -> int:
+        """The largest hop latency."""
+        return self.latency.max_ms
+
+    @property
+    def e2e_p99_ms(self) -> int | None:
+        """The end-to-end latency's p99, if the hop's records carried their origin time."""
+        return None if self.e2e is None else self.e2e.p99_ms
 
 
-def hop_latencies(model: TraceModel, *, group: str = "*", topic: str = "*", minutes: int = 5) -> list[HopLatency]:
-    """Latency of each hop matching the globs over its last ``minutes`` minutes that had records.
+def _last_receive(m: MinuteCount) -> float:
+    # A record of this minute was received at most a minute plus its latency after the minute began.
+    worst = max(s.max_ms for s in (m.latency, m.e2e) if s is not None)
+    return m.minute + 60 + worst / 1000
 
-    For an alert rule on end-to-end latency: fire when ``e2e_p99_ms`` (or ``p99_ms`` for one hop)
-    is above a threshold. The p99 over several minutes is the largest per-minute p99 (the safe side).
+
+def hop_latencies(model: TraceModel, *, group: str = "*", topic: str = "*", producer: str = "*",
+                  minutes: int | None = 5, since: float | None = None) -> list[HopLatency]:
+    """Latency of each hop matching the globs over its most recent minutes that had records.
+
+    ``producer`` matches the origin producer or a client that wrote the hop. ``minutes`` keeps the
+    last so many minutes with records (``None``: all); ``since`` (seconds since the epoch) keeps
+    only minutes whose records can have been received at or after it -- minutes are by record
+    timestamp, so a minute counts while a minute plus its largest latency has not passed ``since``.
+    For an alert rule on end-to-end latency: fire when ``e2e`` (or ``latency`` for one hop) is above
+    a threshold. The p99 over several minutes is the largest per-minute p99 (the safe side).
+
+    >>> acc = TraceAccumulator()
+    >>> lat = {"count": 1, "sum": 900, "min": 900, "max": 900, "bins": [[91, 1]]}
+    >>> acc.add({"v": 1, "kind": "consumer", "client_id": "c1", "group": "sink", "sample_rate": None,
+    ...          "rows": [{"topic": "t", "partition": 0, "bucket": 0, "count": 1}],
+    ...          "samples": [{"topic": "t", "partition": 0, "bucket": 0, "origin": "replay", "hop": 0,
+    ...                       "via": "", "count": 1, "latency": lat, "e2e": None}]})
+    >>> model = acc.model(now=100.0)
+    >>> [(x.hop.route, x.e2e.max_ms) for x in hop_latencies(model, producer="rep*", since=60.0)]
+    [('replay -> t -> sink', 900)]
+    >>> hop_latencies(model, since=61.0)  # received by 60.9 s at the latest
+    []
     """
     out = []
     for h in model.hops:
         if h.group is None or not fnmatchcase(h.group, group) or not fnmatchcase(h.topic, topic):
             continue
-        recent = [m for m in h.minutes if m.latency is not None][-minutes:]
-        if not recent:
+        if producer != "*" and not any(fnmatchcase(c, producer) for c in (h.origin, *h.producers) if c):
             continue
+        recent = [m for m in h.minutes if m.latency is not None]
+        if since is not None:
+            recent = [m for m in recent if _last_receive(m) >= since]
+        if minutes is not None:
+            recent = recent[-minutes:]
         lat = _stats_sum(m.latency for m in recent)
-        e2e = _stats_sum(m.e2e for m in recent)
-        assert lat is not None
-        out.append(HopLatency(h, lat.p99_ms, lat.max_ms, None if e2e is None else e2e.p99_ms))
+        if lat is None:
+            continue
+        out.append(HopLatency(h, lat, _stats_sum(m.e2e for m in recent)))
     return out
 
 
@@ -629,7 +683,7 @@ class TraceReader:
         from confluent_kafka import Consumer, TopicPartition
 
         if self._consumer is None:
-            self._consumer = Consumer(self._config)
+            self._consumer = Consumer(with_kafka_logger(self._config))
         c = self._consumer
         meta = c.list_topics(self.topic, timeout=self.timeout).topics.get(self.topic)
         if meta is None or meta.error is not None or not meta.partitions:

@@ -41,15 +41,25 @@ def condition(rule: Rule) -> str:
     >>> from monitor.rules import parse_rules
     >>> rs = parse_rules({"rules": [{"name": "a", "kind": "group_lag", "above": 1000},
     ...                             {"name": "b", "kind": "time_to_drain", "above": "10m"},
-    ...                             {"name": "c", "kind": "group_status", "status": ["STALL"]}]})
-    >>> [condition(r) for r in rs.rules]
-    ['group_lag > 1000', 'time_to_drain > 10m00s', 'group_status in STALL']
+    ...                             {"name": "c", "kind": "group_status", "status": ["STALL"]},
+    ...                             {"name": "d", "kind": "e2e_latency", "above": "750ms", "stat": "max"},
+    ...                             {"name": "e", "kind": "producer_inactive", "above": "5m"}]})
+    >>> [condition(r) for r in rs.rules]  # doctest: +NORMALIZE_WHITESPACE
+    ['group_lag > 1000', 'time_to_drain > 10m00s', 'group_status in STALL',
+     'e2e_latency max > 750ms over 5m00s', 'producer_inactive > 5m00s']
     """
     if rule.kind is RuleKind.GROUP_STATUS:
         return f"{rule.kind.value} in {','.join(sorted(s.value for s in rule.statuses))}"
-    timed = rule.kind in (RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN, RuleKind.TOPIC_IDLE)
-    limit = fmt_duration(rule.above) if timed else f"{rule.above:g}" if rule.above is not None else "-"
+    if rule.kind is RuleKind.E2E_LATENCY:
+        return f"{rule.kind.value} {rule.stat} > {_limit(rule.above)} over {fmt_duration(rule.window)}"
+    timed = rule.kind in (RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN, RuleKind.TOPIC_IDLE, RuleKind.PRODUCER_INACTIVE)
+    limit = _limit(rule.above) if timed else f"{rule.above:g}" if rule.above is not None else "-"
     return f"{rule.kind.value} > {limit}"
+
+
+def _limit(seconds: float | None) -> str:
+    # Latency limits are often under a second, which fmt_duration would round to 0s.
+    return f"{seconds * 1000:.0f}ms" if seconds is not None and seconds < 1 else fmt_duration(seconds)
 
 
 def _severity(severity: str) -> Text:
@@ -92,7 +102,7 @@ class AlertsScreen(AirmonScreen):
             for e in view.firing])
         rules = view.rules.rules if view.rules else ()
         self.query_one("#rules", LiveTable).set_rows([
-            (r.name, [r.name, f"group {r.group}" if r.kind.about_groups else f"topic {r.topic}", condition(r),
+            (r.name, [r.name, r.scope, condition(r),
                       fmt_duration(r.for_seconds), _severity(r.severity), ", ".join(r.notify) or "-"])
             for r in rules])
         self.query_one("#history", LiveTable).set_rows([
