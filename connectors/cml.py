@@ -37,10 +37,11 @@ import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import orjson
+
+from topology.redact import hide_url, url_without_credentials
 
 __all__ = ["CMLClient", "CMLError", "CircuitBreaker", "CircuitOpenError", "ScoreResult"]
 
@@ -174,15 +175,6 @@ class CircuitBreaker:
                 self._trials = 0
 
 
-def _safe_url(url: str) -> str:
-    """The URL without user-info, query or fragment, which may carry credentials."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 def _retry_after(value: str | None, limit: float) -> float | None:
     if not value:
         return None
@@ -195,28 +187,6 @@ def _retry_after(value: str | None, limit: float) -> float | None:
             return None
         seconds = when.timestamp() - time.time()
     return min(max(seconds, 0.0), limit)
-
-
-class _RedactHttpxLog(logging.Filter):
-    """Rewrites httpx's request log lines so a model URL's user-info and query never reach the logs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.replacements: dict[str, str] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.replacements:
-            message = record.getMessage()
-            redacted = message
-            for secret, safe in self.replacements.items():
-                redacted = redacted.replace(secret, safe)
-            if redacted != message:
-                record.msg, record.args = redacted, None
-        return True
-
-
-_httpx_log_filter = _RedactHttpxLog()
-logging.getLogger("httpx").addFilter(_httpx_log_filter)
 
 
 class _LoopThread:
@@ -270,7 +240,8 @@ class CMLClient:
                  max_retry_after: float = 30.0, circuit_breaker: CircuitBreaker | bool = True,
                  seed: int | None = None, transport: httpx.AsyncBaseTransport | None = None) -> None:
         if not url.startswith(("http://", "https://")):
-            raise ValueError(f"CML model URL must start with http:// or https://, got {_safe_url(url)!r}")
+            raise ValueError("CML model URL must start with http:// or https://, "
+                             f"got {url_without_credentials(url)!r}")
         if not access_key:
             raise ValueError("CML access key is empty: pass the model's access key (e.g. from $CML_ACCESS_KEY)")
         if concurrency < 1 or retries < 0 or timeout <= 0:
@@ -292,8 +263,7 @@ class CMLClient:
             self.circuit_breaker = circuit_breaker
         self._rng = random.Random(seed)
         self._transport = transport
-        if _safe_url(url) != url:
-            _httpx_log_filter.replacements[str(httpx.URL(url))] = _safe_url(url)
+        hide_url(url, keep_path=True)
         self._headers = {"Content-Type": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
@@ -304,7 +274,7 @@ class CMLClient:
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return (f"CMLClient(url={_safe_url(self.url)!r}, access_key='***', "
+        return (f"CMLClient(url={url_without_credentials(self.url)!r}, access_key='***', "
                 f"api_key={'***' if self._api_key else None}, concurrency={self.concurrency}, "
                 f"timeout={self.timeout}, retries={self.retries})")
 
@@ -343,7 +313,7 @@ class CMLClient:
 
     async def _attempt(self, payload: bytes, attempt: int) -> dict[str, Any]:
         lanes = self._lanes()
-        where = _safe_url(self.url)
+        where = url_without_credentials(self.url)
         http = await lanes.get()
         try:
             # Asked only once a lane is free, so calls queued behind others see the circuit open as soon

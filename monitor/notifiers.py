@@ -23,13 +23,13 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
 from monitor.alerts import AlertEvent, AlertState
 from monitor.rules import NotifierSpec, RuleSet
+from topology.redact import hide_url, url_origin
 
 __all__ = ["Dispatcher", "LogNotifier", "Notifier", "NotifyError", "SlackNotifier", "WebhookNotifier",
            "build_dispatcher", "build_notifier"]
@@ -51,12 +51,6 @@ class Notifier(Protocol):
     def send(self, events: Sequence[AlertEvent]) -> None:
         """Deliver ``events`` as one message."""
         ...
-
-
-def _where(url: str) -> str:
-    """``scheme://host`` of a URL: enough to say where, without paths or queries that carry tokens."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}"
 
 
 class LogNotifier:
@@ -82,12 +76,18 @@ class WebhookNotifier:
     """POSTs ``{"source": "airmon", "alerts": [event, ...]}`` as JSON to ``url`` with httpx.
 
     ``headers`` are sent as given (e.g. an ``Authorization`` header); any 2xx answer is success.
+    The URL's path and query are treated as secrets (Slack and many others put the token there):
+    logs, errors and ``repr()`` show only its scheme, host and port.
+
+        >>> WebhookNotifier("ops", "https://hooks.example.com/services/T0/B0/XYZ?token=abc")
+        WebhookNotifier(name='ops', url='https://hooks.example.com/***')
     """
 
     def __init__(self, name: str, url: str, headers: Mapping[str, str] | None = None, timeout: float = 10.0,
                  client: httpx.Client | None = None) -> None:
         self.name = name
         self._url = url
+        self._shown = hide_url(url)  # httpx logs every request's URL
         self._headers = {"content-type": "application/json", **(headers or {})}
         self._client = client or httpx.Client(timeout=timeout)
 
@@ -97,17 +97,17 @@ class WebhookNotifier:
         try:
             response = self._client.post(self._url, content=body, headers=self._headers)
         except httpx.HTTPError as exc:
-            raise NotifyError(f"webhook {self.name!r} to {_where(self._url)}: {type(exc).__name__}: "
+            raise NotifyError(f"webhook {self.name!r} to {url_origin(self._url)}: {type(exc).__name__}: "
                               "check the url and that the receiver is up") from None
         if not response.is_success:
-            raise NotifyError(f"webhook {self.name!r} to {_where(self._url)} answered HTTP {response.status_code}")
+            raise NotifyError(f"webhook {self.name!r} to {url_origin(self._url)} answered HTTP {response.status_code}")
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._client.close()
 
     def __repr__(self) -> str:
-        return f"WebhookNotifier(name={self.name!r}, url={_where(self._url)!r}...)"
+        return f"WebhookNotifier(name={self.name!r}, url={self._shown!r})"
 
 
 # slack_sdk's webhook client logs the whole webhook URL (a secret) in its DEBUG lines: its logger stops

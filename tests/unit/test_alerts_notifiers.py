@@ -92,6 +92,21 @@ def test_webhook_failure_names_the_notifier_but_not_the_secret_path(receiver: Re
     assert "T0KEN" not in str(info.value)
 
 
+def test_webhook_secret_path_and_token_reach_no_log_record_even_at_debug(
+        receiver: Receiver, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    receiver.script.append((500, b"boom", {}))
+    hook = WebhookNotifier("hook", receiver.url + "/services/T0/B0/PATHSECRET?token=TOKSECRET&team=a b")
+    with pytest.raises(NotifyError) as info:
+        hook.send([event()])
+    assert receiver.requests[0][0].startswith("/services/T0/B0/PATHSECRET?token=TOKSECRET")  # it was sent
+    http_lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert http_lines == [f'HTTP Request: POST {receiver.url}/*** "HTTP/1.0 500 Internal Server Error"']
+    for text in [*(r.getMessage() for r in caplog.records), caplog.text, str(info.value), repr(hook)]:
+        assert "PATHSECRET" not in text and "TOKSECRET" not in text
+    assert str(info.value) == f"webhook 'hook' to {receiver.url} answered HTTP 500"
+
+
 def test_slack_web_api_posts_to_the_channel_and_retries_after_429(receiver: Receiver) -> None:
     receiver.script.append((429, b'{"ok": false, "error": "ratelimited"}', {"Retry-After": "0"}))
     slack = SlackNotifier("ops", token="xoxb-test-token", channel="#kafka", base_url=receiver.url + "/api")
