@@ -65,6 +65,7 @@ from typing import Any, Literal
 import orjson
 
 __all__ = [
+    "REPLAY_CLIENT_ID",
     "SAMPLE_CSV",
     "JsonlReplay",
     "TweetFormatError",
@@ -82,6 +83,9 @@ log = logging.getLogger(__name__)
 
 SAMPLE_CSV = Path(__file__).with_name("data") / "airline_tweets_sample.csv"
 """The 500-row sample of the airline tweets data set shipped with the package (see ``data/make_sample.py``)."""
+
+REPLAY_CLIENT_ID = "airstream-replay"
+"""The ``client.id`` of the replay's producer by default: its name in airmon's Traces screen."""
 
 _TWITTER_TIME = "%a %b %d %H:%M:%S +0000 %Y"
 _CSV_TIME = "%Y-%m-%d %H:%M:%S %z"
@@ -375,12 +379,24 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
                    config: dict[str, Any] | None = None) -> int:
     """Produce tweets to Kafka (key ``id_str``, value the tweet JSON); returns how many were delivered.
 
-    Raises ``RuntimeError`` naming the topic and the first error when any delivery failed.
-    """
-    from confluent_kafka import KafkaException, Producer
+    The producer is a :class:`topology.tracing.TracingProducer` named ``airstream-replay`` (set
+    ``client.id`` in ``config`` to name it otherwise): every record carries the ``airstream.trace``
+    header, and the counts reach ``__airstream_metrics``, so airmon's Traces screen shows the replay
+    as a producer and follows its records through the pipeline. ``config`` adds to or overrides the
+    producer configuration.
 
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 20, "enable.idempotence": True,
-                         **(config or {})})
+    Raises ``RuntimeError`` naming the topic and the first error when any delivery failed.
+
+    Example::
+
+        produce_tweets(TweetReplay(SAMPLE_CSV), "localhost:9092", "tweets", {"client.id": "replay-eu"})
+    """
+    from confluent_kafka import KafkaException
+
+    from topology.tracing import TracingProducer
+
+    producer = TracingProducer({"bootstrap.servers": bootstrap, "client.id": REPLAY_CLIENT_ID, "linger.ms": 20,
+                                "enable.idempotence": True, **(config or {})})
     delivered = 0
     errors: list[str] = []
 
@@ -396,8 +412,10 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         for tweet in tweets:
             while True:
                 try:
+                    # callback=, not on_delivery=: TracingProducer drops an on_delivery= keyword (it
+                    # passes callback=None ahead of it to confluent-kafka, which then ignores the alias).
                     producer.produce(topic, key=str(tweet.get("id_str", "")).encode(), value=orjson.dumps(tweet),
-                                     on_delivery=on_delivery)
+                                     callback=on_delivery)
                     break
                 except BufferError:
                     producer.poll(0.1)  # local queue full: let deliveries drain
@@ -406,7 +424,7 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
     except KafkaException as exc:
         raise RuntimeError(f"cannot produce to topic {topic!r} on {bootstrap}: {exc}") from None
     finally:
-        remaining = producer.flush(30)
+        remaining = producer.close(30)  # also publishes the replay's last counts to the metrics topic
     if remaining or errors:
         first = errors[0] if errors else f"{remaining} not delivered within 30 s"
         raise RuntimeError(f"{sent - delivered} of {sent} tweets not delivered to topic {topic!r} on {bootstrap}: {first}")
@@ -448,7 +466,8 @@ def main(args: Any) -> int:
         print("airstream replay: --loop without --limit replays forever; Ctrl-C stops it.", file=sys.stderr)
     try:
         if args.bootstrap:
-            count = produce_tweets(source, args.bootstrap, args.topic)
+            named = {"client.id": args.client_id} if args.client_id else None
+            count = produce_tweets(source, args.bootstrap, args.topic, named)
         else:
             from topology.engine import EmbeddedCluster
 

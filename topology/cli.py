@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--limit", type=int, help="stop after N records")
     replay.add_argument("--loop", action="store_true", help="start over at the end of the file")
     replay.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    replay.add_argument("--client-id",
+                        help="the producer's client.id, its name in airmon's Traces (default: airstream-replay)")
     replay.set_defaults(func=lambda a: __import__("connectors.tweets", fromlist=["main"]).main(a))
 
     model = sub.add_parser("model-server", help="serve the VADER sentiment model over the CML model protocol")
