@@ -21,13 +21,16 @@ def seg_0(k0, v0, ts, h, src):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from topology.builder import Topology
 from topology.graph import Node, StoreSpec
+from topology.operators import StreamStreamJoin, Suppress
 from topology.serde_defaults import AutoSerde, resolve_serde
 from topology.serdes import BytesSerde, IntegerSerde, LongSerde, Serde, Serdes, StringSerde
+from topology.state import LeftOrRightSerde
 
 __all__ = ["Plan", "SubtopologyPlan", "compile_topology", "resolve_config"]
 
@@ -148,16 +151,34 @@ def compile_topology(topology: Topology, config: dict[str, Any] | None = None) -
         stores[spec.name] = StoreSpec(spec.name, spec.kind, ks, vs, spec.changelog,
                                       spec.window_size_ms, spec.retention_ms,
                                       spec.retain_duplicates, spec.is_global, spec.source_topic)
+    _resolve_buffers(graph.nodes.values(), stores)
     subs, globals_ = [], []
     for sub_id, members, is_global in graph.subtopologies():
         gen = _Generator(app, members, dk, dv)
         plan = gen.build(sub_id, stores, is_global)
         (globals_ if is_global else subs).append(plan)
     changelogs = {s.name: f"{app}-{s.changelog_topic}" for s in stores.values()
-                  if s.changelog and s.kind != "buffer" and not s.is_global}
+                  if s.changelog and not s.is_global}
     return Plan(topology, cfg, app, subs, globals_,
                 {f"{app}-{t}": n for t, n in graph.repartition_topics.items()}, changelogs, dk, dv,
                 stores)
+
+
+def _resolve_buffers(nodes: Iterable[Node], stores: dict[str, StoreSpec]) -> None:
+    """Give the operators' buffers (graph kind ``"buffer"``) their store kind, serdes and a
+    changelog, as Kafka Streams logs its suppression buffers and outer-join shared stores: a
+    suppression buffer holds what the aggregation upstream stores, an outer-join buffer the
+    join key and either side's value."""
+    for node in nodes:
+        op = node.op
+        if isinstance(op, Suppress):
+            upstream = stores[node.parents[0].op.store]
+            stores[op.store] = StoreSpec(op.store, "suppress", upstream.key_serde,
+                                         upstream.value_serde)
+        elif isinstance(op, StreamStreamJoin) and op.outer_store and op.is_left:
+            left, right = stores[op.this_store], stores[op.other_store]
+            stores[op.outer_store] = StoreSpec(op.outer_store, "outer-join", left.key_serde,
+                                               LeftOrRightSerde(left.value_serde, right.value_serde))
 
 
 class _Generator:

@@ -14,7 +14,6 @@ The task an operator runs in (see :mod:`topology.engine.task`) provides ``store(
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from typing import Any
 
@@ -399,6 +398,19 @@ class WindowAggregateRuntime(Runtime):
         self.pending: dict[tuple[int, int, Any], tuple[Any, Any, int, Any, Any]] = {}
         self.history: dict[Any, list[tuple[int, Any]]] = {}
 
+    def restored(self) -> None:
+        # The store's changelog carries every record's timestamp, so its largest is the stream
+        # time before the task moved; emit-final then still owes every window not yet closed.
+        self.observed = max(self.observed, self.store.restored_stream_time)
+        if not self.spec.emit_final:
+            return
+        close = self.observed - self.spec.windows.grace_ms
+        for windowed, value, ts in self.store.all_with_timestamps():
+            window = windowed.window
+            if window.end > close:
+                self.pending[(window.end, window.start, self.store._kb(windowed.key))] = (
+                    windowed.key, window, value, ts, ())
+
     def _emit(self, key: Any, window: Window, new: Any, old: Any, ts: int, headers: Any,
               src: Any) -> None:
         if self.spec.emit_final:
@@ -496,6 +508,10 @@ class SessionAggregateRuntime(Runtime):
         self.spec = spec
         self.observed = -1
 
+    def restored(self) -> None:
+        # Sessions are logged with their end, the latest record time they hold.
+        self.observed = max(self.observed, self.store.restored_stream_time)
+
     def process(self, key: Any, value: Any, ts: int, headers: Any, src: Any) -> None:
         if key is None or value is None:
             self.task.drop("null key or value in session aggregation", self.name)
@@ -542,34 +558,19 @@ class SuppressRuntime(Runtime):
     def __init__(self, spec: Suppress, task: Any, name: str) -> None:
         super().__init__(task, name)
         self.wait = spec.wait_ms
-        self.observed = -1
-        # latest change per windowed key, and a heap of (window end, arrival, key) to evict
-        # in window-end order; a key keeps its first arrival number until it is emitted
-        self.buffer: dict[Any, tuple[int, Change, int, Any]] = {}
-        self.heap: list[tuple[int, int, Any]] = []
-        self.seq = 0
+        self.buffer = task.store(spec.store)
 
     def process(self, key: Windowed[Any], change: Change, ts: int, headers: Any, src: Any) -> None:
-        if ts > self.observed:
-            self.observed = ts
-        entry = self.buffer.get(key)
-        if entry is None:
-            self.seq += 1
-            heapq.heappush(self.heap, (key.window.end, self.seq, key))
-            self.buffer[key] = (self.seq, change, ts, headers)
-        else:
-            self.buffer[key] = (entry[0], change, ts, headers)
-        expiry = self.observed - self.wait
-        heap = self.heap
-        while heap and heap[0][0] <= expiry:
-            k = heapq.heappop(heap)[2]
-            held = self.buffer.pop(k)
-            if held[1].new is not None:  # final results never need deletes (merged sessions)
-                self.forward(k, held[1], held[2], held[3], src)
+        buffer = self.buffer
+        buffer.put(key, change, ts, headers)
+        for k, held, held_ts, held_headers in buffer.evict(buffer.observed_stream_time - self.wait):
+            if held.new is not None:  # final results never need deletes (merged sessions)
+                self.forward(k, held, held_ts, held_headers, src)
 
 
 class Suppress(Spec):
-    """``suppress(until_window_closes=True)``: emit each window's last value once it closes."""
+    """``suppress(until_window_closes=True)``: emit each window's last value once it closes.
+    The buffer is a :class:`~topology.state.SuppressionBuffer` with a changelog."""
 
     runtime = SuppressRuntime
 
@@ -646,6 +647,13 @@ class StreamStreamJoinRuntime(Runtime):
         w = spec.windows
         self.before, self.after = (w.before_ms, w.after_ms) if spec.is_left else (w.after_ms, w.before_ms)
 
+    def restored(self) -> None:
+        # Both sides' window stores hold every joined record under its timestamp: the largest
+        # restored one is the join's stream time before the task moved.
+        time = self.time
+        time.stream_time = max(time.stream_time, self.other.observed_stream_time,
+                               self.task.store(self.spec.this_store).observed_stream_time)
+
     def _result(self, mine: Any, theirs: Any) -> Any:
         return self.spec.joiner(mine, theirs) if self.spec.is_left else self.spec.joiner(theirs, mine)
 
@@ -666,31 +674,31 @@ class StreamStreamJoinRuntime(Runtime):
         for other_ts, other_value, _ in self.other.fetch_entries(key, time_from, time_to):
             matched = True
             if self.outer_store is not None:
-                self.outer_store.delete((other_ts, not self.spec.is_left, key))
+                self.outer_store.delete(other_ts, not self.spec.is_left, key)
             self.forward(key, self._result(value, other_value), max(ts, other_ts), headers, src)
         if not matched and self.spec.outer:
             if self.outer_store is None or time_to < time.stream_time:
                 self.forward(key, self._result(value, None), ts, headers, src)
             else:
-                self.outer_store.put((ts, self.spec.is_left, key), value, ts)
+                self.outer_store.put(ts, self.spec.is_left, key, value)
 
     def _emit_unmatched(self, headers: Any, src: Any) -> None:
+        # A record's window is closed once stream time passed its timestamp plus the other
+        # side's reach (left records look ``after`` ahead, right ones ``before``) plus grace.
         w = self.spec.windows
         store = self.outer_store
         assert store is not None
-        now = self.time.stream_time
-        for (ts, is_left, key), value in sorted(store.items(), key=lambda e: e[0][0]):
-            lookback = w.after_ms if is_left else w.before_ms
-            if ts + lookback + w.grace_ms >= now:
-                continue
-            store.delete((ts, is_left, key))
-            out = self.spec.joiner(value, None) if is_left else self.spec.joiner(None, value)
+        now = self.time.stream_time - w.grace_ms
+        joiner = self.spec.joiner
+        for ts, is_left, key, value in store.expire(now - w.after_ms, now - w.before_ms):
+            out = joiner(value, None) if is_left else joiner(None, value)
             self.forward(key, out, ts, headers, src)
 
 
 class StreamStreamJoin(Spec):
     """One side of a windowed stream-stream join (Kafka Streams 3.x semantics: in left and
-    outer joins the unmatched records are emitted with ``None`` once their window closed)."""
+    outer joins the unmatched records are emitted with ``None`` once their window closed;
+    until then they wait in a :class:`~topology.state.OuterJoinBuffer` with a changelog)."""
 
     runtime = StreamStreamJoinRuntime
 

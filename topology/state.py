@@ -14,14 +14,17 @@ record on ``<application.id>-<store>-changelog`` and :meth:`restore` replays suc
 
 from __future__ import annotations
 
+import heapq
 import struct
 from collections.abc import Callable
 from typing import Any
 
+from topology.serde_defaults import Change, ChangeSerde
 from topology.serdes import Serde
 from topology.windows import Window, Windowed
 
-__all__ = ["BufferStore", "ChangeLogger", "KeyValueStore", "SessionStore", "WindowStore"]
+__all__ = ["ChangeLogger", "KeyValueStore", "LeftOrRightSerde", "OuterJoinBuffer", "SessionStore",
+           "SuppressionBuffer", "WindowStore"]
 
 ChangeLogger = Callable[[bytes, "bytes | None", int], None]
 _LONG = struct.Struct(">q")
@@ -41,6 +44,9 @@ class _Store:
         self._log = log or _no_log
         self._logging = log is not None
         self.timestamp = 0  # timestamp of the record being processed, for changelog records
+        # Operators that keep their stream time outside the store take it back from here
+        # after a restore: the largest timestamp a changelog record carried.
+        self.restored_stream_time = -1
 
     def _kb(self, key: Any) -> bytes:
         raw = self.key_serde.serialize(self.name, key)
@@ -56,6 +62,11 @@ class _Store:
 
     def approximate_num_entries(self) -> int:
         raise NotImplementedError
+
+    def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
+        """Apply one changelog record (here: note its timestamp)."""
+        if timestamp > self.restored_stream_time:
+            self.restored_stream_time = timestamp
 
 
 class KeyValueStore(_Store):
@@ -119,6 +130,7 @@ class KeyValueStore(_Store):
 
     def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
         """Apply one changelog record."""
+        super().restore(key, value, timestamp)
         if value is None:
             self._data.pop(key, None)
         else:
@@ -201,20 +213,24 @@ class WindowStore(_Store):
             return None if not entry or time_from < self._min_live() else entry[1]
         return [(start, value) for start, value, _ in self.fetch_entries(key, time_from, time_to)]
 
-    def _entries(self, time_from: int, time_to: int) -> list[tuple[Windowed[Any], Any]]:
+    def _entries(self, time_from: int, time_to: int) -> list[tuple[Windowed[Any], Any, int]]:
         lo = max(time_from, self._min_live())
         found = [(slot[0], kb, slot[1], e) for kb, windows in self._data.items()
                  for slot, e in windows.items() if lo <= slot[0] <= time_to]
         found.sort(key=lambda f: f[:3])
-        return [(Windowed(e[0], Window(start, start + self.window_size_ms)), e[1])
+        return [(Windowed(e[0], Window(start, start + self.window_size_ms)), e[1], e[2])
                 for start, _, _, e in found]
 
     def fetch_all(self, time_from: int, time_to: int) -> list[tuple[Windowed[Any], Any]]:
         """``(Windowed(key, window), value)`` for all keys with starts in ``[from, to]``."""
-        return self._entries(time_from, time_to)
+        return [(w, v) for w, v, _ in self._entries(time_from, time_to)]
 
     def all(self) -> list[tuple[Windowed[Any], Any]]:
         """Every live ``(Windowed(key, window), value)``, by window start then key."""
+        return self.fetch_all(-(2**63), 2**63 - 1)
+
+    def all_with_timestamps(self) -> list[tuple[Windowed[Any], Any, int]]:
+        """Every live ``(Windowed(key, window), value, timestamp)``, by window start then key."""
         return self._entries(-(2**63), 2**63 - 1)
 
     def approximate_num_entries(self) -> int:
@@ -223,6 +239,7 @@ class WindowStore(_Store):
 
     def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
         """Apply one changelog record."""
+        super().restore(key, value, timestamp)
         kb, start, seq = key[:-12], _LONG.unpack_from(key, len(key) - 12)[0], _INT.unpack_from(key, len(key) - 4)[0]
         self.observed_stream_time = max(self.observed_stream_time, start)
         self._seq = max(self._seq, seq)
@@ -302,6 +319,7 @@ class SessionStore(_Store):
 
     def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
         """Apply one changelog record."""
+        super().restore(key, value, timestamp)
         kb = key[:-16]
         end, start = _LONG.unpack_from(key, len(key) - 16)[0], _LONG.unpack_from(key, len(key) - 8)[0]
         sessions = self._data.setdefault(kb, {})
@@ -312,33 +330,253 @@ class SessionStore(_Store):
                                       self.value_serde.deserialize(self.name, value))
 
 
-class BufferStore:
-    """Operator-private buffered state (suppression buffers, unmatched outer-join records):
-    Python keys and values, no changelog."""
+def _pack_headers(headers: Any) -> bytes:
+    items = list(headers.items() if isinstance(headers, dict) else headers or ())
+    out = [_INT.pack(len(items))]
+    for name, value in items:
+        raw_name = str(name).encode()
+        raw = value if isinstance(value, bytes) or value is None else str(value).encode()
+        out += [_INT.pack(len(raw_name)), raw_name]
+        out += [_INT.pack(-1)] if raw is None else [_INT.pack(len(raw)), raw]
+    return b"".join(out)
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._data: dict[Any, Any] = {}
 
-    def put(self, key: Any, value: Any, timestamp: int | None = None) -> None:
-        """Set (``None``: remove) ``key``."""
-        if value is None:
-            self._data.pop(key, None)
+def _unpack_headers(data: bytes, pos: int) -> tuple[list[tuple[str, bytes | None]], int]:
+    count = _INT.unpack_from(data, pos)[0]
+    pos += 4
+    headers: list[tuple[str, bytes | None]] = []
+    for _ in range(count):
+        size = _INT.unpack_from(data, pos)[0]
+        name = data[pos + 4:pos + 4 + size].decode()
+        pos += 4 + size
+        size = _INT.unpack_from(data, pos)[0]
+        pos += 4
+        if size < 0:
+            headers.append((name, None))
         else:
-            self._data[key] = value
+            headers.append((name, data[pos:pos + size]))
+            pos += size
+    return headers, pos
 
-    def delete(self, key: Any) -> Any:
-        """Remove ``key``; returns the old value."""
-        return self._data.pop(key, None)
 
-    def get(self, key: Any) -> Any:
-        """The value of ``key`` or ``None``."""
-        return self._data.get(key)
+class SuppressionBuffer(_Store):
+    """The buffer of ``suppress(until_window_closes=True)``: the latest change of every windowed
+    key not emitted yet, evicted in window-end order (then arrival order), like Kafka Streams'
+    in-memory time-ordered buffer (``KTABLE-SUPPRESS-STATE-STORE-...``).
 
-    def items(self) -> list[tuple[Any, Any]]:
-        """A snapshot of all entries."""
-        return list(self._data.items())
+    ``key_serde`` and ``value_serde`` are those of the aggregation upstream. Changelog records:
+    key = key bytes + window start + window end (8 bytes each); value = arrival number,
+    timestamp, headers and the change (new and old value); an eviction writes a tombstone.
+
+    >>> from topology.serdes import Serdes
+    >>> buf = SuppressionBuffer("s", Serdes.String(), Serdes.Long())
+    >>> buf.put(Windowed("a", Window(0, 10)), Change(1, None), timestamp=3)
+    >>> buf.put(Windowed("a", Window(0, 10)), Change(2, 1), timestamp=4)
+    >>> [(w.key, w.window.end, c.new) for w, c, ts, headers in buf.evict(until=10)]
+    [('a', 10, 2)]
+    """
+
+    def __init__(self, name: str, key_serde: Serde[Any], value_serde: Serde[Any],
+                 log: ChangeLogger | None = None) -> None:
+        super().__init__(name, key_serde, value_serde, log)
+        self._change_serde = ChangeSerde(value_serde)
+        # changelog key -> (arrival, windowed key, change, timestamp, headers); a key keeps its
+        # first arrival number until it is evicted
+        self._data: dict[bytes, tuple[int, Windowed[Any], Change, int, Any]] = {}
+        self._heap: list[tuple[int, int, bytes]] = []  # (window end, arrival, changelog key)
+        self._seq = 0
+        self.observed_stream_time = -1
+
+    def put(self, key: Windowed[Any], change: Change, timestamp: int, headers: Any = ()) -> None:
+        """Hold ``change`` as the latest of ``key``'s window."""
+        window = key.window
+        kb = self._kb(key.key) + _LONG.pack(window.start) + _LONG.pack(window.end)
+        if timestamp > self.observed_stream_time:
+            self.observed_stream_time = timestamp
+        entry = self._data.get(kb)
+        if entry is None:
+            self._seq += 1
+            seq = self._seq
+            heapq.heappush(self._heap, (window.end, seq, kb))
+        else:
+            seq = entry[0]
+        self._data[kb] = (seq, key, change, timestamp, headers)
+        if self._logging:
+            self._log(kb, _LONG.pack(seq) + _LONG.pack(timestamp) + _pack_headers(headers)
+                      + (self._change_serde.serialize(self.name, change) or b""), timestamp)
+
+    def evict(self, until: int) -> list[tuple[Windowed[Any], Change, int, Any]]:
+        """Remove and return ``(key, change, timestamp, headers)`` of every window that ends at or
+        before ``until``, by window end, then arrival."""
+        heap, data = self._heap, self._data
+        out = []
+        while heap and heap[0][0] <= until:
+            _, seq, kb = heapq.heappop(heap)
+            entry = data.get(kb)
+            if entry is None or entry[0] != seq:
+                continue  # superseded by a restored tombstone or a later arrival
+            del data[kb]
+            self._log(kb, None, entry[3])
+            out.append(entry[1:])
+        return out
+
+    def all(self) -> list[tuple[Windowed[Any], Change]]:
+        """Every held ``(key, change)`` in eviction order."""
+        return [(e[1], e[2]) for e in sorted(self._data.values(), key=lambda e: (e[1].window.end, e[0]))]
 
     def approximate_num_entries(self) -> int:
-        """Number of entries."""
+        """Number of held windows."""
         return len(self._data)
+
+    def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
+        """Apply one changelog record."""
+        super().restore(key, value, timestamp)
+        if timestamp > self.observed_stream_time:
+            self.observed_stream_time = timestamp
+        if value is None:
+            self._data.pop(key, None)
+            return
+        start, end = _LONG.unpack_from(key, len(key) - 16)[0], _LONG.unpack_from(key, len(key) - 8)[0]
+        seq, ts = _LONG.unpack_from(value, 0)[0], _LONG.unpack_from(value, 8)[0]
+        headers, pos = _unpack_headers(value, 16)
+        change = self._change_serde.deserialize(self.name, value[pos:])
+        windowed = Windowed(self.key_serde.deserialize(self.name, key[:-16]), Window(start, end))
+        entry = self._data.get(key)
+        if entry is None or entry[0] != seq:
+            heapq.heappush(self._heap, (end, seq, key))
+        self._seq = max(self._seq, seq)
+        self._data[key] = (seq, windowed, change, ts, headers)
+
+
+class LeftOrRightSerde(Serde[tuple[bool, Any]]):
+    """``(is_left, value)`` as one flag byte and the value in its side's serde: the values of
+    an :class:`OuterJoinBuffer` (Kafka Streams' ``LeftOrRightValue``).
+
+    >>> from topology.serdes import Serdes
+    >>> serde = LeftOrRightSerde(Serdes.String(), Serdes.Long())
+    >>> serde.deserialize("t", serde.serialize("t", (False, 7)))
+    (False, 7)
+    """
+
+    __slots__ = ("left", "right")
+
+    def __init__(self, left: Serde[Any], right: Serde[Any]) -> None:
+        self.left, self.right = left, right
+
+    @property
+    def name(self) -> str:
+        return f"LeftOrRight({self.left.name}, {self.right.name})"
+
+    def serialize(self, topic: str, data: tuple[bool, Any] | None) -> bytes | None:
+        if data is None:
+            return None
+        is_left, value = data
+        raw = (self.left if is_left else self.right).serialize(topic, value) or b""
+        return (b"\x01" if is_left else b"\x00") + raw
+
+    def deserialize(self, topic: str, data: bytes | None) -> tuple[bool, Any] | None:
+        if data is None:
+            return None
+        is_left = data[:1] == b"\x01"
+        return is_left, (self.left if is_left else self.right).deserialize(topic, data[1:])
+
+
+class OuterJoinBuffer(_Store):
+    """Records of a left or outer stream-stream join still waiting for a match or for their
+    window to close (Kafka Streams' outer-join shared store, ``KSTREAM-OUTERSHARED-...``).
+
+    Entries are keyed by ``(timestamp, is_left, key)``; ``value_serde`` is a
+    :class:`LeftOrRightSerde`. Changelog records: key = timestamp (8 bytes) + side (1 byte) +
+    key bytes; value = side flag + value bytes; a match or an expiry writes a tombstone.
+    :meth:`expire` finds closed entries from a per-side heap instead of scanning the buffer.
+
+    >>> from topology.serdes import Serdes
+    >>> buf = OuterJoinBuffer("o", Serdes.String(), LeftOrRightSerde(Serdes.String(), Serdes.String()))
+    >>> buf.put(5, True, "k", "left"); buf.put(3, False, "k", "right")
+    >>> buf.delete(5, True, "k")
+    True
+    >>> buf.expire(left_until=100, right_until=4)
+    [(3, False, 'k', 'right')]
+    """
+
+    def __init__(self, name: str, key_serde: Serde[Any], value_serde: Serde[Any],
+                 log: ChangeLogger | None = None) -> None:
+        super().__init__(name, key_serde, value_serde, log)
+        # changelog key -> (arrival, timestamp, is_left, key, value)
+        self._data: dict[bytes, tuple[int, int, bool, Any, Any]] = {}
+        # (timestamp, arrival, changelog key) per side: index 1 left, 0 right
+        self._heaps: tuple[list[tuple[int, int, bytes]], list[tuple[int, int, bytes]]] = ([], [])
+        self._seq = 0
+
+    def _slot(self, timestamp: int, is_left: bool, key: Any) -> bytes:
+        return _LONG.pack(timestamp) + (b"\x01" if is_left else b"\x00") + self._kb(key)
+
+    def put(self, timestamp: int, is_left: bool, key: Any, value: Any) -> None:
+        """Hold ``value`` of one side, arrived with ``timestamp``."""
+        slot = self._slot(timestamp, is_left, key)
+        entry = self._data.get(slot)
+        if entry is None:
+            self._seq += 1
+            seq = self._seq
+            heapq.heappush(self._heaps[is_left], (timestamp, seq, slot))
+        else:
+            seq = entry[0]
+        self._data[slot] = (seq, timestamp, is_left, key, value)
+        self._log(slot, self._vb((is_left, value)), timestamp)
+
+    def delete(self, timestamp: int, is_left: bool, key: Any) -> bool:
+        """Forget a matched entry; whether it was held."""
+        if not self._data:
+            return False
+        slot = self._slot(timestamp, is_left, key)
+        if self._data.pop(slot, None) is None:
+            return False
+        self._log(slot, None, timestamp)
+        return True
+
+    def expire(self, left_until: int, right_until: int) -> list[tuple[int, bool, Any, Any]]:
+        """Remove and return ``(timestamp, is_left, key, value)`` of left entries older than
+        ``left_until`` and right entries older than ``right_until``, by timestamp, then arrival."""
+        data = self._data
+        out = []
+        for is_left, until in ((True, left_until), (False, right_until)):
+            heap = self._heaps[is_left]
+            while heap and heap[0][0] < until:
+                _, seq, slot = heapq.heappop(heap)
+                entry = data.get(slot)
+                if entry is None or entry[0] != seq:
+                    continue  # matched meanwhile, or held again under a new arrival
+                del data[slot]
+                self._log(slot, None, entry[1])
+                out.append(entry)
+        out.sort(key=_arrival_order)
+        return [e[1:] for e in out]
+
+    def all(self) -> list[tuple[tuple[int, bool, Any], Any]]:
+        """Every held ``((timestamp, is_left, key), value)`` by timestamp, then arrival."""
+        return [((e[1], e[2], e[3]), e[4]) for e in sorted(self._data.values(), key=_arrival_order)]
+
+    def approximate_num_entries(self) -> int:
+        """Number of held records."""
+        return len(self._data)
+
+    def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
+        """Apply one changelog record."""
+        super().restore(key, value, timestamp)
+        if value is None:
+            self._data.pop(key, None)
+            return
+        ts, is_left = _LONG.unpack_from(key, 0)[0], key[8] == 1
+        entry = self._data.get(key)
+        if entry is None:
+            self._seq += 1
+            seq = self._seq
+            heapq.heappush(self._heaps[is_left], (ts, seq, key))
+        else:
+            seq = entry[0]
+        held = self.value_serde.deserialize(self.name, value)
+        self._data[key] = (seq, ts, is_left, self.key_serde.deserialize(self.name, key[9:]), held[1])
+
+
+def _arrival_order(entry: tuple[int, int, bool, Any, Any]) -> tuple[int, int]:
+    return entry[1], entry[0]

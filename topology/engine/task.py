@@ -19,7 +19,11 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
 4. After the outputs are durably written, commit the batch's offsets (last offset + 1).
 5. Call ``task.punctuate(wall_clock_ms)`` regularly for wall-clock punctuators (stream-time
    punctuators fire inside ``process``); produce what it returns.
-6. To restore a store, replay its changelog with ``task.restore(store_name, records)``.
+6. To restore a store, replay its changelog with ``task.restore(store_name, records)``
+   before the task processes (the buffers of suppress and of left/outer stream-stream joins
+   have changelogs too). Operators that keep time outside their stores (windowed
+   aggregations, joins, emit-final) take it back from the restored stores when the task next
+   processes or punctuates.
 
 Errors follow the config's exception handlers (:mod:`topology.errors`): a ``fail`` handler
 raises :class:`~topology.errors.StreamsException` out of ``process``; ``dlq`` adds the
@@ -39,7 +43,7 @@ from topology.errors import ErrorPolicy
 from topology.graph import StoreSpec
 from topology.processor import PunctuationType
 from topology.serdes import Serde, StringSerde
-from topology.state import BufferStore, KeyValueStore, SessionStore, WindowStore
+from topology.state import KeyValueStore, OuterJoinBuffer, SessionStore, SuppressionBuffer, WindowStore
 from topology.windows import to_millis
 
 __all__ = ["InputRecord", "OutputRecord", "Task"]
@@ -112,7 +116,12 @@ def make_store(spec: StoreSpec, log_fn: Any) -> Any:
                            spec.retention_ms or 0, spec.retain_duplicates, log_fn)
     if spec.kind == "session":
         return SessionStore(spec.name, spec.key_serde, spec.value_serde, spec.retention_ms or 0, log_fn)
-    return BufferStore(spec.name)
+    if spec.kind == "suppress":
+        return SuppressionBuffer(spec.name, spec.key_serde, spec.value_serde, log_fn)
+    if spec.kind == "outer-join":
+        return OuterJoinBuffer(spec.name, spec.key_serde, spec.value_serde, log_fn)
+    raise ValueError(f"store {spec.name!r} has kind {spec.kind!r}; known kinds: kv, window, session, "
+                     "suppress, outer-join")
 
 
 class Task:
@@ -132,6 +141,7 @@ class Task:
         self._shared: dict[int, Any] = {}
         self._stream_schedules: list[_Schedule] = []
         self._wall_schedules: list[_Schedule] = []
+        self._restored = False
         self.stores: dict[str, Any] = {}
         self._globals = global_stores if global_stores is not None else {}
         for spec in sub.stores:
@@ -240,6 +250,8 @@ class Task:
 
     def process(self, batch: list[InputRecord]) -> list[OutputRecord]:
         """Process ``batch`` and return the records to produce."""
+        if self._restored:
+            self._resume()
         n = len(batch)
         if n and len(self._entries) == 1:  # one source topic: the batch is one run
             self._run(batch[0][0], batch)
@@ -314,6 +326,8 @@ class Task:
 
     def punctuate(self, wall_clock_ms: int) -> list[OutputRecord]:
         """Fire due wall-clock punctuators; returns the records to produce."""
+        if self._restored:
+            self._resume()
         if self._wall_schedules:
             self._punctuate(self._wall_schedules, wall_clock_ms)
         return self._end_batch()
@@ -323,6 +337,15 @@ class Task:
         target = self.store(store)
         for rec in records:
             target.restore(rec.key, rec.value, rec.timestamp)
+        self._restored = True
+
+    def _resume(self) -> None:
+        # Engines restore record by record; operators catch up once, before the next record.
+        self._restored = False
+        for runtime in self._runtimes.values():
+            restored = getattr(runtime, "restored", None)
+            if restored is not None:
+                restored()
 
     def close(self) -> None:
         """Close custom processors."""

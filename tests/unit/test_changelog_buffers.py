@@ -1,0 +1,151 @@
+"""The buffers of suppress / emit-final and of left and outer stream-stream joins survive a
+restart: their changelogs rebuild them, so stopping anywhere changes no result."""
+
+import pytest
+
+from topology import JoinWindows, Serdes, SessionWindows, StreamsBuilder, TimeWindows
+from topology.engine import EmbeddedCluster, EmbeddedEngine
+
+S, L = Serdes.String(), Serdes.Long()
+
+
+def windowed_counts(windows, final="suppress"):
+    """Counts per key and window: every update to ``updates``, final values to ``out``."""
+    def build():
+        b = StreamsBuilder()
+        grouped = b.stream("events", key_serde=S, value_serde=S).group_by_key()
+        windowed = grouped.windowed_by(windows)
+        if final == "emit_final":
+            windowed = windowed.emit_final()
+        table = windowed.count()
+        if final == "suppress":
+            b_updates = table.to_stream()
+            b_updates.map(lambda k, v: (f"{k.key}@{k.window.start}-{k.window.end}", v)).to(
+                "updates", key_serde=S, value_serde=L)
+            table = table.suppress(until_window_closes=True)
+        (table.to_stream()
+              .map(lambda k, v: (f"{k.key}@{k.window.start}-{k.window.end}", v))
+              .to("out", key_serde=S, value_serde=L))
+        return b.build()
+    return build
+
+
+def outer_join(how):
+    def build():
+        b = StreamsBuilder()
+        left = b.stream("left", key_serde=S, value_serde=S)
+        right = b.stream("right", key_serde=S, value_serde=S)
+        windows = JoinWindows.of_time_difference_and_grace(3, 2).after(6)
+        getattr(left, how)(right, lambda lv, rv: f"{lv}/{rv}", windows).to("out", key_serde=S, value_serde=S)
+        return b.build()
+    return build
+
+
+def run(build, events, stop_at=None, app="buffers"):
+    """Process ``events`` (topic, key, value, timestamp) one at a time; with ``stop_at``, close
+    the engine before that event and go on with a new one that restores from the changelogs."""
+    cluster = EmbeddedCluster()
+    engine = EmbeddedEngine(build(), {"application.id": app}, cluster)
+    for i, (topic, key, value, ts) in enumerate(events):
+        if i == stop_at:
+            engine.close()
+            engine = EmbeddedEngine(build(), {"application.id": app}, cluster)
+        cluster.produce(topic, key.encode(), value.encode(), timestamp=ts)
+        engine.run_until_idle()
+    engine.close()
+    return {topic: [(r.key, r.value, r.timestamp) for r in cluster.records_in_order(topic)]
+            for topic in ("out", "updates")}, cluster, engine
+
+
+def decoded(records, value=lambda v: int.from_bytes(v, "big")):
+    return [(k.decode(), value(v), ts) for k, v, ts in records]
+
+
+def every_stop_gives_the_same_results(build, events):
+    expected, _, _ = run(build, events)
+    for stop in range(1, len(events)):
+        got, _, _ = run(build, events, stop_at=stop)
+        assert got == expected, f"stopped before event {stop}: {events[stop]}"
+    return expected
+
+
+EVENTS = [("events", k, "x", ts) for k, ts in [
+    ("a", 1), ("b", 2), ("a", 8), ("a", 12), ("b", 14), ("a", 3), ("a", 16), ("b", 9),
+    ("a", 22), ("b", 4), ("b", 27), ("a", 31), ("a", 18), ("b", 45), ("a", 60)]]
+
+
+FINAL_COUNTS = [("a@0-10", 3, 8), ("b@0-10", 1, 2), ("a@10-20", 2, 16), ("b@10-20", 1, 14),
+                ("a@20-30", 1, 22), ("b@20-30", 1, 27), ("a@30-40", 1, 31), ("b@40-50", 1, 45)]
+
+
+def test_suppressed_window_counts_are_the_same_wherever_the_app_stopped():
+    out = every_stop_gives_the_same_results(windowed_counts(TimeWindows.of_size_and_grace(10, 5)), EVENTS)
+    # A window closes 5 ms of stream time after its end: "a" at 3 still counts (stream time 14),
+    # "b" at 9 (stream time 16), "b" at 4 and "a" at 18 (stream time 31) are dropped as late,
+    # also after a restart. a@[60,70) is still open when the input ends.
+    assert decoded(out["out"]) == FINAL_COUNTS
+    assert decoded(out["updates"])[-1] == ("a@60-70", 1, 60) and len(out["updates"]) == 12
+
+
+def test_emit_final_window_counts_are_the_same_wherever_the_app_stopped():
+    out = every_stop_gives_the_same_results(
+        windowed_counts(TimeWindows.of_size_and_grace(10, 5), final="emit_final"), EVENTS)
+    assert decoded(out["out"]) == FINAL_COUNTS
+
+
+def test_suppressed_session_counts_are_the_same_wherever_the_app_stopped():
+    events = [("events", k, "x", ts) for k, ts in [
+        ("a", 0), ("a", 4), ("b", 5), ("a", 20), ("a", 9), ("a", 24), ("b", 30), ("a", 33), ("a", 60),
+        ("b", 80)]]
+    out = every_stop_gives_the_same_results(
+        windowed_counts(SessionWindows.of_inactivity_gap_and_grace(5, 3)), events)
+    # A session is final once stream time passes its end + gap + grace; "a" at 9 is late
+    # (stream time 20), "a" at 24 merges into the session of 20.
+    assert decoded(out["out"]) == [("a@0-4", 2, 4), ("b@5-5", 1, 5), ("a@20-24", 2, 24), ("b@30-30", 1, 30),
+                                   ("a@33-33", 1, 33), ("a@60-60", 1, 60)]
+
+
+JOIN_EVENTS = [
+    ("left", "A", "a1", 0), ("right", "B", "b1", 1), ("left", "B", "b2", 4), ("right", "A", "r1", 5),
+    ("left", "C", "c1", 6), ("right", "D", "d1", 7), ("left", "A", "a2", 9), ("right", "C", "c2", 20),
+    ("left", "E", "e1", 21), ("right", "E", "e2", 18), ("left", "F", "f1", 30), ("right", "G", "g1", 31),
+    ("left", "I", "i1", 10),  # its window closed already (stream time 31): unmatched at once
+    ("left", "K", "k1", 24), ("right", "K", "k2", 26),  # k1 is late too, but still joins k2
+    ("left", "H", "h1", 50)]
+
+
+@pytest.mark.parametrize("how", ["left_join", "outer_join"])
+def test_left_and_outer_joins_are_the_same_wherever_the_app_stopped(how):
+    out = every_stop_gives_the_same_results(outer_join(how), JOIN_EVENTS)
+    got = decoded(out["out"], value=bytes.decode)
+    matched = [("B", "b2/b1", 4), ("A", "a1/r1", 5), ("E", "e1/e2", 21), ("K", "k1/k2", 26)]
+    assert [r for r in got if "None" not in r[1]] == matched
+    # left records wait 6 ahead + 2 grace, right records 3 back + 2 grace, then go unmatched,
+    # in timestamp order
+    left_alone = [("C", "c1/None", 6), ("A", "a2/None", 9), ("I", "i1/None", 10), ("K", "k1/None", 24),
+                  ("F", "f1/None", 30)]
+    right_alone = [("D", "None/d1", 7), ("C", "None/c2", 20), ("G", "None/g1", 31)]
+    unmatched = [r for r in got if "None" in r[1]]
+    if how == "left_join":
+        assert unmatched == left_alone
+    else:
+        assert sorted(unmatched, key=lambda r: r[2]) == sorted(left_alone + right_alone, key=lambda r: r[2])
+
+
+def test_buffer_changelogs_are_named_as_in_kafka_streams_and_end_in_tombstones():
+    _, cluster, engine = run(windowed_counts(TimeWindows.of_size_and_grace(10, 5)), EVENTS)
+    suppress = "buffers-KTABLE-SUPPRESS-STATE-STORE-0000000007-changelog"
+    assert engine.plan.changelog_topics["KTABLE-SUPPRESS-STATE-STORE-0000000007"] == suppress
+    assert cluster.view().topic(suppress).internal
+    latest = {r.key: r.value for r in cluster.read(suppress, 0, 0)}
+    # nine windows were buffered; the eight emitted ones end in a tombstone, a@[60,70) is held
+    assert len(latest) == 9 and len([v for v in latest.values() if v is not None]) == 1
+    assert [(w.key, w.window.start, change.new) for w, change in
+            engine.stores("KTABLE-SUPPRESS-STATE-STORE-0000000007")[0].all()] == [("a", 60, 1)]
+
+    _, cluster, engine = run(outer_join("outer_join"), JOIN_EVENTS)
+    outer = "buffers-KSTREAM-OUTERSHARED-0000000007-store-changelog"
+    assert engine.plan.changelog_topics["KSTREAM-OUTERSHARED-0000000007-store"] == outer
+    latest = {r.key: r.value for r in cluster.read(outer, 0, 0)}
+    # every record that waited was matched or emitted (a tombstone) but h1, whose window is open
+    assert [k[9:] for k, v in latest.items() if v is not None] == [b"H"]
