@@ -12,7 +12,8 @@ All calls block, so the TUI runs :meth:`KafkaSource.snapshot` in a worker thread
 
 :class:`EmbeddedSource` adapts the embedded engine's read-only view
 (``topology.engine.cluster.EmbeddedCluster.view()``) to the same snapshots, so an in-process run is
-shown with the same screens.
+shown with the same screens; :class:`EmbeddedTraceReader` reads the run's traces from that view into
+the same :class:`~monitor.traces.TraceModel` ``TraceReader`` makes of a Kafka cluster's.
 
 Example::
 
@@ -55,8 +56,9 @@ from monitor.model import (
     StatusMessage,
     TopicInfo,
 )
+from monitor.traces import TraceAccumulator, TraceModel
 
-__all__ = ["EmbeddedSource", "KafkaSource", "Source"]
+__all__ = ["EmbeddedSource", "EmbeddedTraceReader", "KafkaSource", "Source"]
 
 T = TypeVar("T")
 
@@ -436,6 +438,59 @@ class EmbeddedSource:
             groups=tuple(GroupInfo(g.group, "Unknown", partitions=tuple(
                 GroupPartition(o.topic, o.partition, o.committed, o.end) for o in g.offsets))
                 for g in sorted(groups, key=lambda g: g.group)))
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class EmbeddedTraceReader:
+    """The traces of an in-process run, for ``AirmonApp(trace_reader=...)`` and reports.
+
+    ``view`` is what ``EmbeddedCluster.view()`` returns: its ``trace_records(start)`` are the
+    ``__airstream_metrics`` records of the run (named producers, the groups that consumed their
+    records, what those groups forwarded), added up here exactly as :class:`monitor.traces.TraceReader`
+    adds up the records it reads from Kafka. ``window``: seconds of record-timestamp minutes kept;
+    ``None`` keeps them all (an embedded replay keeps its tweets' own, years old, timestamps).
+
+    >>> from topology.engine.cluster import EmbeddedCluster
+    >>> cluster = EmbeddedCluster()
+    >>> _ = cluster.producer("replay").produce("tweets", b"k", b"v", timestamp=1_000)
+    >>> cluster.commit("scorer", {("tweets", 0): 1})
+    >>> model = EmbeddedTraceReader(cluster.view()).refresh()
+    >>> [(h.text, h.produced, h.consumed) for h in model.hops]
+    [('replay -> tweets -> scorer', 1, 1)]
+    """
+
+    def __init__(self, view: Any, *, window: float | None = None, inactive_after: float = 300.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._view = view
+        self.inactive_after = inactive_after
+        self._clock = clock
+        self._next = 0
+        # A window reaching back before the epoch (~30,000 years) prunes nothing.
+        self.accumulator = TraceAccumulator(1e12 if window is None else window)
+
+    def refresh(self) -> TraceModel:
+        """Add the records published since the last refresh; problems become messages, never raise."""
+        messages: list[StatusMessage] = []
+        now = self._clock()
+        try:
+            records = self._view.trace_records(self._next)
+        except Exception as exc:  # the view is someone else's code: report, never crash the monitor
+            messages.append(StatusMessage(Severity.ERROR, "read traces", f"{type(exc).__name__}: {exc}"))
+            records = []
+        for record in records:
+            self._next += 1
+            try:
+                self.accumulator.add(record)
+            except ValueError as exc:
+                self.accumulator.skipped += 1
+                messages.append(StatusMessage(Severity.WARNING, "read traces", f"skipped metrics record "
+                                              f"{self._next - 1}: {exc}"))
+        if not self.accumulator.records:
+            messages.append(StatusMessage(Severity.INFO, "read traces", "no traces yet: records are traced "
+                                          "when a named producer writes them (EmbeddedCluster.producer(client_id))"))
+        return self.accumulator.model(now, inactive_after=self.inactive_after, messages=messages)
 
     def close(self) -> None:
         """Nothing to release."""

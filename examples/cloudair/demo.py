@@ -8,8 +8,10 @@
 It starts the local model server (VADER behind the CML protocol) unless ``CLOUDAIR_MODEL_URL`` is set,
 replays the tweets into ``tweets-ingest``, runs the topology of ``pipeline.py`` (embedded engine, or
 ``KafkaStreams`` with ``--bootstrap``), writes the Parquet data set (``[parquet] location``), and
-prints the report: tweets in, filtered out per reason, scored, failed, per route, and sentiment by
-airline from DuckDB over the Parquet files. Exit code 0 when the numbers add up, 1 when they do not.
+prints the report: tweets in, filtered out per reason, scored, failed, per route, sentiment by
+airline from DuckDB over the Parquet files, and on the embedded engine the traces (the replay
+producer -> ``tweets-ingest`` -> the ``cloudair`` group -> each output topic, with counts and
+latency, as airmon's Traces screen shows them). Exit code 0 when the numbers add up, 1 when they do not.
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ from cloudair.pipeline import (  # noqa: E402
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline  # noqa: E402
 from connectors.model_server import ModelServer  # noqa: E402
 from connectors.parquet import parse_file_name  # noqa: E402
-from connectors.tweets import SAMPLE_CSV, produce_tweets, produce_tweets_embedded, replay  # noqa: E402
+from connectors.tweets import (  # noqa: E402
+    REPLAY_CLIENT_ID,
+    SAMPLE_CSV,
+    produce_tweets,
+    produce_tweets_embedded,
+    replay,
+)
 
 __all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka",
            "write_impala_ddl"]
@@ -77,7 +85,7 @@ def _tweets(config: CloudAirConfig) -> Any:
 
 
 def _summary(engine: str, config: CloudAirConfig, counts: dict[str, int], filtered: list[Any],
-             seconds: float) -> RunSummary:
+             seconds: float, traces: Any = None) -> RunSummary:
     t = config.topic
     location = config.parquet.location
     return RunSummary(
@@ -85,12 +93,18 @@ def _summary(engine: str, config: CloudAirConfig, counts: dict[str, int], filter
         filtered=Counter(v["reason"] for v in filtered),
         scored=counts[t(next(iter(config.routes)))], failed=counts[t(FAILURES)], dead_letters=counts[t(DLQ)],
         routes={name: counts[t(name)] for name in config.routes}, topics=counts,
-        airlines=sentiment_by_airline(location), parquet_rows=parquet_rows(location), seconds=seconds)
+        airlines=sentiment_by_airline(location), parquet_rows=parquet_rows(location), seconds=seconds,
+        traces=traces)
 
 
 def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callable[[int], None],
                  cluster: Any = None, chunk: int = _CHUNK) -> RunSummary:
-    """Replay and process on the embedded engine (``cluster``: an ``EmbeddedCluster`` to watch)."""
+    """Replay and process on the embedded engine (``cluster``: an ``EmbeddedCluster`` to watch).
+
+    The replay writes as the traced producer ``airstream-replay`` (as on Kafka); the summary carries the run's
+    traces (``summary.traces``, a ``monitor.traces.TraceModel``).
+    """
+    from monitor.sources import EmbeddedTraceReader
     from topology.engine.cluster import EmbeddedCluster
     from topology.engine.embedded import EmbeddedEngine
 
@@ -98,8 +112,9 @@ def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callabl
     started = time.perf_counter()
     engine = EmbeddedEngine(build(config, parts), streams_config(config), cluster=cluster,
                             partitions={config.topic(INGEST): config.pipeline.partitions})
+    replay_producer = cluster.producer(REPLAY_CLIENT_ID)
     for batch in _tweets(config).batches(chunk):
-        produce_tweets_embedded(batch, cluster, config.topic(INGEST))
+        produce_tweets_embedded(batch, replay_producer, config.topic(INGEST))
         engine.run_until_idle()
         progress(len(batch))
     engine.close()
@@ -107,7 +122,8 @@ def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callabl
     counts = {topic: sum(cluster.end_offset(topic, p) for p in range(cluster.partitions(topic)))
               if cluster.has_topic(topic) else 0 for topic in output_topics(config)}
     filtered = [orjson.loads(r.value) for r in cluster.records_in_order(config.topic(FILTERED))]
-    return _summary("embedded", config, counts, filtered, seconds)
+    traces = EmbeddedTraceReader(cluster.view()).refresh()
+    return _summary("embedded", config, counts, filtered, seconds, traces)
 
 
 def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
@@ -198,7 +214,7 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
     says so and stays open until ``q``.
     """
     from monitor.app import AirmonApp
-    from monitor.sources import EmbeddedSource, KafkaSource
+    from monitor.sources import EmbeddedSource, EmbeddedTraceReader, KafkaSource
     from topology.engine.cluster import EmbeddedCluster
 
     result: dict[str, Any] = {}
@@ -209,7 +225,9 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
             return run_kafka(config, parts, bootstrap, lambda n: None)
     else:
         cluster = EmbeddedCluster()
-        app = AirmonApp(EmbeddedSource(cluster.view(), name="cloudair (embedded)"), refresh_interval=0.5)
+        view = cluster.view()
+        app = AirmonApp(EmbeddedSource(view, name="cloudair (embedded)"), refresh_interval=0.5,
+                        trace_reader=EmbeddedTraceReader(view))
 
         def run() -> RunSummary:
             # A short pause per chunk so the dashboard shows the topics filling up.

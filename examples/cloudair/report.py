@@ -1,13 +1,15 @@
 """The end-of-run report: what flowed where, and the demo's pie-chart query over the Parquet data set.
 
 ``sentiment_by_airline(location)`` is that query (DuckDB over the Parquet files, Hive partitions);
-``render(summary)`` draws the report with rich, bars for the sentiment split of each airline.
+``render(summary)`` draws the report with rich, bars for the sentiment split of each airline, and the
+run's traces (``trace_table``) when it has them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import duckdb
 from rich.console import Console, Group
@@ -15,7 +17,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["SENTIMENT_SQL", "AirlineSentiment", "RunSummary", "parquet_rows", "render", "sentiment_by_airline"]
+if TYPE_CHECKING:
+    from monitor.traces import LatencyStats, TraceModel
+
+__all__ = ["SENTIMENT_SQL", "AirlineSentiment", "RunSummary", "parquet_rows", "render", "sentiment_by_airline",
+           "trace_table"]
 
 SENTIMENT_SQL = """
 SELECT airline, airlinesentiment, count(*) AS tweets, avg(airlinepolarity) AS polarity
@@ -59,6 +65,8 @@ class RunSummary:
     seconds: float
     slack_alerts: int | None = None
     impala_ddl: str | None = None
+    traces: TraceModel | None = None
+    """Producers, hops and paths of the run (``None`` when it was not traced)."""
 
     @property
     def adds_up(self) -> bool:
@@ -106,6 +114,28 @@ def _bar(counts: dict[str, int], width: int, scale: int) -> Text:
     return bar
 
 
+def _ms(stats: LatencyStats | None) -> str:
+    return "-" if stats is None else f"{stats.p99_ms} ms"
+
+
+def trace_table(model: TraceModel) -> Group:
+    """The hops (writer -> topic -> consumer group: records produced and consumed, p99 latency) and
+    the multi-hop paths with the records that went all the way, as airmon's Traces screen lists them.
+
+    Latency is the time a record waited in its topic (produce to the group's fetch); end to end, from
+    the first producer's produce.
+    """
+    hops = Table("writer -> topic -> group", "produced", "consumed", "p99", title="Traces (airmon: x)",
+                 title_justify="left")
+    for h in model.hops:
+        hops.add_row(h.text, "-" if h.produced is None else str(h.produced), str(h.consumed), _ms(h.latency))
+    paths = Table("path", "records", "e2e p99", title="Paths", title_justify="left")
+    for path in model.paths:
+        last = path.hops[-1]
+        paths.add_row(path.text, str(last.consumed if last.group else last.produced), _ms(path.e2e))
+    return Group(hops, paths)
+
+
 def render(summary: RunSummary, console: Console | None = None) -> None:
     """Print the report: flow counts, routes, and the per-airline sentiment chart."""
     console = console or Console()
@@ -136,4 +166,7 @@ def render(summary: RunSummary, console: Console | None = None) -> None:
     ddl = Text(f"Impala DDL of the Parquet table: {summary.impala_ddl}" if summary.impala_ddl else "",
                overflow="fold")
     title = f"CloudAir run on the {summary.engine} engine: {summary.seconds:.1f} s"
-    console.print(Panel(Group(flow, Text(), routes, ddl, Text(), chart), title=title, title_align="left"))
+    parts = [flow, Text(), routes, ddl, Text(), chart]
+    if summary.traces is not None:
+        parts += [Text(), trace_table(summary.traces)]
+    console.print(Panel(Group(*parts), title=title, title_align="left"))

@@ -320,3 +320,64 @@ async def test_dashboard_over_a_real_cluster_shows_the_pipeline_topics(kafka_clu
         finally:
             parts.close()
     assert result["summary"].adds_up and result["summary"].engine == "Kafka"
+
+
+def test_headless_demo_reports_the_traces_of_the_run(tmp_path: Path) -> None:
+    import re
+
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "200"}  # wide enough for one line a row
+    done = subprocess.run([sys.executable, str(ROOT / "examples/cloudair/demo.py"), "--limit", "120",
+                           "--parquet", str(tmp_path / "pq")], capture_output=True, text=True, timeout=120,
+                          env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+
+    def cells(first: str) -> list[str]:
+        [line] = [x for x in done.stdout.splitlines() if re.search(rf"│ {re.escape(first)}\s+│", x)]
+        return [c.strip() for c in line.split("│")[3:] if c.strip()]  # the cells after ``first``
+
+    # Every tweet went from the replay producer through tweets-ingest to the cloudair group ...
+    assert cells("airstream-replay -> tweets-ingest -> cloudair")[:2] == ["120", "120"]
+    # ... and each route's topic got, one hop further, what the route table says it holds.
+    for route in ("airlines", "negativesentiment", "influencer-alerts"):
+        routed = cells(route)[0]
+        assert int(routed) > 0, route
+        assert cells(f"cloudair -> {route} -> (no reader)")[0] == routed
+        assert cells(f"airstream-replay -> tweets-ingest -> cloudair -> {route} -> (no reader)")[0] == routed
+
+
+@pytest.mark.asyncio
+async def test_dashboard_traces_screen_lists_the_hops_of_the_embedded_run(tmp_path: Path) -> None:
+    from cloudair.demo import dashboard
+    from tui_support import refresh, screen_text
+
+    from connectors.tweets import REPLAY_CLIENT_ID
+    from monitor.screens.traces import TracesScreen
+    from monitor.widgets.live_table import LiveTable
+
+    config = load_config(env={}, source_limit=200, parquet_location=str(tmp_path / "pq"))
+    with model_endpoint(config) as (config, _server):
+        parts = connect(config)
+        try:
+            app, result = dashboard(config, parts)
+            async with app.run_test(size=(160, 45)) as pilot:
+                for _ in range(300):
+                    if result:
+                        break
+                    await pilot.pause(0.1)
+                assert "summary" in result, result.get("error")
+                await refresh(pilot)
+                await pilot.press("x")
+                await pilot.pause()
+                assert isinstance(app.screen, TracesScreen)
+                table = app.screen.query_one("#hops", LiveTable)
+                app_id, ingest = config.pipeline.application_id, config.topic(INGEST)
+                first = f"{REPLAY_CLIENT_ID}|0||{ingest}|{app_id}"
+                assert table.cells(first)[:6] == [REPLAY_CLIENT_ID, ingest, app_id, "0", "200", "200"]
+                routes = result["summary"].routes
+                for route in ("airlines", "negativesentiment"):
+                    key = f"{REPLAY_CLIENT_ID}|1|{app_id}|{config.topic(route)}|"
+                    assert table.cells(key)[4] == str(routes[route]), route
+                assert f"{REPLAY_CLIENT_ID} -> {ingest} -> {app_id} -> {config.topic('airlines')}" in screen_text(app)
+                await pilot.press("q")
+        finally:
+            parts.close()

@@ -16,20 +16,34 @@ The monitor reads an embedded run through :meth:`EmbeddedCluster.view`:
 [(0, 0, 0), (1, 0, 0), (2, 0, 1)]
 >>> [(o.topic, o.partition, o.committed, o.lag) for o in view.group("cloudair").offsets]
 [('tweets', 0, None, 0), ('tweets', 1, None, 0), ('tweets', 2, 1, 0)]
+
+Records a named producer writes carry trace headers and are counted, as are what consumer groups
+commit of them and what their tasks forward (:mod:`topology.engine.traces`); the view hands out the
+resulting ``__airstream_metrics`` records, which ``monitor.traces`` turns into hops and paths:
+
+>>> replay = cluster.producer("replay")
+>>> replay.produce("tweets", b"k1", b"v2", timestamp=6)
+(2, 1)
+>>> cluster.commit("cloudair", {("tweets", 2): 2})
+>>> [(r["client_id"], r["rows"][0]["count"]) for r in view.trace_records()]
+[('replay', 1), ('cloudair-embedded-consumer', 1)]
 """
 
 from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from topology.engine.task import InputRecord, OutputRecord
+from topology.engine.traces import ClusterTraces
 from topology.partitioner import partition_for
 
-__all__ = ["ClusterView", "EmbeddedCluster", "GroupInfo", "GroupOffset", "PartitionInfo", "TopicInfo"]
+__all__ = ["ClusterView", "EmbeddedCluster", "EmbeddedProducer", "GroupInfo", "GroupOffset", "PartitionInfo",
+           "TopicInfo"]
 
 
 @dataclass(frozen=True)
@@ -90,18 +104,50 @@ class _Topic:
         # (partition, offset) in production order, kept only when there are several partitions
         self.order: list[tuple[int, int]] = []
         self.rr = itertools.count()
+        self.traced: set[int] = set()  # partitions that hold traced records
+
+
+class EmbeddedProducer:
+    """A producer with a client id on an :class:`EmbeddedCluster`: its records are traced under that id.
+
+    It has the cluster's ``produce`` signature, so it goes wherever a cluster is written to
+    (``produce_tweets_embedded(tweets, cluster.producer("replay"), "tweets")``).
+    """
+
+    def __init__(self, cluster: EmbeddedCluster, client_id: str) -> None:
+        if not client_id:
+            raise ValueError("a traced producer needs a client id (it names the producer in the traces)")
+        self.cluster = cluster
+        self.client_id = client_id
+
+    def __repr__(self) -> str:
+        return f"EmbeddedProducer(client_id={self.client_id!r})"
+
+    def produce(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int = 0,
+                headers: Any = (), partition: int | None = None) -> tuple[int, int]:
+        """Append one traced record; returns ``(partition, offset)``."""
+        return self.cluster.produce(topic, key, value, timestamp, headers, partition, client_id=self.client_id)
 
 
 class EmbeddedCluster:
-    """Topics and consumer groups in memory. Thread-safe for one writer and many readers."""
+    """Topics and consumer groups in memory. Thread-safe for one writer and many readers.
 
-    def __init__(self, default_partitions: int = 1) -> None:
+    ``clock`` (seconds since the epoch) times the traces: trace headers, latencies, last seen.
+    """
+
+    def __init__(self, default_partitions: int = 1, *, clock: Callable[[], float] = time.time) -> None:
         if default_partitions < 1:
             raise ValueError("default_partitions must be at least 1")
         self.default_partitions = default_partitions
         self._topics: dict[str, _Topic] = {}
         self._groups: dict[str, dict[tuple[str, int], int]] = {}
         self._lock = threading.RLock()
+        self.traces = ClusterTraces(clock)
+        """Trace accounting (see :mod:`topology.engine.traces`); read it through :meth:`ClusterView.trace_records`."""
+        # Partitions appended to since the last commit -> first offset appended: the outputs of the
+        # task whose group commits next (a task's outputs are appended, then its input committed).
+        self._appended: dict[tuple[str, int], int] = {}
+        self._read_ms: dict[tuple[str, int], int] = {}  # traced partition -> when it was last read
 
     # -- topics ----------------------------------------------------------------------------
     def create_topic(self, name: str, partitions: int | None = None, internal: bool = False) -> None:
@@ -140,12 +186,17 @@ class EmbeddedCluster:
         return partition_for(key, n)
 
     def produce(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int = 0,
-                headers: Any = (), partition: int | None = None) -> tuple[int, int]:
-        """Append one record; returns ``(partition, offset)``."""
+                headers: Any = (), partition: int | None = None, *, client_id: str | None = None
+                ) -> tuple[int, int]:
+        """Append one record; returns ``(partition, offset)``. With a ``client_id`` the record is
+        traced as that producer's (see :meth:`producer`)."""
         self.create_topic(topic)
         with self._lock:
             t = self._topics[topic]
             p = self._partition(t, key, partition)
+            if client_id is not None:
+                headers = self.traces.stamp(client_id, topic, p, timestamp, headers)
+                t.traced.add(p)
             log = t.logs[p]
             offset = len(log)
             log.append(InputRecord(topic, p, offset, timestamp, key, value, headers or ()))
@@ -153,12 +204,21 @@ class EmbeddedCluster:
                 t.order.append((p, offset))
             return p, offset
 
+    def producer(self, client_id: str) -> EmbeddedProducer:
+        """A producer whose records carry trace headers and are counted under ``client_id``.
+
+        What it writes, the groups that consume it and what their tasks forward show in the traces
+        (:meth:`ClusterView.trace_records`; airmon's Traces screen).
+        """
+        return EmbeddedProducer(self, client_id)
+
     def append(self, outputs: Iterable[OutputRecord]) -> None:
         """Append the outputs of a task (creating missing topics with the default count)."""
         new = tuple.__new__
         rec = InputRecord
         topics = self._topics
         cached: dict[str, Any] = {}  # topic -> its only partition's log, or the _Topic
+        starts: dict[str, tuple[int, ...]] = {}  # topic -> partition lengths before this call
         with self._lock:
             for out in outputs:
                 name = out[0]
@@ -168,6 +228,7 @@ class EmbeddedCluster:
                         self.create_topic(name)
                     t = topics[name]
                     target = cached[name] = t.logs[0] if len(t.logs) == 1 else t
+                    starts[name] = tuple(map(len, t.logs))
                 if type(target) is list:
                     target.append(new(rec, (name, 0, len(target), out[4], out[2], out[3], out[5])))
                     continue
@@ -175,11 +236,24 @@ class EmbeddedCluster:
                 log = target.logs[p]
                 log.append(new(rec, (name, p, len(log), out[4], out[2], out[3], out[5])))
                 target.order.append((p, len(log) - 1))
+            appended = self._appended
+            for name, lengths in starts.items():
+                logs = topics[name].logs
+                for p, start in enumerate(lengths):
+                    if len(logs[p]) > start:
+                        appended.setdefault((name, p), start)
 
     def read(self, topic: str, partition: int, offset: int, max_records: int | None = None
              ) -> list[InputRecord]:
-        """Records of a partition from ``offset`` on (at most ``max_records``)."""
-        log = self._topics[topic].logs[partition]
+        """Records of a partition from ``offset`` on (at most ``max_records``), as a consumer fetches them."""
+        t = self._topics[topic]
+        if partition in t.traced:  # the receive time of what the next commit covers
+            self._read_ms[(topic, partition)] = self.traces.now_ms()
+        return self._slice(t, partition, offset, max_records)
+
+    @staticmethod
+    def _slice(t: _Topic, partition: int, offset: int, max_records: int | None) -> list[InputRecord]:
+        log = t.logs[partition]
         end = len(log) if max_records is None else min(len(log), offset + max_records)
         return log[offset:end]
 
@@ -202,9 +276,31 @@ class EmbeddedCluster:
 
     # -- consumer groups -------------------------------------------------------------------
     def commit(self, group: str, offsets: dict[tuple[str, int], int]) -> None:
-        """Commit ``{(topic, partition): next_offset}`` for ``group``."""
+        """Commit ``{(topic, partition): next_offset}`` for ``group``.
+
+        On traced partitions, the records from the previous commit up to these offsets count as
+        consumed by ``group``, and what was appended since the last commit as forwarded by it.
+        """
         with self._lock:
-            self._groups.setdefault(group, {}).update(offsets)
+            committed = self._groups.setdefault(group, {})
+            traced = False
+            for (topic, p), end in offsets.items():
+                t = self._topics.get(topic)
+                if t is None or p not in t.traced:
+                    continue
+                traced = True
+                start = committed.get((topic, p)) or 0
+                if end > start:
+                    read_ms = self._read_ms.get((topic, p)) or self.traces.now_ms()
+                    self.traces.consumed(group, topic, p, ((r[3], r[6]) for r in t.logs[p][start:end]), read_ms)
+            if self._appended:
+                if traced:  # untraced inputs make untraced outputs: nothing to take further
+                    for (topic, p), start in self._appended.items():
+                        t = self._topics[topic]
+                        if self.traces.forward(group, topic, p, t.logs[p], start):
+                            t.traced.add(p)
+                self._appended.clear()
+            committed.update(offsets)
 
     def committed(self, group: str, topic: str, partition: int) -> int | None:
         """The committed offset or ``None``."""
@@ -225,6 +321,7 @@ class ClusterView:
     - ``groups()`` -> list of :class:`GroupInfo` (committed offset, end offset, lag per partition)
     - ``group(name)`` -> :class:`GroupInfo`
     - ``records(topic, partition, offset=0, max_records=100)`` -> records to browse
+    - ``trace_records(start=0)`` -> the ``__airstream_metrics`` records of the run's traces
     """
 
     def __init__(self, cluster: EmbeddedCluster) -> None:
@@ -264,4 +361,14 @@ class ClusterView:
     def records(self, topic: str, partition: int, offset: int = 0, max_records: int = 100
                 ) -> list[InputRecord]:
         """Up to ``max_records`` records of a partition from ``offset``."""
-        return list(self._c.read(topic, partition, offset, max_records))
+        return list(self._c._slice(self._c._topics[topic], partition, offset, max_records))
+
+    def trace_records(self, start: int = 0) -> list[dict[str, Any]]:
+        """The metrics records (``__airstream_metrics``-shaped dicts, see :mod:`topology.tracing.aggregate`)
+        from position ``start`` on, after publishing what the clients counted since the last call.
+
+        ``monitor.traces.TraceAccumulator.add`` each of them, as airmon does with the records it reads
+        from Kafka. Records are deltas: read each once (keep the next ``start``) and add them all up.
+        """
+        self._c.traces.publish()
+        return self._c.traces.records[start:]
