@@ -239,8 +239,8 @@ class AlertEngine:
                 worst[x.hop.route] = max(value, worst.get(x.hop.route, value))
         for route, value in worst.items():
             if value > rule.above:
-                yield ("hop", route, value, f"end-to-end {rule.stat} {_fmt_seconds(value)} above {limit} "
-                                            f"(last {_fmt_seconds(rule.window)})")
+                last = _fmt_seconds(rule.window)
+                yield "hop", route, value, f"end-to-end {rule.stat} {_fmt_seconds(value)} above {limit} (last {last})"
 
     @staticmethod
     def _group_hit(rule: Rule, group: GroupInfo) -> tuple[float | str, str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+
 import pytest
 from tui_fakes import T0, FakeSource
 from tui_support import refresh, running, screen_text

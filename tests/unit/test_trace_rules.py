@@ -14,7 +14,13 @@ import pytest
 import yaml
 
 from monitor.alerts import AlertEngine, AlertState
-from monitor.model import ClusterSnapshot, Severity, StatusMessage
+from monitor.model import (
+    ClusterSnapshot,
+    GroupInfo,
+    GroupPartition,
+    Severity,
+    StatusMessage,
+)
 from monitor.rules import RuleKind, RulesError, load_rules, parse_rules
 from monitor.traces import TraceAccumulator, TraceModel, TraceReader
 from topology.tracing import LatencyHistogram
@@ -78,7 +84,8 @@ FORWARDED = [made("p1", "t", 30), made("app-out", "scored", 30, origin="p1", hop
     ({"above": "2s"}, [seen("g", "t", 1, [1_500] * 10)], []),
     ({"above": "3s"}, [seen("g", "t", 1, [3_000] * 10)], []),  # "above" is strict
     ({"above": "2s"}, OLD_SPIKE, []),
-    ({"above": "2s", "window": "30m"}, OLD_SPIKE, [("hop p1 -> t -> g", "end-to-end p99 9.0s above 2.0s (last 30.0m)")]),
+    ({"above": "2s", "window": "30m"}, OLD_SPIKE,
+     [("hop p1 -> t -> g", "end-to-end p99 9.0s above 2.0s (last 30.0m)")]),
     # Records of a minute ten minutes back, received nine minutes late, i.e. just now: in the window.
     ({"above": "1m"}, [seen("g", "t", 10, [540_000] * 3)],
      [("hop p1 -> t -> g", "end-to-end p99 9.0m above 1.0m (last 5.0m)")]),
@@ -90,7 +97,8 @@ FORWARDED = [made("p1", "t", 30), made("app-out", "scored", 30, origin="p1", hop
     ({"above": "1s", "stat": "p99", "window": "10m"}, SPIKY,
      [("hop p1 -> t -> g", "end-to-end p99 5.0s above 1.0s (last 10.0m)")]),
     # A forwarded hop is judged from the origin producer: 100 ms for the hop, 2.5 s end to end.
-    ({"above": "2s"}, FORWARDED, [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5.0m)")]),
+    ({"above": "2s"}, FORWARDED,
+     [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5.0m)")]),
     ({"above": "2s", "group": "app"}, FORWARDED, []),
     ({"above": "2s", "producer": "app-*"}, FORWARDED,  # the client that wrote the hop
      [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5.0m)")]),
@@ -176,16 +184,15 @@ def test_unreadable_or_missing_traces_keep_trace_alerts_open() -> None:
 
 
 def test_lag_rules_and_trace_rules_in_one_engine() -> None:
-    from monitor.model import GroupInfo, GroupPartition
-
     engine = AlertEngine(parse_rules({"rules": [
         {"name": "behind", "kind": "group_lag", "above": 10},
         {"name": "slow", "kind": "e2e_latency", "above": "1s"}]}))
-    snap = ClusterSnapshot(taken_at=NOW, groups=(GroupInfo("g", "Stable", partitions=(GroupPartition("t", 0, 0, 50),)),))
+    lagging = GroupInfo("g", "Stable", partitions=(GroupPartition("t", 0, 0, 50),))
+    snap = ClusterSnapshot(taken_at=NOW, groups=(lagging,))
     events = engine.evaluate(snap, traces=model([seen("g", "t", 1, [2_000])]))
-    assert [e.text for e in events] == ["FIRING warning behind [group g]: lag 50 above 10",
-                                        "FIRING warning slow [hop p1 -> t -> g]: end-to-end p99 2.0s above 1.0s "
-                                        "(last 5.0m)"]
+    assert [e.text for e in events] == [
+        "FIRING warning behind [group g]: lag 50 above 10",
+        "FIRING warning slow [hop p1 -> t -> g]: end-to-end p99 2.0s above 1.0s (last 5.0m)"]
 
 
 # -- the rules file ----------------------------------------------------------------------------------------
@@ -213,15 +220,15 @@ def test_trace_rule_fields_and_what_the_rules_need() -> None:
     ("{name: a, kind: e2e_latency, above: 2s, window: soon}", r"\('a'\): field 'window': expected a duration"),
     ("{name: a, kind: e2e_latency, above: 2s, producer: [p1, p2]}",
      r"\('a'\): field 'producer' must be a name or a glob like 'orders-\*'"),
-    ("{name: a, kind: e2e_latency, above: 2s, status: STALL}", r"\('a'\): field 'status' only applies to kind "
-                                                               r"group_status"),
+    ("{name: a, kind: e2e_latency, above: 2s, status: STALL}",
+     r"\('a'\): field 'status' only applies to kind group_status"),
     ("{name: a, kind: producer_inactive}", r"\('a'\): field 'above' is required for kind producer_inactive"),
     ("{name: a, kind: producer_inactive, above: 5m, group: g}",
      r"\('a'\): field 'group' does not apply to kind producer_inactive: use 'producer' or 'topic'"),
     ("{name: a, kind: producer_inactive, above: 5m, window: 5m}",
      r"\('a'\): field 'window' only applies to kind e2e_latency"),
-    ("{name: a, kind: producer_inactive, above: 5m, stat: max}", r"\('a'\): field 'stat' only applies to kind "
-                                                                 r"e2e_latency"),
+    ("{name: a, kind: producer_inactive, above: 5m, stat: max}",
+     r"\('a'\): field 'stat' only applies to kind e2e_latency"),
     ("{name: a, kind: group_lag, above: 5, producer: p1}",
      r"\('a'\): field 'producer' does not apply to kind group_lag: use 'group'"),
     ("{name: a, kind: topic_idle, above: 5m, stat: p99}", r"\('a'\): field 'stat' only applies to kind e2e_latency"),
@@ -236,9 +243,10 @@ def test_bad_trace_rules_name_the_rule_field_and_fix(tmp_path: Path, rule: str, 
         load_rules(path, env={})
 
 
-def test_the_readme_trace_rules_parse_and_need_traces() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    block = next(b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "e2e_latency" in b)
+@pytest.mark.parametrize("doc", ["README.md", "docs/traces.md"])
+def test_the_documented_trace_rules_parse(doc: str) -> None:
+    text = (Path(__file__).resolve().parents[2] / doc).read_text()
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "e2e_latency" in b)
     rs = parse_rules(yaml.safe_load(block))
     assert {r.kind for r in rs.rules} == {RuleKind.E2E_LATENCY, RuleKind.PRODUCER_INACTIVE}
     assert rs.needs_traces
