@@ -262,3 +262,15 @@ def test_trace_reader_keeps_librdkafka_off_the_terminal(capfd: pytest.CaptureFix
     assert [m.severity for m in traces.messages] == [Severity.ERROR]
     assert "hunter2" not in traces.messages[0].text
     assert "rdkafka" not in capfd.readouterr().err
+
+
+def test_airmon_check_with_trace_rules_and_no_cluster_exits_2(tmp_path: Path,
+                                                             capfd: pytest.CaptureFixture[str]) -> None:
+    from monitor.cli import main
+
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules: [{name: quiet, kind: producer_inactive, above: 5m}]")
+    assert main(["check", "-b", "127.0.0.1:1", "--timeout", "1", "--rules", str(path)]) == 2
+    err = capfd.readouterr().err
+    assert err.strip().splitlines()[-1].startswith("airmon: cannot read the cluster at 127.0.0.1:1")
+    assert "rdkafka" not in err
