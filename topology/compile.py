@@ -21,18 +21,19 @@ def seg_0(k0, v0, ts, h, src):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from topology.builder import Topology
+from topology.errors import TopologyException
 from topology.graph import Node, StoreSpec
 from topology.operators import StreamStreamJoin, Suppress
 from topology.serde_defaults import AutoSerde, resolve_serde
 from topology.serdes import BytesSerde, IntegerSerde, LongSerde, Serde, Serdes, StringSerde
 from topology.state import LeftOrRightSerde
 
-__all__ = ["Plan", "SubtopologyPlan", "compile_topology", "resolve_config"]
+__all__ = ["Plan", "SubtopologyPlan", "TopicLayout", "compile_topology", "plan_partitions", "resolve_config"]
 
 # Key of sink_serdes for sinks whose topic a topic extractor picks per record.
 DYNAMIC = "<topic extractor>"
@@ -136,6 +137,89 @@ class Plan:
         except KeyError:
             raise KeyError(f"no state store named {name!r}; the topology has "
                            f"{sorted(self.stores) or 'no stores'}") from None
+
+
+@dataclass(frozen=True)
+class TopicLayout:
+    """Partition counts of every topic the application reads (sources and repartition topics),
+    and the number of tasks (partitions) of each sub-topology; changelogs have one partition
+    per task of the sub-topology that owns the store."""
+
+    partitions: dict[str, int]
+    task_counts: dict[int, int]
+
+    def tasks(self, sub: SubtopologyPlan) -> int:
+        """How many tasks ``sub`` has."""
+        return self.task_counts[sub.id]
+
+
+def plan_partitions(plan: Plan, existing: Mapping[str, int], default: int = 1) -> TopicLayout:
+    """The partition rule every engine follows, given the counts of the ``existing`` topics.
+
+    A repartition topic has the count the topology gives (``repartition(num_partitions=...)``),
+    or else that of the other topics the sub-topology reading it reads, or else the largest
+    count of the topics its writers read (``default`` when that is none); a sub-topology has
+    one task per partition of its source topics, which must all have the same count. Raises :class:`~topology.errors.TopologyException` for a missing source
+    topic, co-partitioned topics with different counts, and an existing repartition topic
+    whose count differs from the one the topology asks for.
+
+    >>> from topology import StreamsBuilder
+    >>> b = StreamsBuilder()
+    >>> b.stream("in").repartition(name="spread").to("out")
+    >>> plan = compile_topology(b.build(), {"application.id": "app"})
+    >>> plan_partitions(plan, {"in": 3}).partitions["app-spread-repartition"]
+    3
+    """
+    counts = dict(existing)
+    repartition = plan.repartition_topics
+    subs = plan.subtopologies + plan.global_subtopologies
+    missing = sorted({t for s in subs for t in s.source_topics if t not in repartition and t not in counts})
+    if missing:
+        raise TopologyException(
+            f"source topic(s) {', '.join(map(repr, missing))} do not exist: create them first "
+            f"(e.g. kafka-topics.sh --create --topic {missing[0]} --partitions 6) or fix the topic "
+            "name in the topology")
+    for topic, n in repartition.items():
+        if n is not None and topic not in counts:
+            counts[topic] = n
+    # Repartition topics a sub-topology reads are co-partitioned with its other sources: they
+    # take those topics' count when it is known (the foreign-key join's subscription topics),
+    # else together the largest count of the topics their writers read, as Kafka Streams does.
+    groups = [[t for t in sub.source_topics if t not in counts] for sub in plan.subtopologies]
+    pending = [g for g in groups if g]
+    while pending:
+        progressed = False
+        for group in list(pending):
+            sub = next(s for s in plan.subtopologies if group[0] in s.source_topics)
+            partners = [counts[t] for t in sub.source_topics if t in counts]
+            inputs = [t for s in plan.subtopologies if any(g in s.sink_serdes for g in group)
+                      for t in s.source_topics]
+            if partners:
+                n = max(partners)
+            elif any(t not in counts for t in inputs):
+                continue
+            else:
+                n = max((counts[t] for t in inputs), default=default)
+            counts.update(dict.fromkeys(group, n))
+            pending.remove(group)
+            progressed = True
+        if not progressed:  # repartition topics feeding each other: no upstream count to copy
+            raise TopologyException(f"cannot derive the partition count of {sorted(t for g in pending for t in g)}: "
+                                    "give it with repartition(num_partitions=...)")
+    for topic, n in repartition.items():
+        if n is not None and counts[topic] != n:
+            raise TopologyException(f"internal topic {topic!r} has {counts[topic]} partitions but the "
+                                    f"topology asks for {n}; delete it (it is rebuilt) or reset the application")
+    tasks: dict[int, int] = {}
+    for sub in plan.subtopologies:
+        by_topic = {t: counts[t] for t in sub.source_topics}
+        if len(set(by_topic.values())) > 1:
+            raise TopologyException(
+                f"sub-topology {sub.id} reads topics that must be co-partitioned but have different "
+                f"partition counts: {by_topic}; give them the same number of partitions or "
+                "repartition one side")
+        tasks[sub.id] = next(iter(by_topic.values()), default)
+    return TopicLayout(counts, tasks)
 
 
 def compile_topology(topology: Topology, config: dict[str, Any] | None = None) -> Plan:

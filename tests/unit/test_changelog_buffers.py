@@ -149,3 +149,46 @@ def test_buffer_changelogs_are_named_as_in_kafka_streams_and_end_in_tombstones()
     latest = {r.key: r.value for r in cluster.read(outer, 0, 0)}
     # every record that waited was matched or emitted (a tombstone) but h1, whose window is open
     assert [k[9:] for k, v in latest.items() if v is not None] == [b"H"]
+
+
+def test_buffer_changelogs_have_one_partition_per_task_and_restore_per_partition():
+    cluster = EmbeddedCluster()
+    cluster.create_topic("events", 3)
+    build = windowed_counts(TimeWindows.of_size_with_no_grace(10))
+    first = EmbeddedEngine(build(), {"application.id": "wide"}, cluster)
+    keys = ["a", "b", "c", "d", "e", "f"]
+    for key in keys:
+        cluster.produce("events", key.encode(), b"x", timestamp=5)
+    first.run_until_idle()
+    first.close()
+    assert cluster.partitions("wide-KTABLE-SUPPRESS-STATE-STORE-0000000007-changelog") == 3
+    second = EmbeddedEngine(build(), {"application.id": "wide"}, cluster)
+    held = sorted(w.key for store in second.stores("KTABLE-SUPPRESS-STATE-STORE-0000000007") for w, _ in store.all())
+    assert held == keys
+    for key in keys:  # closes every key's window in its own partition
+        cluster.produce("events", key.encode(), b"x", timestamp=10)
+    second.run_until_idle()
+    assert sorted(decoded((r.key, r.value, r.timestamp) for r in cluster.records_in_order("out"))) == [
+        (f"{k}@0-10", 1, 5) for k in keys]
+
+
+def test_embedded_and_kafka_runtime_share_the_partition_rule_for_internal_topics():
+    from topology.compile import plan_partitions
+
+    b = StreamsBuilder()
+    orders = b.table("orders", key_serde=S, value_serde=Serdes.Json())
+    products = b.table("products", key_serde=S, value_serde=S)
+    orders.join(products, lambda order: order["product"], lambda order, name: f"{order['qty']}x{name}").to_stream().to(
+        "out", key_serde=S, value_serde=S)
+    topology = b.build()
+    cluster = EmbeddedCluster()
+    engine = EmbeddedEngine(topology, {"application.id": "fk"}, cluster, partitions={"orders": 3, "products": 2})
+    # the subscription topics feed each other; each is co-partitioned with the table read beside it
+    registration = "fk-KTABLE-FK-JOIN-0000000006-subscription-registration-topic"
+    response = "fk-KTABLE-FK-JOIN-0000000006-subscription-response-topic"
+    assert (cluster.partitions(registration), cluster.partitions(response)) == (2, 3)
+    assert plan_partitions(engine.plan, {"orders": 3, "products": 2}) == engine.layout
+    cluster.produce("products", b"p1", b"apple")
+    cluster.produce("orders", b"o1", b'{"product": "p1", "qty": 2}')
+    engine.run_until_idle()
+    assert [(r.key, r.value) for r in cluster.records_in_order("out")] == [(b"o1", b"2xapple")]

@@ -3,7 +3,8 @@
 
 It creates the tasks (one per sub-topology and partition), the internal topics (repartition
 topics with the upstream partition count unless ``repartition(num_partitions=...)`` says
-otherwise; changelogs with one partition per task), restores stores from changelogs and
+otherwise; changelogs with one partition per task: :func:`topology.compile.plan_partitions`,
+the rule the Kafka runtime follows too), restores stores from changelogs and
 resumes from the group's committed offsets, then moves batches between topics and tasks
 until nothing is left to do. It owns time (a mockable wall clock), offsets and commits;
 every operator runs in the compiled plan.
@@ -27,10 +28,9 @@ from collections import Counter
 from typing import Any
 
 from topology.builder import Topology
-from topology.compile import Plan, SubtopologyPlan, compile_topology
+from topology.compile import Plan, TopicLayout, compile_topology, plan_partitions
 from topology.engine.cluster import EmbeddedCluster
 from topology.engine.task import Task
-from topology.errors import TopologyException
 
 __all__ = ["EmbeddedEngine"]
 
@@ -49,14 +49,14 @@ class EmbeddedEngine:
         self.max_batch = max_batch
         for topic, count in (partitions or {}).items():
             self.cluster.create_topic(topic, count)
-        self._create_topics()
+        self.layout = self._create_topics()
         self.global_stores: dict[str, Any] = {}
         clock = self._clock
         self.global_tasks = [Task(self.plan, sub, -1, clock=clock, global_stores=self.global_stores)
                              for sub in self.plan.global_subtopologies]
         self.tasks: list[Task] = []
         for sub in self.plan.subtopologies:
-            for p in range(self._task_count(sub)):
+            for p in range(self.layout.tasks(sub)):
                 self.tasks.append(Task(self.plan, sub, p, clock=clock,
                                        global_stores=self.global_stores))
         self._positions: dict[tuple[str, int], int] = {}
@@ -74,45 +74,23 @@ class EmbeddedEngine:
         return self.wall_clock_ms
 
     # -- setup -----------------------------------------------------------------------------
-    def _create_topics(self) -> None:
+    def _create_topics(self) -> TopicLayout:
         plan, cluster = self.plan, self.cluster
         internal = set(plan.repartition_topics)
         for sub in plan.subtopologies + plan.global_subtopologies:
             for topic in sub.source_topics:
                 if topic not in internal:
                     cluster.create_topic(topic)
-        pending = dict(plan.repartition_topics)
-        while pending:
-            progressed = False
-            for topic, count in list(pending.items()):
-                if count is None:
-                    writers = [s for s in plan.subtopologies if topic in s.sink_serdes]
-                    inputs = [t for s in writers for t in s.source_topics]
-                    if any(t in pending for t in inputs):
-                        continue
-                    count = max((cluster.partitions(t) for t in inputs), default=None)
-                cluster.create_topic(topic, count, internal=True)
-                del pending[topic]
-                progressed = True
-            if not progressed:  # a cycle through repartition topics: fall back to the default
-                for topic in pending:
-                    cluster.create_topic(topic, internal=True)
-                break
+        existing = {t: cluster.partitions(t) for t in cluster.topic_names()}
+        layout = plan_partitions(plan, existing, cluster.default_partitions)
+        for topic in plan.repartition_topics:
+            cluster.create_topic(topic, layout.partitions[topic], internal=True)
         for sub in plan.subtopologies:
-            n = self._task_count(sub)
             for spec in sub.stores:
                 topic = plan.changelog_topics.get(spec.name)
                 if topic:
-                    cluster.create_topic(topic, n, internal=True)
-
-    def _task_count(self, sub: SubtopologyPlan) -> int:
-        counts = {t: self.cluster.partitions(t) for t in sub.source_topics}
-        if len(set(counts.values())) > 1:
-            raise TopologyException(
-                f"sub-topology {sub.id} reads topics that must be co-partitioned but have "
-                f"different partition counts: {counts}; give them the same number of partitions "
-                "or repartition one side")
-        return next(iter(counts.values()), 1)
+                    cluster.create_topic(topic, layout.tasks(sub), internal=True)
+        return layout
 
     def _restore(self, task: Task) -> None:
         for name in task.stores:

@@ -5,10 +5,12 @@ On start the runtime calls :func:`prepare_topics`. It fails with a clear
 sub-topology reads together (co-partitioned) have different partition counts. It creates
 
 - repartition topics ``<application.id>-<name>-repartition`` with the partition count the
-  topology gives (``repartition(num_partitions=...)``) or else that of the topics upstream;
+  topology gives (``repartition(num_partitions=...)``) or else that of the topics upstream
+  (:func:`topology.compile.plan_partitions`, the rule the embedded engine follows too);
 - changelog topics ``<application.id>-<store>-changelog`` with one partition per task,
   ``cleanup.policy=compact`` (``compact,delete`` for window and session stores, kept for the
-  store's retention plus one day, as Kafka Streams does);
+  store's retention plus one day, as Kafka Streams does); the buffers of suppress and of
+  left/outer stream-stream joins have compacted changelogs too;
 - output and dead-letter topics that do not exist yet, when ``auto.create.output.topics``
   is true (the default), with the partition count of the largest source topic.
 
@@ -19,34 +21,20 @@ exists with the wrong partition count is.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from topology.compile import Plan, SubtopologyPlan
+from topology.compile import Plan, TopicLayout, plan_partitions
 from topology.errors import TopologyException
 from topology.runtime.config import StreamsConfig
 
-__all__ = ["TopicLayout", "prepare_topics"]
+__all__ = ["TopicLayout", "plan_partitions", "prepare_topics"]
 
 log = logging.getLogger("topology.runtime")
 
 _DAY_MS = 24 * 3600 * 1000
-
-
-@dataclass(frozen=True)
-class TopicLayout:
-    """Partition counts of every topic the application reads or writes, and the number of
-    tasks (partitions) of each sub-topology."""
-
-    partitions: dict[str, int]
-    task_counts: dict[int, int]
-
-    def tasks(self, sub: SubtopologyPlan) -> int:
-        """How many tasks ``sub`` has."""
-        return self.task_counts[sub.id]
 
 
 def _existing(admin: AdminClient, timeout: float) -> dict[str, int]:
@@ -78,49 +66,6 @@ def _store_topic_config(spec: Any, extra: dict[str, str]) -> dict[str, str]:
     else:
         config["cleanup.policy"] = "compact"
     return config
-
-
-def plan_partitions(plan: Plan, existing: dict[str, int]) -> TopicLayout:
-    """Partition counts for the plan's topics given ``existing`` ones; raises on missing source
-    topics and on co-partitioned topics with different counts."""
-    counts = dict(existing)
-    repartition = plan.repartition_topics
-    subs = plan.subtopologies + plan.global_subtopologies
-    missing = sorted({t for s in subs for t in s.source_topics if t not in repartition and t not in counts})
-    if missing:
-        raise TopologyException(
-            f"source topic(s) {', '.join(map(repr, missing))} do not exist: create them first "
-            f"(e.g. kafka-topics.sh --create --topic {missing[0]} --partitions 6) or fix the topic "
-            "name in the topology")
-    pending = {t: n for t, n in repartition.items() if t not in counts}
-    while pending:
-        progressed = False
-        for topic, n in list(pending.items()):
-            if n is None:
-                inputs = [t for s in plan.subtopologies if topic in s.sink_serdes for t in s.source_topics]
-                if any(t in pending for t in inputs):
-                    continue
-                n = max((counts[t] for t in inputs), default=1)
-            counts[topic] = n
-            del pending[topic]
-            progressed = True
-        if not progressed:  # repartition topics feeding each other: no upstream count to copy
-            raise TopologyException(f"cannot derive the partition count of {sorted(pending)}: give it "
-                                    "with repartition(num_partitions=...)")
-    for topic, n in repartition.items():
-        if n is not None and counts[topic] != n:
-            raise TopologyException(f"internal topic {topic!r} has {counts[topic]} partitions but the "
-                                    f"topology asks for {n}; delete it (it is rebuilt) or reset the application")
-    tasks: dict[int, int] = {}
-    for sub in plan.subtopologies:
-        by_topic = {t: counts[t] for t in sub.source_topics}
-        if len(set(by_topic.values())) > 1:
-            raise TopologyException(
-                f"sub-topology {sub.id} reads topics that must be co-partitioned but have different "
-                f"partition counts: {by_topic}; give them the same number of partitions or "
-                "repartition one side")
-        tasks[sub.id] = next(iter(by_topic.values()), 1)
-    return TopicLayout(counts, tasks)
 
 
 def prepare_topics(plan: Plan, config: StreamsConfig, admin: AdminClient,
