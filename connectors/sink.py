@@ -23,6 +23,10 @@ that fit and raises :class:`RejectedRecords` listing the others, each with a rea
 field. The engine routes those to its dead-letter topic (with the reason and the record's origin in
 headers) before its next commit; their offsets count as handled.
 
+**Writing a sink.** A target that writes by key (so resending a batch is harmless) needs only the
+record-to-item mapping and the batch write: :class:`connectors.batching.BatchingSink` does the
+buffering, batching, retries and offsets, as for HBase and Kudu.
+
 Example (a sink that keeps records in memory, enough to see the contract)::
 
     >>> from connectors.sink import SinkRecord
