@@ -299,3 +299,13 @@ def test_single_records_from_poll_are_counted_like_batches() -> None:
     assert one_by_one.record(now_ms=0)["rows"] == batched.record(now_ms=0)["rows"]
     assert one_by_one.record(now_ms=0)["samples"] == batched.record(now_ms=0)["samples"]
     assert sum(r["count"] for r in batched.record(now_ms=0)["rows"]) == 3
+
+
+@pytest.mark.parametrize("how", ["on_delivery", "callback"])
+def test_delivery_reports_reach_the_callback_however_it_is_given(how: str) -> None:
+    reports: list[Any] = []
+    producer = TracingProducer({"bootstrap.servers": "127.0.0.1:1", "message.timeout.ms": 200, "log_level": 0},
+                               publisher=_Publisher())  # type: ignore[arg-type]
+    producer.produce("t", b"v", **{how: lambda err, msg: reports.append(err)})
+    producer.flush(5)
+    assert len(reports) == 1 and reports[0].code() == KafkaError._MSG_TIMED_OUT

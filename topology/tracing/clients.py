@@ -138,7 +138,8 @@ class TracingProducer:
                 path = existing[PATH_OFFSET:] if valid else None
         # An explicit timestamp makes the record's minute the one counted here, even at :59.999.
         ts = timestamp or now
-        self._produce(topic, value, key, partition, callback, on_delivery, ts, headers)
+        # confluent-kafka ignores on_delivery when callback is given, even as None: pass the one set.
+        self._produce(topic, value, key, partition, on_delivery if callback is None else callback, None, ts, headers)
         with self._lock:
             self.metrics.produced(topic, partition, ts, path, now)
         if now >= self._next:
