@@ -49,6 +49,7 @@ from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.webhook import WebhookClient
 
 from connectors.sink import Dataset, OffsetTracker, Rejected, RejectedRecords, SinkError, SinkRecord, TopicPartition
+from topology.redact import SECRETS
 
 __all__ = ["SendReport", "SlackAuthError", "SlackChannelError", "SlackSink", "SlackSinkError", "SlackTemplateError"]
 
@@ -100,26 +101,9 @@ class _FullJitter(Jitter):
         return random.uniform(0.0, duration)
 
 
-class _Redact(logging.Filter):
-    """Masks every sink's token and webhook URL in what slack_sdk logs (it logs the webhook URL)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = message
-        for secret in self.secrets:
-            redacted = redacted.replace(secret, "***")
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
+# slack_sdk logs the webhook URL and may log the token: the shared filter masks both.
 _sdk_log = logging.getLogger(f"{__name__}.sdk")
-_redact = _Redact()
-_sdk_log.addFilter(_redact)
+_sdk_log.addFilter(SECRETS)
 
 
 class SlackSink:
@@ -157,7 +141,9 @@ class SlackSink:
         self._offsets = OffsetTracker()
         self._token = token
         self._webhook_url = webhook_url
-        _redact.secrets.update(s for s in (token, webhook_url) if s)
+        for secret in (token, webhook_url):
+            if secret:
+                SECRETS.hide(secret)
         calculator = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=_FullJitter())
         handlers: list[RetryHandler] = [
             RateLimitErrorRetryHandler(max_retry_count=retries),

@@ -412,10 +412,8 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         for tweet in tweets:
             while True:
                 try:
-                    # callback=, not on_delivery=: TracingProducer drops an on_delivery= keyword (it
-                    # passes callback=None ahead of it to confluent-kafka, which then ignores the alias).
                     producer.produce(topic, key=str(tweet.get("id_str", "")).encode(), value=orjson.dumps(tweet),
-                                     callback=on_delivery)
+                                     on_delivery=on_delivery)
                     break
                 except BufferError:
                     producer.poll(0.1)  # local queue full: let deliveries drain
