@@ -208,7 +208,8 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
 def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | None = None
               ) -> tuple[Any, dict[str, Any]]:
     """airmon over the run (the embedded cluster, or the Kafka cluster at ``bootstrap``), with the run
-    started in a thread once the app is up.
+    started in a thread once the app is up. On the embedded cluster the Traces screen (``x``) follows
+    the replay's records through the ``cloudair`` group to each output topic.
 
     Returns the app and a dict that gets ``summary`` (or ``error``) when the run ends; the app then
     says so and stays open until ``q``.

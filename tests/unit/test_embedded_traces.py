@@ -163,7 +163,7 @@ def test_metrics_records_have_the_shape_the_kafka_clients_publish() -> None:
         ("producer", "replay", None), ("producer", "app-embedded-producer", None),
         ("consumer", "app-embedded-consumer", "app")}
     consumer = next(r for r in records if r["kind"] == "consumer")
-    assert consumer["sample_rate"] is None  # every header read: per-path counts are exact
+    assert consumer["sample_rate"] == 100  # trace headers read a second, as the Kafka runtime's default
     assert sum(r["count"] for r in consumer["rows"] if r["topic"] == "in") == 5
     acc = TraceAccumulator(window=1e12)  # what airmon does with records read from __airstream_metrics
     for r in records:
@@ -203,3 +203,16 @@ def test_headers_given_as_a_mapping_are_kept_next_to_the_trace() -> None:
     assert dict(b.headers) == {"lang": b"fr"}
     model = EmbeddedTraceReader(cluster.view()).refresh()
     assert (model.hop("replay", "in", "app").consumed, model.hop("?", "in", "app").consumed) == (1, 1)
+
+
+def test_reading_every_header_counts_each_path_exactly_while_a_group_is_behind() -> None:
+    cluster = EmbeddedCluster(trace_sample_rate=None)
+    a, b = cluster.producer("replay-a"), cluster.producer("replay-b")
+    for _ in range(4):
+        a.produce("in", None, b"a")
+        b.produce("in", None, b"b")
+    cluster.commit("app", {("in", 0): 3})  # read a, b, a
+    model = EmbeddedTraceReader(cluster.view()).refresh()
+    assert [(h.writer, h.produced, h.consumed, h.missing) for h in model.hops] == [("replay-a", 4, 2, 2),
+                                                                                   ("replay-b", 4, 1, 3)]
+    assert cluster.view().trace_records()[-1]["sample_rate"] is None
