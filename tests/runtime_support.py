@@ -12,10 +12,17 @@ import textwrap
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    ConsumerGroupState,
+    Producer,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient, NewTopic
 
 AIRSTREAM = str(Path(sys.executable).with_name("airstream"))
@@ -29,14 +36,21 @@ def create_topic(bootstrap: str, name: str, partitions: int) -> None:
     admin.create_topics([NewTopic(name, partitions, 1)])[name].result(30)
 
 
-def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes | None]],
-            rate: float | None = None) -> None:
-    """Produce ``records`` (at about ``rate`` records/s when given), keyed with murmur2."""
+def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes | None]]
+            | list[tuple[bytes | None, bytes | None, int]], rate: float | None = None) -> None:
+    """Produce ``records`` (at about ``rate`` records/s when given), keyed with murmur2.
+
+    A record is ``(key, value)`` or ``(key, value, timestamp_ms)`` for an explicit event time."""
     producer = Producer({"bootstrap.servers": bootstrap, "partitioner": "murmur2_random", "linger.ms": 5,
                          "enable.idempotence": True})
     started = time.monotonic()
-    for i, (key, value) in enumerate(records):
-        producer.produce(topic, value, key)
+    for i, (key, value, *timestamp) in enumerate(records):
+        while True:
+            try:
+                producer.produce(topic, value, key, timestamp=timestamp[0] if timestamp else 0)
+                break
+            except BufferError:  # the local queue is full when producing at full speed: let it drain
+                producer.poll(0.1)
         if i % 1000 == 0:
             producer.poll(0)
             if rate:
@@ -46,8 +60,8 @@ def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes 
     assert producer.flush(120) == 0
 
 
-def produce_in_background(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]],
-                          rate: float) -> threading.Thread:
+def produce_in_background(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]
+                          | list[tuple[bytes, bytes, int]], rate: float | None) -> threading.Thread:
     thread = threading.Thread(target=produce, args=(bootstrap, topic, records, rate), daemon=True)
     thread.start()
     return thread
@@ -137,12 +151,30 @@ def duplicates(values: list[bytes]) -> int:
     return sum(n - 1 for n in Counter(values).values() if n > 1)
 
 
-def write_counting_script(folder: Path, source: str, upper: str, counts: str) -> str:
+@dataclass(frozen=True)
+class WindowedCount:
+    """A tumbling-window count per key to ``topic`` (windows of ``size_ms``, ``grace_ms`` grace)."""
+
+    topic: str
+    size_ms: int
+    grace_ms: int
+
+
+def write_counting_script(folder: Path, source: str, upper: str, counts: str,
+                          windowed: WindowedCount | None = None) -> str:
     """A topology script: upper-case every value to ``upper`` and count per key (through a
-    repartition topic and a changelogged store) to ``counts``."""
+    repartition topic and a changelogged store) to ``counts``; with ``windowed``, also count
+    per key and window (a changelogged window store, no repartition) to ``windowed.topic``,
+    keyed like Kafka Streams' time-windowed keys (see :func:`windowed_key`)."""
     script = folder / "counting.py"
+    windowed_count = "" if windowed is None else f"""
+        (s.group_by_key()
+          .windowed_by(TimeWindows.of_size_and_grace({windowed.size_ms}, {windowed.grace_ms}))
+          .count(name="windowed-counts")
+          .to_stream()
+          .to({windowed.topic!r}, value_serde=Serdes.Long()))"""
     script.write_text(textwrap.dedent(f"""
-        from topology import Serdes, StreamsBuilder
+        from topology import Serdes, StreamsBuilder, TimeWindows
 
         b = StreamsBuilder()
         s = b.stream({source!r}, key_serde=Serdes.String(), value_serde=Serdes.String())
@@ -150,10 +182,57 @@ def write_counting_script(folder: Path, source: str, upper: str, counts: str) ->
         (s.group_by(lambda k, v: k, key_serde=Serdes.String(), value_serde=Serdes.String())
           .count(name="counts")
           .to_stream()
-          .to({counts!r}, key_serde=Serdes.String(), value_serde=Serdes.Long()))
+          .to({counts!r}, key_serde=Serdes.String(), value_serde=Serdes.Long())){windowed_count}
         topology = b.build()
     """))
     return f"{script}:topology"
+
+
+def windowed_key(raw: bytes) -> tuple[bytes, int]:
+    """``(key, window start)`` of a time-windowed key (key bytes + 8-byte big-endian start)."""
+    return raw[:-8], struct.unpack(">q", raw[-8:])[0]
+
+
+class GroupProgress:
+    """How far a consumer group has committed on a topic, and who owns its partitions, read
+    without joining the group (what ``kafka-consumer-groups --describe`` shows)."""
+
+    def __init__(self, bootstrap: str, group: str, topic: str, partitions: int) -> None:
+        self.group, self.topic = group, topic
+        self.partitions = [TopicPartition(topic, p) for p in range(partitions)]
+        self.consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
+        self.admin = AdminClient({"bootstrap.servers": bootstrap})
+
+    def offsets(self) -> list[int]:
+        """The committed offset of every partition (0 where nothing is committed yet)."""
+        got = self.consumer.committed(self.partitions, timeout=30)
+        return [max(tp.offset, 0) for tp in got]
+
+    def members(self) -> dict[str, list[tuple[str, int]]] | None:
+        """Every member's ``(topic, partition)`` pairs by the member's ``client.id`` (members
+        owning none included); ``None`` while the group is not stable."""
+        group = self.admin.describe_consumer_groups([self.group])[self.group].result(30)
+        if group.state != ConsumerGroupState.STABLE:
+            return None
+        return {m.client_id: sorted((tp.topic, tp.partition) for tp in m.assignment.topic_partitions)
+                for m in group.members}
+
+    def owners(self) -> dict[str, list[int]] | None:
+        """The partitions of the topic each member owns, as :meth:`members`."""
+        members = self.members()
+        if members is None:
+            return None
+        return {client: [p for t, p in owned if t == self.topic] for client, owned in members.items()}
+
+    def assignment(self) -> str:
+        """Every member's partitions of every topic, for failure messages."""
+        group = self.admin.describe_consumer_groups([self.group])[self.group].result(30)
+        return f"{group.state.name}: " + "; ".join(
+            f"{m.client_id}: " + ", ".join(f"{tp.topic}[{tp.partition}]" for tp in m.assignment.topic_partitions)
+            for m in group.members)
+
+    def close(self) -> None:
+        self.consumer.close()
 
 
 class Instance:
@@ -164,6 +243,7 @@ class Instance:
         self.args = [AIRSTREAM, "run", spec, "--bootstrap", bootstrap, "--application-id", app_id,
                      "--instance-id", instance_id, *FAST_GROUP, *extra]
         self.log_path = log_dir / f"{instance_id}.log"
+        self.client_id = f"{app_id}-{instance_id}-consumer"  # the runtime's consumer client.id
         self.proc: subprocess.Popen[bytes] | None = None
         self.start()
 
