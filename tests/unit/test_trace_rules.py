@@ -274,3 +274,44 @@ def test_airmon_check_with_trace_rules_and_no_cluster_exits_2(tmp_path: Path,
     err = capfd.readouterr().err
     assert err.strip().splitlines()[-1].startswith("airmon: cannot read the cluster at 127.0.0.1:1")
     assert "rdkafka" not in err
+
+
+def test_airmon_check_watch_reads_traces_every_evaluation(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # The cluster and the traces are stand-ins here; the one-shot check runs on the real broker in
+    # tests/integration/test_trace_alerts_kafka.py.
+    import monitor.cli
+    import monitor.traces
+    from monitor.model import BrokerInfo
+
+    quiet_for = iter([600, 600, 10, 10])  # seconds since the producer last produced, per evaluation
+    readers: list[Any] = []
+
+    class Source:
+        def __init__(self, *_: Any, **__: Any) -> None:
+            pass
+
+        def snapshot(self) -> ClusterSnapshot:
+            return ClusterSnapshot(taken_at=NOW, brokers=(BrokerInfo(1, "b", 9092),))
+
+    class Reader:
+        def __init__(self, config: dict[str, str], *, window: float, timeout: float) -> None:
+            self.window, self.closed = window, False
+            readers.append(self)
+
+        def refresh(self) -> TraceModel:
+            return model([made("replay", "tweets", next(quiet_for))])
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(monitor.cli, "_source", Source)
+    monkeypatch.setattr(monitor.traces, "TraceReader", Reader)
+    path = tmp_path / "rules.yaml"
+    path.write_text("rules: [{name: quiet, kind: producer_inactive, above: 5m}]")
+    code = monitor.cli.main(["check", "-b", "127.0.0.1:1", "--rules", str(path), "--watch", "0", "--count", "4"])
+    lines = [line.split(" ", 1)[1] for line in capsys.readouterr().out.splitlines()]
+    assert lines == ["FIRING warning quiet [producer replay]: produced nothing for 10.0m above 5.0m",
+                     "RESOLVED warning quiet [producer replay]: produced nothing for 10.0m above 5.0m"]
+    assert code == 0  # nothing fires at the end
+    assert [(r.window, r.closed) for r in readers] == [(300 + 3600, True)]
