@@ -30,7 +30,14 @@ from topology.errors import TopologyException
 from topology.graph import Node, StoreSpec
 from topology.operators import StreamStreamJoin, Suppress
 from topology.serde_defaults import AutoSerde, resolve_serde
-from topology.serdes import BytesSerde, IntegerSerde, LongSerde, Serde, Serdes, StringSerde
+from topology.serdes import (
+    BytesSerde,
+    IntegerSerde,
+    LongSerde,
+    Serde,
+    Serdes,
+    StringSerde,
+)
 from topology.state import LeftOrRightSerde
 
 __all__ = ["Plan", "SubtopologyPlan", "TopicLayout", "compile_topology", "plan_partitions", "resolve_config"]

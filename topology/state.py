@@ -65,8 +65,7 @@ class _Store:
 
     def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
         """Apply one changelog record (here: note its timestamp)."""
-        if timestamp > self.restored_stream_time:
-            self.restored_stream_time = timestamp
+        self.restored_stream_time = max(self.restored_stream_time, timestamp)
 
 
 class KeyValueStore(_Store):
@@ -431,8 +430,7 @@ class SuppressionBuffer(_Store):
     def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
         """Apply one changelog record."""
         super().restore(key, value, timestamp)
-        if timestamp > self.observed_stream_time:
-            self.observed_stream_time = timestamp
+        self.observed_stream_time = max(self.observed_stream_time, timestamp)
         if value is None:
             self._data.pop(key, None)
             return

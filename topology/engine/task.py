@@ -43,7 +43,13 @@ from topology.errors import ErrorPolicy
 from topology.graph import StoreSpec
 from topology.processor import PunctuationType
 from topology.serdes import Serde, StringSerde
-from topology.state import KeyValueStore, OuterJoinBuffer, SessionStore, SuppressionBuffer, WindowStore
+from topology.state import (
+    KeyValueStore,
+    OuterJoinBuffer,
+    SessionStore,
+    SuppressionBuffer,
+    WindowStore,
+)
 from topology.windows import to_millis
 
 __all__ = ["InputRecord", "OutputRecord", "Task"]
