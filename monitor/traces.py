@@ -49,7 +49,7 @@ from typing import Any
 
 import orjson
 
-from monitor.config import with_kafka_logger
+from monitor.config import scrub, with_kafka_logger
 from monitor.model import Severity, StatusMessage
 from topology.tracing.histogram import LatencyHistogram
 from topology.tracing.publisher import METRICS_TOPIC, connection_config
@@ -676,7 +676,9 @@ class TraceReader:
         try:
             self._read(messages)
         except Exception as exc:  # broker down, authorization: show it, keep what was read before
-            messages.append(StatusMessage(Severity.ERROR, "read traces", f"{type(exc).__name__}: {exc}", self.topic))
+            # Client errors may quote configuration values; passwords must not reach the screen.
+            text = scrub(f"{type(exc).__name__}: {exc}", self._config)
+            messages.append(StatusMessage(Severity.ERROR, "read traces", text, self.topic))
         return self.accumulator.model(inactive_after=self.inactive_after, messages=messages)
 
     def _read(self, messages: list[StatusMessage]) -> None:

@@ -315,3 +315,14 @@ def test_airmon_check_watch_reads_traces_every_evaluation(monkeypatch: pytest.Mo
                      "RESOLVED warning quiet [producer replay]: produced nothing for 10.0m above 5.0m"]
     assert code == 0  # nothing fires at the end
     assert [(r.window, r.closed) for r in readers] == [(300 + 3600, True)]
+
+
+def test_trace_read_errors_never_show_a_password() -> None:
+    # librdkafka quotes the bad value; here the mistyped mechanism happens to be the password.
+    reader = TraceReader({"bootstrap.servers": "127.0.0.1:1", "security.protocol": "SASL_PLAINTEXT",
+                          "sasl.mechanisms": "hunter2", "sasl.password": "hunter2"}, timeout=1)
+    try:
+        [message] = reader.refresh().messages
+    finally:
+        reader.close()
+    assert "Unsupported SASL mechanism: ***" in message.text and "hunter2" not in message.text
