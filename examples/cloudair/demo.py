@@ -9,9 +9,9 @@ It starts the local model server (VADER behind the CML protocol) unless ``CLOUDA
 replays the tweets into ``tweets-ingest``, runs the topology of ``pipeline.py`` (embedded engine, or
 ``KafkaStreams`` with ``--bootstrap``), writes the Parquet data set (``[parquet] location``), and
 prints the report: tweets in, filtered out per reason, scored, failed, per route, sentiment by
-airline from DuckDB over the Parquet files, and on the embedded engine the traces (the replay
-producer -> ``tweets-ingest`` -> the ``cloudair`` group -> each output topic, with counts and
-latency, as airmon's Traces screen shows them). Exit code 0 when the numbers add up, 1 when they do not.
+airline from DuckDB over the Parquet files, and the traces (the replay producer -> ``tweets-ingest``
+-> the ``cloudair`` group -> each output topic, with counts and latency, as airmon's Traces screen
+shows them). Exit code 0 when the numbers add up, 1 when they do not.
 """
 
 from __future__ import annotations
@@ -128,11 +128,18 @@ def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callabl
 
 def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
               progress: Callable[[int], None], idle_timeout: float = 5.0) -> RunSummary:
-    """Create the topics, replay into Kafka and run ``KafkaStreams`` until the input is drained."""
+    """Create the topics, replay into Kafka and run ``KafkaStreams`` until the input is drained.
+
+    The summary's traces are what the replay and the application published to ``__airstream_metrics``
+    during the run, for the run's topics.
+    """
     from confluent_kafka import Consumer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 
+    from monitor.traces import read_traces
     from topology.runtime import KafkaStreams
+
+    wall_start = time.time()
 
     topics = output_topics(config)
     admin = AdminClient({"bootstrap.servers": bootstrap})
@@ -169,7 +176,18 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
                 filtered.append(orjson.loads(msg.value()))
     finally:
         consumer.close()
-    return _summary("Kafka", config, counts, filtered, seconds)
+    # Metrics published since the run started (a second's slack for clocks), not earlier runs'.
+    traces = read_traces({"bootstrap.servers": bootstrap}, window=time.time() - wall_start + 1.0)
+    return _summary("Kafka", config, counts, filtered, seconds, _traces_of(traces, topics))
+
+
+def _traces_of(model: Any, topics: list[str]) -> Any:
+    """``model`` (a ``TraceModel``) cut down to the hops, paths and producers of ``topics``: a cluster's
+    metrics topic holds every traced application's."""
+    mine = set(topics)
+    return replace(model, hops=tuple(h for h in model.hops if h.topic in mine),
+                   paths=tuple(p for p in model.paths if p.hops[0].topic in mine),
+                   producers=tuple(p for p in model.producers if any(t.topic in mine for t in p.topics)))
 
 
 def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: bool = True,
@@ -208,19 +226,19 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
 def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | None = None
               ) -> tuple[Any, dict[str, Any]]:
     """airmon over the run (the embedded cluster, or the Kafka cluster at ``bootstrap``), with the run
-    started in a thread once the app is up. On the embedded cluster the Traces screen (``x``) follows
-    the replay's records through the ``cloudair`` group to each output topic.
+    started in a thread once the app is up. The Traces screen (``x``) follows the replay's records
+    through the ``cloudair`` group to each output topic.
 
     Returns the app and a dict that gets ``summary`` (or ``error``) when the run ends; the app then
     says so and stays open until ``q``.
     """
     from monitor.app import AirmonApp
-    from monitor.sources import EmbeddedSource, EmbeddedTraceReader, KafkaSource
+    from monitor.sources import EmbeddedSource, EmbeddedTraceReader
     from topology.engine.cluster import EmbeddedCluster
 
     result: dict[str, Any] = {}
     if bootstrap:
-        app = AirmonApp(KafkaSource({"bootstrap.servers": bootstrap}), refresh_interval=1.0)
+        app = AirmonApp.for_kafka({"bootstrap.servers": bootstrap}, refresh_interval=1.0)
 
         def run() -> RunSummary:
             return run_kafka(config, parts, bootstrap, lambda n: None)

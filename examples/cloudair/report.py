@@ -129,10 +129,13 @@ def trace_table(model: TraceModel) -> Group:
                  title_justify="left")
     for h in model.hops:
         hops.add_row(h.text, "-" if h.produced is None else str(h.produced), str(h.consumed), _ms(h.latency))
-    paths = Table("path", "records", "e2e p99", title="Paths", title_justify="left")
+    # End to end needs a reader at the end of a path; without one the column would be all dashes.
+    e2e = any(path.e2e is not None for path in model.paths)
+    paths = Table("path", "records", *(["e2e p99"] if e2e else []), title="Paths", title_justify="left")
     for path in model.paths:
         last = path.hops[-1]
-        paths.add_row(path.text, str(last.consumed if last.group else last.produced), _ms(path.e2e))
+        paths.add_row(path.text, str(last.consumed if last.group else last.produced),
+                      *([_ms(path.e2e)] if e2e else []))
     return Group(hops, paths)
 
 

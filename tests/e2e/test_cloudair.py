@@ -4,6 +4,7 @@ under model-server faults, and a real broker gives the same results as the embed
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -175,6 +176,15 @@ def test_kafka_run_gives_the_same_parquet_and_topic_counts(kafka_cluster: str, u
     assert rows(tmp_path / "kafka") == rows(tmp_path / "embedded")
     assert INGEST in embedded.topics
 
+    def hops(summary: object, app_id: str, prefix: str) -> set[tuple]:
+        # (writer, topic, group, produced, consumed) with the Kafka run's names mapped to the embedded ones
+        def name(n: str | None) -> str | None:
+            return "cloudair" if n == app_id else n.removeprefix(prefix) if n else n
+        return {(name(h.writer), name(h.topic), name(h.group), h.produced, h.consumed) for h in summary.traces.hops}
+
+    assert hops(on_kafka, unique_name, f"{unique_name}-") == hops(embedded, "cloudair", "")
+    assert ("airstream-replay", INGEST, "cloudair", 200, 200) in hops(embedded, "cloudair", "")
+
 
 @pytest.mark.asyncio
 async def test_dashboard_shows_the_embedded_run_and_stays_until_q(tmp_path: Path) -> None:
@@ -323,8 +333,6 @@ async def test_dashboard_over_a_real_cluster_shows_the_pipeline_topics(kafka_clu
 
 
 def test_headless_demo_reports_the_traces_of_the_run(tmp_path: Path) -> None:
-    import re
-
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "200"}  # wide enough for one line a row
     done = subprocess.run([sys.executable, str(ROOT / "examples/cloudair/demo.py"), "--limit", "120",
                            "--parquet", str(tmp_path / "pq")], capture_output=True, text=True, timeout=120,
@@ -381,3 +389,30 @@ async def test_dashboard_traces_screen_lists_the_hops_of_the_embedded_run(tmp_pa
                 await pilot.press("q")
         finally:
             parts.close()
+
+
+def test_report_trace_table_shows_end_to_end_latency_where_a_path_ends_in_a_group() -> None:
+    import io
+
+    from rich.console import Console
+
+    from cloudair.report import trace_table
+    from monitor.sources import EmbeddedTraceReader
+    from topology import StreamsBuilder
+    from topology.engine.embedded import EmbeddedEngine
+
+    now = [1_764_150_000.0]
+    cluster = EmbeddedCluster(clock=lambda: now[0])
+    for v in (b"a", b"b"):
+        cluster.producer("replay").produce("in", None, v)
+    b = StreamsBuilder()
+    b.stream("in").to("out")
+    now[0] += 0.5
+    EmbeddedEngine(b.build(), {"application.id": "app"}, cluster=cluster).run_until_idle()
+    now[0] += 1.0
+    cluster.commit("reader", {("out", 0): 2})  # a plain consumer group reads "out" a second later
+    out = io.StringIO()
+    Console(file=out, width=200).print(trace_table(EmbeddedTraceReader(cluster.view()).refresh()))
+    lines = out.getvalue().splitlines()
+    assert any(re.search(r"│ replay -> in -> app -> out -> reader\s+│ 2\s+│ 1500 ms", line) for line in lines), lines
+    assert any(re.search(r"│ app -> out -> reader\s+│ 2\s+│ 2\s+│ 1000 ms", line) for line in lines), lines
