@@ -109,25 +109,34 @@ def read_table(bootstrap: str, topic: str, done: Any, timeout: float = 90.0, set
                ) -> dict[bytes, int]:
     """The latest Long value per key of ``topic`` (read_committed), once ``done(table)`` holds
     (then ``settle`` seconds more, so overshooting counts would show), or at ``timeout``."""
+    return {key: values[-1] for key, values in read_updates(bootstrap, topic, done, timeout, settle).items()}
+
+
+def read_updates(bootstrap: str, topic: str, done: Any, timeout: float = 90.0, settle: float = 3.0
+                 ) -> dict[bytes, list[int]]:
+    """Every Long value per key of ``topic`` (read_committed) in offset order; ``done`` and
+    ``settle`` as in :func:`read_table` (``done`` sees the latest value per key)."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"table-{topic}-{time.time()}",
                          "auto.offset.reset": "earliest", "enable.auto.commit": False,
                          "isolation.level": "read_committed"})
     _assign_all(consumer, topic)
     table: dict[bytes, int] = {}
+    updates: dict[bytes, list[int]] = {}
     deadline = time.monotonic() + timeout
     settle_until = None
     try:
         while time.monotonic() < deadline:
             for msg in consumer.consume(5000, 0.5):
                 if msg.error() is None:
-                    table[msg.key()] = struct.unpack(">q", msg.value())[0]
+                    value = table[msg.key()] = struct.unpack(">q", msg.value())[0]
+                    updates.setdefault(msg.key(), []).append(value)
             if settle_until is None and done(table):
                 settle_until = time.monotonic() + settle
             if settle_until is not None and time.monotonic() > settle_until:
                 break
     finally:
         consumer.close()
-    return table
+    return updates
 
 
 def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int]:
