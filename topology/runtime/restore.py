@@ -3,7 +3,8 @@
 A dedicated consumer (never in the application's group) is assigned the changelog partitions
 of the tasks just created, reads each from its start to its end offset as of now (under
 exactly-once it reads committed data only, so writes of aborted transactions are not
-restored), and hands the records to ``Task.restore``. Progress is logged every few seconds
+restored), and hands the records to ``Task.restore``, one call per partition and poll. Every
+store is restored this way, the buffers of suppress and of left/outer joins included. Progress is logged every few seconds
 and kept in the ``restore-total`` / ``restore-remaining-records-total`` metrics.
 """
 
@@ -73,14 +74,21 @@ class Restorer:
                 if time.monotonic() - started > self.timeout_s:
                     raise TimeoutError(f"restoring {sorted(ends)} took longer than restore.timeout.ms="
                                        f"{int(self.timeout_s * 1000)}; the brokers may be unreachable")
+                runs: dict[tuple[str, int], list[InputRecord]] = {}
                 for msg in consumer.consume(10_000, 0.5):
                     if msg.error() is not None:
                         log.warning("restore consumer: %s", msg.error())
                         continue
-                    task, name = targets[(msg.topic(), msg.partition())]
-                    task.restore(name, (InputRecord(msg.topic(), msg.partition(), msg.offset(),
-                                                    msg.timestamp()[1], msg.key(), msg.value()),))
-                    done += 1
+                    topic, partition = msg.topic(), msg.partition()
+                    run = runs.get((topic, partition))
+                    if run is None:
+                        run = runs[(topic, partition)] = []
+                    run.append(InputRecord(topic, partition, msg.offset(), msg.timestamp()[1],
+                                           msg.key(), msg.value()))
+                for tp, run in runs.items():
+                    task, name = targets[tp]
+                    task.restore(name, run)
+                    done += len(run)
                 for tp in consumer.position([TopicPartition(t, p) for t, p in ends]):
                     if tp.offset >= ends[(tp.topic, tp.partition)]:
                         del ends[(tp.topic, tp.partition)]
