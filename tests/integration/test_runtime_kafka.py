@@ -15,6 +15,7 @@ from runtime_support import (
     create_topic,
     last_values,
     produce,
+    read_table,
     read_topic,
     write_counting_script,
 )
@@ -138,6 +139,33 @@ def test_state_is_restored_from_the_changelog_when_the_task_moves(kafka_cluster:
     assert second.metrics()["restore-total"] >= 4  # at least one changelog record per key
     table = last_values(read_topic(kafka_cluster, counts, 4))
     assert {k: struct.unpack(">q", v)[0] for k, v in table.items()} == {f"k{i}".encode(): 110 for i in range(4)}
+
+
+def test_a_second_instance_takes_half_of_each_topic_and_the_first_keeps_its_other_tasks(
+        kafka_cluster: str, unique_name: str) -> None:
+    source, upper, counts, app_id = (f"{unique_name}-{s}" for s in ("in", "upper", "counts", "app"))
+    create_topic(kafka_cluster, source, 4)
+    config = {"bootstrap.servers": kafka_cluster, "application.id": app_id, "commit.interval.ms": 100,
+              "consumer.session.timeout.ms": 6000, "consumer.heartbeat.interval.ms": 500}
+    first = KafkaStreams(_counting(source, upper, counts), {**config, "client.id": "first"})
+    second = KafkaStreams(_counting(source, upper, counts), {**config, "client.id": "second"})
+    first.start()
+    try:
+        produce(kafka_cluster, source, _records(400, keys=40))
+        assert first.wait_until(lambda a: a.metrics()["process-total"] >= 800, 60), first.metrics()
+        second.start()
+        assert second.wait_until(lambda a: a.metrics()["rebalance-total"] >= 1, 60), second.metrics()
+        produce(kafka_cluster, source, _records(400, keys=40))
+        table = read_table(kafka_cluster, counts, lambda t: len(t) == 40 and all(v == 20 for v in t.values()))
+        assert table == {f"k{i}".encode(): 20 for i in range(40)}
+        # Both sub-topologies (the input, and the repartition topic behind the count) are split.
+        assert second.wait_until(lambda a: len(a.metrics()["records-lag"]) == 4, 10), second.metrics()
+        assert sorted(second.metrics()["records-lag"]) in (["0_0", "0_1", "1_0", "1_1"], ["0_2", "0_3", "1_2", "1_3"])
+        # The eager rebalance revoked all of first's tasks; those it got back kept their state.
+        assert first.metrics()["rebalance-total"] >= 2 and first.metrics()["restore-total"] == 0
+        assert second.metrics()["restore-total"] > 0
+    finally:
+        assert second.close(30) and first.close(30)
 
 
 def test_start_close_metrics_and_prometheus_endpoint(kafka_cluster: str, unique_name: str) -> None:

@@ -117,7 +117,15 @@ def test_co_partitioned_topics_with_different_counts_are_refused() -> None:
     with pytest.raises(TopologyException, match=r"must be co-partitioned.*'clicks': 6.*'users': 3"):
         plan_partitions(plan, {"clicks": 6, "users": 3})
     assert assignment_strategy(plan) == "range"
-    assert assignment_strategy(_counting_plan()) == "cooperative-sticky"
+
+
+def test_only_a_topology_reading_one_topic_uses_cooperative_sticky() -> None:
+    # cooperative-sticky balances the total partition count, which could leave all of the input
+    # on one instance and all of the repartition topic on another.
+    b = StreamsBuilder()
+    b.stream("tweets").filter(lambda k, v: v).to("kept")
+    assert assignment_strategy(compile_topology(b.build(), {"application.id": "app"})) == "cooperative-sticky"
+    assert assignment_strategy(_counting_plan()) == "range"
 
 
 def test_an_internal_topic_with_a_fixed_count_that_differs_is_refused() -> None:

@@ -1,16 +1,25 @@
 """Consumer-group rebalancing: which assignor to use and what to do when partitions move.
 
 librdkafka's cooperative-sticky assignor moves as few partitions as possible and lets an
-instance keep processing the rest during a rebalance, but it may give partition ``p`` of two
-topics to different instances. A sub-topology that reads several topics (a join, a merge)
-needs partition ``p`` of all of them in one task, so such topologies use the ``range``
-assignor, which puts equal partition numbers of equally-sized topics on the same member.
+instance keep processing the rest during a rebalance, but it balances only the total number of
+partitions per member: it may give partition ``p`` of two topics to different instances, and
+all of one topic to one instance and all of another to the next. A sub-topology that reads
+several topics (a join, a merge) needs partition ``p`` of all of them in one task, and Kafka
+Streams spreads every sub-topology's tasks over the instances (an instance that got only the
+repartition topic would leave the input's work on the other). librdkafka has no custom
+assignor for Python, so every topology that reads more than one topic uses the ``range``
+assignor, which splits each topic's partitions evenly and puts equal partition numbers of
+equally-sized topics on the same member. ``range`` is eager (every partition is revoked at
+each rebalance); tasks whose partitions come straight back are kept with their state instead
+of being restored again (see ``partitions_revoked`` in :mod:`topology.runtime.streams`).
 
 The runtime's reactions (:class:`Callbacks`, run inside ``consume()`` on the processing thread):
 
 - revoked: finish the batch (callbacks only run between batches), flush and commit (or commit
-  the transaction), then close the tasks of the revoked partitions;
-- assigned: create the tasks, restore their stores from the changelogs, then resume;
+  the transaction), then set the tasks of the revoked partitions aside;
+- assigned: take back the tasks set aside whose partitions are assigned again (their state is
+  what was just committed: nobody else owned them in between), close the others, create and
+  restore the new ones from the changelogs, then resume;
 - lost (the session expired): drop the tasks without committing; under exactly-once the open
   transaction is aborted and the remaining tasks are redone from the committed offsets.
 """
@@ -30,10 +39,9 @@ log = logging.getLogger("topology.runtime")
 
 
 def assignment_strategy(plan: Plan) -> str:
-    """``cooperative-sticky`` unless a sub-topology reads more than one topic (then ``range``)."""
-    if any(len(sub.source_topics) > 1 for sub in plan.subtopologies):
-        return "range"
-    return "cooperative-sticky"
+    """``cooperative-sticky`` for a topology that reads one topic, else ``range``."""
+    topics = {t for sub in plan.subtopologies for t in sub.source_topics}
+    return "cooperative-sticky" if len(topics) <= 1 else "range"
 
 
 class PartitionOwner(Protocol):

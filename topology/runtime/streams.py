@@ -280,6 +280,10 @@ class _Runner:
         # those batches produce is held until the commit is done (see CommitInFlight).
         self._inflight: CommitInFlight | None = None
         self._held: list[list[Any]] = []
+        # With an eager assignor every partition is revoked at each rebalance; tasks whose
+        # partitions were revoked after a clean commit wait here for the next assignment.
+        self._eager = assignment_strategy(self.plan) != "cooperative-sticky"
+        self._aside: dict[tuple[int, int], Task] = {}
         self._server: Any = None
         self._globals: _GlobalTables | None = None
         self.consumer: Consumer | TracingConsumer | None = None
@@ -357,6 +361,7 @@ class _Runner:
             except (KafkaException, RuntimeError) as exc:
                 log.warning("consumer close: %s", exc)
         self._drop(list(self.tasks))
+        self._close_aside()
         if self.guarantee is not None:
             if self.failed:
                 self._abandon_inflight()
@@ -581,6 +586,12 @@ class _Runner:
                 self.metrics.dropped_closed += task.metrics["dropped-records-total"]
         self._count_drops()
 
+    def _close_aside(self) -> None:
+        for task in self._aside.values():
+            task.close()
+            self.metrics.dropped_closed += task.metrics["dropped-records-total"]
+        self._aside.clear()
+
     def _count_drops(self) -> None:
         self.metrics.set_drops(sum(t.metrics["dropped-records-total"] for t in self.tasks.values()))
 
@@ -630,7 +641,16 @@ class _Runner:
     def partitions_assigned(self, partitions: list[TopicPartition]) -> None:
         assert self.restorer is not None
         self.metrics.rebalance_total += 1
-        new = [self._new_task(key) for key in self._keys(partitions) if key not in self.tasks]
+        keys = self._keys(partitions)
+        # A task set aside at the revoke holds the state of its last commit, and nobody else
+        # owned its partitions since: it goes on without a restore.
+        kept = [key for key in keys if key in self._aside]
+        for key in kept:
+            self.tasks[key] = self._aside.pop(key)
+        if kept:
+            log.info("kept task(s) %s with their state through the rebalance", ", ".join(f"{a}_{b}" for a, b in kept))
+        self._close_aside()
+        new = [self._new_task(key) for key in keys if key not in self.tasks]
         self.restorer.restore(new)
         if not self.closing:
             self.app._set_state(State.RUNNING)
@@ -648,6 +668,10 @@ class _Runner:
                 self._forget(partitions)
                 self._rewind([k for k in self.tasks if k not in keys])
                 return
+            if self._eager:
+                for key in keys:
+                    if key in self.tasks:
+                        self._aside[key] = self.tasks.pop(key)
         self._drop(keys)
         self._forget(partitions)
 
