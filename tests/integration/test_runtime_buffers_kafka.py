@@ -15,7 +15,7 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 from runtime_support import Instance, create_topic, read_topic
 
-from topology import JoinWindows, Serdes, StreamsBuilder
+from topology import JoinWindows, Serdes, StreamsBuilder, TimeWindows
 from topology.partitioner import partition_for
 from topology.runtime import KafkaStreams
 
@@ -94,6 +94,49 @@ def test_suppressed_window_counts_survive_a_kill_mid_window(kafka_cluster: str, 
     assert "restored" in instance.log()
     changelog = f"{unique_name}-KTABLE-SUPPRESS-STATE-STORE-0000000004-changelog"
     assert changelog_policy(kafka_cluster, changelog) == (2, "compact")
+
+
+def _suppressed_counts(source: str, out: str):
+    b = StreamsBuilder()
+    (b.stream(source, key_serde=Serdes.String(), value_serde=Serdes.String())
+      .group_by_key()
+      .windowed_by(TimeWindows.of_size_with_no_grace(WINDOW_MS))
+      .count()
+      .suppress(until_window_closes=True)
+      .to_stream()
+      .map(lambda k, v: (f"{k.key}@{k.window.start}", v))
+      .to(out, key_serde=Serdes.String(), value_serde=Serdes.Long()))
+    return b.build()
+
+
+def test_suppress_buffer_follows_its_task_to_a_new_instance(kafka_cluster: str, unique_name: str) -> None:
+    source, out = f"{unique_name}-in", f"{unique_name}-final"
+    create_topic(kafka_cluster, source, 2)
+    base = base_time()
+    keys = [f"k{i}" for i in range(6)]
+    first = [(k, "x", base + t) for t in range(0, 25_000, 1000) for k in keys]
+    # no record after the move falls in [20 s, 30 s): only the moved buffer knows its counts
+    second = [(k, "x", base + t) for t in range(30_000, 45_000, 1000) for k in keys]
+    config = {"bootstrap.servers": kafka_cluster, "application.id": unique_name,
+              "processing.guarantee": "exactly_once_v2", "commit.interval.ms": 100}
+    produce_at(kafka_cluster, source, first)
+    a = KafkaStreams(_suppressed_counts(source, out), {**config, "client.id": "a"})
+    b = KafkaStreams(_suppressed_counts(source, out), {**config, "client.id": "b"})
+    a.start()
+    try:
+        assert a.wait_until(lambda app: app.metrics()["process-total"] >= len(first), 60)
+        assert a.tasks() == ["0_0", "0_1"]
+        b.start()  # the group hands one of a's tasks, with windows still open, to b
+        assert b.wait_until(lambda app: len(app.tasks()) == 1, 60), (a.tasks(), b.tasks())
+        assert a.wait_until(lambda app: len(app.tasks()) == 1, 60), (a.tasks(), b.tasks())
+        produce_at(kafka_cluster, source, second)
+        got = read_topic(kafka_cluster, out, 4 * len(keys), timeout=90, settle=3)
+        assert b.metrics()["restore-total"] > 0
+    finally:
+        assert a.close(30) and b.close(30)
+    expected = Counter(f"{key}@{base + (ts - base) // WINDOW_MS * WINDOW_MS}" for key, _, ts in first + second
+                       if ts - base < 40_000)
+    assert Counter((m.key().decode(), struct.unpack(">q", m.value())[0]) for m in got) == Counter(expected.items())
 
 
 def _outer_join(left: str, right: str, out: str):
