@@ -45,24 +45,31 @@ def changelog_policy(bootstrap: str, topic: str) -> tuple[int, str]:
     return len(admin.list_topics(topic, timeout=10).topics[topic].partitions), config["cleanup.policy"].value
 
 
+def _suppressed_counts(source: str, out: str):
+    b = StreamsBuilder()
+    (b.stream(source, key_serde=Serdes.String(), value_serde=Serdes.String())
+      .group_by_key()
+      .windowed_by(TimeWindows.of_size_with_no_grace(WINDOW_MS))
+      .count()
+      .suppress(until_window_closes=True)
+      .to_stream()
+      .map(lambda k, v: (f"{k.key}@{k.window.start}", v))
+      .to(out, key_serde=Serdes.String(), value_serde=Serdes.Long()))
+    return b.build()
+
+
 def test_suppressed_window_counts_survive_a_kill_mid_window(kafka_cluster: str, unique_name: str,
                                                              tmp_path: Path) -> None:
     source, out = f"{unique_name}-in", f"{unique_name}-final"
     create_topic(kafka_cluster, source, 2)
     script = tmp_path / "suppressed.py"
+    here = Path(__file__).parent
     script.write_text(textwrap.dedent(f"""
-        from topology import Serdes, StreamsBuilder, TimeWindows
+        import sys
+        sys.path[:0] = [{str(here)!r}, {str(here.parent)!r}]
+        from test_runtime_buffers_kafka import _suppressed_counts
 
-        b = StreamsBuilder()
-        (b.stream({source!r}, key_serde=Serdes.String(), value_serde=Serdes.String())
-          .group_by_key()
-          .windowed_by(TimeWindows.of_size_with_no_grace({WINDOW_MS}))
-          .count()
-          .suppress(until_window_closes=True)
-          .to_stream()
-          .map(lambda k, v: (f"{{k.key}}@{{k.window.start}}", v))
-          .to({out!r}, key_serde=Serdes.String(), value_serde=Serdes.Long()))
-        topology = b.build()
+        topology = _suppressed_counts({source!r}, {out!r})
     """))
     base = base_time()
     keys = [f"k{i}" for i in range(6)]
@@ -94,19 +101,6 @@ def test_suppressed_window_counts_survive_a_kill_mid_window(kafka_cluster: str, 
     assert "restored" in instance.log()
     changelog = f"{unique_name}-KTABLE-SUPPRESS-STATE-STORE-0000000004-changelog"
     assert changelog_policy(kafka_cluster, changelog) == (2, "compact")
-
-
-def _suppressed_counts(source: str, out: str):
-    b = StreamsBuilder()
-    (b.stream(source, key_serde=Serdes.String(), value_serde=Serdes.String())
-      .group_by_key()
-      .windowed_by(TimeWindows.of_size_with_no_grace(WINDOW_MS))
-      .count()
-      .suppress(until_window_closes=True)
-      .to_stream()
-      .map(lambda k, v: (f"{k.key}@{k.window.start}", v))
-      .to(out, key_serde=Serdes.String(), value_serde=Serdes.Long()))
-    return b.build()
 
 
 def test_suppress_buffer_follows_its_task_to_a_new_instance(kafka_cluster: str, unique_name: str) -> None:
