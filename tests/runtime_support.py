@@ -20,6 +20,8 @@ from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
     ConsumerGroupState,
+    KafkaError,
+    KafkaException,
     Producer,
     TopicPartition,
 )
@@ -202,6 +204,10 @@ def windowed_key(raw: bytes) -> tuple[bytes, int]:
     return raw[:-8], struct.unpack(">q", raw[-8:])[0]
 
 
+_COORDINATOR_MOVING = {KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                       KafkaError.COORDINATOR_NOT_AVAILABLE}
+
+
 class GroupProgress:
     """How far a consumer group has committed on a topic, and who owns its partitions, read
     without joining the group (what ``kafka-consumer-groups --describe`` shows)."""
@@ -220,8 +226,8 @@ class GroupProgress:
     def members(self) -> dict[str, list[tuple[str, int]]] | None:
         """Every member's ``(topic, partition)`` pairs by the member's ``client.id`` (members
         owning none included); ``None`` while the group is not stable."""
-        group = self.admin.describe_consumer_groups([self.group])[self.group].result(30)
-        if group.state != ConsumerGroupState.STABLE:
+        group = self._describe()
+        if group is None or group.state != ConsumerGroupState.STABLE:
             return None
         return {m.client_id: sorted((tp.topic, tp.partition) for tp in m.assignment.topic_partitions)
                 for m in group.members}
@@ -235,10 +241,22 @@ class GroupProgress:
 
     def assignment(self) -> str:
         """Every member's partitions of every topic, for failure messages."""
-        group = self.admin.describe_consumer_groups([self.group])[self.group].result(30)
+        group = self._describe()
+        if group is None:
+            return "not described (coordinator moving or loading)"
         return f"{group.state.name}: " + "; ".join(
             f"{m.client_id}: " + ", ".join(f"{tp.topic}[{tp.partition}]" for tp in m.assignment.topic_partitions)
             for m in group.members)
+
+    def _describe(self) -> Any:
+        """The group's description, or ``None`` on a retriable error (a new group's coordinator
+        is still loading, or it moved)."""
+        try:
+            return self.admin.describe_consumer_groups([self.group])[self.group].result(30)
+        except KafkaException as exc:
+            if exc.args[0].code() in _COORDINATOR_MOVING:
+                return None
+            raise
 
     def close(self) -> None:
         self.consumer.close()
