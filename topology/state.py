@@ -366,6 +366,8 @@ class SuppressionBuffer(_Store):
     ``key_serde`` and ``value_serde`` are those of the aggregation upstream. Changelog records:
     key = key bytes + window start + window end (8 bytes each); value = arrival number,
     timestamp, headers and the change (new and old value); an eviction writes a tombstone.
+    As in Kafka Streams, changes are logged when the task flushes (once per batch, before its
+    offsets are committed): the latest state of each key changed since, not every update.
 
     >>> from topology.serdes import Serdes
     >>> buf = SuppressionBuffer("s", Serdes.String(), Serdes.Long())
@@ -384,6 +386,7 @@ class SuppressionBuffer(_Store):
         self._data: dict[bytes, tuple[int, Windowed[Any], Change, int, Any]] = {}
         self._heap: list[tuple[int, int, bytes]] = []  # (window end, arrival, changelog key)
         self._seq = 0
+        self._dirty: dict[bytes, None] = {}  # changed since the last flush, in order
         self.observed_stream_time = -1
 
     def put(self, key: Windowed[Any], change: Change, timestamp: int, headers: Any = ()) -> None:
@@ -401,8 +404,7 @@ class SuppressionBuffer(_Store):
             seq = entry[0]
         self._data[kb] = (seq, key, change, timestamp, headers)
         if self._logging:
-            self._log(kb, _LONG.pack(seq) + _LONG.pack(timestamp) + _pack_headers(headers)
-                      + (self._change_serde.serialize(self.name, change) or b""), timestamp)
+            self._dirty[kb] = None
 
     def evict(self, until: int) -> list[tuple[Windowed[Any], Change, int, Any]]:
         """Remove and return ``(key, change, timestamp, headers)`` of every window that ends at or
@@ -415,9 +417,22 @@ class SuppressionBuffer(_Store):
             if entry is None or entry[0] != seq:
                 continue  # superseded by a restored tombstone or a later arrival
             del data[kb]
-            self._log(kb, None, entry[3])
+            if self._logging:
+                self._dirty[kb] = None
             out.append(entry[1:])
         return out
+
+    def flush(self) -> None:
+        """Log the current state of every key changed since the last flush."""
+        for kb in self._dirty:
+            entry = self._data.get(kb)
+            if entry is None:
+                self._log(kb, None, self.observed_stream_time)
+                continue
+            seq, _, change, ts, headers = entry
+            self._log(kb, _LONG.pack(seq) + _LONG.pack(ts) + _pack_headers(headers)
+                      + (self._change_serde.serialize(self.name, change) or b""), ts)
+        self._dirty.clear()
 
     def all(self) -> list[tuple[Windowed[Any], Change]]:
         """Every held ``(key, change)`` in eviction order."""
@@ -485,8 +500,11 @@ class OuterJoinBuffer(_Store):
 
     Entries are keyed by ``(timestamp, is_left, key)``; ``value_serde`` is a
     :class:`LeftOrRightSerde`. Changelog records: key = timestamp (8 bytes) + side (1 byte) +
-    key bytes; value = side flag + value bytes; a match or an expiry writes a tombstone.
-    :meth:`expire` finds closed entries from a per-side heap instead of scanning the buffer.
+    key bytes; value = arrival number (8 bytes), side flag and value bytes; a match or an
+    expiry writes a tombstone. Like
+    the suppression buffer it logs when the task flushes, so a record matched within the same
+    batch costs one tombstone. :meth:`expire` finds closed entries from a per-side heap
+    instead of scanning the buffer.
 
     >>> from topology.serdes import Serdes
     >>> buf = OuterJoinBuffer("o", Serdes.String(), LeftOrRightSerde(Serdes.String(), Serdes.String()))
@@ -505,6 +523,7 @@ class OuterJoinBuffer(_Store):
         # (timestamp, arrival, changelog key) per side: index 1 left, 0 right
         self._heaps: tuple[list[tuple[int, int, bytes]], list[tuple[int, int, bytes]]] = ([], [])
         self._seq = 0
+        self._dirty: dict[bytes, int] = {}  # changelog key -> timestamp, changed since the last flush
 
     def _slot(self, timestamp: int, is_left: bool, key: Any) -> bytes:
         return _LONG.pack(timestamp) + (b"\x01" if is_left else b"\x00") + self._kb(key)
@@ -520,7 +539,8 @@ class OuterJoinBuffer(_Store):
         else:
             seq = entry[0]
         self._data[slot] = (seq, timestamp, is_left, key, value)
-        self._log(slot, self._vb((is_left, value)), timestamp)
+        if self._logging:
+            self._dirty[slot] = timestamp
 
     def delete(self, timestamp: int, is_left: bool, key: Any) -> bool:
         """Forget a matched entry; whether it was held."""
@@ -529,7 +549,8 @@ class OuterJoinBuffer(_Store):
         slot = self._slot(timestamp, is_left, key)
         if self._data.pop(slot, None) is None:
             return False
-        self._log(slot, None, timestamp)
+        if self._logging:
+            self._dirty[slot] = timestamp
         return True
 
     def expire(self, left_until: int, right_until: int) -> list[tuple[int, bool, Any, Any]]:
@@ -545,10 +566,19 @@ class OuterJoinBuffer(_Store):
                 if entry is None or entry[0] != seq:
                     continue  # matched meanwhile, or held again under a new arrival
                 del data[slot]
-                self._log(slot, None, entry[1])
+                if self._logging:
+                    self._dirty[slot] = entry[1]
                 out.append(entry)
         out.sort(key=_arrival_order)
         return [e[1:] for e in out]
+
+    def flush(self) -> None:
+        """Log the current state of every entry changed since the last flush."""
+        for slot, ts in self._dirty.items():
+            entry = self._data.get(slot)
+            self._log(slot, None if entry is None
+                      else _LONG.pack(entry[0]) + (self._vb((entry[2], entry[4])) or b""), ts)
+        self._dirty.clear()
 
     def all(self) -> list[tuple[tuple[int, bool, Any], Any]]:
         """Every held ``((timestamp, is_left, key), value)`` by timestamp, then arrival."""
@@ -565,14 +595,12 @@ class OuterJoinBuffer(_Store):
             self._data.pop(key, None)
             return
         ts, is_left = _LONG.unpack_from(key, 0)[0], key[8] == 1
+        seq = _LONG.unpack_from(value, 0)[0]
         entry = self._data.get(key)
-        if entry is None:
-            self._seq += 1
-            seq = self._seq
+        if entry is None or entry[0] != seq:
             heapq.heappush(self._heaps[is_left], (ts, seq, key))
-        else:
-            seq = entry[0]
-        held = self.value_serde.deserialize(self.name, value)
+        self._seq = max(self._seq, seq)
+        held = self.value_serde.deserialize(self.name, value[8:])
         self._data[key] = (seq, ts, is_left, self.key_serde.deserialize(self.name, key[9:]), held[1])
 
 

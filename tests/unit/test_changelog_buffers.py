@@ -192,3 +192,27 @@ def test_embedded_and_kafka_runtime_share_the_partition_rule_for_internal_topics
     cluster.produce("orders", b"o1", b'{"product": "p1", "qty": 2}')
     engine.run_until_idle()
     assert [(r.key, r.value) for r in cluster.records_in_order("out")] == [(b"o1", b"2xapple")]
+
+
+def test_buffers_log_the_latest_state_once_per_batch():
+    cluster = EmbeddedCluster()
+    engine = EmbeddedEngine(windowed_counts(TimeWindows.of_size_with_no_grace(10))(), {"application.id": "once"},
+                            cluster)
+    for ts in range(5):  # one batch: five updates of a@[0,10)
+        cluster.produce("events", b"a", b"x", timestamp=ts)
+    engine.run_until_idle()
+    changelog = cluster.read("once-KTABLE-SUPPRESS-STATE-STORE-0000000007-changelog", 0, 0)
+    assert len(changelog) == 1
+    restored = EmbeddedEngine(windowed_counts(TimeWindows.of_size_with_no_grace(10))(), {"application.id": "once"},
+                              cluster)
+    [(window, change)] = restored.stores("KTABLE-SUPPRESS-STATE-STORE-0000000007")[0].all()
+    assert (window.key, window.window.start, change.new, change.old) == ("a", 0, 5, 4)
+
+    cluster = EmbeddedCluster()
+    engine = EmbeddedEngine(outer_join("left_join")(), {"application.id": "once"}, cluster)
+    cluster.produce("left", b"A", b"a1", timestamp=1)
+    cluster.produce("right", b"A", b"r1", timestamp=2)
+    cluster.produce("left", b"B", b"b1", timestamp=3)
+    engine.run_until_idle()  # a1 waits, then matches; b1 waits
+    changelog = cluster.read("once-KSTREAM-OUTERSHARED-0000000007-store-changelog", 0, 0)
+    assert [(r.key[9:], r.value is None) for r in changelog] == [(b"A", True), (b"B", False)]

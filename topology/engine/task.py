@@ -170,6 +170,8 @@ class Task:
         # upstream ones first (node ids follow the graph's order) so a downstream one sees it all.
         self._batch_ends = [r.end_batch for _, r in sorted(self._runtimes.items())
                             if hasattr(r, "end_batch")]
+        # Buffers log what changed once per batch (as Kafka Streams' buffers do at commit).
+        self._flushes = [s.flush for s in self.stores.values() if hasattr(s, "flush")]
         self._ns = ns
         self._entries = {topic: ns[f"seg_{i}"] for topic, i in sub.entry_nodes.items()}
         self._batches = {topic: ns[f"batch_{i}"] for topic, i in sub.entry_nodes.items()}
@@ -252,6 +254,8 @@ class Task:
     def _end_batch(self) -> list[OutputRecord]:
         for end in self._batch_ends:
             end()
+        for flush in self._flushes:
+            flush()
         return self._take()
 
     def process(self, batch: list[InputRecord]) -> list[OutputRecord]:
