@@ -62,9 +62,32 @@ def produce(bootstrap: str, topic: str, records: list[tuple[bytes | None, bytes 
     assert producer.flush(120) == 0
 
 
+class _Producing(threading.Thread):
+    """:func:`produce` on a thread whose ``join()`` raises what ``produce`` raised, so a failed
+    producer fails the test instead of leaving it waiting for records that never came."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(daemon=True)
+        self.produce_args = args
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            produce(*self.produce_args)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self.error is not None:
+            raise RuntimeError("the background producer failed") from self.error
+
+
 def produce_in_background(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]]
                           | list[tuple[bytes, bytes, int]], rate: float | None) -> threading.Thread:
-    thread = threading.Thread(target=produce, args=(bootstrap, topic, records, rate), daemon=True)
+    """:func:`produce` on a daemon thread; its ``join()`` re-raises the producer's error."""
+    thread = _Producing(bootstrap, topic, records, rate)
     thread.start()
     return thread
 
