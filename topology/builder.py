@@ -525,7 +525,7 @@ class KStream:
         if how != "inner":
             shared = g.add_store(StoreSpec(
                 f"{name}-outer-shared-join-store" if name else g.new_name("KSTREAM-OUTERSHARED-") + "-store",
-                "buffer", changelog=False))
+                "buffer"))
             stores.append(shared.name)
         state = ops.SharedJoinState()
         tw = g.add_processor(this_win, ops.JoinWindowBuffer(this_store.name, state), [left.node],
@@ -688,10 +688,19 @@ class TimeWindowedKStream:
         else:
             size, retention, win_size = w.size_ms, w.size_ms + w.grace_ms, w.size_ms
         g = self._grouped
-        return g._build(prefix, name,
-                        lambda s: ops.WindowAggregate(s, w, init, agg, with_key, self._emit_final),
-                        value_serde, kind="window", size=size, retention=retention,
-                        table_key_serde=WindowedSerde(g.key_serde, win_size))
+        sliding = isinstance(w, SlidingWindows)
+        table = g._build(prefix, name,
+                         lambda s: ops.WindowAggregate(s, w, init, agg, with_key, self._emit_final,
+                                                       f"{s}-sliding-records" if sliding else None),
+                         value_serde, kind="window", size=size, retention=retention,
+                         table_key_serde=WindowedSerde(g.key_serde, win_size))
+        records = table.node.op.records_store
+        if records is not None:
+            # Named after the aggregate's store and not numbered, so that generated names
+            # (and describe()) stay those Kafka Streams gives.
+            g._g.add_store(StoreSpec(records, "sliding-records", g.key_serde, g.value_serde))
+            table.node.hidden_stores.append(records)
+        return table
 
     def count(self, name: str | None = None) -> KTable:
         """Count records per key and window."""
@@ -808,7 +817,7 @@ class KTable:
                              "directly upstream, e.g. windowed_by(...).count().suppress()")
         proc = f"{name}-suppress" if name else self._g.new_name("KTABLE-SUPPRESS-")
         store = f"{name}-store" if name else self._g.new_store_name("KTABLE-SUPPRESS-")
-        spec = self._g.add_store(StoreSpec(store, "buffer", changelog=False))
+        spec = self._g.add_store(StoreSpec(store, "buffer"))
         windows = self.node.op.windows
         # A session can still grow until no record within the gap can arrive: end + gap + grace.
         grace = windows.grace_ms + (windows.gap_ms if isinstance(windows, SessionWindows) else 0)

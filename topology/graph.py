@@ -38,7 +38,9 @@ class Node:
 
     ``kind`` is ``"source"``, ``"processor"`` or ``"sink"``. ``op`` is the operator spec from
     :mod:`topology.operators` that the compiler turns into running code; sources and sinks
-    carry their topics and serdes instead.
+    carry their topics and serdes instead. ``stores`` are the stores :meth:`Graph.describe`
+    lists; ``hidden_stores`` are stores the operator keeps that Kafka Streams has no
+    counterpart for (so its description would not show them), changelogged all the same.
     """
 
     name: str
@@ -47,6 +49,7 @@ class Node:
     parents: list[Node] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
     stores: list[str] = field(default_factory=list)
+    hidden_stores: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     topic: str | Callable[..., str] | None = None
     key_serde: Any = None
@@ -62,9 +65,12 @@ class Node:
 class StoreSpec:
     """A state store: its name, type, serdes and whether it has a changelog topic.
 
-    ``kind`` is ``"kv"``, ``"window"`` or ``"session"``. Window stores also carry the window
-    size (``None`` for sliding/session), retention and whether duplicates are kept (join
-    buffers keep every record).
+    ``kind`` is ``"kv"``, ``"window"`` or ``"session"``, or one of the operators' buffers:
+    ``"suppress"`` (:class:`~topology.state.SuppressionBuffer`), ``"outer-join"``
+    (:class:`~topology.state.OuterJoinBuffer`) and ``"sliding-records"``
+    (:class:`~topology.state.SlidingWindowBuffer`). Window stores also carry the window size
+    (``None`` for sliding/session), retention and whether duplicates are kept (join buffers
+    keep every record).
     """
 
     name: str

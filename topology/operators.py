@@ -396,12 +396,14 @@ class WindowAggregateRuntime(Runtime):
         self.spec = spec
         self.observed = -1
         self.pending: dict[tuple[int, int, Any], tuple[Any, Any, int, Any, Any]] = {}
-        self.history: dict[Any, list[tuple[int, Any]]] = {}
+        self.records = task.store(spec.records_store) if spec.records_store else None
 
     def restored(self) -> None:
         # The store's changelog carries every record's timestamp, so its largest is the stream
         # time before the task moved; emit-final then still owes every window not yet closed.
         self.observed = max(self.observed, self.store.restored_stream_time)
+        if self.records is not None:
+            self.observed = max(self.observed, self.records.restored_stream_time)
         if not self.spec.emit_final:
             return
         close = self.observed - self.spec.windows.grace_ms
@@ -446,17 +448,17 @@ class WindowAggregateRuntime(Runtime):
                  w: SlidingWindows, close: int) -> None:
         # Sliding windows are [start, start + d] with both ends inclusive; the distinct
         # windows are those ending at a record (left windows) and those starting just after
-        # one (right windows). Aggregates are refolded from the buffered records of the key.
+        # one (right windows). Aggregates are refolded from the key's records in the
+        # changelogged SlidingWindowBuffer, which holds them as long as an open window can.
         d = w.time_difference_ms
         if ts + 1 <= close:  # even the window ending at this record has closed
             self.task.drop("record for an expired window (later than grace)", self.name)
             return
-        kb = self.store._kb(key)
-        records = self.history.setdefault(kb, [])
-        records.append((ts, value))
-        records.sort(key=lambda r: r[0])
-        horizon = self.observed - 2 * d - w.grace_ms
-        records[:] = [r for r in records if r[0] >= horizon]
+        buffer = self.records
+        assert buffer is not None
+        buffer.put(key, ts, value)
+        buffer.expire(self.observed - 2 * d - w.grace_ms)
+        records = buffer.fetch(key)
         starts = {ts - d, ts + 1}
         for other_ts, _ in records:
             if other_ts < ts and other_ts + 1 + d >= ts:
@@ -490,15 +492,19 @@ class WindowAggregateRuntime(Runtime):
 
 
 class WindowAggregate(Spec):
-    """Tumbling, hopping and sliding window aggregations with grace and late-record drops."""
+    """Tumbling, hopping and sliding window aggregations with grace and late-record drops.
+    Sliding windows also keep their records in ``records_store`` (a
+    :class:`~topology.state.SlidingWindowBuffer` with a changelog)."""
 
     runtime = WindowAggregateRuntime
 
     def __init__(self, store: str, windows: TimeWindows | SlidingWindows, initializer: Any,
-                 aggregator: Any, with_key: bool, emit_final: bool) -> None:
+                 aggregator: Any, with_key: bool, emit_final: bool,
+                 records_store: str | None = None) -> None:
         self.store, self.windows = store, windows
         self.initializer, self.aggregator, self.with_key = initializer, aggregator, with_key
         self.emit_final = emit_final
+        self.records_store = records_store
 
 
 class SessionAggregateRuntime(Runtime):

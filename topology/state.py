@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import struct
+from bisect import insort
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ from topology.serdes import Serde
 from topology.windows import Window, Windowed
 
 __all__ = ["ChangeLogger", "KeyValueStore", "LeftOrRightSerde", "OuterJoinBuffer", "SessionStore",
-           "SuppressionBuffer", "WindowStore"]
+           "SlidingWindowBuffer", "SuppressionBuffer", "WindowStore"]
 
 ChangeLogger = Callable[[bytes, "bytes | None", int], None]
 _LONG = struct.Struct(">q")
@@ -606,3 +607,112 @@ class OuterJoinBuffer(_Store):
 
 def _arrival_order(entry: tuple[int, int, bool, Any, Any]) -> tuple[int, int]:
     return entry[1], entry[0]
+
+
+class SlidingWindowBuffer(_Store):
+    """The records a sliding-window aggregation refolds its windows from: per key, every record
+    still within reach of an open window (two time differences plus grace of stream time), in
+    timestamp order, then arrival order.
+
+    Kafka Streams has no such store (its sliding aggregation combines stored window
+    aggregates, which folds late records in arrival order); refolding from the records keeps
+    every window's aggregate in timestamp order, and this buffer's changelog lets a restored
+    task refold exactly as before. ``key_serde`` and ``value_serde`` are those of the grouped
+    stream. Changelog records: key = key bytes + timestamp + arrival number (8 bytes each);
+    value = the record's value; a record that falls out of reach writes a tombstone. Like the
+    other buffers it logs when the task flushes (once per batch): a record that comes and goes
+    within one batch is never logged.
+
+    >>> from topology.serdes import Serdes
+    >>> buf = SlidingWindowBuffer("r", Serdes.String(), Serdes.String())
+    >>> buf.put("a", 12, "late"); buf.put("a", 5, "early"); buf.put("a", 12, "later")
+    >>> buf.fetch("a")
+    [(5, 'early'), (12, 'late'), (12, 'later')]
+    >>> buf.expire(until=6); buf.fetch("a")
+    [(12, 'late'), (12, 'later')]
+    """
+
+    def __init__(self, name: str, key_serde: Serde[Any], value_serde: Serde[Any],
+                 log: ChangeLogger | None = None) -> None:
+        super().__init__(name, key_serde, value_serde, log)
+        # key bytes -> [(timestamp, arrival, value)], sorted
+        self._data: dict[bytes, list[tuple[int, int, Any]]] = {}
+        self._heap: list[tuple[int, int, bytes]] = []  # (timestamp, arrival, key bytes)
+        self._seq = 0
+        # changed since the last flush: changelog key -> (timestamp, value bytes or None)
+        self._dirty: dict[bytes, tuple[int, bytes | None]] = {}
+
+    def put(self, key: Any, timestamp: int, value: Any) -> None:
+        """Hold a record of ``key``."""
+        kb = self._kb(key)
+        self._seq += 1
+        seq = self._seq
+        records = self._data.get(kb)
+        if records is None:
+            self._data[kb] = [(timestamp, seq, value)]
+        else:
+            insort(records, (timestamp, seq, value), key=_ts_and_arrival)
+        heapq.heappush(self._heap, (timestamp, seq, kb))
+        if self._logging:
+            # Serialized now, inside the record's processing, so a value the serde cannot
+            # write is reported against that record.
+            self._dirty[kb + _LONG.pack(timestamp) + _LONG.pack(seq)] = (timestamp, self._vb(value))
+
+    def fetch(self, key: Any) -> list[tuple[int, Any]]:
+        """``(timestamp, value)`` of every held record of ``key``, by timestamp, then arrival."""
+        return [(ts, value) for ts, _, value in self._data.get(self._kb(key), ())]
+
+    def expire(self, until: int) -> None:
+        """Drop every record older than ``until``."""
+        heap, data = self._heap, self._data
+        while heap and heap[0][0] < until:
+            ts, seq, kb = heapq.heappop(heap)
+            records = data.get(kb)
+            # The oldest record of a key is the first one the heap gives back, unless a
+            # restored tombstone removed it already.
+            if not records or records[0][1] != seq:
+                continue
+            del records[0]
+            if not records:
+                del data[kb]
+            if self._logging:
+                slot = kb + _LONG.pack(ts) + _LONG.pack(seq)
+                if self._dirty.pop(slot, None) is None:  # logged in an earlier batch
+                    self._dirty[slot] = (ts, None)
+
+    def flush(self) -> None:
+        """Log the records held and dropped since the last flush."""
+        for slot, (ts, raw) in self._dirty.items():
+            self._log(slot, raw, ts)
+        self._dirty.clear()
+
+    def approximate_num_entries(self) -> int:
+        """Number of held records."""
+        return sum(len(r) for r in self._data.values())
+
+    def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
+        """Apply one changelog record."""
+        super().restore(key, value, timestamp)
+        kb = key[:-16]
+        ts, seq = _LONG.unpack_from(key, len(key) - 16)[0], _LONG.unpack_from(key, len(key) - 8)[0]
+        self._seq = max(self._seq, seq)
+        records = self._data.get(kb)
+        if value is None:
+            # Tombstones come in expiry order, so the record is almost always the first.
+            for i, held in enumerate(records or ()):
+                if held[1] == seq:
+                    del records[i]  # type: ignore[union-attr]
+                    break
+            if records == []:
+                del self._data[kb]
+            return
+        record = (ts, seq, self.value_serde.deserialize(self.name, value))
+        if records is None:
+            self._data[kb] = [record]
+        else:
+            insort(records, record, key=_ts_and_arrival)
+        heapq.heappush(self._heap, (ts, seq, kb))
+
+
+def _ts_and_arrival(record: tuple[int, int, Any]) -> tuple[int, int]:
+    return record[0], record[1]

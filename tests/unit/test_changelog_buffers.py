@@ -3,7 +3,7 @@ restart: their changelogs rebuild them, so stopping anywhere changes no result."
 
 import pytest
 
-from topology import JoinWindows, Serdes, SessionWindows, StreamsBuilder, TimeWindows
+from topology import JoinWindows, Serdes, SessionWindows, SlidingWindows, StreamsBuilder, TimeWindows
 from topology.engine import EmbeddedCluster, EmbeddedEngine
 
 S, L = Serdes.String(), Serdes.Long()
@@ -216,3 +216,76 @@ def test_buffers_log_the_latest_state_once_per_batch():
     engine.run_until_idle()  # a1 waits, then matches; b1 waits
     changelog = cluster.read("once-KSTREAM-OUTERSHARED-0000000007-store-changelog", 0, 0)
     assert [(r.key[9:], r.value is None) for r in changelog] == [(b"A", True), (b"B", False)]
+
+
+def sliding(final=None):
+    """Sliding-window counts (``final``: suppress / emit_final / plain updates) and, beside
+    them, the values of each window in the order the aggregation folded them."""
+    def build():
+        b = StreamsBuilder()
+        grouped = b.stream("events", key_serde=S, value_serde=S).group_by_key()
+        windows = SlidingWindows.of_time_difference_and_grace(10, 5)
+        windowed = grouped.windowed_by(windows)
+        if final == "emit_final":
+            windowed = windowed.emit_final()
+        counts = windowed.count()
+        if final == "suppress":
+            counts = counts.suppress(until_window_closes=True)
+        (counts.to_stream().map(lambda k, v: (f"{k.key}@{k.window.start}-{k.window.end}", v))
+               .to("out", key_serde=S, value_serde=L))
+        (grouped.windowed_by(windows)
+                .aggregate(lambda: "", lambda k, v, agg: agg + v, name="folded", value_serde=S)
+                .to_stream().map(lambda k, v: (f"{k.key}@{k.window.start}-{k.window.end}", v))
+                .to("updates", key_serde=S, value_serde=S))
+        return b.build()
+    return build
+
+
+# Early records (before the time difference), out-of-order ones within grace, late ones
+# (dropped), two keys, equal timestamps, and gaps longer than the windows' reach.
+SLIDING_EVENTS = [("events", k, v, ts) for k, v, ts in [
+    ("a", "1", 2), ("a", "2", 8), ("b", "3", 9), ("a", "4", 15), ("a", "5", 11), ("b", "6", 12),
+    ("a", "7", 21), ("a", "8", 17), ("a", "9", 21), ("b", "0", 14), ("a", "x", 4), ("a", "y", 40),
+    ("b", "z", 38), ("a", "w", 36), ("a", "v", 55), ("b", "u", 60), ("a", "t", 80)]]
+
+
+@pytest.mark.parametrize("final", [None, "suppress", "emit_final"])
+def test_sliding_window_aggregations_are_the_same_wherever_the_app_stopped(final):
+    out = every_stop_gives_the_same_results(sliding(final), SLIDING_EVENTS)
+    counts = {k: v for k, v, _ in decoded(out["out"])}
+    # a's window ending at 21 holds 11, 15, 17, 21, 21; "0" at 14 and "x" at 4 came at stream
+    # time 21, after their windows closed (grace 5)
+    assert counts["a@11-21"] == 5 and counts["b@2-12"] == 2 and counts["a@0-10"] == 2
+    assert counts["b@10-20"] == 1 and "b@4-14" not in counts  # b's 12 only, not the late 14
+    folded = {k: v for k, v, _ in decoded(out["updates"], value=bytes.decode)}
+    # folded in timestamp order, whatever order the records came in
+    assert folded["a@11-21"] == "54879" and folded["a@5-15"] == "254"
+
+
+def test_sliding_window_records_have_a_changelog_that_describe_does_not_show():
+    build = sliding()
+    description = str(build().describe())
+    assert "sliding-records" not in description
+    assert "(stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000001])" in description
+    _, cluster, engine = run(build, SLIDING_EVENTS, app="slide")
+    store = "KSTREAM-AGGREGATE-STATE-STORE-0000000001-sliding-records"
+    changelog = f"slide-{store}-changelog"
+    assert engine.plan.changelog_topics[store] == changelog
+    latest = {r.key: r.value for r in cluster.read(changelog, 0, 0)}
+    # Records out of reach (2 x 10 + grace 5 behind stream time 80) end in a tombstone; only
+    # those from 55 on are held. Every record was logged once, but the two late ones.
+    held = sorted((k[:-16], int.from_bytes(k[-16:-8], "big"), v) for k, v in latest.items() if v is not None)
+    assert held == [(b"a", 55, b"v"), (b"a", 80, b"t"), (b"b", 60, b"u")]
+    assert len(latest) == len(SLIDING_EVENTS) - 2
+    restored = EmbeddedEngine(build(), {"application.id": "slide"}, cluster)
+    assert restored.stores(store)[0].fetch("a") == [(55, "v"), (80, "t")]
+
+
+def test_sliding_window_records_are_logged_once_per_batch():
+    cluster = EmbeddedCluster()
+    engine = EmbeddedEngine(sliding()(), {"application.id": "once"}, cluster)
+    for ts in (1, 2, 100):  # one batch: 1 and 2 fall out of reach when 100 arrives
+        cluster.produce("events", b"a", b"x", timestamp=ts)
+    engine.run_until_idle()
+    changelog = cluster.read("once-KSTREAM-AGGREGATE-STATE-STORE-0000000001-sliding-records-changelog", 0, 0)
+    assert [(int.from_bytes(r.key[-16:-8], "big"), r.value) for r in changelog] == [(100, b"x")]

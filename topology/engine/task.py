@@ -20,8 +20,8 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
 5. Call ``task.punctuate(wall_clock_ms)`` regularly for wall-clock punctuators (stream-time
    punctuators fire inside ``process``); produce what it returns.
 6. To restore a store, replay its changelog with ``task.restore(store_name, records)``
-   before the task processes (the buffers of suppress and of left/outer stream-stream joins
-   have changelogs too). Operators that keep time outside their stores (windowed
+   before the task processes (the buffers of suppress, of left/outer stream-stream joins and
+   the records of sliding-window aggregations have changelogs too). Operators that keep time outside their stores (windowed
    aggregations, joins, emit-final) take it back from the restored stores when the task next
    processes or punctuates.
 
@@ -47,6 +47,7 @@ from topology.state import (
     KeyValueStore,
     OuterJoinBuffer,
     SessionStore,
+    SlidingWindowBuffer,
     SuppressionBuffer,
     WindowStore,
 )
@@ -126,8 +127,10 @@ def make_store(spec: StoreSpec, log_fn: Any) -> Any:
         return SuppressionBuffer(spec.name, spec.key_serde, spec.value_serde, log_fn)
     if spec.kind == "outer-join":
         return OuterJoinBuffer(spec.name, spec.key_serde, spec.value_serde, log_fn)
+    if spec.kind == "sliding-records":
+        return SlidingWindowBuffer(spec.name, spec.key_serde, spec.value_serde, log_fn)
     raise ValueError(f"store {spec.name!r} has kind {spec.kind!r}; known kinds: kv, window, session, "
-                     "suppress, outer-join")
+                     "suppress, outer-join, sliding-records")
 
 
 class Task:
