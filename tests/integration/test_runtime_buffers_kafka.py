@@ -1,6 +1,6 @@
-"""The suppress buffer and the outer-join buffer on the real broker: an app stopped (or killed)
-while windows are open and restarted gives the results of a run that never stopped, because
-the buffers are restored from their changelog topics."""
+"""The suppress buffer, the outer-join buffer and the records of sliding windows on the real
+broker: an app stopped (or killed) while windows are open and restarted gives the results of a
+run that never stopped, because the buffers are restored from their changelog topics."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 from runtime_support import Instance, create_topic, read_topic
 
-from topology import JoinWindows, Serdes, StreamsBuilder, TimeWindows
+from topology import JoinWindows, Serdes, SlidingWindows, StreamsBuilder, TimeWindows
+from topology.engine import EmbeddedEngine
 from topology.partitioner import partition_for
 from topology.runtime import KafkaStreams
 
@@ -173,4 +174,53 @@ def test_outer_join_buffer_survives_restarts(kafka_cluster: str, unique_name: st
     assert got == Counter({("j0", "a/A"): 1, ("j1", "b/B"): 1, ("p0", "e/E"): 1, ("p1", "f/F"): 1,
                            ("u0", "c/None"): 1, ("u1", "d/None"): 1, ("r0", "None/R"): 1, ("r1", "None/S"): 1})
     changelog = f"{unique_name}-KSTREAM-OUTERSHARED-0000000007-store-changelog"
+    assert changelog_policy(kafka_cluster, changelog) == (2, "compact")
+
+
+def _sliding_counts(source: str, out: str):
+    b = StreamsBuilder()
+    (b.stream(source, key_serde=Serdes.String(), value_serde=Serdes.String())
+      .group_by_key()
+      .windowed_by(SlidingWindows.of_time_difference_and_grace(2000, 1000))
+      .count()
+      .to_stream()
+      .map(lambda k, v: (f"{k.key}@{k.window.start}-{k.window.end}", v))
+      .to(out, key_serde=Serdes.String(), value_serde=Serdes.Long()))
+    return b.build()
+
+
+def test_sliding_window_counts_stopped_mid_window_match_an_uninterrupted_run(
+        kafka_cluster: str, unique_name: str) -> None:
+    source, out = f"{unique_name}-in", f"{unique_name}-out"
+    create_topic(kafka_cluster, source, 2)
+    config = {"bootstrap.servers": kafka_cluster, "application.id": unique_name,
+              "processing.guarantee": "exactly_once_v2", "commit.interval.ms": 100}
+    base = base_time()
+    keys = [f"k{i}" for i in range(4)]
+
+    def records(start_ms: int, end_ms: int) -> list[tuple[str, str, int]]:
+        # a record every 250 ms per key; every fifth one 600 ms out of order (within grace)
+        return [(k, "x", base + t - (600 if (t // 250) % 5 == 3 else 0))
+                for t in range(start_ms, end_ms, 250) for k in keys]
+
+    # The stop falls at 8 s: windows of 2 s around it hold records from both runs.
+    first, second = records(0, 8000), records(8000, 16_000)
+    runs = []
+    for phase in (first, second):
+        produce_at(kafka_cluster, source, phase)
+        app = KafkaStreams(_sliding_counts(source, out), config)
+        assert app.run(idle_timeout=3) == len(phase)
+        runs.append(app.metrics())
+    assert runs[1]["restore-total"] > 0
+
+    uninterrupted = EmbeddedEngine(_sliding_counts(source, out), {"application.id": "once"},
+                                   partitions={source: 2})
+    for key, value, ts in first + second:
+        uninterrupted.cluster.produce(source, key.encode(), value.encode(), timestamp=ts)
+    uninterrupted.run_until_idle()
+    expected = Counter((r.key.decode(), struct.unpack(">q", r.value)[0])
+                       for r in uninterrupted.cluster.records_in_order(out))
+    got = read_topic(kafka_cluster, out, sum(expected.values()), timeout=90, settle=3)
+    assert Counter((m.key().decode(), struct.unpack(">q", m.value())[0]) for m in got) == expected
+    changelog = f"{unique_name}-KSTREAM-AGGREGATE-STATE-STORE-0000000001-sliding-records-changelog"
     assert changelog_policy(kafka_cluster, changelog) == (2, "compact")
