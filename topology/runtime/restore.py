@@ -4,8 +4,9 @@ A dedicated consumer (never in the application's group) is assigned the changelo
 of the tasks just created, reads each from its start to its end offset as of now (under
 exactly-once it reads committed data only, so writes of aborted transactions are not
 restored), and hands the records to ``Task.restore``, one call per partition and poll. Every
-store is restored this way, the buffers of suppress and of left/outer joins included. Progress is logged every few seconds
-and kept in the ``restore-total`` / ``restore-remaining-records-total`` metrics.
+store is restored this way, the buffers of suppress, of left/outer joins and of sliding
+windows included. Progress is logged every few seconds and kept in the ``restore-total`` /
+``restore-remaining-records-total`` metrics.
 """
 
 from __future__ import annotations
