@@ -25,6 +25,7 @@ from topology.graph import Graph, Node, StoreSpec, TopologyDescription
 from topology.processor import StoreBuilder
 from topology.serde_defaults import WindowedSerde, as_serde
 from topology.serdes import Serde, Serdes
+from topology.state import LeftOrRightSerde
 from topology.windows import JoinWindows, SessionWindows, SlidingWindows, TimeWindows
 
 __all__ = [
@@ -523,9 +524,11 @@ class KStream:
         stores = [this_store.name, other_store.name]
         shared = None
         if how != "inner":
+            # Records of either side waiting for a match: the join key and a flagged value.
             shared = g.add_store(StoreSpec(
                 f"{name}-outer-shared-join-store" if name else g.new_name("KSTREAM-OUTERSHARED-") + "-store",
-                "buffer"))
+                "outer-join", this_store.key_serde,
+                LeftOrRightSerde(this_store.value_serde, other_store.value_serde)))
             stores.append(shared.name)
         state = ops.SharedJoinState()
         tw = g.add_processor(this_win, ops.JoinWindowBuffer(this_store.name, state), [left.node],
@@ -817,7 +820,9 @@ class KTable:
                              "directly upstream, e.g. windowed_by(...).count().suppress()")
         proc = f"{name}-suppress" if name else self._g.new_name("KTABLE-SUPPRESS-")
         store = f"{name}-store" if name else self._g.new_store_name("KTABLE-SUPPRESS-")
-        spec = self._g.add_store(StoreSpec(store, "buffer"))
+        # The buffer holds what the aggregation upstream stores.
+        upstream = self._g.stores[self.node.op.store]
+        spec = self._g.add_store(StoreSpec(store, "suppress", upstream.key_serde, upstream.value_serde))
         windows = self.node.op.windows
         # A session can still grow until no record within the gap can arrive: end + gap + grace.
         grace = windows.grace_ms + (windows.gap_ms if isinstance(windows, SessionWindows) else 0)

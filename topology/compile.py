@@ -21,14 +21,13 @@ def seg_0(k0, v0, ts, h, src):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from topology.builder import Topology
 from topology.errors import TopologyException
 from topology.graph import Node, StoreSpec
-from topology.operators import StreamStreamJoin, Suppress
 from topology.serde_defaults import AutoSerde, resolve_serde
 from topology.serdes import (
     BytesSerde,
@@ -238,11 +237,10 @@ def compile_topology(topology: Topology, config: dict[str, Any] | None = None) -
     stores: dict[str, StoreSpec] = {}
     for spec in graph.stores.values():
         ks = resolve_serde(spec.key_serde, dk)
-        vs = resolve_serde(spec.value_serde, dv)
+        vs = _resolve_store_serde(spec.value_serde, dv)
         stores[spec.name] = StoreSpec(spec.name, spec.kind, ks, vs, spec.changelog,
                                       spec.window_size_ms, spec.retention_ms,
                                       spec.retain_duplicates, spec.is_global, spec.source_topic)
-    _resolve_buffers(graph.nodes.values(), stores)
     subs, globals_ = [], []
     for sub_id, members, is_global in graph.subtopologies():
         gen = _Generator(app, members, dk, dv)
@@ -255,21 +253,11 @@ def compile_topology(topology: Topology, config: dict[str, Any] | None = None) -
                 stores)
 
 
-def _resolve_buffers(nodes: Iterable[Node], stores: dict[str, StoreSpec]) -> None:
-    """Give the operators' buffers (graph kind ``"buffer"``) their store kind, serdes and a
-    changelog, as Kafka Streams logs its suppression buffers and outer-join shared stores: a
-    suppression buffer holds what the aggregation upstream stores, an outer-join buffer the
-    join key and either side's value."""
-    for node in nodes:
-        op = node.op
-        if isinstance(op, Suppress):
-            upstream = stores[node.parents[0].op.store]
-            stores[op.store] = StoreSpec(op.store, "suppress", upstream.key_serde,
-                                         upstream.value_serde)
-        elif isinstance(op, StreamStreamJoin) and op.outer_store and op.is_left:
-            left, right = stores[op.this_store], stores[op.other_store]
-            stores[op.outer_store] = StoreSpec(op.outer_store, "outer-join", left.key_serde,
-                                               LeftOrRightSerde(left.value_serde, right.value_serde))
+def _resolve_store_serde(serde: Serde[Any] | None, default: Serde[Any]) -> Serde[Any]:
+    """``resolve_serde``, also into both sides of an outer-join buffer's values."""
+    if isinstance(serde, LeftOrRightSerde):
+        return LeftOrRightSerde(resolve_serde(serde.left, default), resolve_serde(serde.right, default))
+    return resolve_serde(serde, default)
 
 
 class _Generator:
