@@ -3,7 +3,14 @@ restart: their changelogs rebuild them, so stopping anywhere changes no result."
 
 import pytest
 
-from topology import JoinWindows, Serdes, SessionWindows, SlidingWindows, StreamsBuilder, TimeWindows
+from topology import (
+    JoinWindows,
+    Serdes,
+    SessionWindows,
+    SlidingWindows,
+    StreamsBuilder,
+    TimeWindows,
+)
 from topology.engine import EmbeddedCluster, EmbeddedEngine
 
 S, L = Serdes.String(), Serdes.Long()
