@@ -246,6 +246,10 @@ class GroupProgress:
         got = self.consumer.committed(self.partitions, timeout=30)
         return [max(tp.offset, 0) for tp in got]
 
+    def ends(self) -> list[int]:
+        """The high watermark of every partition (transaction markers included)."""
+        return [self.consumer.get_watermark_offsets(tp, timeout=30)[1] for tp in self.partitions]
+
     def members(self) -> dict[str, list[tuple[str, int]]] | None:
         """Every member's ``(topic, partition)`` pairs by the member's ``client.id`` (members
         owning none included); ``None`` while the group is not stable."""

@@ -209,6 +209,10 @@ def _run_with_kills(bootstrap: str, name: str, folder: Path, guarantee: str) -> 
         run.window_updates = read_updates(bootstrap, windows,
                                           lambda t: all(t.get(k, 0) >= n for k, n in expected_windows.items()))
         schedule.note("results read")
+        # Where the count sub-topology stands, in case its results are short: stalled or lost.
+        internal = GroupProgress(bootstrap, name, f"{name}-counts-repartition", PARTITIONS)
+        schedule.note(f"counts-repartition committed {internal.offsets()} of {internal.ends()}")
+        internal.close()
     finally:
         for instance in instances.values():
             if instance.proc.poll() is None:
