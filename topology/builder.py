@@ -509,15 +509,17 @@ class KStream:
         other_win = f"{name}-other-windowed" if name else g.new_name("KSTREAM-WINDOWED-")
         this_gen = g.new_name("KSTREAM-OUTERTHIS-" if how == "outer" else "KSTREAM-JOINTHIS-")
         other_gen = g.new_name("KSTREAM-OUTEROTHER-" if how in ("left", "outer") else "KSTREAM-JOINOTHER-")
-        this_join = f"{name}-this-join" if name else this_gen
-        other_join = f"{name}-other-join" if name else other_gen
+        # A name is both the processors' and the stores' base, as StreamJoined.as(name)
+        # .withName(name) in Kafka Streams, whose suffixes say which side keeps unmatched records.
+        this_join = f"{name}-{'outer-' if how == 'outer' else ''}this-join" if name else this_gen
+        other_join = f"{name}-{'outer-' if how != 'inner' else ''}other-join" if name else other_gen
         merge = f"{name}-merge" if name else g.new_name("KSTREAM-MERGE-")
         retention = windows.before_ms + windows.after_ms + windows.grace_ms
-        this_store = g.add_store(StoreSpec(f"{name}-this-join-store" if name else f"{this_gen}-store",
+        this_store = g.add_store(StoreSpec(f"{this_join}-store",
                                            "window", left.key_serde, left.value_serde,
                                            window_size_ms=windows.before_ms + windows.after_ms,
                                            retention_ms=retention, retain_duplicates=True))
-        other_store = g.add_store(StoreSpec(f"{name}-other-join-store" if name else f"{other_gen}-store",
+        other_store = g.add_store(StoreSpec(f"{other_join}-store",
                                             "window", right.key_serde, right.value_serde,
                                             window_size_ms=windows.before_ms + windows.after_ms,
                                             retention_ms=retention, retain_duplicates=True))
@@ -526,7 +528,7 @@ class KStream:
         if how != "inner":
             # Records of either side waiting for a match: the join key and a flagged value.
             shared = g.add_store(StoreSpec(
-                f"{name}-outer-shared-join-store" if name else g.new_name("KSTREAM-OUTERSHARED-") + "-store",
+                f"{name}-{how}-shared-join-store" if name else g.new_name("KSTREAM-OUTERSHARED-") + "-store",
                 "outer-join", this_store.key_serde,
                 LeftOrRightSerde(this_store.value_serde, other_store.value_serde)))
             stores.append(shared.name)

@@ -296,3 +296,21 @@ def test_sliding_window_records_are_logged_once_per_batch():
     engine.run_until_idle()
     changelog = cluster.read("once-KSTREAM-AGGREGATE-STATE-STORE-0000000001-sliding-records-changelog", 0, 0)
     assert [(int.from_bytes(r.key[-16:-8], "big"), r.value) for r in changelog] == [(100, b"x")]
+
+
+@pytest.mark.parametrize(("how", "this", "other", "shared"), [
+    ("join", "this-join", "other-join", None),
+    ("left_join", "this-join", "outer-other-join", "left-shared-join-store"),
+    ("outer_join", "outer-this-join", "outer-other-join", "outer-shared-join-store")])
+def test_named_stream_joins_name_processors_stores_and_buffer_as_kafka_streams(how, this, other, shared):
+    b = StreamsBuilder()
+    left = b.stream("left", key_serde=S, value_serde=S)
+    right = b.stream("right", key_serde=S, value_serde=S)
+    getattr(left, how)(right, lambda lv, rv: f"{lv}/{rv}", JoinWindows.of_time_difference_with_no_grace(5),
+                       name="clicks").to("out")
+    description = str(b.build().describe())
+    stores = [f"clicks-{this}-store", f"clicks-{other}-store"] + ([f"clicks-{shared}"] if shared else [])
+    assert f"Processor: clicks-{this} (stores: [{', '.join(sorted(stores[1:]))}])" in description
+    assert f"Processor: clicks-{other} (stores: [{', '.join(sorted([stores[0]] + stores[2:]))}])" in description
+    engine = EmbeddedEngine(b.build(), {"application.id": "named"}, EmbeddedCluster())
+    assert sorted(engine.plan.changelog_topics) == sorted(stores)
