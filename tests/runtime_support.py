@@ -242,9 +242,17 @@ class GroupProgress:
         self.admin = AdminClient({"bootstrap.servers": bootstrap})
 
     def offsets(self) -> list[int]:
-        """The committed offset of every partition (0 where nothing is committed yet)."""
-        got = self.consumer.committed(self.partitions, timeout=30)
-        return [max(tp.offset, 0) for tp in got]
+        """The committed offset of every partition (0 where nothing is committed yet); waits
+        out a coordinator that is still loading or moving (a new group's, for a moment)."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                got = self.consumer.committed(self.partitions, timeout=30)
+                return [max(tp.offset, 0) for tp in got]
+            except KafkaException as exc:
+                if exc.args[0].code() not in _COORDINATOR_MOVING or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def ends(self) -> list[int]:
         """The high watermark of every partition (transaction markers included)."""
