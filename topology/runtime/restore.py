@@ -1,9 +1,16 @@
 """Restore state stores from their changelog topics before a task processes anything.
 
 A dedicated consumer (never in the application's group) is assigned the changelog partitions
-of the tasks just created, reads each from its start to its end offset as of now (under
-exactly-once it reads committed data only, so writes of aborted transactions are not
-restored), and hands the records to ``Task.restore``, one call per partition and poll. Every
+of the tasks just created, reads each from its start to its end offset as of now, and hands the
+records to ``Task.restore``, one call per partition and poll.
+
+Under exactly-once the consumer reads committed data only, so writes of aborted transactions are
+not restored. The end offset is then the high watermark, read by a second, ``read_uncommitted``
+consumer, not the read-committed end (the last stable offset): the previous owner's last
+transaction may be committed while the broker is still writing its commit markers, and until
+then the last stable offset stops before that transaction, which would restore the store
+without its last writes. Reading up to the high watermark waits for such a transaction to be
+completed (or, if its producer died, aborted after ``transaction.timeout.ms``). Every
 store is restored this way, the buffers of suppress, of left/outer joins and of sliding
 windows included. Progress is logged every few seconds and kept in the ``restore-total`` /
 ``restore-remaining-records-total`` metrics.
@@ -38,10 +45,15 @@ class Restorer:
         self.metrics = metrics
         self.timeout_s = timeout_ms / 1000
         self._consumer = Consumer(consumer_config)
+        self._watermarks_of = self._consumer
+        if consumer_config.get("isolation.level") == "read_committed":
+            self._watermarks_of = Consumer({**consumer_config, "isolation.level": "read_uncommitted"})
 
     def close(self) -> None:
-        """Close the restore consumer."""
+        """Close the restore consumer(s)."""
         self._consumer.close()
+        if self._watermarks_of is not self._consumer:
+            self._watermarks_of.close()
 
     def restore(self, tasks: list[Task]) -> int:
         """Rebuild every logged store of ``tasks``; returns the records restored."""
@@ -108,7 +120,7 @@ class Restorer:
         deadline = time.monotonic() + self.timeout_s
         while True:
             try:
-                return self._consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=5)
+                return self._watermarks_of.get_watermark_offsets(TopicPartition(topic, partition), timeout=5)
             except KafkaException as exc:
                 if time.monotonic() > deadline or not is_transient(exc.args[0]):
                     raise
