@@ -21,9 +21,9 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
    punctuators fire inside ``process``); produce what it returns.
 6. To restore a store, replay its changelog with ``task.restore(store_name, records)``
    before the task processes (the buffers of suppress, of left/outer stream-stream joins and
-   the records of sliding-window aggregations have changelogs too). Operators that keep time outside their stores (windowed
-   aggregations, joins, emit-final) take it back from the restored stores when the task next
-   processes or punctuates.
+   the records of sliding-window aggregations have changelogs too). Operators that keep time
+   outside their stores (windowed aggregations, joins, emit-final) take it back from the
+   restored stores when the task next processes or punctuates.
 
 Errors follow the config's exception handlers (:mod:`topology.errors`): a ``fail`` handler
 raises :class:`~topology.errors.StreamsException` out of ``process``; ``dlq`` adds the
