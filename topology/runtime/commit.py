@@ -26,7 +26,13 @@ import threading
 import time
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import (
+    Consumer,
+    KafkaError,
+    KafkaException,
+    Producer,
+    TopicPartition,
+)
 
 from topology.errors import StreamsException
 from topology.runtime.config import StreamsConfig
@@ -167,27 +173,44 @@ class _Hung(Exception):
     """A call did not return before its deadline."""
 
 
-def _call_with_deadline(fn: Any, *args: Any, deadline_s: float) -> Any:
-    """``fn(*args)`` on a daemon thread, raising :class:`_Hung` if it has not returned after
-    ``deadline_s``. A daemon thread, not an executor: executor threads are joined when the
-    interpreter exits, so a call that never returns would keep the process alive forever."""
-    outcome: list[tuple[bool, Any]] = []
-    done = threading.Event()
+class _OnDaemonThread:
+    """``fn(*args)`` running on a daemon thread; :meth:`result` waits for it. A daemon thread,
+    not an executor: executor threads are joined when the interpreter exits, so a librdkafka
+    call that never returns would keep the process alive forever."""
 
-    def call() -> None:
+    def __init__(self, name: str, fn: Any, *args: Any) -> None:
+        self.seconds = 0.0  # how long the call took, once done
+        self._outcome: Any = None
+        self._error: BaseException | None = None
+        self._done = threading.Event()
+        threading.Thread(target=self._run, args=(fn, args), name=name, daemon=True).start()
+
+    def _run(self, fn: Any, args: tuple[Any, ...]) -> None:
+        started = time.perf_counter()
         try:
-            outcome.append((True, fn(*args)))
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread
-            outcome.append((False, exc))
-        done.set()
+            self._outcome = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread by result()
+            self._error = exc
+        self.seconds = time.perf_counter() - started
+        self._done.set()
 
-    threading.Thread(target=call, name="airstream-txn-offsets", daemon=True).start()
-    if not done.wait(deadline_s):
-        raise _Hung()
-    ok, value = outcome[0]
-    if not ok:
-        raise value
-    return value
+    def done(self) -> bool:
+        """Whether the call has ended (either way)."""
+        return self._done.is_set()
+
+    def result(self, timeout: float | None = None) -> Any:
+        """What the call returned, or raise what it raised; :class:`_Hung` after ``timeout``."""
+        if not self._done.wait(timeout):
+            raise _Hung()
+        if self._error is not None:
+            raise self._error
+        return self._outcome
+
+
+def _call_with_deadline(fn: Any, *args: Any, deadline_s: float) -> Any:
+    """``fn(*args)``, raising :class:`_Hung` if it has not returned after ``deadline_s`` (the
+    call is left running on its daemon thread)."""
+    return _OnDaemonThread("airstream-txn-offsets", fn, *args).result(deadline_s)
 
 
 class ExactlyOnce(Guarantee):
@@ -303,32 +326,20 @@ class CommitInFlight:
 
     def __init__(self, guarantee: Guarantee, offsets: list[TopicPartition], give_up_at: float | None) -> None:
         self.offsets = offsets
-        self.latency_ms = 0.0
-        self._outcome = False
-        self._error: BaseException | None = None
-        self._done = threading.Event()
-        threading.Thread(target=self._run, args=(guarantee, give_up_at), name="airstream-commit",
-                         daemon=True).start()
+        self._call = _OnDaemonThread("airstream-commit", guarantee.commit, offsets, give_up_at)
 
-    def _run(self, guarantee: Guarantee, give_up_at: float | None) -> None:
-        started = time.perf_counter()
-        try:
-            self._outcome = guarantee.commit(self.offsets, give_up_at)
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the processing thread by result()
-            self._error = exc
-        self.latency_ms = (time.perf_counter() - started) * 1000
-        self._done.set()
+    @property
+    def latency_ms(self) -> float:
+        """How long the commit took, once done."""
+        return self._call.seconds * 1000
 
     def done(self) -> bool:
         """Whether the commit has finished (either way)."""
-        return self._done.is_set()
+        return self._call.done()
 
     def result(self) -> bool:
         """Wait for the commit; what ``commit`` returned, or raise what it raised."""
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return self._outcome
+        return bool(self._call.result())
 
 
 def make_guarantee(config: StreamsConfig, consumer: Consumer, publisher: MetricsPublisher | None = None) -> Guarantee:

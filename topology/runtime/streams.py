@@ -40,7 +40,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_END,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka.admin import AdminClient
 
 from topology.builder import Topology
@@ -529,17 +536,19 @@ class _Runner:
         guarantee = self.guarantee
         assert inflight is not None and guarantee is not None
         try:
-            if not inflight.result():
+            committed = inflight.result()
+            latency_ms = inflight.latency_ms
+            if not committed:
                 started = time.perf_counter()
                 if not guarantee.commit(inflight.offsets, give_up_at):
                     return False
-                inflight.latency_ms = (time.perf_counter() - started) * 1000
+                latency_ms = (time.perf_counter() - started) * 1000
         except BaseException:
             self._inflight = None
             self._held.clear()  # redone from the committed offsets by the caller's rewind
             raise
         self._inflight = None
-        self.metrics.committed(inflight.latency_ms)
+        self.metrics.committed(latency_ms)
         self._count_drops()
         held, self._held = self._held, []
         for outputs in held:
@@ -582,14 +591,16 @@ class _Runner:
         for key in keys:
             task = self.tasks.pop(key, None)
             if task is not None:
-                task.close()
-                self.metrics.dropped_closed += task.metrics["dropped-records-total"]
+                self._close_task(task)
         self._count_drops()
+
+    def _close_task(self, task: Task) -> None:
+        task.close()
+        self.metrics.dropped_closed += task.metrics["dropped-records-total"]
 
     def _close_aside(self) -> None:
         for task in self._aside.values():
-            task.close()
-            self.metrics.dropped_closed += task.metrics["dropped-records-total"]
+            self._close_task(task)
         self._aside.clear()
 
     def _count_drops(self) -> None:
