@@ -43,7 +43,13 @@ from typing import Any
 from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_NOT_AVAILABLE, Message
 
 from topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
-from topology.tracing.header import PATH_OFFSET, TRACE_HEADER, forward_headers, new_trace, trace_value
+from topology.tracing.header import (
+    TRACE_HEADER,
+    forward_headers,
+    new_trace,
+    path_of,
+    trace_value,
+)
 
 __all__ = ["ClusterTraces", "consumer_client_id", "producer_client_id"]
 
@@ -64,8 +70,7 @@ def _header_list(headers: Any) -> Any:
 
 
 def _path(headers: Any) -> bytes | None:
-    value = trace_value(headers) if headers else None
-    return value[PATH_OFFSET:] if value is not None and len(value) > PATH_OFFSET + 2 else None
+    return path_of(trace_value(headers)) if headers else None
 
 
 class ClusterTraces:
@@ -125,7 +130,7 @@ class ClusterTraces:
                 headers = forward_headers(headers, via=group, now_ms=now)
                 log[i] = new(type(record), (*record[:6], headers))
                 # forward_headers puts the continued trace first (or drops an unreadable one).
-                path = headers[0][1][PATH_OFFSET:] if headers and headers[0][0] == TRACE_HEADER else None
+                path = path_of(headers[0][1]) if headers and headers[0][0] == TRACE_HEADER else None
                 produced(topic, partition, record[3], path, now)
                 forwarded = True
         return forwarded

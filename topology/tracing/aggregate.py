@@ -53,7 +53,13 @@ from typing import Any
 
 from confluent_kafka import Message
 
-from topology.tracing.header import PATH_OFFSET, TRACE_HEADER, VERSION, TraceHeaderError, decode_path, trace_value
+from topology.tracing.header import (
+    TRACE_HEADER,
+    TraceHeaderError,
+    decode_path,
+    path_of,
+    trace_value,
+)
 from topology.tracing.histogram import LatencyHistogram
 
 __all__ = ["BUCKET_MS", "RECORD_VERSION", "ConsumerMetrics", "ProducerMetrics", "bucket_of"]
@@ -254,9 +260,8 @@ class ConsumerMetrics(_ClientMetrics):
         h = m.headers()
         value = h[0][1] if h and h[0][0] == TRACE_HEADER else trace_value(h)
         ts = m.timestamp()[1]
-        path = None
-        if value is not None and len(value) > PATH_OFFSET + 2 and value[0] == VERSION:
-            path = value[PATH_OFFSET:]
+        path = path_of(value)
+        if path is not None:
             decoded = self._paths.get(path)
             if decoded is None:
                 path = None

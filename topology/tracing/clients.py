@@ -35,20 +35,20 @@ from __future__ import annotations
 import struct
 import threading
 import time
-from time import time_ns
 from collections.abc import Mapping
+from time import time_ns
 from typing import Any
 
 from confluent_kafka import Consumer, Message, Producer
 
 from topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
 from topology.tracing.header import (
-    PATH_OFFSET,
     TRACE_HEADER,
     VERSION,
     forward_headers,
     next_hop,
     path_bytes,
+    path_of,
     trace_value,
 )
 from topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher
@@ -134,8 +134,7 @@ class TracingProducer:
                     if forwarded is not None:
                         headers.insert(0, (TRACE_HEADER, forwarded))
                     existing = forwarded
-                valid = existing is not None and len(existing) > PATH_OFFSET + 2 and existing[0] == VERSION
-                path = existing[PATH_OFFSET:] if valid else None
+                path = path_of(existing)
         # An explicit timestamp makes the record's minute the one counted here, even at :59.999.
         ts = timestamp or now
         # confluent-kafka ignores on_delivery when callback is given, even as None: pass the one set.

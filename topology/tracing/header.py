@@ -42,6 +42,7 @@ __all__ = [
     "forward_headers",
     "new_trace",
     "next_hop",
+    "path_of",
     "trace_value",
 ]
 
@@ -140,6 +141,18 @@ def trace_value(headers: Headers) -> bytes | None:
         for key, value in headers:
             if key == TRACE_HEADER:
                 return value
+    return None
+
+
+def path_of(value: bytes | None) -> bytes | None:
+    """The bytes that name a trace value's path (hop, origin, via), or ``None`` if ``value`` is
+    not a readable version-1 trace. Records with equal path bytes took the same path.
+
+    >>> decode_path(path_of(new_trace("p1")))
+    (0, 'p1', '')
+    """
+    if value is not None and len(value) > PATH_OFFSET + 2 and value[0] == VERSION:
+        return value[PATH_OFFSET:]
     return None
 
 
