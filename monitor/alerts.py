@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.model import ClusterSnapshot, GroupInfo, Severity
+from monitor.model import ClusterSnapshot, GroupInfo
 from monitor.rules import Rule, RuleKind, RuleSet
 from monitor.traces import TraceModel, hop_latencies
 
@@ -119,10 +119,6 @@ def _fmt_seconds(value: float) -> str:
     return f"{value:.1f}s" if value >= 1 else f"{value * 1000:.0f}ms"
 
 
-def _traces_ok(traces: TraceModel | None) -> bool:
-    return traces is not None and not any(m.severity is Severity.ERROR for m in traces.messages)
-
-
 class AlertEngine:
     """Evaluates a :class:`~monitor.rules.RuleSet` against each snapshot and keeps alert state.
 
@@ -176,7 +172,7 @@ class AlertEngine:
         for key in [k for k in self._open if k not in seen]:
             alert = self._open[key]
             if alert.rule.kind.about_traces:
-                if not _traces_ok(traces):
+                if traces is None or not traces.ok:
                     continue
             elif not snapshot.ok and not self._present(alert, snapshot):
                 continue

@@ -225,7 +225,7 @@ def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
             print(alert.event(alert.state, snapshot.taken_at).text)
         if not snapshot.ok:
             raise _Failure("the refresh was incomplete, so the check cannot vouch for the cluster (see above)")
-        if traces is not None and any(m.severity is Severity.ERROR for m in traces.messages):
+        if traces is not None and not traces.ok:
             raise _Failure("the traces could not be read, so the check cannot vouch for the trace rules (see above)")
         if not firing:
             traced = "" if traces is None else f", {len(traces.producers)} traced producers, {len(traces.hops)} hops"

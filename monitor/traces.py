@@ -259,6 +259,11 @@ class TraceModel:
     skipped: int = 0
     messages: tuple[StatusMessage, ...] = ()
 
+    @property
+    def ok(self) -> bool:
+        """The traces were read: no error-severity message (as ``ClusterSnapshot.ok``)."""
+        return not any(m.severity is Severity.ERROR for m in self.messages)
+
     def producer(self, client_id: str) -> ProducerTrace | None:
         """The producer with this client id, if seen."""
         return next((p for p in self.producers if p.client_id == client_id), None)
