@@ -3,14 +3,16 @@ under model-server faults, and a real broker gives the same results as the embed
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import orjson
@@ -186,32 +188,40 @@ def test_kafka_run_gives_the_same_parquet_and_topic_counts(kafka_cluster: str, u
     assert ("airstream-replay", INGEST, "cloudair", 200, 200) in hops(embedded, "cloudair", "")
 
 
-@pytest.mark.asyncio
-async def test_dashboard_shows_the_embedded_run_and_stays_until_q(tmp_path: Path) -> None:
+@contextlib.asynccontextmanager
+async def _embedded_dashboard(tmp_path: Path, **run_test: Any) -> AsyncIterator[tuple[Any, Any, dict, Any]]:
+    """The demo's dashboard over an embedded run of 200 tweets, once the run has finished:
+    ``(config, app, result, pilot)``."""
     from cloudair.demo import dashboard
-
-    from monitor.screens.overview import OverviewScreen
 
     config = load_config(env={}, source_limit=200, parquet_location=str(tmp_path / "pq"))
     with model_endpoint(config) as (config, _server):
         parts = connect(config)
         try:
             app, result = dashboard(config, parts)
-            async with app.run_test() as pilot:
+            async with app.run_test(**run_test) as pilot:
                 for _ in range(300):
                     if result:
                         break
                     await pilot.pause(0.1)
                 assert "summary" in result, result.get("error")
-                await pilot.pause(1.0)  # a refresh after the run
-                assert isinstance(app.screen, OverviewScreen)
-                assert any("press q for the report" in str(n.message) for n in app._notifications)
-                ingest = app.source.snapshot().topic(config.topic(INGEST))
-                assert sum(p.high_watermark for p in ingest.partitions) == 200
-                await pilot.press("q")
-            assert not app.is_running
+                yield config, app, result, pilot
         finally:
             parts.close()
+
+
+@pytest.mark.asyncio
+async def test_dashboard_shows_the_embedded_run_and_stays_until_q(tmp_path: Path) -> None:
+    from monitor.screens.overview import OverviewScreen
+
+    async with _embedded_dashboard(tmp_path) as (config, app, result, pilot):
+        await pilot.pause(1.0)  # a refresh after the run
+        assert isinstance(app.screen, OverviewScreen)
+        assert any("press q for the report" in str(n.message) for n in app._notifications)
+        ingest = app.source.snapshot().topic(config.topic(INGEST))
+        assert sum(p.high_watermark for p in ingest.partitions) == 200
+        await pilot.press("q")
+    assert not app.is_running
     assert result["summary"].adds_up and result["summary"].tweets_in == 200
 
 
@@ -355,40 +365,27 @@ def test_headless_demo_reports_the_traces_of_the_run(tmp_path: Path) -> None:
 
 @pytest.mark.asyncio
 async def test_dashboard_traces_screen_lists_the_hops_of_the_embedded_run(tmp_path: Path) -> None:
-    from cloudair.demo import dashboard
     from tui_support import refresh, screen_text
 
     from connectors.tweets import REPLAY_CLIENT_ID
     from monitor.screens.traces import TracesScreen
     from monitor.widgets.live_table import LiveTable
 
-    config = load_config(env={}, source_limit=200, parquet_location=str(tmp_path / "pq"))
-    with model_endpoint(config) as (config, _server):
-        parts = connect(config)
-        try:
-            app, result = dashboard(config, parts)
-            async with app.run_test(size=(160, 45)) as pilot:
-                for _ in range(300):
-                    if result:
-                        break
-                    await pilot.pause(0.1)
-                assert "summary" in result, result.get("error")
-                await refresh(pilot)
-                await pilot.press("x")
-                await pilot.pause()
-                assert isinstance(app.screen, TracesScreen)
-                table = app.screen.query_one("#hops", LiveTable)
-                app_id, ingest = config.pipeline.application_id, config.topic(INGEST)
-                first = f"{REPLAY_CLIENT_ID}|0||{ingest}|{app_id}"
-                assert table.cells(first)[:6] == [REPLAY_CLIENT_ID, ingest, app_id, "0", "200", "200"]
-                routes = result["summary"].routes
-                for route in ("airlines", "negativesentiment"):
-                    key = f"{REPLAY_CLIENT_ID}|1|{app_id}|{config.topic(route)}|"
-                    assert table.cells(key)[4] == str(routes[route]), route
-                assert f"{REPLAY_CLIENT_ID} -> {ingest} -> {app_id} -> {config.topic('airlines')}" in screen_text(app)
-                await pilot.press("q")
-        finally:
-            parts.close()
+    async with _embedded_dashboard(tmp_path, size=(160, 45)) as (config, app, result, pilot):
+        await refresh(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, TracesScreen)
+        table = app.screen.query_one("#hops", LiveTable)
+        app_id, ingest = config.pipeline.application_id, config.topic(INGEST)
+        first = f"{REPLAY_CLIENT_ID}|0||{ingest}|{app_id}"
+        assert table.cells(first)[:6] == [REPLAY_CLIENT_ID, ingest, app_id, "0", "200", "200"]
+        routes = result["summary"].routes
+        for route in ("airlines", "negativesentiment"):
+            key = f"{REPLAY_CLIENT_ID}|1|{app_id}|{config.topic(route)}|"
+            assert table.cells(key)[4] == str(routes[route]), route
+        assert f"{REPLAY_CLIENT_ID} -> {ingest} -> {app_id} -> {config.topic('airlines')}" in screen_text(app)
+        await pilot.press("q")
 
 
 def test_report_trace_table_shows_end_to_end_latency_where_a_path_ends_in_a_group() -> None:
