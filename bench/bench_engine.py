@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 
 from bench import Options, Result
-from topology import Serdes, StreamsBuilder, Topology
-from topology.engine import EmbeddedCluster, EmbeddedEngine
+from airstream.topology import Serdes, StreamsBuilder, Topology
+from airstream.topology.engine import EmbeddedCluster, EmbeddedEngine
 
 __all__ = ["DEFAULT_RECORDS", "hand_loop", "make_records", "results", "topology"]
 

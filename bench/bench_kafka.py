@@ -27,7 +27,7 @@ records it covers: a figure that the machine's other load disturbs much less tha
 Results are reported, never asserted; the table goes to stdout, to ``bench/README.md`` (with
 machine, load and date) and as JSON to ``bench/results/``.
 
-Tweets are the project's 530-row sample (``connectors.tweets.TweetReplay``) cycled with unique
+Tweets are the project's 530-row sample (``airstream.connectors.tweets.TweetReplay``) cycled with unique
 ids, about 830 bytes of JSON each.
 """
 
@@ -151,11 +151,11 @@ def _quix_version() -> str:
 
 
 def _airstream_missing() -> str | None:
-    """Why the airstream rows cannot run yet, or None when ``topology.runtime.KafkaStreams`` imports."""
+    """Why the airstream rows cannot run yet, or None when ``airstream.topology.runtime.KafkaStreams`` imports."""
     try:
-        from topology.runtime import KafkaStreams  # noqa: F401
+        from airstream.topology.runtime import KafkaStreams  # noqa: F401
     except ImportError as exc:
-        return f"pending: topology.runtime.KafkaStreams is not available yet ({exc})"
+        return f"pending: airstream.topology.runtime.KafkaStreams is not available yet ({exc})"
     return None
 
 
@@ -188,7 +188,7 @@ def _create_topics(admin: AdminClient, *names: str) -> None:
 
 
 def _templates() -> list[dict[str, Any]]:
-    from connectors.tweets import SAMPLE_CSV, TweetReplay
+    from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
 
     return list(TweetReplay(SAMPLE_CSV))
 
@@ -568,7 +568,7 @@ def run(records: int = DEFAULT_RECORDS, *, bootstrap: str | None = None, only: S
     cluster = None
     kafka = "external"
     if not bootstrap:
-        from topology.kafka_local import LocalKafka
+        from airstream.topology.kafka_local import LocalKafka
 
         print("starting a local Kafka broker (set AIRSTREAM_BOOTSTRAP to use yours) ...", file=sys.stderr)
         cluster = LocalKafka(heap="1g").start()
@@ -592,7 +592,7 @@ def results(options: Options) -> list[Result]:
     ``extra``. Contenders that could not run are left out (the table says why); without a broker
     (none given and the local one cannot start) the benchmark says so and returns no rows.
     """
-    from topology.kafka_local import KafkaStartError
+    from airstream.topology.kafka_local import KafkaStartError
 
     records = options.records or DEFAULT_RECORDS
     try:

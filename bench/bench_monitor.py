@@ -56,8 +56,8 @@ def _prepare(bootstrap: str, prefix: str) -> None:
 def _measure(bootstrap: str, prefix: str) -> list[dict[str, Any]]:
     from confluent_kafka.admin import AdminClient
 
-    from monitor.history import History
-    from monitor.sources import KafkaSource
+    from airstream.monitor.history import History
+    from airstream.monitor.sources import KafkaSource
 
     source, history = KafkaSource({"bootstrap.servers": bootstrap}, timeout=30), History()
     warm = history.record(source.snapshot())
@@ -116,7 +116,7 @@ def run() -> list[dict[str, Any]]:
     if bootstrap:
         _prepare(bootstrap, prefix)
         return _measure_in_child(bootstrap, prefix)
-    from topology.kafka_local import LocalKafka
+    from airstream.topology.kafka_local import LocalKafka
 
     with LocalKafka(brokers=1) as cluster:
         _prepare(cluster.bootstrap, prefix)

@@ -4,7 +4,7 @@
 
 Writes ``--records`` tweet-shaped JSON records (traced, so both consumers read the same bytes,
 headers included) to a fresh 1-partition topic, then reads the whole topic alternately with a plain
-``confluent_kafka.Consumer`` and a :class:`~topology.tracing.TracingConsumer` (metrics published
+``confluent_kafka.Consumer`` and a :class:`~airstream.topology.tracing.TracingConsumer` (metrics published
 every second, so publishing is inside the timing), both in batches of 1,000 with ``assign`` (no group
 join), under two workloads:
 
@@ -50,7 +50,7 @@ def _value(i: int) -> bytes:
 def _prepare(bootstrap: str, topic: str, records: int) -> None:
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    from topology.tracing import TracingProducer
+    from airstream.topology.tracing import TracingProducer
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(60)
@@ -69,7 +69,7 @@ def _produce_rate(bootstrap: str, topic: str, values: list[bytes], traced: bool)
     """Records per wall-clock second and per CPU second, produce() to flush()."""
     from confluent_kafka import Producer
 
-    from topology.tracing import TracingProducer
+    from airstream.topology.tracing import TracingProducer
 
     config = {"bootstrap.servers": bootstrap, "client.id": f"{topic}-{'traced' if traced else 'plain'}",
               "linger.ms": 50, "batch.num.messages": 10_000, "queue.buffering.max.messages": 1_000_000}
@@ -141,7 +141,7 @@ def _rates(bootstrap: str, topic: str, records: int, rounds: int, sample_rate: f
            workload: str) -> Rates:
     from confluent_kafka import Consumer
 
-    from topology.tracing import TracingConsumer
+    from airstream.topology.tracing import TracingConsumer
 
     out: Rates = {"plain": [], "traced": []}
     for r in range(rounds):
@@ -180,7 +180,7 @@ def _aggregation_ns(bootstrap: str, topic: str, records: int, sample_rate: float
     """CPU ns per record of ``ConsumerMetrics.observe`` on fresh batches; best of 3 reads."""
     from confluent_kafka import Consumer, TopicPartition
 
-    from topology.tracing import ConsumerMetrics
+    from airstream.topology.tracing import ConsumerMetrics
 
     best = float("inf")
     for attempt in range(3):
@@ -223,7 +223,7 @@ def run(records: int = 200_000, rounds: int = 5, sample_rate: float | None = 100
     bootstrap = os.environ.get("AIRSTREAM_BOOTSTRAP")
     if bootstrap:
         return _measure(bootstrap, records, rounds, sample_rate)
-    from topology.kafka_local import LocalKafka
+    from airstream.topology.kafka_local import LocalKafka
 
     with LocalKafka(brokers=1) as cluster:
         return _measure(cluster.bootstrap, records, rounds, sample_rate)

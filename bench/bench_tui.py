@@ -26,7 +26,7 @@ __all__ = ["results", "run"]
 
 
 def _cluster(step: int):  # type: ignore[no-untyped-def]
-    from monitor.model import BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, MemberInfo, PartitionInfo, TopicInfo
+    from airstream.monitor.model import BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, MemberInfo, PartitionInfo, TopicInfo
 
     topics, groups = [], []
     for t in range(TOPICS):
@@ -61,8 +61,8 @@ class _Synthetic:
 
 
 async def _measure() -> dict[str, tuple[float, int]]:
-    from monitor.app import AirmonApp
-    from monitor.widgets.live_table import LiveTable
+    from airstream.monitor.app import AirmonApp
+    from airstream.monitor.widgets.live_table import LiveTable
 
     app = AirmonApp(_Synthetic(HISTORY), refresh_interval=3600)
     for step in range(HISTORY):  # fill the history directly: the refresh path is not what is measured

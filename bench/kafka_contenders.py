@@ -122,8 +122,8 @@ def hand_written_loop(args: argparse.Namespace, stop: threading.Event, loads: Ca
 
 def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str) -> dict[str, Any]:
     """The pipeline as a topology on ``KafkaStreams``, processing in this thread until SIGTERM."""
-    from topology import Serdes, StreamsBuilder
-    from topology.runtime import KafkaStreams
+    from airstream.topology import Serdes, StreamsBuilder
+    from airstream.topology.runtime import KafkaStreams
 
     builder = StreamsBuilder()
     (builder.stream(args.input, key_serde=Serdes.Bytes(), value_serde=Serdes.Json())

@@ -12,49 +12,49 @@ from typing import Any
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     # the sink contract
-    "Dataset": "connectors.sink",
-    "RecordRejected": "connectors.sink",
-    "Rejected": "connectors.sink",
-    "RejectedRecords": "connectors.sink",
-    "Sink": "connectors.sink",
-    "SinkError": "connectors.sink",
-    "SinkRecord": "connectors.sink",
+    "Dataset": "airstream.connectors.sink",
+    "RecordRejected": "airstream.connectors.sink",
+    "Rejected": "airstream.connectors.sink",
+    "RejectedRecords": "airstream.connectors.sink",
+    "Sink": "airstream.connectors.sink",
+    "SinkError": "airstream.connectors.sink",
+    "SinkRecord": "airstream.connectors.sink",
     # sinks and their catalogs
-    "ParquetSink": "connectors.parquet",
-    "S3Options": "connectors.parquet",
-    "ImpalaCatalog": "connectors.impala",
-    "ImpalaSettings": "connectors.impala",
-    "ImpalaTable": "connectors.impala",
-    "KuduSink": "connectors.kudu",
-    "ImpalaKuduSink": "connectors.kudu",
-    "HBaseSink": "connectors.hbase",
+    "ParquetSink": "airstream.connectors.parquet",
+    "S3Options": "airstream.connectors.parquet",
+    "ImpalaCatalog": "airstream.connectors.impala",
+    "ImpalaSettings": "airstream.connectors.impala",
+    "ImpalaTable": "airstream.connectors.impala",
+    "KuduSink": "airstream.connectors.kudu",
+    "ImpalaKuduSink": "airstream.connectors.kudu",
+    "HBaseSink": "airstream.connectors.hbase",
     # tweet sources
-    "SAMPLE_CSV": "connectors.tweets",
-    "TweetReplay": "connectors.tweets",
-    "JsonlReplay": "connectors.tweets",
-    "TweetFormatError": "connectors.tweets",
-    "produce_tweets": "connectors.tweets",
-    "TwitterStream": "connectors.twitter_v2",
-    "TwitterAPIError": "connectors.twitter_v2",
+    "SAMPLE_CSV": "airstream.connectors.tweets",
+    "TweetReplay": "airstream.connectors.tweets",
+    "JsonlReplay": "airstream.connectors.tweets",
+    "TweetFormatError": "airstream.connectors.tweets",
+    "produce_tweets": "airstream.connectors.tweets",
+    "TwitterStream": "airstream.connectors.twitter_v2",
+    "TwitterAPIError": "airstream.connectors.twitter_v2",
     # model scoring
-    "CMLClient": "connectors.cml",
-    "CMLError": "connectors.cml",
-    "CircuitBreaker": "connectors.cml",
-    "CircuitOpenError": "connectors.cml",
-    "ScoreResult": "connectors.cml",
-    "ModelServer": "connectors.model_server",
+    "CMLClient": "airstream.connectors.cml",
+    "CMLError": "airstream.connectors.cml",
+    "CircuitBreaker": "airstream.connectors.cml",
+    "CircuitOpenError": "airstream.connectors.cml",
+    "ScoreResult": "airstream.connectors.cml",
+    "ModelServer": "airstream.connectors.model_server",
     # routing and alerts
-    "SqlRouter": "connectors.sql_router",
-    "SqlRouteError": "connectors.sql_router",
-    "RouteResult": "connectors.sql_router",
-    "SlackSink": "connectors.slack",
-    "SlackSinkError": "connectors.slack",
+    "SqlRouter": "airstream.connectors.sql_router",
+    "SqlRouteError": "airstream.connectors.sql_router",
+    "RouteResult": "airstream.connectors.sql_router",
+    "SlackSink": "airstream.connectors.slack",
+    "SlackSinkError": "airstream.connectors.slack",
     # lineage
-    "AtlasClient": "connectors.atlas",
-    "TopologyLineage": "connectors.atlas",
-    "SubTopologyLineage": "connectors.atlas",
-    "lineage_from_topology": "connectors.atlas",
-    "publish_lineage": "connectors.atlas",
+    "AtlasClient": "airstream.connectors.atlas",
+    "TopologyLineage": "airstream.connectors.atlas",
+    "SubTopologyLineage": "airstream.connectors.atlas",
+    "lineage_from_topology": "airstream.connectors.atlas",
+    "publish_lineage": "airstream.connectors.atlas",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -63,7 +63,7 @@ __all__ = sorted(_EXPORTS)
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'connectors' has no attribute {name!r}")
+        raise AttributeError(f"module 'airstream.connectors' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
 
 

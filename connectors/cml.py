@@ -7,7 +7,7 @@ the (truncated) body, never the keys.
 
 Stream processors call it once per micro-batch from synchronous code::
 
-    from connectors.cml import CMLClient
+    from airstream.connectors.cml import CMLClient
 
     with CMLClient("http://127.0.0.1:8765/model", access_key="k", concurrency=16) as cml:
         results = cml.score_batch([{"sentence": "lost my bag again"}, {"sentence": "great crew"}])
@@ -41,7 +41,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 import orjson
 
-from topology.redact import hide_url, url_without_credentials
+from airstream.topology.redact import hide_url, url_without_credentials
 
 __all__ = ["CMLClient", "CMLError", "CircuitBreaker", "CircuitOpenError", "ScoreResult"]
 

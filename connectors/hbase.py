@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 import orjson
 
-from connectors.batching import BatchingSink
-from connectors.sink import Dataset, Rejected, SinkError, SinkRecord
+from airstream.connectors.batching import BatchingSink
+from airstream.connectors.sink import Dataset, Rejected, SinkError, SinkRecord
 
 __all__ = ["Encoding", "HBaseSink", "encode_value"]
 

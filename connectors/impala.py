@@ -4,7 +4,7 @@
 ``CREATE EXTERNAL TABLE IF NOT EXISTS ... PARTITIONED BY (...) STORED AS PARQUET LOCATION 's3a://...'``
 with Impala's types, plus the ``ALTER TABLE ... RECOVER PARTITIONS`` and ``REFRESH`` statements that
 make new folders and files visible. :class:`ImpalaCatalog` runs them through impyla when files land
-(pass it to :class:`connectors.parquet.ParquetSink` as ``catalog=``). :class:`ImpalaSettings` maps
+(pass it to :class:`airstream.connectors.parquet.ParquetSink` as ``catalog=``). :class:`ImpalaSettings` maps
 host, authentication (NOSASL, PLAIN/LDAP, GSSAPI, JWT) and TLS onto ``impala.dbapi.connect``.
 
     >>> import pyarrow as pa
@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 import pyarrow as pa
 
-from connectors.sink import Dataset, SinkError
+from airstream.connectors.sink import Dataset, SinkError
 
 __all__ = [
     "AuthMechanism",

@@ -24,9 +24,9 @@ from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
-from connectors.batching import BatchingSink
-from connectors.impala import ImpalaSettings
-from connectors.sink import Dataset, Rejected, SinkError, SinkRecord
+from airstream.connectors.batching import BatchingSink
+from airstream.connectors.impala import ImpalaSettings
+from airstream.connectors.sink import Dataset, Rejected, SinkError, SinkRecord
 
 __all__ = ["ImpalaKuduSink", "KuduMode", "KuduSink", "KUDU_INSTALL_HINT"]
 
@@ -36,7 +36,7 @@ KUDU_INSTALL_HINT = (
     "kudu-python is not installed. It needs the Kudu C++ client library first "
     "(packages kudu-client0 and kudu-client-dev, or a Kudu build; see https://kudu.apache.org/docs/installation.html), "
     "then: pip install 'airstream[kudu]' (set KUDU_HOME if the library is not in a standard place). "
-    "Without it, write through Impala instead: connectors.kudu.ImpalaKuduSink (UPSERT INTO via impyla)."
+    "Without it, write through Impala instead: airstream.connectors.kudu.ImpalaKuduSink (UPSERT INTO via impyla)."
 )
 
 
@@ -196,7 +196,7 @@ class KuduSink(_RowSink):
 class ImpalaKuduSink(_RowSink):
     """Writes rows to a Kudu-backed Impala table with ``UPSERT INTO`` / ``INSERT INTO`` through impyla.
 
-    ``connect`` is :class:`connectors.impala.ImpalaSettings` or a callable returning a DB-API connection.
+    ``connect`` is :class:`airstream.connectors.impala.ImpalaSettings` or a callable returning a DB-API connection.
     The columns and primary key come from ``DESCRIBE db.table`` on first use. In ``INSERT_IGNORE``
     mode the sink issues ``INSERT INTO``: Impala skips rows whose key already exists in a Kudu table.
     """

@@ -18,7 +18,7 @@ that hang for ``hang_seconds`` and then drop the connection, past any sane clien
 
 Example::
 
-    from connectors.model_server import ModelServer
+    from airstream.connectors.model_server import ModelServer
 
     with ModelServer(access_key="k") as server:      # or: url = server.start(); ...; server.stop()
         print(server.url)                            # http://127.0.0.1:<port>/model
@@ -288,7 +288,7 @@ class ModelServer:
 
 
 def main(args: Any) -> int:
-    """Run the server for ``airstream model-server`` (``args`` from topology.cli's parser)."""
+    """Run the server for ``airstream model-server`` (``args`` from airstream.topology.cli's parser)."""
     import os
     import sys
 

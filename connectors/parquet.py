@@ -15,7 +15,7 @@ only for records whose file is complete.
 Example::
 
     >>> import tempfile
-    >>> from connectors.sink import SinkRecord
+    >>> from airstream.connectors.sink import SinkRecord
     >>> out = tempfile.mkdtemp()
     >>> sink = ParquetSink(out, partition_by=["airline"])
     >>> sink.write([SinkRecord("tweets", 0, 7, 0, None, {"id": 1, "airline": "Delta"})])
@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from connectors.sink import (
+from airstream.connectors.sink import (
     Dataset,
     OffsetTracker,
     Rejected,
@@ -141,7 +141,7 @@ def parse_file_name(name: str) -> tuple[str, int, int, int] | None:
 
 
 class FileCatalog(Protocol):
-    """A table over the sink's files (e.g. :class:`connectors.impala.ImpalaCatalog`), told when files land."""
+    """A table over the sink's files (e.g. :class:`airstream.connectors.impala.ImpalaCatalog`), told when files land."""
 
     def files_landed(self, schema: pa.Schema, partition_by: Sequence[str], new_partitions: bool) -> None:
         """Create the table if needed and make the new files visible."""

@@ -24,12 +24,12 @@ field. The engine routes those to its dead-letter topic (with the reason and the
 headers) before its next commit; their offsets count as handled.
 
 **Writing a sink.** A target that writes by key (so resending a batch is harmless) needs only the
-record-to-item mapping and the batch write: :class:`connectors.batching.BatchingSink` does the
+record-to-item mapping and the batch write: :class:`airstream.connectors.batching.BatchingSink` does the
 buffering, batching, retries and offsets, as for HBase and Kudu.
 
 Example (a sink that keeps records in memory, enough to see the contract)::
 
-    >>> from connectors.sink import SinkRecord
+    >>> from airstream.connectors.sink import SinkRecord
     >>> rec = SinkRecord(topic="tweets", partition=0, offset=41, timestamp=1_700_000_000_000,
     ...                  key=b"570306133677760513", value={"airline": "Delta", "text": "late again"})
     >>> rec.topic_partition
@@ -151,7 +151,7 @@ class Dataset:
     ``kind`` is one of ``kafka_topic`` (``name`` = topic), ``hive_table`` (``namespace`` = database,
     ``name`` = table; what Impala queries), ``path`` (``name`` = URI such as ``s3://bucket/prefix`` or
     ``file:///data/out``), ``hbase_table`` (``namespace`` = HBase namespace) and ``kudu_table``.
-    :mod:`connectors.atlas` maps them to Atlas entity types.
+    :mod:`airstream.connectors.atlas` maps them to Atlas entity types.
 
         >>> Dataset("hive_table", "airlinesentiment", namespace="default").display_name
         'default.airlinesentiment'

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import orjson
 
 if TYPE_CHECKING:  # pyarrow loads lazily: `airstream --help` stays fast
-    from connectors.parquet import S3Options
+    from airstream.connectors.parquet import S3Options
 
 __all__ = ["QueryError", "add_arguments", "connect", "main", "parse_data_args", "query", "run"]
 
@@ -66,7 +66,7 @@ def connect(datasets: Mapping[str, str], s3: S3Options | None = None) -> Any:
     """A DuckDB connection with one view per data set (Hive partition folders become columns)."""
     import duckdb
 
-    from connectors.parquet import dataset_filesystem
+    from airstream.connectors.parquet import dataset_filesystem
 
     con = duckdb.connect()
     for name, location in datasets.items():
@@ -170,7 +170,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """``python -m connectors.sql_cli``: the same as ``airstream sql``."""
+    """``python -m airstream.connectors.sql_cli``: the same as ``airstream sql``."""
     args = add_arguments(argparse.ArgumentParser(prog="airstream sql")).parse_args(argv)
     return run(args, out)
 

@@ -5,7 +5,7 @@ copy) and every route's query runs over it. A route answers with the positions o
 matched, so the caller forwards the *original* records (a record may match several routes), and with
 the rows the query produced, for queries that project or compute columns::
 
-    from connectors.sql_router import SqlRouter
+    from airstream.connectors.sql_router import SqlRouter
 
     router = SqlRouter({
         "all": "SELECT * FROM FLOWFILE",

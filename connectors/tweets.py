@@ -3,7 +3,7 @@
 The CSV is the public "Twitter US Airline Sentiment" data set's format (the project ships a 500-row
 sample, :data:`SAMPLE_CSV`). Each row becomes the tweet JSON a v1.1 stream would have delivered::
 
-    from connectors.tweets import SAMPLE_CSV, TweetReplay
+    from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
 
     for tweet in TweetReplay(SAMPLE_CSV, limit=3):
         print(tweet["id_str"], tweet["user"]["screen_name"], tweet["text"])
@@ -343,7 +343,7 @@ class JsonlReplay(_Replay):
     """Replays a JSON-lines file of tweets (one JSON object per line; blank lines are ignored).
 
     Lines holding a Twitter API v2 stream payload (``{"data": ..., "includes": ...}``) are converted to
-    the v1.1 shape with :func:`connectors.twitter_v2.v2_to_v1`; other objects are replayed as they are.
+    the v1.1 shape with :func:`airstream.connectors.twitter_v2.v2_to_v1`; other objects are replayed as they are.
 
     Example::
 
@@ -352,7 +352,7 @@ class JsonlReplay(_Replay):
     """
 
     def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        from connectors.twitter_v2 import v2_to_v1
+        from airstream.connectors.twitter_v2 import v2_to_v1
 
         with self.path.open("rb") as f:
             for line_no, line in enumerate(f, start=1):
@@ -379,7 +379,7 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
                    config: dict[str, Any] | None = None) -> int:
     """Produce tweets to Kafka (key ``id_str``, value the tweet JSON); returns how many were delivered.
 
-    The producer is a :class:`topology.tracing.TracingProducer` named ``airstream-replay`` (set
+    The producer is a :class:`airstream.topology.tracing.TracingProducer` named ``airstream-replay`` (set
     ``client.id`` in ``config`` to name it otherwise): every record carries the ``airstream.trace``
     header, and the counts reach ``__airstream_metrics``, so airmon's Traces screen shows the replay
     as a producer and follows its records through the pipeline. ``config`` adds to or overrides the
@@ -393,7 +393,7 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
     """
     from confluent_kafka import KafkaException
 
-    from topology.tracing import TracingProducer
+    from airstream.topology.tracing import TracingProducer
 
     producer = TracingProducer({"bootstrap.servers": bootstrap, "client.id": REPLAY_CLIENT_ID, "linger.ms": 20,
                                 "enable.idempotence": True, **(config or {})})
@@ -430,13 +430,13 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
 
 
 def produce_tweets_embedded(tweets: Iterable[dict[str, Any]], cluster: Any, topic: str) -> int:
-    """Append tweets to a topic of an in-process :class:`topology.engine.EmbeddedCluster`, as Kafka would hold them.
+    """Append tweets to a topic of an in-process :class:`airstream.topology.engine.EmbeddedCluster`, as Kafka would hold them.
 
     Key ``id_str``, value the tweet JSON, record timestamp the tweet's ``timestamp_ms``. Returns the count.
 
     Example::
 
-        from topology.engine import EmbeddedCluster
+        from airstream.topology.engine import EmbeddedCluster
         cluster = EmbeddedCluster()
         produce_tweets_embedded(TweetReplay(SAMPLE_CSV), cluster, "tweets")
     """
@@ -449,7 +449,7 @@ def produce_tweets_embedded(tweets: Iterable[dict[str, Any]], cluster: Any, topi
 
 
 def main(args: Any) -> int:
-    """``airstream replay`` (``args`` from topology.cli's parser)."""
+    """``airstream replay`` (``args`` from airstream.topology.cli's parser)."""
     try:
         source = replay(args.path, rate=args.rate, speedup=args.speedup, limit=args.limit, loop=args.loop,
                         progress=args.progress and sys.stderr.isatty())
@@ -467,14 +467,14 @@ def main(args: Any) -> int:
             named = {"client.id": args.client_id} if args.client_id else None
             count = produce_tweets(source, args.bootstrap, args.topic, named)
         else:
-            from topology.engine import EmbeddedCluster
+            from airstream.topology.engine import EmbeddedCluster
 
             cluster = EmbeddedCluster()
             count = produce_tweets_embedded(source, cluster, args.topic)
             print(f"replayed {count} tweets into topic {args.topic!r} of an embedded cluster, which lives only "
                   f"in this process: every record was read and converted, nothing persists. Pass --bootstrap "
                   f"host:9092 to produce to Kafka (`airstream kafka up` starts a local broker), or feed an "
-                  f"embedded topology in your own program with connectors.tweets.TweetReplay and "
+                  f"embedded topology in your own program with airstream.connectors.tweets.TweetReplay and "
                   f"produce_tweets_embedded (as `airstream demo` does).")
             return 0
     except TweetFormatError as exc:

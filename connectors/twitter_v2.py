@@ -1,6 +1,6 @@
 """The Twitter API v2 filtered stream, over httpx, delivering tweets in the v1.1 shape the replays use.
 
-    from connectors.twitter_v2 import TwitterStream
+    from airstream.connectors.twitter_v2 import TwitterStream
 
     stream = TwitterStream()                          # Bearer token from $TWITTER_BEARER_TOKEN
     stream.set_rules([{"value": "@united OR @Delta OR @JetBlue lang:en", "tag": "airlines"}])

@@ -13,9 +13,9 @@ import sys
 from collections import Counter
 from datetime import timedelta
 
-from connectors.tweets import SAMPLE_CSV, TweetReplay
-from topology import Serdes, StreamsBuilder, TimeWindows, Topology
-from topology.testing import TopologyTestDriver
+from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
+from airstream import Serdes, StreamsBuilder, TimeWindows, Topology
+from airstream.testing import TopologyTestDriver
 
 COMPLAINT_WORDS = ("delay", "cancel", "lost", "late", "rude", "worst", "refund", "stuck")
 

@@ -9,8 +9,8 @@ open and once on resolve.
 
 Example::
 
-    >>> from monitor.rules import parse_rules
-    >>> from monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
+    >>> from airstream.monitor.rules import parse_rules
+    >>> from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
     >>> rules = parse_rules({"rules": [{"name": "behind", "kind": "group_lag", "above": 100, "for": "10s"}]})
     >>> engine = AlertEngine(rules)
     >>> def at(t, lag):
@@ -24,10 +24,10 @@ Example::
     ([], ['resolved'])
 
 Rules on message traces (``e2e_latency``, ``producer_inactive``) are judged on the
-:class:`~monitor.traces.TraceModel` passed as ``traces=``; their subjects are a hop's route
+:class:`~airstream.monitor.traces.TraceModel` passed as ``traces=``; their subjects are a hop's route
 (``origin -> topic -> group``) or a producer's ``client.id``::
 
-    >>> from monitor.traces import TraceAccumulator
+    >>> from airstream.monitor.traces import TraceAccumulator
     >>> acc = TraceAccumulator()
     >>> acc.add({"v": 1, "kind": "producer", "client_id": "replay", "last_ms": 10_000, "rows": []})
     >>> quiet = AlertEngine(parse_rules({"rules": [{"name": "quiet", "kind": "producer_inactive", "above": "1m"}]}))
@@ -44,9 +44,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from monitor.model import ClusterSnapshot, GroupInfo
-from monitor.rules import Rule, RuleKind, RuleSet
-from monitor.traces import TraceModel, hop_latencies
+from airstream.monitor.model import ClusterSnapshot, GroupInfo
+from airstream.monitor.rules import Rule, RuleKind, RuleSet
+from airstream.monitor.traces import TraceModel, hop_latencies
 
 __all__ = ["Alert", "AlertEngine", "AlertEvent", "AlertState"]
 
@@ -120,7 +120,7 @@ def _fmt_seconds(value: float) -> str:
 
 
 class AlertEngine:
-    """Evaluates a :class:`~monitor.rules.RuleSet` against each snapshot and keeps alert state.
+    """Evaluates a :class:`~airstream.monitor.rules.RuleSet` against each snapshot and keeps alert state.
 
     ``idle_seconds(topic)`` answers topic_idle rules (pass ``History.idle_seconds``); without it those
     rules never hold. Trace rules hold only on the ``traces`` given to :meth:`evaluate`.

@@ -1,8 +1,8 @@
-"""``AirmonApp``: the Textual dashboard over a :class:`~monitor.sources.Source`.
+"""``AirmonApp``: the Textual dashboard over a :class:`~airstream.monitor.sources.Source`.
 
 The app owns the refresh loop: every ``refresh_interval`` seconds a thread worker calls
 ``source.snapshot()`` (blocking Kafka round-trips), passes it through the
-:class:`~monitor.history.History` (rates, lag trends, Burrow status), the alert rules and their
+:class:`~airstream.monitor.history.History` (rates, lag trends, Burrow status), the alert rules and their
 notifiers, and reads the message traces; the UI thread then only stores the finished, immutable
 results and the current screen redraws from them. Screens never call Kafka; anything they need on
 demand (a topic's configuration, time lag, messages, a confirmed write) goes through
@@ -13,8 +13,8 @@ a broker that is away.
 
 Example::
 
-    from monitor.app import AirmonApp
-    from monitor.sources import KafkaSource
+    from airstream.monitor.app import AirmonApp
+    from airstream.monitor.sources import KafkaSource
 
     AirmonApp(KafkaSource({"bootstrap.servers": "127.0.0.1:9092"}), refresh_interval=2.0).run()
 """
@@ -33,26 +33,26 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widget import Widget
 
-from monitor.alerts import AlertEngine, AlertState
-from monitor.browse import KafkaBrowser, MessageBrowser
-from monitor.group_admin import GroupAdmin, KafkaGroupAdmin
-from monitor.history import History
-from monitor.model import ClusterSnapshot, GroupInfo, Severity
-from monitor.notifiers import build_dispatcher
-from monitor.rules import RuleSet
-from monitor.screens.alerts import AlertsScreen, AlertsView
-from monitor.screens.base import AirmonScreen
-from monitor.screens.confirm import ConfirmScreen
-from monitor.screens.group_detail import GroupDetailScreen
-from monitor.screens.groups import GroupsScreen
-from monitor.screens.help import HelpScreen
-from monitor.screens.messages import MessagesScreen
-from monitor.screens.overview import OverviewScreen
-from monitor.screens.topic_detail import TopicDetailScreen
-from monitor.screens.topics import TopicsScreen
-from monitor.screens.traces import TracesScreen
-from monitor.sources import KafkaSource, Source
-from monitor.traces import TraceModel, TraceReader
+from airstream.monitor.alerts import AlertEngine, AlertState
+from airstream.monitor.browse import KafkaBrowser, MessageBrowser
+from airstream.monitor.group_admin import GroupAdmin, KafkaGroupAdmin
+from airstream.monitor.history import History
+from airstream.monitor.model import ClusterSnapshot, GroupInfo, Severity
+from airstream.monitor.notifiers import build_dispatcher
+from airstream.monitor.rules import RuleSet
+from airstream.monitor.screens.alerts import AlertsScreen, AlertsView
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.screens.confirm import ConfirmScreen
+from airstream.monitor.screens.group_detail import GroupDetailScreen
+from airstream.monitor.screens.groups import GroupsScreen
+from airstream.monitor.screens.help import HelpScreen
+from airstream.monitor.screens.messages import MessagesScreen
+from airstream.monitor.screens.overview import OverviewScreen
+from airstream.monitor.screens.topic_detail import TopicDetailScreen
+from airstream.monitor.screens.topics import TopicsScreen
+from airstream.monitor.screens.traces import TracesScreen
+from airstream.monitor.sources import KafkaSource, Source
+from airstream.monitor.traces import TraceModel, TraceReader
 
 __all__ = ["AirmonApp", "TraceSource"]
 
@@ -60,7 +60,7 @@ T = TypeVar("T")
 
 
 class TraceSource(Protocol):
-    """Where the Producers pane's data comes from (``monitor.traces.TraceReader``, or a fake in tests)."""
+    """Where the Producers pane's data comes from (``airstream.monitor.traces.TraceReader``, or a fake in tests)."""
 
     def refresh(self) -> TraceModel:
         """Read what was traced since the last call; blocks; reports problems in the model, never raises."""

@@ -33,7 +33,7 @@ from typing import Any, Literal, Protocol
 import orjson
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-from monitor.config import scrub, with_kafka_logger
+from airstream.monitor.config import scrub, with_kafka_logger
 
 __all__ = ["BrowsedMessage", "EmbeddedBrowser", "KafkaBrowser", "MessageBrowser", "Page", "Position", "show_bytes"]
 
@@ -289,7 +289,7 @@ class EmbeddedBrowser:
     ``view`` is what ``EmbeddedCluster.view()`` returns (``topic(name)`` with watermarks and
     ``records(topic, partition, offset, max_records)``), the same object ``EmbeddedSource`` reads.
 
-    >>> from topology.engine.cluster import EmbeddedCluster
+    >>> from airstream.topology.engine.cluster import EmbeddedCluster
     >>> cluster = EmbeddedCluster()
     >>> cluster.create_topic("tweets", partitions=1)
     >>> for n in range(5):

@@ -23,8 +23,8 @@ from typing import Any
 
 import orjson
 
-from monitor.config import ConfigError, client_config, scrub
-from monitor.model import ClusterSnapshot, Severity
+from airstream.monitor.config import ConfigError, client_config, scrub
+from airstream.monitor.model import ClusterSnapshot, Severity
 
 __all__ = ["main"]
 
@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 # -- shared plumbing ----------------------------------------------------------------------------------
 
 def _source(args: argparse.Namespace) -> Any:
-    from monitor.sources import KafkaSource
+    from airstream.monitor.sources import KafkaSource
 
     return KafkaSource(args.client, timeout=args.timeout)
 
@@ -117,7 +117,7 @@ def _require_reachable(snapshot: ClusterSnapshot) -> None:
 
 
 def _load_rules(path: str | None) -> Any:
-    from monitor.rules import RuleSet, load_rules
+    from airstream.monitor.rules import RuleSet, load_rules
 
     return load_rules(path) if path else RuleSet()
 
@@ -162,8 +162,8 @@ def _read_traces(reader: Any, shown: set[str]) -> Any:
 # -- subcommands --------------------------------------------------------------------------------------
 
 def _snapshot(args: argparse.Namespace) -> int:
-    from monitor.history import History
-    from monitor.traces import read_traces
+    from airstream.monitor.history import History
+    from airstream.monitor.traces import read_traces
 
     _setup_logging(args.verbose)
     rules = _load_rules(args.rules)
@@ -182,7 +182,7 @@ def _snapshot(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from monitor.traces import TraceReader
+    from airstream.monitor.traces import TraceReader
 
     rules = _load_rules(args.rules)
     reader = TraceReader(args.client, window=rules.trace_window, timeout=args.timeout) if rules.needs_traces else None
@@ -194,9 +194,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
-    from monitor.alerts import AlertEngine
-    from monitor.history import History
-    from monitor.notifiers import build_dispatcher
+    from airstream.monitor.alerts import AlertEngine
+    from airstream.monitor.history import History
+    from airstream.monitor.notifiers import build_dispatcher
 
     _setup_logging(args.verbose)
     dispatcher = build_dispatcher(rules)
@@ -257,7 +257,7 @@ def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
 def _dashboard(args: argparse.Namespace) -> int:
     rules = _load_rules(args.rules)
     try:
-        from monitor.app import AirmonApp
+        from airstream.monitor.app import AirmonApp
     except ImportError as exc:
         raise _Failure(f"the dashboard is not available in this install ({exc}); "
                        "`airmon snapshot` and `airmon check` work without it") from None

@@ -19,7 +19,7 @@ from typing import Any, Literal, Protocol
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
-from monitor.config import scrub, with_kafka_logger
+from airstream.monitor.config import scrub, with_kafka_logger
 
 __all__ = ["GroupAdmin", "KafkaGroupAdmin", "ResetTarget"]
 

@@ -1,13 +1,13 @@
 """A ring buffer of refreshes and what can only be known over time.
 
-:meth:`History.record` takes each new :class:`~monitor.model.ClusterSnapshot` and returns it enriched:
+:meth:`History.record` takes each new :class:`~airstream.monitor.model.ClusterSnapshot` and returns it enriched:
 
 * ``TopicInfo.messages_in_per_sec`` -- growth of the topic's end offsets, per second;
 * ``GroupInfo.consume_rate`` -- growth of the group's committed offsets, per second;
 * ``GroupInfo.time_to_drain`` -- seconds until the lag is gone at the current net rate (lag divided by
   how fast the lag shrinks); ``0.0`` without lag, ``None`` while the lag is not shrinking;
 * ``GroupPartition.status``, ``GroupInfo.status`` and ``GroupInfo.complete`` -- Burrow's rules
-  (:mod:`monitor.lag`) over a window of commits kept per group and partition.
+  (:mod:`airstream.monitor.lag`) over a window of commits kept per group and partition.
 
 Rates compare the new snapshot with the oldest refresh kept that is at most ``rate_window`` seconds
 older, so they are smooth over several refreshes but still follow changes. Series for charts come from
@@ -21,7 +21,7 @@ few tens of megabytes instead of gigabytes of snapshot objects.
 
 Example::
 
-    >>> from monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, PartitionInfo, TopicInfo
+    >>> from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, PartitionInfo, TopicInfo
     >>> def snap(t, end, committed):
     ...     topic = TopicInfo("t", partitions=(PartitionInfo("t", 0, 1, (1,), (1,), 0, end),))
     ...     group = GroupInfo("g", "Stable", partitions=(GroupPartition("t", 0, committed, end, member_id="m"),))
@@ -41,8 +41,8 @@ from array import array
 from collections import deque
 from dataclasses import dataclass
 
-from monitor.lag import CommitWindow, LagSettings, PartitionVerdict, evaluate_group, evaluate_partition
-from monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, TopicInfo
+from airstream.monitor.lag import CommitWindow, LagSettings, PartitionVerdict, evaluate_group, evaluate_partition
+from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, TopicInfo
 
 __all__ = ["History"]
 

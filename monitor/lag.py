@@ -41,7 +41,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from monitor.model import LagStatus
+from airstream.monitor.model import LagStatus
 
 __all__ = [
     "CommitPoint",

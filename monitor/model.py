@@ -5,25 +5,25 @@ everything that shows it (the Textual screens, ``airmon snapshot --json``, ``air
 
 How a snapshot is made and enriched
 -----------------------------------
-1. A :class:`~monitor.sources.Source` (``KafkaSource`` for a real cluster) takes one
+1. A :class:`~airstream.monitor.sources.Source` (``KafkaSource`` for a real cluster) takes one
    :class:`ClusterSnapshot`: brokers, topics with their partitions and watermarks, consumer groups
    with members and committed offsets. Nothing is fetched lazily; a snapshot is a value. Any failure
    during the refresh (broker unreachable, authorization error, a group that vanished mid-refresh) is
    recorded as a :class:`StatusMessage` in ``snapshot.messages`` -- a source never raises to its caller.
-2. :meth:`monitor.history.History.record` keeps the snapshot in a ring buffer and returns an
+2. :meth:`airstream.monitor.history.History.record` keeps the snapshot in a ring buffer and returns an
    *enriched copy* in which the fields that need more than one point in time are filled in:
    ``TopicInfo.messages_in_per_sec``, ``GroupInfo.consume_rate``, ``GroupInfo.time_to_drain``,
    ``GroupInfo.status`` / ``GroupInfo.complete`` and ``GroupPartition.status`` (Burrow's lag rules,
-   see :mod:`monitor.lag`). Before enough history exists these stay ``None``; render ``None`` as
+   see :mod:`airstream.monitor.lag`). Before enough history exists these stay ``None``; render ``None`` as
    "unknown" (e.g. a dash), never as zero.
 3. Series for charts come from the ``History`` object, not from the snapshot:
    ``History.lag_series(group_id, topic=None, partition=None)`` (lag trend sparklines, per-partition
    lag history), ``History.rate_series(topic)``, ``History.partition_rate(topic, partition)``,
    ``History.idle_seconds(topic)``, ``History.commit_window(group_id, topic, partition)`` (the commits
    the lag rules judged). ``History.snapshots`` keeps only the last few full snapshots.
-4. Alerts: ``monitor.alerts.AlertEngine(rules, idle_seconds=history.idle_seconds).evaluate(snapshot)``
+4. Alerts: ``airstream.monitor.alerts.AlertEngine(rules, idle_seconds=history.idle_seconds).evaluate(snapshot)``
    returns the alerts that opened or resolved; ``.active`` / ``.firing`` / ``.history`` for the
-   Alerts screen. Rules come from ``monitor.rules.load_rules("rules.yaml")``; build the ``History``
+   Alerts screen. Rules come from ``airstream.monitor.rules.load_rules("rules.yaml")``; build the ``History``
    with ``History(lag=rules.lag)`` so the lag settings of the file apply.
 
 Rules for renderers
@@ -88,7 +88,7 @@ _EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 class LagStatus(enum.StrEnum):
-    """Burrow's consumer status for a partition or a group (see :mod:`monitor.lag` for the rules).
+    """Burrow's consumer status for a partition or a group (see :mod:`airstream.monitor.lag` for the rules).
 
     A partition is ``OK``, ``WARN``, ``STOP``, ``STALL`` or ``REWIND``. A group takes its worst
     partition's status, where ``STOP``/``STALL``/``REWIND`` make the group ``ERR``; a group the source

@@ -1,6 +1,6 @@
 """Where alert events go: log, HTTP webhook (httpx), Slack (slack_sdk) -- and the :class:`Dispatcher`.
 
-A notifier sends a *batch* of :class:`~monitor.alerts.AlertEvent` in one message. The dispatcher routes
+A notifier sends a *batch* of :class:`~airstream.monitor.alerts.AlertEvent` in one message. The dispatcher routes
 each event to the notifiers its rule names, sends each alert's opening and resolution once (never a
 second ``firing`` for an alert still open), and rate-limits every notifier to one message per its
 ``min_interval``: events that arrive meanwhile wait and go out together in the next message. A
@@ -9,7 +9,7 @@ URLs (Slack's embed a secret) never appear in ``repr()`` or in error messages.
 
 Example::
 
-    >>> from monitor.rules import parse_rules
+    >>> from airstream.monitor.rules import parse_rules
     >>> rules = parse_rules({"notifiers": {"console": {"type": "log"}},
     ...                      "rules": [{"name": "lag", "kind": "group_lag", "above": 5, "notify": ["console"]}]})
     >>> dispatcher = build_dispatcher(rules)
@@ -27,9 +27,9 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 import orjson
 
-from monitor.alerts import AlertEvent, AlertState
-from monitor.rules import NotifierSpec, RuleSet
-from topology.redact import hide_url, url_origin
+from airstream.monitor.alerts import AlertEvent, AlertState
+from airstream.monitor.rules import NotifierSpec, RuleSet
+from airstream.topology.redact import hide_url, url_origin
 
 __all__ = ["Dispatcher", "LogNotifier", "Notifier", "NotifyError", "SlackNotifier", "WebhookNotifier",
            "build_dispatcher", "build_notifier"]

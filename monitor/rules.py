@@ -2,7 +2,7 @@
 
 A ``rules.yaml`` has three sections; only ``rules`` is required::
 
-    settings:                    # Burrow lag evaluation (see monitor.lag)
+    settings:                    # Burrow lag evaluation (see airstream.monitor.lag)
       lag_window: 10             # commits judged per partition
       min_distance: 1s
       minimum_complete: 0.5
@@ -30,7 +30,7 @@ A ``rules.yaml`` has three sections; only ``rules`` is required::
 ``group``, ``topic`` and ``producer`` are shell-style globs (default ``*``); internal topics only
 match when named or with ``include_internal: true``.
 
-The two trace kinds read what traced clients (:mod:`topology.tracing`) publish: ``e2e_latency``
+The two trace kinds read what traced clients (:mod:`airstream.topology.tracing`) publish: ``e2e_latency``
 fires when the ``stat`` (``p99``, the default, ``avg`` or ``max``) of the end-to-end latency --
 receive time minus the origin producer's produce time -- of a matching hop over the last ``window``
 (default ``5m``) is above ``above``; one alert per hop ``origin -> ... -> topic -> group``.
@@ -61,8 +61,8 @@ from typing import Any
 
 import yaml
 
-from monitor.lag import LagSettings
-from monitor.model import ClusterSnapshot, LagStatus
+from airstream.monitor.lag import LagSettings
+from airstream.monitor.model import ClusterSnapshot, LagStatus
 
 __all__ = ["NotifierSpec", "Rule", "RuleKind", "RuleSet", "RulesError", "load_rules", "parse_duration",
            "parse_rules"]
@@ -97,7 +97,7 @@ class RuleKind(enum.StrEnum):
 
     @property
     def about_traces(self) -> bool:
-        """True for kinds evaluated on message traces (``monitor.traces.TraceModel``), not the snapshot."""
+        """True for kinds evaluated on message traces (``airstream.monitor.traces.TraceModel``), not the snapshot."""
         return self in (RuleKind.E2E_LATENCY, RuleKind.PRODUCER_INACTIVE)
 
     @property
@@ -121,7 +121,7 @@ _RULE_FIELDS = {"name", "kind", "group", "topic", "producer", "above", "status",
                 "labels", "notify", "include_internal", "description"}
 _SCOPE_FIELDS = ("group", "topic", "producer")
 _LATENCY_STATS = ("p99", "avg", "max")
-_TRACE_WINDOW = 3600.0  # seconds of traces airmon reads back by default (monitor.traces.TraceReader)
+_TRACE_WINDOW = 3600.0  # seconds of traces airmon reads back by default (airstream.monitor.traces.TraceReader)
 
 
 def parse_duration(value: object, where: str = "duration") -> float:

@@ -5,15 +5,15 @@ size of the cluster: cluster description, topic metadata (one call), earliest an
 *all* partitions (one ``list_offsets`` per kind), the group listing, the description of all groups
 (one call), and the committed offsets of each group (the admin API takes one group per request; they
 are all sent at once and awaited together). Nothing raises to the caller: an unreachable broker, an
-authorization error or a group deleted mid-refresh becomes a :class:`~monitor.model.StatusMessage` in
+authorization error or a group deleted mid-refresh becomes a :class:`~airstream.monitor.model.StatusMessage` in
 the snapshot, and the next refresh simply tries again.
 
 All calls block, so the TUI runs :meth:`KafkaSource.snapshot` in a worker thread.
 
 :class:`EmbeddedSource` adapts the embedded engine's read-only view
-(``topology.engine.cluster.EmbeddedCluster.view()``) to the same snapshots, so an in-process run is
+(``airstream.topology.engine.cluster.EmbeddedCluster.view()``) to the same snapshots, so an in-process run is
 shown with the same screens; :class:`EmbeddedTraceReader` reads the run's traces from that view into
-the same :class:`~monitor.traces.TraceModel` ``TraceReader`` makes of a Kafka cluster's.
+the same :class:`~airstream.monitor.traces.TraceModel` ``TraceReader`` makes of a Kafka cluster's.
 
 Example::
 
@@ -44,8 +44,8 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, ResourceType
 
-from monitor.config import redact, scrub, with_kafka_logger
-from monitor.model import (
+from airstream.monitor.config import redact, scrub, with_kafka_logger
+from airstream.monitor.model import (
     BrokerInfo,
     ClusterSnapshot,
     GroupInfo,
@@ -56,7 +56,7 @@ from monitor.model import (
     StatusMessage,
     TopicInfo,
 )
-from monitor.traces import TraceAccumulator, TraceModel
+from airstream.monitor.traces import TraceAccumulator, TraceModel
 
 __all__ = ["EmbeddedSource", "EmbeddedTraceReader", "KafkaSource", "Source"]
 
@@ -80,7 +80,7 @@ _HINTS = {
 
 @runtime_checkable
 class Source(Protocol):
-    """Anything that can take a :class:`~monitor.model.ClusterSnapshot`.
+    """Anything that can take a :class:`~airstream.monitor.model.ClusterSnapshot`.
 
     ``snapshot()`` may block (run it in a worker) and must never raise for cluster trouble: it
     reports problems in ``snapshot.messages``. ``name`` says where the data comes from, for the title
@@ -398,7 +398,7 @@ class EmbeddedSource:
     in that shape). The embedded cluster has no brokers, replicas or group members, so it is shown as
     one broker ``0`` that leads every partition, and groups as state ``Unknown`` with their commits.
 
-    >>> from topology.engine.cluster import EmbeddedCluster
+    >>> from airstream.topology.engine.cluster import EmbeddedCluster
     >>> cluster = EmbeddedCluster()
     >>> cluster.create_topic("tweets", partitions=2)
     >>> for key in (b"a", b"b", b"c"):
@@ -448,11 +448,11 @@ class EmbeddedTraceReader:
 
     ``view`` is what ``EmbeddedCluster.view()`` returns: its ``trace_records(start)`` are the
     ``__airstream_metrics`` records of the run (named producers, the groups that consumed their
-    records, what those groups forwarded), added up here exactly as :class:`monitor.traces.TraceReader`
+    records, what those groups forwarded), added up here exactly as :class:`airstream.monitor.traces.TraceReader`
     adds up the records it reads from Kafka. ``window``: seconds of record-timestamp minutes kept;
     ``None`` keeps them all (an embedded replay keeps its tweets' own, years old, timestamps).
 
-    >>> from topology.engine.cluster import EmbeddedCluster
+    >>> from airstream.topology.engine.cluster import EmbeddedCluster
     >>> cluster = EmbeddedCluster()
     >>> _ = cluster.producer("replay").produce("tweets", b"k", b"v", timestamp=1_000)
     >>> cluster.commit("scorer", {("tweets", 0): 1})

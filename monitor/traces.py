@@ -1,6 +1,6 @@
 """Producer/consumer traces: ``__airstream_metrics`` read back into producers, hops and paths.
 
-Traced clients (:mod:`topology.tracing`) publish per-minute deltas: producers count what they
+Traced clients (:mod:`airstream.topology.tracing`) publish per-minute deltas: producers count what they
 wrote per topic, minute and trace path (origin producer, hop count, the group that forwarded it);
 consumers count what they received per topic, partition and minute, and report the paths and
 latencies of a sample of it. This module adds those deltas up (:class:`TraceAccumulator`), splits
@@ -49,10 +49,10 @@ from typing import Any
 
 import orjson
 
-from monitor.config import scrub, with_kafka_logger
-from monitor.model import Severity, StatusMessage
-from topology.tracing.histogram import LatencyHistogram
-from topology.tracing.publisher import METRICS_TOPIC, connection_config
+from airstream.monitor.config import scrub, with_kafka_logger
+from airstream.monitor.model import Severity, StatusMessage
+from airstream.topology.tracing.histogram import LatencyHistogram
+from airstream.topology.tracing.publisher import METRICS_TOPIC, connection_config
 
 __all__ = [
     "Hop",
@@ -696,7 +696,7 @@ class TraceReader:
         if meta is None or meta.error is not None or not meta.partitions:
             messages.append(StatusMessage(
                 Severity.INFO, "read traces", "no traces yet: the metrics topic does not exist. Use "
-                "topology.tracing.TracingProducer / TracingConsumer in the clients to trace.", self.topic))
+                "airstream.topology.tracing.TracingProducer / TracingConsumer in the clients to trace.", self.topic))
             return
         new = [p for p in meta.partitions if p not in self._next]
         if new:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 from ci_support import missing
 
-from topology.kafka_local import KafkaStartError, LocalKafka
+from airstream.topology.kafka_local import KafkaStartError, LocalKafka
 
 _UNAVAILABLE: dict[str, str] = {}
 

@@ -208,7 +208,7 @@ def write_counting_script(folder: Path, source: str, upper: str, counts: str,
           .to_stream()
           .to({windowed.topic!r}, value_serde=Serdes.Long()))"""
     script.write_text(textwrap.dedent(f"""
-        from topology import Serdes, StreamsBuilder, TimeWindows
+        from airstream.topology import Serdes, StreamsBuilder, TimeWindows
 
         b = StreamsBuilder()
         s = b.stream({source!r}, key_serde=Serdes.String(), value_serde=Serdes.String())

@@ -14,7 +14,7 @@ from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
 
-from monitor.app import AirmonApp
+from airstream.monitor.app import AirmonApp
 
 
 def screen_text(app: App[None]) -> str:

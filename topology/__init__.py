@@ -1,17 +1,17 @@
 """airstream's topology DSL: Kafka Streams semantics in Python.
 
 Build with :class:`StreamsBuilder`, inspect with ``Topology.describe()``, test with
-:class:`topology.testing.TopologyTestDriver`, run on Kafka with the runtime engine.
+:class:`airstream.topology.testing.TopologyTestDriver`, run on Kafka with the runtime engine.
 See ``docs/dsl.md`` for a tour.
 
->>> from topology import StreamsBuilder, Serdes
+>>> from airstream.topology import StreamsBuilder, Serdes
 >>> b = StreamsBuilder()
 >>> b.stream("tweets", value_serde=Serdes.Json()).filter(lambda k, v: v["lang"] == "en").to("en")
 >>> print(b.build().describe().subtopologies[0].id)
 0
 """
 
-from topology.builder import (
+from airstream.topology.builder import (
     BranchedKStream,
     GlobalKTable,
     KGroupedStream,
@@ -23,16 +23,16 @@ from topology.builder import (
     TimeWindowedKStream,
     Topology,
 )
-from topology.compile import Plan, compile_topology
-from topology.errors import (
+from airstream.topology.compile import Plan, compile_topology
+from airstream.topology.errors import (
     DeserializationException,
     ProcessingException,
     StreamsException,
     TopologyException,
 )
-from topology.graph import TopologyDescription
-from topology.partitioner import murmur2, partition_for
-from topology.processor import (
+from airstream.topology.graph import TopologyDescription
+from airstream.topology.partitioner import murmur2, partition_for
+from airstream.topology.processor import (
     Processor,
     ProcessorContext,
     PunctuationType,
@@ -40,10 +40,10 @@ from topology.processor import (
     RecordMetadata,
     Stores,
 )
-from topology.serde_defaults import Change, WindowedSerdes
-from topology.runtime import KafkaStreams, StreamsConfig
-from topology.serdes import Serde, SerdeError, Serdes
-from topology.windows import (
+from airstream.topology.serde_defaults import Change, WindowedSerdes
+from airstream.topology.runtime import KafkaStreams, StreamsConfig
+from airstream.topology.serdes import Serde, SerdeError, Serdes
+from airstream.topology.windows import (
     JoinWindows,
     SessionWindows,
     SlidingWindows,

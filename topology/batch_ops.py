@@ -3,19 +3,19 @@
 Calling a model endpoint, running SQL over records or writing a Parquet file costs per call, not per
 record, so these operators collect the records a task processes in one batch and handle them together
 when the batch ends (or when ``max_batch`` records are waiting). Both engines drive them the same way,
-through :meth:`Task.process <topology.engine.task.Task.process>`, which ends every batch before it
+through :meth:`Task.process <airstream.topology.engine.task.Task.process>`, which ends every batch before it
 returns its outputs; so every record these operators received has been forwarded (or written and
 flushed, for a sink) before the engine produces the outputs and commits the input offsets.
 
 - :class:`BatchRoute` (``KStream.map_values_batch`` / ``KStream.route_batch``): ``fn(values)`` answers,
   per route name, ``(index, new_value)`` pairs; each pair forwards the record at ``index`` with the new
   value to that route. A record may go to several routes or none.
-- :class:`SinkWrite` (``KStream.to_sink``): writes to a :class:`connectors.sink.Sink`, then calls
+- :class:`SinkWrite` (``KStream.to_sink``): writes to a :class:`airstream.connectors.sink.Sink`, then calls
   ``flush()``; records the sink rejects, and batches the function fails on, go to the task's
   processing-error handler (the dead-letter topic when configured) with the reason, never lost.
 
->>> from topology import StreamsBuilder
->>> from topology.testing import TopologyTestDriver
+>>> from airstream.topology import StreamsBuilder
+>>> from airstream.topology.testing import TopologyTestDriver
 >>> b = StreamsBuilder()
 >>> routes = b.stream("n").route_batch(
 ...     lambda vs: {"even": [(i, v) for i, v in enumerate(vs) if v % 2 == 0],
@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from topology.operators import Runtime, Spec
+from airstream.topology.operators import Runtime, Spec
 
 __all__ = ["BatchFn", "BatchRoute", "Routed", "SinkWrite", "route_value"]
 
@@ -121,7 +121,7 @@ class BatchRoute(Spec):
 
 class SinkWriteRuntime(_Buffered):
     def handle(self, records: list[tuple[Any, Any, int, Any, Any]]) -> None:
-        from connectors.sink import RejectedRecords, SinkRecord
+        from airstream.connectors.sink import RejectedRecords, SinkRecord
 
         batch: list[SinkRecord] = []
         origin: dict[tuple[str, int, int], Any] = {}
@@ -149,20 +149,20 @@ class SinkWriteRuntime(_Buffered):
 
 
 class SinkWrite(Spec):
-    """``to_sink``: write to a :class:`connectors.sink.Sink` and flush before the batch's commit."""
+    """``to_sink``: write to a :class:`airstream.connectors.sink.Sink` and flush before the batch's commit."""
 
     runtime = SinkWriteRuntime
 
     def __init__(self, sink: Any, max_batch: int) -> None:
         for method in ("write", "flush"):
             if not callable(getattr(sink, method, None)):
-                raise TypeError(f"to_sink() needs a connectors.sink.Sink (write/flush/close); "
+                raise TypeError(f"to_sink() needs a airstream.connectors.sink.Sink (write/flush/close); "
                                 f"{type(sink).__name__} has no {method}()")
         _check_max_batch(max_batch, "to_sink")
         self.sink, self.max_batch = sink, max_batch
 
     def lineage(self) -> list[Any]:
-        """The sink's datasets (:meth:`connectors.sink.Sink.lineage`), for Atlas lineage of the topology."""
+        """The sink's datasets (:meth:`airstream.connectors.sink.Sink.lineage`), for Atlas lineage of the topology."""
         reporter = getattr(self.sink, "lineage", None)
         return list(reporter()) if callable(reporter) else []
 

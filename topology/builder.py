@@ -1,10 +1,10 @@
 """The DSL: :class:`StreamsBuilder`, :class:`KStream`, :class:`KTable` and friends.
 
-Every call adds nodes to a logical :class:`~topology.graph.Graph`; nothing runs until an
+Every call adds nodes to a logical :class:`~airstream.topology.graph.Graph`; nothing runs until an
 engine runs the built :class:`Topology`. Names, stores and internal topics follow Kafka
 Streams, so ``describe()`` output and store names match what a Kafka Streams user expects.
 
->>> from topology import StreamsBuilder, Serdes
+>>> from airstream.topology import StreamsBuilder, Serdes
 >>> b = StreamsBuilder()
 >>> words = b.stream("lines", value_serde=Serdes.String()).flat_map_values(str.split)
 >>> counts = words.group_by(lambda k, w: w).count(name="counts")
@@ -19,14 +19,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from topology import batch_ops
-from topology import operators as ops
-from topology.graph import Graph, Node, StoreSpec, TopologyDescription
-from topology.processor import StoreBuilder
-from topology.serde_defaults import WindowedSerde, as_serde
-from topology.serdes import Serde, Serdes
-from topology.state import LeftOrRightSerde
-from topology.windows import JoinWindows, SessionWindows, SlidingWindows, TimeWindows
+from airstream.topology import batch_ops
+from airstream.topology import operators as ops
+from airstream.topology.graph import Graph, Node, StoreSpec, TopologyDescription
+from airstream.topology.processor import StoreBuilder
+from airstream.topology.serde_defaults import WindowedSerde, as_serde
+from airstream.topology.serdes import Serde, Serdes
+from airstream.topology.state import LeftOrRightSerde
+from airstream.topology.windows import JoinWindows, SessionWindows, SlidingWindows, TimeWindows
 
 __all__ = [
     "BranchedKStream",
@@ -50,7 +50,7 @@ class Topology:
     Built by :meth:`StreamsBuilder.build`, or node by node with the processor API, as Kafka
     Streams' ``Topology`` allows:
 
-    >>> from topology.processor import Processor, Stores
+    >>> from airstream.topology.processor import Processor, Stores
     >>> class Upper(Processor):
     ...     def process(self, record):
     ...         self.context.forward(record.with_value(record.value.upper()))
@@ -61,7 +61,7 @@ class Topology:
     >>> print(str(t.describe()).splitlines()[4])
         Processor: upper (stores: [seen])
 
-    The same object runs on the embedded engine (:class:`topology.testing.TopologyTestDriver`)
+    The same object runs on the embedded engine (:class:`airstream.topology.testing.TopologyTestDriver`)
     and on Kafka; it holds no running state.
     """
 
@@ -282,7 +282,7 @@ class KStream:
     def split(self, prefix: str = "", name: str | None = None) -> BranchedKStream:
         """Route each record to the first branch whose predicate matches.
 
-        >>> from topology import StreamsBuilder
+        >>> from airstream.topology import StreamsBuilder
         >>> s = StreamsBuilder().stream("t")
         >>> sorted(s.split(prefix="p-").branch(lambda k, v: v > 0, name="pos")
         ...         .default_branch(name="rest"))
@@ -298,10 +298,10 @@ class KStream:
 
     def process(self, processor_factory: Callable[[], Any],
                 stores: Iterable[str | StoreBuilder] = (), name: str | None = None) -> KStream:
-        """Run a custom :class:`~topology.processor.Processor` made by ``processor_factory()``.
+        """Run a custom :class:`~airstream.topology.processor.Processor` made by ``processor_factory()``.
 
         ``stores`` are store names added with :meth:`StreamsBuilder.add_state_store` or
-        :class:`~topology.processor.Stores` builders (added here).
+        :class:`~airstream.topology.processor.Stores` builders (added here).
         """
         names = []
         for store in stores:
@@ -315,7 +315,7 @@ class KStream:
                                      names)
         return KStream(self._b, node, None, None, True)
 
-    # -- batch operators (topology.batch_ops) --------------------------------------------
+    # -- batch operators (airstream.topology.batch_ops) --------------------------------------------
     def map_values_batch(self, mapper: Callable[[list[Any]], Sequence[Any]], name: str | None = None,
                          max_batch: int = 1000) -> KStream:
         """Replace the values of a whole batch at once: ``mapper(values)`` returns one new value each.
@@ -323,7 +323,7 @@ class KStream:
         For work that costs per call (a model endpoint, a lookup service). The task hands each
         batch on before the engine commits it, so nothing is left behind in a buffer.
 
-        >>> from topology import StreamsBuilder
+        >>> from airstream.topology import StreamsBuilder
         >>> s = StreamsBuilder().stream("t").map_values_batch(lambda vs: [v * 2 for v in vs])
         """
         def per_batch(values: list[Any]) -> dict[str, list[tuple[int, Any]]]:
@@ -346,7 +346,7 @@ class KStream:
         Returns one stream per name in ``routes`` (a route the router answers but ``routes`` does
         not name is an error for that batch, handled by the processing-error handler).
 
-        >>> from topology import StreamsBuilder
+        >>> from airstream.topology import StreamsBuilder
         >>> s = StreamsBuilder().stream("t")
         >>> sorted(s.route_batch(lambda vs: {"all": list(enumerate(vs))}, ["all"], name="r"))
         ['all']
@@ -369,7 +369,7 @@ class KStream:
                 for route in known}
 
     def to_sink(self, sink: Any, name: str | None = None, max_batch: int = 10_000) -> None:
-        """Write the stream to a :class:`connectors.sink.Sink` (Parquet, Kudu, HBase, Slack, ...).
+        """Write the stream to a :class:`airstream.connectors.sink.Sink` (Parquet, Kudu, HBase, Slack, ...).
 
         The sink's ``flush()`` runs before the batch's offsets are committed, on either engine,
         so an offset is committed only once its record is durable in the target. Records the sink

@@ -9,7 +9,7 @@ __all__ = ["main"]
 
 
 def _kafka(args: argparse.Namespace) -> int:
-    from topology import kafka_local
+    from airstream.topology import kafka_local
 
     return kafka_local.main(args.kafka_args)
 
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     replay.add_argument("--client-id",
                         help="the producer's client.id, its name in airmon's Traces (default: airstream-replay)")
-    replay.set_defaults(func=lambda a: __import__("connectors.tweets", fromlist=["main"]).main(a))
+    replay.set_defaults(func=lambda a: __import__("airstream.connectors.tweets", fromlist=["main"]).main(a))
 
     model = sub.add_parser("model-server", help="serve the VADER sentiment model over the CML model protocol")
     model.add_argument("--host", default="127.0.0.1")
@@ -48,17 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--fail-rate", type=float, default=0.0, help="fraction of calls answered 500")
     model.add_argument("--timeout-rate", type=float, default=0.0, help="fraction of calls that hang")
     model.add_argument("--seed", type=int, default=0, help="seed of the fault injection")
-    model.set_defaults(func=lambda a: __import__("connectors.model_server", fromlist=["main"]).main(a))
+    model.set_defaults(func=lambda a: __import__("airstream.connectors.model_server", fromlist=["main"]).main(a))
 
-    from topology.cli_run import add_arguments as add_run_arguments
+    from airstream.topology.cli_run import add_arguments as add_run_arguments
 
     add_run_arguments(sub.add_parser("run", help="run a topology on Kafka (start more instances to scale out)"))
 
-    from connectors.sql_cli import add_arguments as add_sql_arguments
+    from airstream.connectors.sql_cli import add_arguments as add_sql_arguments
 
     add_sql_arguments(sub.add_parser("sql", help="run SQL with DuckDB over the Parquet data sets (local or S3)"))
 
-    from connectors.atlas import add_arguments as add_lineage_arguments
+    from airstream.connectors.atlas import add_arguments as add_lineage_arguments
 
     add_lineage_arguments(sub.add_parser("lineage", help="publish a topology's lineage to Apache Atlas"))
     return parser

@@ -3,7 +3,7 @@
 ``airstream run examples/cloudair/pipeline.py:topology --bootstrap localhost:9092 \\
 --application-id cloudair [--guarantee exactly_once_v2] [--config client.properties] [-X k=v]``
 
-``path.py:name`` (or ``package.module:name``) names a :class:`~topology.Topology`, a
+``path.py:name`` (or ``package.module:name``) names a :class:`~airstream.Topology`, a
 ``StreamsBuilder`` (built here) or a function returning either. Start the same command on
 several machines to scale out. SIGINT / SIGTERM finish the batch, commit and leave the group
 (a second signal exits at once). Exit codes: 0 after a clean stop, 1 on an error, 2 on bad
@@ -24,12 +24,12 @@ from typing import Any
 
 __all__ = ["add_arguments", "load_topology", "main"]
 
-log = logging.getLogger("topology.runtime")
+log = logging.getLogger("airstream.topology.runtime")
 
 
 def load_topology(spec: str) -> Any:
     """The topology ``spec`` (``file.py:name`` or ``module:name``) names; clear errors otherwise."""
-    from topology.builder import StreamsBuilder, Topology
+    from airstream.topology.builder import StreamsBuilder, Topology
 
     target, sep, name = spec.rpartition(":")
     if not sep or not target or not name:
@@ -80,7 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> dict[str, Any]:
-    from monitor.config import client_config
+    from airstream.monitor.config import client_config
 
     config: dict[str, Any] = client_config(args.bootstrap, args.config, args.overrides)
     if args.application_id:
@@ -92,7 +92,7 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
     if args.instance_id:
         config["client.id"] = args.instance_id
     if not config.get("application.id"):
-        from monitor.config import ConfigError
+        from airstream.monitor.config import ConfigError
 
         raise ConfigError("no application id: pass --application-id NAME (instances with the same id share "
                           "the work)")
@@ -103,9 +103,9 @@ def main(args: argparse.Namespace) -> int:
     """Run the topology until a signal stops it."""
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from monitor.config import ConfigError
-    from topology.errors import StreamsException, TopologyException
-    from topology.runtime import KafkaStreams
+    from airstream.monitor.config import ConfigError
+    from airstream.topology.errors import StreamsException, TopologyException
+    from airstream.topology.runtime import KafkaStreams
 
     try:
         config = _config(args)

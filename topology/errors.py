@@ -32,7 +32,7 @@ __all__ = [
     "TopologyException",
 ]
 
-log = logging.getLogger("topology.errors")
+log = logging.getLogger("airstream.topology.errors")
 
 DESERIALIZATION_HANDLER = "default.deserialization.exception.handler"
 PROCESSING_HANDLER = "processing.exception.handler"

@@ -1,4 +1,4 @@
-"""The logical graph a :class:`~topology.StreamsBuilder` builds, and its description.
+"""The logical graph a :class:`~airstream.StreamsBuilder` builds, and its description.
 
 The graph knows nothing about how records move: it holds named nodes (sources, processors,
 sinks), the state stores they use and the internal topics between them. ``compile.py`` turns
@@ -37,7 +37,7 @@ class Node:
     """One node of the logical graph.
 
     ``kind`` is ``"source"``, ``"processor"`` or ``"sink"``. ``op`` is the operator spec from
-    :mod:`topology.operators` that the compiler turns into running code; sources and sinks
+    :mod:`airstream.topology.operators` that the compiler turns into running code; sources and sinks
     carry their topics and serdes instead. ``stores`` are the stores :meth:`Graph.describe`
     lists; ``hidden_stores`` are stores the operator keeps that Kafka Streams has no
     counterpart for (so its description would not show them), changelogged all the same.
@@ -66,9 +66,9 @@ class StoreSpec:
     """A state store: its name, type, serdes and whether it has a changelog topic.
 
     ``kind`` is ``"kv"``, ``"window"`` or ``"session"``, or one of the operators' buffers:
-    ``"suppress"`` (:class:`~topology.state.SuppressionBuffer`), ``"outer-join"``
-    (:class:`~topology.state.OuterJoinBuffer`) and ``"sliding-records"``
-    (:class:`~topology.state.SlidingWindowBuffer`). Window stores also carry the window size
+    ``"suppress"`` (:class:`~airstream.topology.state.SuppressionBuffer`), ``"outer-join"``
+    (:class:`~airstream.topology.state.OuterJoinBuffer`) and ``"sliding-records"``
+    (:class:`~airstream.topology.state.SlidingWindowBuffer`). Window stores also carry the window size
     (``None`` for sliding/session), retention and whether duplicates are kept (join buffers
     keep every record).
     """
@@ -300,7 +300,7 @@ class GlobalStoreDescription:
 class TopologyDescription:
     """What :meth:`Topology.describe` returns; ``str()`` gives Kafka Streams' layout.
 
-    >>> from topology import StreamsBuilder
+    >>> from airstream.topology import StreamsBuilder
     >>> b = StreamsBuilder()
     >>> b.stream("in").filter(lambda k, v: v is not None).to("out")
     >>> print(b.build().describe())  # doctest: +NORMALIZE_WHITESPACE

@@ -7,7 +7,7 @@ formatted and started as a combined broker + controller on free loopback ports.
 
 Example::
 
-    from topology.kafka_local import LocalKafka
+    from airstream.topology.kafka_local import LocalKafka
 
     with LocalKafka(brokers=3) as cluster:      # replication factor 3 is possible
         print(cluster.bootstrap)                # "127.0.0.1:41913,127.0.0.1:40121,..."
@@ -40,7 +40,7 @@ __all__ = ["KafkaStartError", "LocalKafka", "ensure_kafka_jars", "main"]
 
 KAFKA_VERSION = "4.1.1"
 _POM = Path(__file__).resolve().parent.parent / "compose" / "kafka-local" / "pom.xml"
-_RETRY_HINT = "make kafka-up   (or: python -m topology.kafka_local up)"
+_RETRY_HINT = "make kafka-up   (or: python -m airstream.topology.kafka_local up)"
 _LOG4J2 = """\
 status = warn
 appender.file.type = File
@@ -431,7 +431,7 @@ def _down() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m topology.kafka_local up [--brokers N] | down | status``."""
+    """``python -m airstream.topology.kafka_local up [--brokers N] | down | status``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="airstream kafka", description="Run a local Apache Kafka (KRaft) from Maven Central jars.")

@@ -1,13 +1,13 @@
 """Operator specs and their running form: every DSL operator is implemented here, once.
 
 A graph node's ``op`` is one of the specs below. Stateless specs (:class:`Stateless`) are
-fused by :mod:`topology.compile` into generated Python functions; every other spec has a
+fused by :mod:`airstream.topology.compile` into generated Python functions; every other spec has a
 ``create(task, name)`` method returning a runtime object with ``process(key, value,
 timestamp, headers, source_record)`` and a ``forward`` attribute (the downstream function the
-compiler sets). Tables pass :class:`~topology.serde_defaults.Change` values (new, old)
+compiler sets). Tables pass :class:`~airstream.topology.serde_defaults.Change` values (new, old)
 between their operators, as Kafka Streams does.
 
-The task an operator runs in (see :mod:`topology.engine.task`) provides ``store(name)``,
+The task an operator runs in (see :mod:`airstream.topology.engine.task`) provides ``store(name)``,
 ``stream_time``, ``wall_clock_ms``, ``schedule(...)``, ``shared(key, factory)`` and
 ``drop(reason)`` (counts ``dropped-records-total``).
 """
@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from topology.processor import PunctuationType, Record, RecordMetadata
-from topology.serde_defaults import AutoSerde, Change, ChangeSerde
-from topology.windows import SlidingWindows, TimeWindows, Window, Windowed
+from airstream.topology.processor import PunctuationType, Record, RecordMetadata
+from airstream.topology.serde_defaults import AutoSerde, Change, ChangeSerde
+from airstream.topology.windows import SlidingWindows, TimeWindows, Window, Windowed
 
 __all__ = [
     "Aggregate", "ChangeSerde", "CustomProcessor", "FilterGetter", "FkResolve", "FkRightUpdate",
@@ -494,7 +494,7 @@ class WindowAggregateRuntime(Runtime):
 class WindowAggregate(Spec):
     """Tumbling, hopping and sliding window aggregations with grace and late-record drops.
     Sliding windows also keep their records in ``records_store`` (a
-    :class:`~topology.state.SlidingWindowBuffer` with a changelog)."""
+    :class:`~airstream.topology.state.SlidingWindowBuffer` with a changelog)."""
 
     runtime = WindowAggregateRuntime
 
@@ -576,7 +576,7 @@ class SuppressRuntime(Runtime):
 
 class Suppress(Spec):
     """``suppress(until_window_closes=True)``: emit each window's last value once it closes.
-    The buffer is a :class:`~topology.state.SuppressionBuffer` with a changelog."""
+    The buffer is a :class:`~airstream.topology.state.SuppressionBuffer` with a changelog."""
 
     runtime = SuppressRuntime
 
@@ -704,7 +704,7 @@ class StreamStreamJoinRuntime(Runtime):
 class StreamStreamJoin(Spec):
     """One side of a windowed stream-stream join (Kafka Streams 3.x semantics: in left and
     outer joins the unmatched records are emitted with ``None`` once their window closed;
-    until then they wait in a :class:`~topology.state.OuterJoinBuffer` with a changelog)."""
+    until then they wait in a :class:`~airstream.topology.state.OuterJoinBuffer` with a changelog)."""
 
     runtime = StreamStreamJoinRuntime
 
@@ -823,7 +823,7 @@ class FkResolve(Spec):
 
 # -- custom processors ---------------------------------------------------------------------
 class _Context:
-    """The :class:`~topology.processor.ProcessorContext` handed to a custom processor."""
+    """The :class:`~airstream.topology.processor.ProcessorContext` handed to a custom processor."""
 
     def __init__(self, runtime: CustomProcessorRuntime) -> None:
         self._rt = runtime
@@ -895,7 +895,7 @@ class CustomProcessorRuntime(Runtime):
 
 
 class CustomProcessor(Spec):
-    """``KStream.process``: a user :class:`~topology.processor.Processor` per task."""
+    """``KStream.process``: a user :class:`~airstream.topology.processor.Processor` per task."""
 
     runtime = CustomProcessorRuntime
 

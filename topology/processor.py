@@ -1,7 +1,7 @@
 """The custom processor API: :class:`Processor`, :class:`ProcessorContext`, :class:`Record`,
 :class:`Stores` and punctuation.
 
-Use it through :meth:`KStream.process <topology.builder.KStream.process>` when the DSL
+Use it through :meth:`KStream.process <airstream.topology.builder.KStream.process>` when the DSL
 operators are not enough::
 
     class Dedup(Processor):
@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any, Protocol
 
-from topology.graph import StoreSpec
-from topology.windows import Duration, to_millis
+from airstream.topology.graph import StoreSpec
+from airstream.topology.windows import Duration, to_millis
 
 __all__ = [
     "Cancellable",

@@ -23,8 +23,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from topology.serdes import Serde, SerdeError, Serdes
-from topology.windows import Window, Windowed
+from airstream.topology.serdes import Serde, SerdeError, Serdes
+from airstream.topology.windows import Window, Windowed
 
 __all__ = ["AutoSerde", "Change", "ChangeSerde", "WindowedSerde", "WindowedSerdes", "as_serde", "resolve_serde"]
 
@@ -143,7 +143,7 @@ class WindowedSerde(Serde[Windowed[Any]]):
 class WindowedSerdes:
     """Kafka Streams' ``WindowedSerdes`` factories, for reading windowed results explicitly.
 
-    >>> from topology.serdes import Serdes
+    >>> from airstream.topology.serdes import Serdes
     >>> serde = WindowedSerdes.time_windowed_serde_from(Serdes.String(), 60_000)
     >>> serde.deserialize("t", serde.serialize("t", Windowed("Delta", Window(0, 60_000))))
     Windowed(key='Delta', window=Window(start=0, end=60000))

@@ -5,7 +5,7 @@ and equality are the ones Kafka Streams has (``all()`` iterates in key-byte orde
 change is handed to ``log(key_bytes, value_bytes, timestamp)``; the task turns that into a
 record on ``<application.id>-<store>-changelog`` and :meth:`restore` replays such records.
 
->>> from topology.serdes import Serdes
+>>> from airstream.topology.serdes import Serdes
 >>> store = KeyValueStore("counts", Serdes.String(), Serdes.Long())
 >>> store.put("a", 1); store.put("b", 2)
 >>> store.get("a"), store.all()
@@ -20,9 +20,9 @@ from bisect import insort
 from collections.abc import Callable
 from typing import Any
 
-from topology.serde_defaults import Change, ChangeSerde
-from topology.serdes import Serde
-from topology.windows import Window, Windowed
+from airstream.topology.serde_defaults import Change, ChangeSerde
+from airstream.topology.serdes import Serde
+from airstream.topology.windows import Window, Windowed
 
 __all__ = ["ChangeLogger", "KeyValueStore", "LeftOrRightSerde", "OuterJoinBuffer", "SessionStore",
            "SlidingWindowBuffer", "SuppressionBuffer", "WindowStore"]
@@ -370,7 +370,7 @@ class SuppressionBuffer(_Store):
     As in Kafka Streams, changes are logged when the task flushes (once per batch, before its
     offsets are committed): the latest state of each key changed since, not every update.
 
-    >>> from topology.serdes import Serdes
+    >>> from airstream.topology.serdes import Serdes
     >>> buf = SuppressionBuffer("s", Serdes.String(), Serdes.Long())
     >>> buf.put(Windowed("a", Window(0, 10)), Change(1, None), timestamp=3)
     >>> buf.put(Windowed("a", Window(0, 10)), Change(2, 1), timestamp=4)
@@ -466,7 +466,7 @@ class LeftOrRightSerde(Serde[tuple[bool, Any]]):
     """``(is_left, value)`` as one flag byte and the value in its side's serde: the values of
     an :class:`OuterJoinBuffer` (Kafka Streams' ``LeftOrRightValue``).
 
-    >>> from topology.serdes import Serdes
+    >>> from airstream.topology.serdes import Serdes
     >>> serde = LeftOrRightSerde(Serdes.String(), Serdes.Long())
     >>> serde.deserialize("t", serde.serialize("t", (False, 7)))
     (False, 7)
@@ -507,7 +507,7 @@ class OuterJoinBuffer(_Store):
     batch costs one tombstone. :meth:`expire` finds closed entries from a per-side heap
     instead of scanning the buffer.
 
-    >>> from topology.serdes import Serdes
+    >>> from airstream.topology.serdes import Serdes
     >>> buf = OuterJoinBuffer("o", Serdes.String(), LeftOrRightSerde(Serdes.String(), Serdes.String()))
     >>> buf.put(5, True, "k", "left"); buf.put(3, False, "k", "right")
     >>> buf.delete(5, True, "k")
@@ -623,7 +623,7 @@ class SlidingWindowBuffer(_Store):
     other buffers it logs when the task flushes (once per batch): a record that comes and goes
     within one batch is never logged.
 
-    >>> from topology.serdes import Serdes
+    >>> from airstream.topology.serdes import Serdes
     >>> buf = SlidingWindowBuffer("r", Serdes.String(), Serdes.String())
     >>> buf.put("a", 12, "late"); buf.put("a", 5, "early"); buf.put("a", 12, "later")
     >>> buf.fetch("a")

@@ -5,7 +5,7 @@ The driver is the embedded engine with a mocked wall clock: every piped record i
 at once, through repartition topics and all sub-topologies, before ``pipe_input`` returns.
 Topics have one partition unless ``partitions={"topic": n}`` says otherwise.
 
->>> from topology import StreamsBuilder, Serdes
+>>> from airstream.topology import StreamsBuilder, Serdes
 >>> b = StreamsBuilder()
 >>> b.stream("in", value_serde=Serdes.String()).map_values(str.upper).to("out")
 >>> with TopologyTestDriver(b.build()) as driver:
@@ -21,12 +21,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from topology.builder import Topology
-from topology.engine.cluster import EmbeddedCluster
-from topology.engine.embedded import EmbeddedEngine
-from topology.serde_defaults import as_serde, resolve_serde
-from topology.serdes import Serde
-from topology.windows import to_millis
+from airstream.topology.builder import Topology
+from airstream.topology.engine.cluster import EmbeddedCluster
+from airstream.topology.engine.embedded import EmbeddedEngine
+from airstream.topology.serde_defaults import as_serde, resolve_serde
+from airstream.topology.serdes import Serde
+from airstream.topology.windows import to_millis
 
 __all__ = [
     "KeyValue",

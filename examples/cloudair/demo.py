@@ -47,9 +47,9 @@ from cloudair.pipeline import (  # noqa: E402
     streams_config,
 )
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline  # noqa: E402
-from connectors.model_server import ModelServer  # noqa: E402
-from connectors.parquet import parse_file_name  # noqa: E402
-from connectors.tweets import (  # noqa: E402
+from airstream.connectors.model_server import ModelServer  # noqa: E402
+from airstream.connectors.parquet import parse_file_name  # noqa: E402
+from airstream.connectors.tweets import (  # noqa: E402
     REPLAY_CLIENT_ID,
     SAMPLE_CSV,
     produce_tweets,
@@ -102,11 +102,11 @@ def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callabl
     """Replay and process on the embedded engine (``cluster``: an ``EmbeddedCluster`` to watch).
 
     The replay writes as the traced producer ``airstream-replay`` (as on Kafka); the summary carries the run's
-    traces (``summary.traces``, a ``monitor.traces.TraceModel``).
+    traces (``summary.traces``, a ``airstream.monitor.traces.TraceModel``).
     """
-    from monitor.sources import EmbeddedTraceReader
-    from topology.engine.cluster import EmbeddedCluster
-    from topology.engine.embedded import EmbeddedEngine
+    from airstream.monitor.sources import EmbeddedTraceReader
+    from airstream.topology.engine.cluster import EmbeddedCluster
+    from airstream.topology.engine.embedded import EmbeddedEngine
 
     cluster = cluster or EmbeddedCluster()
     started = time.perf_counter()
@@ -136,8 +136,8 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
     from confluent_kafka import Consumer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    from monitor.traces import read_traces
-    from topology.runtime import KafkaStreams
+    from airstream.monitor.traces import read_traces
+    from airstream.topology.runtime import KafkaStreams
 
     wall_start = time.time()
 
@@ -232,9 +232,9 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
     Returns the app and a dict that gets ``summary`` (or ``error``) when the run ends; the app then
     says so and stays open until ``q``.
     """
-    from monitor.app import AirmonApp
-    from monitor.sources import EmbeddedSource, EmbeddedTraceReader
-    from topology.engine.cluster import EmbeddedCluster
+    from airstream.monitor.app import AirmonApp
+    from airstream.monitor.sources import EmbeddedSource, EmbeddedTraceReader
+    from airstream.topology.engine.cluster import EmbeddedCluster
 
     result: dict[str, Any] = {}
     if bootstrap:
@@ -276,7 +276,7 @@ def write_impala_ddl(config: CloudAirConfig) -> str | None:
 
 def publish_lineage_of(config: CloudAirConfig, parts: CloudAirParts) -> None:
     """Publish the flow to Atlas: topics, the topology and sub-topologies, the Parquet/HBase/Kudu tables."""
-    from connectors.atlas import AtlasClient, lineage_from_topology, publish_lineage
+    from airstream.connectors.atlas import AtlasClient, lineage_from_topology, publish_lineage
 
     lineage = lineage_from_topology(build(config, parts), config.pipeline.application_id)
     publish_lineage(lineage, AtlasClient(config.atlas.url), config.atlas.cluster)
@@ -310,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
     from rich.progress import Progress
 
-    from connectors.atlas import AtlasError
-    from connectors.sink import SinkError
+    from airstream.connectors.atlas import AtlasError
+    from airstream.connectors.sink import SinkError
 
     args = _parser().parse_args(argv)
     overrides = {k: v for k, v in {"source_path": args.tweets, "source_limit": args.limit,

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from monitor.traces import LatencyStats, TraceModel
+    from airstream.monitor.traces import LatencyStats, TraceModel
 
 __all__ = ["SENTIMENT_SQL", "AirlineSentiment", "RunSummary", "parquet_rows", "render", "sentiment_by_airline",
            "trace_table"]

@@ -1,19 +1,19 @@
 """airmon's Textual screens, one small class per module.
 
-Each screen draws from the app's latest :class:`~monitor.model.ClusterSnapshot` and never calls
-Kafka itself; see :class:`~monitor.screens.base.AirmonScreen`.
+Each screen draws from the app's latest :class:`~airstream.monitor.model.ClusterSnapshot` and never calls
+Kafka itself; see :class:`~airstream.monitor.screens.base.AirmonScreen`.
 """
 
-from monitor.screens.alerts import AlertsScreen
-from monitor.screens.base import AirmonScreen
-from monitor.screens.confirm import ConfirmScreen
-from monitor.screens.group_detail import GroupDetailScreen
-from monitor.screens.groups import GroupsScreen
-from monitor.screens.help import HelpScreen
-from monitor.screens.messages import MessagesScreen
-from monitor.screens.overview import OverviewScreen
-from monitor.screens.topic_detail import TopicDetailScreen
-from monitor.screens.topics import TopicsScreen
+from airstream.monitor.screens.alerts import AlertsScreen
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.screens.confirm import ConfirmScreen
+from airstream.monitor.screens.group_detail import GroupDetailScreen
+from airstream.monitor.screens.groups import GroupsScreen
+from airstream.monitor.screens.help import HelpScreen
+from airstream.monitor.screens.messages import MessagesScreen
+from airstream.monitor.screens.overview import OverviewScreen
+from airstream.monitor.screens.topic_detail import TopicDetailScreen
+from airstream.monitor.screens.topics import TopicsScreen
 
 __all__ = ["AirmonScreen", "AlertsScreen", "ConfirmScreen", "GroupDetailScreen", "GroupsScreen", "HelpScreen",
            "MessagesScreen", "OverviewScreen", "TopicDetailScreen", "TopicsScreen"]

@@ -9,12 +9,12 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Label, Static
 
-from monitor.alerts import AlertEvent, AlertState
-from monitor.model import ClusterSnapshot
-from monitor.rules import Rule, RuleKind, RuleSet
-from monitor.screens.base import AirmonScreen
-from monitor.widgets.format import fmt_duration, fmt_time
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.alerts import AlertEvent, AlertState
+from airstream.monitor.model import ClusterSnapshot
+from airstream.monitor.rules import Rule, RuleKind, RuleSet
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.format import fmt_duration, fmt_time
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["AlertsScreen", "AlertsView", "condition"]
 
@@ -38,7 +38,7 @@ class AlertsView:
 def condition(rule: Rule) -> str:
     """A rule's condition in words, as written in the rules file.
 
-    >>> from monitor.rules import parse_rules
+    >>> from airstream.monitor.rules import parse_rules
     >>> rs = parse_rules({"rules": [{"name": "a", "kind": "group_lag", "above": 1000},
     ...                             {"name": "b", "kind": "time_to_drain", "above": "10m"},
     ...                             {"name": "c", "kind": "group_status", "status": ["STALL"]},

@@ -10,11 +10,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header
 
-from monitor.model import ClusterSnapshot
-from monitor.widgets.status_bar import StatusBar
+from airstream.monitor.model import ClusterSnapshot
+from airstream.monitor.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from monitor.app import AirmonApp
+    from airstream.monitor.app import AirmonApp
 
 __all__ = ["AirmonScreen"]
 

@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Sparkline, Static
 
-from monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
-from monitor.screens.base import AirmonScreen
-from monitor.widgets.cells import status_cell
-from monitor.widgets.format import fmt_count, fmt_duration, fmt_int, fmt_rate
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.cells import status_cell
+from airstream.monitor.widgets.format import fmt_count, fmt_duration, fmt_int, fmt_rate
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["GroupDetailScreen"]
 

@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Sparkline
 
-from monitor.model import ClusterSnapshot, GroupInfo
-from monitor.screens.base import AirmonScreen
-from monitor.widgets.cells import spark_text, status_cell
-from monitor.widgets.format import fmt_duration, fmt_int
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.model import ClusterSnapshot, GroupInfo
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.cells import spark_text, status_cell
+from airstream.monitor.widgets.format import fmt_duration, fmt_int
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["TREND_POINTS", "GroupsScreen"]
 

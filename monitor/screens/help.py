@@ -21,7 +21,7 @@ def keys_of(owner: type, bindings: list[BindingType]) -> list[tuple[str, str]]:
     What it does is the first line of the action's docstring where airmon defines the action (so
     help says what a key does, not just its footer label), else the binding's footer label.
 
-    >>> from monitor.screens.topics import TopicsScreen
+    >>> from airstream.monitor.screens.topics import TopicsScreen
     >>> keys_of(TopicsScreen, TopicsScreen.BINDINGS)[0]
     ('/', 'Type to narrow the list by topic name.')
     """
@@ -30,7 +30,7 @@ def keys_of(owner: type, bindings: list[BindingType]) -> list[tuple[str, str]]:
         if not isinstance(b, Binding) or not b.description:
             continue
         action = getattr(owner, f"action_{b.action.split('(')[0]}", None)
-        ours = action is not None and action.__module__.startswith("monitor.")
+        ours = action is not None and action.__module__.startswith("airstream.monitor.")
         doc = (action.__doc__ or "").replace("``", "").strip().splitlines() if ours else []
         rows.append((b.key_display or b.key, doc[0] if doc else b.description))
     return rows
@@ -54,14 +54,14 @@ class HelpScreen(ModalScreen[None]):
 
     def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
         """Each screen's title and its keys, the app-wide keys first."""
-        from monitor.app import AirmonApp
-        from monitor.screens.alerts import AlertsScreen
-        from monitor.screens.group_detail import GroupDetailScreen
-        from monitor.screens.groups import GroupsScreen
-        from monitor.screens.messages import MessagesScreen
-        from monitor.screens.overview import OverviewScreen
-        from monitor.screens.topic_detail import TopicDetailScreen
-        from monitor.screens.topics import TopicsScreen
+        from airstream.monitor.app import AirmonApp
+        from airstream.monitor.screens.alerts import AlertsScreen
+        from airstream.monitor.screens.group_detail import GroupDetailScreen
+        from airstream.monitor.screens.groups import GroupsScreen
+        from airstream.monitor.screens.messages import MessagesScreen
+        from airstream.monitor.screens.overview import OverviewScreen
+        from airstream.monitor.screens.topic_detail import TopicDetailScreen
+        from airstream.monitor.screens.topics import TopicsScreen
 
         owners: list[tuple[str, type]] = [
             ("Everywhere (tab moves between panes; arrows, enter and the mouse work too)", AirmonApp),

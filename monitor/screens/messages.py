@@ -17,10 +17,10 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
 
-from monitor.browse import BrowsedMessage, Page, Position
-from monitor.screens.base import AirmonScreen
-from monitor.widgets.format import fmt_int, fmt_time
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.browse import BrowsedMessage, Page, Position
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.format import fmt_int, fmt_time
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["KEEP", "PAGE", "MessagesScreen"]
 

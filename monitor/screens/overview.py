@@ -17,12 +17,12 @@ from textual.containers import Grid, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
 
-from monitor.model import ClusterSnapshot
-from monitor.traces import TraceModel
-from monitor.screens.base import AirmonScreen
-from monitor.widgets.cells import status_cell
-from monitor.widgets.format import fmt_count, fmt_int, fmt_rate, fmt_time
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.model import ClusterSnapshot
+from airstream.monitor.traces import TraceModel
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.cells import status_cell
+from airstream.monitor.widgets.format import fmt_count, fmt_int, fmt_rate, fmt_time
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["OverviewScreen", "Related"]
 
@@ -36,10 +36,10 @@ _NAMES = {"producers": "Producers", "topics": "Topics", "groups": "Consumer grou
 class Related:
     """The names related to a selected producer, topic, group or broker, per pane (``None``: no filter).
 
-    Producers are known only from traces (``monitor.traces.TraceModel``); without them a selection
+    Producers are known only from traces (``airstream.monitor.traces.TraceModel``); without them a selection
     filters the other three panes and the producers pane stays empty.
 
-    >>> from monitor.model import ClusterSnapshot, TopicInfo, PartitionInfo, GroupInfo, GroupPartition
+    >>> from airstream.monitor.model import ClusterSnapshot, TopicInfo, PartitionInfo, GroupInfo, GroupPartition
     >>> snap = ClusterSnapshot(topics=(TopicInfo("t", partitions=(PartitionInfo("t", 0, 1, (1,), (1,)),)),),
     ...                        groups=(GroupInfo("g", partitions=(GroupPartition("t", 0, 1, 2),)),))
     >>> r = Related.to(snap, None, "topics", "t")

@@ -10,10 +10,10 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
 
-from monitor.model import ClusterSnapshot, PartitionInfo
-from monitor.screens.base import AirmonScreen
-from monitor.widgets.format import fmt_count, fmt_ids, fmt_int, fmt_rate
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.model import ClusterSnapshot, PartitionInfo
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.format import fmt_count, fmt_ids, fmt_int, fmt_rate
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["TopicDetailScreen"]
 

@@ -9,10 +9,10 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
-from monitor.model import ClusterSnapshot, TopicInfo
-from monitor.screens.base import AirmonScreen
-from monitor.widgets.format import fmt_int, fmt_rate
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.model import ClusterSnapshot, TopicInfo
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.format import fmt_int, fmt_rate
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["TopicsScreen", "readers_lag", "topic_matches"]
 
@@ -36,7 +36,7 @@ def readers_lag(snapshot: ClusterSnapshot) -> dict[str, dict[str, int]]:
 
     One pass over the groups, so a 100-group cluster costs one walk, not one per topic row.
 
-    >>> from monitor.model import GroupInfo, GroupPartition, MemberInfo
+    >>> from airstream.monitor.model import GroupInfo, GroupPartition, MemberInfo
     >>> g = GroupInfo("scorer", members=(MemberInfo("m", "c", "h", assignments=(("new", 0),)),),
     ...               partitions=(GroupPartition("tweets", 0, 5, 9), GroupPartition("tweets", 1, 2, 3)))
     >>> readers_lag(ClusterSnapshot(groups=(g,)))

@@ -1,6 +1,6 @@
 """Traces: producer -> topic -> group hops with counts and latency, per-minute expected vs consumed, paths.
 
-Drawn from ``AirmonApp.traces`` (a :class:`~monitor.traces.TraceModel` read by ``TraceReader`` in the
+Drawn from ``AirmonApp.traces`` (a :class:`~airstream.monitor.traces.TraceModel` read by ``TraceReader`` in the
 refresh worker), never from Kafka. Typing in the filter keeps the hops and paths that touch a
 producer, topic or group whose name contains the text. To put it in the app: ``"traces":
 TracesScreen`` in ``AirmonApp.MODES`` and a key bound to ``switch_mode('traces')``.
@@ -17,15 +17,15 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 
-from monitor.model import ClusterSnapshot
-from monitor.screens.base import AirmonScreen
-from monitor.traces import Hop, LatencyStats, TraceModel
-from monitor.widgets.format import fmt_int
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.model import ClusterSnapshot
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.traces import Hop, LatencyStats, TraceModel
+from airstream.monitor.widgets.format import fmt_int
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["NO_TRACES", "TracesScreen", "fmt_ms", "hop_key", "hop_matches"]
 
-NO_TRACES = ("No traces yet. Traces come from clients built with topology.tracing (TracingProducer, "
+NO_TRACES = ("No traces yet. Traces come from clients built with airstream.topology.tracing (TracingProducer, "
              "TracingConsumer), which publish to __airstream_metrics.")
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from monitor.model import LagStatus
+from airstream.monitor.model import LagStatus
 
 __all__ = ["spark_text", "status_cell"]
 

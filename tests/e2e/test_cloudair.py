@@ -24,8 +24,8 @@ sys.path.insert(0, str(ROOT / "examples"))
 from cloudair.config import load_config  # noqa: E402
 from cloudair.demo import model_endpoint, run_demo, run_embedded  # noqa: E402
 from cloudair.pipeline import FAILURES, FILTERED, INGEST, connect  # noqa: E402
-from connectors.tweets import SAMPLE_CSV, TweetReplay  # noqa: E402
-from topology.engine.cluster import EmbeddedCluster  # noqa: E402
+from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay  # noqa: E402
+from airstream.topology.engine.cluster import EmbeddedCluster  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -212,7 +212,7 @@ async def _embedded_dashboard(tmp_path: Path, **run_test: Any) -> AsyncIterator[
 
 @pytest.mark.asyncio
 async def test_dashboard_shows_the_embedded_run_and_stays_until_q(tmp_path: Path) -> None:
-    from monitor.screens.overview import OverviewScreen
+    from airstream.monitor.screens.overview import OverviewScreen
 
     async with _embedded_dashboard(tmp_path) as (config, app, result, pilot):
         await pilot.pause(1.0)  # a refresh after the run
@@ -258,7 +258,7 @@ def test_hbase_rows_and_atlas_lineage_when_configured(tmp_path: Path, monkeypatc
 
 
 def test_airstream_run_loads_the_pipeline_script(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from topology.cli_run import load_topology
+    from airstream.topology.cli_run import load_topology
 
     monkeypatch.setenv("CLOUDAIR_MODEL_URL", "http://127.0.0.1:9/model")
     monkeypatch.setenv("CML_ACCESS_KEY", "k-not-shown")
@@ -367,9 +367,9 @@ def test_headless_demo_reports_the_traces_of_the_run(tmp_path: Path) -> None:
 async def test_dashboard_traces_screen_lists_the_hops_of_the_embedded_run(tmp_path: Path) -> None:
     from tui_support import refresh, screen_text
 
-    from connectors.tweets import REPLAY_CLIENT_ID
-    from monitor.screens.traces import TracesScreen
-    from monitor.widgets.live_table import LiveTable
+    from airstream.connectors.tweets import REPLAY_CLIENT_ID
+    from airstream.monitor.screens.traces import TracesScreen
+    from airstream.monitor.widgets.live_table import LiveTable
 
     async with _embedded_dashboard(tmp_path, size=(160, 45)) as (config, app, result, pilot):
         await refresh(pilot)
@@ -394,9 +394,9 @@ def test_report_trace_table_shows_end_to_end_latency_where_a_path_ends_in_a_grou
     from rich.console import Console
 
     from cloudair.report import trace_table
-    from monitor.sources import EmbeddedTraceReader
-    from topology import StreamsBuilder
-    from topology.engine.embedded import EmbeddedEngine
+    from airstream.monitor.sources import EmbeddedTraceReader
+    from airstream.topology import StreamsBuilder
+    from airstream.topology.engine.embedded import EmbeddedEngine
 
     now = [1_764_150_000.0]
     cluster = EmbeddedCluster(clock=lambda: now[0])

@@ -8,9 +8,9 @@ import orjson
 import pytest
 from runtime_support import committed_offsets, create_topic, produce
 
-from connectors.sink import SinkError, SinkRecord
-from topology import Serdes, StreamsBuilder
-from topology.runtime import KafkaStreams
+from airstream.connectors.sink import SinkError, SinkRecord
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.runtime import KafkaStreams
 
 pytestmark = pytest.mark.kafka
 

@@ -14,12 +14,12 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from monitor.alerts import AlertEngine, AlertState
-from monitor.history import History
-from monitor.lag import LagSettings
-from monitor.model import LagStatus
-from monitor.rules import parse_rules
-from monitor.sources import KafkaSource
+from airstream.monitor.alerts import AlertEngine, AlertState
+from airstream.monitor.history import History
+from airstream.monitor.lag import LagSettings
+from airstream.monitor.model import LagStatus
+from airstream.monitor.rules import parse_rules
+from airstream.monitor.sources import KafkaSource
 
 pytestmark = pytest.mark.kafka
 
@@ -128,7 +128,7 @@ def test_caught_up_consumer_stays_ok(kafka_cluster: str, topic: str) -> None:
 
 def _check(bootstrap: str, rules: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AIRSTREAM_BOOTSTRAP": bootstrap}
-    return subprocess.run([sys.executable, "-m", "monitor.cli", "check", "--rules", str(rules), *args],
+    return subprocess.run([sys.executable, "-m", "airstream.monitor.cli", "check", "--rules", str(rules), *args],
                           capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -184,7 +184,7 @@ def test_airmon_check_watch_prints_open_and_resolve(kafka_cluster: str, topic: s
     rules = tmp_path / "rules.yaml"
     rules.write_text(f"rules: [{{name: behind, kind: group_lag, group: '{group}', above: 10}}]")
     env = {**os.environ, "AIRSTREAM_BOOTSTRAP": kafka_cluster}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "check", "--rules", str(rules), "--watch", "0.3",
+    proc = subprocess.Popen([sys.executable, "-m", "airstream.monitor.cli", "check", "--rules", str(rules), "--watch", "0.3",
                              "--count", "15"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None

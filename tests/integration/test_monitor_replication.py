@@ -8,10 +8,10 @@ from collections.abc import Callable
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from monitor.alerts import AlertEngine
-from monitor.model import ClusterSnapshot, TopicInfo
-from monitor.rules import parse_rules
-from monitor.sources import KafkaSource
+from airstream.monitor.alerts import AlertEngine
+from airstream.monitor.model import ClusterSnapshot, TopicInfo
+from airstream.monitor.rules import parse_rules
+from airstream.monitor.sources import KafkaSource
 
 pytestmark = pytest.mark.kafka3
 

@@ -22,8 +22,8 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
 
-from monitor.model import Severity
-from monitor.sources import KafkaSource
+from airstream.monitor.model import Severity
+from airstream.monitor.sources import KafkaSource
 
 pytestmark = pytest.mark.kafka
 
@@ -137,7 +137,7 @@ def test_kafka_source_snapshot_matches_the_admin_api(cluster: dict[str, Any]) ->
 
 def test_airmon_snapshot_json_cli_matches_the_admin_api(cluster: dict[str, Any]) -> None:
     env = {**os.environ, "AIRSTREAM_BOOTSTRAP": cluster["bootstrap"]}
-    result = subprocess.run([sys.executable, "-m", "monitor.cli", "snapshot", "--json"], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "airstream.monitor.cli", "snapshot", "--json"], capture_output=True,
                             text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)

@@ -16,8 +16,8 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from connectors.parquet import ParquetSink
-from connectors.sink import SinkRecord
+from airstream.connectors.parquet import ParquetSink
+from airstream.connectors.sink import SinkRecord
 
 pytestmark = pytest.mark.kafka
 

@@ -1,5 +1,5 @@
 """Keys land where the Java client puts them: librdkafka's ``murmur2_random`` agrees with
-``topology.partitioner.partition_for`` on a real broker, for ASCII, empty, non-ASCII and binary keys.
+``airstream.topology.partitioner.partition_for`` on a real broker, for ASCII, empty, non-ASCII and binary keys.
 
 The placement is read back the way a user would check it: by consuming the topic and looking at the
 partition each record is stored in.
@@ -11,7 +11,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from topology.partitioner import partition_for
+from airstream.topology.partitioner import partition_for
 
 pytestmark = pytest.mark.kafka
 

@@ -17,9 +17,9 @@ from runtime_support import (
     read_topic,
 )
 
-from topology import Serdes, StreamsBuilder
-from topology.kafka_local import KafkaStartError, LocalKafka
-from topology.runtime import KafkaStreams, State
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.kafka_local import KafkaStartError, LocalKafka
+from airstream.topology.runtime import KafkaStreams, State
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

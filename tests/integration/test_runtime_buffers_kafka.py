@@ -15,10 +15,10 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource
 from runtime_support import Instance, create_topic, read_topic
 
-from topology import JoinWindows, Serdes, SlidingWindows, StreamsBuilder, TimeWindows
-from topology.engine import EmbeddedEngine
-from topology.partitioner import partition_for
-from topology.runtime import KafkaStreams
+from airstream.topology import JoinWindows, Serdes, SlidingWindows, StreamsBuilder, TimeWindows
+from airstream.topology.engine import EmbeddedEngine
+from airstream.topology.partitioner import partition_for
+from airstream.topology.runtime import KafkaStreams
 
 pytestmark = pytest.mark.kafka
 

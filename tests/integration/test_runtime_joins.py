@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from runtime_support import create_topic, produce, read_topic
 
-from topology import KafkaStreams, Serdes, StreamsBuilder
+from airstream.topology import KafkaStreams, Serdes, StreamsBuilder
 
 pytestmark = pytest.mark.kafka
 

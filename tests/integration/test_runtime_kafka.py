@@ -20,9 +20,9 @@ from runtime_support import (
     write_counting_script,
 )
 
-from topology import Serdes, StreamsBuilder
-from topology.errors import ProcessingException, TopologyException
-from topology.runtime import KafkaStreams, State
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.errors import ProcessingException, TopologyException
+from airstream.topology.runtime import KafkaStreams, State
 
 pytestmark = pytest.mark.kafka
 
@@ -205,7 +205,7 @@ def test_airstream_run_stops_cleanly_on_sigterm_and_commits(kafka_cluster: str, 
 
 
 def test_wall_clock_punctuator_emits_while_no_records_arrive(kafka_cluster: str, unique_name: str) -> None:
-    from topology import Processor, Record, Stores
+    from airstream.topology import Processor, Record, Stores
 
     source, out = f"{unique_name}-in", f"{unique_name}-out"
     create_topic(kafka_cluster, source, 1)

@@ -11,12 +11,12 @@ import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from topology import Serdes, StreamsBuilder
-from topology.compile import compile_topology
-from topology.engine.task import Task
-from topology.runtime.config import StreamsConfig
-from topology.runtime.metrics import StreamsMetrics
-from topology.runtime.restore import Restorer
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.compile import compile_topology
+from airstream.topology.engine.task import Task
+from airstream.topology.runtime.config import StreamsConfig
+from airstream.topology.runtime.metrics import StreamsMetrics
+from airstream.topology.runtime.restore import Restorer
 
 pytestmark = pytest.mark.kafka
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from monitor.traces import TraceReader
-from topology.tracing import TracingConsumer, TracingProducer
+from airstream.monitor.traces import TraceReader
+from airstream.topology.tracing import TracingConsumer, TracingProducer
 
 pytestmark = pytest.mark.kafka
 
@@ -27,7 +27,7 @@ QUIET_S = 5.0  # producer_inactive's "above"
 
 def _check(bootstrap: str, rules: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AIRSTREAM_BOOTSTRAP": bootstrap}
-    return subprocess.run([sys.executable, "-m", "monitor.cli", "check", "--rules", str(rules)],
+    return subprocess.run([sys.executable, "-m", "airstream.monitor.cli", "check", "--rules", str(rules)],
                           check=False, capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -77,7 +77,7 @@ rules:
     finally:
         reader.close()
     env = {**os.environ, "AIRSTREAM_BOOTSTRAP": kafka_cluster}
-    proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "check", "--rules", str(rules)],
+    proc = subprocess.Popen([sys.executable, "-m", "airstream.monitor.cli", "check", "--rules", str(rules)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     while proc.poll() is None:
         produce_for(0.2)

@@ -19,12 +19,12 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, OffsetS
 from textual.widgets import Static
 from tui_support import refresh, running, screen_text, settle
 
-from monitor.app import AirmonApp
-from monitor.screens.confirm import ConfirmScreen
-from monitor.screens.group_detail import GroupDetailScreen
-from monitor.screens.messages import MessagesScreen
-from monitor.screens.topic_detail import TopicDetailScreen
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.screens.confirm import ConfirmScreen
+from airstream.monitor.screens.group_detail import GroupDetailScreen
+from airstream.monitor.screens.messages import MessagesScreen
+from airstream.monitor.screens.topic_detail import TopicDetailScreen
+from airstream.monitor.widgets.live_table import LiveTable
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio]
 

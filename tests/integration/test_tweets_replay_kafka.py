@@ -11,10 +11,10 @@ import orjson
 import pytest
 from confluent_kafka import Consumer, Message
 
-from connectors.tweets import SAMPLE_CSV, TweetReplay
-from monitor.traces import TraceModel, read_traces
-from topology.cli import main
-from topology.tracing import TRACE_HEADER, decode_trace
+from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
+from airstream.monitor.traces import TraceModel, read_traces
+from airstream.topology.cli import main
+from airstream.topology.tracing import TRACE_HEADER, decode_trace
 
 
 def consume_messages(bootstrap: str, topic: str, expected: int) -> list[Message]:
@@ -100,8 +100,8 @@ def test_replay_without_bootstrap_runs_embedded_and_explains(capsys: pytest.Capt
 
 
 def test_embedded_topic_holds_tweets_as_kafka_would() -> None:
-    from connectors.tweets import produce_tweets_embedded
-    from topology.engine import EmbeddedCluster
+    from airstream.connectors.tweets import produce_tweets_embedded
+    from airstream.topology.engine import EmbeddedCluster
 
     cluster = EmbeddedCluster()
     tweets = list(TweetReplay(SAMPLE_CSV, limit=30))

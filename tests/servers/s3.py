@@ -13,7 +13,7 @@ from moto.server import ThreadedMotoServer
 
 logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-from connectors.parquet import S3Options
+from airstream.connectors.parquet import S3Options
 
 # moto accepts any key pair; the secret is distinctive so tests can assert it never leaks.
 ACCESS_KEY = "AKIATESTAIRSTREAM"

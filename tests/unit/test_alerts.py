@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-import monitor.alerts
-import monitor.rules
-from monitor.alerts import AlertEngine, AlertState
-from monitor.lag import LagSettings
-from monitor.model import (
+import airstream.monitor.alerts
+import airstream.monitor.rules
+from airstream.monitor.alerts import AlertEngine, AlertState
+from airstream.monitor.lag import LagSettings
+from airstream.monitor.model import (
     ClusterSnapshot,
     GroupInfo,
     GroupPartition,
@@ -21,7 +21,7 @@ from monitor.model import (
     StatusMessage,
     TopicInfo,
 )
-from monitor.rules import RuleKind, RulesError, load_rules, parse_rules
+from airstream.monitor.rules import RuleKind, RulesError, load_rules, parse_rules
 
 
 def group(gid: str, lag: int, *, status: LagStatus | None = None, pstatus: LagStatus | None = None,
@@ -40,7 +40,7 @@ def at(t: float, groups: tuple[GroupInfo, ...] = (), topics: tuple[TopicInfo, ..
     return ClusterSnapshot(taken_at=t, groups=groups, topics=topics, messages=msgs)
 
 
-def rules(*raw: dict[str, object]) -> monitor.rules.RuleSet:
+def rules(*raw: dict[str, object]) -> airstream.monitor.rules.RuleSet:
     return parse_rules({"rules": list(raw)})
 
 
@@ -216,5 +216,5 @@ def test_groups_needing_time_lag() -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(monitor.alerts).failed == 0
-    assert doctest.testmod(monitor.rules).failed == 0
+    assert doctest.testmod(airstream.monitor.alerts).failed == 0
+    assert doctest.testmod(airstream.monitor.rules).failed == 0

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from monitor.alerts import AlertEvent, AlertState
-from monitor.notifiers import (
+from airstream.monitor.alerts import AlertEvent, AlertState
+from airstream.monitor.notifiers import (
     Dispatcher,
     LogNotifier,
     NotifyError,
@@ -23,7 +23,7 @@ from monitor.notifiers import (
     WebhookNotifier,
     build_dispatcher,
 )
-from monitor.rules import parse_rules
+from airstream.monitor.rules import parse_rules
 
 
 @dataclass

@@ -8,12 +8,12 @@ import pytest
 from tui_fakes import T0, FakeSource
 from tui_support import refresh, running, screen_text
 
-from monitor.app import AirmonApp
-from monitor.rules import parse_rules
-from monitor.screens.alerts import AlertsScreen
-from monitor.traces import TraceAccumulator, TraceModel, TraceReader
-from monitor.widgets.live_table import LiveTable
-from topology.tracing import LatencyHistogram
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.rules import parse_rules
+from airstream.monitor.screens.alerts import AlertsScreen
+from airstream.monitor.traces import TraceAccumulator, TraceModel, TraceReader
+from airstream.monitor.widgets.live_table import LiveTable
+from airstream.topology.tracing import LatencyHistogram
 
 RULES = parse_rules({"rules": [
     {"name": "slow-audit", "kind": "e2e_latency", "group": "audit", "above": "2s", "severity": "critical"},

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.atlas import (
+from airstream.connectors.atlas import (
     AtlasClient,
     AtlasError,
     SubTopologyLineage,
@@ -22,12 +22,12 @@ from connectors.atlas import (
     lineage_from_topology,
     publish_lineage,
 )
-from connectors.hbase import HBaseSink
-from connectors.impala import ImpalaCatalog, ImpalaTable
-from connectors.kudu import KuduSink
-from connectors.parquet import ParquetSink, S3Options
+from airstream.connectors.hbase import HBaseSink
+from airstream.connectors.impala import ImpalaCatalog, ImpalaTable
+from airstream.connectors.kudu import KuduSink
+from airstream.connectors.parquet import ParquetSink, S3Options
 from servers.atlas import LocalAtlas
-from topology.builder import StreamsBuilder
+from airstream.topology.builder import StreamsBuilder
 
 PASSWORD = "atlas-pw-9f3k"
 
@@ -38,7 +38,7 @@ def atlas() -> Iterator[LocalAtlas]:
         yield server
 
 
-def cloudair_topology():  # noqa: ANN201 - a topology.builder.Topology
+def cloudair_topology():  # noqa: ANN201 - a airstream.topology.builder.Topology
     b = StreamsBuilder()
     tweets = b.stream("tweets")
     tweets.filter(lambda k, v: v["lang"] == "en", name="english").to("airlines")
@@ -176,8 +176,8 @@ def test_errors_from_a_proxy_in_front_of_atlas_carry_its_answer(body: str) -> No
 
 
 SCRIPT = """
-from connectors.hbase import HBaseSink
-from topology.builder import StreamsBuilder
+from airstream.connectors.hbase import HBaseSink
+from airstream.topology.builder import StreamsBuilder
 
 def build():
     b = StreamsBuilder()
@@ -189,7 +189,7 @@ sinks = [HBaseSink("airline", column_family="sentiment", row_key="tweet_id")]
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "topology.cli", "lineage", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "airstream.topology.cli", "lineage", *args], capture_output=True,
                           text=True, env={**os.environ, **env}, timeout=60)
 
 

@@ -11,9 +11,9 @@ import importlib
 
 import pytest
 
-from connectors import batching
-from connectors.batching import BatchingSink
-from connectors.sink import Dataset, Rejected, RejectedRecords, SinkError, SinkRecord
+from airstream.connectors import batching
+from airstream.connectors.batching import BatchingSink
+from airstream.connectors.sink import Dataset, Rejected, RejectedRecords, SinkError, SinkRecord
 
 
 class FlakySink(BatchingSink[str]):
@@ -108,7 +108,7 @@ def test_configuration_errors() -> None:
         FlakySink(retries=-1)
 
 
-@pytest.mark.parametrize("name", ["connectors.batching", "connectors.hbase", "connectors.kudu", "connectors.sink"])
+@pytest.mark.parametrize("name", ["airstream.connectors.batching", "airstream.connectors.hbase", "airstream.connectors.kudu", "airstream.connectors.sink"])
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

@@ -3,7 +3,7 @@ restart: their changelogs rebuild them, so stopping anywhere changes no result."
 
 import pytest
 
-from topology import (
+from airstream.topology import (
     JoinWindows,
     Serdes,
     SessionWindows,
@@ -11,7 +11,7 @@ from topology import (
     StreamsBuilder,
     TimeWindows,
 )
-from topology.engine import EmbeddedCluster, EmbeddedEngine
+from airstream.topology.engine import EmbeddedCluster, EmbeddedEngine
 
 S, L = Serdes.String(), Serdes.Long()
 
@@ -180,7 +180,7 @@ def test_buffer_changelogs_have_one_partition_per_task_and_restore_per_partition
 
 
 def test_embedded_and_kafka_runtime_share_the_partition_rule_for_internal_topics():
-    from topology.compile import plan_partitions
+    from airstream.topology.compile import plan_partitions
 
     b = StreamsBuilder()
     orders = b.table("orders", key_serde=S, value_serde=Serdes.Json())

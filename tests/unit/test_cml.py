@@ -10,8 +10,8 @@ import httpx
 import orjson
 import pytest
 
-from connectors.cml import CircuitBreaker, CircuitOpenError, CMLClient, CMLError, ScoreResult
-from connectors.model_server import ModelServer
+from airstream.connectors.cml import CircuitBreaker, CircuitOpenError, CMLClient, CMLError, ScoreResult
+from airstream.connectors.model_server import ModelServer
 
 ACCESS = "acc-7f3a-secret"
 API = "api-91bc-secret"

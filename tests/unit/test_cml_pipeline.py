@@ -15,11 +15,11 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.cml import CMLClient
-from connectors.model_server import ModelServer
-from connectors.slack import SlackSink
-from connectors.sql_router import SqlRouter
-from connectors.tweets import SAMPLE_CSV, TweetReplay
+from airstream.connectors.cml import CMLClient
+from airstream.connectors.model_server import ModelServer
+from airstream.connectors.slack import SlackSink
+from airstream.connectors.sql_router import SqlRouter
+from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
 
 ROUTES = {
     "all": "SELECT * FROM FLOWFILE",

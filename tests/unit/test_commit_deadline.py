@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from topology.runtime.commit import _call_with_deadline, _Hung
+from airstream.topology.runtime.commit import _call_with_deadline, _Hung
 
 
 def test_a_call_that_returns_in_time_gives_its_result_or_its_exception() -> None:
@@ -20,7 +20,7 @@ def test_a_call_that_returns_in_time_gives_its_result_or_its_exception() -> None
 def test_a_call_that_never_returns_is_reported_and_does_not_keep_the_process_alive() -> None:
     script = textwrap.dedent("""
         import threading
-        from topology.runtime.commit import _call_with_deadline, _Hung
+        from airstream.topology.runtime.commit import _call_with_deadline, _Hung
         try:
             _call_with_deadline(threading.Event().wait, deadline_s=0.2)
         except _Hung:

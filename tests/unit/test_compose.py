@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from topology.kafka_local import KAFKA_VERSION
+from airstream.topology.kafka_local import KAFKA_VERSION
 
 COMPOSE = Path(__file__).resolve().parents[2] / "compose" / "docker-compose.yml"
 

@@ -3,11 +3,11 @@ restore from changelogs."""
 
 import pytest
 
-from topology import Serdes, StreamsBuilder, TopologyException
-from topology.engine import EmbeddedCluster, EmbeddedEngine, InputRecord, Task
-from topology.compile import compile_topology
-from topology.partitioner import partition_for
-from topology.testing import TopologyTestDriver
+from airstream.topology import Serdes, StreamsBuilder, TopologyException
+from airstream.topology.engine import EmbeddedCluster, EmbeddedEngine, InputRecord, Task
+from airstream.topology.compile import compile_topology
+from airstream.topology.partitioner import partition_for
+from airstream.topology.testing import TopologyTestDriver
 
 
 def word_count(store="counts"):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from topology import DeserializationException, ProcessingException, Serdes, StreamsBuilder
-from topology.errors import DLQ_HEADERS, TopologyException
-from topology.testing import TopologyTestDriver
+from airstream.topology import DeserializationException, ProcessingException, Serdes, StreamsBuilder
+from airstream.topology.errors import DLQ_HEADERS, TopologyException
+from airstream.topology.testing import TopologyTestDriver
 
 
 def json_topology():

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from topology import Processor, PunctuationType, Record, Serdes, Stores, Topology
-from topology.testing import TopologyTestDriver
+from airstream.topology import Processor, PunctuationType, Record, Serdes, Stores, Topology
+from airstream.topology.testing import TopologyTestDriver
 
 
 class CustomMaxAggregator(Processor):

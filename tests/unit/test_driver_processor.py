@@ -1,7 +1,7 @@
 """Custom processors, state stores and punctuation (stream time and wall clock)."""
 
-from topology import Processor, PunctuationType, Record, Serdes, Stores, StreamsBuilder
-from topology.testing import TopologyTestDriver
+from airstream.topology import Processor, PunctuationType, Record, Serdes, Stores, StreamsBuilder
+from airstream.topology.testing import TopologyTestDriver
 
 
 class Dedup(Processor):

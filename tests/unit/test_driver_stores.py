@@ -1,8 +1,8 @@
 """State stores as a processor or a test sees them, and their changelog records."""
 
-from topology import Serdes
-from topology.state import KeyValueStore, SessionStore, WindowStore
-from topology.windows import Window, Windowed
+from airstream.topology import Serdes
+from airstream.topology.state import KeyValueStore, SessionStore, WindowStore
+from airstream.topology.windows import Window, Windowed
 
 
 def test_key_value_store_operations_and_changelog():

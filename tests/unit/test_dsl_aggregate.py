@@ -1,7 +1,7 @@
 """Grouping, aggregation and KTable operators, checked against Kafka Streams' documented results."""
 
-from topology import Serdes, StreamsBuilder
-from topology.testing import TopologyTestDriver
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.testing import TopologyTestDriver
 
 
 def word_count_topology():

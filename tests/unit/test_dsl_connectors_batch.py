@@ -8,12 +8,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.parquet import ParquetSink
-from connectors.sink import Rejected, RejectedRecords, SinkError, SinkRecord
-from topology import Serdes, StreamsBuilder
-from topology.engine.embedded import EmbeddedEngine
-from topology.errors import ProcessingException
-from topology.testing import TopologyTestDriver
+from airstream.connectors.parquet import ParquetSink
+from airstream.connectors.sink import Rejected, RejectedRecords, SinkError, SinkRecord
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.engine.embedded import EmbeddedEngine
+from airstream.topology.errors import ProcessingException
+from airstream.topology.testing import TopologyTestDriver
 
 DLQ = {"application.id": "batch", "processing.exception.handler": "dlq",
        "errors.dead.letter.queue.topic.name": "dead"}

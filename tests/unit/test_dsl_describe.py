@@ -1,6 +1,6 @@
 """Topology.describe() compared line by line with what Kafka Streams prints."""
 
-from topology import JoinWindows, Serdes, StreamsBuilder
+from airstream.topology import JoinWindows, Serdes, StreamsBuilder
 
 
 def lines(topology):
@@ -153,7 +153,7 @@ def test_stream_table_join_is_one_sub_topology_ordered_by_subtree_size():
 
 
 def test_windowed_count_with_suppress_names():
-    from topology import TimeWindows
+    from airstream.topology import TimeWindows
     b = StreamsBuilder()
     (b.stream("in").group_by_key().windowed_by(TimeWindows.of_size_with_no_grace(10)).count()
       .suppress(until_window_closes=True).to_stream().to("out"))

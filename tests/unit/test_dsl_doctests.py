@@ -5,9 +5,9 @@ import importlib
 
 import pytest
 
-MODULES = ["topology", "topology.builder", "topology.graph", "topology.compile", "topology.state",
-           "topology.processor", "topology.errors", "topology.serde_defaults", "topology.testing",
-           "topology.engine.cluster", "topology.engine.embedded", "topology.engine.task"]
+MODULES = ["airstream.topology", "airstream.topology.builder", "airstream.topology.graph", "airstream.topology.compile", "airstream.topology.state",
+           "airstream.topology.processor", "airstream.topology.errors", "airstream.topology.serde_defaults", "airstream.topology.testing",
+           "airstream.topology.engine.cluster", "airstream.topology.engine.embedded", "airstream.topology.engine.task"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,7 +1,7 @@
 """Joins: stream-stream (windowed), stream-table, stream-global-table, table-table, foreign key."""
 
-from topology import JoinWindows, Serdes, StreamsBuilder
-from topology.testing import TopologyTestDriver
+from airstream.topology import JoinWindows, Serdes, StreamsBuilder
+from airstream.topology.testing import TopologyTestDriver
 
 S = Serdes.String()
 

@@ -4,8 +4,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from topology import Serdes, StreamsBuilder
-from topology.testing import NoSuchElementException, TopologyTestDriver
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.testing import NoSuchElementException, TopologyTestDriver
 
 
 def run(build, inputs, outputs, topic="in", **driver_kwargs):

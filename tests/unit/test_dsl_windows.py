@@ -2,8 +2,8 @@
 
 from datetime import timedelta
 
-from topology import Serdes, SessionWindows, SlidingWindows, StreamsBuilder, TimeWindows, Window, Windowed
-from topology.testing import TopologyTestDriver
+from airstream.topology import Serdes, SessionWindows, SlidingWindows, StreamsBuilder, TimeWindows, Window, Windowed
+from airstream.topology.testing import TopologyTestDriver
 
 
 def windowed_counts(windows, records, suppress=False, emit_final=False, name="counts"):
@@ -133,7 +133,7 @@ def test_suppressed_session_windows_emit_only_final_sessions():
 
 
 def test_windowed_results_read_with_explicit_windowed_serdes():
-    from topology import WindowedSerdes
+    from airstream.topology import WindowedSerdes
     b = StreamsBuilder()
     (b.stream("in", key_serde=Serdes.String(), value_serde=Serdes.String()).group_by_key()
       .windowed_by(TimeWindows.of_size_with_no_grace(10)).count().to_stream().to("out"))

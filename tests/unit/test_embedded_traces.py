@@ -8,18 +8,18 @@ import doctest
 import pytest
 from tui_support import running, screen_text, settle
 
-import monitor.sources
-import topology.engine.cluster
-import topology.engine.traces
-from monitor.app import AirmonApp
-from monitor.screens.traces import TracesScreen
-from monitor.sources import EmbeddedSource, EmbeddedTraceReader
-from monitor.traces import TraceAccumulator
-from monitor.widgets.live_table import LiveTable
-from topology import StreamsBuilder
-from topology.engine.cluster import EmbeddedCluster
-from topology.engine.embedded import EmbeddedEngine
-from topology.tracing import TRACE_HEADER, decode_trace, new_trace
+import airstream.monitor.sources
+import airstream.topology.engine.cluster
+import airstream.topology.engine.traces
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.screens.traces import TracesScreen
+from airstream.monitor.sources import EmbeddedSource, EmbeddedTraceReader
+from airstream.monitor.traces import TraceAccumulator
+from airstream.monitor.widgets.live_table import LiveTable
+from airstream.topology import StreamsBuilder
+from airstream.topology.engine.cluster import EmbeddedCluster
+from airstream.topology.engine.embedded import EmbeddedEngine
+from airstream.topology.tracing import TRACE_HEADER, decode_trace, new_trace
 
 MIN = 60_000
 T0 = 1_764_150_000.0  # seconds: the produce time in the tests
@@ -57,7 +57,7 @@ def run_two_steps(clock: Clock, values: str = "abcab", partitions: int = 1) -> E
 
 
 def test_doctests() -> None:
-    for module in (topology.engine.cluster, topology.engine.traces, monitor.sources):
+    for module in (airstream.topology.engine.cluster, airstream.topology.engine.traces, airstream.monitor.sources):
         assert doctest.testmod(module).failed == 0, module.__name__
 
 

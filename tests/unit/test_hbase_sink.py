@@ -9,8 +9,8 @@ import happybase
 import orjson
 import pytest
 
-from connectors.hbase import HBaseSink, encode_value
-from connectors.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
+from airstream.connectors.hbase import HBaseSink, encode_value
+from airstream.connectors.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
 from servers.hbase import LocalHBase
 
 

@@ -12,9 +12,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from connectors.impala import ImpalaCatalog, ImpalaError, ImpalaSettings, ImpalaTable, impala_type
-from connectors.parquet import ParquetSink
-from connectors.sink import Dataset, SinkRecord
+from airstream.connectors.impala import ImpalaCatalog, ImpalaError, ImpalaSettings, ImpalaTable, impala_type
+from airstream.connectors.parquet import ParquetSink
+from airstream.connectors.sink import Dataset, SinkRecord
 
 TYPES = [
     (pa.bool_(), "BOOLEAN"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ci_support import missing
 
-from topology.kafka_local import KafkaStartError, LocalKafka, ensure_kafka_jars
+from airstream.topology.kafka_local import KafkaStartError, LocalKafka, ensure_kafka_jars
 
 ROOT = Path(__file__).resolve().parents[2]
 

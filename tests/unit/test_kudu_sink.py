@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 from impala.interface import _bind_parameters
 
-from connectors.kudu import KUDU_INSTALL_HINT, ImpalaKuduSink, KuduSink
-from connectors.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
+from airstream.connectors.kudu import KUDU_INSTALL_HINT, ImpalaKuduSink, KuduSink
+from airstream.connectors.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
 
 # -- a minimal, faithful fake of the kudu-python calls used ----------------------------------------
 

@@ -13,8 +13,8 @@ from typing import NamedTuple
 
 import pytest
 
-import monitor.lag
-from monitor.lag import (
+import airstream.monitor.lag
+from airstream.monitor.lag import (
     CommitPoint,
     CommitWindow,
     LagSettings,
@@ -29,7 +29,7 @@ from monitor.lag import (
     partition_status,
     recent_lag_zero,
 )
-from monitor.model import LagStatus as S
+from airstream.monitor.model import LagStatus as S
 
 
 class Case(NamedTuple):
@@ -186,7 +186,7 @@ def test_bad_settings_are_refused_with_the_name(bad: dict[str, float]) -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(monitor.lag).failed == 0
+    assert doctest.testmod(airstream.monitor.lag).failed == 0
 
 
 def test_observations_fill_the_window_of_a_consumer_stopped_before_we_looked() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import monitor.config
-from monitor.cli import main
-from monitor.config import ConfigError, client_config, load_properties, redact, scrub
+import airstream.monitor.config
+from airstream.monitor.cli import main
+from airstream.monitor.config import ConfigError, client_config, load_properties, redact, scrub
 
 
 def test_help_works(capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,4 +82,4 @@ def test_bad_properties_and_overrides(tmp_path: Path) -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(monitor.config).failed == 0
+    assert doctest.testmod(airstream.monitor.config).failed == 0

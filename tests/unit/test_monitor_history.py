@@ -8,10 +8,10 @@ import doctest
 
 import pytest
 
-import monitor.history
-from monitor.history import History
-from monitor.lag import LagSettings
-from monitor.model import (
+import airstream.monitor.history
+from airstream.monitor.history import History
+from airstream.monitor.lag import LagSettings
+from airstream.monitor.model import (
     ClusterSnapshot,
     GroupInfo,
     GroupPartition,
@@ -166,7 +166,7 @@ def test_partition_rate() -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(monitor.history).failed == 0
+    assert doctest.testmod(airstream.monitor.history).failed == 0
 
 
 def test_enrichment_keeps_every_other_field_of_the_partition() -> None:

@@ -8,8 +8,8 @@ import doctest
 import orjson
 import pytest
 
-import monitor.model
-from monitor.model import (
+import airstream.monitor.model
+from airstream.monitor.model import (
     BrokerInfo,
     ClusterSnapshot,
     GroupInfo,
@@ -138,4 +138,4 @@ def test_lag_status_ranks_follow_burrow() -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(monitor.model).failed == 0
+    assert doctest.testmod(airstream.monitor.model).failed == 0

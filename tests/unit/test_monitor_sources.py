@@ -7,15 +7,15 @@ from collections.abc import Callable
 
 import pytest
 
-import monitor.config
-import monitor.sources
-from monitor.browse import KafkaBrowser, Position
-from monitor.group_admin import KafkaGroupAdmin
-from monitor.history import History
-from monitor.lag import LagSettings
-from monitor.model import LagStatus, Severity
-from monitor.sources import EmbeddedSource, KafkaSource, Source
-from topology.engine.cluster import EmbeddedCluster
+import airstream.monitor.config
+import airstream.monitor.sources
+from airstream.monitor.browse import KafkaBrowser, Position
+from airstream.monitor.group_admin import KafkaGroupAdmin
+from airstream.monitor.history import History
+from airstream.monitor.lag import LagSettings
+from airstream.monitor.model import LagStatus, Severity
+from airstream.monitor.sources import EmbeddedSource, KafkaSource, Source
+from airstream.topology.engine.cluster import EmbeddedCluster
 
 
 def test_embedded_source_shows_topics_offsets_and_groups() -> None:
@@ -88,5 +88,5 @@ def test_kafka_clients_keep_librdkafka_off_the_terminal(call: Callable[[], objec
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(monitor.sources).failed == 0
-    assert doctest.testmod(monitor.config).failed == 0
+    assert doctest.testmod(airstream.monitor.sources).failed == 0
+    assert doctest.testmod(airstream.monitor.config).failed == 0

@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from connectors.parquet import ParquetSink, S3Options, parse_file_name
-from connectors.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
+from airstream.connectors.parquet import ParquetSink, S3Options, parse_file_name
+from airstream.connectors.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
 from servers.s3 import SECRET_KEY, LocalS3, s3_server  # noqa: F401 - fixture
 
 AIRLINES = ["Delta", "United", "Virgin America", "US Airways", "Southwest", "American"]
@@ -312,7 +312,7 @@ def test_s3_failure_is_a_sink_error_that_keeps_the_records(s3_server: LocalS3) -
 
 
 def test_rejected_records_go_through_the_topology_dead_letter_policy(tmp_path: Path) -> None:
-    from topology.errors import ErrorPolicy
+    from airstream.topology.errors import ErrorPolicy
 
     policy = ErrorPolicy.from_config({"processing.exception.handler": "dlq",
                                       "errors.dead.letter.queue.topic.name": "airlines-dlq"})

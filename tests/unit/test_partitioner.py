@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from topology.partitioner import cached_partition_for, murmur2, partition_for
+from airstream.topology.partitioner import cached_partition_for, murmur2, partition_for
 
 # Apache Kafka, clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java, testMurmur2:
 # the signed 32-bit ints that Java's Utils.murmur2 returns.

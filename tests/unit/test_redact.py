@@ -1,4 +1,4 @@
-"""topology.redact: the one filter that keeps URL secrets out of log lines (httpx, CML, webhooks)."""
+"""airstream.topology.redact: the one filter that keeps URL secrets out of log lines (httpx, CML, webhooks)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import logging
 import httpx
 import pytest
 
-import topology.redact
-from topology.redact import (
+import airstream.topology.redact
+from airstream.topology.redact import (
     SECRETS,
     RedactingFilter,
     hide_url,
@@ -19,7 +19,7 @@ from topology.redact import (
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(topology.redact)
+    result = doctest.testmod(airstream.topology.redact)
     assert result.attempted > 0 and result.failed == 0
 
 

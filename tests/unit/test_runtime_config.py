@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import ConfigError
-from topology import Serdes, StreamsBuilder
-from topology.cli import main as airstream
-from topology.cli_run import load_topology
-from topology.compile import compile_topology
-from topology.errors import TopologyException
-from topology.runtime import KafkaStreams, StreamsConfig
-from topology.runtime.admin import plan_partitions
-from topology.runtime.metrics import StreamsMetrics, serve_prometheus
-from topology.runtime.rebalance import assignment_strategy
+from airstream.monitor.config import ConfigError
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.cli import main as airstream
+from airstream.topology.cli_run import load_topology
+from airstream.topology.compile import compile_topology
+from airstream.topology.errors import TopologyException
+from airstream.topology.runtime import KafkaStreams, StreamsConfig
+from airstream.topology.runtime.admin import plan_partitions
+from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus
+from airstream.topology.runtime.rebalance import assignment_strategy
 
 BASE = {"bootstrap.servers": "127.0.0.1:1", "application.id": "app"}
 
@@ -172,7 +172,7 @@ def test_metrics_use_kafka_streams_names_and_prometheus_serves_them() -> None:
 def test_load_topology_accepts_topology_builder_or_function(tmp_path: Path) -> None:
     script = tmp_path / "pipe.py"
     script.write_text(textwrap.dedent("""
-        from topology import StreamsBuilder
+        from airstream.topology import StreamsBuilder
         b = StreamsBuilder()
         b.stream("in").to("out")
         topology = b.build()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from topology.runtime.logs import Throttle
+from airstream.topology.runtime.logs import Throttle
 
 
 def _record(msg: str) -> logging.LogRecord:
-    return logging.LogRecord("topology.runtime.consumer", logging.ERROR, "", 0, msg, None, None)
+    return logging.LogRecord("airstream.topology.runtime.consumer", logging.ERROR, "", 0, msg, None, None)
 
 
 def test_repeats_that_differ_only_in_numbers_are_held_back_then_counted(monkeypatch) -> None:
     clock = [100.0]
-    monkeypatch.setattr("topology.runtime.logs.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("airstream.topology.runtime.logs.time.monotonic", lambda: clock[0])
     throttle = Throttle(interval=30)
     shown = []
     for i in range(5):

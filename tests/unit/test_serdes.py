@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from topology.serdes import Serde, SerdeError, Serdes
+from airstream.topology.serdes import Serde, SerdeError, Serdes
 
 TWEET_SCHEMA = {
     "type": "record",

@@ -10,7 +10,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from connectors.sql_router import RouteResult, SqlRouteError, SqlRouter, records_to_table
+from airstream.connectors.sql_router import RouteResult, SqlRouteError, SqlRouter, records_to_table
 
 CLOUDAIR = {
     "all": "SELECT * FROM FLOWFILE",

@@ -1,7 +1,7 @@
 """Alert rules on message traces, Burrow style: a table of trace histories and the verdict for each rule.
 
 A history is a list of metrics records (what traced clients publish to ``__airstream_metrics``),
-added up by :class:`~monitor.traces.TraceAccumulator` into the model the engine judges at ``NOW``.
+added up by :class:`~airstream.monitor.traces.TraceAccumulator` into the model the engine judges at ``NOW``.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor.alerts import AlertEngine, AlertState
-from monitor.model import (
+from airstream.monitor.alerts import AlertEngine, AlertState
+from airstream.monitor.model import (
     ClusterSnapshot,
     GroupInfo,
     GroupPartition,
     Severity,
     StatusMessage,
 )
-from monitor.rules import RuleKind, RulesError, load_rules, parse_rules
-from monitor.traces import TraceAccumulator, TraceModel, TraceReader
-from topology.tracing import LatencyHistogram
+from airstream.monitor.rules import RuleKind, RulesError, load_rules, parse_rules
+from airstream.monitor.traces import TraceAccumulator, TraceModel, TraceReader
+from airstream.topology.tracing import LatencyHistogram
 
 NOW = 1_700_000_400.0  # a minute boundary
 
@@ -266,7 +266,7 @@ def test_trace_reader_keeps_librdkafka_off_the_terminal(capfd: pytest.CaptureFix
 
 def test_airmon_check_with_trace_rules_and_no_cluster_exits_2(tmp_path: Path,
                                                              capfd: pytest.CaptureFixture[str]) -> None:
-    from monitor.cli import main
+    from airstream.monitor.cli import main
 
     path = tmp_path / "rules.yaml"
     path.write_text("rules: [{name: quiet, kind: producer_inactive, above: 5m}]")
@@ -280,9 +280,9 @@ def test_airmon_check_watch_reads_traces_every_evaluation(monkeypatch: pytest.Mo
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     # The cluster and the traces are stand-ins here; the one-shot check runs on the real broker in
     # tests/integration/test_trace_alerts_kafka.py.
-    import monitor.cli
-    import monitor.traces
-    from monitor.model import BrokerInfo
+    import airstream.monitor.cli
+    import airstream.monitor.traces
+    from airstream.monitor.model import BrokerInfo
 
     quiet_for = iter([600, 600, 10, 10])  # seconds since the producer last produced, per evaluation
     readers: list[Any] = []
@@ -305,11 +305,11 @@ def test_airmon_check_watch_reads_traces_every_evaluation(monkeypatch: pytest.Mo
         def close(self) -> None:
             self.closed = True
 
-    monkeypatch.setattr(monitor.cli, "_source", Source)
-    monkeypatch.setattr(monitor.traces, "TraceReader", Reader)
+    monkeypatch.setattr(airstream.monitor.cli, "_source", Source)
+    monkeypatch.setattr(airstream.monitor.traces, "TraceReader", Reader)
     path = tmp_path / "rules.yaml"
     path.write_text("rules: [{name: quiet, kind: producer_inactive, above: 5m}]")
-    code = monitor.cli.main(["check", "-b", "127.0.0.1:1", "--rules", str(path), "--watch", "0", "--count", "4"])
+    code = airstream.monitor.cli.main(["check", "-b", "127.0.0.1:1", "--rules", str(path), "--watch", "0", "--count", "4"])
     lines = [line.split(" ", 1)[1] for line in capsys.readouterr().out.splitlines()]
     assert lines == ["FIRING warning quiet [producer replay]: produced nothing for 10.0m above 5.0m",
                      "RESOLVED warning quiet [producer replay]: produced nothing for 10.0m above 5.0m"]

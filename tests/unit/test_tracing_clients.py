@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
-import topology.tracing.aggregate as aggregate_module
-import topology.tracing.publisher as publisher_module
-from topology.tracing import (
+import airstream.topology.tracing.aggregate as aggregate_module
+import airstream.topology.tracing.publisher as publisher_module
+from airstream.topology.tracing import (
     TRACE_HEADER,
     ConsumerMetrics,
     MetricsPublisher,
@@ -279,7 +279,7 @@ def test_an_unreachable_cluster_only_warns_naming_the_topic_and_never_the_passwo
               "log_level": 0}
     publisher = MetricsPublisher(config, timeout=0.5)
     record = {"v": 1, "kind": "producer", "client_id": "p", "rows": []}
-    with caplog.at_level("WARNING", logger="topology.tracing"):
+    with caplog.at_level("WARNING", logger="airstream.topology.tracing"):
         assert publisher.publish(record, wait=True)  # queued locally; the topic could not be checked
         publisher.close(timeout=0.2)
     text = caplog.text + repr(publisher)

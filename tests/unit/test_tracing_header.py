@@ -7,8 +7,8 @@ import struct
 
 import pytest
 
-import topology.tracing.header as header_module
-from topology.tracing import (
+import airstream.topology.tracing.header as header_module
+from airstream.topology.tracing import (
     TRACE_HEADER,
     Trace,
     TraceHeaderError,

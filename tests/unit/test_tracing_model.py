@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 import pytest
 
-import monitor.traces as traces_module
-from monitor.traces import TraceAccumulator, attribute, hop_latencies, inactive_producers
-from topology.tracing import LatencyHistogram
+import airstream.monitor.traces as traces_module
+from airstream.monitor.traces import TraceAccumulator, attribute, hop_latencies, inactive_producers
+from airstream.topology.tracing import LatencyHistogram
 
 MIN = 60_000
 

@@ -9,12 +9,12 @@ import pytest
 from tui_fakes import FakeSource
 from tui_support import running, screen_text, settle
 
-import monitor.screens.traces as traces_screen
-from monitor.app import AirmonApp
-from monitor.screens.traces import NO_TRACES, TracesScreen
-from monitor.traces import TraceAccumulator, TraceModel
-from monitor.widgets.live_table import LiveTable
-from topology.tracing import LatencyHistogram
+import airstream.monitor.screens.traces as traces_screen
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.screens.traces import NO_TRACES, TracesScreen
+from airstream.monitor.traces import TraceAccumulator, TraceModel
+from airstream.monitor.widgets.live_table import LiveTable
+from airstream.topology.tracing import LatencyHistogram
 
 
 def test_doctests() -> None:

@@ -11,14 +11,14 @@ from textual.widgets import Input, Static
 from tui_fakes import T0, FakeAdmin, FakeSource, cluster
 from tui_support import refresh, running, screen_text, settle
 
-from monitor.app import AirmonApp
-from monitor.rules import parse_rules
-from monitor.screens.alerts import AlertsScreen
-from monitor.screens.confirm import ConfirmScreen
-from monitor.screens.help import HelpScreen
-from monitor.screens.topics import TopicsScreen
-from monitor.widgets.live_table import LiveTable
-from monitor.widgets.status_bar import StatusBar
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.rules import parse_rules
+from airstream.monitor.screens.alerts import AlertsScreen
+from airstream.monitor.screens.confirm import ConfirmScreen
+from airstream.monitor.screens.help import HelpScreen
+from airstream.monitor.screens.topics import TopicsScreen
+from airstream.monitor.widgets.live_table import LiveTable
+from airstream.monitor.widgets.status_bar import StatusBar
 
 pytestmark = pytest.mark.asyncio
 

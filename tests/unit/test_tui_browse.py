@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.browse import BrowsedMessage, Position, show_bytes
+from airstream.monitor.browse import BrowsedMessage, Position, show_bytes
 
 
 def test_position_parse_and_errors() -> None:

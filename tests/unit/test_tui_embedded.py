@@ -7,12 +7,12 @@ import pytest
 from textual.widgets import Static
 from tui_support import refresh, running, settle
 
-from monitor.app import AirmonApp
-from monitor.browse import EmbeddedBrowser
-from monitor.screens.messages import MessagesScreen
-from monitor.sources import EmbeddedSource
-from monitor.widgets.live_table import LiveTable
-from topology.engine.cluster import EmbeddedCluster
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.browse import EmbeddedBrowser
+from airstream.monitor.screens.messages import MessagesScreen
+from airstream.monitor.sources import EmbeddedSource
+from airstream.monitor.widgets.live_table import LiveTable
+from airstream.topology.engine.cluster import EmbeddedCluster
 
 pytestmark = pytest.mark.asyncio
 

@@ -7,10 +7,10 @@ from textual.widgets import Sparkline, Static
 from tui_fakes import FakeSource
 from tui_support import refresh, running, settle
 
-from monitor.app import AirmonApp
-from monitor.screens.group_detail import GroupDetailScreen
-from monitor.screens.groups import GroupsScreen
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.screens.group_detail import GroupDetailScreen
+from airstream.monitor.screens.groups import GroupsScreen
+from airstream.monitor.widgets.live_table import LiveTable
 
 pytestmark = pytest.mark.asyncio
 

@@ -9,10 +9,10 @@ from textual.widgets import Static
 from tui_fakes import FakeBrowser, FakeSource, record
 from tui_support import running, screen_text, settle
 
-from monitor.app import AirmonApp
-from monitor.browse import BrowsedMessage, Position
-from monitor.screens.messages import MessagesScreen
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.browse import BrowsedMessage, Position
+from airstream.monitor.screens.messages import MessagesScreen
+from airstream.monitor.widgets.live_table import LiveTable
 
 pytestmark = pytest.mark.asyncio
 

@@ -7,9 +7,9 @@ from textual.widgets import Static
 from tui_fakes import FakeSource, FakeTraces
 from tui_support import running, screen_text
 
-from monitor.app import AirmonApp
-from monitor.screens.overview import NO_PRODUCERS, OverviewScreen
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.screens.overview import NO_PRODUCERS, OverviewScreen
+from airstream.monitor.widgets.live_table import LiveTable
 
 pytestmark = pytest.mark.asyncio
 

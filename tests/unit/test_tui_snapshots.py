@@ -16,8 +16,8 @@ import pytest
 from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, record
 from tui_support import running, screen_text, settle
 
-from monitor.app import AirmonApp
-from monitor.rules import parse_rules
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.rules import parse_rules
 
 pytestmark = pytest.mark.asyncio
 

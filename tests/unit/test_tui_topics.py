@@ -7,10 +7,10 @@ from textual.widgets import Static
 from tui_fakes import FakeSource
 from tui_support import running, screen_text
 
-from monitor.app import AirmonApp
-from monitor.screens.topic_detail import TopicDetailScreen
-from monitor.screens.topics import TopicsScreen
-from monitor.widgets.live_table import LiveTable
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.screens.topic_detail import TopicDetailScreen
+from airstream.monitor.screens.topics import TopicsScreen
+from airstream.monitor.widgets.live_table import LiveTable
 
 pytestmark = pytest.mark.asyncio
 

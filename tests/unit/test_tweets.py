@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.tweets import (
+from airstream.connectors.tweets import (
     SAMPLE_CSV,
     JsonlReplay,
     TweetFormatError,

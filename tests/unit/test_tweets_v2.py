@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from connectors.twitter_v2 import TwitterAPIError, TwitterStream
+from airstream.connectors.twitter_v2 import TwitterAPIError, TwitterStream
 
 TOKEN = "AAAA-bearer-secret-token"
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from topology.windows import (
+from airstream.topology.windows import (
     JoinWindows,
     SessionWindows,
     SlidingWindows,

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.browse import BrowsedMessage, Page, Position
-from monitor.model import (
+from airstream.monitor.browse import BrowsedMessage, Page, Position
+from airstream.monitor.model import (
     BrokerInfo,
     ClusterSnapshot,
     GroupInfo,
@@ -26,7 +26,7 @@ from monitor.model import (
     StatusMessage,
     TopicInfo,
 )
-from monitor.traces import ProducerTrace, TopicWrite, TraceModel
+from airstream.monitor.traces import ProducerTrace, TopicWrite, TraceModel
 
 T0 = 1_700_000_000.0
 STEP = 10.0

@@ -1,7 +1,7 @@
-"""Engines that run a compiled topology: the :class:`~topology.engine.task.Task` protocol
+"""Engines that run a compiled topology: the :class:`~airstream.topology.engine.task.Task` protocol
 every engine drives, and the embedded engine with its in-process cluster."""
 
-from topology.engine.cluster import (
+from airstream.topology.engine.cluster import (
     ClusterView,
     EmbeddedCluster,
     GroupInfo,
@@ -9,8 +9,8 @@ from topology.engine.cluster import (
     PartitionInfo,
     TopicInfo,
 )
-from topology.engine.embedded import EmbeddedEngine
-from topology.engine.task import InputRecord, OutputRecord, Task
+from airstream.topology.engine.embedded import EmbeddedEngine
+from airstream.topology.engine.task import InputRecord, OutputRecord, Task
 
 __all__ = [
     "ClusterView",

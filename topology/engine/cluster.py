@@ -2,7 +2,7 @@
 headers and consumer-group committed offsets, plus a read-only :class:`ClusterView`.
 
 Keyed records are partitioned with murmur2 exactly as the Java client does
-(:func:`topology.partitioner.partition_for`); records without a key go round-robin.
+(:func:`airstream.topology.partitioner.partition_for`); records without a key go round-robin.
 
 The monitor reads an embedded run through :meth:`EmbeddedCluster.view`:
 
@@ -18,8 +18,8 @@ The monitor reads an embedded run through :meth:`EmbeddedCluster.view`:
 [('tweets', 0, None, 0), ('tweets', 1, None, 0), ('tweets', 2, 1, 0)]
 
 Records a named producer writes carry trace headers and are counted, as are what consumer groups
-commit of them and what their tasks forward (:mod:`topology.engine.traces`); the view hands out the
-resulting ``__airstream_metrics`` records, which ``monitor.traces`` turns into hops and paths:
+commit of them and what their tasks forward (:mod:`airstream.topology.engine.traces`); the view hands out the
+resulting ``__airstream_metrics`` records, which ``airstream.monitor.traces`` turns into hops and paths:
 
 >>> replay = cluster.producer("replay")
 >>> replay.produce("tweets", b"k1", b"v2", timestamp=6)
@@ -38,9 +38,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from topology.engine.task import InputRecord, OutputRecord
-from topology.engine.traces import ClusterTraces
-from topology.partitioner import partition_for
+from airstream.topology.engine.task import InputRecord, OutputRecord
+from airstream.topology.engine.traces import ClusterTraces
+from airstream.topology.partitioner import partition_for
 
 __all__ = ["ClusterView", "EmbeddedCluster", "EmbeddedProducer", "GroupInfo", "GroupOffset", "PartitionInfo",
            "TopicInfo"]
@@ -135,7 +135,7 @@ class EmbeddedCluster:
     ``clock`` (seconds since the epoch) times the traces: trace headers, latencies, last seen.
     ``trace_sample_rate``: trace headers each consumer group reads a second for paths and latency
     (every record is counted; ``None`` reads every header: exact per-path counts even while a group
-    is behind, for about 1 µs more per traced record). See :mod:`topology.engine.traces`.
+    is behind, for about 1 µs more per traced record). See :mod:`airstream.topology.engine.traces`.
     """
 
     def __init__(self, default_partitions: int = 1, *, clock: Callable[[], float] = time.time,
@@ -147,7 +147,7 @@ class EmbeddedCluster:
         self._groups: dict[str, dict[tuple[str, int], int]] = {}
         self._lock = threading.RLock()
         self.traces = ClusterTraces(clock, trace_sample_rate)
-        """Trace accounting (see :mod:`topology.engine.traces`); read it through :meth:`ClusterView.trace_records`."""
+        """Trace accounting (see :mod:`airstream.topology.engine.traces`); read it through :meth:`ClusterView.trace_records`."""
         # Partitions appended to since the last commit -> first offset appended: the outputs of the
         # task whose group commits next (a task's outputs are appended, then its input committed).
         self._appended: dict[tuple[str, int], int] = {}
@@ -368,10 +368,10 @@ class ClusterView:
         return list(self._c._slice(self._c._topics[topic], partition, offset, max_records))
 
     def trace_records(self, start: int = 0) -> list[dict[str, Any]]:
-        """The metrics records (``__airstream_metrics``-shaped dicts, see :mod:`topology.tracing.aggregate`)
+        """The metrics records (``__airstream_metrics``-shaped dicts, see :mod:`airstream.topology.tracing.aggregate`)
         from position ``start`` on, after publishing what the clients counted since the last call.
 
-        ``monitor.traces.TraceAccumulator.add`` each of them, as airmon does with the records it reads
+        ``airstream.monitor.traces.TraceAccumulator.add`` each of them, as airmon does with the records it reads
         from Kafka. Records are deltas: read each once (keep the next ``start``) and add them all up.
         """
         self._c.traces.publish()

@@ -1,15 +1,15 @@
-"""The embedded engine: runs a :class:`~topology.Topology` on an
-:class:`~topology.engine.cluster.EmbeddedCluster`, in-process, with no broker.
+"""The embedded engine: runs a :class:`~airstream.Topology` on an
+:class:`~airstream.topology.engine.cluster.EmbeddedCluster`, in-process, with no broker.
 
 It creates the tasks (one per sub-topology and partition), the internal topics (repartition
 topics with the upstream partition count unless ``repartition(num_partitions=...)`` says
-otherwise; changelogs with one partition per task: :func:`topology.compile.plan_partitions`,
+otherwise; changelogs with one partition per task: :func:`airstream.topology.compile.plan_partitions`,
 the rule the Kafka runtime follows too), restores stores from changelogs and
 resumes from the group's committed offsets, then moves batches between topics and tasks
 until nothing is left to do. It owns time (a mockable wall clock), offsets and commits;
 every operator runs in the compiled plan.
 
->>> from topology import StreamsBuilder
+>>> from airstream.topology import StreamsBuilder
 >>> b = StreamsBuilder()
 >>> b.stream("in").map_values(str.upper).to("out")
 >>> engine = EmbeddedEngine(b.build(), {"application.id": "up"})
@@ -27,10 +27,10 @@ import heapq
 from collections import Counter
 from typing import Any
 
-from topology.builder import Topology
-from topology.compile import Plan, TopicLayout, compile_topology, plan_partitions
-from topology.engine.cluster import EmbeddedCluster
-from topology.engine.task import Task
+from airstream.topology.builder import Topology
+from airstream.topology.compile import Plan, TopicLayout, compile_topology, plan_partitions
+from airstream.topology.engine.cluster import EmbeddedCluster
+from airstream.topology.engine.task import Task
 
 __all__ = ["EmbeddedEngine"]
 

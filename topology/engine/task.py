@@ -14,7 +14,7 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
 3. Produce every output: a tuple in :class:`OutputRecord` field order (topic, partition, key
    bytes, value bytes, timestamp, headers) -- unpack it, do not rely on attribute access
    (sink outputs are plain tuples for speed). ``partition`` is ``None`` when the key decides it (murmur2 via
-   :func:`topology.partitioner.partition_for`; round-robin for a ``None`` key); changelog
+   :func:`airstream.topology.partitioner.partition_for`; round-robin for a ``None`` key); changelog
    records carry the task's partition. Topic names are final (internal topics prefixed).
 4. After the outputs are durably written, commit the batch's offsets (last offset + 1).
 5. Call ``task.punctuate(wall_clock_ms)`` regularly for wall-clock punctuators (stream-time
@@ -25,8 +25,8 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
    outside their stores (windowed aggregations, joins, emit-final) take it back from the
    restored stores when the task next processes or punctuates.
 
-Errors follow the config's exception handlers (:mod:`topology.errors`): a ``fail`` handler
-raises :class:`~topology.errors.StreamsException` out of ``process``; ``dlq`` adds the
+Errors follow the config's exception handlers (:mod:`airstream.topology.errors`): a ``fail`` handler
+raises :class:`~airstream.topology.errors.StreamsException` out of ``process``; ``dlq`` adds the
 dead-letter record to the outputs.
 """
 
@@ -38,12 +38,12 @@ from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from topology.compile import Plan, SubtopologyPlan, node_for_traceback
-from topology.errors import ErrorPolicy
-from topology.graph import StoreSpec
-from topology.processor import PunctuationType
-from topology.serdes import Serde, StringSerde
-from topology.state import (
+from airstream.topology.compile import Plan, SubtopologyPlan, node_for_traceback
+from airstream.topology.errors import ErrorPolicy
+from airstream.topology.graph import StoreSpec
+from airstream.topology.processor import PunctuationType
+from airstream.topology.serdes import Serde, StringSerde
+from airstream.topology.state import (
     KeyValueStore,
     OuterJoinBuffer,
     SessionStore,
@@ -51,11 +51,11 @@ from topology.state import (
     SuppressionBuffer,
     WindowStore,
 )
-from topology.windows import to_millis
+from airstream.topology.windows import to_millis
 
 __all__ = ["InputRecord", "OutputRecord", "Task"]
 
-log = logging.getLogger("topology.engine")
+log = logging.getLogger("airstream.topology.engine")
 
 
 class InputRecord(NamedTuple):
@@ -169,7 +169,7 @@ class Task:
         exec(sub.code, ns)
         for i, runtime in self._runtimes.items():
             runtime.forward = ns[f"seg_{i}"]
-        # Batch operators (topology.batch_ops) hand on what they buffered when a batch ends,
+        # Batch operators (airstream.topology.batch_ops) hand on what they buffered when a batch ends,
         # upstream ones first (node ids follow the graph's order) so a downstream one sees it all.
         self._batch_ends = [r.end_batch for _, r in sorted(self._runtimes.items())
                             if hasattr(r, "end_batch")]

@@ -1,14 +1,14 @@
-"""Producer/consumer traces of an :class:`~topology.engine.cluster.EmbeddedCluster`: the same trace
+"""Producer/consumer traces of an :class:`~airstream.topology.engine.cluster.EmbeddedCluster`: the same trace
 headers and the same ``__airstream_metrics`` records a Kafka run gets from
-:class:`~topology.tracing.TracingProducer` and :class:`~topology.tracing.TracingConsumer`.
+:class:`~airstream.topology.tracing.TracingProducer` and :class:`~airstream.topology.tracing.TracingConsumer`.
 
 The cluster stands in for the traced clients:
 
 - a **named producer** (``cluster.producer("replay")``, or ``produce(..., client_id=...)``) puts an
   ``airstream.trace`` header on each record (hop 0, unless it already carries one) and counts it
-  with :class:`~topology.tracing.ProducerMetrics`, under its client id;
+  with :class:`~airstream.topology.tracing.ProducerMetrics`, under its client id;
 - a **consumer group** committing offsets on a partition that holds traced records has what it
-  consumed counted with :class:`~topology.tracing.ConsumerMetrics`, under the client id
+  consumed counted with :class:`~airstream.topology.tracing.ConsumerMetrics`, under the client id
   ``<group>-embedded-consumer``: every record counted, the trace headers of ``sample_rate`` records
   a second read for paths and latency (100, as the Kafka runtime's ``tracing.sample.rate``; ``None``
   reads every one). The receive time is when the partition was last read, so the latency is how
@@ -18,7 +18,7 @@ The cluster stands in for the traced clients:
   application_id)`` does on Kafka) and are counted under ``<group>-embedded-producer``.
 
 :meth:`ClusterTraces.publish` turns what was counted into metrics records (deltas, exactly the
-records the Kafka clients publish), which :mod:`monitor.traces` adds up into producers, hops and
+records the Kafka clients publish), which :mod:`airstream.monitor.traces` adds up into producers, hops and
 paths. Records of anonymous producers (plain ``produce``) are not traced, like a plain
 ``confluent_kafka.Producer``'s, and partitions that never held a traced record cost nothing. A traced
 record costs about 1 µs of CPU where it is consumed (2 µs with ``sample_rate=None``) and 1.5 µs for
@@ -42,8 +42,8 @@ from typing import Any
 
 from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_NOT_AVAILABLE, Message
 
-from topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
-from topology.tracing.header import (
+from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
+from airstream.topology.tracing.header import (
     TRACE_HEADER,
     forward_headers,
     new_trace,

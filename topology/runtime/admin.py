@@ -1,12 +1,12 @@
 """Internal topics: check the source topics and create repartition and changelog topics.
 
 On start the runtime calls :func:`prepare_topics`. It fails with a clear
-:class:`~topology.errors.TopologyException` when a source topic does not exist or topics a
+:class:`~airstream.topology.errors.TopologyException` when a source topic does not exist or topics a
 sub-topology reads together (co-partitioned) have different partition counts. It creates
 
 - repartition topics ``<application.id>-<name>-repartition`` with the partition count the
   topology gives (``repartition(num_partitions=...)``) or else that of the topics upstream
-  (:func:`topology.compile.plan_partitions`, the rule the embedded engine follows too);
+  (:func:`airstream.topology.compile.plan_partitions`, the rule the embedded engine follows too);
 - changelog topics ``<application.id>-<store>-changelog`` with one partition per task,
   ``cleanup.policy=compact`` (``compact,delete`` for window and session stores, kept for the
   store's retention plus one day, as Kafka Streams does); the buffers of suppress and of
@@ -26,13 +26,13 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from topology.compile import Plan, TopicLayout, plan_partitions
-from topology.errors import TopologyException
-from topology.runtime.config import StreamsConfig
+from airstream.topology.compile import Plan, TopicLayout, plan_partitions
+from airstream.topology.errors import TopologyException
+from airstream.topology.runtime.config import StreamsConfig
 
 __all__ = ["TopicLayout", "plan_partitions", "prepare_topics"]
 
-log = logging.getLogger("topology.runtime")
+log = logging.getLogger("airstream.topology.runtime")
 
 _DAY_MS = 24 * 3600 * 1000
 

@@ -16,7 +16,7 @@ everything processed, every ``commit.interval.ms`` and before partitions are giv
 (broker unreachable, timed out, coordinator loading) with back-off, raises :class:`Rewind`
 when the work since the last commit is lost and must be redone from the committed offsets
 (an aborted transaction, or outputs whose delivery timed out), and raises
-:class:`~topology.errors.StreamsException` for errors that retrying cannot fix.
+:class:`~airstream.topology.errors.StreamsException` for errors that retrying cannot fix.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ from confluent_kafka import (
     TopicPartition,
 )
 
-from topology.errors import StreamsException
-from topology.runtime.config import StreamsConfig
-from topology.tracing import MetricsPublisher, TracingProducer
+from airstream.topology.errors import StreamsException
+from airstream.topology.runtime.config import StreamsConfig
+from airstream.topology.tracing import MetricsPublisher, TracingProducer
 
 __all__ = ["AtLeastOnce", "CommitInFlight", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
 
-log = logging.getLogger("topology.runtime")
+log = logging.getLogger("airstream.topology.runtime")
 
 _BACKOFF_MAX_S = 5.0
 

@@ -1,4 +1,4 @@
-"""The configuration of a :class:`~topology.runtime.KafkaStreams` application.
+"""The configuration of a :class:`~airstream.topology.runtime.KafkaStreams` application.
 
 One flat dict, as in Kafka Streams. Keys the runtime reads itself (:data:`STREAMS_KEYS`) are
 validated here; every other key is a librdkafka client property and goes to all three clients
@@ -25,8 +25,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from monitor.config import ConfigError, redact, scrub
-from topology.runtime.logs import client_logger
+from airstream.monitor.config import ConfigError, redact, scrub
+from airstream.topology.runtime.logs import client_logger
 
 __all__ = ["AT_LEAST_ONCE", "EXACTLY_ONCE_V2", "STREAMS_KEYS", "ConfigError", "StreamsConfig"]
 
@@ -106,7 +106,7 @@ class StreamsConfig:
     the broker's default), ``metrics_port`` (``None``: no endpoint), ``auto_create_output_topics``,
     ``restore_timeout_ms``, ``close_timeout_ms``, ``instance_id`` (``client.id`` or a random id; it
     names the transactional producer), ``topic_configs`` (for internal topics), the trace settings
-    (``tracing``: whether the clients trace, see :mod:`topology.tracing`; ``tracing_interval_s``
+    (``tracing``: whether the clients trace, see :mod:`airstream.topology.tracing`; ``tracing_interval_s``
     between metrics records; ``tracing_sample_rate``: trace headers read per second, ``None`` for
     every record) and ``raw`` (the whole dict, for the plan).
     """

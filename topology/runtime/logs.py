@@ -45,8 +45,8 @@ class Throttle(logging.Filter):
 
 
 def client_logger(kind: str) -> logging.Logger:
-    """The throttled logger ``topology.runtime.<kind>`` for a librdkafka client."""
-    logger = logging.getLogger(f"topology.runtime.{kind}")
+    """The throttled logger ``airstream.topology.runtime.<kind>`` for a librdkafka client."""
+    logger = logging.getLogger(f"airstream.topology.runtime.{kind}")
     if not any(isinstance(f, Throttle) for f in logger.filters):
         logger.addFilter(Throttle())
     return logger

@@ -11,7 +11,7 @@ assignor for Python, so every topology that reads more than one topic uses the `
 assignor, which splits each topic's partitions evenly and puts equal partition numbers of
 equally-sized topics on the same member. ``range`` is eager (every partition is revoked at
 each rebalance); tasks whose partitions come straight back are kept with their state instead
-of being restored again (see ``partitions_revoked`` in :mod:`topology.runtime.streams`).
+of being restored again (see ``partitions_revoked`` in :mod:`airstream.topology.runtime.streams`).
 
 The runtime's reactions (:class:`Callbacks`, run inside ``consume()`` on the processing thread):
 
@@ -31,11 +31,11 @@ from typing import Any, Protocol
 
 from confluent_kafka import TopicPartition
 
-from topology.compile import Plan
+from airstream.topology.compile import Plan
 
 __all__ = ["Callbacks", "PartitionOwner", "assignment_strategy"]
 
-log = logging.getLogger("topology.runtime")
+log = logging.getLogger("airstream.topology.runtime")
 
 
 def assignment_strategy(plan: Plan) -> str:

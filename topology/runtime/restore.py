@@ -24,14 +24,14 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-from topology.compile import Plan
-from topology.engine.task import InputRecord, Task
-from topology.runtime.commit import is_transient
-from topology.runtime.metrics import StreamsMetrics
+from airstream.topology.compile import Plan
+from airstream.topology.engine.task import InputRecord, Task
+from airstream.topology.runtime.commit import is_transient
+from airstream.topology.runtime.metrics import StreamsMetrics
 
 __all__ = ["Restorer"]
 
-log = logging.getLogger("topology.runtime")
+log = logging.getLogger("airstream.topology.runtime")
 
 _LOG_EVERY_S = 5.0
 

@@ -1,22 +1,22 @@
-"""``KafkaStreams``: run a :class:`~topology.Topology` on a Kafka cluster as a consumer group.
+"""``KafkaStreams``: run a :class:`~airstream.Topology` on a Kafka cluster as a consumer group.
 
 Every instance started with the same ``application.id`` joins the group of that name; the
 source partitions are shared among the instances and each partition group (partition ``p``
-of the topics a sub-topology reads) is one :class:`~topology.engine.task.Task`, the same
+of the topics a sub-topology reads) is one :class:`~airstream.topology.engine.task.Task`, the same
 task the embedded engine runs. One processing thread per instance:
 
 1. ``consume(max.poll.records)`` a batch, split it per task (records keep their partition
    order; a task reading several topics takes the lowest timestamp first);
 2. ``task.process(batch)`` and produce its outputs asynchronously (repartition topics get
-   the partition :func:`~topology.partitioner.partition_for` computes, other keyed records
+   the partition :func:`~airstream.topology.partitioner.partition_for` computes, other keyed records
    are placed by librdkafka's ``murmur2_random``, which agrees with the Java client);
 3. every ``commit.interval.ms``, make outputs and offsets durable with the configured
-   guarantee (:mod:`topology.runtime.commit`), and fire wall-clock punctuators.
+   guarantee (:mod:`airstream.topology.runtime.commit`), and fire wall-clock punctuators.
 
-Rebalances, restores and the guarantees are described in :mod:`topology.runtime.rebalance`,
-:mod:`topology.runtime.restore` and :mod:`topology.runtime.commit`.
+Rebalances, restores and the guarantees are described in :mod:`airstream.topology.runtime.rebalance`,
+:mod:`airstream.topology.runtime.restore` and :mod:`airstream.topology.runtime.commit`.
 
->>> from topology import StreamsBuilder
+>>> from airstream.topology import StreamsBuilder
 >>> b = StreamsBuilder()
 >>> b.stream("tweets").filter(lambda k, v: v).to("kept")
 >>> app = KafkaStreams(b.build(), {"bootstrap.servers": "localhost:9092",
@@ -50,23 +50,23 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient
 
-from topology.builder import Topology
-from topology.compile import Plan, SubtopologyPlan, compile_topology
-from topology.engine.task import InputRecord, Task
-from topology.errors import ErrorPolicy, StreamsException
-from topology.partitioner import cached_partition_for
-from topology.runtime.admin import TopicLayout, prepare_topics
-from topology.runtime.commit import CommitInFlight, Guarantee, Rewind, make_guarantee
-from topology.runtime.config import StreamsConfig
-from topology.runtime.logs import client_logger
-from topology.runtime.metrics import StreamsMetrics, serve_prometheus
-from topology.runtime.rebalance import Callbacks, assignment_strategy
-from topology.runtime.restore import Restorer
-from topology.tracing import MetricsPublisher, TracingConsumer
+from airstream.topology.builder import Topology
+from airstream.topology.compile import Plan, SubtopologyPlan, compile_topology
+from airstream.topology.engine.task import InputRecord, Task
+from airstream.topology.errors import ErrorPolicy, StreamsException
+from airstream.topology.partitioner import cached_partition_for
+from airstream.topology.runtime.admin import TopicLayout, prepare_topics
+from airstream.topology.runtime.commit import CommitInFlight, Guarantee, Rewind, make_guarantee
+from airstream.topology.runtime.config import StreamsConfig
+from airstream.topology.runtime.logs import client_logger
+from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus
+from airstream.topology.runtime.rebalance import Callbacks, assignment_strategy
+from airstream.topology.runtime.restore import Restorer
+from airstream.topology.tracing import MetricsPublisher, TracingConsumer
 
 __all__ = ["KafkaStreams", "State"]
 
-log = logging.getLogger("topology.runtime")
+log = logging.getLogger("airstream.topology.runtime")
 _client_log = client_logger("client")
 
 _new = tuple.__new__
@@ -99,7 +99,7 @@ def _to_records(msgs: list[Any]) -> list[InputRecord]:
 
 
 class KafkaStreams:
-    """Run ``topology`` on Kafka with ``config`` (see :mod:`topology.runtime.config` for keys).
+    """Run ``topology`` on Kafka with ``config`` (see :mod:`airstream.topology.runtime.config` for keys).
 
     ``bootstrap.servers`` and ``application.id`` are required. Errors in the config, a missing
     source topic or co-partitioned topics of different sizes are reported by :meth:`start` /
@@ -126,7 +126,7 @@ class KafkaStreams:
         return self._state
 
     def metrics(self) -> dict[str, Any]:
-        """The instance's metrics (names in :mod:`topology.runtime.metrics`)."""
+        """The instance's metrics (names in :mod:`airstream.topology.runtime.metrics`)."""
         return self._metrics.snapshot()
 
     def tasks(self) -> list[str]:

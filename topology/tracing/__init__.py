@@ -3,18 +3,18 @@
 Any Python application (and the airstream runtime and connectors) swaps ``confluent_kafka.Producer``
 / ``Consumer`` for :class:`TracingProducer` / :class:`TracingConsumer`. Records then carry a small
 ``airstream.trace`` header (origin ``client.id``, produce times, hop count -- layout in
-:mod:`topology.tracing.header`), forwarding steps continue it with :func:`forward_headers`, and each
+:mod:`airstream.topology.tracing.header`), forwarding steps continue it with :func:`forward_headers`, and each
 client publishes per-minute counts and latency histograms to ``__airstream_metrics``, which
-:mod:`monitor.traces` reads back into producers, hops and multi-hop paths. See ``docs/traces.md``.
+:mod:`airstream.monitor.traces` reads back into producers, hops and multi-hop paths. See ``docs/traces.md``.
 
 >>> value = new_trace("replay", now_ms=1_000)
 >>> decode_trace(continue_trace([(TRACE_HEADER, value)], via="scorer", now_ms=1_400)).hop
 1
 """
 
-from topology.tracing.aggregate import BUCKET_MS, ConsumerMetrics, ProducerMetrics, bucket_of
-from topology.tracing.clients import TracingConsumer, TracingProducer
-from topology.tracing.header import (
+from airstream.topology.tracing.aggregate import BUCKET_MS, ConsumerMetrics, ProducerMetrics, bucket_of
+from airstream.topology.tracing.clients import TracingConsumer, TracingProducer
+from airstream.topology.tracing.header import (
     TRACE_HEADER,
     Trace,
     TraceHeaderError,
@@ -26,8 +26,8 @@ from topology.tracing.header import (
     next_hop,
     trace_value,
 )
-from topology.tracing.histogram import LatencyHistogram
-from topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher, connection_config
+from airstream.topology.tracing.histogram import LatencyHistogram
+from airstream.topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher, connection_config
 
 __all__ = [
     "BUCKET_MS",

@@ -2,7 +2,7 @@
 
 A **producer** counts every record by topic, partition (``-1`` when the partitioner chose), the
 1-minute bucket of the record timestamp and the record's trace *path* (hop, origin, via -- see
-:mod:`topology.tracing.header`).
+:mod:`airstream.topology.tracing.header`).
 
 A **consumer** counts every record by topic, partition and minute -- reading only the record's
 partition and timestamp, which is cheap -- and reads the trace header of at most ``sample_rate``
@@ -11,9 +11,9 @@ access, which costs as much as receiving the record, so reading every header wou
 consumer's rate; a fixed rate bounds the cost whatever the throughput). Each sampled
 record adds to a per-path row: a sample count, the hop latency (receive time - this hop's produce
 time) and, for forwarded records, the end-to-end latency (receive time - origin produce time), as
-:class:`~topology.tracing.histogram.LatencyHistogram`. Records without a trace header are sampled
+:class:`~airstream.topology.tracing.histogram.LatencyHistogram`. Records without a trace header are sampled
 with ``origin`` ``None`` and a latency from their timestamp. With ``sample_rate=None`` every header
-is read and the per-path counts are exact; otherwise :mod:`monitor.traces` attributes the exact totals
+is read and the per-path counts are exact; otherwise :mod:`airstream.monitor.traces` attributes the exact totals
 to paths from what the producers reported (exact whenever a group has read all that was produced).
 
 Each publish is a *delta*: the rows since the previous publish, after which the aggregation starts
@@ -30,7 +30,7 @@ again. A reader adds deltas up; histograms merge by adding bins. The metrics rec
                       "hop": 0 | null, "via": "", "count": 8, "latency": <histogram>, "e2e": <histogram> | null}
 
 >>> from confluent_kafka import Message
->>> from topology.tracing.header import TRACE_HEADER, new_trace
+>>> from airstream.topology.tracing.header import TRACE_HEADER, new_trace
 >>> m = Message(topic="tweets", partition=0, timestamp=(1, 60_500),
 ...             headers=[(TRACE_HEADER, new_trace("replay", now_ms=60_500))])
 >>> c = ConsumerMetrics("scorer-1", "scorer", now_ms=60_000, sample_rate=None)
@@ -53,14 +53,14 @@ from typing import Any
 
 from confluent_kafka import Message
 
-from topology.tracing.header import (
+from airstream.topology.tracing.header import (
     TRACE_HEADER,
     TraceHeaderError,
     decode_path,
     path_of,
     trace_value,
 )
-from topology.tracing.histogram import LatencyHistogram
+from airstream.topology.tracing.histogram import LatencyHistogram
 
 __all__ = ["BUCKET_MS", "RECORD_VERSION", "ConsumerMetrics", "ProducerMetrics", "bucket_of"]
 

@@ -4,7 +4,7 @@ They take the same configuration and have the same methods as ``confluent_kafka.
 ``Consumer`` (anything not defined here is passed to the wrapped client), and add:
 
 - **TracingProducer** puts an ``airstream.trace`` header first on every record it produces, unless
-  the record already carries one (a forwarded record, see :func:`~topology.tracing.forward_headers`),
+  the record already carries one (a forwarded record, see :func:`~airstream.topology.tracing.forward_headers`),
   and counts records per topic, partition (``-1`` when the partitioner chooses), minute and path.
 - **TracingConsumer** counts received records per topic, partition and minute, and measures the
   latency (receive time minus the produce time in the header) and path of a sample of them.
@@ -16,7 +16,7 @@ to ``produce()``; a transactional producer's records count even if the transacti
 
 Example::
 
-    from topology.tracing import TracingConsumer, TracingProducer
+    from airstream.topology.tracing import TracingConsumer, TracingProducer
 
     producer = TracingProducer({"bootstrap.servers": "localhost:9092", "client.id": "replay"})
     producer.produce("tweets", b'{"text": "late again"}')
@@ -41,8 +41,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, Message, Producer
 
-from topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
-from topology.tracing.header import (
+from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
+from airstream.topology.tracing.header import (
     TRACE_HEADER,
     VERSION,
     forward_headers,
@@ -51,12 +51,12 @@ from topology.tracing.header import (
     path_of,
     trace_value,
 )
-from topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher
+from airstream.topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher
 
 __all__ = ["TracingConsumer", "TracingProducer"]
 
 _VERSION = bytes((VERSION,))
-_pack_times = struct.Struct(">qq").pack  # hop time, origin time: see topology.tracing.header
+_pack_times = struct.Struct(">qq").pack  # hop time, origin time: see airstream.topology.tracing.header
 
 
 def _now_ms() -> int:
@@ -78,7 +78,7 @@ class TracingProducer:
     taken one hop further via that group, with no call per record in the caller. Without it, a
     trace header on a produced record is kept as given. ``metrics_interval``: seconds between
     metrics records. ``publisher``: share one
-    :class:`~topology.tracing.MetricsPublisher` between clients; by default a non-transactional
+    :class:`~airstream.topology.tracing.MetricsPublisher` between clients; by default a non-transactional
     producer sends its metrics itself and a transactional one gets a separate small producer.
     """
 

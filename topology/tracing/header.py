@@ -195,7 +195,7 @@ def forward_headers(headers: Headers, *, via: str = "", now_ms: int | None = Non
     """``headers`` for an output record: other headers kept, the trace continued and put first.
 
     This is what a forwarding step (a topology runtime, a connector) calls on an input record's
-    headers before producing the result with a :class:`~topology.tracing.TracingProducer`. Pass
+    headers before producing the result with a :class:`~airstream.topology.tracing.TracingProducer`. Pass
     ``now_ms`` once per batch rather than letting each call read the clock.
 
     >>> start = [("lang", b"en"), (TRACE_HEADER, new_trace("p1", now_ms=1))]

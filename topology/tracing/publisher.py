@@ -25,7 +25,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 __all__ = ["METRICS_TOPIC", "MetricsPublisher", "connection_config"]
 
-log = logging.getLogger("topology.tracing")
+log = logging.getLogger("airstream.topology.tracing")
 
 METRICS_TOPIC = "__airstream_metrics"
 RETENTION_MS = 7 * 24 * 3600 * 1000

@@ -1,0 +1,31 @@
+"""Test a topology without a broker, as with Kafka Streams' ``kafka-streams-test-utils``.
+
+The same names as :mod:`airstream.topology.testing`, where they are documented:
+
+>>> from airstream import StreamsBuilder
+>>> from airstream.testing import TopologyTestDriver
+>>> b = StreamsBuilder()
+>>> b.stream("in").filter(lambda k, v: v != b"drop").to("out")
+>>> with TopologyTestDriver(b.build()) as driver:
+...     driver.create_input_topic("in").pipe_value_list([b"keep", b"drop"])
+...     driver.create_output_topic("out").read_values_to_list()
+[b'keep']
+"""
+
+from airstream.topology.testing import (
+    KeyValue,
+    NoSuchElementException,
+    TestInputTopic,
+    TestOutputTopic,
+    TestRecord,
+    TopologyTestDriver,
+)
+
+__all__ = [
+    "KeyValue",
+    "NoSuchElementException",
+    "TestInputTopic",
+    "TestOutputTopic",
+    "TestRecord",
+    "TopologyTestDriver",
+]
