@@ -28,7 +28,6 @@ import time
 from typing import Any
 
 import httpx
-
 from airstream.connectors.cml import CMLClient
 
 __all__ = ["main", "results", "run"]
@@ -38,7 +37,7 @@ _KEY = "bench-access-key"
 
 def _start_server(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "airstream.topology.cli", "model-server", "--port", "0", "--latency-ms", str(latency_ms),
+        [sys.executable, "-m", "airstream.cli", "model-server", "--port", "0", "--latency-ms", str(latency_ms),
          "--access-key", _KEY],
         stderr=subprocess.PIPE, text=True,
     )

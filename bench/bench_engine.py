@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-
-from bench import Options, Result
 from airstream.topology import Serdes, StreamsBuilder, Topology
 from airstream.topology.engine import EmbeddedCluster, EmbeddedEngine
+
+from bench import Options, Result
 
 __all__ = ["DEFAULT_RECORDS", "hand_loop", "make_records", "results", "topology"]
 

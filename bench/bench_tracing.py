@@ -48,9 +48,8 @@ def _value(i: int) -> bytes:
 
 
 def _prepare(bootstrap: str, topic: str, records: int) -> None:
-    from confluent_kafka.admin import AdminClient, NewTopic
-
     from airstream.topology.tracing import TracingProducer
+    from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(60)
@@ -67,9 +66,8 @@ def _prepare(bootstrap: str, topic: str, records: int) -> None:
 
 def _produce_rate(bootstrap: str, topic: str, values: list[bytes], traced: bool) -> tuple[float, float]:
     """Records per wall-clock second and per CPU second, produce() to flush()."""
-    from confluent_kafka import Producer
-
     from airstream.topology.tracing import TracingProducer
+    from confluent_kafka import Producer
 
     config = {"bootstrap.servers": bootstrap, "client.id": f"{topic}-{'traced' if traced else 'plain'}",
               "linger.ms": 50, "batch.num.messages": 10_000, "queue.buffering.max.messages": 1_000_000}
@@ -139,9 +137,8 @@ Rates = dict[str, list[tuple[float, float]]]
 
 def _rates(bootstrap: str, topic: str, records: int, rounds: int, sample_rate: float | None,
            workload: str) -> Rates:
-    from confluent_kafka import Consumer
-
     from airstream.topology.tracing import TracingConsumer
+    from confluent_kafka import Consumer
 
     out: Rates = {"plain": [], "traced": []}
     for r in range(rounds):
@@ -178,9 +175,8 @@ def _rows(workload: str, rates: Rates, detail: str) -> list[dict[str, Any]]:
 
 def _aggregation_ns(bootstrap: str, topic: str, records: int, sample_rate: float | None) -> float:
     """CPU ns per record of ``ConsumerMetrics.observe`` on fresh batches; best of 3 reads."""
-    from confluent_kafka import Consumer, TopicPartition
-
     from airstream.topology.tracing import ConsumerMetrics
+    from confluent_kafka import Consumer, TopicPartition
 
     best = float("inf")
     for attempt in range(3):

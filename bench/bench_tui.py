@@ -26,7 +26,15 @@ __all__ = ["results", "run"]
 
 
 def _cluster(step: int):  # type: ignore[no-untyped-def]
-    from airstream.monitor.model import BrokerInfo, ClusterSnapshot, GroupInfo, GroupPartition, MemberInfo, PartitionInfo, TopicInfo
+    from airstream.monitor.model import (
+        BrokerInfo,
+        ClusterSnapshot,
+        GroupInfo,
+        GroupPartition,
+        MemberInfo,
+        PartitionInfo,
+        TopicInfo,
+    )
 
     topics, groups = [], []
     for t in range(TOPICS):

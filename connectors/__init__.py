@@ -12,13 +12,13 @@ from typing import Any
 # public name -> module that defines it
 _EXPORTS: dict[str, str] = {
     # the sink contract
-    "Dataset": "airstream.connectors.sink",
-    "RecordRejected": "airstream.connectors.sink",
-    "Rejected": "airstream.connectors.sink",
-    "RejectedRecords": "airstream.connectors.sink",
-    "Sink": "airstream.connectors.sink",
-    "SinkError": "airstream.connectors.sink",
-    "SinkRecord": "airstream.connectors.sink",
+    "Dataset": "airstream.common.sink",
+    "RecordRejected": "airstream.common.sink",
+    "Rejected": "airstream.common.sink",
+    "RejectedRecords": "airstream.common.sink",
+    "Sink": "airstream.common.sink",
+    "SinkError": "airstream.common.sink",
+    "SinkRecord": "airstream.common.sink",
     # sinks and their catalogs
     "ParquetSink": "airstream.connectors.parquet",
     "S3Options": "airstream.connectors.parquet",

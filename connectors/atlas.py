@@ -1,7 +1,7 @@
 """Lineage to Apache Atlas: topics, the topology and its sub-topologies as processes, and the sinks' datasets.
 
 The input is neutral (:class:`TopologyLineage`: a name, sub-topologies with their input and output
-topics, and the :class:`~airstream.connectors.sink.Dataset` list each sink reports), so a topology from
+topics, and the :class:`~airstream.common.sink.Dataset` list each sink reports), so a topology from
 :mod:`topology`, a hand-written description or another engine map onto it with a thin adapter
 (:func:`lineage_from_topology`). :func:`atlas_entities` turns it into Atlas entities:
 
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
 
-from airstream.connectors.sink import Dataset
+from airstream.common.sink import Dataset
 
 if TYPE_CHECKING:  # httpx loads when a client is made: `airstream --help` stays fast
     import httpx
@@ -119,7 +119,7 @@ def lineage_from_topology(topology: Any, application_id: str,
     """A :class:`TopologyLineage` from a :class:`airstream.Topology`.
 
     Internal (repartition, changelog-fed) topics get the ``<application_id>-`` prefix the engine
-    gives them. ``datasets`` are the sinks' :meth:`~airstream.connectors.sink.Sink.lineage` results, per
+    gives them. ``datasets`` are the sinks' :meth:`~airstream.common.sink.Sink.lineage` results, per
     sub-topology id, or one list for the topology as a whole. Processor nodes whose operator has a
     ``lineage()`` method contribute their datasets to their sub-topology automatically.
     Topic-extractor sinks (a function choosing the topic per record) have no fixed name and are left out.

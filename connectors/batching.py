@@ -2,18 +2,18 @@
 
 HBase and Kudu write by row key / primary key, so resending a batch is always safe. Such a sink only
 says how one record becomes an item (a put, a row) and how one batch of items is written; this base
-class does the rest of the :class:`~airstream.connectors.sink.Sink` contract:
+class does the rest of the :class:`~airstream.common.sink.Sink` contract:
 
 * ``write`` converts each record, keeps the ones that fit, sends every full batch, and raises
-  :class:`~airstream.connectors.sink.RejectedRecords` for the others;
+  :class:`~airstream.common.sink.RejectedRecords` for the others;
 * a failing batch is retried on a fresh connection with exponential back-off, and when it still
   fails it stays buffered: ``write`` logs the failure, ``flush`` raises it as a
-  :class:`~airstream.connectors.sink.SinkError`, and a later ``flush`` retries;
+  :class:`~airstream.common.sink.SinkError`, and a later ``flush`` retries;
 * ``flush`` reports input offsets as committable only once everything buffered has been sent.
 
 Example (a sink that "writes" to a list)::
 
-    >>> from airstream.connectors.sink import Rejected, SinkRecord
+    >>> from airstream.common.sink import Rejected, SinkRecord
     >>> class ListSink(BatchingSink[str]):
     ...     def __init__(self) -> None:
     ...         super().__init__(batch_size=2, retries=0, backoff_s=0.0)
@@ -42,7 +42,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import Generic, TypeVar
 
-from airstream.connectors.sink import (
+from airstream.common.sink import (
     Dataset,
     OffsetTracker,
     Rejected,

@@ -41,7 +41,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 import orjson
 
-from airstream.topology.redact import hide_url, url_without_credentials
+from airstream.common.redact import hide_url, url_without_credentials
 
 __all__ = ["CMLClient", "CMLError", "CircuitBreaker", "CircuitOpenError", "ScoreResult"]
 

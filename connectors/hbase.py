@@ -25,9 +25,9 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import orjson
-
 from airstream.connectors.batching import BatchingSink
-from airstream.connectors.sink import Dataset, Rejected, SinkError, SinkRecord
+
+from airstream.common.sink import Dataset, Rejected, SinkError, SinkRecord
 
 __all__ = ["Encoding", "HBaseSink", "encode_value"]
 

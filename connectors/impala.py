@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 
 import pyarrow as pa
 
-from airstream.connectors.sink import Dataset, SinkError
+from airstream.common.sink import Dataset, SinkError
 
 __all__ = [
     "AuthMechanism",

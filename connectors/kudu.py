@@ -26,7 +26,8 @@ from typing import Any, Literal
 
 from airstream.connectors.batching import BatchingSink
 from airstream.connectors.impala import ImpalaSettings
-from airstream.connectors.sink import Dataset, Rejected, SinkError, SinkRecord
+
+from airstream.common.sink import Dataset, Rejected, SinkError, SinkRecord
 
 __all__ = ["ImpalaKuduSink", "KuduMode", "KuduSink", "KUDU_INSTALL_HINT"]
 

@@ -288,7 +288,7 @@ class ModelServer:
 
 
 def main(args: Any) -> int:
-    """Run the server for ``airstream model-server`` (``args`` from airstream.topology.cli's parser)."""
+    """Run the server for ``airstream model-server`` (``args`` from airstream.cli's parser)."""
     import os
     import sys
 

@@ -15,7 +15,7 @@ only for records whose file is complete.
 Example::
 
     >>> import tempfile
-    >>> from airstream.connectors.sink import SinkRecord
+    >>> from airstream.common.sink import SinkRecord
     >>> out = tempfile.mkdtemp()
     >>> sink = ParquetSink(out, partition_by=["airline"])
     >>> sink.write([SinkRecord("tweets", 0, 7, 0, None, {"id": 1, "airline": "Delta"})])
@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from airstream.connectors.sink import (
+from airstream.common.sink import (
     Dataset,
     OffsetTracker,
     Rejected,

@@ -19,10 +19,10 @@ retried ``retries`` times with exponential back-off. A rejected token is a :clas
 unknown channel (or one the bot is not in) a :class:`SlackChannelError` naming the channel. The
 token and the webhook URL (itself a secret) never appear in errors, ``repr()`` or logs.
 
-It is also a :class:`airstream.connectors.sink.Sink`, so an engine drives it like the other sinks: ``write``
-posts each :class:`~airstream.connectors.sink.SinkRecord`'s value at once (a posted message is durable),
+It is also a :class:`airstream.common.sink.Sink`, so an engine drives it like the other sinks: ``write``
+posts each :class:`~airstream.common.sink.SinkRecord`'s value at once (a posted message is durable),
 ``flush`` returns the offsets after the posted records, and records Slack refuses (a template field
-missing, a message too long ...) come back in :class:`~airstream.connectors.sink.RejectedRecords` for the
+missing, a message too long ...) come back in :class:`~airstream.common.sink.RejectedRecords` for the
 dead-letter topic. A rejected token or channel on a batch's first record raises
 :class:`SlackAuthError` / :class:`SlackChannelError` with nothing accepted, so the application stops
 on bad configuration instead of dead-lettering every alert.
@@ -48,8 +48,16 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.webhook import WebhookClient
 
-from airstream.connectors.sink import Dataset, OffsetTracker, Rejected, RejectedRecords, SinkError, SinkRecord, TopicPartition
-from airstream.topology.redact import SECRETS
+from airstream.common.redact import SECRETS
+from airstream.common.sink import (
+    Dataset,
+    OffsetTracker,
+    Rejected,
+    RejectedRecords,
+    SinkError,
+    SinkRecord,
+    TopicPartition,
+)
 
 __all__ = ["SendReport", "SlackAuthError", "SlackChannelError", "SlackSink", "SlackSinkError", "SlackTemplateError"]
 

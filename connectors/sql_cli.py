@@ -65,7 +65,6 @@ def parse_data_args(values: Sequence[str]) -> dict[str, str]:
 def connect(datasets: Mapping[str, str], s3: S3Options | None = None) -> Any:
     """A DuckDB connection with one view per data set (Hive partition folders become columns)."""
     import duckdb
-
     from airstream.connectors.parquet import dataset_filesystem
 
     con = duckdb.connect()

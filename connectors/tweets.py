@@ -391,9 +391,8 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
 
         produce_tweets(TweetReplay(SAMPLE_CSV), "localhost:9092", "tweets", {"client.id": "replay-eu"})
     """
-    from confluent_kafka import KafkaException
-
     from airstream.topology.tracing import TracingProducer
+    from confluent_kafka import KafkaException
 
     producer = TracingProducer({"bootstrap.servers": bootstrap, "client.id": REPLAY_CLIENT_ID, "linger.ms": 20,
                                 "enable.idempotence": True, **(config or {})})
@@ -449,7 +448,7 @@ def produce_tweets_embedded(tweets: Iterable[dict[str, Any]], cluster: Any, topi
 
 
 def main(args: Any) -> int:
-    """``airstream replay`` (``args`` from airstream.topology.cli's parser)."""
+    """``airstream replay`` (``args`` from airstream.cli's parser)."""
     try:
         source = replay(args.path, rate=args.rate, speedup=args.speedup, limit=args.limit, loop=args.loop,
                         progress=args.progress and sys.stderr.isatty())

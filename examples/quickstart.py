@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import timedelta
 
 from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
+
 from airstream import Serdes, StreamsBuilder, TimeWindows, Topology
 from airstream.testing import TopologyTestDriver
 

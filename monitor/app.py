@@ -27,12 +27,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
-from textual import work
-from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.timer import Timer
-from textual.widget import Widget
-
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.browse import KafkaBrowser, MessageBrowser
 from airstream.monitor.group_admin import GroupAdmin, KafkaGroupAdmin
@@ -53,6 +47,11 @@ from airstream.monitor.screens.topics import TopicsScreen
 from airstream.monitor.screens.traces import TracesScreen
 from airstream.monitor.sources import KafkaSource, Source
 from airstream.monitor.traces import TraceModel, TraceReader
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widget import Widget
 
 __all__ = ["AirmonApp", "TraceSource"]
 

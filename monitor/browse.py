@@ -31,9 +31,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 import orjson
+from airstream.monitor.kafka_log import with_kafka_logger
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-from airstream.monitor.config import scrub, with_kafka_logger
+from airstream.common.cluster_view import ClusterView
+from airstream.common.redact import scrub
 
 __all__ = ["BrowsedMessage", "EmbeddedBrowser", "KafkaBrowser", "MessageBrowser", "Page", "Position", "show_bytes"]
 
@@ -286,8 +288,8 @@ class KafkaBrowser:
 class EmbeddedBrowser:
     """Reads records of an in-process run through the embedded engine's read-only view.
 
-    ``view`` is what ``EmbeddedCluster.view()`` returns (``topic(name)`` with watermarks and
-    ``records(topic, partition, offset, max_records)``), the same object ``EmbeddedSource`` reads.
+    ``view``: a :class:`~airstream.common.cluster_view.ClusterView` (``EmbeddedCluster.view()``), the
+    same object ``EmbeddedSource`` reads.
 
     >>> from airstream.topology.engine.cluster import EmbeddedCluster
     >>> cluster = EmbeddedCluster()
@@ -301,7 +303,7 @@ class EmbeddedBrowser:
 
     _SCAN = 1000  # records per view call while looking for a timestamp
 
-    def __init__(self, view: Any) -> None:
+    def __init__(self, view: ClusterView) -> None:
         self._view = view
 
     def read(self, topic: str, partition: int, position: Position, *, limit: int = 200) -> Page:

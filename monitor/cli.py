@@ -22,9 +22,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-
-from airstream.monitor.config import ConfigError, client_config, scrub
 from airstream.monitor.model import ClusterSnapshot, Severity
+
+from airstream.common.client_config import ConfigError, client_config
+from airstream.common.redact import scrub
 
 __all__ = ["main"]
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol
 
+from airstream.monitor.kafka_log import with_kafka_logger
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
-from airstream.monitor.config import scrub, with_kafka_logger
+from airstream.common.redact import scrub
 
 __all__ = ["GroupAdmin", "KafkaGroupAdmin", "ResetTarget"]
 

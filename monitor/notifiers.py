@@ -26,10 +26,10 @@ from typing import Any, Protocol, runtime_checkable
 
 import httpx
 import orjson
-
 from airstream.monitor.alerts import AlertEvent, AlertState
 from airstream.monitor.rules import NotifierSpec, RuleSet
-from airstream.topology.redact import hide_url, url_origin
+
+from airstream.common.redact import hide_url, url_origin
 
 __all__ = ["Dispatcher", "LogNotifier", "Notifier", "NotifyError", "SlackNotifier", "WebhookNotifier",
            "build_dispatcher", "build_notifier"]

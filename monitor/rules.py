@@ -60,7 +60,6 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
-
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import ClusterSnapshot, LagStatus
 

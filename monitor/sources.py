@@ -35,16 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from confluent_kafka import (
-    Consumer,
-    ConsumerGroupTopicPartitions,
-    KafkaError,
-    KafkaException,
-    TopicPartition,
-)
-from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, ResourceType
-
-from airstream.monitor.config import redact, scrub, with_kafka_logger
+from airstream.monitor.kafka_log import with_kafka_logger
 from airstream.monitor.model import (
     BrokerInfo,
     ClusterSnapshot,
@@ -57,6 +48,17 @@ from airstream.monitor.model import (
     TopicInfo,
 )
 from airstream.monitor.traces import TraceAccumulator, TraceModel
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, ResourceType
+
+from airstream.common.cluster_view import ClusterView
+from airstream.common.redact import redact, scrub
 
 __all__ = ["EmbeddedSource", "EmbeddedTraceReader", "KafkaSource", "Source"]
 
@@ -394,8 +396,8 @@ class KafkaSource:
 class EmbeddedSource:
     """Snapshots of an in-process run, from the embedded engine's read-only view.
 
-    ``view`` is what ``EmbeddedCluster.view()`` returns (anything with ``topics()`` and ``groups()``
-    in that shape). The embedded cluster has no brokers, replicas or group members, so it is shown as
+    ``view``: a :class:`~airstream.common.cluster_view.ClusterView`, such as ``EmbeddedCluster.view()``.
+    The embedded cluster has no brokers, replicas or group members, so it is shown as
     one broker ``0`` that leads every partition, and groups as state ``Unknown`` with their commits.
 
     >>> from airstream.topology.engine.cluster import EmbeddedCluster
@@ -411,7 +413,7 @@ class EmbeddedSource:
     [(0, 1, 2), (1, None, None)]
     """
 
-    def __init__(self, view: Any, name: str = "embedded") -> None:
+    def __init__(self, view: ClusterView, name: str = "embedded") -> None:
         self._view = view
         self._name = name
 
@@ -446,10 +448,10 @@ class EmbeddedSource:
 class EmbeddedTraceReader:
     """The traces of an in-process run, for ``AirmonApp(trace_reader=...)`` and reports.
 
-    ``view`` is what ``EmbeddedCluster.view()`` returns: its ``trace_records(start)`` are the
-    ``__airstream_metrics`` records of the run (named producers, the groups that consumed their
-    records, what those groups forwarded), added up here exactly as :class:`airstream.monitor.traces.TraceReader`
-    adds up the records it reads from Kafka. ``window``: seconds of record-timestamp minutes kept;
+    ``view``: a :class:`~airstream.common.cluster_view.ClusterView` (``EmbeddedCluster.view()``): its
+    ``trace_records(start)`` are the ``__airstream_metrics`` records of the run (named producers, the
+    groups that consumed their records, what those groups forwarded), added up here exactly as
+    :class:`airstream.monitor.traces.TraceReader` adds up the records it reads from Kafka. ``window``: seconds of record-timestamp minutes kept;
     ``None`` keeps them all (an embedded replay keeps its tweets' own, years old, timestamps).
 
     >>> from airstream.topology.engine.cluster import EmbeddedCluster
@@ -461,7 +463,7 @@ class EmbeddedTraceReader:
     [('replay -> tweets -> scorer', 1, 1)]
     """
 
-    def __init__(self, view: Any, *, window: float | None = None, inactive_after: float = 300.0,
+    def __init__(self, view: ClusterView, *, window: float | None = None, inactive_after: float = 300.0,
                  clock: Callable[[], float] = time.time) -> None:
         self._view = view
         self.inactive_after = inactive_after

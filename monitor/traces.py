@@ -48,11 +48,19 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 import orjson
-
-from airstream.monitor.config import scrub, with_kafka_logger
+from airstream.monitor.kafka_log import with_kafka_logger
 from airstream.monitor.model import Severity, StatusMessage
-from airstream.topology.tracing.histogram import LatencyHistogram
-from airstream.topology.tracing.publisher import METRICS_TOPIC, connection_config
+
+from airstream.common.client_config import connection_config
+from airstream.common.redact import scrub
+from airstream.common.traces.histogram import LatencyHistogram
+from airstream.common.traces.record import (
+    METRICS_TOPIC,
+    UNTRACED,
+    RecordPath,
+    SampledLatency,
+    read_path_row,
+)
 
 __all__ = [
     "Hop",
@@ -315,15 +323,6 @@ def _sum_hops(hops: list[Hop]) -> Hop:
                tuple(sorted({c for h in hops for c in h.consumers})))
 
 
-class _Sampled:
-    __slots__ = ("count", "e2e", "latency")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.latency = LatencyHistogram()
-        self.e2e = LatencyHistogram()
-
-
 @dataclass
 class _Writer:
     last_ms: int | None = None
@@ -332,11 +331,7 @@ class _Writer:
     partitions: dict[str, set[int]] = field(default_factory=dict)  # topic -> partitions chosen explicitly
 
 
-Path = tuple[str | None, int | None, str]  # (origin, hop, via); (None, None, "") for untraced records
-_UNTRACED: Path = (None, None, "")
-
-
-def attribute(consumed: int, produced: Mapping[Path, int], sampled: Mapping[Path, int]) -> dict[Path, int]:
+def attribute(consumed: int, produced: Mapping[RecordPath, int], sampled: Mapping[RecordPath, int]) -> dict[RecordPath, int]:
     """Split a group's exact count for one topic and minute over the paths that wrote into it.
 
     ``produced``: what each traced path wrote in that minute; ``sampled``: how often the group's
@@ -358,7 +353,7 @@ def attribute(consumed: int, produced: Mapping[Path, int], sampled: Mapping[Path
         surplus = consumed - total
         if surplus:
             others = {p: n for p, n in sampled.items() if p not in produced}
-            out.update(_share(surplus, others or {_UNTRACED: 1}, None))
+            out.update(_share(surplus, others or {UNTRACED: 1}, None))
         return out
     weights = {p: sampled.get(p, 0) for p in produced}
     if not any(weights.values()):
@@ -366,7 +361,7 @@ def attribute(consumed: int, produced: Mapping[Path, int], sampled: Mapping[Path
     return _share(consumed, weights, produced)
 
 
-def _share(amount: int, weights: Mapping[Path, int], caps: Mapping[Path, int] | None) -> dict[Path, int]:
+def _share(amount: int, weights: Mapping[RecordPath, int], caps: Mapping[RecordPath, int] | None) -> dict[RecordPath, int]:
     # Largest-remainder split of ``amount`` by ``weights``, no path above its cap; the caps add up to
     # at least ``amount`` whenever they are given.
     total = sum(weights.values()) or 1
@@ -392,10 +387,10 @@ class TraceAccumulator:
         self.window = window
         self.records = 0
         self.skipped = 0
-        self._produced: dict[str, dict[Path, dict[int, int]]] = {}  # topic -> path -> minute -> count
-        self._writers_of: dict[tuple[str, Path], set[str]] = {}
+        self._produced: dict[str, dict[RecordPath, dict[int, int]]] = {}  # topic -> path -> minute -> count
+        self._writers_of: dict[tuple[str, RecordPath], set[str]] = {}
         self._totals: dict[tuple[str, str], dict[int, int]] = {}  # (group, topic) -> minute -> count
-        self._samples: dict[tuple[str, str], dict[int, dict[Path, _Sampled]]] = {}
+        self._samples: dict[tuple[str, str], dict[int, dict[RecordPath, SampledLatency]]] = {}
         self._inexact: set[tuple[str, str, int]] = set()  # (group, topic, minute) with sampled paths
         self._readers: dict[tuple[str, str], set[str]] = {}
         self._producers: dict[str, _Writer] = {}
@@ -407,10 +402,10 @@ class TraceAccumulator:
             if record.get("v") != 1 or kind not in ("producer", "consumer"):
                 raise ValueError(f"unknown version {record.get('v')!r} or kind {kind!r}")
             if kind == "producer":
-                rows = [_path_row(r) for r in record["rows"]]
+                rows = [read_path_row(r) for r in record["rows"]]
             else:
                 rows = [(str(r["topic"]), int(r["bucket"]), int(r["count"])) for r in record["rows"]]
-                samples = [_path_row(r) for r in record.get("samples") or ()]
+                samples = [read_path_row(r) for r in record.get("samples") or ()]
                 exact = "sample_rate" in record and record["sample_rate"] is None
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not an airstream metrics record ({exc}): {str(record)[:160]}") from None
@@ -448,7 +443,7 @@ class TraceAccumulator:
             by_path = self._samples.setdefault((group, topic), {}).setdefault(bucket, {})
             s = by_path.get(path)
             if s is None:
-                s = by_path[path] = _Sampled()
+                s = by_path[path] = SampledLatency()
             s.count += count
             if latency is not None:
                 s.latency.merge(latency)
@@ -494,11 +489,11 @@ class TraceAccumulator:
         return tuple(out)
 
     def _hops(self) -> Iterator[Hop]:
-        read: set[tuple[str, Path]] = set()
+        read: set[tuple[str, RecordPath]] = set()
         for (group, topic), totals in self._totals.items():
             produced = self._produced.get(topic, {})
             samples = self._samples.get((group, topic), {})
-            consumed: dict[Path, dict[int, int]] = {}
+            consumed: dict[RecordPath, dict[int, int]] = {}
             for bucket, count in totals.items():
                 sampled = {p: s.count for p, s in samples.get(bucket, {}).items()}
                 if (group, topic, bucket) in self._inexact:
@@ -516,8 +511,8 @@ class TraceAccumulator:
                 if (topic, path) not in read:
                     yield self._hop(path, topic, None, {}, {})
 
-    def _hop(self, path: Path, topic: str, group: str | None, consumed: dict[int, int],
-             samples: Mapping[int, Mapping[Path, _Sampled]]) -> Hop:
+    def _hop(self, path: RecordPath, topic: str, group: str | None, consumed: dict[int, int],
+             samples: Mapping[int, Mapping[RecordPath, SampledLatency]]) -> Hop:
         origin, hop, via = path
         produced = self._produced.get(topic, {}).get(path) if origin is not None else None
         total_lat, total_e2e = LatencyHistogram(), LatencyHistogram()
@@ -535,14 +530,6 @@ class TraceAccumulator:
                    sum(consumed.values()), LatencyStats.of(total_lat), LatencyStats.of(total_e2e),
                    tuple(sorted(self._writers_of.get((topic, path), ()))),
                    tuple(sorted(self._readers.get((group, topic), ()))) if group else (), tuple(minutes))
-
-
-def _path_row(r: Mapping[str, Any]) -> tuple[Path, str, int, int, int, Any, Any]:
-    origin = r["origin"]
-    path: Path = (None, None, "") if origin is None else (str(origin), int(r["hop"]), str(r.get("via") or ""))
-    latency = None if r.get("latency") is None else LatencyHistogram.from_dict(r["latency"])
-    e2e = None if r.get("e2e") is None else LatencyHistogram.from_dict(r["e2e"])
-    return path, str(r["topic"]), int(r["partition"]), int(r["bucket"]), int(r["count"]), latency, e2e
 
 
 def _paths(hops: tuple[Hop, ...]) -> tuple[TracePath, ...]:

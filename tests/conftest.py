@@ -13,9 +13,8 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from ci_support import missing
-
 from airstream.topology.kafka_local import KafkaStartError, LocalKafka
+from ci_support import missing
 
 _UNAVAILABLE: dict[str, str] = {}
 

@@ -10,11 +10,10 @@ import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from airstream.monitor.app import AirmonApp
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
-
-from airstream.monitor.app import AirmonApp
 
 
 def screen_text(app: App[None]) -> str:

@@ -40,8 +40,8 @@ from airstream.topology.processor import (
     RecordMetadata,
     Stores,
 )
-from airstream.topology.serde_defaults import Change, WindowedSerdes
 from airstream.topology.runtime import KafkaStreams, StreamsConfig
+from airstream.topology.serde_defaults import Change, WindowedSerdes
 from airstream.topology.serdes import Serde, SerdeError, Serdes
 from airstream.topology.windows import (
     JoinWindows,

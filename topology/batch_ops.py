@@ -10,7 +10,7 @@ flushed, for a sink) before the engine produces the outputs and commits the inpu
 - :class:`BatchRoute` (``KStream.map_values_batch`` / ``KStream.route_batch``): ``fn(values)`` answers,
   per route name, ``(index, new_value)`` pairs; each pair forwards the record at ``index`` with the new
   value to that route. A record may go to several routes or none.
-- :class:`SinkWrite` (``KStream.to_sink``): writes to a :class:`airstream.connectors.sink.Sink`, then calls
+- :class:`SinkWrite` (``KStream.to_sink``): writes to a :class:`airstream.common.sink.Sink`, then calls
   ``flush()``; records the sink rejects, and batches the function fails on, go to the task's
   processing-error handler (the dead-letter topic when configured) with the reason, never lost.
 
@@ -121,7 +121,7 @@ class BatchRoute(Spec):
 
 class SinkWriteRuntime(_Buffered):
     def handle(self, records: list[tuple[Any, Any, int, Any, Any]]) -> None:
-        from airstream.connectors.sink import RejectedRecords, SinkRecord
+        from airstream.common.sink import RejectedRecords, SinkRecord
 
         batch: list[SinkRecord] = []
         origin: dict[tuple[str, int, int], Any] = {}
@@ -149,20 +149,20 @@ class SinkWriteRuntime(_Buffered):
 
 
 class SinkWrite(Spec):
-    """``to_sink``: write to a :class:`airstream.connectors.sink.Sink` and flush before the batch's commit."""
+    """``to_sink``: write to a :class:`airstream.common.sink.Sink` and flush before the batch's commit."""
 
     runtime = SinkWriteRuntime
 
     def __init__(self, sink: Any, max_batch: int) -> None:
         for method in ("write", "flush"):
             if not callable(getattr(sink, method, None)):
-                raise TypeError(f"to_sink() needs a airstream.connectors.sink.Sink (write/flush/close); "
+                raise TypeError(f"to_sink() needs an airstream.common.sink.Sink (write/flush/close); "
                                 f"{type(sink).__name__} has no {method}()")
         _check_max_batch(max_batch, "to_sink")
         self.sink, self.max_batch = sink, max_batch
 
     def lineage(self) -> list[Any]:
-        """The sink's datasets (:meth:`airstream.connectors.sink.Sink.lineage`), for Atlas lineage of the topology."""
+        """The sink's datasets (:meth:`airstream.common.sink.Sink.lineage`), for Atlas lineage of the topology."""
         reporter = getattr(self.sink, "lineage", None)
         return list(reporter()) if callable(reporter) else []
 

@@ -369,7 +369,7 @@ class KStream:
                 for route in known}
 
     def to_sink(self, sink: Any, name: str | None = None, max_batch: int = 10_000) -> None:
-        """Write the stream to a :class:`airstream.connectors.sink.Sink` (Parquet, Kudu, HBase, Slack, ...).
+        """Write the stream to a :class:`airstream.common.sink.Sink` (Parquet, Kudu, HBase, Slack, ...).
 
         The sink's ``flush()`` runs before the batch's offsets are committed, on either engine,
         so an offset is committed only once its record is durable in the target. Records the sink

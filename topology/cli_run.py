@@ -80,7 +80,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> dict[str, Any]:
-    from airstream.monitor.config import client_config
+    from airstream.common.client_config import client_config
 
     config: dict[str, Any] = client_config(args.bootstrap, args.config, args.overrides)
     if args.application_id:
@@ -92,7 +92,7 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
     if args.instance_id:
         config["client.id"] = args.instance_id
     if not config.get("application.id"):
-        from airstream.monitor.config import ConfigError
+        from airstream.common.client_config import ConfigError
 
         raise ConfigError("no application id: pass --application-id NAME (instances with the same id share "
                           "the work)")
@@ -103,9 +103,10 @@ def main(args: argparse.Namespace) -> int:
     """Run the topology until a signal stops it."""
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from airstream.monitor.config import ConfigError
     from airstream.topology.errors import StreamsException, TopologyException
     from airstream.topology.runtime import KafkaStreams
+
+    from airstream.common.client_config import ConfigError
 
     try:
         config = _config(args)

@@ -22,7 +22,6 @@ import struct
 from typing import Any, NamedTuple
 
 import orjson
-
 from airstream.topology.serdes import Serde, SerdeError, Serdes
 from airstream.topology.windows import Window, Windowed
 

@@ -32,6 +32,16 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from airstream.connectors.model_server import ModelServer  # noqa: E402
+from airstream.connectors.parquet import parse_file_name  # noqa: E402
+from airstream.connectors.tweets import (  # noqa: E402
+    REPLAY_CLIENT_ID,
+    SAMPLE_CSV,
+    produce_tweets,
+    produce_tweets_embedded,
+    replay,
+)
+
 from cloudair.config import DEFAULT_FILE, CloudAirConfig, load_config  # noqa: E402
 from cloudair.pipeline import (  # noqa: E402
     DLQ,
@@ -47,15 +57,6 @@ from cloudair.pipeline import (  # noqa: E402
     streams_config,
 )
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline  # noqa: E402
-from airstream.connectors.model_server import ModelServer  # noqa: E402
-from airstream.connectors.parquet import parse_file_name  # noqa: E402
-from airstream.connectors.tweets import (  # noqa: E402
-    REPLAY_CLIENT_ID,
-    SAMPLE_CSV,
-    produce_tweets,
-    produce_tweets_embedded,
-    replay,
-)
 
 __all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka",
            "write_impala_ddl"]
@@ -133,11 +134,10 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
     The summary's traces are what the replay and the application published to ``__airstream_metrics``
     during the run, for the run's topics.
     """
-    from confluent_kafka import Consumer, TopicPartition
-    from confluent_kafka.admin import AdminClient, NewTopic
-
     from airstream.monitor.traces import read_traces
     from airstream.topology.runtime import KafkaStreams
+    from confluent_kafka import Consumer, TopicPartition
+    from confluent_kafka.admin import AdminClient, NewTopic
 
     wall_start = time.time()
 
@@ -307,11 +307,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; 0 when every number adds up."""
+    from airstream.connectors.atlas import AtlasError
     from rich.console import Console
     from rich.progress import Progress
 
-    from airstream.connectors.atlas import AtlasError
-    from airstream.connectors.sink import SinkError
+    from airstream.common.sink import SinkError
 
     args = _parser().parse_args(argv)
     overrides = {k: v for k, v in {"source_path": args.tweets, "source_limit": args.limit,

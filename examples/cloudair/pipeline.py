@@ -31,7 +31,6 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `cloudair` imports as a package under `airstream run`
 
-from cloudair.config import CloudAirConfig, load_config  # noqa: E402
 from airstream.connectors.cml import CMLClient  # noqa: E402
 from airstream.connectors.hbase import HBaseSink  # noqa: E402
 from airstream.connectors.impala import ImpalaCatalog, ImpalaTable  # noqa: E402
@@ -39,7 +38,9 @@ from airstream.connectors.kudu import KuduSink  # noqa: E402
 from airstream.connectors.parquet import ParquetSink  # noqa: E402
 from airstream.connectors.slack import SlackSink  # noqa: E402
 from airstream.connectors.sql_router import SqlRouter  # noqa: E402
+
 from airstream import Serdes, StreamsBuilder, Topology  # noqa: E402
+from cloudair.config import CloudAirConfig, load_config  # noqa: E402
 
 __all__ = [
     "AIRLINES", "DLQ", "FAILURES", "FILTERED", "INGEST", "RAW", "RECORD_SCHEMA", "CloudAirParts", "airline_of",

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
+from airstream.monitor.model import ClusterSnapshot
+from airstream.monitor.widgets.status_bar import StatusBar
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header
-
-from airstream.monitor.model import ClusterSnapshot
-from airstream.monitor.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from airstream.monitor.app import AirmonApp

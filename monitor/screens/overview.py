@@ -11,18 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from airstream.monitor.model import ClusterSnapshot
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.traces import TraceModel
+from airstream.monitor.widgets.cells import status_cell
+from airstream.monitor.widgets.format import fmt_count, fmt_int, fmt_rate, fmt_time
+from airstream.monitor.widgets.live_table import LiveTable
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
-
-from airstream.monitor.model import ClusterSnapshot
-from airstream.monitor.traces import TraceModel
-from airstream.monitor.screens.base import AirmonScreen
-from airstream.monitor.widgets.cells import status_cell
-from airstream.monitor.widgets.format import fmt_count, fmt_int, fmt_rate, fmt_time
-from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["OverviewScreen", "Related"]
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.text import Text
-
 from airstream.monitor.model import LagStatus
+from rich.text import Text
 
 __all__ = ["spark_text", "status_cell"]
 

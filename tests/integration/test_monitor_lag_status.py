@@ -11,15 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
-
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.history import History
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import LagStatus
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.sources import KafkaSource
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 
 pytestmark = pytest.mark.kafka
 

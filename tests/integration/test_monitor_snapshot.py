@@ -12,6 +12,8 @@ from concurrent.futures import Future
 from typing import Any
 
 import pytest
+from airstream.monitor.model import Severity
+from airstream.monitor.sources import KafkaSource
 from confluent_kafka import (
     Consumer,
     ConsumerGroupTopicPartitions,
@@ -21,9 +23,6 @@ from confluent_kafka import (
     TopicPartition,
 )
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
-
-from airstream.monitor.model import Severity
-from airstream.monitor.sources import KafkaSource
 
 pytestmark = pytest.mark.kafka
 

@@ -8,10 +8,9 @@ partition each record is stored in.
 from __future__ import annotations
 
 import pytest
+from airstream.topology.partitioner import partition_for
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
-
-from airstream.topology.partitioner import partition_for
 
 pytestmark = pytest.mark.kafka
 

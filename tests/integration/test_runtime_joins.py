@@ -4,9 +4,8 @@ and a global-table lookup (every instance reads the whole table)."""
 from __future__ import annotations
 
 import pytest
-from runtime_support import create_topic, produce, read_topic
-
 from airstream.topology import KafkaStreams, Serdes, StreamsBuilder
+from runtime_support import create_topic, produce, read_topic
 
 pytestmark = pytest.mark.kafka
 

@@ -8,6 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.errors import ProcessingException, TopologyException
+from airstream.topology.runtime import KafkaStreams, State
 from confluent_kafka.admin import AdminClient, ConfigResource
 from runtime_support import (
     Instance,
@@ -19,10 +22,6 @@ from runtime_support import (
     read_topic,
     write_counting_script,
 )
-
-from airstream.topology import Serdes, StreamsBuilder
-from airstream.topology.errors import ProcessingException, TopologyException
-from airstream.topology.runtime import KafkaStreams, State
 
 pytestmark = pytest.mark.kafka
 

@@ -14,11 +14,10 @@ import time
 
 import orjson
 import pytest
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
-
 from airstream.monitor.traces import TraceModel, TraceReader, hop_latencies, read_traces
 from airstream.topology import KafkaStreams, Serdes, StreamsBuilder
 from airstream.topology.tracing import METRICS_TOPIC, TRACE_HEADER, TracingConsumer, TracingProducer, decode_trace
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 pytestmark = pytest.mark.kafka
 

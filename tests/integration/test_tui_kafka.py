@@ -14,17 +14,16 @@ from dataclasses import dataclass
 
 import orjson
 import pytest
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, OffsetSpec, ResourceType
-from textual.widgets import Static
-from tui_support import refresh, running, screen_text, settle
-
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.confirm import ConfirmScreen
 from airstream.monitor.screens.group_detail import GroupDetailScreen
 from airstream.monitor.screens.messages import MessagesScreen
 from airstream.monitor.screens.topic_detail import TopicDetailScreen
 from airstream.monitor.widgets.live_table import LiveTable
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, OffsetSpec, ResourceType
+from textual.widgets import Static
+from tui_support import refresh, running, screen_text, settle
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio]
 

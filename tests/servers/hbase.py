@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 import happybase  # noqa: F401 - loads the Hbase_thrift module from happybase's IDL
-from Hbase_thrift import Hbase, IOError as HBaseIOError, TCell, TRowResult  # type: ignore[import-not-found]
+from Hbase_thrift import Hbase, TCell, TRowResult  # type: ignore[import-not-found]
+from Hbase_thrift import IOError as HBaseIOError
 from thriftpy2.protocol import TBinaryProtocolFactory
 from thriftpy2.server import TThreadedServer
 from thriftpy2.thrift import TProcessor

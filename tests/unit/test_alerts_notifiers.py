@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
-
 from airstream.monitor.alerts import AlertEvent, AlertState
 from airstream.monitor.notifiers import (
     Dispatcher,

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from airstream.connectors.atlas import (
     AtlasClient,
     AtlasError,
@@ -26,8 +25,8 @@ from airstream.connectors.hbase import HBaseSink
 from airstream.connectors.impala import ImpalaCatalog, ImpalaTable
 from airstream.connectors.kudu import KuduSink
 from airstream.connectors.parquet import ParquetSink, S3Options
-from servers.atlas import LocalAtlas
 from airstream.topology.builder import StreamsBuilder
+from servers.atlas import LocalAtlas
 
 PASSWORD = "atlas-pw-9f3k"
 
@@ -189,7 +188,7 @@ sinks = [HBaseSink("airline", column_family="sentiment", row_key="tweet_id")]
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "airstream.topology.cli", "lineage", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "airstream.cli", "lineage", *args], capture_output=True,
                           text=True, env={**os.environ, **env}, timeout=60)
 
 

@@ -2,7 +2,6 @@
 restart: their changelogs rebuild them, so stopping anywhere changes no result."""
 
 import pytest
-
 from airstream.topology import (
     JoinWindows,
     Serdes,

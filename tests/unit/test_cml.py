@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 import httpx
 import orjson
 import pytest
-
 from airstream.connectors.cml import CircuitBreaker, CircuitOpenError, CMLClient, CMLError, ScoreResult
 from airstream.connectors.model_server import ModelServer
 

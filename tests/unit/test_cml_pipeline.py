@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
-
 from airstream.connectors.cml import CMLClient
 from airstream.connectors.model_server import ModelServer
 from airstream.connectors.slack import SlackSink

@@ -7,7 +7,6 @@ import sys
 import textwrap
 
 import pytest
-
 from airstream.topology.runtime.commit import _call_with_deadline, _Hung
 
 

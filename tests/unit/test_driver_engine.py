@@ -2,10 +2,9 @@
 restore from changelogs."""
 
 import pytest
-
 from airstream.topology import Serdes, StreamsBuilder, TopologyException
-from airstream.topology.engine import EmbeddedCluster, EmbeddedEngine, InputRecord, Task
 from airstream.topology.compile import compile_topology
+from airstream.topology.engine import EmbeddedCluster, EmbeddedEngine, InputRecord, Task
 from airstream.topology.partitioner import partition_for
 from airstream.topology.testing import TopologyTestDriver
 

@@ -1,7 +1,6 @@
 """Exception handlers: fail names the record and processor, continue counts, dlq keeps the bytes."""
 
 import pytest
-
 from airstream.topology import DeserializationException, ProcessingException, Serdes, StreamsBuilder
 from airstream.topology.errors import DLQ_HEADERS, TopologyException
 from airstream.topology.testing import TopologyTestDriver

@@ -4,7 +4,6 @@ pre-filled by the test, stream-time and wall-clock punctuation."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from airstream.topology import Processor, PunctuationType, Record, Serdes, Stores, Topology
 from airstream.topology.testing import TopologyTestDriver
 

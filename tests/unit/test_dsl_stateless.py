@@ -3,7 +3,6 @@
 from datetime import datetime, timezone
 
 import pytest
-
 from airstream.topology import Serdes, StreamsBuilder
 from airstream.topology.testing import NoSuchElementException, TopologyTestDriver
 

@@ -10,11 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import sqlglot
-from sqlglot import exp
-
 from airstream.connectors.impala import ImpalaCatalog, ImpalaError, ImpalaSettings, ImpalaTable, impala_type
 from airstream.connectors.parquet import ParquetSink
-from airstream.connectors.sink import Dataset, SinkRecord
+from sqlglot import exp
+
+from airstream.common.sink import Dataset, SinkRecord
 
 TYPES = [
     (pa.bool_(), "BOOLEAN"),

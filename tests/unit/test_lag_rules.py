@@ -11,9 +11,8 @@ from __future__ import annotations
 import doctest
 from typing import NamedTuple
 
-import pytest
-
 import airstream.monitor.lag
+import pytest
 from airstream.monitor.lag import (
     CommitPoint,
     CommitWindow,

@@ -9,9 +9,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
 from airstream.connectors.model_server import ModelServer, sentiment_of
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 SENTENCES = [
     "@united lost my bag again, worst airline ever",
@@ -143,7 +142,7 @@ def test_repr_hides_keys() -> None:
 
 def test_cli_serves_until_interrupted() -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "airstream.topology.cli", "model-server", "--port", "0", "--access-key", "cli-key"],
+        [sys.executable, "-m", "airstream.cli", "model-server", "--port", "0", "--access-key", "cli-key"],
         stderr=subprocess.PIPE, text=True,
     )
     try:
@@ -160,7 +159,7 @@ def test_cli_serves_until_interrupted() -> None:
 
 
 def test_cli_rejects_bad_rates(capsys: pytest.CaptureFixture[str]) -> None:
-    from airstream.topology.cli import main
+    from airstream.cli import main
 
     assert main(["model-server", "--fail-rate", "2"]) == 2
     assert "fail_rate must be between 0 and 1" in capsys.readouterr().err

@@ -6,10 +6,11 @@ import doctest
 from pathlib import Path
 
 import pytest
-
-import airstream.monitor.config
 from airstream.monitor.cli import main
-from airstream.monitor.config import ConfigError, client_config, load_properties, redact, scrub
+
+import airstream.common.client_config
+from airstream.common.client_config import ConfigError, client_config, load_properties
+from airstream.common.redact import redact, scrub
 
 
 def test_help_works(capsys: pytest.CaptureFixture[str]) -> None:
@@ -82,4 +83,4 @@ def test_bad_properties_and_overrides(tmp_path: Path) -> None:
 
 
 def test_docstring_examples() -> None:
-    assert doctest.testmod(airstream.monitor.config).failed == 0
+    assert doctest.testmod(airstream.common.client_config).failed == 0

@@ -6,9 +6,8 @@ from __future__ import annotations
 import dataclasses
 import doctest
 
-import pytest
-
 import airstream.monitor.history
+import pytest
 from airstream.monitor.history import History
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import (

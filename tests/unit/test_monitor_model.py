@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import doctest
 
+import airstream.monitor.model
 import orjson
 import pytest
-
-import airstream.monitor.model
 from airstream.monitor.model import (
     BrokerInfo,
     ClusterSnapshot,

@@ -5,10 +5,8 @@ from __future__ import annotations
 import doctest
 from collections.abc import Callable
 
-import pytest
-
-import airstream.monitor.config
 import airstream.monitor.sources
+import pytest
 from airstream.monitor.browse import KafkaBrowser, Position
 from airstream.monitor.group_admin import KafkaGroupAdmin
 from airstream.monitor.history import History
@@ -16,6 +14,8 @@ from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import LagStatus, Severity
 from airstream.monitor.sources import EmbeddedSource, KafkaSource, Source
 from airstream.topology.engine.cluster import EmbeddedCluster
+
+import airstream.common.client_config
 
 
 def test_embedded_source_shows_topics_offsets_and_groups() -> None:
@@ -89,4 +89,4 @@ def test_kafka_clients_keep_librdkafka_off_the_terminal(call: Callable[[], objec
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(airstream.monitor.sources).failed == 0
-    assert doctest.testmod(airstream.monitor.config).failed == 0
+    assert doctest.testmod(airstream.common.client_config).failed == 0

@@ -9,10 +9,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from airstream.connectors.parquet import ParquetSink, S3Options, parse_file_name
-from airstream.connectors.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
 from servers.s3 import SECRET_KEY, LocalS3, s3_server  # noqa: F401 - fixture
+
+from airstream.common.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
 
 AIRLINES = ["Delta", "United", "Virgin America", "US Airways", "Southwest", "American"]
 SENTIMENTS = ["Negative", "Neutral", "Positive"]

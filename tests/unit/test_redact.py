@@ -1,4 +1,4 @@
-"""airstream.topology.redact: the one filter that keeps URL secrets out of log lines (httpx, CML, webhooks)."""
+"""airstream.common.redact: the one filter that keeps URL secrets out of log lines (httpx, CML, webhooks)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,12 @@ import logging
 import httpx
 import pytest
 
-import airstream.topology.redact
-from airstream.topology.redact import (
-    SECRETS,
-    RedactingFilter,
-    hide_url,
-    url_origin,
-    url_without_credentials,
-)
+import airstream.common.redact
+from airstream.common.redact import SECRETS, RedactingFilter, hide_url, url_origin, url_without_credentials
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(airstream.topology.redact)
+    result = doctest.testmod(airstream.common.redact)
     assert result.attempted > 0 and result.failed == 0
 
 

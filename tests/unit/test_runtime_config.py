@@ -8,10 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from airstream.monitor.config import ConfigError
 from airstream.topology import Serdes, StreamsBuilder
-from airstream.topology.cli import main as airstream
 from airstream.topology.cli_run import load_topology
 from airstream.topology.compile import compile_topology
 from airstream.topology.errors import TopologyException
@@ -19,6 +16,9 @@ from airstream.topology.runtime import KafkaStreams, StreamsConfig
 from airstream.topology.runtime.admin import plan_partitions
 from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus
 from airstream.topology.runtime.rebalance import assignment_strategy
+
+from airstream.cli import main as airstream
+from airstream.common.client_config import ConfigError
 
 BASE = {"bootstrap.servers": "127.0.0.1:1", "application.id": "app"}
 

@@ -6,7 +6,6 @@ import math
 import pickle
 
 import pytest
-
 from airstream.topology.serdes import Serde, SerdeError, Serdes
 
 TWEET_SCHEMA = {

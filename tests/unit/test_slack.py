@@ -10,7 +10,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
 from airstream.connectors.slack import SlackAuthError, SlackChannelError, SlackSink, SlackSinkError, SlackTemplateError
 
 TOKEN = "xoxb-1111-2222-secret"
@@ -180,14 +179,14 @@ def test_credentials_are_required(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def sink_records(values: list[dict]) -> list:
-    from airstream.connectors.sink import SinkRecord
+    from airstream.common.sink import SinkRecord
 
     return [SinkRecord(topic="influencer-alerts", partition=i % 2, offset=10 + i, timestamp=0, key=str(i), value=v)
             for i, v in enumerate(values)]
 
 
 def test_engine_contract_posts_flushes_and_rejects(slack: FakeSlack) -> None:
-    from airstream.connectors.sink import RejectedRecords, Sink
+    from airstream.common.sink import RejectedRecords, Sink
 
     sink = bot(slack)
     assert isinstance(sink, Sink)

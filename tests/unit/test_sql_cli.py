@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from airstream.connectors.parquet import ParquetSink
-from airstream.connectors.sink import SinkRecord
 from airstream.connectors.sql_cli import QueryError, main, parse_data_args, query
 from servers.s3 import SECRET_KEY, LocalS3, s3_server  # noqa: F401 - fixture
+
+from airstream.common.sink import SinkRecord
 
 AIRLINES = ["Delta", "United", "Virgin America"]
 SENTIMENTS = ["Negative", "Neutral", "Positive"]
@@ -55,7 +55,7 @@ def dataset(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "airstream.topology.cli", "sql", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "airstream.cli", "sql", *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=60)
 
 

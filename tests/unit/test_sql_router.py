@@ -9,7 +9,6 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
-
 from airstream.connectors.sql_router import RouteResult, SqlRouteError, SqlRouter, records_to_table
 
 CLOUDAIR = {

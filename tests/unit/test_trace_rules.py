@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.model import (
     ClusterSnapshot,

@@ -6,8 +6,6 @@ import doctest
 import struct
 
 import pytest
-
-import airstream.topology.tracing.header as header_module
 from airstream.topology.tracing import (
     TRACE_HEADER,
     Trace,
@@ -19,6 +17,8 @@ from airstream.topology.tracing import (
     new_trace,
     trace_value,
 )
+
+import airstream.common.traces.header as header_module
 
 
 def test_doctests() -> None:

@@ -8,8 +8,8 @@ import random
 
 import pytest
 
-import airstream.topology.tracing.histogram as histogram_module
-from airstream.topology.tracing.histogram import LatencyHistogram, bin_bounds, bin_of
+import airstream.common.traces.histogram as histogram_module
+from airstream.common.traces.histogram import LatencyHistogram, bin_bounds, bin_of
 
 
 def test_doctests() -> None:

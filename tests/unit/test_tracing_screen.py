@@ -5,16 +5,15 @@ from __future__ import annotations
 import doctest
 from typing import Any
 
-import pytest
-from tui_fakes import FakeSource
-from tui_support import running, screen_text, settle
-
 import airstream.monitor.screens.traces as traces_screen
+import pytest
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.traces import NO_TRACES, TracesScreen
 from airstream.monitor.traces import TraceAccumulator, TraceModel
 from airstream.monitor.widgets.live_table import LiveTable
 from airstream.topology.tracing import LatencyHistogram
+from tui_fakes import FakeSource
+from tui_support import running, screen_text, settle
 
 
 def test_doctests() -> None:

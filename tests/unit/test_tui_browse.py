@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from airstream.monitor.browse import BrowsedMessage, Position, show_bytes
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from textual.widgets import Static
-from tui_fakes import FakeBrowser, FakeSource, record
-from tui_support import running, screen_text, settle
-
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.browse import BrowsedMessage, Position
 from airstream.monitor.screens.messages import MessagesScreen
 from airstream.monitor.widgets.live_table import LiveTable
+from textual.widgets import Static
+from tui_fakes import FakeBrowser, FakeSource, record
+from tui_support import running, screen_text, settle
 
 pytestmark = pytest.mark.asyncio
 

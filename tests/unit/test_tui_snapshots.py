@@ -13,11 +13,10 @@ import os
 from pathlib import Path
 
 import pytest
-from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, record
-from tui_support import running, screen_text, settle
-
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.rules import parse_rules
+from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, record
+from tui_support import running, screen_text, settle
 
 pytestmark = pytest.mark.asyncio
 

@@ -8,7 +8,6 @@ import statistics
 from pathlib import Path
 
 import pytest
-
 from airstream.connectors.tweets import (
     SAMPLE_CSV,
     JsonlReplay,

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from airstream.connectors.twitter_v2 import TwitterAPIError, TwitterStream
 
 TOKEN = "AAAA-bearer-secret-token"

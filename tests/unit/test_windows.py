@@ -6,7 +6,6 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-
 from airstream.topology.windows import (
     JoinWindows,
     SessionWindows,

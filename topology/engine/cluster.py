@@ -1,5 +1,5 @@
 """An in-process stand-in for a Kafka cluster: topics with partitions, offsets, timestamps,
-headers and consumer-group committed offsets, plus a read-only :class:`ClusterView`.
+headers and consumer-group committed offsets, plus a read-only :class:`EmbeddedClusterView`.
 
 Keyed records are partitioned with murmur2 exactly as the Java client does
 (:func:`airstream.topology.partitioner.partition_for`); records without a key go round-robin.
@@ -35,65 +35,15 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from airstream.topology.engine.task import InputRecord, OutputRecord
 from airstream.topology.engine.traces import ClusterTraces
 from airstream.topology.partitioner import partition_for
 
-__all__ = ["ClusterView", "EmbeddedCluster", "EmbeddedProducer", "GroupInfo", "GroupOffset", "PartitionInfo",
-           "TopicInfo"]
+from airstream.common.cluster_view import GroupOffset, GroupView, PartitionView, TopicView
 
-
-@dataclass(frozen=True)
-class PartitionInfo:
-    """One partition: the first offset kept and the next offset to be written."""
-
-    topic: str
-    partition: int
-    low_watermark: int
-    high_watermark: int
-
-
-@dataclass(frozen=True)
-class TopicInfo:
-    """A topic and its partitions; ``internal`` for repartition/changelog topics."""
-
-    name: str
-    partitions: tuple[PartitionInfo, ...]
-    internal: bool
-
-    @property
-    def message_count(self) -> int:
-        """Records currently held (high minus low watermark, summed)."""
-        return sum(p.high_watermark - p.low_watermark for p in self.partitions)
-
-
-@dataclass(frozen=True)
-class GroupOffset:
-    """A group's position on one partition: committed offset (``None`` if never), end
-    offset and lag (end minus committed, or end minus low watermark if never committed)."""
-
-    group: str
-    topic: str
-    partition: int
-    committed: int | None
-    end: int
-    lag: int
-
-
-@dataclass(frozen=True)
-class GroupInfo:
-    """A consumer group and its offsets on every partition of the topics it committed to."""
-
-    group: str
-    offsets: tuple[GroupOffset, ...]
-
-    @property
-    def total_lag(self) -> int:
-        """Sum of the lags."""
-        return sum(o.lag for o in self.offsets)
+__all__ = ["EmbeddedCluster", "EmbeddedClusterView", "EmbeddedProducer"]
 
 
 class _Topic:
@@ -147,7 +97,7 @@ class EmbeddedCluster:
         self._groups: dict[str, dict[tuple[str, int], int]] = {}
         self._lock = threading.RLock()
         self.traces = ClusterTraces(clock, trace_sample_rate)
-        """Trace accounting (see :mod:`airstream.topology.engine.traces`); read it through :meth:`ClusterView.trace_records`."""
+        """Trace accounting (see :mod:`airstream.topology.engine.traces`), read through :meth:`EmbeddedClusterView.trace_records`."""
         # Partitions appended to since the last commit -> first offset appended: the outputs of the
         # task whose group commits next (a task's outputs are appended, then its input committed).
         self._appended: dict[tuple[str, int], int] = {}
@@ -212,7 +162,7 @@ class EmbeddedCluster:
         """A producer whose records carry trace headers and are counted under ``client_id``.
 
         What it writes, the groups that consume it and what their tasks forward show in the traces
-        (:meth:`ClusterView.trace_records`; airmon's Traces screen).
+        (:meth:`EmbeddedClusterView.trace_records`; airmon's Traces screen).
         """
         return EmbeddedProducer(self, client_id)
 
@@ -311,19 +261,20 @@ class EmbeddedCluster:
         return self._groups.get(group, {}).get((topic, partition))
 
     # -- read-only view --------------------------------------------------------------------
-    def view(self) -> ClusterView:
-        """A read-only view for monitors (see :class:`ClusterView`)."""
-        return ClusterView(self)
+    def view(self) -> EmbeddedClusterView:
+        """A read-only view for monitors (see :class:`EmbeddedClusterView`)."""
+        return EmbeddedClusterView(self)
 
 
-class ClusterView:
+class EmbeddedClusterView:
     """Read-only access to an :class:`EmbeddedCluster`: what ``airmon`` shows for an embedded
-    run. Every call returns fresh immutable snapshots.
+    run, the :class:`airstream.common.cluster_view.ClusterView` contract. Every call returns fresh
+    immutable snapshots.
 
-    - ``topics()`` -> list of :class:`TopicInfo` (partitions with low/high watermarks)
-    - ``topic(name)`` -> :class:`TopicInfo`
-    - ``groups()`` -> list of :class:`GroupInfo` (committed offset, end offset, lag per partition)
-    - ``group(name)`` -> :class:`GroupInfo`
+    - ``topics()`` -> list of :class:`TopicView` (partitions with low/high watermarks)
+    - ``topic(name)`` -> :class:`TopicView`
+    - ``groups()`` -> list of :class:`GroupView` (committed offset, end offset, lag per partition)
+    - ``group(name)`` -> :class:`GroupView`
     - ``records(topic, partition, offset=0, max_records=100)`` -> records to browse
     - ``trace_records(start=0)`` -> the ``__airstream_metrics`` records of the run's traces
     """
@@ -331,24 +282,24 @@ class ClusterView:
     def __init__(self, cluster: EmbeddedCluster) -> None:
         self._c = cluster
 
-    def topics(self) -> list[TopicInfo]:
+    def topics(self) -> list[TopicView]:
         """Every topic, sorted by name."""
         return [self.topic(name) for name in self._c.topic_names()]
 
-    def topic(self, name: str) -> TopicInfo:
+    def topic(self, name: str) -> TopicView:
         """One topic; ``KeyError`` naming the known topics if missing."""
         with self._c._lock:
             t = self._c._topics.get(name)
             if t is None:
                 raise KeyError(f"no topic {name!r}; topics: {self._c.topic_names()}")
-            parts = tuple(PartitionInfo(name, p, 0, len(log)) for p, log in enumerate(t.logs))
-            return TopicInfo(name, parts, t.internal)
+            parts = tuple(PartitionView(name, p, 0, len(log)) for p, log in enumerate(t.logs))
+            return TopicView(name, parts, t.internal)
 
-    def groups(self) -> list[GroupInfo]:
+    def groups(self) -> list[GroupView]:
         """Every consumer group, sorted by name."""
         return [self.group(g) for g in sorted(self._c._groups)]
 
-    def group(self, name: str) -> GroupInfo:
+    def group(self, name: str) -> GroupView:
         """One group's offsets on every partition of the topics it has committed to."""
         with self._c._lock:
             committed = self._c._groups.get(name)
@@ -360,7 +311,7 @@ class ClusterView:
                     c = committed.get((topic, p))
                     end = len(log)
                     offsets.append(GroupOffset(name, topic, p, c, end, end - (c or 0)))
-            return GroupInfo(name, tuple(offsets))
+            return GroupView(name, tuple(offsets))
 
     def records(self, topic: str, partition: int, offset: int = 0, max_records: int = 100
                 ) -> list[InputRecord]:

@@ -23,12 +23,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
-
 from airstream.topology.compile import Plan, TopicLayout, plan_partitions
 from airstream.topology.errors import TopologyException
 from airstream.topology.runtime.config import StreamsConfig
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
 
 __all__ = ["TopicLayout", "plan_partitions", "prepare_topics"]
 

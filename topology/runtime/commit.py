@@ -26,6 +26,9 @@ import threading
 import time
 from typing import Any
 
+from airstream.topology.errors import StreamsException
+from airstream.topology.runtime.config import StreamsConfig
+from airstream.topology.tracing import MetricsPublisher, TracingProducer
 from confluent_kafka import (
     Consumer,
     KafkaError,
@@ -33,10 +36,6 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
-
-from airstream.topology.errors import StreamsException
-from airstream.topology.runtime.config import StreamsConfig
-from airstream.topology.tracing import MetricsPublisher, TracingProducer
 
 __all__ = ["AtLeastOnce", "CommitInFlight", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
 

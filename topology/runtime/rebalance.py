@@ -29,9 +29,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from confluent_kafka import TopicPartition
-
 from airstream.topology.compile import Plan
+from confluent_kafka import TopicPartition
 
 __all__ = ["Callbacks", "PartitionOwner", "assignment_strategy"]
 

@@ -22,12 +22,11 @@ import logging
 import time
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, TopicPartition
-
 from airstream.topology.compile import Plan
 from airstream.topology.engine.task import InputRecord, Task
 from airstream.topology.runtime.commit import is_transient
 from airstream.topology.runtime.metrics import StreamsMetrics
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 __all__ = ["Restorer"]
 

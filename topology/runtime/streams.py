@@ -40,16 +40,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import (
-    OFFSET_BEGINNING,
-    OFFSET_END,
-    Consumer,
-    KafkaError,
-    KafkaException,
-    TopicPartition,
-)
-from confluent_kafka.admin import AdminClient
-
 from airstream.topology.builder import Topology
 from airstream.topology.compile import Plan, SubtopologyPlan, compile_topology
 from airstream.topology.engine.task import InputRecord, Task
@@ -63,6 +53,15 @@ from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus
 from airstream.topology.runtime.rebalance import Callbacks, assignment_strategy
 from airstream.topology.runtime.restore import Restorer
 from airstream.topology.tracing import MetricsPublisher, TracingConsumer
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_END,
+    Consumer,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient
 
 __all__ = ["KafkaStreams", "State"]
 

@@ -3,7 +3,7 @@
 Any Python application (and the airstream runtime and connectors) swaps ``confluent_kafka.Producer``
 / ``Consumer`` for :class:`TracingProducer` / :class:`TracingConsumer`. Records then carry a small
 ``airstream.trace`` header (origin ``client.id``, produce times, hop count -- layout in
-:mod:`airstream.topology.tracing.header`), forwarding steps continue it with :func:`forward_headers`, and each
+:mod:`airstream.common.traces.header`), forwarding steps continue it with :func:`forward_headers`, and each
 client publishes per-minute counts and latency histograms to ``__airstream_metrics``, which
 :mod:`airstream.monitor.traces` reads back into producers, hops and multi-hop paths. See ``docs/traces.md``.
 
@@ -12,9 +12,12 @@ client publishes per-minute counts and latency histograms to ``__airstream_metri
 1
 """
 
-from airstream.topology.tracing.aggregate import BUCKET_MS, ConsumerMetrics, ProducerMetrics, bucket_of
+from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
 from airstream.topology.tracing.clients import TracingConsumer, TracingProducer
-from airstream.topology.tracing.header import (
+from airstream.topology.tracing.publisher import MetricsPublisher
+
+from airstream.common.client_config import connection_config
+from airstream.common.traces.header import (
     TRACE_HEADER,
     Trace,
     TraceHeaderError,
@@ -26,8 +29,8 @@ from airstream.topology.tracing.header import (
     next_hop,
     trace_value,
 )
-from airstream.topology.tracing.histogram import LatencyHistogram
-from airstream.topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher, connection_config
+from airstream.common.traces.histogram import LatencyHistogram
+from airstream.common.traces.record import BUCKET_MS, METRICS_TOPIC, bucket_of
 
 __all__ = [
     "BUCKET_MS",

@@ -2,7 +2,7 @@
 
 A **producer** counts every record by topic, partition (``-1`` when the partitioner chose), the
 1-minute bucket of the record timestamp and the record's trace *path* (hop, origin, via -- see
-:mod:`airstream.topology.tracing.header`).
+:mod:`airstream.common.traces.header`).
 
 A **consumer** counts every record by topic, partition and minute -- reading only the record's
 partition and timestamp, which is cheap -- and reads the trace header of at most ``sample_rate``
@@ -11,26 +11,16 @@ access, which costs as much as receiving the record, so reading every header wou
 consumer's rate; a fixed rate bounds the cost whatever the throughput). Each sampled
 record adds to a per-path row: a sample count, the hop latency (receive time - this hop's produce
 time) and, for forwarded records, the end-to-end latency (receive time - origin produce time), as
-:class:`~airstream.topology.tracing.histogram.LatencyHistogram`. Records without a trace header are sampled
+:class:`~airstream.common.traces.histogram.LatencyHistogram`. Records without a trace header are sampled
 with ``origin`` ``None`` and a latency from their timestamp. With ``sample_rate=None`` every header
 is read and the per-path counts are exact; otherwise :mod:`airstream.monitor.traces` attributes the exact totals
 to paths from what the producers reported (exact whenever a group has read all that was produced).
 
-Each publish is a *delta*: the rows since the previous publish, after which the aggregation starts
-again. A reader adds deltas up; histograms merge by adding bins. The metrics record (JSON)::
-
-    {"v": 1, "kind": "producer" | "consumer", "client_id": "replay-1", "group": null | "scorer",
-     "host": "web-3", "from_ms": ..., "to_ms": ..., "last_ms": <last produce/consume, ms>,
-     "rows": [...], "samples": [...], "sample_rate": 100 | null}   # samples, sample_rate: consumers only
-
-    producer row: {"topic": "tweets", "partition": -1, "bucket": <minute start, ms>,
-                   "origin": "replay-1", "hop": 0, "via": "", "count": 120}
-    consumer row: {"topic": "tweets", "partition": 0, "bucket": <minute start, ms>, "count": 120}
-    consumer sample: {"topic": "tweets", "partition": 0, "bucket": ..., "origin": "replay-1" | null,
-                      "hop": 0 | null, "via": "", "count": 8, "latency": <histogram>, "e2e": <histogram> | null}
+Each publish is a *delta*: the rows since the previous publish, in the metrics record format of
+:mod:`airstream.common.traces.record`, after which the aggregation starts again.
 
 >>> from confluent_kafka import Message
->>> from airstream.topology.tracing.header import TRACE_HEADER, new_trace
+>>> from airstream.common.traces.header import TRACE_HEADER, new_trace
 >>> m = Message(topic="tweets", partition=0, timestamp=(1, 60_500),
 ...             headers=[(TRACE_HEADER, new_trace("replay", now_ms=60_500))])
 >>> c = ConsumerMetrics("scorer-1", "scorer", now_ms=60_000, sample_rate=None)
@@ -53,33 +43,22 @@ from typing import Any
 
 from confluent_kafka import Message
 
-from airstream.topology.tracing.header import (
+from airstream.common.traces.header import (
     TRACE_HEADER,
     TraceHeaderError,
     decode_path,
     path_of,
     trace_value,
 )
-from airstream.topology.tracing.histogram import LatencyHistogram
+from airstream.common.traces.record import BUCKET_MS, RECORD_VERSION, SampledLatency, bucket_of
 
-__all__ = ["BUCKET_MS", "RECORD_VERSION", "ConsumerMetrics", "ProducerMetrics", "bucket_of"]
+__all__ = ["ConsumerMetrics", "ProducerMetrics"]
 
-BUCKET_MS = 60_000
-RECORD_VERSION = 1
 _TIMES = struct.Struct(">qq")
 _HOST = socket.gethostname()
 
 RowKey = tuple[str, int, int, bytes | None]
 _error, _topic, _partition, _timestamp = Message.error, Message.topic, Message.partition, Message.timestamp
-
-
-def bucket_of(timestamp_ms: int) -> int:
-    """The start (ms) of the minute holding ``timestamp_ms``; ``-1`` for an unknown timestamp.
-
-    >>> bucket_of(125_000), bucket_of(-1)
-    (120000, -1)
-    """
-    return timestamp_ms - timestamp_ms % BUCKET_MS if timestamp_ms >= 0 else -1
 
 
 class _Paths:
@@ -166,15 +145,6 @@ class ProducerMetrics(_ClientMetrics):
         self.counts = {}
 
 
-class _Sampled:
-    __slots__ = ("count", "e2e", "latency")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.latency = LatencyHistogram()
-        self.e2e = LatencyHistogram()
-
-
 class ConsumerMetrics(_ClientMetrics):
     """Counts of the records a consumer received, and latencies of a sample (see the module docstring)."""
 
@@ -188,7 +158,7 @@ class ConsumerMetrics(_ClientMetrics):
                              f"every trace header; got {sample_rate!r}")
         self.sample_rate = sample_rate
         self.counts: dict[tuple[str, int, int], int] = {}
-        self.samples: dict[RowKey, _Sampled] = {}
+        self.samples: dict[RowKey, SampledLatency] = {}
         # A token bucket: sample_rate tokens a second, at most one second's worth saved up.
         self._tokens = sample_rate or 0.0
         self._tokens_ms = now_ms
@@ -268,7 +238,7 @@ class ConsumerMetrics(_ClientMetrics):
         key = (m.topic(), m.partition(), bucket_of(ts), path)
         row = self.samples.get(key)
         if row is None:
-            row = self.samples[key] = _Sampled()
+            row = self.samples[key] = SampledLatency()
         row.count += 1
         if path is None:
             if ts > 0:

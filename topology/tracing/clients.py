@@ -39,10 +39,11 @@ from collections.abc import Mapping
 from time import time_ns
 from typing import Any
 
+from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
+from airstream.topology.tracing.publisher import MetricsPublisher
 from confluent_kafka import Consumer, Message, Producer
 
-from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
-from airstream.topology.tracing.header import (
+from airstream.common.traces.header import (
     TRACE_HEADER,
     VERSION,
     forward_headers,
@@ -51,12 +52,12 @@ from airstream.topology.tracing.header import (
     path_of,
     trace_value,
 )
-from airstream.topology.tracing.publisher import METRICS_TOPIC, MetricsPublisher
+from airstream.common.traces.record import METRICS_TOPIC
 
 __all__ = ["TracingConsumer", "TracingProducer"]
 
 _VERSION = bytes((VERSION,))
-_pack_times = struct.Struct(">qq").pack  # hop time, origin time: see airstream.topology.tracing.header
+_pack_times = struct.Struct(">qq").pack  # hop time, origin time: see airstream.common.traces.header
 
 
 def _now_ms() -> int:

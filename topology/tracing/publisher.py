@@ -6,10 +6,6 @@ Records are keyed by client id, so one client's records stay in order in one par
 
 Telemetry never stops the application: when the topic cannot be created or a record cannot be
 delivered, a warning names the topic, the reason and the fix, once per distinct reason.
-
->>> connection_config({"bootstrap.servers": "k:9092", "group.id": "g", "sasl.password": "s",
-...                    "auto.offset.reset": "earliest"})
-{'bootstrap.servers': 'k:9092', 'sasl.password': 's'}
 """
 
 from __future__ import annotations
@@ -23,20 +19,14 @@ import orjson
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-__all__ = ["METRICS_TOPIC", "MetricsPublisher", "connection_config"]
+from airstream.common.client_config import connection_config
+from airstream.common.traces.record import METRICS_TOPIC
+
+__all__ = ["MetricsPublisher"]
 
 log = logging.getLogger("airstream.topology.tracing")
 
-METRICS_TOPIC = "__airstream_metrics"
 RETENTION_MS = 7 * 24 * 3600 * 1000
-_CONNECTION_PREFIXES = ("bootstrap.servers", "security.protocol", "ssl.", "sasl.", "socket.", "broker.",
-                        "client.dns.lookup", "client.rack", "reconnect.", "retry.backoff", "metadata.",
-                        "oauth", "enable.ssl", "error_cb", "log", "api.version", "topic.metadata")
-
-
-def connection_config(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The keys of a client configuration that say how to reach and log in to the cluster."""
-    return {k: v for k, v in config.items() if k.startswith(_CONNECTION_PREFIXES)}
 
 
 class MetricsPublisher:

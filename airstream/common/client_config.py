@@ -1,56 +1,40 @@
-"""Kafka client properties for airmon: ``--bootstrap``, ``--config client.properties`` and ``-X key=value``.
+"""Kafka client properties from the command line: ``--bootstrap``, ``--config client.properties``
+and ``-X key=value``, as ``airmon``, ``airstream run`` and the connectors' commands take them.
 
 Everything the user gives passes through to librdkafka unchanged (SASL, SSL, timeouts ...), so a
 ``client.properties`` written for the Java tools works here too, as far as librdkafka knows the keys.
-Secret values (``sasl.password``, ``ssl.key.password`` and anything whose name says password, secret
-or token) are masked by :func:`redact` and scrubbed out of any text by :func:`scrub`, so they never
-reach a log, an exception or the screen.
-
-Example::
+Secret values never reach a message: see :mod:`airstream.common.redact`.
 
     >>> cfg = client_config(bootstrap="b1:9092", overrides=["security.protocol=SASL_SSL",
     ...                                                     "sasl.password=hunter2"])
-    >>> cfg["bootstrap.servers"], redact(cfg)["sasl.password"]
-    ('b1:9092', '***')
-    >>> scrub("auth failed with hunter2", cfg)
-    'auth failed with ***'
+    >>> cfg["bootstrap.servers"], cfg["security.protocol"]
+    ('b1:9092', 'SASL_SSL')
+    >>> connection_config({**cfg, "group.id": "g", "auto.offset.reset": "earliest"}) == cfg
+    True
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import javaproperties
 
-__all__ = ["BOOTSTRAP_ENV", "ConfigError", "client_config", "is_secret", "load_properties", "parse_overrides",
-           "redact", "scrub", "with_kafka_logger"]
+from airstream.common.redact import is_secret
+
+__all__ = ["BOOTSTRAP_ENV", "ConfigError", "client_config", "connection_config", "load_properties",
+           "parse_overrides"]
 
 BOOTSTRAP_ENV = "AIRSTREAM_BOOTSTRAP"
-MASK = "***"
-_SECRET_NAME = re.compile(r"password|secret|token|jaas|\.pem$|credentials", re.IGNORECASE)
-
-# librdkafka's own messages (refused connections while a broker restarts ...) go to this logger, not
-# to stderr where they would scribble over a TUI; `airmon -v` shows them.
-_kafka_log = logging.getLogger("airmon.kafka")
-_kafka_log.addHandler(logging.NullHandler())
+_CONNECTION_PREFIXES = ("bootstrap.servers", "security.protocol", "ssl.", "sasl.", "socket.", "broker.",
+                        "client.dns.lookup", "client.rack", "reconnect.", "retry.backoff", "metadata.",
+                        "oauth", "enable.ssl", "error_cb", "log", "api.version", "topic.metadata")
 
 
 class ConfigError(ValueError):
     """Client configuration that cannot be used; the message names the setting and the fix."""
-
-
-def is_secret(key: str) -> bool:
-    """Whether a property's value must never be shown.
-
-    >>> is_secret("sasl.password"), is_secret("sasl.jaas.config"), is_secret("security.protocol")
-    (True, True, False)
-    """
-    return bool(_SECRET_NAME.search(key))
 
 
 def load_properties(path: str | os.PathLike[str]) -> dict[str, str]:
@@ -107,26 +91,13 @@ def client_config(bootstrap: str | None = None, config_file: str | os.PathLike[s
     return config
 
 
-def redact(config: Mapping[str, object]) -> dict[str, object]:
-    """A copy of ``config`` with every secret value replaced by ``***``."""
-    return {k: (MASK if is_secret(k) else v) for k, v in config.items()}
+def connection_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of a client configuration that say how to reach and log in to the cluster.
 
+    What a second client made from a user's configuration takes (a metrics publisher beside the
+    user's producer, a reader beside the user's consumer): not their group, offsets or tuning.
 
-def scrub(text: str, config: Mapping[str, object]) -> str:
-    """``text`` with every secret value of ``config`` replaced by ``***`` (for errors from the client)."""
-    for key, value in config.items():
-        if is_secret(key) and isinstance(value, str) and len(value) >= 3:
-            text = text.replace(value, MASK)
-    return text
-
-
-def with_kafka_logger(config: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``config`` that sends librdkafka's log lines to the ``airmon.kafka`` logger, not stderr.
-
-    Every client airmon makes needs this: librdkafka writes straight to stderr otherwise, over the
-    dashboard. The lines are delivered when the client is polled.
-
-    >>> with_kafka_logger({"bootstrap.servers": "b1:9092"})["logger"].name
-    'airmon.kafka'
+    >>> connection_config({"bootstrap.servers": "k:9092", "group.id": "g", "sasl.password": "s"})
+    {'bootstrap.servers': 'k:9092', 'sasl.password': 's'}
     """
-    return {**config, "logger": _kafka_log}
+    return {k: v for k, v in config.items() if k.startswith(_CONNECTION_PREFIXES)}

@@ -1,17 +1,21 @@
-"""Secrets in URLs kept out of log lines: one logging filter that every HTTP client of airstream shares.
+"""Secrets kept out of logs, exceptions, ``describe()`` and the screen.
 
-httpx logs each request's full URL at INFO (``HTTP Request: POST https://... "HTTP/1.1 200 OK"``),
-and URLs often carry secrets: a Slack incoming-webhook path, a ``?token=`` query, ``user:password@``.
-A component that calls a URL registers it once with :func:`hide_url`; from then on the shared
-:data:`SECRETS` filter, installed on the ``httpx`` logger, rewrites every record that contains the
-URL to its safe form. :func:`url_origin` and :func:`url_without_credentials` give those safe forms
-for the component's own messages, ``repr()`` and exceptions.
+Two kinds of secret pass through airstream:
 
-This module depends on the standard library only (httpx is imported when a URL is registered), so
-monitor and connectors both import it without pulling in each other.
+* **client properties** -- ``sasl.password``, ``ssl.key.password``, ``sasl.jaas.config`` and anything
+  whose name says password, secret, token or credentials. :func:`redact` masks them in a copy of a
+  configuration, :func:`scrub` removes their values from any text (an error a client raised);
+* **URLs** -- a Slack incoming-webhook path, a ``?token=`` query, ``user:password@``. httpx logs each
+  request's full URL at INFO, so a component that calls a URL registers it once with
+  :func:`hide_url`; from then on the shared :data:`SECRETS` filter, installed on the ``httpx``
+  logger, rewrites every record that contains the URL to its safe form. :func:`url_origin` and
+  :func:`url_without_credentials` give those safe forms for the component's own messages.
 
-Example::
+This module depends on the standard library only (httpx is imported when a URL is registered).
 
+    >>> cfg = {"bootstrap.servers": "b1:9092", "sasl.password": "hunter2"}
+    >>> redact(cfg)["sasl.password"], scrub("auth failed with hunter2", cfg)
+    ('***', 'auth failed with ***')
     >>> hide_url("https://hooks.example.com/services/T0/B0/XYZ?token=abc")
     'https://hooks.example.com/***'
     >>> hide_url("http://user:pw@models.local:8080/model?key=1", keep_path=True)
@@ -23,12 +27,38 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 import threading
+from collections.abc import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["SECRETS", "RedactingFilter", "hide_url", "url_origin", "url_without_credentials"]
+__all__ = ["MASK", "SECRETS", "RedactingFilter", "hide_url", "is_secret", "redact", "scrub", "url_origin",
+           "url_without_credentials"]
 
 MASK = "***"
+_SECRET_NAME = re.compile(r"password|secret|token|jaas|\.pem$|credentials", re.IGNORECASE)
+
+
+def is_secret(key: str) -> bool:
+    """Whether a property's value must never be shown.
+
+    >>> is_secret("sasl.password"), is_secret("sasl.jaas.config"), is_secret("security.protocol")
+    (True, True, False)
+    """
+    return bool(_SECRET_NAME.search(key))
+
+
+def redact(config: Mapping[str, object]) -> dict[str, object]:
+    """A copy of ``config`` with every secret value replaced by ``***``."""
+    return {k: (MASK if is_secret(k) else v) for k, v in config.items()}
+
+
+def scrub(text: str, config: Mapping[str, object]) -> str:
+    """``text`` with every secret value of ``config`` replaced by ``***`` (for errors from the client)."""
+    for key, value in config.items():
+        if is_secret(key) and isinstance(value, str) and len(value) >= 3:
+            text = text.replace(value, MASK)
+    return text
 
 
 def url_origin(url: str) -> str:

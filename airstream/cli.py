@@ -1,4 +1,8 @@
-"""The ``airstream`` command: run topologies, the demo, and the local Kafka broker."""
+"""The ``airstream`` command: run topologies, replay tweets, serve the model, SQL, lineage, a local broker.
+
+It sits above the engine and the connectors (each subcommand loads its module when it runs, so
+``airstream kafka up`` does not import DuckDB).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,18 @@ def _kafka(args: argparse.Namespace) -> int:
     from airstream.topology import kafka_local
 
     return kafka_local.main(args.kafka_args)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from airstream.connectors import tweets
+
+    return tweets.main(args)
+
+
+def _model_server(args: argparse.Namespace) -> int:
+    from airstream.connectors import model_server
+
+    return model_server.main(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     replay.add_argument("--client-id",
                         help="the producer's client.id, its name in airmon's Traces (default: airstream-replay)")
-    replay.set_defaults(func=lambda a: __import__("airstream.connectors.tweets", fromlist=["main"]).main(a))
+    replay.set_defaults(func=_replay)
 
     model = sub.add_parser("model-server", help="serve the VADER sentiment model over the CML model protocol")
     model.add_argument("--host", default="127.0.0.1")
@@ -48,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--fail-rate", type=float, default=0.0, help="fraction of calls answered 500")
     model.add_argument("--timeout-rate", type=float, default=0.0, help="fraction of calls that hang")
     model.add_argument("--seed", type=int, default=0, help="seed of the fault injection")
-    model.set_defaults(func=lambda a: __import__("airstream.connectors.model_server", fromlist=["main"]).main(a))
+    model.set_defaults(func=_model_server)
 
     from airstream.topology.cli_run import add_arguments as add_run_arguments
 

@@ -29,7 +29,7 @@ buffering, batching, retries and offsets, as for HBase and Kudu.
 
 Example (a sink that keeps records in memory, enough to see the contract)::
 
-    >>> from airstream.connectors.sink import SinkRecord
+    >>> from airstream.common.sink import SinkRecord
     >>> rec = SinkRecord(topic="tweets", partition=0, offset=41, timestamp=1_700_000_000_000,
     ...                  key=b"570306133677760513", value={"airline": "Delta", "text": "late again"})
     >>> rec.topic_partition
