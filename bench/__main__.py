@@ -11,10 +11,10 @@ from bench import Options, Result, discover
 def table(results: list[Result]) -> str:
     """A plain-text table of results."""
     rows = [("benchmark", "case", "records", "seconds", "records/s", "note")]
-    for r in results:
-        rows.append((r.benchmark, r.case, f"{r.records:,}", f"{r.seconds:.3f}", f"{r.rate:,.0f}", r.note))
+    rows.extend((r.benchmark, r.case, f"{r.records:,}", f"{r.seconds:.3f}", f"{r.rate:,.0f}", r.note)
+                for r in results)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 

@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 import httpx
+
 from airstream.connectors.cml import CMLClient
 
 __all__ = ["main", "results", "run"]
@@ -109,7 +110,7 @@ def run(concurrency: int = 16, latency_ms: float = 20.0, records: int = 2000, ba
         proc.terminate()
         proc.wait(timeout=10)
     theoretical = concurrency / (latency_ms / 1000.0)
-    ratio = statistics.median(s / r for s, r in zip(scores, raws))
+    ratio = statistics.median(s / r for s, r in zip(scores, raws, strict=True))
     return {
         "name": "cml_score_batch",
         "concurrency": concurrency,

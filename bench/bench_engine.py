@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+
 from airstream.topology import Serdes, StreamsBuilder, Topology
 from airstream.topology.engine import EmbeddedCluster, EmbeddedEngine
-
 from bench import Options, Result
 
 __all__ = ["DEFAULT_RECORDS", "hand_loop", "make_records", "results", "topology"]
@@ -98,6 +98,12 @@ def _time(fn: Any) -> float:
     return time.process_time() - start
 
 
+def _loop_run(records: list[tuple[bytes, bytes]]) -> tuple[float, int]:
+    outputs: list[Any] = []
+    seconds = _time(lambda: outputs.extend(hand_loop(records)))
+    return seconds, sum(len(side) for side in outputs)
+
+
 def _engine_run(records: list[tuple[bytes, bytes]]) -> tuple[float, int]:
     cluster = EmbeddedCluster()
     for key, value in records:
@@ -115,9 +121,8 @@ def results(options: Options) -> list[Result]:
     loop_s = engine_s = float("inf")
     expected = produced = 0
     for _ in range(3):
-        outputs: list[Any] = []
-        loop_s = min(loop_s, _time(lambda: outputs.extend(hand_loop(records))))
-        expected = sum(len(side) for side in outputs)
+        seconds, expected = _loop_run(records)
+        loop_s = min(loop_s, seconds)
         seconds, produced = _engine_run(records)
         engine_s = min(engine_s, seconds)
     if produced != expected:

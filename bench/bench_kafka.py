@@ -46,7 +46,8 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +121,10 @@ _CONTENDERS = [
     _Contender("loop-json", "hand-written confluent-kafka loop, at-least-once", "json (stdlib)", _ours("loop-json")),
     _Contender("loop-orjson", "hand-written confluent-kafka loop, at-least-once", "orjson", _ours("loop-orjson")),
     _Contender("quix", "Quix Streams, at-least-once (defaults)", "orjson (Quix default)", _quix),
-    _Contender("airstream-alos", "airstream KafkaStreams, at_least_once", "orjson (Serdes.Json)", _ours("airstream-alos")),
-    _Contender("airstream-eos", "airstream KafkaStreams, exactly_once_v2", "orjson (Serdes.Json)", _ours("airstream-eos")),
+    _Contender("airstream-alos", "airstream KafkaStreams, at_least_once", "orjson (Serdes.Json)",
+               _ours("airstream-alos")),
+    _Contender("airstream-eos", "airstream KafkaStreams, exactly_once_v2", "orjson (Serdes.Json)",
+               _ours("airstream-eos")),
 ]
 CONTENDER_NAMES = [c.name for c in _CONTENDERS]
 
@@ -170,7 +173,7 @@ def machine() -> dict[str, str]:
     except OSError:
         pass
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
         "cpu": model,
         "os": f"{platform.system()} {platform.release()}",
@@ -214,7 +217,7 @@ def _fill(bootstrap: str, topic: str, templates: list[dict[str, Any]], count: in
     """Produce ``count`` tweets to ``topic``; returns how many pass the filter."""
     producer = _producer(bootstrap, **{"linger.ms": 50, "batch.size": 1_000_000})
     expected = 0
-    for _, (key, value, kept) in zip(range(count), _tweets(templates, FIRST_ID)):
+    for _, (key, value, kept) in zip(range(count), _tweets(templates, FIRST_ID), strict=False):
         while True:
             try:
                 producer.produce(topic, value, key)
@@ -461,7 +464,8 @@ def _latency(run: _Run, contender: _Contender, result: ContenderResult) -> None:
     latencies = sorted(received[k][0] - sent[k] for k in in_window if k in received)
     missing = len(in_window) - len(latencies)
     if missing:
-        result.notes.append(f"latency: {missing} of {len(in_window)} results not visible {DRAIN_S:.0f} s after the window")
+        result.notes.append(
+            f"latency: {missing} of {len(in_window)} results not visible {DRAIN_S:.0f} s after the window")
     moved = sum(1 for k in in_window if k in received and received[k][1] != sent[k])
     if moved:
         result.notes.append(f"latency: {moved} results did not keep the input record's timestamp")
@@ -510,7 +514,8 @@ def report(results: Sequence[ContenderResult], info: dict[str, str]) -> str:
         f"Measured {info['date']} on {info['nproc']} CPUs ({info['cpu']}), {info['os']}, Python {info['python']}, "
         f"confluent-kafka {info['confluent_kafka']}, Kafka {info['kafka']}; {info['records']} tweets "
         f"in a {PARTITIONS}-partition topic, {info['expected']} pass the filter; latency at "
-        f"{info['latency_rate']} records/s for {info['latency_seconds']} s; best of {info['repeat']} throughput rounds; "
+        f"{info['latency_rate']} records/s for {info['latency_seconds']} s; "
+        f"best of {info['repeat']} throughput rounds; "
         f"load average {info['load']}. Quix Streams {info['quix']}.",
         "",
         "| contender | JSON | records/s (best) | each round | x loop (json) | x Quix | p50 ms | p99 ms "
@@ -645,14 +650,14 @@ def _run(chosen: list[_Contender], records: int, bootstrap: str, kafka: str, rep
     for round_ in range(repeat):
         for contender in chosen if round_ % 2 == 0 else chosen[::-1]:
             result = by_name[contender.name]
-            _attempt(result, lambda: _throughput(run, contender, result, round_))
+            _attempt(result, partial(_throughput, run, contender, result, round_))
             print(f"round {round_ + 1}/{repeat} {contender.name}: "
                   f"{_fmt(result.rounds[-1] if result.rounds else None, ',.0f')} records/s", file=sys.stderr)
     for contender in chosen:
         if contender.produces:
             result = by_name[contender.name]
             print(f"{contender.name}: latency at {latency_rate:,} records/s ...", file=sys.stderr)
-            _attempt(result, lambda: _latency(run, contender, result))
+            _attempt(result, partial(_latency, run, contender, result))
     load_after = os.getloadavg()
     info = {**machine(), "kafka": kafka, "records": f"{records:,}", "expected": f"{expected:,}", "repeat": str(repeat),
             "latency_rate": f"{latency_rate:,}", "latency_seconds": f"{latency_seconds:g}",
@@ -668,12 +673,15 @@ def _run(chosen: list[_Contender], records: int, bootstrap: str, kafka: str, rep
 def main(argv: list[str] | None = None) -> int:
     """``python -m bench.bench_kafka [--records N] [--only NAME ...] [--repeat R] [--no-readme]``."""
     parser = argparse.ArgumentParser(prog="python -m bench.bench_kafka", description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=DEFAULT_RECORDS, help="tweets in the input topic (default %(default)s)")
+    parser.add_argument("--records", type=int, default=DEFAULT_RECORDS,
+                        help="tweets in the input topic (default %(default)s)")
     parser.add_argument("--bootstrap", help="an existing Kafka (default: $AIRSTREAM_BOOTSTRAP, else a local broker)")
     parser.add_argument("--only", nargs="+", choices=CONTENDER_NAMES, help="run only these contenders")
-    parser.add_argument("--repeat", type=int, default=3, help="throughput rounds; the best counts (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="throughput rounds; the best counts (default %(default)s)")
     parser.add_argument("--latency-seconds", type=float, default=10.0, help="latency window (default %(default)s)")
-    parser.add_argument("--latency-rate", type=int, default=2_000, help="records/s in the latency phase (default %(default)s)")
+    parser.add_argument("--latency-rate", type=int, default=2_000,
+                        help="records/s in the latency phase (default %(default)s)")
     parser.add_argument("--no-readme", action="store_true", help="do not update bench/README.md")
     args = parser.parse_args(argv)
     if args.records < 1_000:

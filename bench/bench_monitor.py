@@ -54,9 +54,10 @@ def _prepare(bootstrap: str, prefix: str) -> None:
 
 
 def _measure(bootstrap: str, prefix: str) -> list[dict[str, Any]]:
+    from confluent_kafka.admin import AdminClient
+
     from airstream.monitor.history import History
     from airstream.monitor.sources import KafkaSource
-    from confluent_kafka.admin import AdminClient
 
     source, history = KafkaSource({"bootstrap.servers": bootstrap}, timeout=30), History()
     warm = history.record(source.snapshot())

@@ -48,8 +48,9 @@ def _value(i: int) -> bytes:
 
 
 def _prepare(bootstrap: str, topic: str, records: int) -> None:
-    from airstream.topology.tracing import TracingProducer
     from confluent_kafka.admin import AdminClient, NewTopic
+
+    from airstream.topology.tracing import TracingProducer
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(60)
@@ -66,8 +67,9 @@ def _prepare(bootstrap: str, topic: str, records: int) -> None:
 
 def _produce_rate(bootstrap: str, topic: str, values: list[bytes], traced: bool) -> tuple[float, float]:
     """Records per wall-clock second and per CPU second, produce() to flush()."""
-    from airstream.topology.tracing import TracingProducer
     from confluent_kafka import Producer
+
+    from airstream.topology.tracing import TracingProducer
 
     config = {"bootstrap.servers": bootstrap, "client.id": f"{topic}-{'traced' if traced else 'plain'}",
               "linger.ms": 50, "batch.num.messages": 10_000, "queue.buffering.max.messages": 1_000_000}
@@ -137,8 +139,9 @@ Rates = dict[str, list[tuple[float, float]]]
 
 def _rates(bootstrap: str, topic: str, records: int, rounds: int, sample_rate: float | None,
            workload: str) -> Rates:
-    from airstream.topology.tracing import TracingConsumer
     from confluent_kafka import Consumer
+
+    from airstream.topology.tracing import TracingConsumer
 
     out: Rates = {"plain": [], "traced": []}
     for r in range(rounds):
@@ -156,8 +159,8 @@ def _rates(bootstrap: str, topic: str, records: int, rounds: int, sample_rate: f
 
 def _rows(workload: str, rates: Rates, detail: str) -> list[dict[str, Any]]:
     plain, traced = rates["plain"], rates["traced"]
-    wall = statistics.median(t[0] / p[0] for t, p in zip(traced, plain))
-    cpu = statistics.median(t[1] / p[1] for t, p in zip(traced, plain))
+    wall = statistics.median(t[0] / p[0] for t, p in zip(traced, plain, strict=True))
+    cpu = statistics.median(t[1] / p[1] for t, p in zip(traced, plain, strict=True))
     name = workload if workload.startswith("tracing.") else f"tracing.consume.{workload}"
     return [
         {"name": f"{name}.plain", "value": round(statistics.median(p[0] for p in plain)), "unit": "records/s",
@@ -175,8 +178,9 @@ def _rows(workload: str, rates: Rates, detail: str) -> list[dict[str, Any]]:
 
 def _aggregation_ns(bootstrap: str, topic: str, records: int, sample_rate: float | None) -> float:
     """CPU ns per record of ``ConsumerMetrics.observe`` on fresh batches; best of 3 reads."""
-    from airstream.topology.tracing import ConsumerMetrics
     from confluent_kafka import Consumer, TopicPartition
+
+    from airstream.topology.tracing import ConsumerMetrics
 
     best = float("inf")
     for attempt in range(3):

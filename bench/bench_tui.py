@@ -40,13 +40,17 @@ def _cluster(step: int):  # type: ignore[no-untyped-def]
     for t in range(TOPICS):
         name = f"topic-{t:03d}"
         topics.append(TopicInfo(name, partitions=tuple(
-            PartitionInfo(name, p, p % 3 + 1, (1, 2, 3), (1, 2, 3), 0, 1000 + 10 * step + p) for p in range(PARTITIONS))))
+            PartitionInfo(name, p, p % 3 + 1, (1, 2, 3), (1, 2, 3), 0, 1000 + 10 * step + p)
+            for p in range(PARTITIONS))))
     for g in range(GROUPS):
         topic = f"topic-{g % TOPICS:03d}"
-        member = MemberInfo(f"m-{g}", f"client-{g}", "/10.0.0.1", assignments=tuple((topic, p) for p in range(PARTITIONS)))
-        groups.append(GroupInfo(f"group-{g:03d}", "Stable", coordinator_id=g % 3 + 1, members=(member,), partitions=tuple(
-            GroupPartition(topic, p, 900 + 9 * step, 1000 + 10 * step + p, member.member_id, member.client_id, member.host)
-            for p in range(PARTITIONS))))
+        member = MemberInfo(f"m-{g}", f"client-{g}", "/10.0.0.1",
+                            assignments=tuple((topic, p) for p in range(PARTITIONS)))
+        partitions = tuple(GroupPartition(topic, p, 900 + 9 * step, 1000 + 10 * step + p,
+                                          member.member_id, member.client_id, member.host)
+                           for p in range(PARTITIONS))
+        groups.append(GroupInfo(f"group-{g:03d}", "Stable", coordinator_id=g % 3 + 1, members=(member,),
+                                partitions=partitions))
     brokers = tuple(BrokerInfo(i, f"kafka-{i}", 9092, is_controller=i == 1) for i in (1, 2, 3))
     return ClusterSnapshot(taken_at=1_700_000_000.0 + 2 * step, cluster_id="bench", controller_id=1, brokers=brokers,
                            topics=tuple(topics), groups=tuple(groups), source="bench://synthetic")

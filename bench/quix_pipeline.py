@@ -21,7 +21,7 @@ from quixstreams import Application
 
 # airstream is not installed in this environment; the shared pipeline is plain Python in the repo.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.kafka_pipeline import keep, project  # noqa: E402
+from bench.kafka_pipeline import keep, project
 
 
 def main(argv: list[str] | None = None) -> int:

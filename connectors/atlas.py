@@ -218,6 +218,7 @@ class AtlasClient:
             http_auth = httpx.BasicAuth(self.username, secret)
         elif mode == "kerberos":
             try:
+                # httpx-gssapi is an optional extra that the type-checking environment does not install.
                 from httpx_gssapi import HTTPSPNEGOAuth  # type: ignore[import-not-found]
             except ImportError:
                 raise AtlasError("Kerberos authentication to Atlas needs httpx-gssapi (and a valid ticket "
@@ -377,7 +378,7 @@ def load_topology(target: str) -> tuple[Any, list[Dataset], str]:
     if name not in namespace:
         found = sorted(k for k, v in namespace.items() if not k.startswith("_") and not isinstance(v, type) and (
             hasattr(v, "describe") or hasattr(v, "build")
-            or getattr(v, "__module__", None) == "__airstream_lineage__" and callable(v)))
+            or (getattr(v, "__module__", None) == "__airstream_lineage__" and callable(v))))
         raise AtlasError(f"{path} defines no {name!r}; topologies, builders and functions it defines: "
                          f"{found or 'none'}")
     obj = namespace[name]

@@ -338,8 +338,10 @@ class CMLClient:
                 parsed = orjson.loads(resp.content)
             except orjson.JSONDecodeError:
                 parsed = None
-            if isinstance(parsed, dict) and parsed.get("success") is True and isinstance(parsed.get("response"), dict):
-                return parsed["response"]
+            if isinstance(parsed, dict) and parsed.get("success") is True:
+                response = parsed.get("response")
+                if isinstance(response, dict):
+                    return response
             short = self._short_body(resp)
             raise CMLError(f"CML model at {where} answered HTTP {status} without success=true: {short}",
                            status=status, body=short, attempts=attempt)

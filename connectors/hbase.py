@@ -20,14 +20,15 @@ overwrites the same cells instead of adding rows.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Callable
 from typing import Any, Literal
 
 import orjson
-from airstream.connectors.batching import BatchingSink
 
 from airstream.common.sink import Dataset, Rejected, SinkError, SinkRecord
+from airstream.connectors.batching import BatchingSink
 
 __all__ = ["Encoding", "HBaseSink", "encode_value"]
 
@@ -143,10 +144,8 @@ class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
 
     def _reset(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken; a new connection is made on the next send
                 self._conn.close()
-            except Exception:  # already broken; a new connection is made on the next send
-                pass
             self._conn = None
 
     def _reason(self, exc: Exception) -> str:

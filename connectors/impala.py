@@ -28,7 +28,7 @@ import os
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeGuard, get_args
 from urllib.parse import urlparse
 
 import pyarrow as pa
@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 
 AuthMechanism = Literal["NOSASL", "PLAIN", "LDAP", "GSSAPI", "JWT"]
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _is_auth_mechanism(name: str) -> TypeGuard[AuthMechanism]:
+    return name in get_args(AuthMechanism)
 
 
 class ImpalaError(SinkError):
@@ -200,13 +204,13 @@ class ImpalaSettings:
         if not host:
             return None
         auth = env.get("IMPALA_AUTH", "NOSASL").upper()
-        if auth not in ("NOSASL", "PLAIN", "LDAP", "GSSAPI", "JWT"):
+        if not _is_auth_mechanism(auth):
             raise ImpalaError(f"IMPALA_AUTH={auth!r}: use NOSASL, PLAIN, LDAP, GSSAPI or JWT")
         return cls(
             host=host,
             port=int(env["IMPALA_PORT"]) if env.get("IMPALA_PORT") else None,
             database=env.get("IMPALA_DATABASE") or None,
-            auth=auth,  # type: ignore[arg-type]
+            auth=auth,
             user=env.get("IMPALA_USER") or None,
             password=env.get("IMPALA_PASSWORD") or None,
             jwt=env.get("IMPALA_JWT") or None,

@@ -20,16 +20,16 @@ rewrites them and ``INSERT_IGNORE`` keeps the first version.
 
 from __future__ import annotations
 
+import contextlib
 from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from airstream.common.sink import Dataset, Rejected, SinkError, SinkRecord
 from airstream.connectors.batching import BatchingSink
 from airstream.connectors.impala import ImpalaSettings
 
-from airstream.common.sink import Dataset, Rejected, SinkError, SinkRecord
-
-__all__ = ["ImpalaKuduSink", "KuduMode", "KuduSink", "KUDU_INSTALL_HINT"]
+__all__ = ["KUDU_INSTALL_HINT", "ImpalaKuduSink", "KuduMode", "KuduSink"]
 
 KuduMode = Literal["UPSERT", "INSERT_IGNORE"]
 
@@ -183,7 +183,7 @@ class KuduSink(_RowSink):
 
     def _kudu_connect(self) -> Any:
         try:
-            import kudu  # type: ignore[import-not-found]
+            import kudu
         except ImportError:
             raise SinkError(KUDU_INSTALL_HINT) from None
         hosts, ports = [], []
@@ -267,10 +267,8 @@ class ImpalaKuduSink(_RowSink):
 
     def _reset(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(Exception):  # already broken; the retry reconnects
                 self._conn.close()
-            except Exception:  # already broken; the retry reconnects
-                pass
             self._conn = None
 
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ModelServer", "ServerStats", "sentiment_of", "main"]
+__all__ = ["ModelServer", "ServerStats", "main", "sentiment_of"]
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
     def _reply(self, status: int, body: dict[str, Any]) -> None:
@@ -99,10 +99,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         self._reply(405, {"success": False, "error": "Use POST with {\"accessKey\": ..., \"request\": {...}}"})
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         model = self.server.model
         model.stats.add("requests")
         try:
@@ -197,9 +197,10 @@ class ModelServer:
     @property
     def url(self) -> str | None:
         """The model URL to give a CML client, once started."""
-        if self._httpd is None:
-            return None
-        return f"http://{self.host}:{self._httpd.server_address[1]}/model"
+        return None if self._httpd is None else self._url_of(self._httpd)
+
+    def _url_of(self, httpd: _Server) -> str:
+        return f"http://{self.host}:{httpd.server_address[1]}/model"
 
     def predict(self, sentence: str) -> dict[str, Any]:
         """Score one sentence without HTTP: ``{"polarity": compound, "sentiment": label}``.
@@ -264,8 +265,9 @@ class ModelServer:
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="model-server", daemon=True)
         self._thread.start()
-        log.info("model server listening on %s", self.url)
-        return self.url  # type: ignore[return-value]
+        url = self._url_of(httpd)
+        log.info("model server listening on %s", url)
+        return url
 
     def stop(self) -> None:
         """Stop serving, end injected hangs, and release the port."""

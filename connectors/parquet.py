@@ -531,7 +531,9 @@ def _conform(arr: pa.Array | pa.ChunkedArray, f: pa.Field) -> pa.Array | pa.Chun
 
 
 def _is_text(t: pa.DataType) -> bool:
-    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    # pyarrow is untyped: its is_* predicates return bool.
+    is_text: bool = pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    return is_text
 
 
 def _offset_bounds(records: Sequence[SinkRecord]) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:

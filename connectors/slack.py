@@ -159,15 +159,15 @@ class SlackSink:
             ConnectionErrorRetryHandler(max_retry_count=retries, interval_calculator=calculator),
         ]
         if token:
-            kwargs = {"base_url": base_url} if base_url else {}
-            self._web: WebClient | None = WebClient(token=token, timeout=timeout, retry_handlers=handlers,
-                                                    logger=_sdk_log, **kwargs)
+            self._web: WebClient | None = WebClient(token=token, base_url=base_url or WebClient.BASE_URL,
+                                                    timeout=timeout, retry_handlers=handlers, logger=_sdk_log)
             self._hook: WebhookClient | None = None
             self._where = f"channel {channel!r}"
         else:
+            assert webhook_url is not None  # without a token, the credentials check above leaves a webhook URL
             self._web = None
-            self._hook = WebhookClient(url=webhook_url, timeout=timeout, retry_handlers=handlers, logger=_sdk_log)  # type: ignore[arg-type]
-            self._where = f"the incoming webhook on {urlsplit(webhook_url).hostname}"  # type: ignore[arg-type]
+            self._hook = WebhookClient(url=webhook_url, timeout=timeout, retry_handlers=handlers, logger=_sdk_log)
+            self._where = f"the incoming webhook on {urlsplit(webhook_url).hostname}"
 
     def __repr__(self) -> str:
         how = "token='***'" if self._token else "webhook_url='***'"
@@ -193,7 +193,8 @@ class SlackSink:
         """Post a ready-made message text."""
         try:
             if self._web is not None:
-                self._web.chat_postMessage(channel=self.channel, text=text)  # type: ignore[arg-type]
+                assert self.channel is not None  # a token comes with a channel: __init__ refuses one without
+                self._web.chat_postMessage(channel=self.channel, text=text)
                 return
             assert self._hook is not None
             resp = self._hook.send(text=text)

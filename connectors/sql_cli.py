@@ -65,6 +65,7 @@ def parse_data_args(values: Sequence[str]) -> dict[str, str]:
 def connect(datasets: Mapping[str, str], s3: S3Options | None = None) -> Any:
     """A DuckDB connection with one view per data set (Hive partition folders become columns)."""
     import duckdb
+
     from airstream.connectors.parquet import dataset_filesystem
 
     con = duckdb.connect()
@@ -96,7 +97,8 @@ def connect(datasets: Mapping[str, str], s3: S3Options | None = None) -> Any:
     return con
 
 
-def query(sql: str, datasets: Mapping[str, str], s3: S3Options | None = None) -> tuple[list[str], list[tuple]]:
+def query(sql: str, datasets: Mapping[str, str],
+          s3: S3Options | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Run ``sql`` over the data sets; return the column names and the rows."""
     import duckdb
 
@@ -112,7 +114,7 @@ def query(sql: str, datasets: Mapping[str, str], s3: S3Options | None = None) ->
         con.close()
 
 
-def _print_table(columns: list[str], rows: list[tuple], out: TextIO) -> None:
+def _print_table(columns: list[str], rows: list[tuple[Any, ...]], out: TextIO) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -124,13 +126,13 @@ def _print_table(columns: list[str], rows: list[tuple], out: TextIO) -> None:
     console.print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", style="dim")
 
 
-def _print_csv(columns: list[str], rows: list[tuple], out: TextIO) -> None:
+def _print_csv(columns: list[str], rows: list[tuple[Any, ...]], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     writer.writerows(rows)
 
 
-def _print_json(columns: list[str], rows: list[tuple], out: TextIO) -> None:
+def _print_json(columns: list[str], rows: list[tuple[Any, ...]], out: TextIO) -> None:
     docs = [dict(zip(columns, row, strict=True)) for row in rows]
     out.write(orjson.dumps(docs, default=str, option=orjson.OPT_INDENT_2).decode() + "\n")
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, TypeAlias
 
 import orjson
 import pyarrow as pa
@@ -50,7 +50,7 @@ _ROW = "__airstream_row"
 _MATCH = "__airstream_match"
 _TABLE = "FLOWFILE"
 
-Batch = Union[Sequence[Mapping[str, Any]], pa.Table, pa.RecordBatch]
+Batch: TypeAlias = Sequence[Mapping[str, Any]] | pa.Table | pa.RecordBatch
 
 
 class SqlRouteError(ValueError):
@@ -70,7 +70,8 @@ class RouteResult:
     rows: pa.Table
 
     def __len__(self) -> int:
-        return self.rows.num_rows
+        num_rows: int = self.rows.num_rows  # pyarrow is untyped
+        return num_rows
 
 
 def _column(values: list[Any]) -> pa.Array:
@@ -169,7 +170,8 @@ class SqlRouter:
         node["select_list"].append(
             {"class": "COLUMN_REF", "type": "COLUMN_REF", "alias": _MATCH, "column_names": [_ROW]}
         )
-        tracked = self._con.execute("SELECT json_deserialize_sql(?::JSON)", [orjson.dumps(parsed).decode()]).fetchall()[0][0]
+        tracked = self._con.execute("SELECT json_deserialize_sql(?::JSON)",
+                                    [orjson.dumps(parsed).decode()]).fetchall()[0][0]
         return _Route(name, sql, tracked)
 
     def _bind(self, table: pa.Table) -> None:

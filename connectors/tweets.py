@@ -57,7 +57,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from statistics import NormalDist
 from typing import Any, Literal
@@ -71,12 +71,12 @@ __all__ = [
     "TweetFormatError",
     "TweetReplay",
     "hashtags_and_mentions",
+    "main",
     "produce_tweets",
     "produce_tweets_embedded",
     "replay",
     "row_to_tweet",
     "synthesize_user_counts",
-    "main",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,8 @@ REPLAY_CLIENT_ID = "airstream-replay"
 
 _TWITTER_TIME = "%a %b %d %H:%M:%S +0000 %Y"
 _CSV_TIME = "%Y-%m-%d %H:%M:%S %z"
-_HASHTAG = re.compile(r"(?<![\w&])[#＃](\w+)")
+# Twitter also takes the full-width number sign (U+FF03) as the start of a hashtag.
+_HASHTAG = re.compile(r"(?<![\w&])[#\uff03](\w+)")
 _MENTION = re.compile(r"(?<![\w@])@(\w{1,15})")
 _NORMAL = NormalDist()
 
@@ -158,7 +159,7 @@ def row_to_tweet(row: dict[str, str]) -> dict[str, Any]:
     tweet_id = row["tweet_id"].strip()
     if not tweet_id.isdigit():
         raise ValueError(f"tweet_id must be digits, got {tweet_id!r}")
-    created = datetime.strptime(row["tweet_created"].strip(), _CSV_TIME).astimezone(timezone.utc)
+    created = datetime.strptime(row["tweet_created"].strip(), _CSV_TIME).astimezone(UTC)
     name = row.get("name") or ""
     text = row["text"]
     counts = synthesize_user_counts(name)
@@ -226,7 +227,8 @@ class _Replay:
         self._sleep = sleep
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({str(self.path)!r}, rate={self.rate}, speedup={self.speedup}, limit={self.limit})"
+        return (f"{type(self).__name__}({str(self.path)!r}, rate={self.rate}, speedup={self.speedup}, "
+                f"limit={self.limit})")
 
     def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
         """(line number, tweet) for one pass over the file."""
@@ -245,10 +247,12 @@ class _Replay:
             tweets = sorted(tweets, key=lambda t: int(t.get("timestamp_ms") or 0))
         seen: set[str] = set()
         for tweet in tweets:
-            if self.dedupe:
-                if tweet.get("id_str") in seen:
+            tweet_id = tweet.get("id_str")
+            # A tweet without an id cannot be told apart from another: it is always replayed.
+            if self.dedupe and isinstance(tweet_id, str):
+                if tweet_id in seen:
                     continue
-                seen.add(tweet.get("id_str"))  # type: ignore[arg-type]
+                seen.add(tweet_id)
             yield tweet
 
     def _paced(self) -> Iterator[dict[str, Any]]:
@@ -391,8 +395,9 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
 
         produce_tweets(TweetReplay(SAMPLE_CSV), "localhost:9092", "tweets", {"client.id": "replay-eu"})
     """
-    from airstream.topology.tracing import TracingProducer
     from confluent_kafka import KafkaException
+
+    from airstream.topology.tracing import TracingProducer
 
     producer = TracingProducer({"bootstrap.servers": bootstrap, "client.id": REPLAY_CLIENT_ID, "linger.ms": 20,
                                 "enable.idempotence": True, **(config or {})})
@@ -424,12 +429,13 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         remaining = producer.close(30)  # also publishes the replay's last counts to the metrics topic
     if remaining or errors:
         first = errors[0] if errors else f"{remaining} not delivered within 30 s"
-        raise RuntimeError(f"{sent - delivered} of {sent} tweets not delivered to topic {topic!r} on {bootstrap}: {first}")
+        raise RuntimeError(f"{sent - delivered} of {sent} tweets not delivered to topic {topic!r} on {bootstrap}: "
+                           f"{first}")
     return delivered
 
 
 def produce_tweets_embedded(tweets: Iterable[dict[str, Any]], cluster: Any, topic: str) -> int:
-    """Append tweets to a topic of an in-process :class:`airstream.topology.engine.EmbeddedCluster`, as Kafka would hold them.
+    """Append tweets to a topic of an in-process :class:`~airstream.topology.engine.EmbeddedCluster`, as Kafka would.
 
     Key ``id_str``, value the tweet JSON, record timestamp the tweet's ``timestamp_ms``. Returns the count.
 

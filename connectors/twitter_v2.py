@@ -27,7 +27,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -96,7 +96,7 @@ def v2_to_v1(payload: dict[str, Any]) -> dict[str, Any]:
     data = payload["data"]
     users = {u.get("id"): u for u in payload.get("includes", {}).get("users", [])}
     created = data.get("created_at")
-    when = datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(timezone.utc) if created else None
+    when = datetime.fromisoformat(created.replace("Z", "+00:00")).astimezone(UTC) if created else None
     metrics = data.get("public_metrics", {})
     tweet: dict[str, Any] = {
         "id": int(data["id"]),
@@ -189,7 +189,8 @@ class TwitterStream:
         payload = {"add": [{"value": r} if isinstance(r, str) else dict(r) for r in rules]}
         body = self._check(self._http.post(_RULES, json=payload), "adding stream rules")
         if body.get("errors"):
-            problems = "; ".join(f"{e.get('value', '')!r}: {e.get('title') or e.get('message')}" for e in body["errors"])
+            problems = "; ".join(f"{e.get('value', '')!r}: {e.get('title') or e.get('message')}"
+                                 for e in body["errors"])
             raise TwitterAPIError(f"stream rules rejected: {problems}")
         return list(body.get("data", []))
 

@@ -13,9 +13,8 @@ import sys
 from collections import Counter
 from datetime import timedelta
 
-from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
-
 from airstream import Serdes, StreamsBuilder, TimeWindows, Topology
+from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
 from airstream.testing import TopologyTestDriver
 
 COMPLAINT_WORDS = ("delay", "cancel", "lost", "late", "rude", "worst", "refund", "stuck")

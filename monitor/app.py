@@ -21,15 +21,22 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeGuard, TypeVar, get_args
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widget import Widget
 
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.browse import KafkaBrowser, MessageBrowser
-from airstream.monitor.group_admin import GroupAdmin, KafkaGroupAdmin
+from airstream.monitor.group_admin import GroupAdmin, KafkaGroupAdmin, ResetTarget
 from airstream.monitor.history import History
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, Severity
 from airstream.monitor.notifiers import build_dispatcher
@@ -47,11 +54,6 @@ from airstream.monitor.screens.topics import TopicsScreen
 from airstream.monitor.screens.traces import TracesScreen
 from airstream.monitor.sources import KafkaSource, Source
 from airstream.monitor.traces import TraceModel, TraceReader
-from textual import work
-from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.timer import Timer
-from textual.widget import Widget
 
 __all__ = ["AirmonApp", "TraceSource"]
 
@@ -68,6 +70,10 @@ class TraceSource(Protocol):
     def close(self) -> None:
         """Release the client."""
         ...
+
+
+def _is_reset_target(choice: str | None) -> TypeGuard[ResetTarget]:
+    return choice in get_args(ResetTarget)
 
 
 # One footer entry, "o t g a Screens", instead of four: 80 columns must leave room for a screen's own keys.
@@ -219,10 +225,9 @@ class AirmonApp(App[None]):
         return snapshot, AlertsView(rules, firing, tuple(engine.history), tuple(errors))
 
     def _deliver(self, callback: Callable[..., None], *args: Any) -> None:
-        try:
+        # RuntimeError: the app closed while the worker was blocked on Kafka, so nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
             self.call_from_thread(callback, *args)
-        except RuntimeError:
-            pass  # the app closed while the worker was blocked on Kafka: nobody is left to tell
 
     def _refresh_done(self, snapshot: ClusterSnapshot, alerts: AlertsView, traces: TraceModel | None,
                       trends: dict[str, tuple[int, ...]]) -> None:
@@ -231,7 +236,8 @@ class AirmonApp(App[None]):
         self.alerts = alerts
         self.traces = traces
         self._lag_trends = trends
-        self.sub_title = f"{snapshot.source} · cluster {snapshot.cluster_id}" if snapshot.cluster_id else snapshot.source
+        self.sub_title = (f"{snapshot.source} · cluster {snapshot.cluster_id}" if snapshot.cluster_id
+                          else snapshot.source)
         errors = [m for m in snapshot.messages if m.severity is Severity.ERROR]
         if errors and not snapshot.brokers and not snapshot.topics and self.snapshot is not None:
             # Nothing came back: keep showing the last good data (marked stale) rather than blank tables.
@@ -336,7 +342,7 @@ class AirmonApp(App[None]):
 
     # -- what screens read besides the snapshot -------------------------------------------------
 
-    def group_lag_series(self, group_id: str) -> list[float]:
+    def group_lag_series(self, group_id: str) -> list[int]:
         """The group's total lag at each kept refresh (refreshes where it was missing are skipped).
 
         Computed for every group by the refresh worker: the Groups screen draws one per row, and
@@ -344,7 +350,7 @@ class AirmonApp(App[None]):
         """
         return list(self._lag_trends.get(group_id, ()))
 
-    def partition_lag_series(self, group_id: str, topic: str, partition: int) -> list[float]:
+    def partition_lag_series(self, group_id: str, topic: str, partition: int) -> list[int]:
         """One partition's lag for the group at each kept refresh."""
         return [lag for _, lag in self.history.lag_series(group_id, topic, partition) if lag is not None]
 
@@ -399,7 +405,7 @@ class AirmonApp(App[None]):
         partitions = [(p.topic, p.partition) for p in group.partitions] if group else []
 
         def confirmed(choice: str | None) -> None:
-            if choice in ("earliest", "latest"):
+            if _is_reset_target(choice):
                 self.run_blocking(f"resetting offsets of group {group_id}",
                                   lambda: admin.reset_offsets(group_id, partitions, to=choice),
                                   lambda _: self._written(f"reset offsets of group {group_id} to {choice}"))

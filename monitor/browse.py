@@ -31,11 +31,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 import orjson
-from airstream.monitor.kafka_log import with_kafka_logger
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from airstream.common.cluster_view import ClusterView
 from airstream.common.redact import scrub
+from airstream.monitor.kafka_log import with_kafka_logger
 
 __all__ = ["BrowsedMessage", "EmbeddedBrowser", "KafkaBrowser", "MessageBrowser", "Page", "Position", "show_bytes"]
 
@@ -102,8 +102,10 @@ class Position:
         A date/time without a zone is taken as UTC. The error says which forms are accepted.
         """
         text = text.strip()
-        if text.lower() in {"earliest", "latest"}:
-            return cls(text.lower())  # type: ignore[arg-type]
+        if text.lower() == "earliest":
+            return cls.earliest()
+        if text.lower() == "latest":
+            return cls.latest()
         if text.isdigit():
             return cls.at_offset(int(text))
         try:
@@ -255,12 +257,15 @@ class KafkaBrowser:
                         err = msg.error()
                         if err is not None:
                             if err.code() == KafkaError._PARTITION_EOF:
-                                next_offset = max(next_offset, msg.offset())
+                                end = msg.offset()  # the offset the partition ended at, when the event has one
+                                if end is not None:
+                                    next_offset = max(next_offset, end)
                                 high = next_offset
                                 break
                             raise RuntimeError(err.str())
-                        messages.append(_browsed(msg))
-                        next_offset = msg.offset() + 1
+                        message = _browsed(msg)
+                        messages.append(message)
+                        next_offset = message.offset + 1
             finally:
                 consumer.unassign()
         return Page(topic, partition, tuple(messages), low, max(high, next_offset), next_offset)

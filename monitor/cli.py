@@ -19,13 +19,17 @@ import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
-from airstream.monitor.model import ClusterSnapshot, Severity
 
 from airstream.common.client_config import ConfigError, client_config
 from airstream.common.redact import scrub
+from airstream.monitor.model import ClusterSnapshot, Severity
+
+if TYPE_CHECKING:
+    from airstream.monitor.history import History
+    from airstream.monitor.sources import Source
 
 __all__ = ["main"]
 
@@ -123,7 +127,7 @@ def _load_rules(path: str | None) -> Any:
     return load_rules(path) if path else RuleSet()
 
 
-def _sample(source: Any, history: Any, samples: int, interval: float,
+def _sample(source: Source, history: History, samples: int, interval: float,
             before_record: Callable[[ClusterSnapshot], ClusterSnapshot] = lambda s: s,
             sleep: Callable[[float], None] = time.sleep) -> ClusterSnapshot:
     snapshot = None
@@ -268,15 +272,15 @@ def _dashboard(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler[TextIO]):
     """Writes to whatever ``sys.stderr`` is at the time, so in-process callers (tests) can capture it."""
 
-    @property  # type: ignore[override]
-    def stream(self) -> Any:
+    @property
+    def stream(self) -> TextIO:
         return sys.stderr
 
     @stream.setter
-    def stream(self, _value: Any) -> None:
+    def stream(self, _value: TextIO) -> None:
         pass
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol
 
-from airstream.monitor.kafka_log import with_kafka_logger
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from airstream.common.redact import scrub
+from airstream.monitor.kafka_log import with_kafka_logger
 
 __all__ = ["GroupAdmin", "KafkaGroupAdmin", "ResetTarget"]
 
@@ -62,9 +62,11 @@ class KafkaGroupAdmin:
         tps = [TopicPartition(t, p) for t, p in partitions]
         if not tps:
             raise RuntimeError(f"group {group_id} has no partitions to reset")
-        spec = OffsetSpec.earliest() if to == "earliest" else OffsetSpec.latest()
+        # confluent-kafka leaves OffsetSpec's factory class methods unannotated.
+        spec: OffsetSpec = (OffsetSpec.earliest() if to == "earliest"  # type: ignore[no-untyped-call]
+                            else OffsetSpec.latest())  # type: ignore[no-untyped-call]
         what = f"resetting offsets of group {group_id} to {to}"
-        futures = self._admin.list_offsets({tp: spec for tp in tps}, request_timeout=self.timeout)
+        futures = self._admin.list_offsets(dict.fromkeys(tps, spec), request_timeout=self.timeout)
         targets = [TopicPartition(tp.topic, tp.partition, self._wait(f, what).offset) for tp, f in futures.items()]
         request = [ConsumerGroupTopicPartitions(group_id, targets)]
         result = self._wait(self._admin.alter_consumer_group_offsets(request, request_timeout=self.timeout)[group_id],

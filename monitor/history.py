@@ -40,14 +40,25 @@ import threading
 from array import array
 from collections import deque
 from dataclasses import dataclass
+from typing import TypedDict
 
 from airstream.monitor.lag import CommitWindow, LagSettings, PartitionVerdict, evaluate_group, evaluate_partition
-from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, TopicInfo
+from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, LagStatus, TopicInfo
 
 __all__ = ["History"]
 
 _Key = tuple[str, str, int]  # group, topic, partition
 _UNKNOWN = -1  # an offset or lag that was None, inside the compact arrays
+
+
+class _GroupChanges(TypedDict, total=False):
+    """What a refresh fills in on a :class:`GroupInfo` (keyword arguments of ``dataclasses.replace``)."""
+
+    partitions: tuple[GroupPartition, ...]
+    status: LagStatus | None
+    complete: bool
+    consume_rate: float | None
+    time_to_drain: float | None
 
 
 def _pack(values: list[int | None]) -> array[int]:
@@ -175,10 +186,11 @@ class History:
     def _enrich_group(self, group: GroupInfo, reference: _Frame | None, now: float) -> GroupInfo:
         judged = [self._judge(group.group_id, p, now) for p in group.partitions]
         verdicts = [v for _, v in judged if v is not None]
-        changes: dict[str, object] = {"partitions": tuple(p for p, _ in judged)}
+        changes: _GroupChanges = {"partitions": tuple(p for p, _ in judged)}
         if verdicts:
             result = evaluate_group(verdicts)
-            changes.update(status=result.status, complete=result.complete == 1.0)
+            changes["status"] = result.status
+            changes["complete"] = result.complete == 1.0
         before = reference.groups.get(group.group_id) if reference is not None else None
         if before is not None and reference is not None:
             elapsed = now - reference.taken_at
@@ -194,7 +206,7 @@ class History:
             shrink = -lag_change / elapsed
             total = group.total_lag
             changes["time_to_drain"] = 0.0 if total == 0 else (total / shrink if shrink > 0 else None)
-        return dataclasses.replace(group, **changes)  # type: ignore[arg-type]
+        return dataclasses.replace(group, **changes)
 
     def _judge(self, group_id: str, p: GroupPartition, now: float) -> tuple[GroupPartition, PartitionVerdict | None]:
         """Add this refresh to the partition's commit window and apply the lag rules to it."""

@@ -37,6 +37,7 @@ Example::
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -158,7 +159,7 @@ def lag_always_nonzero(points: Sequence[CommitPoint], allowed_lag: int = 0) -> b
 
 def offsets_rewind(points: Sequence[CommitPoint]) -> bool:
     """Burrow rule 2: a committed offset is lower than the one before it."""
-    return any(b.offset < a.offset for a, b in zip(points, points[1:], strict=False))
+    return any(b.offset < a.offset for a, b in itertools.pairwise(points))
 
 
 def offsets_stopped(points: Sequence[CommitPoint], now: float) -> bool:

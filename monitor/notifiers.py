@@ -22,14 +22,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import httpx
 import orjson
-from airstream.monitor.alerts import AlertEvent, AlertState
-from airstream.monitor.rules import NotifierSpec, RuleSet
 
 from airstream.common.redact import hide_url, url_origin
+from airstream.monitor.alerts import AlertEvent, AlertState
+from airstream.monitor.rules import NotifierSpec, RuleSet
 
 __all__ = ["Dispatcher", "LogNotifier", "Notifier", "NotifyError", "SlackNotifier", "WebhookNotifier",
            "build_dispatcher", "build_notifier"]
@@ -56,7 +56,7 @@ class Notifier(Protocol):
 class LogNotifier:
     """Writes each event as one line to the ``airmon.alerts`` logger (critical -> ERROR level)."""
 
-    _LEVELS = {"critical": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
+    _LEVELS: ClassVar[Mapping[str, int]] = {"critical": logging.ERROR, "warning": logging.WARNING, "info": logging.INFO}
 
     def __init__(self, name: str = "log", logger: logging.Logger | None = None) -> None:
         self.name = name

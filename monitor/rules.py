@@ -60,6 +60,7 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
+
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import ClusterSnapshot, LagStatus
 

@@ -35,6 +35,17 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
+from confluent_kafka import (
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, ResourceType
+
+from airstream.common.cluster_view import ClusterView
+from airstream.common.redact import redact, scrub
 from airstream.monitor.kafka_log import with_kafka_logger
 from airstream.monitor.model import (
     BrokerInfo,
@@ -48,17 +59,6 @@ from airstream.monitor.model import (
     TopicInfo,
 )
 from airstream.monitor.traces import TraceAccumulator, TraceModel
-from confluent_kafka import (
-    Consumer,
-    ConsumerGroupTopicPartitions,
-    KafkaError,
-    KafkaException,
-    TopicPartition,
-)
-from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, ResourceType
-
-from airstream.common.cluster_view import ClusterView
-from airstream.common.redact import redact, scrub
 
 __all__ = ["EmbeddedSource", "EmbeddedTraceReader", "KafkaSource", "Source"]
 
@@ -139,7 +139,7 @@ class KafkaSource:
         self.timeout = timeout
         self._client_errors: dict[str, None] = {}
         self._lock = threading.Lock()
-        self._admin = AdminClient(self._client_config())
+        self._admin: AdminClient | None = AdminClient(self._client_config())
 
     @property
     def name(self) -> str:
@@ -159,15 +159,20 @@ class KafkaSource:
         with self._lock:
             self._client_errors[_describe(KafkaException(err), self._config)] = None
 
+    def _open_admin(self) -> AdminClient:
+        if self._admin is None:
+            raise RuntimeError(f"{self.name} is closed: a KafkaSource cannot be used after close()")
+        return self._admin
+
     def _drain_client_errors(self) -> list[StatusMessage]:
-        self._admin.poll(0)  # serves error_cb and the logger, which librdkafka queues until polled
+        self._open_admin().poll(0)  # serves error_cb and the logger, which librdkafka queues until polled
         with self._lock:
             errors, self._client_errors = list(self._client_errors), {}
         return [StatusMessage(Severity.WARNING, "client", text) for text in errors[-5:]]
 
     def close(self) -> None:
         """Drop the admin client (its threads end with it); the source cannot take snapshots afterwards."""
-        self._admin = None  # type: ignore[assignment]
+        self._admin = None
 
     # -- one refresh ----------------------------------------------------------------------------------
 
@@ -175,7 +180,7 @@ class KafkaSource:
         """Take one snapshot with batched requests; failures become status messages, never exceptions."""
         taken_at = time.time()
         messages: list[StatusMessage] = []
-        admin = self._admin
+        admin = self._open_admin()
         cluster_f = admin.describe_cluster(request_timeout=self.timeout)
         groups_f = admin.list_consumer_groups(request_timeout=self.timeout)
         try:
@@ -188,8 +193,9 @@ class KafkaSource:
         brokers, cluster_id, controller_id = self._brokers(cluster_f, metadata, messages)
         specs = [TopicPartition(name, p.id) for name, t in metadata.topics.items() if not t.error
                  for p in t.partitions.values()]
-        low_f = self._list_offsets(specs, OffsetSpec.earliest())
-        high_f = self._list_offsets(specs, OffsetSpec.latest())
+        # confluent-kafka leaves OffsetSpec's factory class methods unannotated.
+        low_f = self._list_offsets(specs, OffsetSpec.earliest())  # type: ignore[no-untyped-call]
+        high_f = self._list_offsets(specs, OffsetSpec.latest())  # type: ignore[no-untyped-call]
 
         group_ids = self._group_ids(groups_f, messages)
         describe_f = admin.describe_consumer_groups(group_ids, request_timeout=self.timeout) if group_ids else {}
@@ -230,7 +236,7 @@ class KafkaSource:
     def _list_offsets(self, specs: list[TopicPartition], spec: OffsetSpec) -> dict[TopicPartition, Future[Any]]:
         if not specs:
             return {}
-        return self._admin.list_offsets({tp: spec for tp in specs}, request_timeout=self.timeout)
+        return self._open_admin().list_offsets(dict.fromkeys(specs, spec), request_timeout=self.timeout)
 
     def _offsets(self, futures: Mapping[TopicPartition, Future[Any]], operation: str,
                  messages: list[StatusMessage]) -> dict[tuple[str, int], int | str]:
@@ -276,9 +282,8 @@ class KafkaSource:
         listing = self._result(groups_f, "list_consumer_groups", messages)
         if listing is None:
             return []
-        for err in listing.errors:
-            messages.append(StatusMessage(Severity.WARNING, "list_consumer_groups", _describe(
-                KafkaException(err), self._config)))
+        messages.extend(StatusMessage(Severity.WARNING, "list_consumer_groups",
+                                      _describe(KafkaException(err), self._config)) for err in listing.errors)
         return sorted({g.group_id for g in listing.valid})
 
     def _groups(self, group_ids: list[str], describe_f: Mapping[str, Future[Any]],
@@ -297,7 +302,7 @@ class KafkaSource:
                 continue
             members = self._members(desc)
             owners = {tp: m for m in members for tp in m.assignments}
-            offsets: dict[tuple[str, int], int | None] = {tp: None for tp in owners}
+            offsets: dict[tuple[str, int], int | None] = dict.fromkeys(owners)
             for tp in committed.topic_partitions if committed is not None else ():
                 if tp.error is None and tp.offset >= 0:
                     offsets[(tp.topic, tp.partition)] = tp.offset
@@ -389,7 +394,7 @@ class KafkaSource:
         Secret-looking values are masked, as everywhere in airmon.
         """
         resource = ConfigResource(ResourceType.TOPIC, topic)
-        result = self._admin.describe_configs([resource], request_timeout=self.timeout)[resource].result()
+        result = self._open_admin().describe_configs([resource], request_timeout=self.timeout)[resource].result()
         return {k: ("***" if v.is_sensitive else (v.value or "")) for k, v in sorted(result.items())}
 
 
@@ -451,8 +456,9 @@ class EmbeddedTraceReader:
     ``view``: a :class:`~airstream.common.cluster_view.ClusterView` (``EmbeddedCluster.view()``): its
     ``trace_records(start)`` are the ``__airstream_metrics`` records of the run (named producers, the
     groups that consumed their records, what those groups forwarded), added up here exactly as
-    :class:`airstream.monitor.traces.TraceReader` adds up the records it reads from Kafka. ``window``: seconds of record-timestamp minutes kept;
-    ``None`` keeps them all (an embedded replay keeps its tweets' own, years old, timestamps).
+    :class:`airstream.monitor.traces.TraceReader` adds up the records it reads from Kafka. ``window``:
+    seconds of record-timestamp minutes kept; ``None`` keeps them all (an embedded replay keeps its
+    tweets' own, years old, timestamps).
 
     >>> from airstream.topology.engine.cluster import EmbeddedCluster
     >>> cluster = EmbeddedCluster()

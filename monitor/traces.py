@@ -48,8 +48,6 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 import orjson
-from airstream.monitor.kafka_log import with_kafka_logger
-from airstream.monitor.model import Severity, StatusMessage
 
 from airstream.common.client_config import connection_config
 from airstream.common.redact import scrub
@@ -57,10 +55,13 @@ from airstream.common.traces.histogram import LatencyHistogram
 from airstream.common.traces.record import (
     METRICS_TOPIC,
     UNTRACED,
+    PathRow,
     RecordPath,
     SampledLatency,
     read_path_row,
 )
+from airstream.monitor.kafka_log import with_kafka_logger
+from airstream.monitor.model import Severity, StatusMessage
 
 __all__ = [
     "Hop",
@@ -331,7 +332,8 @@ class _Writer:
     partitions: dict[str, set[int]] = field(default_factory=dict)  # topic -> partitions chosen explicitly
 
 
-def attribute(consumed: int, produced: Mapping[RecordPath, int], sampled: Mapping[RecordPath, int]) -> dict[RecordPath, int]:
+def attribute(consumed: int, produced: Mapping[RecordPath, int],
+              sampled: Mapping[RecordPath, int]) -> dict[RecordPath, int]:
     """Split a group's exact count for one topic and minute over the paths that wrote into it.
 
     ``produced``: what each traced path wrote in that minute; ``sampled``: how often the group's
@@ -361,7 +363,8 @@ def attribute(consumed: int, produced: Mapping[RecordPath, int], sampled: Mappin
     return _share(consumed, weights, produced)
 
 
-def _share(amount: int, weights: Mapping[RecordPath, int], caps: Mapping[RecordPath, int] | None) -> dict[RecordPath, int]:
+def _share(amount: int, weights: Mapping[RecordPath, int],
+           caps: Mapping[RecordPath, int] | None) -> dict[RecordPath, int]:
     # Largest-remainder split of ``amount`` by ``weights``, no path above its cap; the caps add up to
     # at least ``amount`` whenever they are given.
     total = sum(weights.values()) or 1
@@ -402,20 +405,20 @@ class TraceAccumulator:
             if record.get("v") != 1 or kind not in ("producer", "consumer"):
                 raise ValueError(f"unknown version {record.get('v')!r} or kind {kind!r}")
             if kind == "producer":
-                rows = [read_path_row(r) for r in record["rows"]]
+                produced = [read_path_row(r) for r in record["rows"]]
             else:
-                rows = [(str(r["topic"]), int(r["bucket"]), int(r["count"])) for r in record["rows"]]
+                consumed = [(str(r["topic"]), int(r["bucket"]), int(r["count"])) for r in record["rows"]]
                 samples = [read_path_row(r) for r in record.get("samples") or ()]
                 exact = "sample_rate" in record and record["sample_rate"] is None
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"not an airstream metrics record ({exc}): {str(record)[:160]}") from None
         if kind == "producer":
-            self._add_produced(client, record, rows)
+            self._add_produced(client, record, produced)
         else:
-            self._add_consumed(client, str(record.get("group") or f"client:{client}"), rows, samples, exact)
+            self._add_consumed(client, str(record.get("group") or f"client:{client}"), consumed, samples, exact)
         self.records += 1
 
-    def _add_produced(self, client: str, record: Mapping[str, Any], rows: list[Any]) -> None:
+    def _add_produced(self, client: str, record: Mapping[str, Any], rows: list[PathRow]) -> None:
         w = self._producers.setdefault(client, _Writer())
         last = record.get("last_ms")
         if last is not None and (w.last_ms is None or last > w.last_ms):
@@ -432,7 +435,8 @@ class TraceAccumulator:
             if partition >= 0:
                 parts.add(partition)
 
-    def _add_consumed(self, client: str, group: str, rows: list[Any], samples: list[Any], exact: bool) -> None:
+    def _add_consumed(self, client: str, group: str, rows: list[tuple[str, int, int]], samples: list[PathRow],
+                      exact: bool) -> None:
         for topic, bucket, count in rows:
             minutes = self._totals.setdefault((group, topic), {})
             minutes[bucket] = minutes.get(bucket, 0) + count

@@ -11,10 +11,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
-from airstream.topology.kafka_local import KafkaStartError, LocalKafka
 from ci_support import missing
+
+from airstream.topology.kafka_local import KafkaStartError, LocalKafka
+
+if TYPE_CHECKING:
+    from servers.s3 import LocalS3
 
 _UNAVAILABLE: dict[str, str] = {}
 
@@ -53,6 +58,16 @@ def kafka_cluster() -> Iterator[str]:
 def kafka_cluster3() -> Iterator[LocalKafka]:
     """A local 3-node cluster (replication factor 3) whose nodes tests may stop, kill and restart."""
     yield from _start(3)
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[LocalS3]:
+    """A local S3 server (moto) on 127.0.0.1, shared by the session's S3 tests."""
+    # Imported on first use so the sessions that need no S3 do not pay for loading moto and boto3.
+    from servers.s3 import local_s3
+
+    with local_s3() as server:
+        yield server
 
 
 @pytest.fixture

@@ -118,9 +118,7 @@ def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 60.0, s
     settle_until = None
     try:
         while time.monotonic() < deadline:
-            for msg in consumer.consume(5000, 0.5):
-                if msg.error() is None:
-                    out.append(msg)
+            out.extend(msg for msg in consumer.consume(5000, 0.5) if msg.error() is None)
             if len(out) >= expect and settle_until is None:
                 settle_until = time.monotonic() + settle
             if settle_until is not None and time.monotonic() > settle_until:

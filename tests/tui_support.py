@@ -10,10 +10,11 @@ import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from airstream.monitor.app import AirmonApp
 from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
+
+from airstream.monitor.app import AirmonApp
 
 
 def screen_text(app: App[None]) -> str:
@@ -41,7 +42,8 @@ async def refresh(pilot: Pilot[None], times: int = 1) -> None:
 
 
 @asynccontextmanager
-async def running(app: AirmonApp, *, refreshes: int = 6, size: tuple[int, int] = (100, 30)) -> AsyncIterator[Pilot[None]]:
+async def running(app: AirmonApp, *, refreshes: int = 6,
+                  size: tuple[int, int] = (100, 30)) -> AsyncIterator[Pilot[None]]:
     """Run ``app`` headless at ``size`` and let it take ``refreshes`` snapshots (the first at mount)."""
     async with app.run_test(size=size) as pilot:
         await settle(pilot)

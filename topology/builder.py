@@ -19,11 +19,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from airstream.topology import batch_ops
 from airstream.topology import operators as ops
-from airstream.topology.graph import Graph, Node, StoreSpec, TopologyDescription
+from airstream.topology.graph import Graph, Node, StoreKind, StoreSpec, TopologyDescription
 from airstream.topology.processor import StoreBuilder
-from airstream.topology.serde_defaults import WindowedSerde, as_serde
+from airstream.topology.serde_defaults import ChangeSerde, WindowedSerde, as_serde
 from airstream.topology.serdes import Serde, Serdes
 from airstream.topology.state import LeftOrRightSerde
 from airstream.topology.windows import JoinWindows, SessionWindows, SlidingWindows, TimeWindows
@@ -333,11 +332,11 @@ class KStream:
                                  f"{len(values)} records; return exactly one value per record")
             return {"": list(enumerate(out))}
         node = self._g.add_processor(name or self._g.new_name("KSTREAM-MAPVALUES-BATCH-"),
-                                     batch_ops.BatchRoute(per_batch, max_batch, tagged=False),
+                                     ops.BatchRoute(per_batch, max_batch, tagged=False),
                                      [self.node])
         return KStream(self._b, node, self.key_serde, None, self._repartition_required)
 
-    def route_batch(self, router: batch_ops.BatchFn, routes: Sequence[str], name: str | None = None,
+    def route_batch(self, router: ops.BatchFn, routes: Sequence[str], name: str | None = None,
                     max_batch: int = 1000) -> dict[str, KStream]:
         """Route a batch at once: ``router(values)`` returns ``{route: [(index, new_value), ...]}``.
 
@@ -362,10 +361,10 @@ class KStream:
                 raise ValueError(f"route_batch: router answered route(s) {unknown} not in {known}")
             return out
         base = name or self._g.new_name("KSTREAM-ROUTE-BATCH-")
-        node = self._g.add_processor(base, batch_ops.BatchRoute(checked, max_batch, tagged=True),
+        node = self._g.add_processor(base, ops.BatchRoute(checked, max_batch, tagged=True),
                                      [self.node])
         tagged = KStream(self._b, node, self.key_serde, None, self._repartition_required)
-        return {route: tagged.flat_map_values(batch_ops.route_value(route), name=f"{base}-{route}")
+        return {route: tagged.flat_map_values(ops.route_value(route), name=f"{base}-{route}")
                 for route in known}
 
     def to_sink(self, sink: Any, name: str | None = None, max_batch: int = 10_000) -> None:
@@ -378,7 +377,7 @@ class KStream:
         so for file sinks the batch size sets the smallest file size.
         """
         self._g.add_processor(name or self._g.new_name("KSTREAM-SINK-WRITE-"),
-                              batch_ops.SinkWrite(sink, max_batch), [self.node])
+                              ops.SinkWrite(sink, max_batch), [self.node])
 
     # -- repartitioning ------------------------------------------------------------------
     def _repartition_node(self, prefix: str, num_partitions: int | None, key_serde: Any,
@@ -487,10 +486,10 @@ class KStream:
             raise TypeError("join needs a joiner(left_value, right_value)")
         if isinstance(other, KTable):
             proc = name or self._g.new_name("KSTREAM-LEFTJOIN-" if how == "left" else "KSTREAM-JOIN-")
+            getter = other._need_getter("a stream-table join")
             left = self._copartitioned(name or self.node.name)
             node = self._g.add_processor(
-                proc, ops.StreamTableJoin(other._getter, joiner, how == "left", None),
-                [left.node], other._getter.stores())
+                proc, ops.StreamTableJoin(getter, joiner, how == "left", None), [left.node], getter.stores())
             return KStream(self._b, node, self.key_serde, None, False)
         if not isinstance(other, KStream):
             raise TypeError(f"cannot join a KStream with {type(other).__name__}")
@@ -626,7 +625,7 @@ class _Aggregating:
                                    self.value_serde)
 
     def _build(self, prefix: str, name: str | None, make: Callable[[str], Any], value_serde: Any,
-               kind: str = "kv", size: int | None = None, retention: int | None = None,
+               kind: StoreKind = "kv", size: int | None = None, retention: int | None = None,
                table_key_serde: Any = None) -> KTable:
         store = name or self._g.new_store_name(prefix)
         proc = self._g.new_name(prefix)
@@ -699,6 +698,7 @@ class TimeWindowedKStream:
                                                        f"{s}-sliding-records" if sliding else None),
                          value_serde, kind="window", size=size, retention=retention,
                          table_key_serde=WindowedSerde(g.key_serde, win_size))
+        assert isinstance(table.node.op, ops.WindowAggregate)
         records = table.node.op.records_store
         if records is not None:
             # Named after the aggregate's store and not numbered, so that generated names
@@ -896,7 +896,7 @@ class KTable:
         # Right side: remember subscribers, answer with the current right value.
         recv = g.add_processor(f"{base}-subscription-receive",
                                ops.FkSubscriptionReceive(sub_store.name, right_get), [sub_src],
-                               [sub_store.name] + right_get.stores())
+                               [sub_store.name, *right_get.stores()])
         upd = g.add_processor(f"{base}-subscription-update",
                               ops.FkRightUpdate(sub_store.name), [other.node], [sub_store.name])
         g.add_repartition_topic(resp_topic, None)
@@ -933,7 +933,7 @@ class KGroupedTable:
         proc = g.new_name(prefix)
         topic = f"{self._name or store}-repartition"
         g.add_repartition_topic(topic, None)
-        change = ops.ChangeSerde.of(self.value_serde)
+        change = ChangeSerde.of(self.value_serde)
         g.add_sink(sink, topic, self._node, self.key_serde, change, internal=True)
         src = g.add_source([topic], source, self.key_serde, change, internal=True)
         spec = g.add_store(StoreSpec(store, "kv", self.key_serde, value_serde))

@@ -103,10 +103,9 @@ def main(args: argparse.Namespace) -> int:
     """Run the topology until a signal stops it."""
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from airstream.common.client_config import ConfigError
     from airstream.topology.errors import StreamsException, TopologyException
     from airstream.topology.runtime import KafkaStreams
-
-    from airstream.common.client_config import ConfigError
 
     try:
         config = _config(args)

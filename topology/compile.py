@@ -23,11 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from airstream.topology.builder import Topology
 from airstream.topology.errors import TopologyException
 from airstream.topology.graph import Node, StoreSpec
+from airstream.topology.operators import Spec, Stateless, StatelessKind
 from airstream.topology.serde_defaults import AutoSerde, resolve_serde
 from airstream.topology.serdes import (
     BytesSerde,
@@ -165,9 +166,10 @@ def plan_partitions(plan: Plan, existing: Mapping[str, int], default: int = 1) -
     A repartition topic has the count the topology gives (``repartition(num_partitions=...)``),
     or else that of the other topics the sub-topology reading it reads, or else the largest
     count of the topics its writers read (``default`` when that is none); a sub-topology has
-    one task per partition of its source topics, which must all have the same count. Raises :class:`~airstream.topology.errors.TopologyException` for a missing source
-    topic, co-partitioned topics with different counts, and an existing repartition topic
-    whose count differs from the one the topology asks for.
+    one task per partition of its source topics, which must all have the same count. Raises
+    :class:`~airstream.topology.errors.TopologyException` for a missing source topic, co-partitioned
+    topics with different counts, and an existing repartition topic whose count differs from the one
+    the topology asks for.
 
     >>> from airstream.topology import StreamsBuilder
     >>> b = StreamsBuilder()
@@ -241,7 +243,8 @@ def compile_topology(topology: Topology, config: dict[str, Any] | None = None) -
         stores[spec.name] = StoreSpec(spec.name, spec.kind, ks, vs, spec.changelog,
                                       spec.window_size_ms, spec.retention_ms,
                                       spec.retain_duplicates, spec.is_global, spec.source_topic)
-    subs, globals_ = [], []
+    subs: list[SubtopologyPlan] = []
+    globals_: list[SubtopologyPlan] = []
     for sub_id, members, is_global in graph.subtopologies():
         gen = _Generator(app, members, dk, dv)
         plan = gen.build(sub_id, stores, is_global)
@@ -258,6 +261,33 @@ def _resolve_store_serde(serde: Serde[Any] | None, default: Serde[Any]) -> Serde
     if isinstance(serde, LeftOrRightSerde):
         return LeftOrRightSerde(resolve_serde(serde.left, default), resolve_serde(serde.right, default))
     return resolve_serde(serde, default)
+
+
+class _Step(NamedTuple):
+    """The generated code of one stateless operator: ``line`` (``None`` for none) over ``fn`` (the
+    user's function), the incoming ``k``/``v`` and the outgoing ``nk``/``nv`` names; whether it
+    binds a new key or value, and whether its children go in the block it opens."""
+
+    line: str | None
+    new_key: bool = False
+    new_value: bool = False
+    opens_block: bool = False
+
+
+_STATELESS: dict[StatelessKind, _Step] = {
+    "filter": _Step("if {fn}({k}, {v}):", opens_block=True),
+    "filter_not": _Step("if not {fn}({k}, {v}):", opens_block=True),
+    "map": _Step("{nk}, {nv} = {fn}({k}, {v})", new_key=True, new_value=True),
+    "map_values": _Step("{nv} = {fn}({v})", new_value=True),
+    "flat_map": _Step("for {nk}, {nv} in {fn}({k}, {v}):", new_key=True, new_value=True, opens_block=True),
+    "flat_map_values": _Step("for {nv} in {fn}({v}):", new_value=True, opens_block=True),
+    "select_key": _Step("{nk} = {fn}({k}, {v})", new_key=True),
+    "peek": _Step("{fn}({k}, {v})"),
+    "foreach": _Step("{fn}({k}, {v})"),
+    "to_stream": _Step("{nv} = {v}[0]", new_value=True),
+    "pass": _Step(None),
+}
+"""Every stateless kind but ``branch``, which emits one block per branch (:meth:`_Generator.branch`)."""
 
 
 class _Generator:
@@ -298,7 +328,7 @@ class _Generator:
                     source_serdes[topic] = (ks, vs)
                     entries[topic] = self.ids[node.name]
                 self.segment(node, (ks, vs))
-            elif node.kind == "processor" and getattr(node.op, "stateful", False):
+            elif node.kind == "processor" and isinstance(node.op, Spec):
                 self.segment(node)
         source = "\n".join(self.lines) + "\n"
         filename = f"<airstream sub-topology {sub_id}>"
@@ -343,59 +373,34 @@ class _Generator:
             self.sink(node, k, v, d)
             return
         op = node.op
-        if getattr(op, "stateful", False):
+        if isinstance(op, Spec):
             self.emit(d, f"op_{i}.process({k}, {v}, ts, h, src)", node)
             return
-        kind = op.kind
-        fn = f"fn_{i}"
-        children = node.children
-        nk, nv = k, v
-        if kind == "filter":
-            self.emit(d, f"if {fn}({k}, {v}):", node)
-            d += 1
-        elif kind == "filter_not":
-            self.emit(d, f"if not {fn}({k}, {v}):", node)
-            d += 1
-        elif kind == "map":
-            nk, nv = f"k{i + 1}_", f"v{i + 1}_"
-            self.emit(d, f"{nk}, {nv} = {fn}({k}, {v})", node)
-        elif kind == "map_values":
-            nv = f"v{i + 1}_"
-            self.emit(d, f"{nv} = {fn}({v})", node)
-        elif kind == "flat_map":
-            nk, nv = f"k{i + 1}_", f"v{i + 1}_"
-            self.emit(d, f"for {nk}, {nv} in {fn}({k}, {v}):", node)
-            d += 1
-        elif kind == "flat_map_values":
-            nv = f"v{i + 1}_"
-            self.emit(d, f"for {nv} in {fn}({v}):", node)
-            d += 1
-        elif kind == "select_key":
-            nk = f"k{i + 1}_"
-            self.emit(d, f"{nk} = {fn}({k}, {v})", node)
-        elif kind in ("peek", "foreach"):
-            self.emit(d, f"{fn}({k}, {v})", node)
-        elif kind == "to_stream":
-            nv = f"v{i + 1}_"
-            self.emit(d, f"{nv} = {v}[0]", node)
-        elif kind == "branch":
-            self.branch(node, k, v, d)
+        assert op is not None, f"processor {node.name} has no operator"
+        if op.kind == "branch":
+            self.branch(node, op, k, v, d)
             return
-        elif kind != "pass":
-            raise AssertionError(f"unknown stateless operator {kind}")
-        if op.fn is not None and kind != "branch":
+        step = _STATELESS[op.kind]
+        fn = f"fn_{i}"
+        nk = f"k{i + 1}_" if step.new_key else k
+        nv = f"v{i + 1}_" if step.new_value else v
+        if step.line is not None:
+            self.emit(d, step.line.format(fn=fn, k=k, v=v, nk=nk, nv=nv), node)
+        if step.opens_block:
+            d += 1
+        if op.fn is not None:
             self.bindings[fn] = op.fn
         before = len(self.lines)
-        for child in children:
+        for child in node.children:
             self.node(child, nk, nv, d)
-        if len(self.lines) == before and kind in ("filter", "filter_not", "flat_map", "flat_map_values"):
+        if len(self.lines) == before and step.opens_block:
             self.emit(d, "pass", node)
 
-    def branch(self, node: Node, k: str, v: str, d: int) -> None:
+    def branch(self, node: Node, op: Stateless, k: str, v: str, d: int) -> None:
         i = self.ids[node.name]
         by_name = {c.name: c for c in node.children}
         first = True
-        for j, (pred, child_name) in enumerate(node.op.fn):
+        for j, (pred, child_name) in enumerate(op.fn):
             if pred is None:
                 self.emit(d, "else:" if not first else "if True:", node)
             else:
@@ -419,6 +424,7 @@ class _Generator:
             self.emit(d, f"t{i} = tx_{i}({k}, {v}, src)", node)
             topic = f"t{i}"
         else:
+            assert node.topic is not None, f"sink {node.name} has no topic"
             resolved = self.topic(node, node.topic)
             self.sink_serdes[resolved] = (ks, vs)
             topic = repr(resolved)

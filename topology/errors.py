@@ -134,7 +134,8 @@ class ErrorPolicy:
             log.warning("skipping record after %s error%s %s: %s: %s", kind, node, where,
                         type(exc).__name__, exc)
             return
-        headers = list(rec.headers or ()) + [
+        headers = [
+            *(rec.headers or ()),
             ("__streams.errors.exception", type(exc).__qualname__.encode()),
             ("__streams.errors.message", str(exc).encode()),
             ("__streams.errors.stacktrace",

@@ -20,16 +20,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from airstream.topology.operators import OperatorSpec
 
 __all__ = [
-    "Graph",
     "GlobalStoreDescription",
+    "Graph",
     "Node",
+    "NodeKind",
+    "StoreKind",
     "StoreSpec",
     "SubtopologyDescription",
     "TopologyDescription",
 ]
+
+
+NodeKind = Literal["source", "processor", "sink"]
+
+StoreKind = Literal["kv", "window", "session", "suppress", "outer-join", "sliding-records"]
+"""Stores (key-value, window, session) and the buffers of operators that hold records back."""
 
 
 @dataclass(eq=False)
@@ -44,8 +55,8 @@ class Node:
     """
 
     name: str
-    kind: str
-    op: Any = None
+    kind: NodeKind
+    op: OperatorSpec | None = None
     parents: list[Node] = field(default_factory=list)
     children: list[Node] = field(default_factory=list)
     stores: list[str] = field(default_factory=list)
@@ -74,7 +85,7 @@ class StoreSpec:
     """
 
     name: str
-    kind: str = "kv"
+    kind: StoreKind = "kv"
     key_serde: Any = None
     value_serde: Any = None
     changelog: bool = True

@@ -35,6 +35,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 __all__ = ["KafkaStartError", "LocalKafka", "ensure_kafka_jars", "main"]
 
@@ -107,7 +108,8 @@ def ensure_kafka_jars(version: str = KAFKA_VERSION) -> Path:
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def _java() -> str:
@@ -152,7 +154,7 @@ class _Node:
     port: int
     controller_port: int
     directory: Path
-    process: subprocess.Popen | None = field(default=None, repr=False)
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def log_file(self) -> Path:
@@ -200,7 +202,7 @@ class LocalKafka:
         """The ``bootstrap.servers`` string for this cluster."""
         return ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
 
-    def __enter__(self) -> "LocalKafka":
+    def __enter__(self) -> LocalKafka:
         self.start()
         return self
 
@@ -209,7 +211,7 @@ class LocalKafka:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self, timeout: float = 90.0) -> "LocalKafka":
+    def start(self, timeout: float = 90.0) -> LocalKafka:
         """Format every node's storage, start them, and wait until all answer metadata requests."""
         libs = ensure_kafka_jars(self.version)
         cluster_id = _cluster_id()
@@ -254,18 +256,20 @@ class LocalKafka:
         """Block until every running node is registered and answers a metadata request."""
         from confluent_kafka.admin import AdminClient
 
-        running = [n for n in self.nodes if n.process and n.process.poll() is None]
+        running = [(n, n.process) for n in self.nodes if n.process is not None and n.process.poll() is None]
         deadline = time.monotonic() + timeout
         # librdkafka reports every refused connection while the JVM boots; those are expected here.
         quiet = logging.getLogger("airstream.kafka_local.admin")
         quiet.propagate = False
         quiet.addHandler(logging.NullHandler())
-        admin = AdminClient({"bootstrap.servers": self.bootstrap, "socket.connection.setup.timeout.ms": 2000, "logger": quiet})
+        config: dict[str, Any] = {"bootstrap.servers": self.bootstrap, "socket.connection.setup.timeout.ms": 2000,
+                                  "logger": quiet}
+        admin = AdminClient(config)
         last_error: Exception | None = None
         while time.monotonic() < deadline:
-            for node in running:
-                if node.process.poll() is not None:
-                    self._fail(node, f"node {node.node_id} exited with code {node.process.returncode}")
+            for node, process in running:
+                if process.poll() is not None:
+                    self._fail(node, f"node {node.node_id} exited with code {process.returncode}")
             try:
                 metadata = admin.list_topics(timeout=2)
                 if len(metadata.brokers) >= len(running) and metadata.controller_id >= 0:
@@ -273,7 +277,7 @@ class LocalKafka:
             except Exception as exc:  # KafkaException while the listener is not up yet
                 last_error = exc
             time.sleep(0.3)
-        self._fail(running[0], f"no metadata answer within {timeout:.0f}s (last error: {last_error})")
+        self._fail(running[0][0], f"no metadata answer within {timeout:.0f}s (last error: {last_error})")
 
     # -- internals -------------------------------------------------------------------------
 
@@ -325,27 +329,24 @@ class LocalKafka:
         ]
 
     def _format(self, libs: Path, node: _Node, cluster_id: str) -> None:
-        cmd = self._jvm(libs, node) + [
-            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(node.properties_file),
-            "--ignore-formatted",
-        ]
+        cmd = [*self._jvm(libs, node), "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c",
+               str(node.properties_file), "--ignore-formatted"]
         with open(node.log_file, "ab") as log:
             code = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
         if code != 0:
             self._fail(node, f"formatting the storage of node {node.node_id} failed (exit {code})")
 
     def _spawn(self, libs: Path, node: _Node) -> None:
-        log = open(node.log_file, "ab")
-        try:
-            node.process = subprocess.Popen(
-                self._jvm(libs, node) + ["kafka.Kafka", str(node.properties_file)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                preexec_fn=None if self.outlive_parent else _terminate_with_parent,
-            )
-        except OSError as exc:
-            self._fail(node, f"could not run Java: {exc}")
-        finally:
-            log.close()
+        # The broker keeps its own copy of the log file's descriptor; ours can close at once.
+        with open(node.log_file, "ab") as log:
+            try:
+                node.process = subprocess.Popen(
+                    [*self._jvm(libs, node), "kafka.Kafka", str(node.properties_file)],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                    preexec_fn=None if self.outlive_parent else _terminate_with_parent,
+                )
+            except OSError as exc:
+                self._fail(node, f"could not run Java: {exc}")
 
     def _reap(self, node: _Node, timeout: float) -> None:
         if node.process is None:
@@ -390,7 +391,7 @@ def _up(brokers: int) -> int:
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps({
         "bootstrap": cluster.bootstrap,
-        "pids": [n.process.pid for n in cluster.nodes],
+        "pids": [n.process.pid for n in cluster.nodes if n.process is not None],
         "data_dir": str(data_dir),
         "logs": [str(n.log_file) for n in cluster.nodes],
     }))
@@ -434,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m airstream.topology.kafka_local up [--brokers N] | down | status``."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="airstream kafka", description="Run a local Apache Kafka (KRaft) from Maven Central jars.")
+    parser = argparse.ArgumentParser(prog="airstream kafka",
+                                     description="Run a local Apache Kafka (KRaft) from Maven Central jars.")
     sub = parser.add_subparsers(dest="action", required=True)
     up = sub.add_parser("up", help="start a local broker in the background and print its bootstrap servers")
     up.add_argument("--brokers", type=int, default=1, help="number of nodes (3 for replication factor 3)")

@@ -24,10 +24,10 @@ operators are not enough::
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Protocol
 
-from airstream.topology.graph import StoreSpec
+from airstream.topology.graph import StoreKind, StoreSpec
 from airstream.topology.windows import Duration, to_millis
 
 __all__ = [
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-class PunctuationType(str, Enum):
+class PunctuationType(StrEnum):
     """When a punctuator fires: as stream time (record timestamps) or the wall clock advances."""
 
     STREAM_TIME = "stream_time"
@@ -142,7 +142,7 @@ class StoreBuilder:
     """Describes a store for custom processors; made by :class:`Stores`."""
 
     name: str
-    kind: str = "kv"
+    kind: StoreKind = "kv"
     key_serde: Any = None
     value_serde: Any = None
     changelog: bool = True

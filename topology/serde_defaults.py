@@ -22,6 +22,7 @@ import struct
 from typing import Any, NamedTuple
 
 import orjson
+
 from airstream.topology.serdes import Serde, SerdeError, Serdes
 from airstream.topology.windows import Window, Windowed
 
@@ -197,10 +198,13 @@ class ChangeSerde(Serde[Change]):
         return out
 
     def deserialize(self, topic: str, data: bytes | None) -> Change | None:
-        if data is None:
-            return None
+        return None if data is None else self.read(topic, data)
+
+    def read(self, topic: str, data: bytes) -> Change:
+        """The change held in ``data`` (which, unlike a record value, is never a tombstone)."""
         assert self.inner is not None
-        parts, pos = [], 0
+        parts: list[Any] = []
+        pos = 0
         for _ in range(2):
             size = _LEN.unpack_from(data, pos)[0]
             pos += 4

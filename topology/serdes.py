@@ -226,7 +226,7 @@ class BytesSerde(Serde[bytes]):
     def name(self) -> str:
         return "Serdes.Bytes()"
 
-    def serialize(self, topic: str, data: bytes | None) -> bytes | None:
+    def serialize(self, topic: str, data: bytes | bytearray | memoryview | None) -> bytes | None:
         if data is None or type(data) is bytes:
             return data
         if isinstance(data, (bytearray, memoryview)):
@@ -397,7 +397,7 @@ class _FixedWidthSerde(Serde[T]):
         if data is None:
             return None
         try:
-            return self._unpack(data)[0]
+            value: T = self._unpack(data)[0]
         except (struct.error, TypeError) as exc:
             raise SerdeError(
                 f"a {self._java} needs exactly {self._width} bytes, got {len(data)}",
@@ -406,6 +406,7 @@ class _FixedWidthSerde(Serde[T]):
                 cause=exc,
                 preview=_preview(data),
             ) from exc
+        return value
 
 
 class IntegerSerde(_FixedWidthSerde[int]):
@@ -445,16 +446,17 @@ class AvroSerde(Serde[Any]):
     __slots__ = ("_schema", "_schema_name")
 
     def __init__(self, schema: Mapping[str, Any] | str) -> None:
+        definition: Any = schema  # JSON text may also hold a primitive's name or a union's list
         if isinstance(schema, str):
             try:
-                schema = orjson.loads(schema)
+                definition = orjson.loads(schema)
             except orjson.JSONDecodeError as exc:
                 raise ValueError(
                     f"Serdes.Avro(schema): the schema string is not valid JSON ({exc}); "
                     "pass the schema as a dict or as its JSON text"
                 ) from exc
         try:
-            self._schema = fastavro.parse_schema(schema)
+            self._schema = fastavro.parse_schema(definition)
         except Exception as exc:  # fastavro raises several unrelated types for bad schemas
             raise ValueError(
                 f"Serdes.Avro(schema): the schema is not a valid Avro schema: "
@@ -533,7 +535,7 @@ class FunctionSerde(Serde[T]):
     42
     """
 
-    __slots__ = ("_serializer", "_deserializer", "_name")
+    __slots__ = ("_deserializer", "_name", "_serializer")
 
     def __init__(
         self,
@@ -556,7 +558,8 @@ class FunctionSerde(Serde[T]):
             return self._serializer(data)
         except Exception as exc:
             raise SerdeError(
-                f"the serializer raised on a value of type {type(data).__name__}", serde=self.name, topic=topic, cause=exc,
+                f"the serializer raised on a value of type {type(data).__name__}", serde=self.name, topic=topic,
+                cause=exc,
                 fix="fix the serializer function or the values that reach this sink",
             ) from exc
 

@@ -47,22 +47,25 @@ class KeyValue(NamedTuple):
     value: Any
 
 
-class TestRecord(NamedTuple):
-    """A record read from an output topic."""
-
-    __test__ = False  # not a pytest test class
-
+class _RecordFields(NamedTuple):
     key: Any
     value: Any
     timestamp: int
-    headers: list[tuple[str, bytes]]
+    headers: list[tuple[str, bytes | None]]
+
+
+class TestRecord(_RecordFields):
+    """A record read from an output topic: key, value, timestamp, headers."""
+
+    __slots__ = ()
+    __test__ = False  # not a pytest test class, whatever its name
 
 
 class NoSuchElementException(IndexError):
     """Reading from an output topic that has no more records."""
 
 
-def _headers(headers: Any) -> list[tuple[str, bytes]]:
+def _headers(headers: Any) -> list[tuple[str, bytes | None]]:
     if not headers:
         return []
     items = headers.items() if isinstance(headers, dict) else headers
@@ -176,7 +179,7 @@ class TopologyTestDriver:
         self.close()
 
     def _pipe(self, topic: str, key: bytes | None, value: bytes | None, timestamp: int,
-              headers: list[tuple[str, bytes]]) -> None:
+              headers: list[tuple[str, bytes | None]]) -> None:
         if self._closed:
             raise RuntimeError("this TopologyTestDriver is closed")
         self.cluster.produce(topic, key, value, timestamp, headers)

@@ -30,6 +30,11 @@ def rank(row_no: int, row: dict[str, str]) -> str:
     return hashlib.sha256(f"{row['tweet_id']}:{row_no}".encode()).hexdigest()
 
 
+def has(**values: str) -> Callable[[dict[str, str]], bool]:
+    """A row predicate: each named column holds the given value."""
+    return lambda row: all(row[column] == value for column, value in values.items())
+
+
 def select(rows: list[dict[str, str]]) -> list[int]:
     order = sorted(range(len(rows)), key=lambda i: rank(i, rows[i]))
     chosen: set[int] = set()
@@ -45,9 +50,9 @@ def select(rows: list[dict[str, str]]) -> list[int]:
 
     for airline in sorted({r["airline"] for r in rows}):
         for sentiment in ("negative", "neutral", "positive"):
-            take(12, lambda r, a=airline, s=sentiment: r["airline"] == a and r["airline_sentiment"] == s)
+            take(12, has(airline=airline, airline_sentiment=sentiment))
     for reason in sorted({r["negativereason"] for r in rows} - {""}):
-        take(8, lambda r, x=reason: r["negativereason"] == x)
+        take(8, has(negativereason=reason))
     take(25, lambda r: any(ord(c) > 127 for c in r["text"]))
     take(20, lambda r: "\n" in r["text"])
     take(20, lambda r: len({m.lower() for m in HANDLES.findall(r["text"])}) > 1)
@@ -68,6 +73,8 @@ def main(argv: list[str]) -> int:
     with open(source, newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         fields = reader.fieldnames
+        if fields is None:
+            raise ValueError(f"{source} is empty: no header row")
         rows = list(reader)
     with open(target, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=fields, lineterminator="\n")

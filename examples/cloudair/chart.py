@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cloudair.config import load_config  # noqa: E402
-from cloudair.report import AirlineSentiment, sentiment_by_airline  # noqa: E402
+from cloudair.config import load_config
+from cloudair.report import AirlineSentiment, sentiment_by_airline
 
 __all__ = ["draw", "main"]
 

@@ -2,7 +2,8 @@
 
 Secrets never come from the file: the model's access key and API key (``CML_ACCESS_KEY``,
 ``CML_API_KEY``) and Slack's credentials (``SLACK_BOT_TOKEN`` / ``SLACK_WEBHOOK_URL``) are read from the
-environment only (Atlas' ``ATLAS_USER`` / ``ATLAS_PASSWORD`` and the AWS settings by their clients), and a file that holds one is refused with an error naming the key.
+environment only (Atlas' ``ATLAS_USER`` / ``ATLAS_PASSWORD`` and the AWS settings by their clients), and a
+file that holds one is refused with an error naming the key.
 
 >>> cfg = load_config(env={"CLOUDAIR_PIPELINE_TOPIC_PREFIX": "t1-", "CLOUDAIR_MODEL_CONCURRENCY": "4"})
 >>> cfg.topic("airlines"), cfg.model.concurrency
@@ -167,7 +168,7 @@ def load_config(path: str | Path | None = DEFAULT_FILE, env: Mapping[str, str] |
             raise ConfigError(f"CloudAir config file {path} is not valid TOML: {exc}") from None
     unknown = sorted(set(data) - set(_SECTIONS) - {"routes"})
     if unknown:
-        raise ConfigError(f"unknown section(s) {unknown} in {path}; known: {sorted(_SECTIONS) + ['routes']}")
+        raise ConfigError(f"unknown section(s) {unknown} in {path}; known: {[*sorted(_SECTIONS), 'routes']}")
     parts: dict[str, Any] = {}
     for section, cls in _SECTIONS.items():
         given = dict(data.get(section, {}))

@@ -32,18 +32,17 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from airstream.connectors.model_server import ModelServer  # noqa: E402
-from airstream.connectors.parquet import parse_file_name  # noqa: E402
-from airstream.connectors.tweets import (  # noqa: E402
+from airstream.connectors.model_server import ModelServer
+from airstream.connectors.parquet import parse_file_name
+from airstream.connectors.tweets import (
     REPLAY_CLIENT_ID,
     SAMPLE_CSV,
     produce_tweets,
     produce_tweets_embedded,
     replay,
 )
-
-from cloudair.config import DEFAULT_FILE, CloudAirConfig, load_config  # noqa: E402
-from cloudair.pipeline import (  # noqa: E402
+from cloudair.config import DEFAULT_FILE, CloudAirConfig, load_config
+from cloudair.pipeline import (
     DLQ,
     FAILURES,
     FILTERED,
@@ -56,7 +55,7 @@ from cloudair.pipeline import (  # noqa: E402
     output_topics,
     streams_config,
 )
-from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline  # noqa: E402
+from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline
 
 __all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka",
            "write_impala_ddl"]
@@ -134,10 +133,11 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
     The summary's traces are what the replay and the application published to ``__airstream_metrics``
     during the run, for the run's topics.
     """
-    from airstream.monitor.traces import read_traces
-    from airstream.topology.runtime import KafkaStreams
     from confluent_kafka import Consumer, TopicPartition
     from confluent_kafka.admin import AdminClient, NewTopic
+
+    from airstream.monitor.traces import read_traces
+    from airstream.topology.runtime import KafkaStreams
 
     wall_start = time.time()
 
@@ -171,7 +171,8 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
         while len(filtered) < counts[filtered_topic]:
             msg = consumer.poll(5)
             if msg is None:
-                raise RuntimeError(f"topic {filtered_topic!r}: read {len(filtered)} of {counts[filtered_topic]} records")
+                raise RuntimeError(
+                    f"topic {filtered_topic!r}: read {len(filtered)} of {counts[filtered_topic]} records")
             if msg.error() is None:
                 filtered.append(orjson.loads(msg.value()))
     finally:
@@ -307,11 +308,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line; 0 when every number adds up."""
-    from airstream.connectors.atlas import AtlasError
     from rich.console import Console
     from rich.progress import Progress
 
     from airstream.common.sink import SinkError
+    from airstream.connectors.atlas import AtlasError
 
     args = _parser().parse_args(argv)
     overrides = {k: v for k, v in {"source_path": args.tweets, "source_limit": args.limit,

@@ -31,21 +31,20 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `cloudair` imports as a package under `airstream run`
 
-from airstream.connectors.cml import CMLClient  # noqa: E402
-from airstream.connectors.hbase import HBaseSink  # noqa: E402
-from airstream.connectors.impala import ImpalaCatalog, ImpalaTable  # noqa: E402
-from airstream.connectors.kudu import KuduSink  # noqa: E402
-from airstream.connectors.parquet import ParquetSink  # noqa: E402
-from airstream.connectors.slack import SlackSink  # noqa: E402
-from airstream.connectors.sql_router import SqlRouter  # noqa: E402
-
-from airstream import Serdes, StreamsBuilder, Topology  # noqa: E402
-from cloudair.config import CloudAirConfig, load_config  # noqa: E402
+from airstream import Serdes, StreamsBuilder, Topology
+from airstream.connectors.cml import CMLClient
+from airstream.connectors.hbase import HBaseSink
+from airstream.connectors.impala import ImpalaCatalog, ImpalaTable
+from airstream.connectors.kudu import KuduSink
+from airstream.connectors.parquet import ParquetSink
+from airstream.connectors.slack import SlackSink
+from airstream.connectors.sql_router import SqlRouter
+from cloudair.config import CloudAirConfig, load_config
 
 __all__ = [
     "AIRLINES", "DLQ", "FAILURES", "FILTERED", "INGEST", "RAW", "RECORD_SCHEMA", "CloudAirParts", "airline_of",
-    "build", "cml_scorer", "connect", "filter_reason", "flatten", "impala_table", "output_topics", "sql_routes", "streams_config",
-    "topology",
+    "build", "cml_scorer", "connect", "filter_reason", "flatten", "impala_table", "output_topics", "sql_routes",
+    "streams_config", "topology",
 ]
 
 INGEST, RAW, FILTERED, FAILURES, DLQ = "tweets-ingest", "tweets", "tweets-filtered", "scoring-failures", "cloudair-dlq"
@@ -165,7 +164,8 @@ class CloudAirParts:
 
     def table_sinks(self) -> dict[str, Any]:
         """The sinks every scored tweet goes to, by node name: Parquet, and HBase / Kudu when configured."""
-        sinks = {"parquet-airlinesentiment": self.parquet, "hbase-airline": self.hbase, "kudu-airlinesentiment": self.kudu}
+        sinks = {"parquet-airlinesentiment": self.parquet, "hbase-airline": self.hbase,
+                 "kudu-airlinesentiment": self.kudu}
         return {name: sink for name, sink in sinks.items() if sink is not None}
 
     def close(self) -> None:

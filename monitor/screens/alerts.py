@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import Label, Static
+
 from airstream.monitor.alerts import AlertEvent, AlertState
 from airstream.monitor.model import ClusterSnapshot
 from airstream.monitor.rules import Rule, RuleKind, RuleSet
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.format import fmt_duration, fmt_time
 from airstream.monitor.widgets.live_table import LiveTable
-from rich.text import Text
-from textual.widget import Widget
-from textual.widgets import Label, Static
 
 __all__ = ["AlertsScreen", "AlertsView", "condition"]
 

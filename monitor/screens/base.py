@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, cast
 
-from airstream.monitor.model import ClusterSnapshot
-from airstream.monitor.widgets.status_bar import StatusBar
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Header
+
+from airstream.monitor.model import ClusterSnapshot
+from airstream.monitor.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from airstream.monitor.app import AirmonApp
@@ -29,6 +30,7 @@ class AirmonScreen(Screen[None]):
     @property
     def airmon(self) -> AirmonApp:
         """The app, typed."""
+        # airmon's screens are only ever pushed by AirmonApp; Screen.app is typed as any App.
         return cast("AirmonApp", self.app)
 
     def compose(self) -> ComposeResult:

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import ClassVar
 
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Label, Sparkline, Static
+
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.cells import status_cell
 from airstream.monitor.widgets.format import fmt_count, fmt_duration, fmt_int, fmt_rate
 from airstream.monitor.widgets.live_table import LiveTable
-from rich.text import Text
-from textual.binding import Binding, BindingType
-from textual.widget import Widget
-from textual.widgets import DataTable, Label, Sparkline, Static
 
 __all__ = ["GroupDetailScreen"]
 

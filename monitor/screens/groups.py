@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Label, Sparkline
+
 from airstream.monitor.model import ClusterSnapshot, GroupInfo
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.cells import spark_text, status_cell
 from airstream.monitor.widgets.format import fmt_duration, fmt_int
 from airstream.monitor.widgets.live_table import LiveTable
-from rich.text import Text
-from textual.binding import Binding, BindingType
-from textual.widget import Widget
-from textual.widgets import DataTable, Label, Sparkline
 
 __all__ = ["TREND_POINTS", "GroupsScreen"]
 

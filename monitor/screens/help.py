@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -63,7 +64,7 @@ class HelpScreen(ModalScreen[None]):
         from airstream.monitor.screens.topic_detail import TopicDetailScreen
         from airstream.monitor.screens.topics import TopicsScreen
 
-        owners: list[tuple[str, type]] = [
+        owners: list[tuple[str, type[DOMNode]]] = [
             ("Everywhere (tab moves between panes; arrows, enter and the mouse work too)", AirmonApp),
             ("Overview (enter: filter the other panes by the selected row)", OverviewScreen),
             ("Topics (enter: topic detail)", TopicsScreen),

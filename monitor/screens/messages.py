@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
-from airstream.monitor.browse import BrowsedMessage, Page, Position
-from airstream.monitor.screens.base import AirmonScreen
-from airstream.monitor.widgets.format import fmt_int, fmt_time
-from airstream.monitor.widgets.live_table import LiveTable
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static
+
+from airstream.monitor.browse import BrowsedMessage, Page, Position
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.format import fmt_int, fmt_time
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["KEEP", "PAGE", "MessagesScreen"]
 

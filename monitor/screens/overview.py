@@ -11,17 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
-from airstream.monitor.model import ClusterSnapshot
-from airstream.monitor.screens.base import AirmonScreen
-from airstream.monitor.traces import TraceModel
-from airstream.monitor.widgets.cells import status_cell
-from airstream.monitor.widgets.format import fmt_count, fmt_int, fmt_rate, fmt_time
-from airstream.monitor.widgets.live_table import LiveTable
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
+
+from airstream.monitor.model import ClusterSnapshot
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.traces import TraceModel
+from airstream.monitor.widgets.cells import status_cell
+from airstream.monitor.widgets.format import fmt_count, fmt_int, fmt_rate, fmt_time
+from airstream.monitor.widgets.live_table import LiveTable, Row
 
 __all__ = ["OverviewScreen", "Related"]
 
@@ -178,7 +179,7 @@ class OverviewScreen(AirmonScreen):
         self.query_one("#topics", LiveTable).set_rows(rows)
 
     def _fill_groups(self, snapshot: ClusterSnapshot, related: Related) -> None:
-        rows = [(g.group_id, [g.group_id, g.state, fmt_int(g.total_lag), status_cell(g.status)])
+        rows: list[Row] = [(g.group_id, [g.group_id, g.state, fmt_int(g.total_lag), status_cell(g.status)])
                 for g in snapshot.groups if related.allows("groups", g.group_id)]
         self.query_one("#groups", LiveTable).set_rows(rows)
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import ClassVar
 
-from airstream.monitor.model import ClusterSnapshot, PartitionInfo
-from airstream.monitor.screens.base import AirmonScreen
-from airstream.monitor.widgets.format import fmt_count, fmt_ids, fmt_int, fmt_rate
-from airstream.monitor.widgets.live_table import LiveTable
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
+
+from airstream.monitor.model import ClusterSnapshot, PartitionInfo
+from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.widgets.format import fmt_count, fmt_ids, fmt_int, fmt_rate
+from airstream.monitor.widgets.live_table import LiveTable
 
 __all__ = ["TopicDetailScreen"]
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Input
+
 from airstream.monitor.model import ClusterSnapshot, TopicInfo
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.format import fmt_int, fmt_rate
 from airstream.monitor.widgets.live_table import LiveTable
-from textual.binding import Binding, BindingType
-from textual.widget import Widget
-from textual.widgets import DataTable, Input
 
 __all__ = ["TopicsScreen", "readers_lag", "topic_matches"]
 

@@ -12,15 +12,16 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, Static
+
 from airstream.monitor.model import ClusterSnapshot
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.traces import Hop, LatencyStats, TraceModel
 from airstream.monitor.widgets.format import fmt_int
 from airstream.monitor.widgets.live_table import LiveTable
-from rich.text import Text
-from textual.binding import Binding, BindingType
-from textual.widget import Widget
-from textual.widgets import DataTable, Input, Label, Static
 
 __all__ = ["NO_TRACES", "TracesScreen", "fmt_ms", "hop_key", "hop_matches"]
 

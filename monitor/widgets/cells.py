@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from airstream.monitor.model import LagStatus
 from rich.text import Text
+
+from airstream.monitor.model import LagStatus
 
 __all__ = ["spark_text", "status_cell"]
 

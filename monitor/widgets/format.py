@@ -61,7 +61,7 @@ def fmt_duration(seconds: float | None) -> str:
     """
     if seconds is None:
         return DASH
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}s"
     if s < 3600:

@@ -21,11 +21,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 
-from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay  # noqa: E402
-from airstream.topology.engine.cluster import EmbeddedCluster  # noqa: E402
 from cloudair.config import load_config  # noqa: E402
 from cloudair.demo import model_endpoint, run_demo, run_embedded  # noqa: E402
 from cloudair.pipeline import FAILURES, FILTERED, INGEST, connect  # noqa: E402
+
+from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay  # noqa: E402
+from airstream.topology.engine.cluster import EmbeddedCluster  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +46,7 @@ class LocalSlack:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 hook.texts.append(body["text"])
                 if self.path.endswith("/chat.postMessage"):  # the Web API, as slack_sdk's WebClient calls it
@@ -365,10 +366,11 @@ def test_headless_demo_reports_the_traces_of_the_run(tmp_path: Path) -> None:
 
 @pytest.mark.asyncio
 async def test_dashboard_traces_screen_lists_the_hops_of_the_embedded_run(tmp_path: Path) -> None:
+    from tui_support import refresh, screen_text
+
     from airstream.connectors.tweets import REPLAY_CLIENT_ID
     from airstream.monitor.screens.traces import TracesScreen
     from airstream.monitor.widgets.live_table import LiveTable
-    from tui_support import refresh, screen_text
 
     async with _embedded_dashboard(tmp_path, size=(160, 45)) as (config, app, result, pilot):
         await refresh(pilot)
@@ -390,11 +392,12 @@ async def test_dashboard_traces_screen_lists_the_hops_of_the_embedded_run(tmp_pa
 def test_report_trace_table_shows_end_to_end_latency_where_a_path_ends_in_a_group() -> None:
     import io
 
+    from cloudair.report import trace_table
+    from rich.console import Console
+
     from airstream.monitor.sources import EmbeddedTraceReader
     from airstream.topology import StreamsBuilder
     from airstream.topology.engine.embedded import EmbeddedEngine
-    from cloudair.report import trace_table
-    from rich.console import Console
 
     now = [1_764_150_000.0]
     cluster = EmbeddedCluster(clock=lambda: now[0])

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 
 import orjson
 import pytest
-from airstream.topology import Serdes, StreamsBuilder
-from airstream.topology.runtime import KafkaStreams
 from runtime_support import committed_offsets, create_topic, produce
 
 from airstream.common.sink import SinkError, SinkRecord
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.runtime import KafkaStreams
 
 pytestmark = pytest.mark.kafka
 

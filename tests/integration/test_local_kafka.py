@@ -50,7 +50,8 @@ def test_local_broker_answers_as_broker_and_controller(kafka_cluster: str) -> No
 
 
 @pytest.mark.kafka3
-def test_three_node_cluster_keeps_a_replicated_topic_available_while_a_node_is_down(kafka_cluster3, unique_name: str) -> None:
+def test_three_node_cluster_keeps_a_replicated_topic_available_while_a_node_is_down(
+        kafka_cluster3, unique_name: str) -> None:
     bootstrap = kafka_cluster3.bootstrap
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(unique_name, num_partitions=3, replication_factor=3)])[unique_name].result(30)

@@ -11,14 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.history import History
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import LagStatus
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.sources import KafkaSource
-from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
 
 pytestmark = pytest.mark.kafka
 
@@ -183,8 +184,9 @@ def test_airmon_check_watch_prints_open_and_resolve(kafka_cluster: str, topic: s
     rules = tmp_path / "rules.yaml"
     rules.write_text(f"rules: [{{name: behind, kind: group_lag, group: '{group}', above: 10}}]")
     env = {**os.environ, "AIRSTREAM_BOOTSTRAP": kafka_cluster}
-    proc = subprocess.Popen([sys.executable, "-m", "airstream.monitor.cli", "check", "--rules", str(rules), "--watch", "0.3",
-                             "--count", "15"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "airstream.monitor.cli", "check", "--rules", str(rules),
+                             "--watch", "0.3", "--count", "15"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()

@@ -6,11 +6,12 @@ import time
 from collections.abc import Callable
 
 import pytest
+from confluent_kafka.admin import AdminClient, NewTopic
+
 from airstream.monitor.alerts import AlertEngine
 from airstream.monitor.model import ClusterSnapshot, TopicInfo
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.sources import KafkaSource
-from confluent_kafka.admin import AdminClient, NewTopic
 
 pytestmark = pytest.mark.kafka3
 

@@ -12,8 +12,6 @@ from concurrent.futures import Future
 from typing import Any
 
 import pytest
-from airstream.monitor.model import Severity
-from airstream.monitor.sources import KafkaSource
 from confluent_kafka import (
     Consumer,
     ConsumerGroupTopicPartitions,
@@ -23,6 +21,9 @@ from confluent_kafka import (
     TopicPartition,
 )
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
+
+from airstream.monitor.model import Severity
+from airstream.monitor.sources import KafkaSource
 
 pytestmark = pytest.mark.kafka
 
@@ -73,10 +74,13 @@ def cluster(kafka_cluster: str, unique_name: str) -> Iterator[dict[str, Any]]:
 def _admin_truth(admin: AdminClient, topic: str, groups: list[str]) -> dict[str, Any]:
     meta = admin.list_topics(topic, timeout=10).topics[topic]
     tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-    low = {tp.partition: f.result().offset for tp, f in admin.list_offsets({tp: OffsetSpec.earliest() for tp in tps}).items()}
-    high = {tp.partition: f.result().offset for tp, f in admin.list_offsets({tp: OffsetSpec.latest() for tp in tps}).items()}
-    partitions = {p.id: {"leader": p.leader, "replicas": list(p.replicas), "isr": list(p.isrs), "low_watermark": low[p.id],
-                         "high_watermark": high[p.id]} for p in meta.partitions.values()}
+    earliest = admin.list_offsets({tp: OffsetSpec.earliest() for tp in tps})
+    low = {tp.partition: f.result().offset for tp, f in earliest.items()}
+    latest = admin.list_offsets({tp: OffsetSpec.latest() for tp in tps})
+    high = {tp.partition: f.result().offset for tp, f in latest.items()}
+    partitions = {p.id: {"leader": p.leader, "replicas": list(p.replicas), "isr": list(p.isrs),
+                         "low_watermark": low[p.id], "high_watermark": high[p.id]}
+                  for p in meta.partitions.values()}
     described = {g: f.result() for g, f in admin.describe_consumer_groups(groups).items()}
     committed = {}
     for g in groups:
@@ -145,7 +149,8 @@ def test_airmon_snapshot_json_cli_matches_the_admin_api(cluster: dict[str, Any])
 
 def test_time_lag_is_the_age_of_the_oldest_unconsumed_record(kafka_cluster: str, unique_name: str) -> None:
     admin = AdminClient({"bootstrap.servers": kafka_cluster})
-    admin.create_topics([NewTopic(unique_name, num_partitions=PARTITIONS, replication_factor=1)])[unique_name].result(30)
+    created = admin.create_topics([NewTopic(unique_name, num_partitions=PARTITIONS, replication_factor=1)])
+    created[unique_name].result(30)
     hour_ago = int(time.time() * 1000) - 3_600_000
     _produce(kafka_cluster, unique_name, 3, timestamp_ms=hour_ago)     # one old record per partition ...
     consumer = _consume(kafka_cluster, unique_name, unique_name, 3)     # ... all consumed

@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 import orjson
 import pytest
-from airstream.connectors.parquet import ParquetSink
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from airstream.common.sink import SinkRecord
+from airstream.connectors.parquet import ParquetSink
 
 pytestmark = pytest.mark.kafka
 

@@ -8,9 +8,10 @@ partition each record is stored in.
 from __future__ import annotations
 
 import pytest
-from airstream.topology.partitioner import partition_for
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+
+from airstream.topology.partitioner import partition_for
 
 pytestmark = pytest.mark.kafka
 
@@ -23,7 +24,7 @@ def _keys() -> list[bytes]:
     non_ascii = [s.encode() for s in ("Zürich", "東京", "🛫✈️", "naïve café", "Ünïcödé-ключ", "ß")]
     binary = [bytes(range(start, start + size)) for start in (0, 100, 250) for size in (1, 3, 5, 6)]
     negative_bytes = [b"\xff" * n for n in range(1, 9)] + [b"\x80\x00\x00\x00"]
-    return [b""] + ascii_keys + airlines + lengths + non_ascii + binary + negative_bytes
+    return [b"", *ascii_keys, *airlines, *lengths, *non_ascii, *binary, *negative_bytes]
 
 
 def _produce_and_read_back(bootstrap: str, topic: str, partitions: int, keys: list[bytes],

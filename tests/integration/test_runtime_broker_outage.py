@@ -8,9 +8,6 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from airstream.topology import Serdes, StreamsBuilder
-from airstream.topology.kafka_local import KafkaStartError, LocalKafka
-from airstream.topology.runtime import KafkaStreams, State
 from ci_support import missing
 from runtime_support import (
     create_topic,
@@ -19,6 +16,10 @@ from runtime_support import (
     read_table,
     read_topic,
 )
+
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.kafka_local import KafkaStartError, LocalKafka
+from airstream.topology.runtime import KafkaStreams, State
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 

@@ -11,13 +11,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, ConfigResource
+from runtime_support import Instance, create_topic, read_topic
+
 from airstream.topology import JoinWindows, Serdes, SlidingWindows, StreamsBuilder, TimeWindows
 from airstream.topology.engine import EmbeddedEngine
 from airstream.topology.partitioner import partition_for
 from airstream.topology.runtime import KafkaStreams
-from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, ConfigResource
-from runtime_support import Instance, create_topic, read_topic
 
 pytestmark = pytest.mark.kafka
 

@@ -171,7 +171,8 @@ def _run_with_kills(bootstrap: str, name: str, folder: Path, guarantee: str) -> 
     source, upper, counts, windows = f"{name}-in", f"{name}-upper", f"{name}-counts", f"{name}-windows"
     create_topic(bootstrap, source, PARTITIONS)
     spec = write_counting_script(folder, source, upper, counts, WindowedCount(windows, WINDOW_MS, GRACE_MS))
-    extra = ["--guarantee", guarantee, "-X", "commit.interval.ms=" + ("100" if guarantee == "exactly_once_v2" else "500")]
+    commit_interval_ms = "100" if guarantee == "exactly_once_v2" else "500"
+    extra = ["--guarantee", guarantee, "-X", f"commit.interval.ms={commit_interval_ms}"]
     run = Run(_records())
     expected_counts, expected_windows = Counter(k for k, _, _ in run.sent), _window_counts(run.sent)
     instances = {n: Instance(spec, bootstrap, name, n, folder, extra) for n in "ab"}
@@ -189,12 +190,12 @@ def _run_with_kills(bootstrap: str, name: str, folder: Path, guarantee: str) -> 
         at_kill = progress.offsets()
         schedule.until(lambda: progress.owners() == {instances[survivor].client_id: list(range(PARTITIONS))},
                        f"{survivor} owning every input partition after {victim} was killed")
-        schedule.until(lambda: all(n > then for n, then in zip(progress.offsets(), at_kill)),
+        schedule.until(lambda: all(n > then for n, then in zip(progress.offsets(), at_kill, strict=True)),
                        f"{survivor} committing on every input partition")
         schedule.note(f"{survivor} took over and moved every input partition")
         schedule.share(RESTART)
         restarted = schedule.start(victim)
-        for fraction, next_victim in zip(IN_TURN, (survivor, victim) * 2):
+        for fraction, next_victim in zip(IN_TURN, (survivor, victim) * 2, strict=True):
             schedule.share(fraction, restarted + STEP)
             schedule.kill(next_victim)
             time.sleep(1)

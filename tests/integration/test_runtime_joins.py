@@ -4,8 +4,9 @@ and a global-table lookup (every instance reads the whole table)."""
 from __future__ import annotations
 
 import pytest
-from airstream.topology import KafkaStreams, Serdes, StreamsBuilder
 from runtime_support import create_topic, produce, read_topic
+
+from airstream.topology import KafkaStreams, Serdes, StreamsBuilder
 
 pytestmark = pytest.mark.kafka
 

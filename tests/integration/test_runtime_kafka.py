@@ -8,9 +8,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from airstream.topology import Serdes, StreamsBuilder
-from airstream.topology.errors import ProcessingException, TopologyException
-from airstream.topology.runtime import KafkaStreams, State
 from confluent_kafka.admin import AdminClient, ConfigResource
 from runtime_support import (
     Instance,
@@ -22,6 +19,10 @@ from runtime_support import (
     read_topic,
     write_counting_script,
 )
+
+from airstream.topology import Serdes, StreamsBuilder
+from airstream.topology.errors import ProcessingException, TopologyException
+from airstream.topology.runtime import KafkaStreams, State
 
 pytestmark = pytest.mark.kafka
 
@@ -68,8 +69,7 @@ def test_results_internal_topics_and_committed_offsets(kafka_cluster: str, uniqu
     resource = ConfigResource(ConfigResource.Type.TOPIC, changelog)
     config = admin.describe_configs([resource])[resource].result(30)
     assert config["cleanup.policy"].value == "compact"
-    ends = {p: n for p, n in Counter(m.partition() for m in read_topic(kafka_cluster, source, len(records),
-                                                                         settle=0)).items()}
+    ends = dict(Counter(m.partition() for m in read_topic(kafka_cluster, source, len(records), settle=0)))
     assert committed_offsets(kafka_cluster, app_id, source, 6) == ends
 
 
@@ -87,7 +87,7 @@ def test_poison_record_goes_to_the_dlq_with_kip1034_headers_and_processing_goes_
     source, out, dlq = f"{unique_name}-in", f"{unique_name}-out", f"{unique_name}-dlq"
     create_topic(kafka_cluster, source, 3)
     good = [(f"k{i}".encode(), b'{"n": %d}' % i) for i in range(200)]
-    produce(kafka_cluster, source, good[:100] + [(b"bad", b"{not json")] + good[100:])
+    produce(kafka_cluster, source, [*good[:100], (b"bad", b"{not json"), *good[100:]])
     b = StreamsBuilder()
     (b.stream(source, key_serde=Serdes.String(), value_serde=Serdes.Json())
       .map_values(lambda v: {"n": v["n"] * 2}).to(out, key_serde=Serdes.String(), value_serde=Serdes.Json()))

@@ -8,14 +8,15 @@ import threading
 import time
 
 import pytest
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
 from airstream.topology import Serdes, StreamsBuilder
 from airstream.topology.compile import compile_topology
 from airstream.topology.engine.task import Task
 from airstream.topology.runtime.config import StreamsConfig
 from airstream.topology.runtime.metrics import StreamsMetrics
 from airstream.topology.runtime.restore import Restorer
-from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 pytestmark = pytest.mark.kafka
 

@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
+from confluent_kafka.admin import AdminClient, NewTopic
+
 from airstream.monitor.traces import TraceReader
 from airstream.topology.tracing import TracingConsumer, TracingProducer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 pytestmark = pytest.mark.kafka
 

@@ -14,10 +14,11 @@ import time
 
 import orjson
 import pytest
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
+
 from airstream.monitor.traces import TraceModel, TraceReader, hop_latencies, read_traces
 from airstream.topology import KafkaStreams, Serdes, StreamsBuilder
 from airstream.topology.tracing import METRICS_TOPIC, TRACE_HEADER, TracingConsumer, TracingProducer, decode_trace
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 pytestmark = pytest.mark.kafka
 
@@ -208,8 +209,8 @@ def test_airmon_snapshot_json_lists_each_traced_hop_under_traces(kafka_cluster: 
     env = {**os.environ, "AIRSTREAM_BOOTSTRAP": kafka_cluster}
     deadline = time.monotonic() + 30
     while True:
-        result = subprocess.run([sys.executable, "-m", "airstream.monitor.cli", "snapshot", "--json"], capture_output=True,
-                                text=True, env=env, timeout=120)
+        result = subprocess.run([sys.executable, "-m", "airstream.monitor.cli", "snapshot", "--json"],
+                                capture_output=True, text=True, env=env, timeout=120)
         assert result.returncode == 0, result.stderr
         traces = orjson.loads(result.stdout)["traces"]
         hops = [h for h in traces["hops"] if h["topic"] == topic and h["group"] == group]

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 
 import orjson
 import pytest
+from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, OffsetSpec, ResourceType
+from textual.widgets import Static
+from tui_support import refresh, running, screen_text, settle
+
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.confirm import ConfirmScreen
 from airstream.monitor.screens.group_detail import GroupDetailScreen
 from airstream.monitor.screens.messages import MessagesScreen
 from airstream.monitor.screens.topic_detail import TopicDetailScreen
 from airstream.monitor.widgets.live_table import LiveTable
-from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, OffsetSpec, ResourceType
-from textual.widgets import Static
-from tui_support import refresh, running, screen_text, settle
 
 pytestmark = [pytest.mark.kafka, pytest.mark.asyncio]
 
@@ -114,7 +115,8 @@ async def test_topics_screen_matches_watermarks_and_committed_offsets(cluster: C
         assert table.row_keys == sorted([cluster.tweets, cluster.scores])
         stored = sum(high - low for low, high in cluster.watermarks(cluster.tweets, 3))
         committed = cluster.committed(cluster.audit)
-        lag = sum(high - committed[(cluster.tweets, p)] for p, (_, high) in enumerate(cluster.watermarks(cluster.tweets, 3)))
+        lag = sum(high - committed[(cluster.tweets, p)]
+                  for p, (_, high) in enumerate(cluster.watermarks(cluster.tweets, 3)))
         assert table.cells(cluster.tweets)[:3] == [cluster.tweets, "3", "1"]
         assert table.cells(cluster.tweets)[4] == f"{stored}"
         assert table.cells(cluster.tweets)[5] == f"{cluster.audit} ({lag})"

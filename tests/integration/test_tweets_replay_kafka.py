@@ -9,12 +9,12 @@ import time
 
 import orjson
 import pytest
-from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
-from airstream.monitor.traces import TraceModel, read_traces
-from airstream.topology.tracing import TRACE_HEADER, decode_trace
 from confluent_kafka import Consumer, Message
 
 from airstream.cli import main
+from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
+from airstream.monitor.traces import TraceModel, read_traces
+from airstream.topology.tracing import TRACE_HEADER, decode_trace
 
 
 def consume_messages(bootstrap: str, topic: str, expected: int) -> list[Message]:

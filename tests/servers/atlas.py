@@ -105,10 +105,10 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 self._error(404, "ATLAS-404-00-000", f"no such endpoint {method} {self.path}")
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._handle("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._handle("POST")
 
     def _typedefs(self, body: dict) -> None:

@@ -7,6 +7,7 @@ reconnects. It is a test double for the wire protocol, not a database.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import threading
@@ -84,12 +85,12 @@ class _Handler:
         self.scanners[scanner] = rows
         return scanner
 
-    def scannerGetList(self, id: int, nbRows: int) -> list[TRowResult]:  # noqa: N802, N803, A002
+    def scannerGetList(self, id: int, nbRows: int) -> list[TRowResult]:  # noqa: N802, N803
         rows = self.scanners.get(id, [])
         out, self.scanners[id] = rows[:nbRows], rows[nbRows:]
         return out
 
-    def scannerClose(self, id: int) -> None:  # noqa: N802, A002
+    def scannerClose(self, id: int) -> None:  # noqa: N802
         self.scanners.pop(id, None)
 
     def _table(self, name: bytes) -> dict:
@@ -154,10 +155,8 @@ class LocalHBase:
         if self._server_socket is not None:
             sock = self._server_socket.sock
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self._server_socket.close()
             self._server_socket = None
         if self._thread is not None:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import boto3
-import pytest
 from moto.server import ThreadedMotoServer
 
-logging.getLogger("werkzeug").setLevel(logging.WARNING)
-
 from airstream.connectors.parquet import S3Options
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 # moto accepts any key pair; the secret is distinctive so tests can assert it never leaks.
 ACCESS_KEY = "AKIATESTAIRSTREAM"
@@ -24,7 +24,7 @@ class LocalS3:
     endpoint_url: str
     options: S3Options
 
-    def client(self):  # noqa: ANN201 - a boto3 S3 client
+    def client(self):
         return boto3.client("s3", endpoint_url=self.endpoint_url, region_name="us-east-1",
                             aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY)
 
@@ -34,8 +34,9 @@ class LocalS3:
                 "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
 
 
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[LocalS3]:
+@contextmanager
+def local_s3() -> Iterator[LocalS3]:
+    """A moto S3 server on a free port of 127.0.0.1 for the ``with`` block (the ``s3_server`` fixture)."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

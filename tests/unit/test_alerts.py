@@ -5,9 +5,10 @@ from __future__ import annotations
 import doctest
 from pathlib import Path
 
+import pytest
+
 import airstream.monitor.alerts
 import airstream.monitor.rules
-import pytest
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import (

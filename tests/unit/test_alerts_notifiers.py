@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
+
 from airstream.monitor.alerts import AlertEvent, AlertState
 from airstream.monitor.notifiers import (
     Dispatcher,
@@ -39,7 +40,7 @@ def receiver() -> Iterator[Receiver]:
     state = Receiver("")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", 0)))
             state.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             status, answer, headers = state.script.pop(0) if state.script else (200, b'{"ok": true}', {})
@@ -124,7 +125,7 @@ def test_slack_web_api_posts_to_the_channel_and_retries_after_429(receiver: Rece
 def test_slack_api_error_is_a_clear_notify_error(receiver: Receiver) -> None:
     receiver.script.append((200, b'{"ok": false, "error": "channel_not_found"}', {}))
     slack = SlackNotifier("ops", token="xoxb-test-token", channel="#nope", base_url=receiver.url + "/api/")
-    with pytest.raises(NotifyError, match="slack 'ops': chat.postMessage failed: channel_not_found"):
+    with pytest.raises(NotifyError, match=r"slack 'ops': chat\.postMessage failed: channel_not_found"):
         slack.send([event()])
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 
 import pytest
+from tui_fakes import T0, FakeSource
+from tui_support import refresh, running, screen_text
+
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.screens.alerts import AlertsScreen
 from airstream.monitor.traces import TraceAccumulator, TraceModel, TraceReader
 from airstream.monitor.widgets.live_table import LiveTable
 from airstream.topology.tracing import LatencyHistogram
-from tui_fakes import T0, FakeSource
-from tui_support import refresh, running, screen_text
 
 RULES = parse_rules({"rules": [
     {"name": "slow-audit", "kind": "e2e_latency", "group": "audit", "above": "2s", "severity": "critical"},

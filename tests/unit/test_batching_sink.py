@@ -10,10 +10,10 @@ import doctest
 import importlib
 
 import pytest
-from airstream.connectors import batching
-from airstream.connectors.batching import BatchingSink
 
 from airstream.common.sink import Dataset, Rejected, RejectedRecords, SinkError, SinkRecord
+from airstream.connectors import batching
+from airstream.connectors.batching import BatchingSink
 
 
 class FlakySink(BatchingSink[str]):
@@ -108,7 +108,8 @@ def test_configuration_errors() -> None:
         FlakySink(retries=-1)
 
 
-@pytest.mark.parametrize("name", ["airstream.connectors.batching", "airstream.connectors.hbase", "airstream.connectors.kudu", "airstream.common.sink"])
+@pytest.mark.parametrize("name", ["airstream.connectors.batching", "airstream.connectors.hbase",
+                                  "airstream.connectors.kudu", "airstream.common.sink"])
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

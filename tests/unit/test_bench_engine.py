@@ -6,11 +6,10 @@ from pathlib import Path
 # bench/ is run from the repository root (`make bench`), it is not an installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from airstream.topology.testing import TopologyTestDriver  # noqa: E402
-
-from bench import Options, discover  # noqa: E402
-from bench.__main__ import main  # noqa: E402
-from bench.bench_engine import hand_loop, make_records, topology  # noqa: E402
+from airstream.topology.testing import TopologyTestDriver
+from bench import Options, discover
+from bench.__main__ import main
+from bench.bench_engine import hand_loop, make_records, topology
 
 
 def test_the_engine_benchmark_registers_itself():

@@ -2,6 +2,7 @@
 restart: their changelogs rebuild them, so stopping anywhere changes no result."""
 
 import pytest
+
 from airstream.topology import (
     JoinWindows,
     Serdes,
@@ -310,6 +311,6 @@ def test_named_stream_joins_name_processors_stores_and_buffer_as_kafka_streams(h
     description = str(b.build().describe())
     stores = [f"clicks-{this}-store", f"clicks-{other}-store"] + ([f"clicks-{shared}"] if shared else [])
     assert f"Processor: clicks-{this} (stores: [{', '.join(sorted(stores[1:]))}])" in description
-    assert f"Processor: clicks-{other} (stores: [{', '.join(sorted([stores[0]] + stores[2:]))}])" in description
+    assert f"Processor: clicks-{other} (stores: [{', '.join(sorted([stores[0], *stores[2:]]))}])" in description
     engine = EmbeddedEngine(b.build(), {"application.id": "named"}, EmbeddedCluster())
     assert sorted(engine.plan.changelog_topics) == sorted(stores)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import orjson
 import pytest
+
 from airstream.connectors.cml import CircuitBreaker, CircuitOpenError, CMLClient, CMLError, ScoreResult
 from airstream.connectors.model_server import ModelServer
 
@@ -73,7 +74,7 @@ def test_nothing_is_lost_under_injected_failures_and_hangs(caplog: pytest.LogCap
         ok = [r for r in results if r.ok]
         failed = [r for r in results if not r.ok]
         assert len(ok) + len(failed) == len(results)
-        for text, r in zip(TEXTS * 3, results):
+        for text, r in zip(TEXTS * 3, results, strict=True):
             if r.ok:
                 assert r.response == s.predict(text)
             else:
@@ -118,7 +119,8 @@ def test_backoff_uses_full_jitter_within_the_exponential_cap(caplog: pytest.LogC
     with CMLClient("http://model.test/model", ACCESS, retries=4, backoff=0.01, seed=5,
                    transport=scripted(answers, seen)) as cml:
         cml.score({"sentence": "x"})
-    delays = [float(r.getMessage().rsplit(" in ", 1)[1].rstrip("s")) for r in caplog.records if "retry" in r.getMessage()]
+    delays = [float(r.getMessage().rsplit(" in ", 1)[1].rstrip("s"))
+              for r in caplog.records if "retry" in r.getMessage()]
     assert len(delays) == 4
     assert all(0 <= d <= 0.01 * 2 ** i + 0.005 for i, d in enumerate(delays))
 

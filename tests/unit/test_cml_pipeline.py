@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import duckdb
+
 from airstream.connectors.cml import CMLClient
 from airstream.connectors.model_server import ModelServer
 from airstream.connectors.slack import SlackSink
@@ -24,7 +25,8 @@ ROUTES = {
     "all": "SELECT * FROM FLOWFILE",
     "negative": "SELECT * FROM FLOWFILE WHERE airlinesentiment = 'Negative'",
     "influencers": "SELECT * FROM FLOWFILE WHERE airlinesentiment = 'Negative' AND friendscount > 100",
-    "cloudair": "SELECT * FROM FLOWFILE WHERE UPPER(tweettext) LIKE '%CLOUDERAAIR%' OR UPPER(tweettext) LIKE '%CLOUD%AIR%'",
+    "cloudair": "SELECT * FROM FLOWFILE "
+                "WHERE UPPER(tweettext) LIKE '%CLOUDERAAIR%' OR UPPER(tweettext) LIKE '%CLOUD%AIR%'",
 }
 
 
@@ -74,7 +76,8 @@ def test_replay_score_route_alert_adds_up(tmp_path: Path) -> None:
             tweets += len(batch)
             records = [flatten(t) for t in batch]
             ok = []
-            for record, result in zip(records, cml.score_batch([{"sentence": r["tweettext"]} for r in records])):
+            results = cml.score_batch([{"sentence": r["tweettext"]} for r in records])
+            for record, result in zip(records, results, strict=True):
                 if result.ok:
                     ok.append({**record, "airlinesentiment": result.response["sentiment"],
                                "airlinepolarity": result.response["polarity"]})

@@ -7,7 +7,8 @@ import sys
 import textwrap
 
 import pytest
-from airstream.topology.runtime.commit import _call_with_deadline, _Hung
+
+from airstream.topology.runtime.commit import _call_with_deadline
 
 
 def test_a_call_that_returns_in_time_gives_its_result_or_its_exception() -> None:

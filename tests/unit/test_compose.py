@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+
 from airstream.topology.kafka_local import KAFKA_VERSION
 
 COMPOSE = Path(__file__).resolve().parents[2] / "compose" / "docker-compose.yml"

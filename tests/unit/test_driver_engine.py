@@ -2,6 +2,7 @@
 restore from changelogs."""
 
 import pytest
+
 from airstream.topology import Serdes, StreamsBuilder, TopologyException
 from airstream.topology.compile import compile_topology
 from airstream.topology.engine import EmbeddedCluster, EmbeddedEngine, InputRecord, Task
@@ -53,8 +54,8 @@ def test_one_task_per_partition_and_repartitioned_counts_are_complete():
 def test_co_partitioning_mismatch_is_reported():
     b = StreamsBuilder()
     left, right = b.stream("left"), b.stream("right")
-    left.join(right.to_table(), lambda l, r: (l, r)).to("out")
-    with pytest.raises(TopologyException, match="co-partitioned.*'left': 2.*'right': 3.*same number of partitions"):
+    left.join(right.to_table(), lambda lv, rv: (lv, rv)).to("out")
+    with pytest.raises(TopologyException, match=r"co-partitioned.*'left': 2.*'right': 3.*same number of partitions"):
         TopologyTestDriver(b.build(), partitions={"left": 2, "right": 3})
 
 

@@ -1,6 +1,7 @@
 """Exception handlers: fail names the record and processor, continue counts, dlq keeps the bytes."""
 
 import pytest
+
 from airstream.topology import DeserializationException, ProcessingException, Serdes, StreamsBuilder
 from airstream.topology.errors import DLQ_HEADERS, TopologyException
 from airstream.topology.testing import TopologyTestDriver
@@ -31,9 +32,8 @@ def test_fail_is_the_default_and_names_topic_partition_offset():
 
 
 def test_processing_failure_names_the_processor():
-    with TopologyTestDriver(json_topology()) as driver:
-        with pytest.raises(ProcessingException) as err:
-            pipe_raw(driver, b"k", b'{"no_text": 1}')
+    with TopologyTestDriver(json_topology()) as driver, pytest.raises(ProcessingException) as err:
+        pipe_raw(driver, b"k", b'{"no_text": 1}')
     assert err.value.processor == "shout"
     assert isinstance(err.value.__cause__, KeyError)
     assert "in processor 'shout'" in str(err.value)
@@ -75,12 +75,12 @@ def test_dlq_keeps_the_original_bytes_with_kip_1034_headers():
 
 
 def test_dlq_without_a_topic_is_a_config_error():
-    with pytest.raises(TopologyException, match="errors.dead.letter.queue.topic.name"):
+    with pytest.raises(TopologyException, match=r"errors\.dead\.letter\.queue\.topic\.name"):
         TopologyTestDriver(json_topology(), {"processing.exception.handler": "dlq"})
 
 
 def test_unknown_handler_value_names_the_key_and_choices():
-    with pytest.raises(TopologyException, match="processing.exception.handler.*fail, continue, dlq"):
+    with pytest.raises(TopologyException, match=r"processing\.exception\.handler.*fail, continue, dlq"):
         TopologyTestDriver(json_topology(), {"processing.exception.handler": "ignore"})
 
 

@@ -1,9 +1,10 @@
 """The Kafka Streams testing guide's example, ported: a processor-API topology with a store
 pre-filled by the test, stream-time and wall-clock punctuation."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from airstream.topology import Processor, PunctuationType, Record, Serdes, Stores, Topology
 from airstream.topology.testing import TopologyTestDriver
 
@@ -78,7 +79,7 @@ def test_should_update_store_for_new_key(topics):
 
 def test_should_punctuate_if_event_time_advances(topics):
     _, inp, out, _ = topics
-    record_time = datetime(2024, 5, 1, 12, 0, 3, tzinfo=timezone.utc)
+    record_time = datetime(2024, 5, 1, 12, 0, 3, tzinfo=UTC)
     inp.pipe_input("a", 1, record_time)
     assert out.read_key_value() == ("a", 21)
     inp.pipe_input("a", 1, record_time)

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from airstream.common.sink import Rejected, RejectedRecords, SinkError, SinkRecord
 from airstream.connectors.parquet import ParquetSink
 from airstream.topology import Serdes, StreamsBuilder
 from airstream.topology.engine.embedded import EmbeddedEngine
 from airstream.topology.errors import ProcessingException
 from airstream.topology.testing import TopologyTestDriver
-
-from airstream.common.sink import Rejected, RejectedRecords, SinkError, SinkRecord
 
 DLQ = {"application.id": "batch", "processing.exception.handler": "dlq",
        "errors.dead.letter.queue.topic.name": "dead"}

@@ -53,7 +53,8 @@ def test_unnamed_count_uses_generated_store_and_repartition_names():
     text = lines(b.build())
     assert "    Sink: KSTREAM-SINK-0000000004 (topic: KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition)" in text
     assert "    Processor: KSTREAM-AGGREGATE-0000000003 (stores: [KSTREAM-AGGREGATE-STATE-STORE-0000000002])" in text
-    assert "    Source: KSTREAM-SOURCE-0000000006 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition])" in text
+    assert ("    Source: KSTREAM-SOURCE-0000000006 (topics: [KSTREAM-AGGREGATE-STATE-STORE-0000000002-repartition])"
+            in text)
     assert "      --> KSTREAM-FILTER-0000000005" in text
 
 
@@ -94,7 +95,7 @@ def test_unnamed_table_store_is_named_after_the_topic():
 def test_stream_stream_join_nodes_and_stores_are_named_like_kafka_streams():
     b = StreamsBuilder()
     left, right = b.stream("left"), b.stream("right")
-    left.join(right, lambda l, r: f"{l}/{r}", JoinWindows.of_time_difference_with_no_grace(10)).to("out")
+    left.join(right, lambda lv, rv: f"{lv}/{rv}", JoinWindows.of_time_difference_with_no_grace(10)).to("out")
     text = "\n".join(lines(b.build()))
     assert "Processor: KSTREAM-WINDOWED-0000000002 (stores: [KSTREAM-JOINTHIS-0000000004-store])" in text
     assert "Processor: KSTREAM-WINDOWED-0000000003 (stores: [KSTREAM-JOINOTHER-0000000005-store])" in text

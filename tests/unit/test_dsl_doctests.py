@@ -5,9 +5,10 @@ import importlib
 
 import pytest
 
-MODULES = ["airstream.topology", "airstream.topology.builder", "airstream.topology.graph", "airstream.topology.compile", "airstream.topology.state",
-           "airstream.topology.processor", "airstream.topology.errors", "airstream.topology.serde_defaults", "airstream.topology.testing",
-           "airstream.topology.engine.cluster", "airstream.topology.engine.embedded", "airstream.topology.engine.task"]
+MODULES = ["airstream.topology", "airstream.topology.builder", "airstream.topology.graph", "airstream.topology.compile",
+           "airstream.topology.state", "airstream.topology.processor", "airstream.topology.errors",
+           "airstream.topology.serde_defaults", "airstream.topology.testing", "airstream.topology.engine.cluster",
+           "airstream.topology.engine.embedded", "airstream.topology.engine.task"]
 
 
 @pytest.mark.parametrize("name", MODULES)

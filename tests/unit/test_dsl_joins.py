@@ -10,7 +10,7 @@ def stream_join(how, windows, events):
     b = StreamsBuilder()
     left = b.stream("left", key_serde=S, value_serde=S)
     right = b.stream("right", key_serde=S, value_serde=S)
-    getattr(left, how)(right, lambda l, r: f"{l}/{r}", windows).to("out")
+    getattr(left, how)(right, lambda lv, rv: f"{lv}/{rv}", windows).to("out")
     with TopologyTestDriver(b.build()) as driver:
         topics = {"L": driver.create_input_topic("left"), "R": driver.create_input_topic("right")}
         for side, key, value, ts in events:
@@ -98,7 +98,7 @@ def table_join(how, events):
     b = StreamsBuilder()
     left = b.table("L", key_serde=S, value_serde=S)
     right = b.table("R", key_serde=S, value_serde=S)
-    getattr(left, how)(right, lambda l, r: f"{l}/{r}").to_stream().to("out")
+    getattr(left, how)(right, lambda lv, rv: f"{lv}/{rv}").to_stream().to("out")
     with TopologyTestDriver(b.build()) as driver:
         topics = {"L": driver.create_input_topic("L"), "R": driver.create_input_topic("R")}
         for ts, (side, key, value) in enumerate(events):

@@ -1,8 +1,9 @@
 """Stateless KStream operators, used as a user would, through the test driver."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+
 from airstream.topology import Serdes, StreamsBuilder
 from airstream.topology.testing import NoSuchElementException, TopologyTestDriver
 
@@ -142,7 +143,7 @@ def test_input_topic_time_and_output_topic_reading_api():
         assert out.is_empty()
         inp.pipe_key_value_list([("a", "x"), ("b", "y"), ("a", "z")])
         assert out.read_key_values_to_map() == {"a": "z", "b": "y"}
-        inp.pipe_input("d", "4", timestamp=datetime(2024, 1, 1, tzinfo=timezone.utc))
+        inp.pipe_input("d", "4", timestamp=datetime(2024, 1, 1, tzinfo=UTC))
         assert out.read_record().timestamp == 1_704_067_200_000
         with pytest.raises(NoSuchElementException):
             out.read_value()
@@ -151,9 +152,9 @@ def test_input_topic_time_and_output_topic_reading_api():
 def test_piping_to_a_topic_the_topology_does_not_read_is_a_clear_error():
     b = StreamsBuilder()
     b.stream("in").to("out")
-    with TopologyTestDriver(b.build()) as driver:
-        with pytest.raises(ValueError, match="does not read topic 'nope'.*'in'"):
-            driver.create_input_topic("nope")
+    with (TopologyTestDriver(b.build()) as driver,
+          pytest.raises(ValueError, match=r"does not read topic 'nope'.*'in'")):
+        driver.create_input_topic("nope")
 
 
 def test_split_branch_chains_like_branched_with_function_and_consumer():

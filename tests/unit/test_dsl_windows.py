@@ -111,7 +111,7 @@ def test_windowed_reduce_and_aggregate():
     grouped = b.stream("t", key_serde=Serdes.String(), value_serde=Serdes.Long()).group_by_key()
     w = TimeWindows.of_size_with_no_grace(10)
     grouped.windowed_by(w).reduce(lambda a, v: a + v, name="sum").to_stream().to("sum")
-    grouped.windowed_by(w).aggregate(lambda: [], lambda k, v, agg: agg + [v], name="all",
+    grouped.windowed_by(w).aggregate(list, lambda k, v, agg: [*agg, v], name="all",
                                      value_serde=Serdes.Json()).to_stream().to("all")
     with TopologyTestDriver(b.build()) as driver:
         inp = driver.create_input_topic("t")

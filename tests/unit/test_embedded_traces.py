@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import doctest
 
+import pytest
+from tui_support import running, screen_text, settle
+
 import airstream.monitor.sources
 import airstream.topology.engine.cluster
 import airstream.topology.engine.traces
-import pytest
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.traces import TracesScreen
 from airstream.monitor.sources import EmbeddedSource, EmbeddedTraceReader
@@ -18,7 +20,6 @@ from airstream.topology import StreamsBuilder
 from airstream.topology.engine.cluster import EmbeddedCluster
 from airstream.topology.engine.embedded import EmbeddedEngine
 from airstream.topology.tracing import TRACE_HEADER, decode_trace, new_trace
-from tui_support import running, screen_text, settle
 
 MIN = 60_000
 T0 = 1_764_150_000.0  # seconds: the produce time in the tests

@@ -11,7 +11,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_quickstart_routes_every_tweet_once_and_counts_every_tweet() -> None:
-    proc = subprocess.run([sys.executable, str(EXAMPLES / "quickstart.py")], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, str(EXAMPLES / "quickstart.py")],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = next(line for line in proc.stdout.splitlines() if "tweets in ->" in line)
     sent = int(summary.split()[0])

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import happybase
 import orjson
 import pytest
-from airstream.connectors.hbase import HBaseSink, encode_value
 from servers.hbase import LocalHBase
 
 from airstream.common.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
+from airstream.connectors.hbase import HBaseSink, encode_value
 
 
 @pytest.fixture

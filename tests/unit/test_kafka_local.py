@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from airstream.topology.kafka_local import KafkaStartError, LocalKafka, ensure_kafka_jars
 from ci_support import missing
+
+from airstream.topology.kafka_local import KafkaStartError, LocalKafka, ensure_kafka_jars
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -15,10 +15,10 @@ import sys
 from typing import Any
 
 import pytest
-from airstream.connectors.kudu import KUDU_INSTALL_HINT, ImpalaKuduSink, KuduSink
 from impala.interface import _bind_parameters
 
 from airstream.common.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
+from airstream.connectors.kudu import KUDU_INSTALL_HINT, ImpalaKuduSink, KuduSink
 
 # -- a minimal, faithful fake of the kudu-python calls used ----------------------------------------
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import doctest
 from typing import NamedTuple
 
-import airstream.monitor.lag
 import pytest
+
+import airstream.monitor.lag
 from airstream.monitor.lag import (
     CommitPoint,
     CommitWindow,

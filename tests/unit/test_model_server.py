@@ -9,8 +9,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from airstream.connectors.model_server import ModelServer, sentiment_of
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from airstream.connectors.model_server import ModelServer, sentiment_of
 
 SENTENCES = [
     "@united lost my bag again, worst airline ever",
@@ -130,7 +131,7 @@ def test_timeout_rate_hangs_past_the_client_timeout() -> None:
 @pytest.mark.parametrize("kwargs", [{"fail_rate": 1.5}, {"timeout_rate": -0.1},
                                     {"fail_rate": 0.6, "timeout_rate": 0.6}, {"latency_ms": -1}])
 def test_rejects_bad_fault_settings(kwargs: dict) -> None:
-    with pytest.raises(ValueError, match="rate|latency"):
+    with pytest.raises(ValueError, match=r"rate|latency"):
         ModelServer(**kwargs)
 
 

@@ -6,11 +6,11 @@ import doctest
 from pathlib import Path
 
 import pytest
-from airstream.monitor.cli import main
 
 import airstream.common.client_config
 from airstream.common.client_config import ConfigError, client_config, load_properties
 from airstream.common.redact import redact, scrub
+from airstream.monitor.cli import main
 
 
 def test_help_works(capsys: pytest.CaptureFixture[str]) -> None:
@@ -27,7 +27,8 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert "usage: airmon" in capsys.readouterr().err
 
 
-def test_missing_bootstrap_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_bootstrap_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("AIRSTREAM_BOOTSTRAP", raising=False)
     assert main(["snapshot"]) == 2
     assert capsys.readouterr().err.strip() == (
@@ -35,7 +36,8 @@ def test_missing_bootstrap_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, cap
         "bootstrap.servers in the --config file")
 
 
-def test_unreachable_cluster_exits_2_without_leaking_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_cluster_exits_2_without_leaking_secrets(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
     props = tmp_path / "client.properties"
     props.write_text("bootstrap.servers=127.0.0.1:1\nsasl.password=hunter2-pass\n")
     assert main(["snapshot", "--config", str(props), "--timeout", "1"]) == 2

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import doctest
 
-import airstream.monitor.history
 import pytest
+
+import airstream.monitor.history
 from airstream.monitor.history import History
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import (

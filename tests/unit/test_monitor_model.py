@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import doctest
 
-import airstream.monitor.model
 import orjson
 import pytest
+
+import airstream.monitor.model
 from airstream.monitor.model import (
     BrokerInfo,
     ClusterSnapshot,
@@ -36,7 +37,8 @@ def _snapshot() -> ClusterSnapshot:
         GroupPartition("orders", 0, committed_offset=90, end_offset=100, member_id="m-1", client_id="client-a"),
         GroupPartition("orders", 1, committed_offset=None, end_offset=50, member_id="m-1", client_id="client-a"),
     ))
-    audit = GroupInfo("audit", state="Empty", partitions=(GroupPartition("orders", 0, committed_offset=60, end_offset=100),))
+    audit = GroupInfo("audit", state="Empty",
+                      partitions=(GroupPartition("orders", 0, committed_offset=60, end_offset=100),))
     return ClusterSnapshot(
         taken_at=1_700_000_000.0, cluster_id="abc", controller_id=1,
         brokers=(BrokerInfo(1, "h1", 9092, is_controller=True), BrokerInfo(2, "h2", 9092), BrokerInfo(3, "h3", 9092)),
@@ -109,7 +111,8 @@ def test_json_document_round_trips_every_field() -> None:
     snap = _snapshot()
     billing = snap.group("billing")
     assert billing is not None
-    evaluated = snap.replace(groups=(snap.groups[0], dataclasses.replace(billing, status=LagStatus.WARN, complete=True)))
+    warned = dataclasses.replace(billing, status=LagStatus.WARN, complete=True)
+    evaluated = snap.replace(groups=(snap.groups[0], warned))
     doc = orjson.loads(evaluated.to_json())
     assert doc["taken_at"] == "2023-11-14T22:13:20+00:00"
     assert doc["summary"] == {"brokers": 3, "topics": 2, "partitions": 4, "under_replicated_partitions": 2,

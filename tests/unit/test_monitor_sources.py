@@ -5,8 +5,10 @@ from __future__ import annotations
 import doctest
 from collections.abc import Callable
 
-import airstream.monitor.sources
 import pytest
+
+import airstream.common.client_config
+import airstream.monitor.sources
 from airstream.monitor.browse import KafkaBrowser, Position
 from airstream.monitor.group_admin import KafkaGroupAdmin
 from airstream.monitor.history import History
@@ -14,8 +16,6 @@ from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import LagStatus, Severity
 from airstream.monitor.sources import EmbeddedSource, KafkaSource, Source
 from airstream.topology.engine.cluster import EmbeddedCluster
-
-import airstream.common.client_config
 
 
 def test_embedded_source_shows_topics_offsets_and_groups() -> None:

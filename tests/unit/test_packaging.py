@@ -8,6 +8,7 @@ whose third-party dependencies come from this venv (read through a path entry, s
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -36,14 +37,20 @@ def test_every_folder_with_python_code_is_a_listed_package() -> None:
 
 
 def test_console_scripts_point_into_airstream() -> None:
-    assert PYPROJECT["project"]["scripts"] == {"airstream": "airstream.cli:main", "airmon": "airstream.monitor.cli:main"}
+    assert PYPROJECT["project"]["scripts"] == {"airstream": "airstream.cli:main",
+                                               "airmon": "airstream.monitor.cli:main"}
 
 
 @pytest.fixture(scope="module")
 def wheel_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A fresh venv with the built wheel installed (no editable install anywhere on its path)."""
     work = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(ROOT)],
+    # Built from a copy: setuptools keeps a build/ folder in the source tree, and files left there
+    # by an earlier build would end up in the wheel.
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info",
+                                                                 "__pycache__", ".airstream", ".mypy_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(source)],
                    check=True, cwd=work)
     wheel = next((work / "dist").glob("airstream-*.whl"))
     env_dir = work / "venv"

@@ -9,10 +9,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from airstream.connectors.parquet import ParquetSink, S3Options, parse_file_name
-from servers.s3 import SECRET_KEY, LocalS3, s3_server  # noqa: F401 - fixture
+from servers.s3 import SECRET_KEY, LocalS3
 
 from airstream.common.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
+from airstream.connectors.parquet import ParquetSink, S3Options, parse_file_name
 
 AIRLINES = ["Delta", "United", "Virgin America", "US Airways", "Southwest", "American"]
 SENTIMENTS = ["Negative", "Neutral", "Positive"]
@@ -40,10 +40,9 @@ def records(start: int, stop: int, topic: str = "airlines", partitions: int = 2)
 
 
 def read_back(glob: str) -> list[tuple]:
-    rows = duckdb.sql(
+    return duckdb.sql(
         f"SELECT tweet_id, text, airline, airlinesentiment, airlinepolarity, friendscount, hashtags "
         f"FROM read_parquet('{glob}', hive_partitioning = 1) ORDER BY tweet_id").fetchall()
-    return rows
 
 
 def expected(ids: range) -> list[tuple]:

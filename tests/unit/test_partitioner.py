@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from airstream.topology.partitioner import cached_partition_for, murmur2, partition_for
 
 # Apache Kafka, clients/src/test/java/org/apache/kafka/common/utils/UtilsTest.java, testMurmur2:

@@ -16,6 +16,7 @@ def test_the_dsl_example_runs_and_its_assertions_hold(capsys) -> None:
 
 def test_the_rules_example_parses(monkeypatch) -> None:
     import yaml
+
     from airstream.monitor.rules import parse_rules
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")

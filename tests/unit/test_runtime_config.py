@@ -8,6 +8,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from airstream.cli import main as airstream
+from airstream.common.client_config import ConfigError
 from airstream.topology import Serdes, StreamsBuilder
 from airstream.topology.cli_run import load_topology
 from airstream.topology.compile import compile_topology
@@ -16,9 +19,6 @@ from airstream.topology.runtime import KafkaStreams, StreamsConfig
 from airstream.topology.runtime.admin import plan_partitions
 from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus
 from airstream.topology.runtime.rebalance import assignment_strategy
-
-from airstream.cli import main as airstream
-from airstream.common.client_config import ConfigError
 
 BASE = {"bootstrap.servers": "127.0.0.1:1", "application.id": "app"}
 
@@ -81,7 +81,8 @@ def test_exactly_once_uses_a_transactional_id_per_instance_and_read_committed() 
 
 
 def test_secrets_never_show_in_repr_describe_or_scrubbed_errors() -> None:
-    cfg = StreamsConfig({**BASE, "sasl.password": "hunter2-secret", "producer.sasl.oauthbearer.client.secret": "s3cr3t"})
+    cfg = StreamsConfig({**BASE, "sasl.password": "hunter2-secret",
+                         "producer.sasl.oauthbearer.client.secret": "s3cr3t"})
     assert "hunter2" not in repr(cfg) and "s3cr3t" not in repr(cfg)
     assert "hunter2" not in cfg.describe() and "sasl.password=***" in cfg.describe()
     assert cfg.scrub("auth failed for hunter2-secret and s3cr3t") == "auth failed for *** and ***"
@@ -140,7 +141,7 @@ def test_an_internal_topic_with_a_fixed_count_that_differs_is_refused() -> None:
 def test_kafka_streams_rejects_a_bad_handler_before_running() -> None:
     b = StreamsBuilder()
     b.stream("in").to("out")
-    with pytest.raises(TopologyException, match="errors.dead.letter.queue.topic.name is not set"):
+    with pytest.raises(TopologyException, match=r"errors\.dead\.letter\.queue\.topic\.name is not set"):
         KafkaStreams(b.build(), {**BASE, "processing.exception.handler": "dlq"})
 
 

@@ -6,6 +6,7 @@ import math
 import pickle
 
 import pytest
+
 from airstream.topology.serdes import Serde, SerdeError, Serdes
 
 TWEET_SCHEMA = {
@@ -82,7 +83,8 @@ def test_avro_uses_the_schemaless_binary_encoding() -> None:
 
 @pytest.mark.parametrize(
     "serde",
-    [Serdes.String(), Serdes.Bytes(), Serdes.Json(), Serdes.Integer(), Serdes.Long(), Serdes.Double(), Serdes.Avro(TWEET_SCHEMA)],
+    [Serdes.String(), Serdes.Bytes(), Serdes.Json(), Serdes.Integer(), Serdes.Long(), Serdes.Double(),
+     Serdes.Avro(TWEET_SCHEMA)],
     ids=lambda s: s.name,
 )
 def test_tombstones_pass_through_every_serde(serde: Serde) -> None:
@@ -193,7 +195,7 @@ def test_avro_mismatch_names_the_field_but_not_its_value() -> None:
 
 
 def test_avro_missing_field_is_named() -> None:
-    with pytest.raises(SerdeError, match="cloudair.Tweet.text"):
+    with pytest.raises(SerdeError, match=r"cloudair\.Tweet\.text"):
         Serdes.Avro(TWEET_SCHEMA).serialize("t", {k: v for k, v in TWEET.items() if k != "text"})
 
 
@@ -218,7 +220,8 @@ def test_bad_avro_schemas_fail_when_the_serde_is_built(schema, message: str) -> 
 @pytest.mark.parametrize(
     ("serde", "value", "problem", "fix"),
     [
-        (Serdes.Json(), {"tags": {"a", "b"}}, "a value of type dict cannot be encoded as JSON", "dict keys must be str"),
+        (Serdes.Json(), {"tags": {"a", "b"}}, "a value of type dict cannot be encoded as JSON",
+         "dict keys must be str"),
         (Serdes.Json(), {1: "a"}, "cannot be encoded as JSON", "dict keys must be str"),
         (Serdes.Json(), 2**70, "a value of type int cannot be encoded as JSON", "choose another serde"),
         (Serdes.String(), 42, "expected str, got int", "convert the value with str()"),
@@ -278,7 +281,8 @@ def test_serdes_can_be_chosen_by_name_in_configuration(name: str, expected: str)
 
 
 def test_unknown_serde_names_list_the_choices() -> None:
-    with pytest.raises(ValueError, match="unknown serde 'protobuf'; use one of bytes, double, integer, json, long, string"):
+    with pytest.raises(ValueError,
+                       match="unknown serde 'protobuf'; use one of bytes, double, integer, json, long, string"):
         Serdes.from_name("protobuf")
 
 

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
 from airstream.connectors.slack import SlackAuthError, SlackChannelError, SlackSink, SlackSinkError, SlackTemplateError
 
 TOKEN = "xoxb-1111-2222-secret"
@@ -116,7 +117,7 @@ def test_server_errors_are_retried_a_bounded_number_of_times(slack: FakeSlack, s
 def test_invalid_token_is_a_clear_error_without_the_token(slack: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     slack.script = [(200, {}, {"ok": False, "error": "invalid_auth"})]
-    with pytest.raises(SlackAuthError, match="SLACK_BOT_TOKEN.*invalid_auth") as info:
+    with pytest.raises(SlackAuthError, match=r"SLACK_BOT_TOKEN.*invalid_auth") as info:
         bot(slack).send_batch(RECORDS)
     assert len(slack.requests) == 1  # not retried, and the batch stopped
     assert TOKEN not in str(info.value) and TOKEN not in caplog.text and TOKEN not in repr(bot(slack))
@@ -160,7 +161,7 @@ def test_per_record_failures_are_reported_not_raised(slack: FakeSlack) -> None:
 def test_template_errors() -> None:
     sink = SlackSink(webhook_url="https://hooks.example/x", template="{user[screen_name]}: {tweettext}")
     assert sink.render({"user": {"screen_name": "ann"}, "tweettext": "hi"}) == "ann: hi"
-    with pytest.raises(SlackTemplateError, match="needs field 'tweettext'.*it has: user"):
+    with pytest.raises(SlackTemplateError, match=r"needs field 'tweettext'.*it has: user"):
         sink.render({"user": {"screen_name": "ann"}})
     for bad in ("{unclosed", "{} positional"):
         with pytest.raises(SlackTemplateError, match="template"):

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from airstream.connectors.parquet import ParquetSink
-from airstream.connectors.sql_cli import QueryError, main, parse_data_args, query
-from servers.s3 import SECRET_KEY, LocalS3, s3_server  # noqa: F401 - fixture
+from servers.s3 import SECRET_KEY, LocalS3
 
 from airstream.common.sink import SinkRecord
+from airstream.connectors.parquet import ParquetSink
+from airstream.connectors.sql_cli import QueryError, main, parse_data_args, query
 
 AIRLINES = ["Delta", "United", "Virgin America"]
 SENTIMENTS = ["Negative", "Neutral", "Positive"]

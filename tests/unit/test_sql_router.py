@@ -9,13 +9,15 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pytest
+
 from airstream.connectors.sql_router import RouteResult, SqlRouteError, SqlRouter, records_to_table
 
 CLOUDAIR = {
     "all": "SELECT * FROM FLOWFILE",
     "negative": "SELECT * FROM FLOWFILE WHERE airlinesentiment = 'Negative'",
     "influencers": "SELECT * FROM FLOWFILE WHERE airlinesentiment = 'Negative' AND friendscount > 100",
-    "cloudair": "SELECT * FROM FLOWFILE WHERE UPPER(tweettext) LIKE '%CLOUDERAAIR%' OR UPPER(tweettext) LIKE '%CLOUD%AIR%'",
+    "cloudair": "SELECT * FROM FLOWFILE "
+                "WHERE UPPER(tweettext) LIKE '%CLOUDERAAIR%' OR UPPER(tweettext) LIKE '%CLOUD%AIR%'",
 }
 TEXTS = ["@united lost my bag", "flying #CloudAir today", "cloud air is late", "Cloudera Air rocks",
          "@ClouderaAir ✈️ merci", "clear skies\nno clouds", "airline food", "Über cloudy air"]
@@ -77,7 +79,8 @@ def test_a_record_may_match_several_routes_and_originals_are_forwarded() -> None
 
 def test_projection_rows_and_record_indexes() -> None:
     records = make_records(50)
-    router = SqlRouter({"p": "SELECT tweetid, friendscount * 2 AS double_friends FROM FLOWFILE WHERE friendscount > 100"})
+    router = SqlRouter(
+        {"p": "SELECT tweetid, friendscount * 2 AS double_friends FROM FLOWFILE WHERE friendscount > 100"})
     r = router.route(records)["p"]
     assert r.rows.column_names == ["tweetid", "double_friends"]
     assert r.indexes == [i for i, rec in enumerate(records) if rec["friendscount"] > 100]
@@ -142,7 +145,8 @@ def test_arrow_input_and_empty_batches() -> None:
     from_arrow = router.route(pa.Table.from_pylist(records))
     from_dicts = router.route(records)
     assert {n: r.indexes for n, r in from_arrow.items()} == {n: r.indexes for n, r in from_dicts.items()}
-    assert router.route(pa.Table.from_pylist(records).to_batches()[0])["negative"].indexes == from_dicts["negative"].indexes
+    from_batch = router.route(pa.Table.from_pylist(records).to_batches()[0])
+    assert from_batch["negative"].indexes == from_dicts["negative"].indexes
     empty = router.route([])
     assert all(isinstance(r, RouteResult) and len(r) == 0 and r.indexes == [] for r in empty.values())
     typed = SqlRouter(CLOUDAIR, sample=records)

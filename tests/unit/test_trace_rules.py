@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.model import (
     ClusterSnapshot,
@@ -308,7 +309,8 @@ def test_airmon_check_watch_reads_traces_every_evaluation(monkeypatch: pytest.Mo
     monkeypatch.setattr(airstream.monitor.traces, "TraceReader", Reader)
     path = tmp_path / "rules.yaml"
     path.write_text("rules: [{name: quiet, kind: producer_inactive, above: 5m}]")
-    code = airstream.monitor.cli.main(["check", "-b", "127.0.0.1:1", "--rules", str(path), "--watch", "0", "--count", "4"])
+    code = airstream.monitor.cli.main(["check", "-b", "127.0.0.1:1", "--rules", str(path),
+                                       "--watch", "0", "--count", "4"])
     lines = [line.split(" ", 1)[1] for line in capsys.readouterr().out.splitlines()]
     assert lines == ["FIRING warning quiet [producer replay]: produced nothing for 10.0m above 5.0m",
                      "RESOLVED warning quiet [producer replay]: produced nothing for 10.0m above 5.0m"]

@@ -11,9 +11,11 @@ import doctest
 import time
 from typing import Any
 
+import pytest
+from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+
 import airstream.topology.tracing.aggregate as aggregate_module
 import airstream.topology.tracing.publisher as publisher_module
-import pytest
 from airstream.topology.tracing import (
     TRACE_HEADER,
     ConsumerMetrics,
@@ -26,7 +28,6 @@ from airstream.topology.tracing import (
     encode_trace,
     new_trace,
 )
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
 MINUTE = 60_000
 

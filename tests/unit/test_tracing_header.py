@@ -6,6 +6,8 @@ import doctest
 import struct
 
 import pytest
+
+import airstream.common.traces.header as header_module
 from airstream.topology.tracing import (
     TRACE_HEADER,
     Trace,
@@ -17,8 +19,6 @@ from airstream.topology.tracing import (
     new_trace,
     trace_value,
 )
-
-import airstream.common.traces.header as header_module
 
 
 def test_doctests() -> None:

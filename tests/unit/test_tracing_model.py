@@ -5,9 +5,10 @@ from __future__ import annotations
 import doctest
 from typing import Any
 
-import airstream.monitor.traces as traces_module
 import orjson
 import pytest
+
+import airstream.monitor.traces as traces_module
 from airstream.monitor.traces import TraceAccumulator, attribute, hop_latencies, inactive_producers
 from airstream.topology.tracing import LatencyHistogram
 

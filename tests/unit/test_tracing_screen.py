@@ -5,15 +5,16 @@ from __future__ import annotations
 import doctest
 from typing import Any
 
-import airstream.monitor.screens.traces as traces_screen
 import pytest
+from tui_fakes import FakeSource
+from tui_support import running, screen_text, settle
+
+import airstream.monitor.screens.traces as traces_screen
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.traces import NO_TRACES, TracesScreen
 from airstream.monitor.traces import TraceAccumulator, TraceModel
 from airstream.monitor.widgets.live_table import LiveTable
 from airstream.topology.tracing import LatencyHistogram
-from tui_fakes import FakeSource
-from tui_support import running, screen_text, settle
 
 
 def test_doctests() -> None:
@@ -44,7 +45,8 @@ def _consumed(group: str, *samples: dict[str, Any]) -> dict[str, Any]:
 
 
 def model() -> TraceModel:
-    """replay -> airline-tweets -> {scorer, audit}; scorer -> scored-tweets -> notifier. audit is 40 behind in minute 2."""
+    """replay -> airline-tweets -> {scorer, audit}; scorer -> scored-tweets -> notifier.
+    audit is 40 behind in minute 2."""
     acc = TraceAccumulator()
     acc.add({"v": 1, "kind": "producer", "client_id": "replay", "last_ms": T + MIN, "rows": [
         _row("airline-tweets", 100), _row("airline-tweets", 50, bucket=T + MIN)]})

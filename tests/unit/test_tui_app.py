@@ -7,6 +7,10 @@ import re
 import threading
 
 import pytest
+from textual.widgets import Input, Static
+from tui_fakes import T0, FakeAdmin, FakeSource, cluster
+from tui_support import refresh, running, screen_text, settle
+
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.screens.alerts import AlertsScreen
@@ -15,9 +19,6 @@ from airstream.monitor.screens.help import HelpScreen
 from airstream.monitor.screens.topics import TopicsScreen
 from airstream.monitor.widgets.live_table import LiveTable
 from airstream.monitor.widgets.status_bar import StatusBar
-from textual.widgets import Input, Static
-from tui_fakes import T0, FakeAdmin, FakeSource, cluster
-from tui_support import refresh, running, screen_text, settle
 
 pytestmark = pytest.mark.asyncio
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from airstream.monitor.browse import BrowsedMessage, Position, show_bytes
 
 

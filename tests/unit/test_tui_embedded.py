@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import orjson
 import pytest
+from textual.widgets import Static
+from tui_support import refresh, running, settle
+
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.browse import EmbeddedBrowser
 from airstream.monitor.screens.messages import MessagesScreen
 from airstream.monitor.sources import EmbeddedSource
 from airstream.monitor.widgets.live_table import LiveTable
 from airstream.topology.engine.cluster import EmbeddedCluster
-from textual.widgets import Static
-from tui_support import refresh, running, settle
 
 pytestmark = pytest.mark.asyncio
 

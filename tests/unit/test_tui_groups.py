@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Sparkline, Static
+from tui_fakes import FakeSource
+from tui_support import refresh, running, settle
+
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.group_detail import GroupDetailScreen
 from airstream.monitor.screens.groups import GroupsScreen
 from airstream.monitor.widgets.live_table import LiveTable
-from textual.widgets import Sparkline, Static
-from tui_fakes import FakeSource
-from tui_support import refresh, running, settle
 
 pytestmark = pytest.mark.asyncio
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 
 import pytest
+from textual.widgets import Static
+from tui_fakes import FakeBrowser, FakeSource, record
+from tui_support import running, screen_text, settle
+
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.browse import BrowsedMessage, Position
 from airstream.monitor.screens.messages import MessagesScreen
 from airstream.monitor.widgets.live_table import LiveTable
-from textual.widgets import Static
-from tui_fakes import FakeBrowser, FakeSource, record
-from tui_support import running, screen_text, settle
 
 pytestmark = pytest.mark.asyncio
 
@@ -45,7 +46,8 @@ async def test_opens_on_the_newest_page_and_pretty_prints_json() -> None:
         record_text = str(screen.query_one("#record", Static).render())
         assert '{\n  "airline": "Delta",\n  "n": 3\n}' in record_text
         assert "headers source: replay" in record_text
-        assert "airline-tweets/0 · from latest · stored 0…30 · 30 records" in str(screen.query_one("#heading", Static).render())
+        heading = str(screen.query_one("#heading", Static).render())
+        assert "airline-tweets/0 · from latest · stored 0…30 · 30 records" in heading
 
 
 async def test_binary_and_escape_sequences_are_shown_escaped() -> None:

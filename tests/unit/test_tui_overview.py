@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from airstream.monitor.app import AirmonApp
-from airstream.monitor.screens.overview import NO_PRODUCERS, OverviewScreen
-from airstream.monitor.widgets.live_table import LiveTable
 from textual.widgets import Static
 from tui_fakes import FakeSource, FakeTraces
 from tui_support import running, screen_text
+
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.screens.overview import NO_PRODUCERS, OverviewScreen
+from airstream.monitor.widgets.live_table import LiveTable
 
 pytestmark = pytest.mark.asyncio
 

@@ -13,10 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
-from airstream.monitor.app import AirmonApp
-from airstream.monitor.rules import parse_rules
 from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, record
 from tui_support import running, screen_text, settle
+
+from airstream.monitor.app import AirmonApp
+from airstream.monitor.rules import parse_rules
 
 pytestmark = pytest.mark.asyncio
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Static
+from tui_fakes import FakeSource
+from tui_support import running, screen_text
+
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.topic_detail import TopicDetailScreen
 from airstream.monitor.screens.topics import TopicsScreen
 from airstream.monitor.widgets.live_table import LiveTable
-from textual.widgets import Static
-from tui_fakes import FakeSource
-from tui_support import running, screen_text
 
 pytestmark = pytest.mark.asyncio
 

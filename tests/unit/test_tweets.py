@@ -8,6 +8,7 @@ import statistics
 from pathlib import Path
 
 import pytest
+
 from airstream.connectors.tweets import (
     SAMPLE_CSV,
     JsonlReplay,
@@ -158,7 +159,7 @@ def test_bad_options(kwargs: dict, fragment: str) -> None:
 
 
 def test_missing_file_names_the_sample(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="airline_tweets_sample.csv"):
+    with pytest.raises(FileNotFoundError, match=r"airline_tweets_sample\.csv"):
         TweetReplay(tmp_path / "nope.csv")
 
 
@@ -193,7 +194,8 @@ def test_jsonl_replay_v1_and_v2_lines(tmp_path: Path) -> None:
     path.write_text("\n".join(json.dumps(t) for t in tweets) + "\n\n" + json.dumps(v2) + "\n", encoding="utf-8")
     got = list(replay(path))
     assert got[:3] == tweets
-    assert got[3]["id_str"] == "99" and got[3]["user"]["screen_name"] == "eve" and got[3]["user"]["friends_count"] == 200
+    assert (got[3]["id_str"] == "99" and got[3]["user"]["screen_name"] == "eve"
+            and got[3]["user"]["friends_count"] == 200)
     assert isinstance(replay(path), JsonlReplay) and isinstance(replay(SAMPLE_CSV), TweetReplay)
 
 

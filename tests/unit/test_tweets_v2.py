@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from airstream.connectors.twitter_v2 import TwitterAPIError, TwitterStream
 
 TOKEN = "AAAA-bearer-secret-token"
@@ -83,7 +84,8 @@ class StreamServer:
             def do_GET(self) -> None:
                 path, _ = self._record()
                 if path.endswith("/rules"):
-                    self._json(200, {"data": list(server.rules.values())} if server.rules else {"meta": {"result_count": 0}})
+                    self._json(200, {"data": list(server.rules.values())} if server.rules
+                               else {"meta": {"result_count": 0}})
                     return
                 kind, arg = server.plans.pop(0) if server.plans else ("status", 503)
                 if kind == "status":
@@ -180,46 +182,42 @@ def test_network_backoff_grows_linearly_and_caps() -> None:
 
 def test_gives_up_after_max_reconnects() -> None:
     sleeps: list[float] = []
-    with StreamServer([("status", 503)] * 5) as server:
-        with client(server, sleeps, max_reconnects=2) as stream:
-            with pytest.raises(TwitterAPIError, match="giving up after 2 reconnects.*503"):
-                next(stream.stream())
+    with (StreamServer([("status", 503)] * 5) as server, client(server, sleeps, max_reconnects=2) as stream,
+          pytest.raises(TwitterAPIError, match=r"giving up after 2 reconnects.*503")):
+        next(stream.stream())
     assert sleeps == [5.0, 10.0]
 
 
 @pytest.mark.parametrize("status", [401, 403, 400])
 def test_final_http_errors_are_not_retried_and_hide_the_token(status: int) -> None:
     sleeps: list[float] = []
-    with StreamServer([("status", status)]) as server:
-        with client(server, sleeps) as stream:
-            with pytest.raises(TwitterAPIError, match=f"HTTP {status}: Scripted") as info:
-                next(stream.stream())
+    with (StreamServer([("status", status)]) as server, client(server, sleeps) as stream,
+          pytest.raises(TwitterAPIError, match=f"HTTP {status}: Scripted") as info):
+        next(stream.stream())
     assert sleeps == [] and info.value.status == status
     assert TOKEN not in str(info.value) and TOKEN not in repr(stream)
 
 
 def test_malformed_lines_are_counted_not_fatal(caplog: pytest.LogCaptureFixture) -> None:
     bad = ["{not json", json.dumps({"errors": [{"title": "operational-disconnect"}]}), json.dumps({"data": "x"})]
-    with StreamServer([("stream", (bad + lines(1), "hold"))]) as server:
-        with client(server, []) as stream:
-            it = stream.stream()
-            assert next(it)["id_str"] == "1001"
-            it.close()
+    with StreamServer([("stream", (bad + lines(1), "hold"))]) as server, client(server, []) as stream:
+        it = stream.stream()
+        assert next(it)["id_str"] == "1001"
+        it.close()
     assert stream.malformed_lines == 2
     assert "operational-disconnect" in caplog.text
 
 
 def test_rules_management() -> None:
-    with StreamServer([]) as server:
-        with client(server, []) as stream:
-            assert stream.get_rules() == []
-            added = stream.add_rules(["@united", {"value": "@Delta lang:en", "tag": "delta"}])
-            assert [r["value"] for r in added] == ["@united", "@Delta lang:en"]
-            assert stream.get_rules() == added
-            new = stream.set_rules([{"value": "@JetBlue", "tag": "jb"}])
-            assert stream.get_rules() == new and new[0]["tag"] == "jb"
-            with pytest.raises(TwitterAPIError, match="rejected.*UnprocessableEntity"):
-                stream.add_rules(["(broken"])
+    with StreamServer([]) as server, client(server, []) as stream:
+        assert stream.get_rules() == []
+        added = stream.add_rules(["@united", {"value": "@Delta lang:en", "tag": "delta"}])
+        assert [r["value"] for r in added] == ["@united", "@Delta lang:en"]
+        assert stream.get_rules() == added
+        new = stream.set_rules([{"value": "@JetBlue", "tag": "jb"}])
+        assert stream.get_rules() == new and new[0]["tag"] == "jb"
+        with pytest.raises(TwitterAPIError, match=r"rejected.*UnprocessableEntity"):
+            stream.add_rules(["(broken"])
     assert all(auth == f"Bearer {TOKEN}" for _, _, _, auth, _ in server.requests)
 
 

@@ -6,6 +6,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
+
 from airstream.topology.windows import (
     JoinWindows,
     SessionWindows,
@@ -67,7 +68,7 @@ def test_hopping_windows_put_a_timestamp_in_every_window_that_covers_it(
 
 def test_hopping_windows_match_a_brute_force_scan() -> None:
     windows = TimeWindows.of_size_with_no_grace(7).advance_by(3)
-    for timestamp in range(0, 60):
+    for timestamp in range(60):
         covering = [Window(s, s + 7) for s in range(0, timestamp + 1, 3) if s <= timestamp < s + 7]
         assert windows.windows_for(timestamp) == covering
 
@@ -129,7 +130,8 @@ def test_invalid_durations_are_rejected_with_a_message_naming_them(build, messag
 
 @pytest.mark.parametrize("bad", [1.5, "60s", None, True])
 def test_durations_must_be_int_milliseconds_or_timedelta(bad: object) -> None:
-    with pytest.raises(TypeError, match="TimeWindows size must be an int number of milliseconds or a datetime.timedelta"):
+    with pytest.raises(TypeError,
+                       match=r"TimeWindows size must be an int number of milliseconds or a datetime\.timedelta"):
         TimeWindows.of_size_with_no_grace(bad)  # type: ignore[arg-type]
 
 

@@ -37,11 +37,10 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from airstream.common.cluster_view import GroupOffset, GroupView, PartitionView, TopicView
 from airstream.topology.engine.task import InputRecord, OutputRecord
 from airstream.topology.engine.traces import ClusterTraces
 from airstream.topology.partitioner import partition_for
-
-from airstream.common.cluster_view import GroupOffset, GroupView, PartitionView, TopicView
 
 __all__ = ["EmbeddedCluster", "EmbeddedClusterView", "EmbeddedProducer"]
 
@@ -97,7 +96,8 @@ class EmbeddedCluster:
         self._groups: dict[str, dict[tuple[str, int], int]] = {}
         self._lock = threading.RLock()
         self.traces = ClusterTraces(clock, trace_sample_rate)
-        """Trace accounting (see :mod:`airstream.topology.engine.traces`), read through :meth:`EmbeddedClusterView.trace_records`."""
+        """Trace accounting (see :mod:`airstream.topology.engine.traces`), read through
+        :meth:`EmbeddedClusterView.trace_records`."""
         # Partitions appended to since the last commit -> first offset appended: the outputs of the
         # task whose group commits next (a task's outputs are appended, then its input committed).
         self._appended: dict[tuple[str, int], int] = {}
@@ -183,7 +183,7 @@ class EmbeddedCluster:
                     t = topics[name]
                     target = cached[name] = t.logs[0] if len(t.logs) == 1 else t
                     starts[name] = tuple(map(len, t.logs))
-                if type(target) is list:
+                if isinstance(target, list):
                     target.append(new(rec, (name, 0, len(target), out[4], out[2], out[3], out[5])))
                     continue
                 p = out[1] if out[1] is not None else self._partition(target, out[2], None)

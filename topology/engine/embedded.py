@@ -87,9 +87,9 @@ class EmbeddedEngine:
             cluster.create_topic(topic, layout.partitions[topic], internal=True)
         for sub in plan.subtopologies:
             for spec in sub.stores:
-                topic = plan.changelog_topics.get(spec.name)
-                if topic:
-                    cluster.create_topic(topic, layout.tasks(sub), internal=True)
+                changelog = plan.changelog_topics.get(spec.name)
+                if changelog:
+                    cluster.create_topic(changelog, layout.tasks(sub), internal=True)
         return layout
 
     def _restore(self, task: Task) -> None:
@@ -118,8 +118,8 @@ class EmbeddedEngine:
     def _advance(self, batch: list[Any]) -> dict[tuple[str, int], int]:
         last = batch[-1]
         done = {(last.topic, last.partition): last.offset + 1}
-        if batch[0].topic != last.topic or batch[0].partition != last.partition or len(batch) > 1 \
-                and batch[0].offset + len(batch) - 1 != last.offset:
+        if batch[0].topic != last.topic or batch[0].partition != last.partition or (len(batch) > 1 \
+                and batch[0].offset + len(batch) - 1 != last.offset):
             for rec in batch:
                 done[(rec.topic, rec.partition)] = rec.offset + 1
         self._positions.update(done)

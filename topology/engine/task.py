@@ -36,18 +36,22 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any, TypeVar
 
 from airstream.topology.compile import Plan, SubtopologyPlan, node_for_traceback
 from airstream.topology.errors import ErrorPolicy
-from airstream.topology.graph import StoreSpec
+from airstream.topology.graph import StoreKind, StoreSpec
+from airstream.topology.operators import Runtime, Spec, overrides
 from airstream.topology.processor import PunctuationType
+from airstream.topology.records import InputRecord, OutputRecord
 from airstream.topology.serdes import Serde, StringSerde
 from airstream.topology.state import (
+    ChangeLogger,
     KeyValueStore,
     OuterJoinBuffer,
     SessionStore,
     SlidingWindowBuffer,
+    StateStore,
     SuppressionBuffer,
     WindowStore,
 )
@@ -57,34 +61,14 @@ __all__ = ["InputRecord", "OutputRecord", "Task"]
 
 log = logging.getLogger("airstream.topology.engine")
 
-
-class InputRecord(NamedTuple):
-    """A record read from a topic partition."""
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp: int
-    key: bytes | None
-    value: bytes | None
-    headers: Any = ()
-
-
-class OutputRecord(NamedTuple):
-    """A record to produce; ``partition`` ``None`` means: partition by key."""
-
-    topic: str
-    partition: int | None
-    key: bytes | None
-    value: bytes | None
-    timestamp: int
-    headers: Any = ()
+StoreT = TypeVar("StoreT", bound=StateStore)
+T = TypeVar("T")
 
 
 _KEY, _VALUE = itemgetter(4), itemgetter(5)
 
 
-def _deserialize_all(serde: Any, topic: str, raw: list[bytes | None]) -> list[Any]:
+def _deserialize_all(serde: Serde[Any], topic: str, raw: list[bytes | None]) -> list[Any]:
     # Serdes with their own batch path use it; otherwise one comprehension beats the
     # generic per-item loop of Serde.deserialize_many.
     if type(serde).deserialize_many is not Serde.deserialize_many:
@@ -98,7 +82,7 @@ def _deserialize_all(serde: Any, topic: str, raw: list[bytes | None]) -> list[An
 
 
 class _Schedule:
-    __slots__ = ("next", "interval", "fn", "cancelled", "node")
+    __slots__ = ("cancelled", "fn", "interval", "next", "node")
 
     def __init__(self, start: int, interval: int, fn: Callable[[int], None], node: str) -> None:
         self.next, self.interval, self.fn, self.node = start, interval, fn, node
@@ -114,23 +98,20 @@ class _Schedule:
         self.next = nxt
 
 
-def make_store(spec: StoreSpec, log_fn: Any) -> Any:
+_STORE_MAKERS: dict[StoreKind, Callable[[StoreSpec, ChangeLogger | None], StateStore]] = {
+    "kv": lambda s, log: KeyValueStore(s.name, s.key_serde, s.value_serde, log),
+    "window": lambda s, log: WindowStore(s.name, s.key_serde, s.value_serde, s.window_size_ms or 0,
+                                         s.retention_ms or 0, s.retain_duplicates, log),
+    "session": lambda s, log: SessionStore(s.name, s.key_serde, s.value_serde, s.retention_ms or 0, log),
+    "suppress": lambda s, log: SuppressionBuffer(s.name, s.key_serde, s.value_serde, log),
+    "outer-join": lambda s, log: OuterJoinBuffer(s.name, s.key_serde, s.value_serde, log),
+    "sliding-records": lambda s, log: SlidingWindowBuffer(s.name, s.key_serde, s.value_serde, log),
+}
+
+
+def make_store(spec: StoreSpec, log_fn: ChangeLogger | None) -> StateStore:
     """A store instance for ``spec`` writing changes to ``log_fn`` (``None``: no changelog)."""
-    if spec.kind == "kv":
-        return KeyValueStore(spec.name, spec.key_serde, spec.value_serde, log_fn)
-    if spec.kind == "window":
-        return WindowStore(spec.name, spec.key_serde, spec.value_serde, spec.window_size_ms or 0,
-                           spec.retention_ms or 0, spec.retain_duplicates, log_fn)
-    if spec.kind == "session":
-        return SessionStore(spec.name, spec.key_serde, spec.value_serde, spec.retention_ms or 0, log_fn)
-    if spec.kind == "suppress":
-        return SuppressionBuffer(spec.name, spec.key_serde, spec.value_serde, log_fn)
-    if spec.kind == "outer-join":
-        return OuterJoinBuffer(spec.name, spec.key_serde, spec.value_serde, log_fn)
-    if spec.kind == "sliding-records":
-        return SlidingWindowBuffer(spec.name, spec.key_serde, spec.value_serde, log_fn)
-    raise ValueError(f"store {spec.name!r} has kind {spec.kind!r}; known kinds: kv, window, session, "
-                     "suppress, outer-join, sliding-records")
+    return _STORE_MAKERS[spec.kind](spec, log_fn)
 
 
 class Task:
@@ -138,7 +119,7 @@ class Task:
 
     def __init__(self, plan: Plan, sub: SubtopologyPlan, partition: int, *,
                  clock: Callable[[], int] = lambda: 0,
-                 global_stores: dict[str, Any] | None = None) -> None:
+                 global_stores: dict[str, StateStore] | None = None) -> None:
         self.plan, self.sub, self.partition = plan, sub, partition
         self.application_id = plan.application_id
         self.task_id = f"{sub.id}_{partition}" if partition >= 0 else f"global-{sub.id}"
@@ -151,19 +132,19 @@ class Task:
         self._stream_schedules: list[_Schedule] = []
         self._wall_schedules: list[_Schedule] = []
         self._restored = False
-        self.stores: dict[str, Any] = {}
+        self.stores: dict[str, StateStore] = {}
         self._globals = global_stores if global_stores is not None else {}
         for spec in sub.stores:
             if spec.is_global:
                 self.stores[spec.name] = self._global_store(spec)
             else:
                 topic = plan.changelog_topics.get(spec.name)
-                self.stores[spec.name] = make_store(spec, topic and self._logger(topic))
+                self.stores[spec.name] = make_store(spec, self._logger(topic) if topic else None)
         ns: dict[str, Any] = dict(sub.bindings)
         ns["_out"] = self._outputs.append
-        self._runtimes: dict[int, Any] = {}
+        self._runtimes: dict[int, Runtime[Any]] = {}
         for node in sub.nodes:
-            if node.kind == "processor" and getattr(node.op, "stateful", False):
+            if node.kind == "processor" and isinstance(node.op, Spec):
                 i = sub.node_ids[node.name]
                 self._runtimes[i] = ns[f"op_{i}"] = node.op.create(self, node.name)
         exec(sub.code, ns)
@@ -171,8 +152,7 @@ class Task:
             runtime.forward = ns[f"seg_{i}"]
         # Batch operators (airstream.topology.batch_ops) hand on what they buffered when a batch ends,
         # upstream ones first (node ids follow the graph's order) so a downstream one sees it all.
-        self._batch_ends = [r.end_batch for _, r in sorted(self._runtimes.items())
-                            if hasattr(r, "end_batch")]
+        self._batch_ends = [r.end_batch for _, r in sorted(self._runtimes.items()) if overrides(r, "end_batch")]
         # Buffers log what changed once per batch (as Kafka Streams' buffers do at commit).
         self._flushes = [s.flush for s in self.stores.values() if hasattr(s, "flush")]
         self._ns = ns
@@ -186,29 +166,33 @@ class Task:
         """The engine's wall-clock time (mocked in the test driver)."""
         return self._clock()
 
-    def store(self, name: str) -> Any:
-        """The store ``name`` of this task (or a global store)."""
+    def store(self, name: str, kind: type[StoreT]) -> StoreT:
+        """The store ``name`` of this task (or a global store), which must be a ``kind``."""
         store = self.stores.get(name)
-        if store is not None:
-            return store
-        spec = self.plan.stores.get(name)
-        if spec is not None and spec.is_global:
-            return self._global_store(spec)
-        raise KeyError(f"task {self.task_id} has no store {name!r}")
+        if store is None:
+            spec = self.plan.stores.get(name)
+            if spec is None or not spec.is_global:
+                raise KeyError(f"task {self.task_id} has no store {name!r}")
+            store = self._global_store(spec)
+        if not isinstance(store, kind):
+            raise TypeError(f"store {name!r} of task {self.task_id} is a {type(store).__name__}, "
+                            f"not the {kind.__name__} its operator reads")
+        return store
 
-    def _global_store(self, spec: StoreSpec) -> Any:
+    def _global_store(self, spec: StoreSpec) -> StateStore:
         # Global stores are shared by every task; whichever task needs one first makes it.
         store = self._globals.get(spec.name)
         if store is None:
             store = self._globals[spec.name] = make_store(spec, None)
         return store
 
-    def shared(self, key: Any, factory: Callable[[], Any]) -> Any:
+    def shared(self, key: object, factory: Callable[[], T]) -> T:
         """Per-task state shared by several operators (e.g. both sides of a join)."""
         ident = id(key)
         if ident not in self._shared:
             self._shared[ident] = factory()
-        return self._shared[ident]
+        value: T = self._shared[ident]
+        return value
 
     def drop(self, reason: str, node: str | None = None) -> None:
         """Count a dropped record (``dropped-records-total``)."""
@@ -296,7 +280,7 @@ class Task:
             self._batches[topic](run, keys, values, self, self._fail_record)
             return
         # Stream-time punctuators must see every record: process one at a time.
-        for rec, k, v in zip(run, keys, values):
+        for rec, k, v in zip(run, keys, values, strict=True):
             ts = rec[3]
             if ts > self.stream_time:
                 self.stream_time = ts
@@ -347,8 +331,11 @@ class Task:
 
     def restore(self, store: str, records: Iterable[InputRecord]) -> None:
         """Rebuild ``store`` from its changelog records."""
-        target = self.store(store)
+        target = self.store(store, StateStore)
         for rec in records:
+            if rec.key is None:
+                raise ValueError(f"changelog record {rec.topic}[{rec.partition}]@{rec.offset} has no key, so store "
+                                 f"{store!r} cannot restore it; the topic holds something other than its changelog")
             target.restore(rec.key, rec.value, rec.timestamp)
         self._restored = True
 
@@ -356,13 +343,11 @@ class Task:
         # Engines restore record by record; operators catch up once, before the next record.
         self._restored = False
         for runtime in self._runtimes.values():
-            restored = getattr(runtime, "restored", None)
-            if restored is not None:
-                restored()
+            if overrides(runtime, "restored"):
+                runtime.restored()
 
     def close(self) -> None:
         """Close custom processors."""
         for runtime in self._runtimes.values():
-            close = getattr(runtime, "close", None)
-            if close is not None:
-                close()
+            if overrides(runtime, "close"):
+                runtime.close()

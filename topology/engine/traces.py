@@ -40,10 +40,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping, MutableSequence
 from typing import Any
 
-from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
 from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_NOT_AVAILABLE, Message
 
 from airstream.common.traces.header import TRACE_HEADER, forward_headers, new_trace, path_of, trace_value
+from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
 
 __all__ = ["ClusterTraces", "consumer_client_id", "producer_client_id"]
 

@@ -23,11 +23,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
 from airstream.topology.compile import Plan, TopicLayout, plan_partitions
 from airstream.topology.errors import TopologyException
 from airstream.topology.runtime.config import StreamsConfig
-from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
 
 __all__ = ["TopicLayout", "plan_partitions", "prepare_topics"]
 
@@ -74,23 +75,20 @@ def prepare_topics(plan: Plan, config: StreamsConfig, admin: AdminClient,
     layout = plan_partitions(plan, existing)
     rf = config.replication_factor
     extra = config.topic_configs
-    new: list[NewTopic] = []
-    for topic in plan.repartition_topics:
-        if topic not in existing:
-            new.append(NewTopic(topic, layout.partitions[topic], rf,
-                                config={"cleanup.policy": "delete", **extra}))
+    new = [NewTopic(topic, layout.partitions[topic], rf, config={"cleanup.policy": "delete", **extra})
+           for topic in plan.repartition_topics if topic not in existing]
     for sub in plan.subtopologies:
         for spec in sub.stores:
-            topic = plan.changelog_topics.get(spec.name)
-            if topic is None:
+            changelog = plan.changelog_topics.get(spec.name)
+            if changelog is None:
                 continue
             want = layout.tasks(sub)
-            have = existing.get(topic)
+            have = existing.get(changelog)
             if have is None:
-                new.append(NewTopic(topic, want, rf, config=_store_topic_config(spec, extra)))
-                layout.partitions[topic] = want
+                new.append(NewTopic(changelog, want, rf, config=_store_topic_config(spec, extra)))
+                layout.partitions[changelog] = want
             elif have != want:
-                raise TopologyException(f"changelog topic {topic!r} has {have} partitions but the store "
+                raise TopologyException(f"changelog topic {changelog!r} has {have} partitions but the store "
                                         f"{spec.name!r} has {want} tasks; the source topics' partition count "
                                         "changed: reset the application (delete its internal topics)")
     outputs = {t for s in plan.subtopologies for t in s.sink_serdes if t not in plan.repartition_topics}

@@ -26,9 +26,6 @@ import threading
 import time
 from typing import Any
 
-from airstream.topology.errors import StreamsException
-from airstream.topology.runtime.config import StreamsConfig
-from airstream.topology.tracing import MetricsPublisher, TracingProducer
 from confluent_kafka import (
     Consumer,
     KafkaError,
@@ -36,6 +33,10 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
+
+from airstream.topology.errors import StreamsException
+from airstream.topology.runtime.config import StreamsConfig
+from airstream.topology.tracing import MetricsPublisher, TracingConsumer, TracingProducer
 
 __all__ = ["AtLeastOnce", "CommitInFlight", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
 
@@ -91,7 +92,8 @@ class Guarantee:
 
     exactly_once = False
 
-    def __init__(self, config: StreamsConfig, consumer: Consumer, publisher: MetricsPublisher | None = None) -> None:
+    def __init__(self, config: StreamsConfig, consumer: Consumer | TracingConsumer,
+                 publisher: MetricsPublisher | None = None) -> None:
         self.config = config
         self.consumer = consumer
         self.publisher = publisher
@@ -188,7 +190,7 @@ class _OnDaemonThread:
         started = time.perf_counter()
         try:
             self._outcome = fn(*args)
-        except BaseException as exc:  # noqa: BLE001 - re-raised on the caller's thread by result()
+        except BaseException as exc:
             self._error = exc
         self.seconds = time.perf_counter() - started
         self._done.set()
@@ -217,7 +219,8 @@ class ExactlyOnce(Guarantee):
 
     exactly_once = True
 
-    def __init__(self, config: StreamsConfig, consumer: Consumer, publisher: MetricsPublisher | None = None) -> None:
+    def __init__(self, config: StreamsConfig, consumer: Consumer | TracingConsumer,
+                 publisher: MetricsPublisher | None = None) -> None:
         super().__init__(config, consumer, publisher)
         self._offsets_sent = False
         self._init()
@@ -341,7 +344,8 @@ class CommitInFlight:
         return bool(self._call.result())
 
 
-def make_guarantee(config: StreamsConfig, consumer: Consumer, publisher: MetricsPublisher | None = None) -> Guarantee:
+def make_guarantee(config: StreamsConfig, consumer: Consumer | TracingConsumer,
+                   publisher: MetricsPublisher | None = None) -> Guarantee:
     """The guarantee ``processing.guarantee`` names; with a ``publisher``, its producer traces."""
     kind = ExactlyOnce if config.exactly_once else AtLeastOnce
     return kind(config, consumer, publisher)

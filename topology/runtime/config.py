@@ -25,10 +25,9 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from airstream.topology.runtime.logs import client_logger
-
 from airstream.common.client_config import ConfigError
 from airstream.common.redact import redact, scrub
+from airstream.topology.runtime.logs import client_logger
 
 __all__ = ["AT_LEAST_ONCE", "EXACTLY_ONCE_V2", "STREAMS_KEYS", "ConfigError", "StreamsConfig"]
 

@@ -141,6 +141,7 @@ class _Collector:
         app = self.metrics.application_id
         for name, value in snap.items():
             metric = "airstream_" + name.replace("-", "_")
+            family: GaugeMetricFamily | CounterMetricFamily
             if name == "records-lag":
                 family = GaugeMetricFamily(metric, "records-lag per task", labels=["application_id", "task"])
                 for task, lag in sorted(value.items()):
@@ -160,6 +161,6 @@ def serve_prometheus(metrics: StreamsMetrics, port: int, addr: str = "127.0.0.1"
     from prometheus_client import CollectorRegistry, start_http_server
 
     registry = CollectorRegistry()
-    registry.register(_Collector(metrics))  # type: ignore[arg-type]
-    server, thread = start_http_server(port, addr=addr, registry=registry)
+    registry.register(_Collector(metrics))
+    server, _thread = start_http_server(port, addr=addr, registry=registry)
     return server, server.server_address[1]

@@ -29,8 +29,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
-from airstream.topology.compile import Plan
 from confluent_kafka import TopicPartition
+
+from airstream.topology.compile import Plan
 
 __all__ = ["Callbacks", "PartitionOwner", "assignment_strategy"]
 

@@ -22,11 +22,13 @@ import logging
 import time
 from typing import Any
 
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+
 from airstream.topology.compile import Plan
-from airstream.topology.engine.task import InputRecord, Task
+from airstream.topology.engine.task import Task
+from airstream.topology.records import InputRecord, from_messages
 from airstream.topology.runtime.commit import is_transient
 from airstream.topology.runtime.metrics import StreamsMetrics
-from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 __all__ = ["Restorer"]
 
@@ -87,23 +89,19 @@ class Restorer:
                     raise TimeoutError(f"restoring {sorted(ends)} took longer than restore.timeout.ms="
                                        f"{int(self.timeout_s * 1000)}; the brokers may be unreachable")
                 runs: dict[tuple[str, int], list[InputRecord]] = {}
-                for msg in consumer.consume(10_000, 0.5):
+                messages = consumer.consume(10_000, 0.5)
+                for msg in messages:
                     if msg.error() is not None:
                         log.warning("restore consumer: %s", msg.error())
-                        continue
-                    topic, partition = msg.topic(), msg.partition()
-                    run = runs.get((topic, partition))
-                    if run is None:
-                        run = runs[(topic, partition)] = []
-                    run.append(InputRecord(topic, partition, msg.offset(), msg.timestamp()[1],
-                                           msg.key(), msg.value()))
-                for tp, run in runs.items():
-                    task, name = targets[tp]
+                for rec in from_messages(messages):
+                    runs.setdefault((rec.topic, rec.partition), []).append(rec)
+                for source, run in runs.items():
+                    task, name = targets[source]
                     task.restore(name, run)
                     done += len(run)
-                for tp in consumer.position([TopicPartition(t, p) for t, p in ends]):
-                    if tp.offset >= ends[(tp.topic, tp.partition)]:
-                        del ends[(tp.topic, tp.partition)]
+                for position in consumer.position([TopicPartition(t, p) for t, p in ends]):
+                    if position.offset >= ends[(position.topic, position.partition)]:
+                        del ends[(position.topic, position.partition)]
                 now = time.monotonic()
                 if now - last_log > _LOG_EVERY_S:
                     last_log = now

@@ -40,19 +40,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from airstream.topology.builder import Topology
-from airstream.topology.compile import Plan, SubtopologyPlan, compile_topology
-from airstream.topology.engine.task import InputRecord, Task
-from airstream.topology.errors import ErrorPolicy, StreamsException
-from airstream.topology.partitioner import cached_partition_for
-from airstream.topology.runtime.admin import TopicLayout, prepare_topics
-from airstream.topology.runtime.commit import CommitInFlight, Guarantee, Rewind, make_guarantee
-from airstream.topology.runtime.config import StreamsConfig
-from airstream.topology.runtime.logs import client_logger
-from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus
-from airstream.topology.runtime.rebalance import Callbacks, assignment_strategy
-from airstream.topology.runtime.restore import Restorer
-from airstream.topology.tracing import MetricsPublisher, TracingConsumer
 from confluent_kafka import (
     OFFSET_BEGINNING,
     OFFSET_END,
@@ -63,12 +50,26 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient
 
+from airstream.topology.builder import Topology
+from airstream.topology.compile import Plan, SubtopologyPlan, compile_topology
+from airstream.topology.engine.task import Task
+from airstream.topology.errors import ErrorPolicy, StreamsException
+from airstream.topology.partitioner import cached_partition_for
+from airstream.topology.records import InputRecord, from_messages
+from airstream.topology.runtime.admin import TopicLayout, prepare_topics
+from airstream.topology.runtime.commit import CommitInFlight, Guarantee, Rewind, make_guarantee
+from airstream.topology.runtime.config import StreamsConfig
+from airstream.topology.runtime.logs import client_logger
+from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus
+from airstream.topology.runtime.rebalance import Callbacks, assignment_strategy
+from airstream.topology.runtime.restore import Restorer
+from airstream.topology.tracing import MetricsPublisher, TracingConsumer
+
 __all__ = ["KafkaStreams", "State"]
 
 log = logging.getLogger("airstream.topology.runtime")
 _client_log = client_logger("client")
 
-_new = tuple.__new__
 _tp_of = operator.itemgetter(0, 1)
 _ts_of = operator.itemgetter(3)
 _PUNCTUATE_EVERY_S = 0.05
@@ -77,7 +78,7 @@ _MAX_HELD_BATCHES = 200
 _LAG_EVERY_S = 1.0
 
 
-class State(str, enum.Enum):
+class State(enum.StrEnum):
     """Life cycle of an instance, with Kafka Streams' state names."""
 
     CREATED = "CREATED"
@@ -90,11 +91,6 @@ class State(str, enum.Enum):
 
 def _wall_ms() -> int:
     return int(time.time() * 1000)
-
-
-def _to_records(msgs: list[Any]) -> list[InputRecord]:
-    return [_new(InputRecord, (m.topic(), m.partition(), m.offset(), m.timestamp()[1], m.key(), m.value(),
-                               m.headers())) for m in msgs if m.error() is None]
 
 
 class KafkaStreams:
@@ -214,7 +210,7 @@ class KafkaStreams:
     def _run_thread(self, runner: _Runner, max_records: int | None, idle_timeout: float | None) -> None:
         try:
             runner.loop(max_records, idle_timeout)
-        except BaseException as exc:  # noqa: BLE001 - recorded and re-raised by run()/inspected by users
+        except BaseException as exc:
             self.exception = exc
             runner.failed = True
             log.error("application %s stopped: %s", self.config.application_id,
@@ -258,7 +254,7 @@ class _GlobalTables:
     def poll(self, timeout: float) -> list[Any]:
         """Apply whatever arrived; returns the records to produce (dead-letter records)."""
         outputs: list[Any] = []
-        recs = _to_records(self.consumer.consume(10_000, timeout))
+        recs = from_messages(self.consumer.consume(10_000, timeout))
         for topic, group in itertools.groupby(recs, key=operator.itemgetter(0)):
             outputs.extend(self.tasks[topic].process(list(group)))
         return outputs
@@ -433,7 +429,7 @@ class _Runner:
         return False
 
     def _process(self, msgs: list[Any]) -> None:
-        recs = _to_records(msgs)
+        recs = from_messages(msgs)
         if len(recs) != len(msgs):
             self._consume_errors(msgs)
         by_task: dict[tuple[int, int], list[list[InputRecord]]] = {}

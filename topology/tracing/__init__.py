@@ -12,10 +12,6 @@ client publishes per-minute counts and latency histograms to ``__airstream_metri
 1
 """
 
-from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
-from airstream.topology.tracing.clients import TracingConsumer, TracingProducer
-from airstream.topology.tracing.publisher import MetricsPublisher
-
 from airstream.common.client_config import connection_config
 from airstream.common.traces.header import (
     TRACE_HEADER,
@@ -31,6 +27,9 @@ from airstream.common.traces.header import (
 )
 from airstream.common.traces.histogram import LatencyHistogram
 from airstream.common.traces.record import BUCKET_MS, METRICS_TOPIC, bucket_of
+from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
+from airstream.topology.tracing.clients import TracingConsumer, TracingProducer
+from airstream.topology.tracing.publisher import MetricsPublisher
 
 __all__ = [
     "BUCKET_MS",

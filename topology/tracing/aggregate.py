@@ -38,7 +38,7 @@ from __future__ import annotations
 import socket
 import struct
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import Message
@@ -83,12 +83,18 @@ class _Paths:
 
 class _ClientMetrics:
     kind = ""
+    counts: Mapping[Any, int]
 
     def __init__(self, client_id: str, group: str | None, now_ms: int) -> None:
         self.client_id, self.group = client_id, group
         self.from_ms = now_ms
         self.last_ms: int | None = None
         self._paths = _Paths()
+
+    @property
+    def empty(self) -> bool:
+        """No record since the last reset."""
+        return not self.counts
 
     def _rows(self) -> Iterable[dict[str, Any]]:
         raise NotImplementedError
@@ -127,11 +133,6 @@ class ProducerMetrics(_ClientMetrics):
         super().__init__(client_id, None, now_ms)
         self.counts: dict[RowKey, int] = {}
 
-    @property
-    def empty(self) -> bool:
-        """No record since the last reset."""
-        return not self.counts
-
     def produced(self, topic: str, partition: int, timestamp_ms: int, path: bytes | None, now_ms: int) -> None:
         """Count one record (``path``: its header bytes from offset 17, ``None`` if untraced)."""
         key = (topic, partition, timestamp_ms - timestamp_ms % BUCKET_MS, path)
@@ -157,16 +158,12 @@ class ConsumerMetrics(_ClientMetrics):
             raise ValueError(f"sample_rate must be a positive number of records a second, or None to read "
                              f"every trace header; got {sample_rate!r}")
         self.sample_rate = sample_rate
-        self.counts: dict[tuple[str, int, int], int] = {}
+        # (topic, partition, minute): a message without an error always has its topic and partition
+        self.counts: dict[tuple[Any, Any, int], int] = {}
         self.samples: dict[RowKey, SampledLatency] = {}
         # A token bucket: sample_rate tokens a second, at most one second's worth saved up.
         self._tokens = sample_rate or 0.0
         self._tokens_ms = now_ms
-
-    @property
-    def empty(self) -> bool:
-        """No record since the last reset."""
-        return not self.counts
 
     def observe(self, messages: Sequence[Any], now_ms: int, *, topic: str | None = None) -> None:
         """Account for a batch of confluent-kafka messages received at ``now_ms``.
@@ -197,13 +194,13 @@ class ConsumerMetrics(_ClientMetrics):
         if low[0] == high[0] and bucket == bucket_of(high[1]):
             # The usual batch: all in one minute, so only topic-partitions need telling apart.
             seen: Counter[Any] = Counter(map(_partition, messages) if topic is not None
-                                         else zip(map(_topic, messages), map(_partition, messages)))
+                                         else zip(map(_topic, messages), map(_partition, messages), strict=True))
             for tp, c in seen.items():
                 key = (topic, tp, bucket) if topic is not None else (*tp, bucket)
                 counts[key] = counts.get(key, 0) + c
         else:
-            for (t, partition, (_kind, ts)), c in Counter(zip(map(_topic, messages), map(_partition, messages),
-                                                                stamps)).items():
+            per_minute = Counter(zip(map(_topic, messages), map(_partition, messages), stamps, strict=True))
+            for (t, partition, (_kind, ts)), c in per_minute.items():
                 key = (t, partition, bucket_of(ts))
                 counts[key] = counts.get(key, 0) + c
         self._sample_some(messages, now_ms)
@@ -228,19 +225,18 @@ class ConsumerMetrics(_ClientMetrics):
 
     def _sample(self, m: Any, now_ms: int) -> None:
         h = m.headers()
-        value = h[0][1] if h and h[0][0] == TRACE_HEADER else trace_value(h)
+        value: bytes | None = h[0][1] if h and h[0][0] == TRACE_HEADER else trace_value(h)
         ts = m.timestamp()[1]
         path = path_of(value)
-        if path is not None:
-            decoded = self._paths.get(path)
-            if decoded is None:
-                path = None
+        decoded = None if path is None else self._paths.get(path)
+        if decoded is None:
+            path = None
         key = (m.topic(), m.partition(), bucket_of(ts), path)
         row = self.samples.get(key)
         if row is None:
             row = self.samples[key] = SampledLatency()
         row.count += 1
-        if path is None:
+        if decoded is None or value is None:
             if ts > 0:
                 row.latency.add(now_ms - ts)
             return

@@ -37,10 +37,8 @@ import threading
 import time
 from collections.abc import Mapping
 from time import time_ns
-from typing import Any
+from typing import Any, cast
 
-from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
-from airstream.topology.tracing.publisher import MetricsPublisher
 from confluent_kafka import Consumer, Message, Producer
 
 from airstream.common.traces.header import (
@@ -53,6 +51,8 @@ from airstream.common.traces.header import (
     trace_value,
 )
 from airstream.common.traces.record import METRICS_TOPIC
+from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
+from airstream.topology.tracing.publisher import MetricsPublisher
 
 __all__ = ["TracingConsumer", "TracingProducer"]
 
@@ -120,14 +120,14 @@ class TracingProducer:
         now = time_ns() // 1_000_000
         if not headers:
             path: bytes | None = self._path
-            headers = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + path)]
+            headers = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path)]
         else:
             if type(headers) is not list:
                 headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
             existing = trace_value(headers)
             if existing is None:
                 path = self._path
-                headers = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + path), *headers]
+                headers = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path), *headers]
             else:
                 if self._forward_via is not None:  # the input's header, passed through: one hop further
                     forwarded = next_hop(existing, self._forward_via, now)
@@ -187,7 +187,8 @@ class TracingConsumer:
     ``config`` is the consumer configuration; ``group.id`` and ``client.id`` name this consumer in
     the traces. Every record is counted; the trace headers of at most ``sample_rate`` records a
     second are read for latency and path (``None``: every header, exact per-path counts even for a
-    group that is behind, at about a microsecond of CPU per record). See :class:`TracingProducer` for ``metrics_interval`` and ``publisher``.
+    group that is behind, at about a microsecond of CPU per record). See :class:`TracingProducer` for
+    ``metrics_interval`` and ``publisher``.
     """
 
     def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
@@ -250,7 +251,9 @@ class TracingConsumer:
 
     def forward_headers(self, message: Message) -> list[tuple[str, Any]]:
         """Headers for a record derived from ``message``: its trace continued via this group."""
-        return forward_headers(message.headers(), via=self.group_id or self.client_id)
+        # A consumed message's headers are a list of (name, bytes) pairs, never the dict a producer takes.
+        headers = cast("list[tuple[str, bytes | None]] | None", message.headers())
+        return forward_headers(headers, via=self.group_id or self.client_id)
 
     def _publish(self, now: int, *, wait: bool = False) -> None:
         self._next = now + self._interval

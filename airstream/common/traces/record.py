@@ -23,7 +23,7 @@ A row's *path* is ``(origin, hop, via)`` from the record's trace header
 >>> row = {"topic": "tweets", "partition": 0, "bucket": 60_000, "origin": "replay", "hop": 0, "via": "",
 ...        "count": 8, "latency": {"count": 1, "sum": 20, "min": 20, "max": 20, "bins": [[17, 1]]}, "e2e": None}
 >>> read = read_path_row(row)
->>> read.path, read.count, read.latency.max, read.e2e
+>>> read.path, read.records, read.latency.max, read.e2e
 (('replay', 0, ''), 8, 20, None)
 """
 
@@ -34,8 +34,17 @@ from typing import Any, NamedTuple
 
 from airstream.common.traces.histogram import LatencyHistogram
 
-__all__ = ["BUCKET_MS", "METRICS_TOPIC", "RECORD_VERSION", "UNTRACED", "PathRow", "SampledLatency", "RecordPath",
-           "bucket_of", "read_path_row"]
+__all__ = [
+    "BUCKET_MS",
+    "METRICS_TOPIC",
+    "RECORD_VERSION",
+    "UNTRACED",
+    "PathRow",
+    "RecordPath",
+    "SampledLatency",
+    "bucket_of",
+    "read_path_row",
+]
 
 METRICS_TOPIC = "__airstream_metrics"
 RECORD_VERSION = 1
@@ -77,7 +86,7 @@ class PathRow(NamedTuple):
     topic: str
     partition: int
     bucket: int
-    count: int
+    records: int  # the row's count (``count`` would shadow tuple.count)
     latency: LatencyHistogram | None
     e2e: LatencyHistogram | None
 

@@ -30,9 +30,11 @@ flushed, for a sink) before the engine produces the outputs and commits the inpu
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from airstream.topology.operators import Runtime, Spec
+from airstream.common.sink import RejectedRecords, Sink, SinkRecord
+from airstream.topology.operators.base import OperatorTask, Runtime, Spec
+from airstream.topology.records import InputRecord
 
 __all__ = ["BatchFn", "BatchRoute", "Routed", "SinkWrite", "route_value"]
 
@@ -65,15 +67,25 @@ def _check_max_batch(max_batch: int, operator: str) -> None:
                          "handled together)")
 
 
-class _Buffered(Runtime):
-    """Collects ``(key, value, timestamp, headers, source record)`` until the batch ends."""
+Held = tuple[Any, Any, int, Any, "InputRecord | None"]
+"""A record waiting for the batch to end: key, value, timestamp, headers, source record."""
 
-    def __init__(self, spec: Any, task: Any, name: str) -> None:
-        super().__init__(task, name)
-        self.spec = spec
-        self.buffer: list[tuple[Any, Any, int, Any, Any]] = []
 
-    def process(self, key: Any, value: Any, ts: int, headers: Any, src: Any) -> None:
+class _BatchSpec(Spec):
+    max_batch: int
+
+
+BatchSpecT = TypeVar("BatchSpecT", bound=_BatchSpec)
+
+
+class _Buffered(Runtime[BatchSpecT]):
+    """Collects the records of a batch until it ends, or until ``max_batch`` are waiting."""
+
+    def __init__(self, spec: BatchSpecT, task: OperatorTask, name: str) -> None:
+        super().__init__(spec, task, name)
+        self.buffer: list[Held] = []
+
+    def process(self, key: Any, value: Any, ts: int, headers: Any, src: InputRecord | None) -> None:
         self.buffer.append((key, value, ts, headers, src))
         if len(self.buffer) >= self.spec.max_batch:
             self.end_batch()
@@ -84,16 +96,17 @@ class _Buffered(Runtime):
             records, self.buffer = self.buffer, []
             self.handle(records)
 
-    def handle(self, records: list[tuple[Any, Any, int, Any, Any]]) -> None:
+    def handle(self, records: list[Held]) -> None:
+        """Handle the batch's records."""
         raise NotImplementedError
 
-    def fail_all(self, exc: Exception, records: Iterable[tuple[Any, Any, int, Any, Any]]) -> None:
+    def fail_all(self, exc: Exception, records: Iterable[Held]) -> None:
         for rec in records:
             self.task.fail_record(exc, rec[4], self.name)
 
 
-class BatchRouteRuntime(_Buffered):
-    def handle(self, records: list[tuple[Any, Any, int, Any, Any]]) -> None:
+class BatchRouteRuntime(_Buffered["BatchRoute"]):
+    def handle(self, records: list[Held]) -> None:
         try:
             routed = self.spec.fn([r[1] for r in records])
             pairs = [(route, i, value) for route, matches in routed.items() for i, value in matches]
@@ -109,7 +122,7 @@ class BatchRouteRuntime(_Buffered):
                 self.task.fail_record(exc, src, None)
 
 
-class BatchRoute(Spec):
+class BatchRoute(_BatchSpec):
     """``route_batch`` / ``map_values_batch``: ``fn`` over the values of a batch, per route."""
 
     runtime = BatchRouteRuntime
@@ -119,12 +132,10 @@ class BatchRoute(Spec):
         self.fn, self.max_batch, self.tagged = fn, max_batch, tagged
 
 
-class SinkWriteRuntime(_Buffered):
-    def handle(self, records: list[tuple[Any, Any, int, Any, Any]]) -> None:
-        from airstream.common.sink import RejectedRecords, SinkRecord
-
+class SinkWriteRuntime(_Buffered["SinkWrite"]):
+    def handle(self, records: list[Held]) -> None:
         batch: list[SinkRecord] = []
-        origin: dict[tuple[str, int, int], Any] = {}
+        origin: dict[tuple[str, int, int], InputRecord] = {}
         for key, value, ts, headers, src in records:
             if src is None:  # from a punctuator: it has no input offset a commit could cover
                 self.task.fail_record(ValueError(
@@ -148,12 +159,12 @@ class SinkWriteRuntime(_Buffered):
         sink.flush()
 
 
-class SinkWrite(Spec):
+class SinkWrite(_BatchSpec):
     """``to_sink``: write to a :class:`airstream.common.sink.Sink` and flush before the batch's commit."""
 
     runtime = SinkWriteRuntime
 
-    def __init__(self, sink: Any, max_batch: int) -> None:
+    def __init__(self, sink: Sink, max_batch: int) -> None:
         for method in ("write", "flush"):
             if not callable(getattr(sink, method, None)):
                 raise TypeError(f"to_sink() needs an airstream.common.sink.Sink (write/flush/close); "
