@@ -2,14 +2,14 @@
 
 The same names as :mod:`airstream.topology.testing`, where they are documented:
 
->>> from airstream import StreamsBuilder
+>>> from airstream import Serdes, StreamsBuilder
 >>> from airstream.testing import TopologyTestDriver
 >>> b = StreamsBuilder()
->>> b.stream("in").filter(lambda k, v: v != b"drop").to("out")
+>>> b.stream("in", value_serde=Serdes.String()).filter(lambda k, v: v != "drop").to("out")
 >>> with TopologyTestDriver(b.build()) as driver:
-...     driver.create_input_topic("in").pipe_value_list([b"keep", b"drop"])
+...     driver.create_input_topic("in").pipe_value_list(["keep", "drop"])
 ...     driver.create_output_topic("out").read_values_to_list()
-[b'keep']
+['keep']
 """
 
 from airstream.topology.testing import (

@@ -11,18 +11,7 @@ See ``docs/dsl.md`` for a tour.
 0
 """
 
-from airstream.topology.builder import (
-    BranchedKStream,
-    GlobalKTable,
-    KGroupedStream,
-    KGroupedTable,
-    KStream,
-    KTable,
-    SessionWindowedKStream,
-    StreamsBuilder,
-    TimeWindowedKStream,
-    Topology,
-)
+from airstream.topology.builder import StreamsBuilder, Topology
 from airstream.topology.compile import Plan, compile_topology
 from airstream.topology.errors import (
     DeserializationException,
@@ -31,6 +20,9 @@ from airstream.topology.errors import (
     TopologyException,
 )
 from airstream.topology.graph import TopologyDescription
+from airstream.topology.grouped import KGroupedStream, SessionWindowedKStream, TimeWindowedKStream
+from airstream.topology.kstream import BranchedKStream, KStream
+from airstream.topology.ktable import GlobalKTable, KGroupedTable, KTable
 from airstream.topology.partitioner import murmur2, partition_for
 from airstream.topology.processor import (
     Processor,

@@ -274,15 +274,6 @@ def test_airstream_run_loads_the_pipeline_script(monkeypatch: pytest.MonkeyPatch
         load_topology(f"{ROOT}/examples/cloudair/pipeline.py:topology")
 
 
-def test_examples_in_the_docstrings_run() -> None:
-    import doctest
-
-    from cloudair import config, pipeline
-
-    for module in (config, pipeline):
-        assert doctest.testmod(module).failed == 0, module.__name__
-
-
 def test_filter_reasons_dead_letters_and_the_cloudair_route(tmp_path: Path) -> None:
     def tweet(i: int, text: str, lang: str = "en") -> dict:
         return {"id_str": str(9000 + i), "text": text, "lang": lang, "created_at": "Tue Feb 24 19:15:48 +0000 2015",

@@ -6,9 +6,6 @@ Thrift server and the Kudu fakes; these pin the base class on its own and run th
 
 from __future__ import annotations
 
-import doctest
-import importlib
-
 import pytest
 
 from airstream.common.sink import Dataset, Rejected, RejectedRecords, SinkError, SinkRecord
@@ -108,8 +105,3 @@ def test_configuration_errors() -> None:
         FlakySink(retries=-1)
 
 
-@pytest.mark.parametrize("name", ["airstream.connectors.batching", "airstream.connectors.hbase",
-                                  "airstream.connectors.kudu", "airstream.common.sink"])
-def test_docstring_examples(name: str) -> None:
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -3,14 +3,9 @@ forward give the same hops, paths, counts and latencies as traced clients on Kaf
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 from tui_support import running, screen_text, settle
 
-import airstream.monitor.sources
-import airstream.topology.engine.cluster
-import airstream.topology.engine.traces
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.traces import TracesScreen
 from airstream.monitor.sources import EmbeddedSource, EmbeddedTraceReader
@@ -54,11 +49,6 @@ def run_two_steps(clock: Clock, values: str = "abcab", partitions: int = 1) -> E
     clock.now = T0 + 0.25
     engine.run_until_idle()
     return cluster
-
-
-def test_doctests() -> None:
-    for module in (airstream.topology.engine.cluster, airstream.topology.engine.traces, airstream.monitor.sources):
-        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 def test_two_step_topology_gives_each_hop_and_the_path_with_counts_and_latency() -> None:
