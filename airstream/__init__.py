@@ -24,98 +24,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from airstream.topology import (
-        BranchedKStream,
-        Change,
-        DeserializationException,
-        GlobalKTable,
-        JoinWindows,
-        KafkaStreams,
-        KGroupedStream,
-        KGroupedTable,
-        KStream,
-        KTable,
-        Plan,
-        ProcessingException,
-        Processor,
-        ProcessorContext,
-        PunctuationType,
-        Record,
-        RecordMetadata,
-        Serde,
-        SerdeError,
-        Serdes,
-        SessionWindowedKStream,
-        SessionWindows,
-        SlidingWindows,
-        Stores,
-        StreamsBuilder,
-        StreamsConfig,
-        StreamsException,
-        TimeWindowedKStream,
-        TimeWindows,
-        Topology,
-        TopologyDescription,
-        TopologyException,
-        Window,
-        Windowed,
-        WindowedSerdes,
-        compile_topology,
-        murmur2,
-        partition_for,
-    )
-
-__all__ = [
-    "BranchedKStream",
-    "Change",
-    "DeserializationException",
-    "GlobalKTable",
-    "JoinWindows",
-    "KGroupedStream",
-    "KGroupedTable",
-    "KStream",
-    "KTable",
-    "KafkaStreams",
-    "Plan",
-    "ProcessingException",
-    "Processor",
-    "ProcessorContext",
-    "PunctuationType",
-    "Record",
-    "RecordMetadata",
-    "Serde",
-    "SerdeError",
-    "Serdes",
-    "SessionWindowedKStream",
-    "SessionWindows",
-    "SlidingWindows",
-    "Stores",
-    "StreamsBuilder",
-    "StreamsConfig",
-    "StreamsException",
-    "TimeWindowedKStream",
-    "TimeWindows",
-    "Topology",
-    "TopologyDescription",
-    "TopologyException",
-    "Window",
-    "Windowed",
-    "WindowedSerdes",
-    "compile_topology",
-    "murmur2",
-    "partition_for",
-]
+    from airstream.topology import *
 
 
 def __getattr__(name: str) -> Any:
     # PEP 562: the DSL loads on first use, so the monitor and the common layer can be imported
-    # without the stream engine behind them.
-    if name in __all__:
-        value = getattr(importlib.import_module("airstream.topology"), name)
+    # without the stream engine behind them. ``__all__`` is the engine's own, so ``from airstream
+    # import *`` gives exactly what ``airstream.topology`` exports.
+    topology = importlib.import_module("airstream.topology")
+    if name == "__all__" or name in topology.__all__:
+        value = getattr(topology, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'airstream' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(importlib.import_module("airstream.topology").__all__))

@@ -12,20 +12,7 @@ The same names as :mod:`airstream.topology.testing`, where they are documented:
 ['keep']
 """
 
-from airstream.topology.testing import (
-    KeyValue,
-    NoSuchElementException,
-    TestInputTopic,
-    TestOutputTopic,
-    TestRecord,
-    TopologyTestDriver,
-)
+from airstream.topology import testing as _driver
+from airstream.topology.testing import *
 
-__all__ = [
-    "KeyValue",
-    "NoSuchElementException",
-    "TestInputTopic",
-    "TestOutputTopic",
-    "TestRecord",
-    "TopologyTestDriver",
-]
+__all__ = _driver.__all__
