@@ -146,7 +146,7 @@ class KStream:
                                      names)
         return KStream(self._b, node, None, None, True)
 
-    # -- batch operators (airstream.topology.batch_ops) --------------------------------------------
+    # -- batch operators (airstream.topology.operators.batch) ------------------------------------
     def map_values_batch(self, mapper: Callable[[list[Any]], Sequence[Any]], name: str | None = None,
                          max_batch: int = 1000) -> KStream:
         """Replace the values of a whole batch at once: ``mapper(values)`` returns one new value each.

@@ -150,7 +150,7 @@ class Task:
         exec(sub.code, ns)
         for i, runtime in self._runtimes.items():
             runtime.forward = ns[f"seg_{i}"]
-        # Batch operators (airstream.topology.batch_ops) hand on what they buffered when a batch ends,
+        # Batch operators (airstream.topology.operators.batch) hand on what they buffered when a batch ends,
         # upstream ones first (node ids follow the graph's order) so a downstream one sees it all.
         self._batch_ends = [r.end_batch for _, r in sorted(self._runtimes.items()) if overrides(r, "end_batch")]
         # Buffers log what changed once per batch (as Kafka Streams' buffers do at commit).
