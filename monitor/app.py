@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Protocol, TypeGuard, TypeVar, get_args
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
 
@@ -41,17 +42,14 @@ from airstream.monitor.history import History
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, Severity
 from airstream.monitor.notifiers import build_dispatcher
 from airstream.monitor.rules import RuleSet
-from airstream.monitor.screens.alerts import AlertsScreen, AlertsView
+from airstream.monitor.screens.alerts import AlertsView
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.screens.confirm import ConfirmScreen
 from airstream.monitor.screens.group_detail import GroupDetailScreen
-from airstream.monitor.screens.groups import GroupsScreen
 from airstream.monitor.screens.help import HelpScreen
 from airstream.monitor.screens.messages import MessagesScreen
-from airstream.monitor.screens.overview import OverviewScreen
+from airstream.monitor.screens.registry import SCREENS
 from airstream.monitor.screens.topic_detail import TopicDetailScreen
-from airstream.monitor.screens.topics import TopicsScreen
-from airstream.monitor.screens.traces import TracesScreen
 from airstream.monitor.sources import KafkaSource, Source
 from airstream.monitor.traces import TraceModel, TraceReader
 
@@ -76,7 +74,8 @@ def _is_reset_target(choice: str | None) -> TypeGuard[ResetTarget]:
     return choice in get_args(ResetTarget)
 
 
-# One footer entry, "o t g a Screens", instead of four: 80 columns must leave room for a screen's own keys.
+# One footer entry for the keys of all top-level screens, not one per screen: 80 columns must leave room
+# for a screen's own keys.
 _SCREENS = Binding.Group("Screens")
 
 
@@ -105,22 +104,15 @@ class AirmonApp(App[None]):
 
     CSS_PATH = Path(__file__).with_name("airmon.tcss")
     TITLE = "airmon"
-    MODES: ClassVar[dict[str, Any]] = {
-        "overview": OverviewScreen,
-        "topics": TopicsScreen,
-        "groups": GroupsScreen,
-        "alerts": AlertsScreen,
-        "traces": TracesScreen,
-    }
-    DEFAULT_MODE = "overview"
+    # From the registry, so the modes, their keys and help cannot disagree; the app starts on its first
+    # top-level screen.
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
+        s.name: s.screen for s in SCREENS if s.key is not None}
+    DEFAULT_MODE = next(iter(MODES))
     # Every action has its own key in the footer and in help; a palette would be a second, hidden way.
     ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("o", "switch_mode('overview')", "Overview", group=_SCREENS),
-        Binding("t", "switch_mode('topics')", "Topics", group=_SCREENS),
-        Binding("g", "switch_mode('groups')", "Groups", group=_SCREENS),
-        Binding("a", "switch_mode('alerts')", "Alerts", group=_SCREENS),
-        Binding("x", "switch_mode('traces')", "Traces", group=_SCREENS),
+        *(Binding(s.key, f"switch_mode({s.name!r})", s.label, group=_SCREENS) for s in SCREENS if s.key is not None),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),

@@ -1,7 +1,8 @@
 """airmon's Textual screens, one small class per module.
 
 Each screen draws from the app's latest :class:`~airstream.monitor.model.ClusterSnapshot` and never calls
-Kafka itself; see :class:`~airstream.monitor.screens.base.AirmonScreen`.
+Kafka itself; see :class:`~airstream.monitor.screens.base.AirmonScreen`. The app, help and the snapshot tests
+know them from :mod:`~airstream.monitor.screens.registry`.
 """
 
 from airstream.monitor.screens.alerts import AlertsScreen
@@ -14,6 +15,7 @@ from airstream.monitor.screens.messages import MessagesScreen
 from airstream.monitor.screens.overview import OverviewScreen
 from airstream.monitor.screens.topic_detail import TopicDetailScreen
 from airstream.monitor.screens.topics import TopicsScreen
+from airstream.monitor.screens.traces import TracesScreen
 
 __all__ = ["AirmonScreen", "AlertsScreen", "ConfirmScreen", "GroupDetailScreen", "GroupsScreen", "HelpScreen",
-           "MessagesScreen", "OverviewScreen", "TopicDetailScreen", "TopicsScreen"]
+           "MessagesScreen", "OverviewScreen", "TopicDetailScreen", "TopicsScreen", "TracesScreen"]

@@ -1,4 +1,4 @@
-"""Help: every key of every screen, built from the screens' own bindings so it cannot go stale."""
+"""Help: every key of every screen, from the screen registry and the screens' own bindings, so it cannot go stale."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
+
+from airstream.monitor.screens.registry import SCREENS
 
 __all__ = ["HelpScreen", "keys_of"]
 
@@ -54,25 +56,13 @@ class HelpScreen(ModalScreen[None]):
     ]
 
     def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """Each screen's title and its keys, the app-wide keys first."""
-        from airstream.monitor.app import AirmonApp
-        from airstream.monitor.screens.alerts import AlertsScreen
-        from airstream.monitor.screens.group_detail import GroupDetailScreen
-        from airstream.monitor.screens.groups import GroupsScreen
-        from airstream.monitor.screens.messages import MessagesScreen
-        from airstream.monitor.screens.overview import OverviewScreen
-        from airstream.monitor.screens.topic_detail import TopicDetailScreen
-        from airstream.monitor.screens.topics import TopicsScreen
+        """The app-wide keys, then each registered screen's title and its keys."""
+        from airstream.monitor.app import AirmonApp  # the app imports this module
 
         owners: list[tuple[str, type[DOMNode]]] = [
             ("Everywhere (tab moves between panes; arrows, enter and the mouse work too)", AirmonApp),
-            ("Overview (enter: filter the other panes by the selected row)", OverviewScreen),
-            ("Topics (enter: topic detail)", TopicsScreen),
-            ("Topic detail (enter: messages of the partition)", TopicDetailScreen),
-            ("Consumer groups (enter: group detail)", GroupsScreen),
-            ("Group detail (enter: messages from the committed offset)", GroupDetailScreen),
-            ("Messages", MessagesScreen), ("Alerts", AlertsScreen)]
-        return [(title, keys_of(cls, list(cls.BINDINGS))) for title, cls in owners if cls.BINDINGS]
+            *((s.title, s.screen) for s in SCREENS)]
+        return [(title, keys_of(cls, list(cls.BINDINGS))) for title, cls in owners]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-box"):

@@ -2,8 +2,8 @@
 
 Drawn from ``AirmonApp.traces`` (a :class:`~airstream.monitor.traces.TraceModel` read by ``TraceReader`` in the
 refresh worker), never from Kafka. Typing in the filter keeps the hops and paths that touch a
-producer, topic or group whose name contains the text. To put it in the app: ``"traces":
-TracesScreen`` in ``AirmonApp.MODES`` and a key bound to ``switch_mode('traces')``.
+producer, topic or group whose name contains the text. The app shows it as the ``traces`` mode
+(:mod:`~airstream.monitor.screens.registry`).
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import pytest
@@ -214,7 +213,3 @@ def test_groups_needing_time_lag() -> None:
     snap = at(0, (group("scorer", 1), group("audit", 1)))
     assert rs.groups_needing_time_lag(snap) == {"scorer"}
 
-
-def test_docstring_examples() -> None:
-    assert doctest.testmod(airstream.monitor.alerts).failed == 0
-    assert doctest.testmod(airstream.monitor.rules).failed == 0

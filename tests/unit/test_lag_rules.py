@@ -8,12 +8,10 @@ allowed lag, gaps of unknown lag, and the window settings.
 
 from __future__ import annotations
 
-import doctest
 from typing import NamedTuple
 
 import pytest
 
-import airstream.monitor.lag
 from airstream.monitor.lag import (
     CommitPoint,
     CommitWindow,
@@ -183,10 +181,6 @@ def test_group_status_is_the_worst_partition_with_errors_as_err(statuses: list[S
 def test_bad_settings_are_refused_with_the_name(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         LagSettings(**bad)  # type: ignore[arg-type]
-
-
-def test_docstring_examples() -> None:
-    assert doctest.testmod(airstream.monitor.lag).failed == 0
 
 
 def test_observations_fill_the_window_of_a_consumer_stopped_before_we_looked() -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import doctest
 from pathlib import Path
 
 import pytest
 
-import airstream.common.client_config
 from airstream.common.client_config import ConfigError, client_config, load_properties
 from airstream.common.redact import redact, scrub
 from airstream.monitor.cli import main
@@ -83,6 +81,3 @@ def test_bad_properties_and_overrides(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"-X '=x' is not key=value"):
         client_config("b:1", overrides=["=x"], env={})
 
-
-def test_docstring_examples() -> None:
-    assert doctest.testmod(airstream.common.client_config).failed == 0

@@ -4,11 +4,9 @@ from snapshots as a poller sees them."""
 from __future__ import annotations
 
 import dataclasses
-import doctest
 
 import pytest
 
-import airstream.monitor.history
 from airstream.monitor.history import History
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import (
@@ -163,10 +161,6 @@ def test_partition_rate() -> None:
     h.record(snap(10, {"t": [100, 50]}))
     assert (h.partition_rate("t", 0), h.partition_rate("t", 1)) == (10.0, 0.0)
     assert h.partition_rate("t", 7) is None and h.partition_rate("nope", 0) is None
-
-
-def test_docstring_examples() -> None:
-    assert doctest.testmod(airstream.monitor.history).failed == 0
 
 
 def test_enrichment_keeps_every_other_field_of_the_partition() -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import doctest
 
 import orjson
 import pytest
 
-import airstream.monitor.model
 from airstream.monitor.model import (
     BrokerInfo,
     ClusterSnapshot,
@@ -138,6 +136,3 @@ def test_lag_status_ranks_follow_burrow() -> None:
     assert [s.is_error for s in (LagStatus.OK, LagStatus.WARN, LagStatus.STOP, LagStatus.REWIND)] == [
         False, False, True, True]
 
-
-def test_docstring_examples() -> None:
-    assert doctest.testmod(airstream.monitor.model).failed == 0

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import doctest
 from collections.abc import Callable
 
 import pytest
 
-import airstream.common.client_config
-import airstream.monitor.sources
 from airstream.monitor.browse import KafkaBrowser, Position
 from airstream.monitor.group_admin import KafkaGroupAdmin
 from airstream.monitor.history import History
@@ -86,7 +83,3 @@ def test_kafka_clients_keep_librdkafka_off_the_terminal(call: Callable[[], objec
     assert "hunter2" not in str(err.value)
     assert "rdkafka" not in capfd.readouterr().err
 
-
-def test_docstring_examples() -> None:
-    assert doctest.testmod(airstream.monitor.sources).failed == 0
-    assert doctest.testmod(airstream.common.client_config).failed == 0

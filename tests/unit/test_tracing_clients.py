@@ -7,15 +7,12 @@ in-process mock cluster (``test.mock.num.brokers``), so no broker is needed. The
 
 from __future__ import annotations
 
-import doctest
 import time
 from typing import Any
 
 import pytest
 from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
 
-import airstream.topology.tracing.aggregate as aggregate_module
-import airstream.topology.tracing.publisher as publisher_module
 from airstream.topology.tracing import (
     TRACE_HEADER,
     ConsumerMetrics,
@@ -30,11 +27,6 @@ from airstream.topology.tracing import (
 )
 
 MINUTE = 60_000
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(aggregate_module).failed == 0
-    assert doctest.testmod(publisher_module).failed == 0
 
 
 def _msg(topic: str, partition: int, ts: int, headers: list | None) -> Message:

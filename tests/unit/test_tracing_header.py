@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import doctest
 import struct
 
 import pytest
 
-import airstream.common.traces.header as header_module
 from airstream.topology.tracing import (
     TRACE_HEADER,
     Trace,
@@ -19,10 +17,6 @@ from airstream.topology.tracing import (
     new_trace,
     trace_value,
 )
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(header_module).failed == 0
 
 
 def test_layout_is_the_documented_one() -> None:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import doctest
 import math
 import random
 
 import pytest
 
-import airstream.common.traces.histogram as histogram_module
 from airstream.common.traces.histogram import LatencyHistogram, bin_bounds, bin_of
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(histogram_module).failed == 0
 
 
 @pytest.mark.parametrize(("value", "low", "high"), [

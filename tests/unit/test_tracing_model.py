@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 
 import orjson
 import pytest
 
-import airstream.monitor.traces as traces_module
 from airstream.monitor.traces import TraceAccumulator, attribute, hop_latencies, inactive_producers
 from airstream.topology.tracing import LatencyHistogram
 
 MIN = 60_000
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(traces_module).failed == 0
 
 
 def _hist(*values: int) -> dict[str, Any]:

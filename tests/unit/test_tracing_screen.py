@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import doctest
 from typing import Any
 
 import pytest
 from tui_fakes import FakeSource
 from tui_support import running, screen_text, settle
 
-import airstream.monitor.screens.traces as traces_screen
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.traces import NO_TRACES, TracesScreen
 from airstream.monitor.traces import TraceAccumulator, TraceModel
 from airstream.monitor.widgets.live_table import LiveTable
 from airstream.topology.tracing import LatencyHistogram
-
-
-def test_doctests() -> None:
-    assert doctest.testmod(traces_screen).failed == 0
-
 
 MIN = 60_000
 T = 1_700_000_040_000  # a minute start

@@ -7,6 +7,7 @@ import re
 import threading
 
 import pytest
+from textual.binding import Binding
 from textual.widgets import Input, Static
 from tui_fakes import T0, FakeAdmin, FakeSource, cluster
 from tui_support import refresh, running, screen_text, settle
@@ -16,6 +17,7 @@ from airstream.monitor.rules import parse_rules
 from airstream.monitor.screens.alerts import AlertsScreen
 from airstream.monitor.screens.confirm import ConfirmScreen
 from airstream.monitor.screens.help import HelpScreen
+from airstream.monitor.screens.registry import SCREENS
 from airstream.monitor.screens.topics import TopicsScreen
 from airstream.monitor.widgets.live_table import LiveTable
 from airstream.monitor.widgets.status_bar import StatusBar
@@ -195,6 +197,27 @@ async def test_help_lists_the_keys_of_every_screen() -> None:
         assert re.search(r"│\s+\?\s+Show the keys of every screen\.", text)
         await pilot.press("escape")
         assert app.screen.__class__.__name__ == "GroupsScreen"
+
+
+async def test_every_registered_screen_is_in_help_and_has_its_keys() -> None:
+    names = [s.name for s in SCREENS]
+    keys = [s.key for s in SCREENS if s.key is not None]
+    assert len(set(names)) == len(names) and len(set(keys)) == len(keys)
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=1) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        everywhere, *screens = app.screen.sections()
+        assert [title for title, _ in screens] == [s.title for s in SCREENS]
+        await pilot.press("escape")
+        for s in SCREENS:
+            if s.key is None:  # a detail screen: the app pushes it, escape leaves it
+                assert "escape" in {b.key for b in s.screen.BINDINGS if isinstance(b, Binding)}, s.name
+                continue
+            assert (s.key, s.label) in everywhere[1]
+            await pilot.press(s.key)
+            assert isinstance(app.screen, s.screen), s.name
+            assert app.current_mode == s.name
 
 
 async def test_names_from_the_cluster_are_never_read_as_markup() -> None:

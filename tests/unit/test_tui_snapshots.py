@@ -1,4 +1,4 @@
-"""Snapshot tests: each main screen at 80x24 (a plain SSH terminal), as text, against a stored copy.
+"""Snapshot tests: every registered screen at 80x24 (a plain SSH terminal), as text, against a stored copy.
 
 The fake cluster and its clock are fixed, so the screens are the same on every run. The stored
 screens live in ``tests/unit/snapshots/``; after an intended change to a screen, look at the
@@ -18,8 +18,7 @@ from tui_support import running, screen_text, settle
 
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.rules import parse_rules
-
-pytestmark = pytest.mark.asyncio
+from airstream.monitor.screens.registry import SCREENS
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 RULES = parse_rules({"rules": [
@@ -28,18 +27,30 @@ RULES = parse_rules({"rules": [
     {"name": "urp", "kind": "under_replicated"},
 ]}, origin="rules.yaml")
 
-# Keys pressed from the overview (after 6 refreshes) to reach each screen.
-SCREENS = {
-    "overview": [],
-    "overview_filtered": ["tab", "down", "enter"],  # groups pane, notifier
-    "topics": ["t"],
+# Keys pressed from the overview (after 6 refreshes) to reach each detail screen of the registry; a
+# top-level screen is its own key away.
+DETAIL_KEYS = {
     "topic_detail": ["t", "enter"],
-    "groups": ["g"],
     "group_detail": ["g", "down", "down", "enter"],
     "messages": ["g", "down", "down", "enter", "enter"],  # scorer's first partition, from its commit
-    "alerts": ["a"],
+}
+# Views that are not screens of the registry.
+OTHER_VIEWS = {
+    "overview_filtered": ["tab", "down", "enter"],  # groups pane, notifier
     "help": ["question_mark"],
 }
+NAMES = [s.name for s in SCREENS] + list(OTHER_VIEWS)
+
+
+def _keys(name: str) -> list[str]:
+    if name in OTHER_VIEWS:
+        return OTHER_VIEWS[name]
+    entry = next(s for s in SCREENS if s.name == name)
+    if entry.key is not None:
+        return [entry.key]
+    if name not in DETAIL_KEYS:
+        pytest.fail(f"no keys to reach the detail screen {name}: add them to DETAIL_KEYS")
+    return DETAIL_KEYS[name]
 
 
 def _records() -> list:
@@ -62,12 +73,21 @@ def _compare(name: str, shown: str) -> None:
         pytest.fail(f"screen {name} changed:\n{diff}")
 
 
-@pytest.mark.parametrize("name", list(SCREENS))
+@pytest.mark.asyncio
+@pytest.mark.parametrize("name", NAMES)
 async def test_screen_matches_stored_snapshot(name: str) -> None:
     app = AirmonApp(FakeSource(), refresh_interval=3600, rules=RULES, browser=FakeBrowser(_records()),
                     admin=FakeAdmin())
     async with running(app, refreshes=6, size=(80, 24)) as pilot:
-        for key in SCREENS[name]:
+        for key in _keys(name):
             await pilot.press(key)
             await settle(pilot)
+        registered = {s.name: s.screen for s in SCREENS}
+        if name in registered:
+            assert isinstance(app.screen, registered[name])
         _compare(name, screen_text(app))
+
+
+def test_no_stored_screen_is_left_over() -> None:
+    stored = {path.stem.removeprefix("tui_") for path in SNAPSHOTS.glob("tui_*.txt")}
+    assert stored <= set(NAMES), f"stored screens no test shows: {sorted(stored - set(NAMES))}"
