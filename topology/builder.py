@@ -183,7 +183,17 @@ class StreamsBuilder:
                         f"processor {node.name!r} uses state store {store!r}, which was never "
                         "added; call builder.add_state_store(...) or pass a store builder in stores="
                     )
+        self._keep_null_keys_for_relaxed_joins()
         return Topology(self.graph)
+
+    def _keep_null_keys_for_relaxed_joins(self) -> None:
+        # As Kafka Streams does when it builds: a repartition topic drops records without a key,
+        # unless a left or outer join below it pairs them with nothing (KIP-962).
+        for node in self.graph.nodes.values():
+            op = node.op
+            if isinstance(op, ops.Stateless) and op.fn is ops.key_not_none and any(
+                    isinstance(d.op, ops.Spec) and d.op.relaxes_null_keys for d in self.graph.downstream(node)):
+                node.op = ops.Stateless("pass", None)
 
     def stream_of(self, node: Node, key_serde: Serde[Any] | None, value_serde: Serde[Any] | None,
                   repartition_required: bool = False) -> KStream:

@@ -18,7 +18,7 @@ as given. Internal topics are stored without the application id; the engine pref
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -181,6 +181,26 @@ class Graph:
         self.repartition_topics[name] = num_partitions
 
     # -- structure -----------------------------------------------------------------------
+    def downstream(self, start: Node) -> Iterator[Node]:
+        """Every node a record from ``start`` can reach: through edges, and from a sink of an
+        internal topic to the sources that read it."""
+        readers: dict[str, list[Node]] = {}
+        for n in self.nodes.values():
+            if n.kind == "source" and n.internal:
+                for topic in n.topics:
+                    readers.setdefault(topic, []).append(n)
+        seen: set[str] = set()
+        todo = list(start.children)
+        while todo:
+            node = todo.pop()
+            if node.name in seen:
+                continue
+            seen.add(node.name)
+            yield node
+            todo.extend(node.children)
+            if node.kind == "sink" and node.internal and isinstance(node.topic, str):
+                todo.extend(readers.get(node.topic, ()))
+
     def subtopologies(self) -> list[tuple[int, list[Node], bool]]:
         """Group nodes into sub-topologies as Kafka Streams numbers them.
 

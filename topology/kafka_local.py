@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KafkaStartError", "LocalKafka", "ensure_kafka_jars", "main"]
+__all__ = ["KAFKA_VERSION", "KafkaStartError", "LocalKafka", "cache_dir", "ensure_kafka_jars", "java_executable",
+           "main", "maven_jars"]
 
 KAFKA_VERSION = "4.1.1"
 _POM = Path(__file__).resolve().parent.parent / "compose" / "kafka-local" / "pom.xml"
@@ -68,40 +69,45 @@ def cache_dir() -> Path:
 
 
 def ensure_kafka_jars(version: str = KAFKA_VERSION) -> Path:
-    """Resolve the Kafka broker jars with Maven once and return the folder that holds them.
+    """Resolve the Kafka broker jars with Maven once and return the folder that holds them."""
+    return maven_jars(_POM, f"kafka-{version}", {"kafka.version": version}, _RETRY_HINT)
+
+
+def maven_jars(pom: Path, name: str, properties: dict[str, str], retry_hint: str) -> Path:
+    """Resolve the runtime dependencies of ``pom`` once into ``<cache>/<name>/libs`` and return it.
 
     A marker file is written only after Maven succeeds, so an interrupted download is redone.
+    ``properties`` are passed as ``-Dkey=value``; ``retry_hint`` is the command an error tells
+    the user to run again.
     """
-    libs = cache_dir() / f"kafka-{version}" / "libs"
+    libs = cache_dir() / name / "libs"
     marker = libs / ".complete"
     if marker.exists():
         return libs
-    if not _POM.exists():
+    if not pom.exists():
         raise KafkaStartError(
-            f"the Maven recipe {_POM} is missing: run from a source checkout of airstream "
-            "(the local broker is a development tool, not part of the installed package)"
+            f"the Maven recipe {pom} is missing: run from a source checkout of airstream "
+            "(the local broker and the conformance suite are development tools, not part of the installed package)"
         )
     mvn = shutil.which("mvn")
     if mvn is None:
         raise KafkaStartError(
             "Maven ('mvn') is not on PATH: install it (Debian: apt-get install -y maven openjdk-17-jdk-headless), "
-            f"then retry: {_RETRY_HINT}"
+            f"then retry: {retry_hint}"
         )
     if libs.exists():
         shutil.rmtree(libs)
     libs.mkdir(parents=True)
-    cmd = [
-        mvn, "-q", "-B", "-f", str(_POM), "dependency:copy-dependencies",
-        f"-Dkafka.version={version}", f"-DoutputDirectory={libs}", "-DincludeScope=runtime",
-    ]
+    cmd = [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={libs}",
+           "-DincludeScope=runtime", *(f"-D{k}={v}" for k, v in properties.items())]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
         raise KafkaStartError(
-            f"Maven could not resolve org.apache.kafka:kafka_2.13:{version} (exit {proc.returncode}):\n{tail}\n"
-            f"Check access to Maven Central, then retry: {_RETRY_HINT}"
+            f"Maven could not resolve the dependencies of {pom} (exit {proc.returncode}):\n{tail}\n"
+            f"Check access to Maven Central, then retry: {retry_hint}"
         )
-    marker.write_text(version)
+    marker.write_text(" ".join(f"{k}={v}" for k, v in properties.items()))
     return libs
 
 
@@ -112,7 +118,8 @@ def _free_port() -> int:
         return port
 
 
-def _java() -> str:
+def java_executable() -> str:
+    """The ``java`` to run: ``$AIRSTREAM_JAVA``, ``$JAVA_HOME/bin/java`` or the one on ``PATH``."""
     explicit = os.environ.get("AIRSTREAM_JAVA")
     if explicit:
         return explicit
@@ -322,7 +329,7 @@ class LocalKafka:
 
     def _jvm(self, libs: Path, node: _Node) -> list[str]:
         return [
-            _java(), f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
+            java_executable(), f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={node.directory / 'log4j2.properties'}",
             "-cp", f"{libs}/*",

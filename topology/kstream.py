@@ -213,7 +213,7 @@ class KStream:
 
     # -- repartitioning ------------------------------------------------------------------
     def _repartition_node(self, prefix: str, num_partitions: int | None, key_serde: Any,
-                          value_serde: Any, drop_null_keys: bool = True) -> Node:
+                          value_serde: Any) -> Node:
         topic = prefix if prefix.endswith("-repartition") else f"{prefix}-repartition"
         gen_sink = self._g.new_name("KSTREAM-SINK-")
         gen_filter = self._g.new_name("KSTREAM-FILTER-")
@@ -224,8 +224,9 @@ class KStream:
             sink_name, filter_name, source_name = (f"{topic}-sink", f"{topic}-filter",
                                                    f"{topic}-source")
         self._g.add_repartition_topic(topic, num_partitions)
-        keep = ops.Stateless("filter", ops.key_not_none) if drop_null_keys else ops.Stateless("pass", None)
-        filt = self._g.add_processor(filter_name, keep, [self.node])
+        # Records without a key cannot be routed; StreamsBuilder.build() lets them through where a
+        # left or outer join downstream needs them.
+        filt = self._g.add_processor(filter_name, ops.Stateless("filter", ops.key_not_none), [self.node])
         self._g.add_sink(sink_name, topic, filt, key_serde, value_serde, internal=True)
         return self._g.add_source([topic], source_name, key_serde, value_serde, internal=True)
 
@@ -238,7 +239,7 @@ class KStream:
                              "partition; pass None to use the upstream topic's count")
         prefix = name or self._g.new_name("KSTREAM-REPARTITION-")
         ks, vs = as_serde(key_serde) or self.key_serde, as_serde(value_serde) or self.value_serde
-        node = self._repartition_node(prefix, num_partitions, ks, vs, drop_null_keys=False)
+        node = self._repartition_node(prefix, num_partitions, ks, vs)
         return KStream(self._b, node, ks, vs, False)
 
     def _copartitioned(self, prefix: str) -> KStream:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from airstream.topology import operators as ops
 from airstream.topology.graph import Node, StoreSpec
-from airstream.topology.serde_defaults import ChangeSerde, as_serde
+from airstream.topology.serde_defaults import ChangeSerde, CombinedKeySerde, as_serde
 from airstream.topology.serdes import Serde, Serdes
 from airstream.topology.windows import SessionWindows
 
@@ -151,10 +151,12 @@ class KTable:
         base = name or g.new_name("KTABLE-FK-JOIN-")
         sub_topic = f"{base}-subscription-registration-topic"
         resp_topic = f"{base}-subscription-response-topic"
-        sub_store = g.add_store(StoreSpec(f"{base}-subscription-store", "kv", None, None))
+        # Subscriptions by (foreign key, left key), holding the hash of the left row they were sent for.
+        sub_store = g.add_store(StoreSpec(f"{base}-subscription-store", "kv",
+                                          CombinedKeySerde(other.key_serde, self.key_serde), ops.FK_SUBSCRIPTION_SERDE))
         # Left side: send a subscription to the partition owning the foreign key.
         reg = g.add_processor(f"{base}-subscription-registration-send",
-                              ops.FkSubscriptionSend(extractor), [self.node])
+                              ops.FkSubscriptionSend(extractor, left), [self.node])
         g.add_repartition_topic(sub_topic, None)
         g.add_sink(f"{base}-subscription-registration-sink", sub_topic, reg, other.key_serde,
                    ops.FK_SUBSCRIPTION_SERDE, internal=True)
@@ -173,7 +175,7 @@ class KTable:
                    ops.FK_RESPONSE_SERDE, internal=True)
         resp_src = g.add_source([resp_topic], f"{base}-subscription-response-source",
                                 self.key_serde, ops.FK_RESPONSE_SERDE, internal=True)
-        node = g.add_processor(f"{base}-result", ops.FkResolve(left_get, extractor, joiner, left),
+        node = g.add_processor(f"{base}-result", ops.FkResolve(left_get, joiner, left),
                                [resp_src], left_get.stores())
         return KTable(self._b, node, self.key_serde, None, None)
 

@@ -26,7 +26,8 @@ import orjson
 from airstream.topology.serdes import Serde, SerdeError, Serdes
 from airstream.topology.windows import Window, Windowed
 
-__all__ = ["AutoSerde", "Change", "ChangeSerde", "WindowedSerde", "WindowedSerdes", "as_serde", "resolve_serde"]
+__all__ = ["AutoSerde", "Change", "ChangeSerde", "CombinedKeySerde", "WindowedSerde", "WindowedSerdes", "as_serde",
+           "resolve_serde"]
 
 _JSON_START = frozenset(b'{["-0123456789tfn')
 _LONG = struct.Struct(">q")
@@ -99,6 +100,8 @@ def resolve_serde(serde: Serde[Any] | None, default: Serde[Any]) -> Serde[Any]:
         return default
     if isinstance(serde, (WindowedSerde, ChangeSerde)) and serde.inner is None:
         return type(serde)(default, *serde.args())
+    if isinstance(serde, CombinedKeySerde):
+        return CombinedKeySerde(resolve_serde(serde.foreign, default), resolve_serde(serde.primary, default))
     return serde
 
 
@@ -214,3 +217,47 @@ class ChangeSerde(Serde[Change]):
                 parts.append(self.inner.deserialize(topic, data[pos:pos + size]))
                 pos += size
         return Change(parts[0], parts[1])
+
+
+class CombinedKeySerde(Serde[tuple[Any, Any]]):
+    """The key of a foreign-key join's subscriptions, ``(foreign key, primary key)``, in Kafka
+    Streams' ``CombinedKeySchema`` layout: 4-byte length of the foreign key, its bytes, then the
+    primary key's bytes. So a prefix scan finds one foreign key's subscribers, in primary-key
+    byte order.
+
+    >>> from airstream.topology.serdes import Serdes
+    >>> serde = CombinedKeySerde(Serdes.String(), Serdes.String())
+    >>> raw = serde.serialize("t", ("K1", "A"))
+    >>> raw, serde.prefix("t", "K1"), serde.deserialize("t", raw)
+    (b'\\x00\\x00\\x00\\x02K1A', b'\\x00\\x00\\x00\\x02K1', ('K1', 'A'))
+    """
+
+    __slots__ = ("foreign", "primary")
+
+    def __init__(self, foreign: Serde[Any] | None, primary: Serde[Any] | None) -> None:
+        self.foreign, self.primary = foreign, primary
+
+    @property
+    def name(self) -> str:
+        parts = (s.name if s else "default" for s in (self.foreign, self.primary))
+        return "CombinedKey({}, {})".format(*parts)
+
+    def prefix(self, topic: str, foreign_key: Any) -> bytes:
+        """The bytes every key of ``foreign_key`` starts with."""
+        assert self.foreign is not None
+        raw = self.foreign.serialize(topic, foreign_key) or b""
+        return _LEN.pack(len(raw)) + raw
+
+    def serialize(self, topic: str, data: tuple[Any, Any] | None) -> bytes | None:
+        if data is None:
+            return None
+        assert self.primary is not None
+        return self.prefix(topic, data[0]) + (self.primary.serialize(topic, data[1]) or b"")
+
+    def deserialize(self, topic: str, data: bytes | None) -> tuple[Any, Any] | None:
+        if data is None:
+            return None
+        assert self.foreign is not None and self.primary is not None
+        size = _LEN.unpack_from(data, 0)[0]
+        return (self.foreign.deserialize(topic, data[4:4 + size]),
+                self.primary.deserialize(topic, data[4 + size:]))

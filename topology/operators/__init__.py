@@ -46,6 +46,7 @@ from airstream.topology.operators.fk_join import (
     FkRightUpdate,
     FkSubscriptionReceive,
     FkSubscriptionSend,
+    value_hash,
 )
 from airstream.topology.operators.getters import FilterGetter, JoinGetter, MapValuesGetter, StoreGetter, join_rows
 from airstream.topology.operators.joins import JoinWindowBuffer, SharedJoinState, StreamStreamJoin, StreamTableJoin
@@ -108,4 +109,5 @@ __all__ = [
     "route_value",
     "table_count_add",
     "table_count_sub",
+    "value_hash",
 ]

@@ -147,6 +147,12 @@ class Spec:
 
     runtime: ClassVar[type[Runtime[Any]]]
 
+    @property
+    def relaxes_null_keys(self) -> bool:
+        """Whether records with a null key mean something here (a left or outer join pairs them
+        with nothing), so the repartition topics upstream must keep them (Kafka Streams' KIP-962)."""
+        return False
+
     def create(self, task: OperatorTask, name: str) -> Runtime[Any]:
         """The operator's runtime in ``task``."""
         return self.runtime(self, task, name)

@@ -1,46 +1,106 @@
-"""The foreign-key table join, as Kafka Streams runs it: the left table subscribes each row to its
-foreign key on the right table's partitions; right-side updates answer every subscriber; the
-answers come back to the left row's partition, which joins them if the row still points there."""
+"""The foreign-key table join, as Kafka Streams runs it (``foreignkeyjoin`` in its sources).
+
+1. :class:`FkSubscriptionSend` -- on the left table's partitions: each change of a left row sends
+   *instructions* to the partitions of the foreign keys it leaves and joins (keyed by foreign key):
+   drop the subscription, drop it and emit a delete, subscribe and answer even with no match,
+   subscribe and answer only on a match. Each carries a hash of the left row's new value.
+2. :class:`FkSubscriptionReceive` -- on the right table's partitions: keeps the subscriptions keyed
+   by ``(foreign key, left key)`` and answers each with the right row's current value.
+3. :class:`FkRightUpdate` -- a change of a right row answers every subscriber of its key.
+4. :class:`FkResolve` -- back on the left table's partitions: an answer whose hash no longer matches
+   the left row's current value is stale and dropped; the others give the join result.
+
+Timestamps follow Kafka Streams: a left change's result carries the larger of the two rows'
+timestamps, a right change's result the right record's.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+
+import orjson
 
 from airstream.topology.operators.base import OperatorTask, Runtime, Spec, ValueGetter
 from airstream.topology.records import InputRecord
-from airstream.topology.serde_defaults import AutoSerde, Change
+from airstream.topology.serde_defaults import AutoSerde, Change, CombinedKeySerde
 from airstream.topology.state import KeyValueStore
 
 __all__ = ["FK_RESPONSE_SERDE", "FK_SUBSCRIPTION_SERDE", "FkResolve", "FkRightUpdate", "FkSubscriptionReceive",
-           "FkSubscriptionSend"]
+           "FkSubscriptionSend", "value_hash"]
 
-# Internal FK-join topics carry small JSON documents (left key, foreign key, right value).
+# Internal FK-join topics carry small JSON documents: {"k": left key, "i": instruction, "h": hash}
+# one way, {"h": hash, "v": right value} back.
 FK_SUBSCRIPTION_SERDE = AutoSerde()
 FK_RESPONSE_SERDE = AutoSerde()
 
+# Kafka Streams' SubscriptionWrapper.Instruction.
+DELETE_KEY_NO_PROPAGATE = "delete"
+DELETE_KEY_AND_PROPAGATE = "delete-and-propagate"
+PROPAGATE_NULL_IF_NO_FK_VAL_AVAILABLE = "propagate-null-if-no-match"
+PROPAGATE_ONLY_IF_FK_VAL_AVAILABLE = "propagate-only-if-match"
+
+
+def value_hash(value: Any) -> str | None:
+    """A stable digest of a left row's value (``None`` for none), to tell stale answers apart.
+
+    >>> value_hash({"b": 1, "a": 2}) == value_hash({"a": 2, "b": 1}), value_hash(None)
+    (True, None)
+    """
+    if value is None:
+        return None
+    try:
+        raw = orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        raw = repr(value).encode()
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
 
 class FkSubscriptionSendRuntime(Runtime["FkSubscriptionSend"]):
-    def __init__(self, spec: FkSubscriptionSend, task: OperatorTask, name: str) -> None:
-        super().__init__(spec, task, name)
-        self.extract = spec.extractor
-
     def process(self, key: Any, change: Change, ts: int, headers: Any, src: InputRecord | None) -> None:
-        new_fk = None if change.new is None else self.extract(change.new)
-        old_fk = None if change.old is None else self.extract(change.old)
-        if old_fk is not None and old_fk != new_fk:
-            # Leaving the old foreign key; with no new one the join result must be deleted.
-            self.forward(old_fk, {"k": key, "op": "del", "propagate": new_fk is None}, ts, headers, src)
-        if change.new is not None and new_fk is None:
-            self.task.drop("foreign key extractor returned None", self.name)
-        if new_fk is not None:
-            self.forward(new_fk, {"k": key, "op": "add"}, ts, headers, src)
+        extract = self.spec.extractor
+        old_fk = None if change.old is None else extract(change.old)
+        new_fk = None if change.new is None else extract(change.new)
+        digest = value_hash(change.new)
+
+        def send(foreign_key: Any, instruction: str) -> None:
+            self.forward(foreign_key, {"k": key, "i": instruction, "h": digest}, ts, headers, src)
+
+        if self.spec.left:
+            if change.old is not None:
+                if old_fk is not None and old_fk != new_fk:
+                    send(old_fk, DELETE_KEY_NO_PROPAGATE)
+                send(new_fk, PROPAGATE_NULL_IF_NO_FK_VAL_AVAILABLE)
+            elif change.new is not None:
+                send(new_fk, PROPAGATE_NULL_IF_NO_FK_VAL_AVAILABLE)
+            return
+        if change.old is not None:
+            if old_fk is None and new_fk is None:
+                self.task.drop("null foreign key", self.name)
+            elif old_fk is None:
+                send(new_fk, PROPAGATE_ONLY_IF_FK_VAL_AVAILABLE)
+            elif new_fk is None:
+                send(old_fk, DELETE_KEY_AND_PROPAGATE)
+            elif old_fk != new_fk:
+                # Leave the old key; with no match at the new one the earlier result must be deleted.
+                send(old_fk, DELETE_KEY_NO_PROPAGATE)
+                send(new_fk, PROPAGATE_NULL_IF_NO_FK_VAL_AVAILABLE)
+            else:
+                send(new_fk, PROPAGATE_ONLY_IF_FK_VAL_AVAILABLE)
+        elif change.new is not None:
+            if new_fk is None:
+                self.task.drop("null foreign key", self.name)
+            else:
+                send(new_fk, PROPAGATE_ONLY_IF_FK_VAL_AVAILABLE)
 
 
 class FkSubscriptionSend(Spec):
+    """A left row's changes as subscription instructions to the foreign keys' partitions."""
+
     runtime = FkSubscriptionSendRuntime
 
-    def __init__(self, extractor: Any) -> None:
-        self.extractor = extractor
+    def __init__(self, extractor: Any, left: bool) -> None:
+        self.extractor, self.left = extractor, left
 
 
 class FkSubscriptionReceiveRuntime(Runtime["FkSubscriptionReceive"]):
@@ -50,24 +110,28 @@ class FkSubscriptionReceiveRuntime(Runtime["FkSubscriptionReceive"]):
         self.get = spec.getter.bind(task)
 
     def process(self, fk: Any, sub: dict[str, Any], ts: int, headers: Any, src: InputRecord | None) -> None:
-        subscribers = list(self.subs.get(fk) or [])
-        left_key = sub["k"]
-        if sub["op"] == "del":
-            if left_key in subscribers:
-                subscribers.remove(left_key)
-            self.subs.put(fk, subscribers or None, ts)
-            if sub.get("propagate"):
-                self.forward(left_key, {"fk": fk, "v": None, "del": True}, ts, headers, src)
+        instruction, left_key, digest = sub["i"], sub["k"], sub["h"]
+        if fk is None and instruction != PROPAGATE_NULL_IF_NO_FK_VAL_AVAILABLE:
+            self.task.drop("null foreign key", self.name)
             return
-        if left_key not in subscribers:
-            subscribers.append(left_key)
-            self.subs.put(fk, subscribers, ts)
-        found = self.get(fk)
-        self.forward(left_key, {"fk": fk, "v": found and found[0]},
-                     max(ts, found[1]) if found else ts, headers, src)
+        if fk is not None:
+            if instruction in (DELETE_KEY_NO_PROPAGATE, DELETE_KEY_AND_PROPAGATE):
+                self.subs.delete((fk, left_key))
+            else:
+                self.subs.put((fk, left_key), digest, ts)
+        found = None if fk is None else self.get(fk)
+        out_ts = ts if found is None else max(ts, found[1])
+        if instruction == DELETE_KEY_AND_PROPAGATE:
+            self.forward(left_key, {"h": digest, "v": None}, out_ts, headers, src)
+        elif instruction == PROPAGATE_NULL_IF_NO_FK_VAL_AVAILABLE:
+            self.forward(left_key, {"h": digest, "v": None if found is None else found[0]}, out_ts, headers, src)
+        elif instruction == PROPAGATE_ONLY_IF_FK_VAL_AVAILABLE and found is not None:
+            self.forward(left_key, {"h": digest, "v": found[0]}, out_ts, headers, src)
 
 
 class FkSubscriptionReceive(Spec):
+    """Keeps subscriptions by ``(foreign key, left key)`` and answers them with the right row."""
+
     runtime = FkSubscriptionReceiveRuntime
 
     def __init__(self, store: str, getter: ValueGetter) -> None:
@@ -78,15 +142,20 @@ class FkRightUpdateRuntime(Runtime["FkRightUpdate"]):
     def __init__(self, spec: FkRightUpdate, task: OperatorTask, name: str) -> None:
         super().__init__(spec, task, name)
         self.subs = task.store(spec.store, KeyValueStore)
+        assert isinstance(self.subs.key_serde, CombinedKeySerde)
+        self.key_serde: CombinedKeySerde = self.subs.key_serde
 
     def process(self, fk: Any, change: Change, ts: int, headers: Any, src: InputRecord | None) -> None:
         if fk is None:
+            self.task.drop("null key in table update", self.name)
             return
-        for left_key in self.subs.get(fk) or []:
-            self.forward(left_key, {"fk": fk, "v": change.new}, ts, headers, src)
+        for (_, left_key), digest in self.subs.prefix_scan(self.key_serde.prefix(self.subs.name, fk)):
+            self.forward(left_key, {"h": digest, "v": change.new}, ts, headers, src)
 
 
 class FkRightUpdate(Spec):
+    """A right row's change, answered to every subscriber of its key."""
+
     runtime = FkRightUpdateRuntime
 
     def __init__(self, store: str) -> None:
@@ -99,24 +168,21 @@ class FkResolveRuntime(Runtime["FkResolve"]):
         self.get = spec.getter.bind(task)
 
     def process(self, key: Any, resp: dict[str, Any], ts: int, headers: Any, src: InputRecord | None) -> None:
-        spec = self.spec
         found = self.get(key)
-        if found is None:
-            if resp.get("del"):
-                self.forward(key, Change(None, None), ts, headers, src)
+        current = None if found is None else found[0]
+        if resp["h"] != value_hash(current):
+            self.task.drop("foreign-key join answer for a left row that has changed since", self.name)
             return
-        left_value = found[0]
-        if spec.extractor(left_value) != resp["fk"]:
-            return  # a response to a subscription the left row has since moved away from
         right = resp["v"]
-        if right is None and not spec.left:
-            self.forward(key, Change(None, None), max(ts, found[1]), headers, src)
-            return
-        self.forward(key, Change(spec.joiner(left_value, right), None), max(ts, found[1]), headers, src)
+        # No right row: a delete, except that a left join keeps a left row that still exists.
+        missing = right is None and (not self.spec.left or current is None)
+        self.forward(key, Change(None if missing else self.spec.joiner(current, right), None), ts, headers, src)
 
 
 class FkResolve(Spec):
+    """Joins an answer with the left row it was sent for (stale answers are dropped)."""
+
     runtime = FkResolveRuntime
 
-    def __init__(self, getter: ValueGetter, extractor: Any, joiner: Any, left: bool) -> None:
-        self.getter, self.extractor, self.joiner, self.left = getter, extractor, joiner, left
+    def __init__(self, getter: ValueGetter, joiner: Any, left: bool) -> None:
+        self.getter, self.joiner, self.left = getter, joiner, left

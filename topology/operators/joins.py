@@ -40,6 +40,11 @@ class StreamTableJoin(Spec):
     def __init__(self, getter: ValueGetter, joiner: Any, left: bool, key_selector: Any) -> None:
         self.getter, self.joiner, self.left, self.key_selector = getter, joiner, left, key_selector
 
+    @property
+    def relaxes_null_keys(self) -> bool:
+        """A left join emits a record whose key is null, joined with nothing."""
+        return self.left
+
 
 class SharedJoinState:
     """Identifies the per-task state both sides of a stream-stream join share."""
@@ -140,3 +145,8 @@ class StreamStreamJoin(Spec):
         self.is_left, self.windows, self.joiner = is_left, windows, joiner
         self.other_store, self.this_store = other_store, this_store
         self.outer, self.outer_store, self.state = outer, outer_store, state
+
+    @property
+    def relaxes_null_keys(self) -> bool:
+        """Both sides of a left or outer join (the ones with an outer-join buffer) keep null keys."""
+        return self.outer_store is not None

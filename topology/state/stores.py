@@ -122,6 +122,10 @@ class KeyValueStore(StateStore):
         lo, hi = self._kb(key_from), self._kb(key_to)
         return [(e[0], e[1]) for kb, e in sorted(self._data.items()) if lo <= kb <= hi]
 
+    def prefix_scan(self, prefix: bytes) -> list[tuple[Any, Any]]:
+        """``(key, value)`` pairs whose serialized key starts with ``prefix``, in key-byte order."""
+        return [(e[0], e[1]) for kb, e in sorted(self._data.items()) if kb.startswith(prefix)]
+
     def approximate_num_entries(self) -> int:
         """Number of keys."""
         return len(self._data)
