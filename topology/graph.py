@@ -39,7 +39,7 @@ __all__ = [
 
 NodeKind = Literal["source", "processor", "sink"]
 
-StoreKind = Literal["kv", "window", "session", "suppress", "outer-join", "sliding-records"]
+StoreKind = Literal["kv", "window", "session", "suppress", "outer-join"]
 """Stores (key-value, window, session) and the buffers of operators that hold records back."""
 
 
@@ -77,9 +77,8 @@ class StoreSpec:
     """A state store: its name, type, serdes and whether it has a changelog topic.
 
     ``kind`` is ``"kv"``, ``"window"`` or ``"session"``, or one of the operators' buffers:
-    ``"suppress"`` (:class:`~airstream.topology.state.SuppressionBuffer`), ``"outer-join"``
-    (:class:`~airstream.topology.state.OuterJoinBuffer`) and ``"sliding-records"``
-    (:class:`~airstream.topology.state.SlidingWindowBuffer`). Window stores also carry the window size
+    ``"suppress"`` (:class:`~airstream.topology.state.SuppressionBuffer`) and ``"outer-join"``
+    (:class:`~airstream.topology.state.OuterJoinBuffer`). Window stores also carry the window size
     (``None`` for sliding/session), retention and whether duplicates are kept (join buffers
     keep every record).
     """

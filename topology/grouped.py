@@ -113,20 +113,9 @@ class TimeWindowedKStream:
         else:
             size, retention, win_size = w.size_ms, w.size_ms + w.grace_ms, w.size_ms
         g = self._grouped
-        sliding = isinstance(w, SlidingWindows)
-        table = g._build(prefix, name,
-                         lambda s: ops.WindowAggregate(s, w, init, agg, with_key, self._emit_final,
-                                                       f"{s}-sliding-records" if sliding else None),
-                         value_serde, kind="window", size=size, retention=retention,
-                         table_key_serde=WindowedSerde(g.key_serde, win_size))
-        assert isinstance(table.node.op, ops.WindowAggregate)
-        records = table.node.op.records_store
-        if records is not None:
-            # Named after the aggregate's store and not numbered, so that generated names
-            # (and describe()) stay those Kafka Streams gives.
-            g._g.add_store(StoreSpec(records, "sliding-records", g.key_serde, g.value_serde))
-            table.node.hidden_stores.append(records)
-        return table
+        return g._build(prefix, name, lambda s: ops.WindowAggregate(s, w, init, agg, with_key, self._emit_final),
+                        value_serde, kind="window", size=size, retention=retention,
+                        table_key_serde=WindowedSerde(g.key_serde, win_size))
 
     def count(self, name: str | None = None) -> KTable:
         """Count records per key and window."""

@@ -21,6 +21,8 @@ def run_airstream(case: Case, events: list[Event]) -> Steps:
         outputs = {name: driver.create_output_topic(name, value_serde=Serdes.Long() if kind == "long" else None)
                    for name, kind in case.outputs.items()}
         for e in events:
+            if e.wall_ms:
+                driver.advance_wall_clock_time(e.wall_ms)
             inputs[e.topic].pipe_input(e.key, e.value, timestamp=e.ts,
                                        headers=[(k, v.encode()) for k, v in e.headers])
             steps.append([Record(topic, r.key, r.value, r.timestamp,

@@ -3,7 +3,9 @@
 Events are few keys, values that are small numbers as text, and timestamps that mostly move forward
 but also step back (out of order, late beyond grace), repeat (equal timestamps) and jump (to close
 windows); tables get tombstones, streams null values and, now and then, null keys and headers. A
-run ends with a record far in the future, so windows that are still open get closed.
+run ends with a record far in the future, so windows that are still open get closed. Before some
+events the wall clock moves on: Kafka Streams throttles emit-final windows and outer-join results
+by wall-clock time.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ class Event(NamedTuple):
     value: str | None
     ts: int
     headers: tuple[tuple[str, str], ...] = ()
+    wall_ms: int = 0
+    """How far the wall clock moves on before this event."""
 
     def __str__(self) -> str:
         hdrs = "".join(f" [{k}={v}]" for k, v in self.headers)
-        return f"{self.topic} {self.key}={self.value} @{self.ts}{hdrs}"
+        wall = f" (wall clock +{self.wall_ms} ms first)" if self.wall_ms else ""
+        return f"{self.topic} {self.key}={self.value} @{self.ts}{hdrs}{wall}"
 
 
 class Record(NamedTuple):
@@ -66,6 +71,8 @@ class Shape:
     late_ms: int = 9_000
     jump_ms: int = 40_000
     headers: bool = True
+    flush: tuple[int, int] = (1, 400_000)
+    """How the run ends: so many records, each so many ms after the last (far ahead by default)."""
 
 
 def generate(topics: tuple[Topic, ...], seed: int, shape: Shape | None = None) -> list[Event]:
@@ -87,9 +94,11 @@ def generate(topics: tuple[Topic, ...], seed: int, shape: Shape | None = None) -
             now += rnd.randrange(0, shape.step_ms)
             ts = now
         events.append(_event(rnd, rnd.choice(topics), ts, shape))
-    flush_topic = rnd.choice(topics)
-    events.append(Event(flush_topic.name, rnd.choice(flush_topic.keys), str(rnd.randrange(10)),
-                        now + 10 * shape.jump_ms))
+    count, step = shape.flush
+    for _ in range(count):
+        now += step
+        flush_topic = rnd.choice(topics)
+        events.append(Event(flush_topic.name, rnd.choice(flush_topic.keys), str(rnd.randrange(10)), now, (), 5_000))
     return events
 
 
@@ -103,7 +112,10 @@ def _event(rnd: random.Random, topic: Topic, ts: int, shape: Shape) -> Event:
     headers: tuple[tuple[str, str], ...] = ()
     if shape.headers and rnd.random() < 0.15:
         headers = (("h", f"x{rnd.randrange(3)}"),)
-    return Event(topic.name, key, value, ts, headers)
+    return Event(topic.name, key, value, ts, headers, rnd.choice(_WALL_STEPS))
+
+
+_WALL_STEPS = (0, 0, 0, 300, 1_000, 2_500)
 
 
 def shrink(events: list[Event], fails: Callable[[list[Event]], bool]) -> list[Event]:

@@ -75,7 +75,7 @@ class KafkaStreamsDriver:
         """The records each event makes Kafka Streams write, per event in order."""
         assert self._proc.stdin is not None
         request = {"case": case, "outputs": outputs,
-                   "events": [{"topic": e.topic, "key": e.key, "value": e.value, "ts": e.ts,
+                   "events": [{"topic": e.topic, "key": e.key, "value": e.value, "ts": e.ts, "wall_ms": e.wall_ms,
                                "headers": [list(h) for h in e.headers]} for e in events]}
         self._proc.stdin.write(json.dumps(request) + "\n")
         self._proc.stdin.flush()

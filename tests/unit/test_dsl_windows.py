@@ -92,10 +92,12 @@ def test_session_windows_merge_and_delete_replaced_sessions():
 
 def test_session_windows_with_grace_drop_late_records():
     out, driver = windowed_counts(SessionWindows.of_inactivity_gap_and_grace(5, 10),
-                                  [("a", 100), ("a", 85), ("a", 80)])
-    # stream time 100, close time 90: a session ending at 85 is too late, as is one at 80
-    assert out == [("a", 100, 100, 1, 100)]
-    assert driver.metrics()["dropped-records-total"] == 2
+                                  [("a", 100), ("a", 85), ("a", 84), ("a", 70)])
+    # A session closes once stream time passes its end + gap + grace (as in Kafka Streams'
+    # KStreamSessionWindowAggregate): at stream time 100 that is sessions ending before 85. The
+    # record at 85 still makes a session, 84 joins it; 70 would start a session ending at 70.
+    assert out == [("a", 100, 100, 1, 100), ("a", 85, 85, 1, 85), ("a", 85, 85, None, 85), ("a", 84, 85, 2, 85)]
+    assert driver.metrics()["dropped-records-total"] == 1
 
 
 def test_sliding_windows_aggregate_records_within_the_time_difference():

@@ -31,18 +31,25 @@ from airstream.topology.builder import Topology
 from airstream.topology.compile import Plan, TopicLayout, compile_topology, plan_partitions
 from airstream.topology.engine.cluster import EmbeddedCluster
 from airstream.topology.engine.task import Task
+from airstream.topology.operators.aggregates import EMIT_INTERVAL_CONFIG
 
 __all__ = ["EmbeddedEngine"]
+
+_UNTHROTTLED = {EMIT_INTERVAL_CONFIG: 0}
 
 
 class EmbeddedEngine:
     """Run ``topology`` in-process. ``partitions`` sets partition counts of user topics that
-    do not exist yet (others get the cluster's default)."""
+    do not exist yet (others get the cluster's default).
+
+    The wall clock is a mocked one that moves only when told (:meth:`advance_wall_clock`), so, as in
+    Kafka Streams' test driver, emit-final rounds and outer-join results are not held back by it.
+    """
 
     def __init__(self, topology: Topology, config: dict[str, Any] | None = None,
                  cluster: EmbeddedCluster | None = None, wall_clock_ms: int = 0,
                  partitions: dict[str, int] | None = None, max_batch: int = 10_000) -> None:
-        self.plan: Plan = compile_topology(topology, config)
+        self.plan: Plan = compile_topology(topology, {**_UNTHROTTLED, **(config or {})})
         self.cluster = cluster or EmbeddedCluster()
         self.group = self.plan.application_id
         self.wall_clock_ms = wall_clock_ms

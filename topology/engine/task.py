@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -50,7 +50,6 @@ from airstream.topology.state import (
     KeyValueStore,
     OuterJoinBuffer,
     SessionStore,
-    SlidingWindowBuffer,
     StateStore,
     SuppressionBuffer,
     WindowStore,
@@ -105,7 +104,6 @@ _STORE_MAKERS: dict[StoreKind, Callable[[StoreSpec, ChangeLogger | None], StateS
     "session": lambda s, log: SessionStore(s.name, s.key_serde, s.value_serde, s.retention_ms or 0, log),
     "suppress": lambda s, log: SuppressionBuffer(s.name, s.key_serde, s.value_serde, log),
     "outer-join": lambda s, log: OuterJoinBuffer(s.name, s.key_serde, s.value_serde, log),
-    "sliding-records": lambda s, log: SlidingWindowBuffer(s.name, s.key_serde, s.value_serde, log),
 }
 
 
@@ -122,6 +120,7 @@ class Task:
                  global_stores: dict[str, StateStore] | None = None) -> None:
         self.plan, self.sub, self.partition = plan, sub, partition
         self.application_id = plan.application_id
+        self.config: Mapping[str, Any] = plan.config
         self.task_id = f"{sub.id}_{partition}" if partition >= 0 else f"global-{sub.id}"
         self.stream_time = -1
         self.metrics: Counter[str] = Counter()

@@ -11,7 +11,7 @@ implementation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from airstream.topology.processor import PunctuationType
@@ -63,6 +63,8 @@ class OperatorTask(Protocol):
     task_id: str
     stream_time: int
     """The largest record timestamp the task has seen (``-1`` before the first record)."""
+    config: Mapping[str, Any]
+    """The application's configuration (with the defaults filled in)."""
 
     @property
     def wall_clock_ms(self) -> int:

@@ -8,8 +8,8 @@ operators that hold records back (:mod:`~airstream.topology.state.buffers`).
 (1, 0)
 """
 
-from airstream.topology.state.buffers import LeftOrRightSerde, OuterJoinBuffer, SlidingWindowBuffer, SuppressionBuffer
+from airstream.topology.state.buffers import LeftOrRightSerde, OuterJoinBuffer, SuppressionBuffer
 from airstream.topology.state.stores import ChangeLogger, KeyValueStore, SessionStore, StateStore, WindowStore
 
-__all__ = ["ChangeLogger", "KeyValueStore", "LeftOrRightSerde", "OuterJoinBuffer", "SessionStore",
-           "SlidingWindowBuffer", "StateStore", "SuppressionBuffer", "WindowStore"]
+__all__ = ["ChangeLogger", "KeyValueStore", "LeftOrRightSerde", "OuterJoinBuffer", "SessionStore", "StateStore",
+           "SuppressionBuffer", "WindowStore"]

@@ -1,8 +1,7 @@
 """Operator buffers: records an operator holds until it can emit them, each with a changelog.
 
 - :class:`SuppressionBuffer` -- the last value of each window until the window closes (``suppress``);
-- :class:`OuterJoinBuffer` -- left/outer stream-stream join records still waiting for a match;
-- :class:`SlidingWindowBuffer` -- the records a sliding-window aggregation refolds.
+- :class:`OuterJoinBuffer` -- left/outer stream-stream join records still waiting for a match.
 
 They log once per batch (:meth:`flush`, as Kafka Streams' buffers log at commit) and are restored
 like stores, before the task processes a record.
@@ -11,7 +10,6 @@ like stores, before the task processes a record.
 from __future__ import annotations
 
 import heapq
-from bisect import insort
 from typing import Any
 
 from airstream.topology.serde_defaults import Change, ChangeSerde
@@ -19,7 +17,7 @@ from airstream.topology.serdes import Serde
 from airstream.topology.state.stores import INT, LONG, ChangeLogger, StateStore
 from airstream.topology.windows import Window, Windowed
 
-__all__ = ["LeftOrRightSerde", "OuterJoinBuffer", "SlidingWindowBuffer", "SuppressionBuffer"]
+__all__ = ["LeftOrRightSerde", "OuterJoinBuffer", "SuppressionBuffer"]
 
 def _pack_headers(headers: Any) -> bytes:
     items = list(headers.items() if isinstance(headers, dict) else headers or ())
@@ -52,8 +50,8 @@ def _unpack_headers(data: bytes, pos: int) -> tuple[list[tuple[str, bytes | None
 
 class SuppressionBuffer(StateStore):
     """The buffer of ``suppress(until_window_closes=True)``: the latest change of every windowed
-    key not emitted yet, evicted in window-end order (then arrival order), like Kafka Streams'
-    in-memory time-ordered buffer (``KTABLE-SUPPRESS-STATE-STORE-...``).
+    key not emitted yet, evicted in window-end order, then key-byte order (the windowed key's),
+    like Kafka Streams' in-memory time-ordered buffer (``KTABLE-SUPPRESS-STATE-STORE-...``).
 
     ``key_serde`` and ``value_serde`` are those of the aggregation upstream. Changelog records:
     key = key bytes + window start + window end (8 bytes each); value = arrival number,
@@ -76,7 +74,7 @@ class SuppressionBuffer(StateStore):
         # changelog key -> (arrival, windowed key, change, timestamp, headers); a key keeps its
         # first arrival number until it is evicted
         self._data: dict[bytes, tuple[int, Windowed[Any], Change, int, Any]] = {}
-        self._heap: list[tuple[int, int, bytes]] = []  # (window end, arrival, changelog key)
+        self._heap: list[tuple[int, bytes, int]] = []  # (window end, changelog key, arrival)
         self._seq = 0
         self._dirty: dict[bytes, None] = {}  # changed since the last flush, in order
         self.observed_stream_time = -1
@@ -91,7 +89,7 @@ class SuppressionBuffer(StateStore):
         if entry is None:
             self._seq += 1
             seq = self._seq
-            heapq.heappush(self._heap, (window.end, seq, kb))
+            heapq.heappush(self._heap, (window.end, kb, seq))
         else:
             seq = entry[0]
         self._data[kb] = (seq, key, change, timestamp, headers)
@@ -100,11 +98,11 @@ class SuppressionBuffer(StateStore):
 
     def evict(self, until: int) -> list[tuple[Windowed[Any], Change, int, Any]]:
         """Remove and return ``(key, change, timestamp, headers)`` of every window that ends at or
-        before ``until``, by window end, then arrival."""
+        before ``until``, by window end, then key."""
         heap, data = self._heap, self._data
         out = []
         while heap and heap[0][0] <= until:
-            _, seq, kb = heapq.heappop(heap)
+            _, kb, seq = heapq.heappop(heap)
             entry = data.get(kb)
             if entry is None or entry[0] != seq:
                 continue  # superseded by a restored tombstone or a later arrival
@@ -128,7 +126,7 @@ class SuppressionBuffer(StateStore):
 
     def all(self) -> list[tuple[Windowed[Any], Change]]:
         """Every held ``(key, change)`` in eviction order."""
-        return [(e[1], e[2]) for e in sorted(self._data.values(), key=lambda e: (e[1].window.end, e[0]))]
+        return [(e[1], e[2]) for kb, e in sorted(self._data.items(), key=lambda item: (item[1][1].window.end, item[0]))]
 
     def approximate_num_entries(self) -> int:
         """Number of held windows."""
@@ -148,7 +146,7 @@ class SuppressionBuffer(StateStore):
         windowed = Windowed(self.key_serde.deserialize(self.name, key[:-16]), Window(start, end))
         entry = self._data.get(key)
         if entry is None or entry[0] != seq:
-            heapq.heappush(self._heap, (end, seq, key))
+            heapq.heappush(self._heap, (end, key, seq))
         self._seq = max(self._seq, seq)
         self._data[key] = (seq, windowed, change, ts, headers)
 
@@ -299,112 +297,3 @@ class OuterJoinBuffer(StateStore):
 
 def _arrival_order(entry: tuple[int, int, bool, Any, Any]) -> tuple[int, int]:
     return entry[1], entry[0]
-
-
-class SlidingWindowBuffer(StateStore):
-    """The records a sliding-window aggregation refolds its windows from: per key, every record
-    still within reach of an open window (two time differences plus grace of stream time), in
-    timestamp order, then arrival order.
-
-    Kafka Streams has no such store (its sliding aggregation combines stored window
-    aggregates, which folds late records in arrival order); refolding from the records keeps
-    every window's aggregate in timestamp order, and this buffer's changelog lets a restored
-    task refold exactly as before. ``key_serde`` and ``value_serde`` are those of the grouped
-    stream. Changelog records: key = key bytes + timestamp + arrival number (8 bytes each);
-    value = the record's value; a record that falls out of reach writes a tombstone. Like the
-    other buffers it logs when the task flushes (once per batch): a record that comes and goes
-    within one batch is never logged.
-
-    >>> from airstream.topology.serdes import Serdes
-    >>> buf = SlidingWindowBuffer("r", Serdes.String(), Serdes.String())
-    >>> buf.put("a", 12, "late"); buf.put("a", 5, "early"); buf.put("a", 12, "later")
-    >>> buf.fetch("a")
-    [(5, 'early'), (12, 'late'), (12, 'later')]
-    >>> buf.expire(until=6); buf.fetch("a")
-    [(12, 'late'), (12, 'later')]
-    """
-
-    def __init__(self, name: str, key_serde: Serde[Any], value_serde: Serde[Any],
-                 log: ChangeLogger | None = None) -> None:
-        super().__init__(name, key_serde, value_serde, log)
-        # key bytes -> [(timestamp, arrival, value)], sorted
-        self._data: dict[bytes, list[tuple[int, int, Any]]] = {}
-        self._heap: list[tuple[int, int, bytes]] = []  # (timestamp, arrival, key bytes)
-        self._seq = 0
-        # changed since the last flush: changelog key -> (timestamp, value bytes or None)
-        self._dirty: dict[bytes, tuple[int, bytes | None]] = {}
-
-    def put(self, key: Any, timestamp: int, value: Any) -> None:
-        """Hold a record of ``key``."""
-        kb = self._kb(key)
-        self._seq += 1
-        seq = self._seq
-        records = self._data.get(kb)
-        if records is None:
-            self._data[kb] = [(timestamp, seq, value)]
-        else:
-            insort(records, (timestamp, seq, value), key=_ts_and_arrival)
-        heapq.heappush(self._heap, (timestamp, seq, kb))
-        if self._logging:
-            # Serialized now, inside the record's processing, so a value the serde cannot
-            # write is reported against that record.
-            self._dirty[kb + LONG.pack(timestamp) + LONG.pack(seq)] = (timestamp, self._vb(value))
-
-    def fetch(self, key: Any) -> list[tuple[int, Any]]:
-        """``(timestamp, value)`` of every held record of ``key``, by timestamp, then arrival."""
-        return [(ts, value) for ts, _, value in self._data.get(self._kb(key), ())]
-
-    def expire(self, until: int) -> None:
-        """Drop every record older than ``until``."""
-        heap, data = self._heap, self._data
-        while heap and heap[0][0] < until:
-            ts, seq, kb = heapq.heappop(heap)
-            records = data.get(kb)
-            # The oldest record of a key is the first one the heap gives back, unless a
-            # restored tombstone removed it already.
-            if not records or records[0][1] != seq:
-                continue
-            del records[0]
-            if not records:
-                del data[kb]
-            if self._logging:
-                slot = kb + LONG.pack(ts) + LONG.pack(seq)
-                if self._dirty.pop(slot, None) is None:  # logged in an earlier batch
-                    self._dirty[slot] = (ts, None)
-
-    def flush(self) -> None:
-        """Log the records held and dropped since the last flush."""
-        for slot, (ts, raw) in self._dirty.items():
-            self._log(slot, raw, ts)
-        self._dirty.clear()
-
-    def approximate_num_entries(self) -> int:
-        """Number of held records."""
-        return sum(len(r) for r in self._data.values())
-
-    def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
-        """Apply one changelog record."""
-        super().restore(key, value, timestamp)
-        kb = key[:-16]
-        ts, seq = LONG.unpack_from(key, len(key) - 16)[0], LONG.unpack_from(key, len(key) - 8)[0]
-        self._seq = max(self._seq, seq)
-        records = self._data.get(kb)
-        if value is None:
-            # Tombstones come in expiry order, so the record is almost always the first.
-            for i, held in enumerate(records or ()):
-                if held[1] == seq:
-                    del records[i]  # type: ignore[union-attr]
-                    break
-            if records == []:
-                del self._data[kb]
-            return
-        record = (ts, seq, self.value_serde.deserialize(self.name, value))
-        if records is None:
-            self._data[kb] = [record]
-        else:
-            insort(records, record, key=_ts_and_arrival)
-        heapq.heappush(self._heap, (ts, seq, kb))
-
-
-def _ts_and_arrival(record: tuple[int, int, Any]) -> tuple[int, int]:
-    return record[0], record[1]

@@ -6,6 +6,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +38,8 @@ import org.apache.kafka.streams.test.TestRecord;
  * Runs catalogue cases on Kafka Streams' TopologyTestDriver for the Python conformance suite.
  *
  * <p>One JSON request per line on stdin: {"case": name, "events": [{"topic", "key", "value", "ts",
- * "headers": [[name, value], ...]}, ...], "outputs": {topic: "string" | "long"}}. One JSON answer per
+ * "wall_ms", "headers": [[name, value], ...]}, ...], "outputs": {topic: "string" | "long"}}, where
+ * wall_ms moves the mocked wall clock on before the event is piped. One JSON answer per
  * line on stdout: {"steps": [[{"topic", "key", "value", "ts", "headers"}, ...] per event]} or
  * {"error": text}. The JVM stays up for the whole test run; every request gets a fresh driver
  * with record caches off, so every update is forwarded as it happens.
@@ -94,6 +96,10 @@ public final class ConformanceServer {
                 outputs.put(f.getKey(), driver.createOutputTopic(f.getKey(), new StringDeserializer(), values));
             }
             for (JsonNode event : request.get("events")) {
+                long wallMs = event.path("wall_ms").asLong(0);
+                if (wallMs > 0) {
+                    driver.advanceWallClockTime(Duration.ofMillis(wallMs));
+                }
                 String topic = event.get("topic").asText();
                 TestInputTopic<String, String> input = inputs.computeIfAbsent(topic,
                     t -> driver.createInputTopic(t, new StringSerializer(), new StringSerializer()));
