@@ -32,10 +32,11 @@ from airstream.topology.compile import Plan, TopicLayout, compile_topology, plan
 from airstream.topology.engine.cluster import EmbeddedCluster
 from airstream.topology.engine.task import Task
 from airstream.topology.operators.aggregates import EMIT_INTERVAL_CONFIG
+from airstream.topology.operators.joins import OUTER_JOIN_EMIT_INTERVAL_CONFIG
 
 __all__ = ["EmbeddedEngine"]
 
-_UNTHROTTLED = {EMIT_INTERVAL_CONFIG: 0}
+_UNTHROTTLED = {EMIT_INTERVAL_CONFIG: 0, OUTER_JOIN_EMIT_INTERVAL_CONFIG: 0}
 
 
 class EmbeddedEngine:

@@ -10,7 +10,8 @@ from airstream.topology.records import InputRecord
 from airstream.topology.state import OuterJoinBuffer, WindowStore
 from airstream.topology.windows import JoinWindows
 
-__all__ = ["JoinWindowBuffer", "SharedJoinState", "StreamStreamJoin", "StreamTableJoin"]
+__all__ = ["OUTER_JOIN_EMIT_INTERVAL_CONFIG", "JoinWindowBuffer", "SharedJoinState", "StreamStreamJoin",
+           "StreamTableJoin"]
 
 
 class StreamTableJoinRuntime(Runtime["StreamTableJoin"]):
@@ -50,9 +51,18 @@ class SharedJoinState:
     """Identifies the per-task state both sides of a stream-stream join share."""
 
 
+OUTER_JOIN_EMIT_INTERVAL_CONFIG = "__emit.interval.ms.kstreams.outer.join.spurious.results.fix__"
+"""Kafka Streams' internal setting: the least wall-clock time between two rounds that emit the
+unmatched records of left and outer stream-stream joins."""
+
+
 class _JoinTime:
+    """What both sides of a stream-stream join track together (Kafka Streams' ``TimeTracker``)."""
+
     def __init__(self) -> None:
         self.stream_time = -1
+        self.min_time: int | None = None  # the oldest unmatched record's time; None: unknown
+        self.next_emit_ms = 0
 
 
 class JoinWindowBufferRuntime(Runtime["JoinWindowBuffer"]):
@@ -76,6 +86,8 @@ class JoinWindowBuffer(Spec):
 
 
 class StreamStreamJoinRuntime(Runtime["StreamStreamJoin"]):
+    """One side of a windowed stream-stream join, as Kafka Streams' ``KStreamKStreamJoin`` runs it."""
+
     def __init__(self, spec: StreamStreamJoin, task: OperatorTask, name: str) -> None:
         super().__init__(spec, task, name)
         self.other = task.store(spec.other_store, WindowStore)
@@ -83,6 +95,7 @@ class StreamStreamJoinRuntime(Runtime["StreamStreamJoin"]):
         self.time = task.shared(spec.state, _JoinTime)
         w = spec.windows
         self.before, self.after = (w.before_ms, w.after_ms) if spec.is_left else (w.after_ms, w.before_ms)
+        self.emit_interval_ms = int(task.config.get(OUTER_JOIN_EMIT_INTERVAL_CONFIG, 1_000))
 
     def restored(self) -> None:
         # Both sides' window stores hold every joined record under its timestamp: the largest
@@ -104,32 +117,55 @@ class StreamStreamJoinRuntime(Runtime["StreamStreamJoin"]):
         if key is None or value is None:
             self.task.drop("null key or value in stream-stream join", self.name)
             return
-        if self.outer_store is not None and ts == time.stream_time:
-            self._emit_unmatched(headers, src)
-        time_from, time_to = max(0, ts - self.before), max(0, ts + self.after)
-        matched = False
-        for other_ts, other_value, _ in self.other.fetch_entries(key, time_from, time_to):
-            matched = True
-            if self.outer_store is not None:
-                self.outer_store.delete(other_ts, not self.spec.is_left, key)
-            self.forward(key, self._result(value, other_value), max(ts, other_ts), headers, src)
-        if not matched and self.spec.outer:
-            if self.outer_store is None or time_to < time.stream_time:
-                self.forward(key, self._result(value, None), ts, headers, src)
-            else:
-                self.outer_store.put(ts, self.spec.is_left, key, value)
-
-    def _emit_unmatched(self, headers: Any, src: InputRecord | None) -> None:
-        # A record's window is closed once stream time passed its timestamp plus the other
-        # side's reach (left records look ``after`` ahead, right ones ``before``) plus grace.
-        w = self.spec.windows
         store = self.outer_store
-        assert store is not None
-        now = self.time.stream_time - w.grace_ms
-        joiner = self.spec.joiner
-        for ts, is_left, key, value in store.expire(now - w.after_ms, now - w.before_ms):
-            out = joiner(value, None) if is_left else joiner(None, value)
-            self.forward(key, out, ts, headers, src)
+        if store is not None and ts == time.stream_time:
+            self._emit_unmatched(store, headers, src)
+        time_from, time_to = max(0, ts - self.before), max(0, ts + self.after)
+        matches = self.other.fetch_entries(key, time_from, time_to)
+        for other_ts, other_value, _ in matches:
+            if store is not None:
+                store.remove(other_ts, not self.spec.is_left, key)
+            self.forward(key, self._result(value, other_value), max(ts, other_ts), headers, src)
+        if matches or not self.spec.outer:
+            return
+        if store is None or time_to < time.stream_time:
+            self.forward(key, self._result(value, None), ts, headers, src)
+        else:
+            time.min_time = ts if time.min_time is None else min(time.min_time, ts)
+            store.append(ts, self.spec.is_left, key, value)
+
+    def _emit_unmatched(self, store: OuterJoinBuffer, headers: Any, src: InputRecord | None) -> None:
+        # A record's window is closed once stream time passed its timestamp plus the other side's
+        # reach (left records look `after` ahead, right ones `before`) plus grace. The round goes
+        # through the buffer in (timestamp, side, key) order and stops once both sides reached a
+        # record whose window is still open; at most one round per emit interval of wall-clock time.
+        time, w = self.time, self.spec.windows
+        if time.min_time is not None and time.min_time + self.after + w.grace_ms >= time.stream_time:
+            return
+        now = self.task.wall_clock_ms
+        if now < time.next_emit_ms:
+            return
+        time.next_emit_ms = now + self.emit_interval_ms
+        time.min_time = None
+        left_open = right_open = False
+        previous: bytes | None = None
+        for slot, ts, is_left, key, value in store.entries():
+            time.min_time = ts
+            if left_open and right_open:
+                break
+            if ts + (w.after_ms if is_left else w.before_ms) + w.grace_ms >= time.stream_time:
+                if is_left:
+                    left_open = True
+                else:
+                    right_open = True
+                continue
+            self.forward(key, self.spec.joiner(value, None) if is_left else self.spec.joiner(None, value), ts,
+                         headers, src)
+            if previous is not None and previous != slot:
+                store.remove_slot(previous)
+            previous = slot
+        if previous is not None:
+            store.remove_slot(previous)
 
 
 class StreamStreamJoin(Spec):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 from airstream.topology.operators.base import OperatorTask, Runtime, Spec, ValueGetter
-from airstream.topology.operators.getters import join_rows
 from airstream.topology.records import InputRecord
 from airstream.topology.serde_defaults import Change
 from airstream.topology.state import KeyValueStore
@@ -169,20 +168,26 @@ class TableTableJoinRuntime(Runtime["TableTableJoin"]):
         self.get = spec.other.bind(task)
 
     def process(self, key: Any, change: Change, ts: int, headers: Any, src: InputRecord | None) -> None:
+        # As Kafka Streams' KTableKTable{Inner,Left,Right,Outer}Join: without a row on the other
+        # side there is nothing to join unless this side is kept alone (and changed); otherwise
+        # every update is forwarded, a delete of a row that never joined included.
         if key is None:
+            self.task.drop("null key in table update", self.name)
             return
         s = self.spec
         found = self.get(key)
-        other = found and found[0]
-        if s.is_right:
-            new = join_rows(s.joiner, other, change.new, s.other_outer, s.this_outer)
-            old = join_rows(s.joiner, other, change.old, s.other_outer, s.this_outer)
-        else:
-            new = join_rows(s.joiner, change.new, other, s.this_outer, s.other_outer)
-            old = join_rows(s.joiner, change.old, other, s.this_outer, s.other_outer)
-        if new is None and old is None:
+        other = None if found is None else found[0]
+        if other is None and (not s.this_outer or (change.new is None and change.old is None)):
             return
-        self.forward(key, Change(new, old), max(ts, found[1]) if found else ts, headers, src)
+        out_ts = ts if found is None else max(ts, found[1])
+        self.forward(key, Change(self._joined(change.new, other), self._joined(change.old, other)), out_ts,
+                     headers, src)
+
+    def _joined(self, mine: Any, other: Any) -> Any:
+        s = self.spec
+        if mine is None and (other is None or not s.other_outer):
+            return None
+        return s.joiner(other, mine) if s.is_right else s.joiner(mine, other)
 
 
 class TableTableJoin(Spec):

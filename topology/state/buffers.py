@@ -10,6 +10,7 @@ like stores, before the task processes a record.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left, insort
 from typing import Any
 
 from airstream.topology.serde_defaults import Change, ChangeSerde
@@ -188,112 +189,106 @@ class OuterJoinBuffer(StateStore):
     """Records of a left or outer stream-stream join still waiting for a match or for their
     window to close (Kafka Streams' outer-join shared store, ``KSTREAM-OUTERSHARED-...``).
 
-    Entries are keyed by ``(timestamp, is_left, key)``; ``value_serde`` is a
-    :class:`LeftOrRightSerde`. Changelog records: key = timestamp (8 bytes) + side (1 byte) +
-    key bytes; value = arrival number (8 bytes), side flag and value bytes; a match or an
-    expiry writes a tombstone. Like
-    the suppression buffer it logs when the task flushes, so a record matched within the same
-    batch costs one tombstone. :meth:`expire` finds closed entries from a per-side heap
-    instead of scanning the buffer.
+    As in Kafka Streams (a ``ListValueStore`` keyed by ``TimestampedKeyAndJoinSide``), a *slot* is
+    ``(timestamp, side, key)`` in that byte layout -- timestamp (8 bytes), side (1 for left), key
+    bytes -- and holds every record that arrived with it, in arrival order; :meth:`entries` goes
+    through the slots in byte order. A match drops the matched side's whole slot. ``value_serde``
+    is a :class:`LeftOrRightSerde`. Changelog: key = the slot, value = its records (4-byte count,
+    then each as a 4-byte length and its :class:`LeftOrRightSerde` bytes), or a tombstone. Like the
+    suppression buffer it logs when the task flushes.
 
     >>> from airstream.topology.serdes import Serdes
     >>> buf = OuterJoinBuffer("o", Serdes.String(), LeftOrRightSerde(Serdes.String(), Serdes.String()))
-    >>> buf.put(5, True, "k", "left"); buf.put(3, False, "k", "right")
-    >>> buf.delete(5, True, "k")
-    True
-    >>> buf.expire(left_until=100, right_until=4)
-    [(3, False, 'k', 'right')]
+    >>> buf.append(5, True, "k", "v1"); buf.append(5, True, "k", "v2"); buf.append(3, False, "k", "r")
+    >>> [(ts, is_left, key, value) for _, ts, is_left, key, value in buf.entries()]
+    [(3, False, 'k', 'r'), (5, True, 'k', 'v1'), (5, True, 'k', 'v2')]
+    >>> buf.remove(5, True, "k")
+    >>> buf.approximate_num_entries()
+    1
     """
 
     def __init__(self, name: str, key_serde: Serde[Any], value_serde: Serde[Any],
                  log: ChangeLogger | None = None) -> None:
         super().__init__(name, key_serde, value_serde, log)
-        # changelog key -> (arrival, timestamp, is_left, key, value)
-        self._data: dict[bytes, tuple[int, int, bool, Any, Any]] = {}
-        # (timestamp, arrival, changelog key) per side: index 1 left, 0 right
-        self._heaps: tuple[list[tuple[int, int, bytes]], list[tuple[int, int, bytes]]] = ([], [])
-        self._seq = 0
-        self._dirty: dict[bytes, int] = {}  # changelog key -> timestamp, changed since the last flush
+        # slot -> (timestamp, is_left, key, values in arrival order)
+        self._data: dict[bytes, tuple[int, bool, Any, list[Any]]] = {}
+        self._order: list[bytes] = []  # the slots, sorted
+        self._dirty: dict[bytes, int] = {}  # slot -> timestamp, changed since the last flush
 
     def _slot(self, timestamp: int, is_left: bool, key: Any) -> bytes:
         return LONG.pack(timestamp) + (b"\x01" if is_left else b"\x00") + self._kb(key)
 
-    def put(self, timestamp: int, is_left: bool, key: Any, value: Any) -> None:
-        """Hold ``value`` of one side, arrived with ``timestamp``."""
+    def _changed(self, slot: bytes, timestamp: int) -> None:
+        if self._logging:
+            self._dirty[slot] = timestamp
+
+    def append(self, timestamp: int, is_left: bool, key: Any, value: Any) -> None:
+        """Hold ``value`` of one side, arrived with ``timestamp``, after any others of its slot."""
         slot = self._slot(timestamp, is_left, key)
-        entry = self._data.get(slot)
-        if entry is None:
-            self._seq += 1
-            seq = self._seq
-            heapq.heappush(self._heaps[is_left], (timestamp, seq, slot))
+        held = self._data.get(slot)
+        if held is None:
+            self._data[slot] = (timestamp, is_left, key, [value])
+            insort(self._order, slot)
         else:
-            seq = entry[0]
-        self._data[slot] = (seq, timestamp, is_left, key, value)
-        if self._logging:
-            self._dirty[slot] = timestamp
+            held[3].append(value)
+        self._changed(slot, timestamp)
 
-    def delete(self, timestamp: int, is_left: bool, key: Any) -> bool:
-        """Forget a matched entry; whether it was held."""
-        if not self._data:
-            return False
-        slot = self._slot(timestamp, is_left, key)
-        if self._data.pop(slot, None) is None:
-            return False
-        if self._logging:
-            self._dirty[slot] = timestamp
-        return True
+    def remove(self, timestamp: int, is_left: bool, key: Any) -> None:
+        """Drop every record of a slot (a record of the other side matched them)."""
+        if self._data:
+            self.remove_slot(self._slot(timestamp, is_left, key))
 
-    def expire(self, left_until: int, right_until: int) -> list[tuple[int, bool, Any, Any]]:
-        """Remove and return ``(timestamp, is_left, key, value)`` of left entries older than
-        ``left_until`` and right entries older than ``right_until``, by timestamp, then arrival."""
+    def remove_slot(self, slot: bytes) -> None:
+        """Drop a slot :meth:`entries` gave."""
+        held = self._data.pop(slot, None)
+        if held is not None:
+            del self._order[bisect_left(self._order, slot)]
+            self._changed(slot, held[0])
+
+    def entries(self) -> list[tuple[bytes, int, bool, Any, Any]]:
+        """Every held ``(slot, timestamp, is_left, key, value)``: slots in byte order, each's records
+        in arrival order."""
         data = self._data
-        out = []
-        for is_left, until in ((True, left_until), (False, right_until)):
-            heap = self._heaps[is_left]
-            while heap and heap[0][0] < until:
-                _, seq, slot = heapq.heappop(heap)
-                entry = data.get(slot)
-                if entry is None or entry[0] != seq:
-                    continue  # matched meanwhile, or held again under a new arrival
-                del data[slot]
-                if self._logging:
-                    self._dirty[slot] = entry[1]
-                out.append(entry)
-        out.sort(key=_arrival_order)
-        return [e[1:] for e in out]
+        return [(slot, ts, is_left, key, value) for slot in self._order
+                for ts, is_left, key, values in (data[slot],) for value in values]
 
     def flush(self) -> None:
-        """Log the current state of every entry changed since the last flush."""
+        """Log the current state of every slot changed since the last flush."""
         for slot, ts in self._dirty.items():
-            entry = self._data.get(slot)
-            self._log(slot, None if entry is None
-                      else LONG.pack(entry[0]) + (self._vb((entry[2], entry[4])) or b""), ts)
+            held = self._data.get(slot)
+            if held is None:
+                self._log(slot, None, ts)
+                continue
+            parts = [INT.pack(len(held[3]))]
+            for value in held[3]:
+                raw = self._vb((held[1], value)) or b""
+                parts += [INT.pack(len(raw)), raw]
+            self._log(slot, b"".join(parts), ts)
         self._dirty.clear()
 
     def all(self) -> list[tuple[tuple[int, bool, Any], Any]]:
-        """Every held ``((timestamp, is_left, key), value)`` by timestamp, then arrival."""
-        return [((e[1], e[2], e[3]), e[4]) for e in sorted(self._data.values(), key=_arrival_order)]
+        """Every held ``((timestamp, is_left, key), value)``, as :meth:`entries` orders them."""
+        return [((ts, is_left, key), value) for _, ts, is_left, key, value in self.entries()]
 
     def approximate_num_entries(self) -> int:
         """Number of held records."""
-        return len(self._data)
+        return sum(len(held[3]) for held in self._data.values())
 
     def restore(self, key: bytes, value: bytes | None, timestamp: int = 0) -> None:
         """Apply one changelog record."""
         super().restore(key, value, timestamp)
+        if key in self._data:
+            del self._data[key]
+            del self._order[bisect_left(self._order, key)]
         if value is None:
-            self._data.pop(key, None)
             return
         ts, is_left = LONG.unpack_from(key, 0)[0], key[8] == 1
-        seq = LONG.unpack_from(value, 0)[0]
-        entry = self._data.get(key)
-        if entry is None or entry[0] != seq:
-            heapq.heappush(self._heaps[is_left], (ts, seq, key))
-        self._seq = max(self._seq, seq)
-        held = self.value_serde.deserialize(self.name, value[8:])  # (is_left, value): never None for bytes
-        self._data[key] = (seq, ts, is_left, self.key_serde.deserialize(self.name, key[9:]),
-                           None if held is None else held[1])
-
-
-def _arrival_order(entry: tuple[int, int, bool, Any, Any]) -> tuple[int, int]:
-    return entry[1], entry[0]
+        values = []
+        pos = 4
+        for _ in range(INT.unpack_from(value, 0)[0]):
+            size = INT.unpack_from(value, pos)[0]
+            held = self.value_serde.deserialize(self.name, value[pos + 4:pos + 4 + size])  # (is_left, value)
+            values.append(None if held is None else held[1])
+            pos += 4 + size
+        self._data[key] = (ts, is_left, self.key_serde.deserialize(self.name, key[9:]), values)
+        insort(self._order, key)
