@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-unit test-kafka lint bench kafka-up kafka-down clean
+.PHONY: install demo test test-unit test-kafka conformance lint bench kafka-up kafka-down clean
 
 install: $(STAMP)
 
@@ -26,6 +26,12 @@ test-unit: install
 
 test-kafka: install
 	$(BIN)/python -m pytest -m "kafka or kafka3" $(PYTEST_ARGS)
+
+# The conformance suite against Kafka Streams' own TopologyTestDriver with many seeds (make test runs
+# it with 3): make conformance SEEDS=200
+SEEDS ?= 200
+conformance: install
+	CONFORMANCE_SEEDS=$(SEEDS) $(BIN)/python -m pytest tests/conformance $(PYTEST_ARGS)
 
 # ruff over the tree; mypy (strict) over the package. mypy cannot follow the package-dir mapping, so
 # it reads a tree of links laid out as the import names say, and its messages are mapped back.
