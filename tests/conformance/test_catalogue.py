@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from airstream_side import run_airstream
 from cases import CASES, Case
-from conftest import TALLY, seeds
 from events import Event, Steps, first_difference, generate, shrink
 from kstreams import KafkaStreamsDriver
+
+from conftest import TALLY, seeds
 
 
 def differs(kafka_streams: KafkaStreamsDriver, case: Case, events: list[Event]) -> tuple[Steps, Steps, int | None]:
