@@ -150,19 +150,23 @@ class AirmonApp(App[None]):
         self.sub_title = getattr(source, "name", "") or ""
 
     @classmethod
-    def for_kafka(cls, config: Mapping[str, Any], *, timeout: float = 10.0, **options: Any) -> AirmonApp:
+    def for_kafka(cls, config: Mapping[str, Any], *, timeout: float = 10.0, commit_log: bool = True,
+                  lookback: float = 3600.0, **options: Any) -> AirmonApp:
         """The dashboard of a Kafka cluster: source, message browser and group admin from one client config.
 
-        ``config`` holds librdkafka properties (``bootstrap.servers``, SASL/SSL ...); ``options`` are
-        the keyword arguments of the constructor (``refresh_interval``, ``rules``, ``allow_writes``).
+        ``config`` holds librdkafka properties (``bootstrap.servers``, SASL/SSL ...); ``commit_log``
+        and ``lookback`` are :class:`~airstream.monitor.sources.KafkaSource`'s; ``options`` are the
+        keyword arguments of the constructor (``refresh_interval``, ``rules``, ``allow_writes``).
 
         Example::
 
             AirmonApp.for_kafka({"bootstrap.servers": "127.0.0.1:9092"}, allow_writes=True).run()
         """
         # Trace rules may need more than the default hour of traces (a producer quiet for hours).
-        window = (options.get("rules") or RuleSet()).trace_window
-        return cls(KafkaSource(config, timeout=timeout), browser=KafkaBrowser(config),
+        rules = options.get("rules") or RuleSet()
+        window = rules.trace_window
+        source = KafkaSource(config, timeout=timeout, commit_log=commit_log, lag=rules.lag, lookback=lookback)
+        return cls(source, browser=KafkaBrowser(config),
                    admin=KafkaGroupAdmin(config, timeout=timeout),
                    trace_reader=TraceReader(config, timeout=timeout, window=window), **options)
 

@@ -29,6 +29,7 @@ from airstream.monitor.model import ClusterSnapshot, Severity
 
 if TYPE_CHECKING:
     from airstream.monitor.history import History
+    from airstream.monitor.lag import LagSettings
     from airstream.monitor.sources import Source
 
 __all__ = ["main"]
@@ -54,6 +55,13 @@ def _connection_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
                        help="timeout of each Kafka request (default: 10)")
     group.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS if sub else False,
                        help="log the Kafka client's messages to stderr")
+    lag = parser.add_argument_group("lag evaluation")
+    lag.add_argument("--polling", action="store_true", default=argparse.SUPPRESS if sub else False,
+                     help="judge lag from committed offsets seen at each refresh instead of reading the commits "
+                          "and their times from __consumer_offsets (for principals that may not read it)")
+    lag.add_argument("--commit-lookback", default=argparse.SUPPRESS if sub else "1h", metavar="DURATION",
+                     help="how far back to start reading __consumer_offsets (default: 1h); a group whose last "
+                          "commit is older is judged as having committed at the start of the read")
 
 
 def _sampling_options(parser: argparse.ArgumentParser, default_samples: int) -> None:
@@ -109,10 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- shared plumbing ----------------------------------------------------------------------------------
 
-def _source(args: argparse.Namespace) -> Any:
+def _source(args: argparse.Namespace, lag: LagSettings) -> Any:
     from airstream.monitor.sources import KafkaSource
 
-    return KafkaSource(args.client, timeout=args.timeout)
+    return KafkaSource(args.client, timeout=args.timeout, commit_log=not args.polling, lag=lag,
+                       lookback=args.commit_lookback)
 
 
 def _require_reachable(snapshot: ClusterSnapshot) -> None:
@@ -172,7 +181,7 @@ def _snapshot(args: argparse.Namespace) -> int:
 
     _setup_logging(args.verbose)
     rules = _load_rules(args.rules)
-    source = _source(args)
+    source = _source(args, rules.lag)
     history = History(capacity=max(args.samples, 2), lag=rules.lag)
 
     def with_time_lag(s: ClusterSnapshot) -> ClusterSnapshot:
@@ -205,7 +214,7 @@ def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
 
     _setup_logging(args.verbose)
     dispatcher = build_dispatcher(rules)
-    source = _source(args)
+    source = _source(args, rules.lag)
     history = History(lag=rules.lag)
     engine = AlertEngine(rules, idle_seconds=history.idle_seconds)
 
@@ -266,7 +275,8 @@ def _dashboard(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise _Failure(f"the dashboard is not available in this install ({exc}); "
                        "`airmon snapshot` and `airmon check` work without it") from None
-    app = AirmonApp.for_kafka(args.client, timeout=args.timeout, refresh_interval=args.refresh,
+    app = AirmonApp.for_kafka(args.client, timeout=args.timeout, commit_log=not args.polling,
+                              lookback=args.commit_lookback, refresh_interval=args.refresh,
                               rules=rules if args.rules else None, allow_writes=args.allow_writes)
     app.run()
     return EXIT_OK
@@ -305,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
     args.client = {}
     try:
+        from airstream.monitor.rules import parse_duration
+
+        args.commit_lookback = parse_duration(args.commit_lookback, "--commit-lookback")
         args.client = client_config(args.bootstrap, args.config, args.overrides)
         func = getattr(args, "func", _dashboard)
         return func(args)

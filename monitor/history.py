@@ -3,14 +3,15 @@
 :meth:`History.record` takes each new :class:`~airstream.monitor.model.ClusterSnapshot` and returns it enriched:
 
 * ``TopicInfo.messages_in_per_sec`` -- growth of the topic's end offsets, per second;
-* ``GroupInfo.consume_rate`` -- growth of the group's committed offsets, per second;
-* ``GroupInfo.time_to_drain`` -- seconds until the lag is gone at the current net rate (lag divided by
-  how fast the lag shrinks); ``0.0`` without lag, ``None`` while the lag is not shrinking;
+* ``GroupInfo.consume_rate``, ``produce_rate``, ``time_to_drain`` and ``caught_up`` -- rates between
+  the commits of each partition's window and the drain estimate made of them
+  (:mod:`airstream.monitor.drain`): ``caught_up`` and ``0.0`` when the group commits what is there,
+  ``None`` while the lag is not shrinking;
 * ``GroupPartition.status``, ``GroupInfo.status`` and ``GroupInfo.complete`` -- Burrow's rules
   (:mod:`airstream.monitor.lag`) over a window of commits kept per group and partition.
 
-Rates compare the new snapshot with the oldest refresh kept that is at most ``rate_window`` seconds
-older, so they are smooth over several refreshes but still follow changes. Series for charts come from
+Topic rates compare the new snapshot with the oldest refresh kept that is at most ``rate_window``
+seconds older, so they are smooth over several refreshes but still follow changes. Series for charts come from
 :meth:`History.lag_series` and :meth:`History.rate_series`, a partition's write rate from
 :meth:`History.partition_rate`, the time a topic has been idle from :meth:`History.idle_seconds`.
 
@@ -42,7 +43,15 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TypedDict
 
-from airstream.monitor.lag import CommitWindow, LagSettings, PartitionVerdict, evaluate_group, evaluate_partition
+from airstream.monitor.drain import PartitionDrain, estimate_drain
+from airstream.monitor.lag import (
+    CommitWindow,
+    EndOffset,
+    LagSettings,
+    PartitionVerdict,
+    evaluate_group,
+    evaluate_partition,
+)
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, LagStatus, TopicInfo
 
 __all__ = ["History"]
@@ -58,7 +67,9 @@ class _GroupChanges(TypedDict, total=False):
     status: LagStatus | None
     complete: bool
     consume_rate: float | None
+    produce_rate: float | None
     time_to_drain: float | None
+    caught_up: bool
 
 
 def _pack(values: list[int | None]) -> array[int]:
@@ -110,7 +121,7 @@ class History:
         self._frames: deque[_Frame] = deque(maxlen=capacity)
         self._snapshots: deque[ClusterSnapshot] = deque(maxlen=max(keep_snapshots, 1))
         self._windows: dict[_Key, CommitWindow] = {}
-        self._end_offsets: dict[tuple[str, int], deque[int]] = {}
+        self._end_offsets: dict[tuple[str, int], deque[EndOffset]] = {}
         self._growth: dict[str, tuple[int, float]] = {}  # topic -> (end offset total, when it last changed)
         self._lock = threading.Lock()
 
@@ -124,7 +135,7 @@ class History:
             reference = self._reference(now)
             ends = {t.name: self._ends(t) for t in snapshot.topics if not t.error}
             topics = tuple(self._enrich_topic(t, ends.get(t.name), reference, now) for t in snapshot.topics)
-            groups = tuple(self._enrich_group(g, reference, now) for g in snapshot.groups)
+            groups = tuple(self._enrich_group(g, now) for g in snapshot.groups)
             if snapshot.ok:
                 self._forget_missing(snapshot)
             enriched = snapshot.replace(topics=topics, groups=groups)
@@ -155,7 +166,7 @@ class History:
             for p in topic.partitions:
                 if p.high_watermark is not None:
                     self._end_offsets.setdefault((p.topic, p.partition), deque(maxlen=window)).append(
-                        p.high_watermark)
+                        (snapshot.taken_at, p.high_watermark))
             if topic.error is None:
                 total = topic.end_offset_total
                 seen = self._growth.get(topic.name)
@@ -183,7 +194,7 @@ class History:
         rate = max(self._grown(ends, old), 0) / (now - reference.taken_at)
         return dataclasses.replace(topic, messages_in_per_sec=rate)
 
-    def _enrich_group(self, group: GroupInfo, reference: _Frame | None, now: float) -> GroupInfo:
+    def _enrich_group(self, group: GroupInfo, now: float) -> GroupInfo:
         judged = [self._judge(group.group_id, p, now) for p in group.partitions]
         verdicts = [v for _, v in judged if v is not None]
         changes: _GroupChanges = {"partitions": tuple(p for p, _ in judged)}
@@ -191,42 +202,41 @@ class History:
             result = evaluate_group(verdicts)
             changes["status"] = result.status
             changes["complete"] = result.complete == 1.0
-        before = reference.groups.get(group.group_id) if reference is not None else None
-        if before is not None and reference is not None:
-            elapsed = now - reference.taken_at
-            old = before.by_key()
-            consumed = lag_change = 0
-            for p in group.partitions:
-                committed, lag = old.get((p.topic, p.partition), (None, None))
-                if p.committed_offset is not None and committed is not None:
-                    consumed += max(p.committed_offset - committed, 0)
-                if p.lag is not None and lag is not None:
-                    lag_change += p.lag - lag
-            changes["consume_rate"] = consumed / elapsed
-            shrink = -lag_change / elapsed
-            total = group.total_lag
-            changes["time_to_drain"] = 0.0 if total == 0 else (total / shrink if shrink > 0 else None)
+        windows = [(p, self._windows.get((group.group_id, p.topic, p.partition))) for p, _ in judged]
+        drain = estimate_drain([PartitionDrain(p.lag, w.points, p.status) for p, w in windows
+                                if p.lag is not None and w is not None], self.lag_settings.allowed_lag)
+        changes["consume_rate"] = drain.consume_rate
+        changes["produce_rate"] = drain.produce_rate
+        changes["time_to_drain"] = drain.seconds
+        changes["caught_up"] = drain.caught_up
         return dataclasses.replace(group, **changes)
 
     def _judge(self, group_id: str, p: GroupPartition, now: float) -> tuple[GroupPartition, PartitionVerdict | None]:
-        """Add this refresh to the partition's commit window and apply the lag rules to it."""
+        """Add the partition's new commits to its window and apply the lag rules to it."""
         if p.committed_offset is None:
             return p, None
         window = self._windows.get((group_id, p.topic, p.partition))
         if window is None:
             window = self._windows[(group_id, p.topic, p.partition)] = CommitWindow(self.lag_settings)
-        window.observe()
         last = window.last
-        # A live owner keeps committing even when its offset does not move; an owner-less partition
-        # whose offset did not move had no commit.
-        if last is None or last.offset != p.committed_offset or p.member_id:
+        if p.commits:
+            # Commits read from the commit log come again at each refresh; only newer ones are added.
+            # (A commit merged into an older point by min_distance may come again: merging it twice
+            # gives the same point.)
+            for commit in p.commits:
+                if last is None or commit.timestamp > last.timestamp:
+                    window.add(commit.offset, commit.timestamp, commit.lag)
+        elif last is None or last.offset != p.committed_offset:
+            # Polling sees the committed offset, not the commits: a re-commit of the same offset is
+            # invisible, so only a moved offset counts as a commit, stamped when it was first seen.
             window.add(p.committed_offset, now, p.lag)
         if p.lag is None:
             return p, None
-        verdict = evaluate_partition(window, p.lag, now, tuple(self._end_offsets.get((p.topic, p.partition), ())))
+        ends = sorted((*self._end_offsets.get((p.topic, p.partition), ()), *p.log_ends))
+        verdict = evaluate_partition(window, p.lag, now, ends, owned=bool(p.member_id))
         # Built directly: dataclasses.replace costs several times more, and this runs per group partition.
         judged = GroupPartition(p.topic, p.partition, p.committed_offset, p.end_offset, p.member_id, p.client_id,
-                                p.host, verdict.status, p.time_lag)
+                                p.host, verdict.status, p.time_lag, p.commits, p.log_ends)
         return judged, verdict
 
     def _forget_missing(self, snapshot: ClusterSnapshot) -> None:

@@ -72,8 +72,12 @@ from typing import Any
 import orjson
 
 __all__ = [
+    "LAG_FROM_COMMIT_LOG",
+    "LAG_FROM_POLLING",
     "BrokerInfo",
     "ClusterSnapshot",
+    "CommitPoint",
+    "EndOffset",
     "GroupInfo",
     "GroupPartition",
     "LagStatus",
@@ -86,11 +90,22 @@ __all__ = [
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
 
+EndOffset = tuple[float, int]
+"""A partition's log end offset at a moment: ``(time in seconds, offset)``."""
+
+def _iso(seconds: float | None) -> str | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+LAG_FROM_COMMIT_LOG = "commit-log"
+LAG_FROM_POLLING = "polling"
+
 
 class LagStatus(enum.StrEnum):
     """Burrow's consumer status for a partition or a group (see :mod:`airstream.monitor.lag` for the rules).
 
-    A partition is ``OK``, ``WARN``, ``STOP``, ``STALL`` or ``REWIND``. A group takes its worst
+    A partition is ``OK``, ``WARN``, ``STOP``, ``STALL`` or ``REWIND``, or ``UNKNOWN`` while there are
+    too few commits to judge it (never ``OK`` for lack of evidence). A group takes its worst
     partition's status, where ``STOP``/``STALL``/``REWIND`` make the group ``ERR``; a group the source
     no longer sees is ``NOTFOUND``.
 
@@ -100,6 +115,7 @@ class LagStatus(enum.StrEnum):
 
     NOTFOUND = "NOTFOUND"
     OK = "OK"
+    UNKNOWN = "UNKNOWN"
     WARN = "WARN"
     ERR = "ERR"
     STOP = "STOP"
@@ -108,7 +124,8 @@ class LagStatus(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        """Badness, in Burrow's order: ``NOTFOUND`` 0, ``OK`` 1, ``WARN`` 2, ``ERR`` 3 ... ``REWIND`` 6."""
+        """Badness, in Burrow's order with ``UNKNOWN`` after ``OK``: ``NOTFOUND`` 0, ``OK`` 1, ``UNKNOWN`` 2,
+        ``WARN`` 3, ``ERR`` 4 ... ``REWIND`` 7."""
         return _STATUS_ORDER.index(self)
 
     @property
@@ -308,6 +325,19 @@ class MemberInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class CommitPoint:
+    """One offset commit: the committed ``offset``, its ``timestamp`` (seconds) and the lag then.
+
+    ``lag`` is ``None`` when the log end offset at that moment is not known; the lag rules skip such
+    points but the offset rules still count them.
+    """
+
+    offset: int
+    timestamp: float
+    lag: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class GroupPartition:
     """A group's position on one partition.
 
@@ -316,6 +346,12 @@ class GroupPartition:
     when no member is assigned the partition (e.g. an ``Empty`` group that still has commits).
     ``status`` is filled in by ``History.record`` (Burrow's rules); ``time_lag`` (seconds, age of the
     oldest unconsumed record) only when read on demand with ``KafkaSource.time_lag``.
+
+    ``commits`` are the group's recent commits on the partition, oldest first, when the source reads
+    them from the commit log (``__consumer_offsets``); empty when it only polls committed offsets.
+    ``log_ends`` are the partition's log end offsets at past moments the source looked up (at commit
+    times, and before the last commit's age), so a single snapshot can show whether the log had moved
+    past the commit.
     """
 
     topic: str
@@ -327,6 +363,13 @@ class GroupPartition:
     host: str | None = None
     status: LagStatus | None = None
     time_lag: float | None = None
+    commits: tuple[CommitPoint, ...] = ()
+    log_ends: tuple[EndOffset, ...] = ()
+
+    @property
+    def last_commit_at(self) -> float | None:
+        """When the newest known commit was made (commit log only), else ``None``."""
+        return self.commits[-1].timestamp if self.commits else None
 
     @property
     def lag(self) -> int | None:
@@ -340,7 +383,8 @@ class GroupPartition:
         return {"topic": self.topic, "partition": self.partition, "committed_offset": self.committed_offset,
                 "end_offset": self.end_offset, "lag": self.lag, "member_id": self.member_id,
                 "client_id": self.client_id, "host": self.host,
-                "status": self.status.value if self.status else None, "time_lag": self.time_lag}
+                "status": self.status.value if self.status else None, "time_lag": self.time_lag,
+                "last_commit_at": _iso(self.last_commit_at), "commits_read": len(self.commits)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,9 +395,12 @@ class GroupInfo:
     ``CompletingRebalance``, ``Dead``, ``Unknown``). ``assignor`` is the partition assignment strategy
     (``range``, ``cooperative-sticky`` ...), empty when the group has no members. ``status`` and
     ``complete`` (whether a full evaluation window was available) come from Burrow's rules;
-    ``consume_rate`` (records committed per second over all partitions) and ``time_to_drain``
-    (seconds until lag reaches zero at the current net rate; ``None`` if it is not shrinking) from the
-    history.
+    ``consume_rate`` and ``produce_rate`` (records per second committed by the group and written to its
+    partitions, between commits), ``time_to_drain`` (seconds until the lag is gone; ``0.0`` and
+    ``caught_up`` when the group commits what is there; ``None`` when the lag is not shrinking) from
+    the history (:mod:`airstream.monitor.drain`). ``lag_source`` says what the status was judged
+    from: ``"commit-log"`` (commits with their times, read from ``__consumer_offsets``) or
+    ``"polling"`` (committed offsets seen at each refresh).
     """
 
     group_id: str
@@ -366,8 +413,11 @@ class GroupInfo:
     status: LagStatus | None = None
     complete: bool = False
     consume_rate: float | None = None
+    produce_rate: float | None = None
     time_to_drain: float | None = None
+    caught_up: bool = False
     error: str | None = None
+    lag_source: str = LAG_FROM_POLLING
 
     @property
     def total_lag(self) -> int:
@@ -401,8 +451,10 @@ class GroupInfo:
         return {"group_id": self.group_id, "state": self.state, "protocol_type": self.protocol_type,
                 "assignor": self.assignor, "coordinator_id": self.coordinator_id,
                 "status": self.status.value if self.status else None, "complete": self.complete,
-                "total_lag": self.total_lag, "max_lag": self.max_lag, "consume_rate": self.consume_rate,
-                "time_to_drain": self.time_to_drain, "topics": list(self.topics), "error": self.error,
+                "lag_source": self.lag_source, "total_lag": self.total_lag, "max_lag": self.max_lag,
+                "consume_rate": self.consume_rate, "produce_rate": self.produce_rate,
+                "time_to_drain": self.time_to_drain, "caught_up": self.caught_up, "topics": list(self.topics),
+                "error": self.error,
                 "members": [m.as_dict() for m in self.members],
                 "partitions": [p.as_dict() for p in self.partitions]}
 

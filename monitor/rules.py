@@ -4,9 +4,11 @@ A ``rules.yaml`` has three sections; only ``rules`` is required::
 
     settings:                    # Burrow lag evaluation (see airstream.monitor.lag)
       lag_window: 10             # commits judged per partition
-      min_distance: 1s
-      minimum_complete: 0.5
-      allowed_lag: 0
+      min_distance: 1s           # a commit closer than this to the previous one replaces it
+      minimum_complete: 0.5      # below this share of a full window: UNKNOWN
+      allowed_lag: 0             # a lag this small counts as caught up
+      min_span: 1m               # the least time a window counts for in the STOP rule
+      stop_after: 5m             # log past the last commit this long, no commit since: STOP (STALL if owned)
     notifiers:
       ops-slack: {type: slack, channel: "#kafka", token: "${SLACK_BOT_TOKEN}", min_interval: 30s}
       pager:     {type: webhook, url: "https://alerts.example.com/airmon", headers: {X-Team: data}}
@@ -285,14 +287,14 @@ def _settings(raw: object, origin: str) -> LagSettings:
     if not isinstance(raw, Mapping):
         raise RulesError(f"{where}: expected a mapping")
     names = {"lag_window": "window", "min_distance": "min_distance", "minimum_complete": "minimum_complete",
-             "allowed_lag": "allowed_lag"}
+             "allowed_lag": "allowed_lag", "min_span": "min_span", "stop_after": "stop_after"}
     unknown = set(raw) - set(names)
     if unknown:
         raise RulesError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(names)}")
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        if key == "min_distance":
-            values["min_distance"] = parse_duration(value, f"{where}.min_distance")
+        if key in ("min_distance", "min_span", "stop_after"):
+            values[key] = parse_duration(value, f"{where}.{key}")
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise RulesError(f"{where}.{key}: expected a number, got {value!r}")
         else:

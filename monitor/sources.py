@@ -46,7 +46,10 @@ from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, Resou
 
 from airstream.common.cluster_view import ClusterView
 from airstream.common.redact import redact, scrub
+from airstream.monitor.commit_lag import CommitAttacher
+from airstream.monitor.commit_log import COMMIT_TOPIC, CommitLog
 from airstream.monitor.kafka_log import with_kafka_logger
+from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import (
     BrokerInfo,
     ClusterSnapshot,
@@ -122,6 +125,13 @@ class KafkaSource:
     they are passed through untouched and never shown: ``repr()`` masks secrets. ``timeout`` bounds
     each request of a refresh, in seconds.
 
+    With ``commit_log`` (the default) each refresh also reads the groups' commits, with their times,
+    from ``__consumer_offsets`` (:mod:`airstream.monitor.commit_log`, starting ``lookback`` seconds
+    back) and attaches them with the lag at each commit (:mod:`airstream.monitor.commit_lag`), so the
+    lag rules judge real commits; ``lag`` gives the window size and ``stop_after`` to use. Where the
+    topic cannot be read, an INFO message says why and groups are judged by polling
+    (``GroupInfo.lag_source``).
+
     >>> source = KafkaSource({"bootstrap.servers": "127.0.0.1:1", "sasl.password": "hunter2"}, timeout=1)
     >>> source
     KafkaSource({'bootstrap.servers': '127.0.0.1:1', 'sasl.password': '***'})
@@ -131,7 +141,8 @@ class KafkaSource:
     >>> source.close()
     """
 
-    def __init__(self, config: Mapping[str, Any], *, timeout: float = 10.0) -> None:
+    def __init__(self, config: Mapping[str, Any], *, timeout: float = 10.0, commit_log: bool = True,
+                 lag: LagSettings | None = None, lookback: float = 3600.0) -> None:
         if not config.get("bootstrap.servers"):
             raise ValueError("KafkaSource needs bootstrap.servers in its config, e.g. {'bootstrap.servers': "
                              "'host:9092'}")
@@ -140,6 +151,13 @@ class KafkaSource:
         self._client_errors: dict[str, None] = {}
         self._lock = threading.Lock()
         self._admin: AdminClient | None = AdminClient(self._client_config())
+        self._commits: CommitAttacher | None = None
+        if commit_log:
+            settings = lag or LagSettings()
+            log = CommitLog(self._client_config(), window=settings.window, min_distance=settings.min_distance,
+                            lookback=lookback, timeout=timeout)
+            self._commits = CommitAttacher(log, self._admin.list_offsets, stop_after=settings.stop_after,
+                                           timeout=timeout)
 
     @property
     def name(self) -> str:
@@ -171,7 +189,10 @@ class KafkaSource:
         return [StatusMessage(Severity.WARNING, "client", text) for text in errors[-5:]]
 
     def close(self) -> None:
-        """Drop the admin client (its threads end with it); the source cannot take snapshots afterwards."""
+        """Drop the clients (their threads end with them); the source cannot take snapshots afterwards."""
+        if self._commits is not None:
+            self._commits.commit_log.close()
+            self._commits = None
         self._admin = None
 
     # -- one refresh ----------------------------------------------------------------------------------
@@ -206,6 +227,16 @@ class KafkaSource:
         high = self._offsets(high_f, "list_offsets(latest)", messages)
         topics = self._topics(metadata, low, high, messages)
         groups = self._groups(group_ids, describe_f, offsets_f, high, messages)
+        if self._commits is not None and groups:
+            # Read after the committed offsets were listed, so the log holds at least the commits they show.
+            log = self._commits.commit_log
+            if log.read_up_to_date():
+                groups = self._commits.attach(groups, high, taken_at)
+            if log.error is not None:
+                messages.append(StatusMessage(Severity.INFO, "commit_log", scrub(log.error, self._config)))
+            elif not log.caught_up:
+                messages.append(StatusMessage(Severity.INFO, "commit_log",
+                                              f"still reading {COMMIT_TOPIC}: groups not read yet are polled"))
         messages.extend(self._drain_client_errors())
         return ClusterSnapshot(taken_at=taken_at, cluster_id=cluster_id, controller_id=controller_id,
                                brokers=brokers, topics=topics, groups=groups, messages=tuple(messages),

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
 from airstream.monitor.screens.base import AirmonScreen
-from airstream.monitor.widgets.cells import status_cell
+from airstream.monitor.widgets.cells import drain_text, judged_by, status_cell
 from airstream.monitor.widgets.format import fmt_count, fmt_duration, fmt_int, fmt_rate
 from airstream.monitor.widgets.live_table import LiveTable
 
@@ -42,8 +42,8 @@ class GroupDetailScreen(AirmonScreen):
     def compose_body(self) -> Iterable[Widget]:
         yield Static(id="heading")
         yield LiveTable([("topic", "Topic"), ("partition", "Part"), ("committed", "Committed"),
-                         ("end", "End"), ("lag", "Lag"), ("status", "Status"), ("time_lag", "Time lag"),
-                         ("client", "Owner"), ("host", "Host")], id="partitions")
+                         ("end", "End"), ("lag", "Lag"), ("status", "Status"), ("last_commit", "Last commit"),
+                         ("time_lag", "Time lag"), ("client", "Owner"), ("host", "Host")], id="partitions")
         yield Label("", id="total-title", classes="chart-title")
         yield Sparkline([], id="total-chart", classes="chart")
         yield Label("", id="partition-title", classes="chart-title")
@@ -61,7 +61,8 @@ class GroupDetailScreen(AirmonScreen):
             self.query_one("#partitions", LiveTable).set_rows([])
             return
         heading.update(self._heading(group))
-        self.query_one("#partitions", LiveTable).set_rows([self._row(p) for p in group.partitions])
+        self.query_one("#partitions", LiveTable).set_rows([self._row(p, snapshot.taken_at)
+                                                           for p in group.partitions])
         self._show_charts()
 
     def _heading(self, g: GroupInfo) -> Text:
@@ -69,16 +70,19 @@ class GroupDetailScreen(AirmonScreen):
             (f"Group {g.group_id}", "bold"),
             f" · {g.state} · {fmt_count(len(g.members), 'member')} · assignor {g.assignor or '-'}"
             f" · coordinator {g.coordinator_id if g.coordinator_id >= 0 else '-'}\n",
-            f"lag {fmt_int(g.total_lag)} · status ", status_cell(g.status),
-            f" · consuming {fmt_rate(g.consume_rate)} · drains in {fmt_duration(g.time_to_drain)}",
+            f"lag {fmt_int(g.total_lag)} · status ", status_cell(g.status), f" ({judged_by(g.lag_source)})",
+            f" · consuming {fmt_rate(g.consume_rate)} · input {fmt_rate(g.produce_rate)}"
+            f" · {'caught up' if g.caught_up else 'drains in ' + drain_text(g)}",
             (f"\n{g.error}", "red") if g.error else "",
         )
 
-    def _row(self, p: GroupPartition) -> tuple[str, list[str | Text]]:
+    def _row(self, p: GroupPartition, now: float) -> tuple[str, list[str | Text]]:
         time_lag = self.time_lags.get((p.topic, p.partition))
+        last_commit = p.last_commit_at
         return f"{p.topic}/{p.partition}", [
             p.topic, str(p.partition), fmt_int(p.committed_offset), fmt_int(p.end_offset), fmt_int(p.lag),
-            status_cell(p.status), fmt_duration(time_lag), p.client_id or "-", p.host or "-"]
+            status_cell(p.status), "-" if last_commit is None else f"{fmt_duration(max(now - last_commit, 0))} ago",
+            fmt_duration(time_lag), p.client_id or "-", p.host or "-"]
 
     def _cursor_partition(self) -> tuple[str, int] | None:
         key = self.query_one("#partitions", LiveTable).cursor_key

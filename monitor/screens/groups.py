@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Label, Sparkline
 
 from airstream.monitor.model import ClusterSnapshot, GroupInfo
 from airstream.monitor.screens.base import AirmonScreen
-from airstream.monitor.widgets.cells import spark_text, status_cell
+from airstream.monitor.widgets.cells import drain_text, judged_by, spark_text, status_cell
 from airstream.monitor.widgets.format import fmt_duration, fmt_int
 from airstream.monitor.widgets.live_table import LiveTable
 
@@ -42,8 +42,8 @@ class GroupsScreen(AirmonScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield LiveTable([("name", "Group"), ("state", "State"), ("members", "Mbrs"), ("assigned", "Parts"),
-                         ("lag", "Lag"), ("trend", "Trend"), ("status", "Status"), ("drain", "Drain"),
-                         ("time_lag", "Time lag")], id="groups")
+                         ("lag", "Lag"), ("trend", "Trend"), ("status", "Status"), ("judged", "Judged by"),
+                         ("drain", "Drain"), ("time_lag", "Time lag")], id="groups")
         yield Label("", id="trend-title", classes="pane-title")
         yield Sparkline([], id="trend")
 
@@ -60,8 +60,8 @@ class GroupsScreen(AirmonScreen):
         assigned = sum(len(m.assignments) for m in g.members)
         time_lag = fmt_duration(self.time_lags[g.group_id]) if g.group_id in self.time_lags else "l: read"
         return g.group_id, [g.group_id, g.state, str(len(g.members)), str(assigned), fmt_int(g.total_lag),
-                            spark_text(trend, TREND_POINTS), status_cell(g.status),
-                            fmt_duration(g.time_to_drain), time_lag]
+                            spark_text(trend, TREND_POINTS), status_cell(g.status), judged_by(g.lag_source),
+                            drain_text(g), time_lag]
 
     def _show_trend(self) -> None:
         group_id = self.query_one("#groups", LiveTable).cursor_key

@@ -1,35 +1,39 @@
-"""Burrow statuses and alert rules against real consumers: a stalled one turns STALL, a stopped one STOP,
-and `airmon check` exits 1 when a rule fires, 0 when none does, 2 when Kafka cannot be reached."""
+"""Lag verdicts against real consumers, judged from the commits in ``__consumer_offsets``.
+
+A single ``airmon check`` (as cron runs it) must already give the right verdict: a healthy group
+committing at its own pace is OK, a paused consumer whose member is still in the group is STALL, a
+closed one STOP, one reset to earliest REWIND. A group committing every 30 s while it consumes
+stays OK through five minutes of watching. ``--polling`` judges from committed offsets only and says so.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from airstream.monitor.alerts import AlertEngine, AlertState
+from airstream.monitor.alerts import AlertEngine
 from airstream.monitor.history import History
-from airstream.monitor.lag import LagSettings
-from airstream.monitor.model import LagStatus
+from airstream.monitor.model import LAG_FROM_COMMIT_LOG, LAG_FROM_POLLING, LagStatus
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.sources import KafkaSource
 
 pytestmark = pytest.mark.kafka
 
-# Short windows so a verdict needs three refreshes, a second or so apart.
-LAG = LagSettings(window=3, min_distance=0, minimum_complete=1.0)
-RULES_YAML = """
-settings: {lag_window: 3, min_distance: 0, minimum_complete: 1.0}
+STOP_AFTER = 5.0  # seconds: short, so a stopped consumer is found without waiting five minutes
+RULES_YAML = f"""
+settings: {{stop_after: {STOP_AFTER}s, min_span: 2s}}
 rules:
-  - {name: consumer-stuck, kind: group_status, group: "GROUP", status: [STALL, STOP, REWIND], severity: critical}
-  - {name: far-behind, kind: group_lag, group: "GROUP", above: 1000}
+  - {{name: consumer-stuck, kind: group_status, group: "GROUP", status: [STALL, STOP, REWIND], severity: critical}}
+  - {{name: falling-behind, kind: group_status, group: "GROUP", status: [WARN]}}
 """
 
 
@@ -40,18 +44,42 @@ def _produce(bootstrap: str, topic: str, count: int) -> None:
     assert producer.flush(30) == 0
 
 
-def _member(bootstrap: str, topic: str, group: str, read: int) -> Consumer:
-    """A live member of `group` that read `read` records, committed, and then stops making progress."""
+def _consume(consumer: Consumer, count: int) -> None:
+    got = 0
+    deadline = time.monotonic() + 30
+    while got < count and time.monotonic() < deadline:
+        got += sum(1 for m in consumer.consume(num_messages=count - got, timeout=1) if m.error() is None)
+    assert got == count
+
+
+def _member(bootstrap: str, topic: str, group: str, read: int, commits: int = 1) -> Consumer:
+    """A live member of ``group`` that read ``read`` records over ``commits`` commits, then stops consuming."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "auto.offset.reset": "earliest",
                          "enable.auto.commit": False})
     consumer.subscribe([topic])
-    got = 0
-    deadline = time.monotonic() + 30
-    while got < read and time.monotonic() < deadline:
-        got += sum(1 for m in consumer.consume(num_messages=read - got, timeout=1) if m.error() is None)
-    assert got == read
-    consumer.commit(asynchronous=False)
+    for _ in range(commits):
+        _consume(consumer, read // commits)
+        consumer.commit(asynchronous=False)
+        time.sleep(0.3)
     return consumer
+
+
+def _check(bootstrap: str, rules: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AIRSTREAM_BOOTSTRAP": bootstrap}
+    return subprocess.run([sys.executable, "-m", "airstream.monitor.cli", *args, "--rules", str(rules)],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def _rules(tmp_path: Path, group: str) -> Path:
+    path = tmp_path / "rules.yaml"
+    path.write_text(RULES_YAML.replace("GROUP", group))
+    return path
+
+
+def _group_json(bootstrap: str, rules: Path, group: str, *args: str) -> dict[str, object]:
+    result = _check(bootstrap, rules, "snapshot", *args)
+    assert result.returncode == 0, result.stderr
+    return next(g for g in json.loads(result.stdout)["groups"] if g["group_id"] == group)
 
 
 @pytest.fixture
@@ -62,119 +90,154 @@ def topic(kafka_cluster: str, unique_name: str) -> str:
     return unique_name
 
 
-@pytest.fixture
-def stalled(kafka_cluster: str, topic: str) -> Iterator[str]:
-    """A group whose live member committed offset 5 and sits on it while records keep coming."""
-    group = f"{topic}-stalled"
+def test_one_check_finds_a_paused_consumer_stall(kafka_cluster: str, topic: str, tmp_path: Path) -> None:
+    group = f"{topic}-paused"
     consumer = _member(kafka_cluster, topic, group, 5)
-    yield group
-    consumer.close()
-
-
-@pytest.fixture
-def stopped(kafka_cluster: str, topic: str) -> str:
-    """A group that committed offset 5 and left: no member, no more commits."""
-    group = f"{topic}-stopped"
-    _member(kafka_cluster, topic, group, 5).close()
-    return group
-
-
-def _watch(bootstrap: str, topic: str, group: str, refreshes: int) -> tuple[list[LagStatus | None], History]:
-    source, history = KafkaSource({"bootstrap.servers": bootstrap}), History(lag=LAG)
-    statuses = []
-    for i in range(refreshes):
-        if i:
-            _produce(bootstrap, topic, 3)  # the log keeps growing: lag > 0 throughout
-            time.sleep(0.3)
-        g = history.record(source.snapshot()).group(group)
-        assert g is not None
-        statuses.append(g.partitions[0].status)
-    return statuses, history
-
-
-def test_stalled_consumer_turns_stall_and_fires_the_rule(kafka_cluster: str, topic: str, stalled: str) -> None:
-    statuses, history = _watch(kafka_cluster, topic, stalled, 4)
-    assert statuses == [LagStatus.OK, LagStatus.OK, LagStatus.STALL, LagStatus.STALL]
-    group = history.latest.group(stalled)  # type: ignore[union-attr]
-    assert group is not None and (group.state, group.status, group.complete) == ("Stable", LagStatus.ERR, True)
-    assert group.partitions[0].member_id  # a live owner: that is what makes it STALL rather than STOP
-
-    engine = AlertEngine(parse_rules({"rules": [
-        {"name": "stuck", "kind": "group_status", "group": stalled, "status": ["STALL"], "severity": "critical"}]}))
-    events = engine.evaluate(history.latest)  # type: ignore[arg-type]
-    assert [(e.state, e.subject, e.message) for e in events] == [
-        (AlertState.FIRING, stalled, f"status STALL on {topic}/0")]
-
-
-def test_stopped_consumer_turns_stop(kafka_cluster: str, topic: str, stopped: str) -> None:
-    statuses, history = _watch(kafka_cluster, topic, stopped, 4)
-    assert statuses == [LagStatus.OK, LagStatus.OK, LagStatus.STOP, LagStatus.STOP]
-    group = history.latest.group(stopped)  # type: ignore[union-attr]
-    assert group is not None and (group.state, group.status) == ("Empty", LagStatus.ERR)
-
-
-def test_caught_up_consumer_stays_ok(kafka_cluster: str, topic: str) -> None:
-    group = f"{topic}-fine"
-    consumer = _member(kafka_cluster, topic, group, 20)
     try:
-        source, history = KafkaSource({"bootstrap.servers": kafka_cluster}), History(lag=LAG)
-        for _ in range(4):
-            g = history.record(source.snapshot()).group(group)
-            time.sleep(0.2)
-        assert g is not None and g.total_lag == 0 and g.partitions[0].status is LagStatus.OK
+        consumer.pause(consumer.assignment())
+        _produce(kafka_cluster, topic, 10)
+        time.sleep(STOP_AFTER + 1)  # the log has been past its commit for longer than stop_after
+        rules = _rules(tmp_path, group)
+        result = _check(kafka_cluster, rules, "check")
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert result.stdout.splitlines() == [
+            f"FIRING critical consumer-stuck [group {group}]: status STALL on {topic}/0"]
+        doc = _group_json(kafka_cluster, rules, group)
+        assert (doc["state"], doc["status"], doc["lag_source"]) == ("Stable", "ERR", LAG_FROM_COMMIT_LOG)
     finally:
         consumer.close()
 
 
-def _check(bootstrap: str, rules: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AIRSTREAM_BOOTSTRAP": bootstrap}
-    return subprocess.run([sys.executable, "-m", "airstream.monitor.cli", "check", "--rules", str(rules), *args],
-                          capture_output=True, text=True, env=env, timeout=120)
+def test_one_check_finds_a_consumer_that_keeps_committing_the_same_offset_stall(
+        kafka_cluster: str, topic: str, tmp_path: Path) -> None:
+    # The Java consumer's auto-commit re-commits an unchanged position: STALL from the window alone.
+    group = f"{topic}-recommits"
+    consumer = _member(kafka_cluster, topic, group, 5)
+    try:
+        _produce(kafka_cluster, topic, 10)
+        for _ in range(6):
+            consumer.commit(offsets=[TopicPartition(topic, 0, 5)], asynchronous=False)
+            time.sleep(1.1)
+        result = _check(kafka_cluster, _rules(tmp_path, group), "check")
+        assert f"status STALL on {topic}/0" in result.stdout, result.stdout + result.stderr
+    finally:
+        consumer.close()
 
 
-def test_airmon_check_exits_1_for_a_stalled_group(kafka_cluster: str, topic: str, stalled: str,
-                                                  tmp_path: Path) -> None:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(RULES_YAML.replace("GROUP", stalled))
+def test_one_check_finds_a_closed_consumer_stop(kafka_cluster: str, topic: str, tmp_path: Path) -> None:
+    group = f"{topic}-closed"
+    _member(kafka_cluster, topic, group, 10, commits=2).close()
     _produce(kafka_cluster, topic, 10)
-    result = _check(kafka_cluster, rules, "--samples", "3", "--interval", "0.5")
+    time.sleep(STOP_AFTER + 1)
+    result = _check(kafka_cluster, _rules(tmp_path, group), "check")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.splitlines() == [f"FIRING critical consumer-stuck [group {group}]: status STOP on {topic}/0"]
+
+
+def test_one_check_finds_a_reset_to_earliest_rewind(kafka_cluster: str, topic: str, tmp_path: Path) -> None:
+    group = f"{topic}-reset"
+    _member(kafka_cluster, topic, group, 20, commits=4).close()
+    # What `kafka-consumer-groups --reset-offsets --to-earliest --execute` does to an inactive group.
+    resetter = Consumer({"bootstrap.servers": kafka_cluster, "group.id": group, "enable.auto.commit": False})
+    resetter.commit(offsets=[TopicPartition(topic, 0, 0)], asynchronous=False)
+    resetter.close()
+    result = _check(kafka_cluster, _rules(tmp_path, group), "check")
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stdout.splitlines() == [
-        f"FIRING critical consumer-stuck [group {stalled}]: status STALL on {topic}/0"]
+        f"FIRING critical consumer-stuck [group {group}]: status REWIND on {topic}/0"]
 
 
-def test_airmon_check_exits_1_for_a_stopped_group(kafka_cluster: str, topic: str, stopped: str,
-                                                  tmp_path: Path) -> None:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(RULES_YAML.replace("GROUP", stopped))
-    result = _check(kafka_cluster, rules, "--samples", "3", "--interval", "0.5")
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "status STOP" in result.stdout
+class _Application:
+    """A consumer that keeps consuming what a producer keeps writing and commits every ``commit_every`` s
+    (librdkafka's auto-commit, as Kafka Streams and most frameworks commit on an interval)."""
+
+    def __init__(self, bootstrap: str, topic: str, group: str, commit_every: float, rate: float) -> None:
+        self._stop = threading.Event()
+        self._consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                                   "auto.offset.reset": "earliest", "enable.auto.commit": True,
+                                   "auto.commit.interval.ms": int(commit_every * 1000)})
+        self._producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
+        self._topic, self._rate = topic, rate
+        self._threads = [threading.Thread(target=self._consume), threading.Thread(target=self._write)]
+
+    def __enter__(self) -> _Application:
+        self._consumer.subscribe([self._topic])
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join()
+        self._consumer.close()
+        self._producer.flush(10)
+
+    def _consume(self) -> None:
+        while not self._stop.is_set():
+            self._consumer.consume(num_messages=500, timeout=0.2)
+
+    def _write(self) -> None:
+        while not self._stop.wait(1.0 / self._rate):
+            self._producer.produce(self._topic, value=b"tweet")
+            self._producer.poll(0)
 
 
-def test_airmon_check_exits_0_when_nothing_fires(kafka_cluster: str, topic: str, stalled: str,
-                                                 tmp_path: Path) -> None:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(RULES_YAML.replace("GROUP", stalled))
-    # One sample cannot fill a window of three, so no status verdict yet; lag 15 is far below 1000.
-    result = _check(kafka_cluster, rules)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("OK: 2 rule(s), no alert firing")
+def test_a_group_committing_every_30s_while_consuming_stays_ok_for_5_minutes(
+        kafka_cluster: str, topic: str) -> None:
+    group = f"{topic}-steady"
+    rules = parse_rules({"rules": [{"name": "consumer-stuck", "kind": "group_status", "group": group,
+                                    "status": ["WARN", "STALL", "STOP", "REWIND"]}]})
+    source = KafkaSource({"bootstrap.servers": kafka_cluster}, lag=rules.lag)
+    history = History(lag=rules.lag)
+    engine = AlertEngine(rules)
+    statuses: list[LagStatus | None] = []
+    try:
+        with _Application(kafka_cluster, topic, group, commit_every=30.0, rate=20.0):
+            end = time.monotonic() + 300
+            while time.monotonic() < end:
+                snapshot = history.record(source.snapshot())
+                group_info = snapshot.group(group)
+                if group_info is not None and group_info.partitions:
+                    statuses.append(group_info.partitions[0].status)
+                    assert group_info.lag_source == LAG_FROM_COMMIT_LOG
+                fired = [e.text for e in engine.evaluate(snapshot)]
+                assert fired == [], (fired, statuses)
+                time.sleep(2.0)
+    finally:
+        source.close()
+    # No verdict before the first commit, UNKNOWN while the window fills (five commits), OK afterwards.
+    judged = [s for s in statuses if s is not None]
+    assert set(judged) <= {LagStatus.UNKNOWN, LagStatus.OK}, statuses
+    assert judged[-30:] == [LagStatus.OK] * 30, statuses  # the last minute
 
 
-def test_airmon_check_exits_1_on_lag_threshold_and_2_when_unreachable(kafka_cluster: str, topic: str,
-                                                                      stalled: str, tmp_path: Path) -> None:
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(f"rules: [{{name: behind, kind: group_lag, group: '{stalled}', above: 10, for: 1h}}]")
-    result = _check(kafka_cluster, rules)
-    assert result.returncode == 1
-    assert result.stdout.splitlines() == [f"FIRING warning behind [group {stalled}]: lag 15 above 10"]
+def test_polling_is_used_when_asked_and_says_so(kafka_cluster: str, topic: str, tmp_path: Path) -> None:
+    group = f"{topic}-polled"
+    _member(kafka_cluster, topic, group, 10, commits=2).close()
+    rules = _rules(tmp_path, group)
+    assert _group_json(kafka_cluster, rules, group)["lag_source"] == LAG_FROM_COMMIT_LOG
+    polled = _group_json(kafka_cluster, rules, group, "--polling")
+    # One look at a committed offset is no evidence: the verdict waits (UNKNOWN), it does not say OK.
+    assert (polled["lag_source"], polled["status"]) == (LAG_FROM_POLLING, "UNKNOWN")
 
-    result = _check("127.0.0.1:1", rules, "--timeout", "2")
+
+def test_airmon_check_exits_0_when_nothing_fires_and_2_when_unreachable(kafka_cluster: str, topic: str,
+                                                                        tmp_path: Path) -> None:
+    group = f"{topic}-fine"
+    consumer = _member(kafka_cluster, topic, group, 20, commits=4)
+    try:
+        result = _check(kafka_cluster, _rules(tmp_path, group), "check")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.startswith("OK: 2 rule(s), no alert firing")
+    finally:
+        consumer.close()
+    rules = tmp_path / "lag.yaml"
+    rules.write_text(f"rules: [{{name: behind, kind: group_lag, group: '{group}', above: 10, for: 1h}}]")
+    result = _check("127.0.0.1:1", rules, "check", "--timeout", "2")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip().splitlines()[-1].startswith("airmon: cannot read the cluster at 127.0.0.1:1")
-
-    result = _check(kafka_cluster, tmp_path / "missing.yaml")
+    result = _check(kafka_cluster, tmp_path / "missing.yaml", "check")
     assert result.returncode == 2 and "missing.yaml does not exist" in result.stderr
 
 

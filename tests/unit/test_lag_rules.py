@@ -1,14 +1,16 @@
-"""Burrow's consumer lag rules, as a table of commit windows and the verdict each must get.
+"""Consumer lag rules, as tables of commit windows and the verdict each must get.
 
-Cases 0-11 are Burrow's own correctness table (core/internal/evaluator/caching_test.go), with its
-millisecond commit timestamps written here in seconds. Each row also states what every single rule
-returns, so a wrong verdict points at the rule that broke. The rows after them are airmon's additions:
-allowed lag, gaps of unknown lag, and the window settings.
+First Burrow's own correctness table (``data/burrow_evaluator_cases.json``, converted from its
+``core/internal/evaluator/caching_test.go``): every row states what each rule returns and the
+status, and :func:`burrow_status` must agree on all of them. Then airmon's rows: where airmon goes
+beyond Burrow (UNKNOWN, a minimum span, STOP on evidence) and the window settings.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import json
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -17,112 +19,110 @@ from airstream.monitor.lag import (
     CommitWindow,
     LagSettings,
     PartitionVerdict,
+    burrow_status,
     evaluate_group,
     evaluate_partition,
     lag_always_nonzero,
     lag_not_decreasing,
-    offsets_rewind,
     offsets_stalled,
     offsets_stopped,
     partition_status,
     recent_lag_zero,
+    rewind_index,
 )
 from airstream.monitor.model import LagStatus as S
+
+BURROW = json.loads((Path(__file__).parent / "data" / "burrow_evaluator_cases.json").read_text())["cases"]
+BURROW_STATUS = {"StatusOK": S.OK, "StatusWarning": S.WARN, "StatusStop": S.STOP, "StatusStall": S.STALL,
+                 "StatusRewind": S.REWIND}
+
+
+def _points(case: dict[str, Any]) -> list[CommitPoint]:
+    return [CommitPoint(o["offset"], o["timestamp"] / 1000, o["lag"]) for o in case["offsets"]]
+
+
+@pytest.mark.parametrize("case", BURROW, ids=[f"burrow-{c['index']}" for c in BURROW])
+def test_burrow_evaluator_table(case: dict[str, Any]) -> None:
+    points = _points(case)
+    rules = {
+        "is_lag_always_not_zero": lag_always_nonzero(points, case["allowed_lag"]),
+        "check_if_offsets_rewind": rewind_index(points),
+        "check_if_offsets_stopped": offsets_stopped(points, case["time_now"]),
+        "check_if_offsets_stalled": offsets_stalled(points),
+        "check_if_lag_not_decreasing": lag_not_decreasing(points),
+        "check_if_recent_lag_zero": recent_lag_zero(points, case["broker_offsets"]),
+    }
+    assert rules == {name: case[name] for name in rules}, case["description"]
+    status = burrow_status(points, case["broker_offsets"], case["current_lag"], case["time_now"], case["allowed_lag"])
+    assert status is BURROW_STATUS[case["status"]], case["description"]
 
 
 class Case(NamedTuple):
     name: str
-    commits: list[tuple[int, float, int | None]]  # (offset, timestamp s, lag)
-    broker_offsets: list[int]
+    commits: list[tuple[int, float, int | None]]  # (offset, commit time s, lag then)
+    end_offsets: list[tuple[float, int]]  # (time s, log end offset), oldest first
     current_lag: int
     now: float
-    always_nonzero: bool
-    rewind: bool
-    stopped: bool
-    stalled: bool
-    not_decreasing: bool
-    recent_zero: bool
     status: S
-    allowed_lag: int = 0
+    settings: LagSettings = LagSettings(window=5, min_distance=0)
+    complete: float = 1.0
 
 
-_BURROW_9 = [(792748079 + i, 1512224618.356 + i * 1.002, 0) for i in range(15)]
+# a consumer committing every 30 s, keeping up: its lag at each commit goes up and down a little
+EVERY_30S = [(1000 + 300 * i, 30.0 * i, 40 + 7 * (i % 3)) for i in range(10)]
 
 CASES = [
-    Case("burrow-0 zero lag somewhere in the window is OK",
-         [(1000, 100, 0), (2000, 200, 50), (3000, 300, 100), (4000, 400, 150), (5000, 500, 200)],
-         [5200], 200, 600, False, False, False, False, True, False, S.OK),
-    Case("burrow-1 not stopped: time since last commit equals the window span",
-         [(1000, 100, 0), (2000, 200, 50), (3000, 300, 100), (4000, 400, 150), (5000, 500, 200)],
-         [5200], 200, 900, False, False, False, False, True, False, S.OK),
-    Case("burrow-2 STOP once the last commit is older than the window span, despite zero lag at the start",
-         [(1000, 100, 0), (2000, 200, 50), (3000, 300, 100), (4000, 400, 150), (5000, 500, 200)],
-         [5200], 200, 1000, False, False, True, False, True, False, S.STOP),
-    Case("burrow-3 STOP with lag always non-zero",
-         [(1000, 100, 50), (2000, 200, 100), (3000, 300, 150), (4000, 400, 200), (5000, 500, 250)],
-         [5250], 250, 1000, True, False, True, False, True, False, S.STOP),
-    Case("burrow-4 same offset but zero lag in the window is still OK",
-         [(1000, 100, 0), (1000, 200, 50), (1000, 300, 100), (1000, 400, 150), (1000, 500, 200)],
-         [1200], 200, 600, False, False, False, True, True, False, S.OK),
-    Case("burrow-5 STALL: same offset committed while lag is never zero",
-         [(1000, 100, 100), (1000, 200, 150), (1000, 300, 200), (1000, 400, 250), (1000, 500, 300)],
-         [1300], 300, 600, True, False, False, True, True, False, S.STALL),
-    Case("burrow-6 STALL even when the lag stays the same",
-         [(1000, 100, 100), (1000, 200, 100), (1000, 300, 100), (1000, 400, 100), (1000, 500, 100)],
-         [1100], 100, 600, True, False, False, True, True, False, S.STALL),
-    Case("burrow-7 REWIND beats a decreasing lag",
-         [(1000, 100, 100), (2000, 200, 150), (3000, 300, 200), (2000, 400, 1250), (4000, 500, 300)],
-         [4300], 300, 600, True, True, False, False, False, False, S.REWIND),
-    Case("burrow-8 OK when the current lag is zero, though the timestamps say stopped",
-         [(1000, 100, 50), (2000, 200, 100), (3000, 300, 150), (4000, 400, 200), (5000, 500, 250)],
-         [5250], 0, 1000, True, False, True, False, True, False, S.OK),
-    Case("burrow-9 STOP: zero lag in every commit, but commits stopped while new data arrived",
-         _BURROW_9, [792749024, 792749000, 792748800, 792748600, 792748500], 931, 1512224650,
-         False, False, True, False, True, False, S.STOP),
-    Case("burrow-10 OK: would be STOP, but a recent log end offset shows the consumer was caught up",
-         _BURROW_9, [792748094, 792748093, 792748093, 792748093], 1, 1512224650,
-         False, False, True, False, True, True, S.OK),
-    Case("burrow-11 unknown lags between commits do not change burrow-0",
-         [(1000, 100, 0), (1500, 150, None), (2000, 200, 50), (2500, 250, None), (3000, 300, 100),
-          (3500, 350, None), (4000, 400, 150), (4500, 450, None), (5000, 500, 200), (5500, 550, None)],
-         [5700], 200, 600, False, False, False, False, True, False, S.OK),
-    # airmon's own rows
+    Case("a consumer committing every 30 s with a little lag is OK", EVERY_30S,
+         [(30.0 * i + 5, 1040 + 300 * i) for i in range(10)], 40, 285, S.OK,
+         LagSettings(window=10, min_distance=0)),
+    Case("#237: a consumer committing after every record is judged on a minimum span, not STOP at once",
+         [(100 + i, 10.0 + 0.001 * i, 2 + i % 2) for i in range(10)], [(10.0, 112)], 3, 12.0, S.OK,
+         LagSettings(window=10, min_distance=0, min_span=60)),
+    Case("#237: ... and STOP once it is silent for longer than the minimum span",
+         [(100 + i, 10.0 + 0.001 * i, 2 + i % 2) for i in range(10)], [(10.0, 112)], 3, 80.0, S.STOP,
+         LagSettings(window=10, min_distance=0, min_span=60)),
+    Case("#303: a stop on a quiet topic shows once the log end was past the last commit for stop_after",
+         [(500, 0, 0), (510, 3600, 0), (520, 7200, 0)], [(7300, 521), (7700, 525)], 5, 7700, S.STOP,
+         LagSettings(window=3, min_distance=0, stop_after=300)),
+    Case("#303: ... but not while the new record is younger than stop_after",
+         [(500, 0, 0), (510, 3600, 0), (520, 7200, 0)], [(7300, 520), (7650, 521)], 1, 7700, S.OK,
+         LagSettings(window=3, min_distance=0, stop_after=300)),
+    Case("a consumer that commits only when it consumes, on a topic quiet for hours, is OK",
+         [(500, 0, 0), (510, 3600, 0), (520, 7200, 0)], [(7300, 520), (30_000, 520)], 0, 30_000, S.OK,
+         LagSettings(window=3, min_distance=0)),
+    Case("a group seen once: its only commit is old and the log moved on long ago: STOP",
+         [(900, 1000, None)], [(1500, 950), (4000, 990)], 90, 4000, S.STOP,
+         LagSettings(window=10, min_distance=0, stop_after=300), complete=0.1),
+    Case("a group seen once with a recent commit and no long-standing lag: UNKNOWN, not OK",
+         [(900, 3900, None)], [(3950, 990)], 90, 4000, S.UNKNOWN,
+         LagSettings(window=10, min_distance=0, stop_after=300), complete=0.1),
+    Case("no commits at all: UNKNOWN", [], [(10, 50)], 50, 20, S.UNKNOWN),
+    Case("stop_after grows with the consumer's own commit interval: 10-minute commits are not STOP at 6 min",
+         [(100 * i, 600.0 * i, (50, 40, 55, 45, 50)[i]) for i in range(5)], [(2420, 470), (2450, 480)], 80, 2780,
+         S.OK),
+    Case("REWIND (1.3.7): a reset to earliest of a caught-up consumer that has not caught back up",
+         [(5000, 10, 0), (5000, 20, 0), (0, 30, 5000), (100, 40, 4900)], [(40, 5000)], 4900, 45, S.REWIND),
+    Case("REWIND (1.3.7): a rewind that caught up again is judged by the other rules",
+         [(5000, 10, 10), (4000, 20, 1010), (5100, 30, 20), (5200, 40, 15)], [(40, 5215)], 15, 45, S.OK),
+    Case("REWIND on evidence: a reset right after a few commits is REWIND before the window fills",
+         [(2000, 10, 0), (0, 12, 2000)], [(12, 2000)], 2000, 15, S.REWIND,
+         LagSettings(window=10, min_distance=0), complete=0.2),
     Case("WARN: offsets advance but the lag only grows",
-         [(100, 10, 10), (110, 20, 20), (120, 30, 30), (130, 40, 40)],
-         [170], 40, 45, True, False, False, False, True, False, S.WARN),
-    Case("OK: offsets advance and the lag went down at least once",
-         [(100, 10, 10), (110, 20, 25), (130, 30, 15), (140, 40, 30)],
-         [170], 30, 45, True, False, False, False, False, False, S.OK),
+         [(100, 10, 10), (110, 20, 20), (120, 30, 30), (130, 40, 40)], [(40, 170)], 40, 45, S.WARN),
     Case("lag within allowed_lag counts as caught up",
-         [(100, 10, 3), (100, 20, 4), (100, 30, 5)], [105], 5, 32,
-         False, False, False, True, True, True, S.OK, 5),
+         [(100, 10, 3), (100, 20, 4), (100, 30, 5)], [(30, 105)], 5, 32, S.OK,
+         LagSettings(window=3, min_distance=0, allowed_lag=5)),
     Case("allowed_lag does not hide a real stall",
-         [(100, 10, 30), (100, 20, 40), (100, 30, 50)], [150], 50, 32,
-         True, False, False, True, True, False, S.STALL, 5),
-    Case("STOP beats STALL when the stalled consumer also stopped committing",
-         [(100, 10, 30), (100, 20, 40), (100, 30, 50)], [150], 50, 100,
-         True, False, True, True, True, False, S.STOP),
-    Case("a single commit with lag and recent activity is a STALL",
-         [(100, 10, 30)], [130], 30, 10, True, False, False, True, True, False, S.STALL),
+         [(100, 10, 30), (100, 20, 40), (100, 30, 50)], [(30, 150)], 50, 32, S.STALL,
+         LagSettings(window=3, min_distance=0, allowed_lag=5)),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_burrow_rules_table(case: Case) -> None:
+def test_airmon_rules_table(case: Case) -> None:
     points = [CommitPoint(o, t, lag) for o, t, lag in case.commits]
-    rules = {
-        "always_nonzero": lag_always_nonzero(points, case.allowed_lag),
-        "rewind": offsets_rewind(points),
-        "stopped": offsets_stopped(points, case.now),
-        "stalled": offsets_stalled(points),
-        "not_decreasing": lag_not_decreasing(points),
-        "recent_zero": recent_lag_zero(points, case.broker_offsets, case.allowed_lag),
-    }
-    assert rules == {"always_nonzero": case.always_nonzero, "rewind": case.rewind, "stopped": case.stopped,
-                     "stalled": case.stalled, "not_decreasing": case.not_decreasing,
-                     "recent_zero": case.recent_zero}
-    status = partition_status(points, case.broker_offsets, case.current_lag, case.now, case.allowed_lag)
-    assert status is case.status
+    assert partition_status(points, case.end_offsets, case.current_lag, case.now, case.settings,
+                            case.complete) is case.status
 
 
 def _window(commits: list[tuple[int, float, int | None]], **settings: float) -> CommitWindow:
@@ -135,19 +135,19 @@ def _window(commits: list[tuple[int, float, int | None]], **settings: float) -> 
 @pytest.mark.parametrize(("commits", "settings", "complete", "status"), [
     # a stalled history, but only 3 of 10 commits: not enough to judge below minimum_complete 0.5
     ([(100, 10, 30), (100, 20, 40), (100, 30, 50)], {"window": 10, "minimum_complete": 0.5, "min_distance": 0}, 0.3,
-     S.OK),
+     S.UNKNOWN),
     ([(100, 10, 30), (100, 20, 40), (100, 30, 50)], {"window": 6, "minimum_complete": 0.5, "min_distance": 0}, 0.5,
      S.STALL),
     # the window keeps only the last 3: the rewind at the start has scrolled out
     ([(200, 5, 10), (100, 10, 30), (110, 20, 40), (120, 30, 50)], {"window": 3, "min_distance": 0}, 1.0, S.WARN),
     ([(200, 5, 10), (100, 10, 30), (110, 20, 40), (120, 30, 50)], {"window": 4, "min_distance": 0}, 1.0,
      S.REWIND),
-], ids=["incomplete-window-is-ok", "complete-enough-stall", "window-forgets-old-rewind", "rewind-in-window"])
+], ids=["incomplete-window-is-unknown", "complete-enough-stall", "window-forgets-old-rewind", "rewind-in-window"])
 def test_window_settings(commits: list[tuple[int, float, int | None]], settings: dict[str, float], complete: float,
                          status: S) -> None:
     window = _window(commits, **settings)
     verdict = evaluate_partition(window, current_lag=commits[-1][2] or 0, now=commits[-1][1] + 1,
-                                 broker_offsets=[10_000])
+                                 end_offsets=[(commits[-1][1], 10_000)])
     assert verdict.complete == pytest.approx(complete)
     assert verdict.status is status
 
@@ -157,14 +157,21 @@ def test_commits_closer_than_min_distance_replace_the_previous_and_keep_its_time
     assert window.points == (CommitPoint(108, 10.0, 1), CommitPoint(120, 12.0, 0))
 
 
-def test_empty_window_is_ok_and_incomplete() -> None:
+def test_a_rewind_is_never_merged_into_the_commit_before_it() -> None:
+    window = _window([(100, 10.0, 5), (180, 10.3, 3), (0, 10.6, 190), (2, 10.9, 190)], min_distance=1.0, window=10)
+    assert window.points == (CommitPoint(180, 10.0, 3), CommitPoint(2, 10.6, 190))
+
+
+def test_empty_window_is_unknown_and_incomplete() -> None:
     verdict = evaluate_partition(CommitWindow(LagSettings()), current_lag=50, now=100)
-    assert verdict == PartitionVerdict(S.OK, 0.0, 50)
+    assert verdict == PartitionVerdict(S.UNKNOWN, 0.0, 50)
 
 
 @pytest.mark.parametrize(("statuses", "completes", "group_status", "group_complete"), [
     ([S.OK, S.OK], [1.0, 1.0], S.OK, 1.0),
     ([S.OK, S.WARN], [1.0, 0.5], S.WARN, 0.5),
+    ([S.OK, S.UNKNOWN], [1.0, 0.2], S.UNKNOWN, 0.5),
+    ([S.UNKNOWN, S.WARN], [1.0, 1.0], S.WARN, 1.0),
     ([S.WARN, S.STOP, S.OK], [1.0, 1.0, 1.0], S.ERR, 1.0),
     ([S.STALL], [1.0], S.ERR, 1.0),
     ([S.REWIND, S.WARN], [0.2, 0.2], S.ERR, 0.0),
@@ -177,18 +184,25 @@ def test_group_status_is_the_worst_partition_with_errors_as_err(statuses: list[S
     assert (result.status, result.complete, result.total_lag) == (group_status, group_complete, 10 * len(statuses))
 
 
-@pytest.mark.parametrize("bad", [{"window": 0}, {"min_distance": -1}, {"minimum_complete": 1.5}, {"allowed_lag": -2}])
+@pytest.mark.parametrize("bad", [{"window": 0}, {"min_distance": -1}, {"minimum_complete": 1.5}, {"allowed_lag": -2},
+                                 {"stop_after": 0}])
 def test_bad_settings_are_refused_with_the_name(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         LagSettings(**bad)  # type: ignore[arg-type]
 
 
-def test_observations_fill_the_window_of_a_consumer_stopped_before_we_looked() -> None:
-    window = CommitWindow(LagSettings(window=4, minimum_complete=1.0, min_distance=0))
-    window.add(500, 100.0, 40)
-    for _ in range(3):
-        window.observe()
-    assert evaluate_partition(window, current_lag=40, now=130.0, broker_offsets=[540]).status is S.OK
-    window.observe()
-    verdict = evaluate_partition(window, current_lag=40, now=140.0, broker_offsets=[540])
-    assert (verdict.complete, verdict.status) == (1.0, S.STOP)
+def test_a_consumer_stopped_before_we_looked_is_unknown_until_the_log_has_been_ahead_for_stop_after() -> None:
+    window = CommitWindow(LagSettings(window=4, stop_after=60))
+    window.add(500, 100.0, 40)  # one commit seen, never another
+    assert evaluate_partition(window, current_lag=40, now=130.0, end_offsets=[(100.0, 540), (130.0, 540)]).status \
+        is S.UNKNOWN
+    verdict = evaluate_partition(window, current_lag=40, now=161.0, end_offsets=[(100.0, 540), (161.0, 540)])
+    assert (verdict.complete, verdict.status) == (0.25, S.STOP)
+
+
+@pytest.mark.parametrize(("owned", "status"), [(True, S.STALL), (False, S.STOP), (None, S.STOP)])
+def test_a_consumer_that_stopped_committing_is_stall_while_a_member_owns_the_partition(owned: bool | None,
+                                                                                      status: S) -> None:
+    points = [CommitPoint(100 + i, 30.0 * i, 5 + i % 2) for i in range(5)]
+    settings = LagSettings(window=5, min_distance=0, stop_after=300)
+    assert partition_status(points, [(150.0, 200)], 80, 900.0, settings, owned=owned) is status

@@ -11,6 +11,7 @@ from airstream.monitor.history import History
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import (
     ClusterSnapshot,
+    CommitPoint,
     GroupInfo,
     GroupPartition,
     LagStatus,
@@ -93,7 +94,9 @@ def test_idle_seconds_counts_from_the_last_growth() -> None:
     assert h.idle_seconds("t", now=40) == 30.0
 
 
-LAG = LagSettings(window=4, min_distance=0, minimum_complete=1.0)
+# Small numbers so a few one-second refreshes fill a window: STOP/STALL on evidence after 2 s.
+LAG = LagSettings(window=4, min_distance=0, minimum_complete=1.0, min_span=0, stop_after=2)
+U, OK, STALL, STOP = LagStatus.UNKNOWN, LagStatus.OK, LagStatus.STALL, LagStatus.STOP
 
 
 def _statuses(history: History, refreshes: list[ClusterSnapshot]) -> list[LagStatus | None]:
@@ -104,19 +107,39 @@ def _statuses(history: History, refreshes: list[ClusterSnapshot]) -> list[LagSta
     return out
 
 
-def test_live_consumer_that_does_not_move_turns_stall() -> None:
-    # Offset 100 committed by a live member at every refresh while data keeps arriving.
+def test_live_consumer_that_does_not_move_is_unknown_then_stall() -> None:
+    # Offset 100 owned by a live member while data keeps arriving: one commit seen, then none.
     refreshes = [snap(t, {"t": [150 + 10 * t]}, {"g": [100]}) for t in range(5)]
-    assert _statuses(History(lag=LAG), refreshes) == [LagStatus.OK] * 3 + [LagStatus.STALL] * 2
+    assert _statuses(History(lag=LAG), refreshes) == [U, U, STALL, STALL, STALL]
 
 
 def test_consumer_without_owner_and_no_commits_turns_stop() -> None:
     # The group is Empty (nobody owns the partition), its offset never moves, and data keeps arriving.
     refreshes = [snap(t, {"t": [150 + 10 * t]}, {"g": [100]}, owned=False) for t in range(5)]
     h = History(lag=LAG)
-    assert _statuses(h, refreshes) == [LagStatus.OK] * 3 + [LagStatus.STOP] * 2
+    assert _statuses(h, refreshes) == [U, U, STOP, STOP, STOP]
     g = h.latest.group("g")  # type: ignore[union-attr]
-    assert g is not None and (g.status, g.complete) == (LagStatus.ERR, True)
+    assert g is not None and (g.status, g.complete) == (LagStatus.ERR, False)
+
+
+def test_a_consumer_committing_every_30_s_is_never_stall_or_stop_and_stays_caught_up() -> None:
+    # Refreshes every 2 s for 10 minutes; 10 records/s arrive; the consumer commits its position
+    # every 30 s (Kafka Streams' default), so between commits its committed lag grows to ~300.
+    h = History()
+    statuses, drains = set(), []
+    committed = 0
+    for t in range(0, 600, 2):
+        end = 10 * t
+        if t % 30 == 0:
+            committed = max(end - 7 - t % 17, 0)
+        g = h.record(snap(float(t), {"t": [end]}, {"g": [committed]})).group("g")
+        assert g is not None
+        statuses.add(g.partitions[0].status)
+        drains.append((g.caught_up, g.time_to_drain))
+    assert statuses <= {U, OK} and OK in statuses
+    # Time to drain does not flap with where between two commits a refresh falls: once two commits
+    # give rates (from t=30), the group reads "caught up" at every refresh.
+    assert set(drains[15:]) == {(True, 0.0)}
 
 
 def test_healthy_consumer_stays_ok_and_slow_one_warns() -> None:
@@ -168,4 +191,38 @@ def test_enrichment_keeps_every_other_field_of_the_partition() -> None:
     snapshot = ClusterSnapshot(taken_at=0.0, topics=(TopicInfo("t", partitions=(
         PartitionInfo("t", 0, 1, (1,), (1,), 0, 10),)),), groups=(GroupInfo("g", "Stable", partitions=(original,)),))
     (judged,) = History().record(snapshot).group("g").partitions  # type: ignore[union-attr]
-    assert judged == dataclasses.replace(original, status=LagStatus.OK)
+    assert judged == dataclasses.replace(original, status=LagStatus.UNKNOWN)  # one look is no evidence
+
+
+def _with_commits(t: float, end: int, commits: list[tuple[int, float, int]], owned: bool = True) -> ClusterSnapshot:
+    """One refresh of a group whose recent commits (offset, time, lag then) came from the commit log."""
+    s = snap(t, {"t": [end]}, {"g": [commits[-1][0]]}, owned=owned)
+    (group,) = s.groups
+    partition = dataclasses.replace(group.partitions[0], commits=tuple(CommitPoint(*c) for c in commits))
+    return s.replace(groups=(dataclasses.replace(group, partitions=(partition,)),))
+
+
+@pytest.mark.parametrize(("commits", "owned", "status"), [
+    # committing every 30 s while consuming, lag going up and down: healthy
+    ([(100 + 300 * i, 3600.0 + 30 * i, 40 + 17 * (i % 3)) for i in range(10)], True, OK),
+    # the same consumer, gone an hour ago
+    ([(100 + 300 * i, 30 * i, 40 + 17 * (i % 3)) for i in range(10)], False, STOP),
+    # alive, committing the same offset every 5 s while the log moves on
+    ([(500, 3860.0 + 5 * i, 100 + 10 * i) for i in range(10)], True, STALL),
+    # reset to earliest, not caught up again
+    ([(2000 + 100 * i, 3800.0 + 10 * i, 5) for i in range(8)] + [(0, 3880.0, 2800), (50, 3890.0, 2800)], False,
+     LagStatus.REWIND),
+])
+def test_one_refresh_with_commits_from_the_commit_log_is_enough_for_a_verdict(
+        commits: list[tuple[int, float, int]], owned: bool, status: LagStatus) -> None:
+    (judged,) = History().record(_with_commits(3905.0, 3000, commits, owned)).group("g").partitions  # type: ignore[union-attr]
+    assert judged.status is status
+
+
+def test_commits_read_again_at_the_next_refresh_are_not_counted_twice() -> None:
+    h = History()
+    first = [(100 + i, 10.0 * i, 5) for i in range(3)]
+    h.record(_with_commits(30.0, 200, first))
+    h.record(_with_commits(40.0, 200, [*first, (103, 30.0, 5)]))
+    window = h.commit_window("g", "t", 0)
+    assert window is not None and [p.offset for p in window.points] == [100, 101, 102, 103]

@@ -132,7 +132,7 @@ def test_json_document_round_trips_every_field() -> None:
 
 def test_lag_status_ranks_follow_burrow() -> None:
     assert [s.value for s in sorted(LagStatus, key=lambda s: s.rank)] == [
-        "NOTFOUND", "OK", "WARN", "ERR", "STOP", "STALL", "REWIND"]
+        "NOTFOUND", "OK", "UNKNOWN", "WARN", "ERR", "STOP", "STALL", "REWIND"]
     assert [s.is_error for s in (LagStatus.OK, LagStatus.WARN, LagStatus.STOP, LagStatus.REWIND)] == [
         False, False, True, True]
 

@@ -23,9 +23,12 @@ async def test_groups_show_state_members_lag_trend_status_and_drain() -> None:
         table = app.screen.query_one("#groups", LiveTable)
         assert table.row_keys == ["audit", "notifier", "scorer"]
         # audit: Empty, no members, lag 1050-100 growing by 10 a refresh, stopped -> ERR, never drains.
-        assert table.cells("audit") == ["audit", "Empty", "0", "0", "950", "▁▂▄▅▇█", "ERR", "-", "l: read"]
-        # scorer: 2 members own 3 partitions, constant lag 15 (flat trend, mid height), keeps up -> WARN.
-        assert table.cells("scorer") == ["scorer", "Stable", "2", "3", "15", "▄▄▄▄▄▄", "WARN", "-", "l: read"]
+        assert table.cells("audit") == ["audit", "Empty", "0", "0", "950", "▁▂▄▅▇█", "ERR", "commit log", "never",
+                                       "l: read"]
+        # scorer: 2 members own 3 partitions, constant lag 15 (flat trend, mid height): Burrow says WARN
+        # (its lag never shrinks from one commit to the next), yet it commits what is there: caught up.
+        assert table.cells("scorer") == ["scorer", "Stable", "2", "3", "15", "▄▄▄▄▄▄", "WARN", "commit log",
+                                        "caught up", "l: read"]
         assert table.cells("notifier")[6] == "ERR"  # alive but its offset does not move: STALL
 
 
@@ -49,10 +52,10 @@ async def test_time_lag_is_read_on_demand_for_the_group_under_the_cursor() -> No
         assert source.time_lag_calls == ["scorer"]
         table = app.screen.query_one("#groups", LiveTable)
         # The fake says partition n's oldest unconsumed record is 60*(n+1) s old: the worst is 3 minutes.
-        assert table.cells("scorer")[8] == "3m00s"
-        assert table.cells("audit")[8] == "l: read"
+        assert table.cells("scorer")[9] == "3m00s"
+        assert table.cells("audit")[9] == "l: read"
         await refresh(pilot)
-        assert table.cells("scorer")[8] == "3m00s"  # kept across refreshes until read again
+        assert table.cells("scorer")[9] == "3m00s"  # kept across refreshes until read again
 
 
 async def test_group_detail_lists_partitions_with_offsets_lag_and_owner() -> None:
@@ -63,15 +66,15 @@ async def test_group_detail_lists_partitions_with_offsets_lag_and_owner() -> Non
         assert isinstance(screen, GroupDetailScreen) and screen.group_id == "scorer"
         parts = screen.query_one("#partitions", LiveTable)
         assert parts.row_keys == ["airline-tweets/0", "airline-tweets/1", "airline-tweets/2"]
-        assert parts.cells("airline-tweets/2") == ["airline-tweets", "2", "1,045", "1,050", "5", "WARN", "-",
-                                                   "scorer-2", "/10.0.0.12"]
+        assert parts.cells("airline-tweets/2") == ["airline-tweets", "2", "1,045", "1,050", "5", "WARN", "0s ago",
+                                                   "-", "scorer-2", "/10.0.0.12"]
         heading = str(screen.query_one("#heading", Static).render())
         assert "Group scorer · Stable · 2 members · assignor range · coordinator 1" in heading
-        assert "lag 15 · status WARN · consuming 3.00/s" in heading
+        assert "lag 15 · status WARN (commit log) · consuming 3.00/s · input 3.00/s · caught up" in heading
         assert list(screen.query_one("#total-chart", Sparkline).data or []) == [15] * 6
         await pilot.press("l")
         await settle(pilot)
-        assert parts.cells("airline-tweets/0")[6] == "1m00s"
+        assert parts.cells("airline-tweets/0")[7] == "1m00s"
 
 
 async def test_group_detail_chart_shows_the_selected_partition_history() -> None:
@@ -82,6 +85,8 @@ async def test_group_detail_chart_shows_the_selected_partition_history() -> None
         screen = app.screen
         assert list(screen.query_one("#partition-chart", Sparkline).data or []) == [900, 910, 920]
         assert "Lag of airline-tweets/0: 900 … 920" in str(screen.query_one("#partition-title").render())
+        # Its last commit, read from the commit log, was an hour before the first refresh.
+        assert screen.query_one("#partitions", LiveTable).cells("airline-tweets/0")[5:7] == ["STOP", "1h00m ago"]
         await pilot.press("escape")
         assert not isinstance(app.screen, GroupDetailScreen)
 

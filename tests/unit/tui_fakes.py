@@ -5,9 +5,14 @@ forward by a known amount, so rates, lag trends and Burrow statuses come out as 
 
 * ``airline-tweets`` (3 partitions, RF 3) grows by 10 records per partition per refresh (10 s apart),
   so it shows 3 msgs/s in; partition 2 is under-replicated (ISR 1,2);
-* ``scorer`` (Stable, 2 members) reads ``airline-tweets`` and keeps up except for a lag of 5 per partition;
-* ``audit`` (Empty) stopped at offset 100 on ``airline-tweets``/0, so its lag grows by 10 per refresh;
-* ``notifier`` (Stable, 1 member) reads ``scored-tweets``, stalled: alive, offset not moving, lag > 0.
+* ``scorer`` (Stable, 2 members) reads ``airline-tweets`` and keeps up except for a lag of 5 per partition,
+  committing every 2 s (WARN: its lag never shrinks);
+* ``audit`` (Empty) stopped an hour ago at offset 100 on ``airline-tweets``/0, so its lag grows by 10 per
+  refresh (STOP);
+* ``notifier`` (Stable, 1 member) reads ``scored-tweets``, stalled: alive, committing offset 880 every
+  5 s while the log moves on (STALL).
+
+Every group's recent commits come with the snapshot, as ``KafkaSource`` reads them from the commit log.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from collections.abc import Iterable
 
 from airstream.monitor.browse import BrowsedMessage, Page, Position
 from airstream.monitor.model import (
+    LAG_FROM_COMMIT_LOG,
     BrokerInfo,
     ClusterSnapshot,
+    CommitPoint,
     GroupInfo,
     GroupPartition,
     MemberInfo,
@@ -34,8 +41,14 @@ BROKERS = (BrokerInfo(1, "kafka-1", 9092, is_controller=True), BrokerInfo(2, "ka
            BrokerInfo(3, "kafka-3", 9092))
 
 
+def _commits(now: float, every: float, offset: int, step: int, lag: int) -> tuple[CommitPoint, ...]:
+    """Ten commits, the last at ``now``, ``every`` seconds apart, the offset moving ``step`` per commit."""
+    return tuple(CommitPoint(offset - step * k, now - every * k, lag) for k in reversed(range(10)))
+
+
 def cluster(step: int) -> ClusterSnapshot:
     """The fake cluster after ``step`` refreshes."""
+    now = T0 + STEP * step
     tweets_end = 1000 + 10 * step
     tweets = TopicInfo("airline-tweets", partitions=tuple(
         PartitionInfo("airline-tweets", n, leader=n + 1, replicas=(n + 1, (n + 1) % 3 + 1, (n + 2) % 3 + 1),
@@ -54,16 +67,20 @@ def cluster(step: int) -> ClusterSnapshot:
     scorer = GroupInfo("scorer", state="Stable", assignor="range", coordinator_id=1, members=members,
                        partitions=tuple(GroupPartition("airline-tweets", n, committed_offset=tweets_end - 5,
                                                        end_offset=tweets_end, member_id=owner[n].member_id,
-                                                       client_id=owner[n].client_id, host=owner[n].host)
-                                        for n in range(3)))
+                                                       client_id=owner[n].client_id, host=owner[n].host,
+                                                       commits=_commits(now, 2.0, tweets_end - 5, 2, lag=5))
+                                        for n in range(3)), lag_source=LAG_FROM_COMMIT_LOG)
     audit = GroupInfo("audit", state="Empty", coordinator_id=3, partitions=(
-        GroupPartition("airline-tweets", 0, committed_offset=100, end_offset=tweets_end),))
+        GroupPartition("airline-tweets", 0, committed_offset=100, end_offset=tweets_end,
+                       commits=_commits(T0 - 3600, 60.0, 100, 6, lag=0)),), lag_source=LAG_FROM_COMMIT_LOG)
     notifier_member = MemberInfo("m-n", "notifier-1", "/10.0.0.20", assignments=(("scored-tweets", 0),))
     notifier = GroupInfo("notifier", state="Stable", assignor="range", coordinator_id=2, members=(notifier_member,),
                          partitions=(GroupPartition("scored-tweets", 0, committed_offset=880,
                                                     end_offset=900 + 4 * step, member_id="m-n",
-                                                    client_id="notifier-1", host="/10.0.0.20"),))
-    return ClusterSnapshot(taken_at=T0 + STEP * step, cluster_id="airstream-test", controller_id=1,
+                                                    client_id="notifier-1", host="/10.0.0.20",
+                                                    commits=_commits(now, 5.0, 880, 0, lag=20 + 4 * step)),),
+                         lag_source=LAG_FROM_COMMIT_LOG)
+    return ClusterSnapshot(taken_at=now, cluster_id="airstream-test", controller_id=1,
                            brokers=BROKERS, topics=(offsets, tweets, scored), groups=(audit, notifier, scorer),
                            source="fake://cloudair")
 
