@@ -7,10 +7,16 @@ condition stops holding, a firing alert emits one ``resolved`` event and is clos
 dropped quietly. An open alert never emits a second ``firing`` event, so notifiers are told once on
 open and once on resolve.
 
+A :class:`~airstream.monitor.rules.Silence` (from the rules file, or :meth:`AlertEngine.silence` on
+screen) mutes an alert until it expires: the alert is still evaluated and listed, its events carry
+``silenced_until``, and the dispatcher does not send its opening (it still sends the resolution of an
+alert it had announced). If the silence ends while the alert still fires, a new ``firing`` event
+announces it. :meth:`AlertEngine.acknowledge` marks an alert as being handled; it stays firing.
+
 Example::
 
     >>> from airstream.monitor.rules import parse_rules
-    >>> from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
+    >>> from airstream.monitor.model import ClusterSnapshot, GroupInfo, PartitionInfo, TopicInfo, GroupPartition
     >>> rules = parse_rules({"rules": [{"name": "behind", "kind": "group_lag", "above": 100, "for": "10s"}]})
     >>> engine = AlertEngine(rules)
     >>> def at(t, lag):
@@ -39,13 +45,14 @@ from __future__ import annotations
 
 import enum
 import math
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from airstream.monitor.model import ClusterSnapshot, GroupInfo
-from airstream.monitor.rules import Rule, RuleKind, RuleSet
+from airstream.monitor.model import ClusterSnapshot, GroupInfo, PartitionInfo, TopicInfo
+from airstream.monitor.rules import Rule, RuleKind, RuleSet, Silence
 from airstream.monitor.traces import TraceModel, hop_latencies
 
 __all__ = ["Alert", "AlertEngine", "AlertEvent", "AlertState"]
@@ -73,6 +80,13 @@ class AlertEvent:
     at: float
     since: float
     labels: Mapping[str, str] = field(default_factory=dict)
+    silenced_until: float | None = None
+    acknowledged_at: float | None = None
+
+    @property
+    def silenced(self) -> bool:
+        """Whether a silence covered the alert when this event was made: notifiers are not told."""
+        return self.silenced_until is not None
 
     @property
     def text(self) -> str:
@@ -84,7 +98,8 @@ class AlertEvent:
         """Plain JSON-ready dict (what the webhook posts)."""
         return {"rule": self.rule, "subject_kind": self.subject_kind, "subject": self.subject,
                 "state": self.state.value, "severity": self.severity, "value": self.value,
-                "message": self.message, "at": self.at, "since": self.since, "labels": dict(self.labels)}
+                "message": self.message, "at": self.at, "since": self.since, "labels": dict(self.labels),
+                "silenced_until": self.silenced_until, "acknowledged_at": self.acknowledged_at}
 
 
 @dataclass(slots=True)
@@ -99,15 +114,35 @@ class Alert:
     value: float | str | None
     message: str
     fired_at: float | None = None
+    silenced_until: float | None = None
+    acknowledged_at: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """``(rule name, subject kind, subject)``: what identifies an alert."""
+        return self.rule.name, self.subject_kind, self.subject
 
     def event(self, state: AlertState, at: float) -> AlertEvent:
         """The event announcing this alert in ``state``."""
         return AlertEvent(self.rule.name, self.subject_kind, self.subject, state, self.rule.severity, self.value,
-                          self.message, at, self.since, self.rule.labels)
+                          self.message, at, self.since, self.rule.labels, self.silenced_until, self.acknowledged_at)
 
 
 # (subject kind, subject, value, message) for every subject on which a rule's condition holds
 _Hit = tuple[str, str, "float | str | None", str]
+
+
+def _escape(text: str) -> str:
+    """``text`` as a glob that matches only itself."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _brokers(ids: set[int]) -> str:
+    return f"broker{'' if len(ids) == 1 else 's'} {', '.join(map(str, sorted(ids)))}"
 
 
 def _fmt_seconds(value: float) -> str:
@@ -131,18 +166,70 @@ class AlertEngine:
                  history_size: int = 500) -> None:
         self.rules = rules
         self._idle = idle_seconds
+        self._lock = threading.RLock()  # the UI acknowledges and silences while a worker evaluates
+        self._silences: list[Silence] = list(rules.silences)
         self._open: dict[tuple[str, str, str], Alert] = {}
+        self._brokers: dict[int, str] = {}  # every broker seen in the cluster: id -> host:port
         self.history: deque[AlertEvent] = deque(maxlen=history_size)
 
     @property
     def active(self) -> list[Alert]:
         """Open alerts, pending and firing, in rule order."""
-        return list(self._open.values())
+        with self._lock:
+            return list(self._open.values())
 
     @property
     def firing(self) -> list[Alert]:
-        """Alerts that fire now."""
-        return [a for a in self._open.values() if a.state is AlertState.FIRING]
+        """Alerts that fire now, silenced or not."""
+        with self._lock:
+            return [a for a in self._open.values() if a.state is AlertState.FIRING]
+
+    @property
+    def silences(self) -> list[Silence]:
+        """Silences from the rules file and the screen, expired ones included until they are pruned."""
+        with self._lock:
+            return list(self._silences)
+
+    # -- acknowledging and silencing ---------------------------------------------------------------------
+
+    def acknowledge(self, key: tuple[str, str, str], at: float) -> bool:
+        """Mark the open alert ``key`` (see :attr:`Alert.key`) acknowledged: someone is on it. It stays
+        listed; notifiers drop what they still had queued for it and are next told of its resolution."""
+        with self._lock:
+            alert = self._open.get(key)
+            if alert is None:
+                return False
+            alert.acknowledged_at = at
+            return True
+
+    def silence(self, key: tuple[str, str, str], until: float, comment: str = "") -> Silence:
+        """Silence one alert's notifications until ``until``; a later silence of it replaces this one."""
+        rule, kind, subject = key
+        silence = Silence(until, _escape(rule), f"{kind} {_escape(subject)}", comment, origin="screen")
+        with self._lock:
+            self._silences = [s for s in self._silences
+                              if not (s.origin == "screen" and (s.rule, s.subject) == (silence.rule, silence.subject))]
+            self._silences.append(silence)
+            alert = self._open.get(key)
+            if alert is not None:
+                alert.silenced_until = until
+        return silence
+
+    def unsilence(self, key: tuple[str, str, str], now: float) -> int:
+        """Drop the screen's silences of one alert (a rules file's stay); returns how many were dropped."""
+        rule, kind, subject = key
+        with self._lock:
+            mine = (_escape(rule), f"{kind} {_escape(subject)}")
+            kept = [s for s in self._silences if not (s.origin == "screen" and (s.rule, s.subject) == mine)]
+            dropped, self._silences = len(self._silences) - len(kept), kept
+            alert = self._open.get(key)
+            if alert is not None:
+                alert.silenced_until = self._silenced_until(alert, now)
+            return dropped
+
+    def _silenced_until(self, alert: Alert, now: float) -> float | None:
+        ends = [s.until for s in self._silences if s.covers(alert.rule.name, alert.subject_kind, alert.subject, now)]
+        return max(ends) if ends else None
 
     def evaluate(self, snapshot: ClusterSnapshot, *, traces: TraceModel | None = None,
                  ignore_for: bool = False) -> list[AlertEvent]:
@@ -154,9 +241,15 @@ class AlertEngine:
         trace alerts while the traces are missing or could not be read: a failed refresh is not
         evidence that the problem went away.
         """
+        with self._lock:
+            return self._evaluate(snapshot, traces, ignore_for)
+
+    def _evaluate(self, snapshot: ClusterSnapshot, traces: TraceModel | None, ignore_for: bool) -> list[AlertEvent]:
         now = snapshot.taken_at
         events: list[AlertEvent] = []
         seen: set[tuple[str, str, str]] = set()
+        self._remember_brokers(snapshot)
+        self._silences = [s for s in self._silences if s.active(now) or s.origin == "rules file"]
         for rule in self.rules.rules:
             hits = self._trace_hits(rule, traces) if rule.kind.about_traces else self._hits(rule, snapshot)
             for kind, subject, value, message in hits:
@@ -166,6 +259,10 @@ class AlertEngine:
                 if alert is None:
                     alert = self._open[key] = Alert(rule, kind, subject, AlertState.PENDING, now, value, message)
                 alert.value, alert.message = value, message
+                was_silenced, alert.silenced_until = alert.silenced_until, self._silenced_until(alert, now)
+                if alert.state is AlertState.FIRING and was_silenced is not None and alert.silenced_until is None:
+                    # The silence ended on an alert that still fires: notifiers not told of it hear now.
+                    events.append(alert.event(AlertState.FIRING, now))
                 if alert.state is AlertState.PENDING and (ignore_for or now - alert.since >= rule.for_seconds):
                     alert.state, alert.fired_at = AlertState.FIRING, now
                     events.append(alert.event(AlertState.FIRING, now))
@@ -186,7 +283,9 @@ class AlertEngine:
     def _present(alert: Alert, snapshot: ClusterSnapshot) -> bool:
         if alert.subject_kind == "group":
             return snapshot.group(alert.subject) is not None
-        return snapshot.topic(alert.subject) is not None
+        if alert.subject_kind == "topic":
+            return snapshot.topic(alert.subject) is not None
+        return False  # brokers: a failed refresh cannot tell whether they came back
 
     def _hits(self, rule: Rule, snapshot: ClusterSnapshot) -> Iterator[_Hit]:
         if rule.kind.about_groups:
@@ -196,20 +295,79 @@ class AlertEngine:
                     if hit is not None:
                         yield ("group", group.group_id, *hit)
             return
+        if rule.kind is RuleKind.BROKER_DOWN:
+            yield from self._broker_hits(snapshot)
+            return
+        if rule.kind is RuleKind.OFFLINE_PARTITIONS:
+            yield from self._offline_hits(rule, snapshot)
+            return
+        down = set(self._down_brokers(snapshot))
         for topic in snapshot.topics:
             if not rule.matches_topic(topic.name, topic.internal) or topic.error:
                 continue
-            value: float | None
             if rule.kind is RuleKind.UNDER_REPLICATED:
-                value, what = topic.under_replicated_count, "under-replicated partitions"
-            elif rule.kind is RuleKind.OFFLINE_PARTITIONS:
-                value, what = topic.offline_count, "offline partitions"
-            else:
-                value, what = (self._idle(topic.name) if self._idle else None), "idle for"
+                hit = self._under_replicated_hit(rule, topic, down)
+                if hit is not None:
+                    yield ("topic", topic.name, *hit)
+                continue
+            value = self._idle(topic.name) if self._idle else None
             if value is not None and rule.above is not None and value > rule.above:
-                shown = _fmt_seconds(value) if rule.kind is RuleKind.TOPIC_IDLE else f"{value:g}"
-                limit = _fmt_seconds(rule.above) if rule.kind is RuleKind.TOPIC_IDLE else f"{rule.above:g}"
-                yield ("topic", topic.name, value, f"{what} {shown} above {limit}")
+                yield ("topic", topic.name, value,
+                       f"idle for {_fmt_seconds(value)} above {_fmt_seconds(rule.above)}")
+
+    # -- the cluster: one alert per cause --------------------------------------------------------------
+
+    def _remember_brokers(self, snapshot: ClusterSnapshot) -> None:
+        if snapshot.ok and snapshot.brokers:
+            self._brokers.update({b.id: b.address for b in snapshot.brokers})
+
+    def _down_brokers(self, snapshot: ClusterSnapshot) -> list[int]:
+        """Brokers seen earlier or holding replicas, missing now; none when the refresh failed (a refresh
+        that could not list the brokers is not evidence that they are gone)."""
+        if not snapshot.ok or not snapshot.brokers:
+            return []
+        live = {b.id for b in snapshot.brokers}
+        return sorted((set(self._brokers) - live) | set(snapshot.missing_brokers()))
+
+    def _broker_hits(self, snapshot: ClusterSnapshot) -> Iterator[_Hit]:
+        for broker in self._down_brokers(snapshot):
+            lost = [p for p in snapshot.partitions() if broker in p.replicas]
+            offline = sum(p.offline for p in lost)
+            topics = len({p.topic for p in lost})
+            where = f" ({self._brokers[broker]})" if broker in self._brokers else ""
+            effect = (f"{_count(len(lost), 'partition')} in {_count(topics, 'topic')} lost a replica"
+                      f"{f', {offline} offline' if offline else ''}" if lost else "it held no replicas")
+            yield "broker", str(broker), len(lost), f"broker {broker}{where} is not in the cluster: {effect}"
+
+    def _explained_by_down_brokers(self, missing: set[int], down: set[int]) -> bool:
+        """Whether a ``broker_down`` rule already reports every broker behind ``missing`` replicas."""
+        return bool(missing) and missing <= down and any(r.kind is RuleKind.BROKER_DOWN for r in self.rules.rules)
+
+    def _under_replicated_hit(self, rule: Rule, topic: TopicInfo, down: set[int]) -> tuple[float, str] | None:
+        urp = [p for p in topic.partitions if p.under_replicated]
+        if rule.above is None or len(urp) <= rule.above:
+            return None
+        missing = {r for p in urp for r in p.replicas if r not in p.isr}
+        if self._explained_by_down_brokers(missing, down):
+            return None  # one alert per cause: the broker_down alert counts these partitions
+        return len(urp), (f"{len(urp)} of {_count(topic.partition_count, 'partition')} under-replicated "
+                          f"(out of sync on {_brokers(missing)})")
+
+    def _offline_hits(self, rule: Rule, snapshot: ClusterSnapshot) -> Iterator[_Hit]:
+        # Grouped by the brokers that hold the replicas: one broker (or set) gone, one alert.
+        by_brokers: dict[tuple[int, ...], list[PartitionInfo]] = {}
+        for topic in snapshot.topics:
+            if rule.matches_topic(topic.name, topic.internal) and not topic.error:
+                for p in topic.partitions:
+                    if p.offline:
+                        by_brokers.setdefault(tuple(sorted(p.replicas)), []).append(p)
+        for brokers, partitions in sorted(by_brokers.items()):
+            if rule.above is not None and len(partitions) > rule.above:
+                topics = sorted({p.topic for p in partitions})
+                shown = ", ".join(topics[:5]) + (f" and {len(topics) - 5} more" if len(topics) > 5 else "")
+                yield ("brokers", ",".join(map(str, brokers)) or "none", len(partitions),
+                       f"{_count(len(partitions), 'partition')} offline, every replica on "
+                       f"{_brokers(set(brokers))} ({shown})")
 
     @staticmethod
     def _trace_hits(rule: Rule, traces: TraceModel | None) -> Iterator[_Hit]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import queue
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -136,7 +137,8 @@ class AirmonApp(App[None]):
         self.history = History(lag=rules.lag) if rules is not None else History()
         self._engine = AlertEngine(rules, self.history.idle_seconds) if rules is not None else None
         self._dispatcher = build_dispatcher(rules) if rules is not None and rules.notifiers else None
-        self.alerts = AlertsView(rules)
+        self._acknowledged: queue.SimpleQueue[tuple[str, str, str]] = queue.SimpleQueue()
+        self.alerts = AlertsView(rules, silences=tuple(rules.silences) if rules is not None else ())
         """The rules, firing alerts and their history as of the latest refresh."""
         self.snapshot: ClusterSnapshot | None = None
         """The latest enriched snapshot; ``None`` until the first refresh returns."""
@@ -216,9 +218,52 @@ class AirmonApp(App[None]):
         if needed and with_time_lag is not None:
             snapshot = with_time_lag(snapshot, needed)
         events = engine.evaluate(snapshot, traces=traces)
-        errors = self._dispatcher.deliver(events) if self._dispatcher is not None else []
-        firing = tuple(a.event(AlertState.FIRING, a.fired_at or snapshot.taken_at) for a in engine.firing)
-        return snapshot, AlertsView(rules, firing, tuple(engine.history), tuple(errors))
+        errors: list[str] = []
+        if self._dispatcher is not None:
+            while not self._acknowledged.empty():  # acknowledged on screen since the last refresh
+                self._dispatcher.acknowledge(*self._acknowledged.get())
+            errors = self._dispatcher.deliver(events)
+        unmatched = tuple((rule.name, why) for rule, why in rules.unmatched(snapshot, traces)) if snapshot.ok \
+            else self.alerts.unmatched
+        return snapshot, self._alerts_view(engine, rules, snapshot.taken_at, tuple(errors), unmatched)
+
+    @staticmethod
+    def _alerts_view(engine: AlertEngine, rules: RuleSet, now: float, errors: tuple[str, ...],
+                     unmatched: tuple[tuple[str, str], ...]) -> AlertsView:
+        firing = tuple(a.event(AlertState.FIRING, a.fired_at or now) for a in engine.firing)
+        silences = tuple(s for s in engine.silences if s.active(now))
+        return AlertsView(rules, firing, tuple(engine.history), errors, silences, unmatched)
+
+    # -- acknowledging and silencing (keys of the Alerts screen) ---------------------------------
+
+    def acknowledge_alert(self, key: tuple[str, str, str]) -> None:
+        """Mark a firing alert acknowledged; notifiers drop what they still had queued for it."""
+        if self._engine is not None and self._engine.acknowledge(key, time.time()):
+            self._acknowledged.put(key)
+            self._alerts_changed(f"acknowledged {key[0]} on {key[1]} {key[2]}")
+
+    def silence_alert(self, key: tuple[str, str, str], seconds: float) -> None:
+        """Silence an alert's notifications for ``seconds`` from now, or from the end of its silence."""
+        if self._engine is None:
+            return
+        now = time.time()
+        current = next((a.silenced_until for a in self._engine.firing if a.key == key), None)
+        until = max(now, current or now) + seconds
+        self._engine.silence(key, until, comment="silenced on screen")
+        shown = time.strftime("%H:%M", time.gmtime(until))
+        self._alerts_changed(f"silenced {key[0]} on {key[1]} {key[2]} until {shown} UTC")
+
+    def unsilence_alert(self, key: tuple[str, str, str]) -> None:
+        """Drop the screen's silence of an alert (a rules file's silence stays until it expires)."""
+        if self._engine is not None and self._engine.unsilence(key, time.time()):
+            self._alerts_changed(f"{key[0]} on {key[1]} {key[2]} is no longer silenced")
+
+    def _alerts_changed(self, what: str) -> None:
+        if self._engine is not None and self.rules is not None:
+            self.alerts = self._alerts_view(self._engine, self.rules, time.time(), self.alerts.notify_errors,
+                                            self.alerts.unmatched)
+        self.notice(what)
+        self._redraw()
 
     def _deliver(self, callback: Callable[..., None], *args: Any) -> None:
         # RuntimeError: the app closed while the worker was blocked on Kafka, so nobody is left to tell.

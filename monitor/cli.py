@@ -234,9 +234,15 @@ def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
         traces = _read_traces(reader, set())
         notify(engine.evaluate(snapshot, traces=traces, ignore_for=True), force=True)
         _warn_partial(snapshot)
-        firing = engine.firing
+        _warn_unmatched(rules, snapshot, traces, set())
+        firing = [a for a in engine.firing if a.silenced_until is None]
         for alert in firing:
             print(alert.event(alert.state, snapshot.taken_at).text)
+        for alert in engine.firing:
+            if alert.silenced_until is not None:
+                until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(alert.silenced_until))
+                print(f"airmon: silenced until {until}: {alert.event(alert.state, snapshot.taken_at).text}",
+                      file=sys.stderr)
         if not snapshot.ok:
             raise _Failure("the refresh was incomplete, so the check cannot vouch for the cluster (see above)")
         if traces is not None and not traces.ok:
@@ -258,14 +264,29 @@ def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
             if not raw.brokers and not raw.ok:
                 print(f"{time.strftime('%H:%M:%S')} airmon: {raw.messages[0].text} (retrying)", file=sys.stderr)
                 continue
-            events = engine.evaluate(history.record(with_time_lag(raw)), traces=_read_traces(reader, shown))
+            snapshot = history.record(with_time_lag(raw))
+            traces = _read_traces(reader, shown)
+            events = engine.evaluate(snapshot, traces=traces)
+            _warn_unmatched(rules, snapshot, traces, shown)
             for e in events:
-                print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}", flush=True)
+                muted = " (silenced)" if e.silenced else ""
+                print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}{muted}", flush=True)
             notify(events)
     except KeyboardInterrupt:
         pass
     notify([], force=True)
-    return EXIT_FIRING if engine.firing else EXIT_OK
+    return EXIT_FIRING if any(a.silenced_until is None for a in engine.firing) else EXIT_OK
+
+
+def _warn_unmatched(rules: Any, snapshot: ClusterSnapshot, traces: Any, shown: set[str]) -> None:
+    """Say once per run which rules match nothing: a typo in a glob would otherwise never fire."""
+    if not snapshot.ok:
+        return
+    for rule, why in rules.unmatched(snapshot, traces):
+        line = f"airmon: warning: rule {rule.name!r} matches nothing: {why}"
+        if line not in shown:
+            shown.add(line)
+            print(line, file=sys.stderr)
 
 
 def _dashboard(args: argparse.Namespace) -> int:

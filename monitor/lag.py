@@ -49,6 +49,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+import math
 import statistics
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -98,6 +99,9 @@ class LagSettings:
     stop_after: float = 300.0
 
     def __post_init__(self) -> None:
+        for name in ("min_distance", "minimum_complete", "min_span", "stop_after"):
+            if not math.isfinite(getattr(self, name)):
+                raise ValueError(f"{name} must be a finite number, got {getattr(self, name)}")
         if self.window < 1:
             raise ValueError(f"lag window must hold at least 1 commit, got window={self.window}")
         if self.min_distance < 0:

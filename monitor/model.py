@@ -516,6 +516,19 @@ class ClusterSnapshot:
         """Topics with at least one replica on that broker."""
         return tuple(t for t in self.topics if any(broker_id in p.replicas for p in t.partitions))
 
+    def missing_brokers(self) -> tuple[int, ...]:
+        """Brokers that partitions are assigned to but that are not in the cluster (down or fenced),
+        sorted; empty when the broker list is unknown (a failed refresh).
+
+        >>> t = TopicInfo("t", partitions=(PartitionInfo("t", 0, leader=1, replicas=(1, 2), isr=(1,)),))
+        >>> ClusterSnapshot(brokers=(BrokerInfo(1, "k1", 9092),), topics=(t,)).missing_brokers()
+        (2,)
+        """
+        if not self.brokers:
+            return ()
+        live = {b.id for b in self.brokers}
+        return tuple(sorted({r for p in self.partitions() for r in p.replicas if r not in live and r >= 0}))
+
     @property
     def partition_count(self) -> int:
         """Partitions over all topics."""

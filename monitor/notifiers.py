@@ -211,17 +211,33 @@ class Dispatcher:
         self.errors: list[str] = []
 
     def deliver(self, events: Sequence[AlertEvent]) -> list[str]:
-        """Queue ``events`` for their notifiers and send what is due; return this round's errors."""
+        """Queue ``events`` for their notifiers and send what is due; return this round's errors.
+
+        A silenced alert's opening is not sent; a resolution is sent only to notifiers told of the opening.
+        """
         for e in events:
             for name in self.routes.get(e.rule, ()):
                 key = (name, e.rule, e.subject_kind, e.subject)
-                if self._told.get(key) is e.state:
-                    continue  # already told this notifier that this alert is in this state
+                told = self._told.get(key)
+                if e.state is AlertState.FIRING and (e.silenced or told is AlertState.FIRING):
+                    continue
+                if e.state is AlertState.RESOLVED and told is not AlertState.FIRING:
+                    continue
                 self._told[key] = e.state
                 queue = self._queues[name]
                 queue.append(e)
                 del queue[:-_QUEUE_LIMIT]
         return self.flush()
+
+    def acknowledge(self, rule: str, subject_kind: str, subject: str) -> int:
+        """Drop the queued (not yet sent) openings of an acknowledged alert; returns how many."""
+        dropped = 0
+        for queue in self._queues.values():
+            kept = [e for e in queue if not (e.state is AlertState.FIRING
+                                             and (e.rule, e.subject_kind, e.subject) == (rule, subject_kind, subject))]
+            dropped += len(queue) - len(kept)
+            queue[:] = kept
+        return dropped
 
     def flush(self, force: bool = False) -> list[str]:
         """Send every queue whose notifier is out of its ``min_interval`` (all of them with ``force``)."""

@@ -1,6 +1,6 @@
 """Alert rules from YAML: what to watch, for how long, how bad it is, and whom to tell.
 
-A ``rules.yaml`` has three sections; only ``rules`` is required::
+A ``rules.yaml`` has four sections; only ``rules`` is required::
 
     settings:                    # Burrow lag evaluation (see airstream.monitor.lag)
       lag_window: 10             # commits judged per partition
@@ -16,8 +16,8 @@ A ``rules.yaml`` has three sections; only ``rules`` is required::
     rules:
       - name: scorer-behind
         kind: group_lag          # group_lag | group_status | time_lag | time_to_drain |
-        group: "scorer*"         # under_replicated | offline_partitions | topic_idle |
-                                 # e2e_latency | producer_inactive
+        group: "scorer*"         # under_replicated | offline_partitions | broker_down |
+                                 # topic_idle | e2e_latency | producer_inactive
         above: 1000
         for: 1m                  # the condition must hold this long before the alert fires
         severity: critical       # info | warning | critical
@@ -28,9 +28,18 @@ A ``rules.yaml`` has three sections; only ``rules`` is required::
       - {name: slow-path, kind: e2e_latency, producer: "replay*", group: alerts-sink, stat: p99,
          above: 2s, window: 5m}  # traced hops: origin producer -> ... -> topic -> group
       - {name: replay-quiet, kind: producer_inactive, producer: "replay*", above: 5m}
+      - {name: broker-gone, kind: broker_down, severity: critical}
+    silences:                    # mute notifications until a time (the alerts still show)
+      - {rule: consumer-stuck, subject: "group audit*", until: "2026-12-24T08:00:00Z", comment: "job retired"}
 
 ``group``, ``topic`` and ``producer`` are shell-style globs (default ``*``); internal topics only
 match when named or with ``include_internal: true``.
+
+The cluster kinds raise one alert per cause: ``broker_down`` one per broker that was in the cluster
+(or still holds replicas) and is gone, counting the partitions that lost a replica;
+``under_replicated`` one per topic with its count and the brokers out of sync -- left out when a
+``broker_down`` rule already reports every broker behind it; ``offline_partitions`` one per set of
+brokers holding the offline partitions' replicas.
 
 The two trace kinds read what traced clients (:mod:`airstream.topology.tracing`) publish: ``e2e_latency``
 fires when the ``stat`` (``p99``, the default, ``avg`` or ``max``) of the end-to-end latency --
@@ -52,21 +61,27 @@ Example::
 from __future__ import annotations
 
 import enum
+import math
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from fnmatch import fnmatchcase
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import yaml
 
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import ClusterSnapshot, LagStatus
 
-__all__ = ["NotifierSpec", "Rule", "RuleKind", "RuleSet", "RulesError", "load_rules", "parse_duration",
+if TYPE_CHECKING:
+    from airstream.monitor.traces import TraceModel
+
+__all__ = ["NotifierSpec", "Rule", "RuleKind", "RuleSet", "RulesError", "Silence", "load_rules", "parse_duration",
            "parse_rules"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -87,7 +102,8 @@ class RuleKind(enum.StrEnum):
     TIME_LAG = "time_lag"                    # age of the oldest unconsumed record, seconds
     TIME_TO_DRAIN = "time_to_drain"          # seconds until the lag is gone; endless if not shrinking
     UNDER_REPLICATED = "under_replicated"    # under-replicated partitions of the topic
-    OFFLINE_PARTITIONS = "offline_partitions"  # partitions of the topic without a leader
+    OFFLINE_PARTITIONS = "offline_partitions"  # partitions without a leader, one alert per set of brokers
+    BROKER_DOWN = "broker_down"              # a broker that was in the cluster (or holds replicas) is gone
     TOPIC_IDLE = "topic_idle"                # seconds since the topic last received a record
     E2E_LATENCY = "e2e_latency"              # traced hop: receive time minus the origin's produce time
     PRODUCER_INACTIVE = "producer_inactive"  # seconds since a traced producer last produced
@@ -113,16 +129,20 @@ class RuleKind(enum.StrEnum):
             return ("producer", "topic", "group")
         if self is RuleKind.PRODUCER_INACTIVE:
             return ("producer", "topic")
+        if self is RuleKind.BROKER_DOWN:
+            return ()
         return ("group",) if self.about_groups else ("topic",)
 
 
-_COUNT_DEFAULT_ABOVE = {RuleKind.UNDER_REPLICATED: 0.0, RuleKind.OFFLINE_PARTITIONS: 0.0}
+_COUNT_DEFAULT_ABOVE = {RuleKind.UNDER_REPLICATED: 0.0, RuleKind.OFFLINE_PARTITIONS: 0.0, RuleKind.BROKER_DOWN: 0.0}
 _TIME_KINDS = (RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN, RuleKind.TOPIC_IDLE, RuleKind.E2E_LATENCY,
                RuleKind.PRODUCER_INACTIVE)
 _RULE_FIELDS = {"name", "kind", "group", "topic", "producer", "above", "status", "stat", "window", "for", "severity",
                 "labels", "notify", "include_internal", "description"}
 _SCOPE_FIELDS = ("group", "topic", "producer")
 _LATENCY_STATS = ("p99", "avg", "max")
+_NOTIFIER_OPTIONS = {"log": frozenset(), "webhook": frozenset({"url", "headers", "timeout"}),
+                     "slack": frozenset({"token", "channel", "webhook_url", "base_url", "timeout", "max_retries"})}
 _TRACE_WINDOW = 3600.0  # seconds of traces airmon reads back by default (airstream.monitor.traces.TraceReader)
 
 
@@ -135,8 +155,9 @@ def parse_duration(value: object, where: str = "duration") -> float:
     if isinstance(value, bool):
         raise RulesError(f"{where}: expected a duration like 30s or 5m, got {value!r}")
     if isinstance(value, int | float):
-        if value < 0:
-            raise RulesError(f"{where}: a duration cannot be negative, got {value}")
+        if not math.isfinite(value) or value < 0:
+            raise RulesError(f"{where}: a duration is a finite number of seconds >= 0 or like 30s or 5m, "
+                             f"got {value!r}")
         return float(value)
     match = _DURATION.match(str(value))
     if not match:
@@ -156,6 +177,36 @@ class NotifierSpec:
     def __repr__(self) -> str:
         # Options hold tokens and webhook URLs; the type and name are enough to tell them apart.
         return f"NotifierSpec(name={self.name!r}, type={self.type!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Silence:
+    """Mutes the notifications of alerts whose rule and subject match, until ``until`` (epoch seconds).
+
+    ``rule`` is a glob over rule names; ``subject`` a glob over the subject (``scorer``) or the subject
+    with its kind (``group scorer``, ``broker 2``). Silenced alerts are still evaluated and shown.
+
+    >>> s = Silence(until=100.0, rule="consumer-*", subject="group audit*")
+    >>> s.covers("consumer-stuck", "group", "audit-2024", now=50.0), s.covers("consumer-stuck", "group", "x", now=50.0)
+    (True, False)
+    >>> s.covers("consumer-stuck", "group", "audit", now=150.0)  # expired
+    False
+    """
+
+    until: float
+    rule: str = "*"
+    subject: str = "*"
+    comment: str = ""
+    origin: str = "rules file"
+
+    def active(self, now: float) -> bool:
+        """Whether it has not expired at ``now``."""
+        return now < self.until
+
+    def covers(self, rule: str, subject_kind: str, subject: str, now: float) -> bool:
+        """Whether it mutes the alert of ``rule`` on that subject at ``now``."""
+        return self.active(now) and fnmatchcase(rule, self.rule) and (
+            fnmatchcase(subject, self.subject) or fnmatchcase(f"{subject_kind} {subject}", self.subject))
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +240,8 @@ class Rule:
             parts = [f"{f} {getattr(self, f)}" for f in self.kind.scope_fields if getattr(self, f) != "*"]
             what = "hop" if self.kind is RuleKind.E2E_LATENCY else "producer"
             return " ".join(parts) or f"every traced {what}"
+        if self.kind is RuleKind.BROKER_DOWN:
+            return "every broker"
         return f"group {self.group}" if self.kind.about_groups else f"topic {self.topic}"
 
     def matches_producer(self, *client_ids: str | None) -> bool:
@@ -214,6 +267,7 @@ class RuleSet:
     notifiers: Mapping[str, NotifierSpec] = field(default_factory=dict)
     lag: LagSettings = field(default_factory=LagSettings)
     origin: str = "rules.yaml"
+    silences: tuple[Silence, ...] = ()
 
     @property
     def needs_traces(self) -> bool:
@@ -234,10 +288,57 @@ class RuleSet:
         needed += [r.window for r in self.rules if r.kind is RuleKind.E2E_LATENCY]
         return max([_TRACE_WINDOW, *needed])
 
+    def unmatched(self, snapshot: ClusterSnapshot, traces: TraceModel | None = None) -> list[tuple[Rule, str]]:
+        """Rules whose globs match nothing there, with why: a misspelt ``group:`` would never fire.
+
+        Rules on every subject (``*``) are not listed: an empty cluster is not a mistake in the file.
+        Trace rules are judged only on ``traces`` that were read.
+
+        >>> from airstream.monitor.model import GroupInfo
+        >>> rs = parse_rules({"rules": [{"name": "a", "kind": "group_lag", "group": "scorr*", "above": 1}]})
+        >>> rs.unmatched(ClusterSnapshot(groups=(GroupInfo("scorer"),)))[0][1]
+        "no consumer group matches 'scorr*' (there are 1: scorer)"
+        """
+        found = []
+        for rule in self.rules:
+            if rule.kind.about_traces:
+                why = _unmatched_in_traces(rule, traces) if traces is not None and traces.ok else None
+            elif rule.kind.about_groups:
+                names = [g.group_id for g in snapshot.groups]
+                why = None if rule.group == "*" or any(rule.matches_group(n) for n in names) else \
+                    f"no consumer group matches {rule.group!r} ({_some(names)})"
+            elif rule.kind is RuleKind.BROKER_DOWN:
+                why = None
+            else:
+                names = [t.name for t in snapshot.topics]
+                hit = any(rule.matches_topic(t.name, t.internal) for t in snapshot.topics)
+                why = None if rule.topic == "*" or hit else f"no topic matches {rule.topic!r} ({_some(names)})"
+            if why is not None:
+                found.append((rule, why))
+        return found
+
     def groups_needing_time_lag(self, snapshot: ClusterSnapshot) -> set[str]:
         """Groups some ``time_lag`` rule looks at: read their time lag before evaluating."""
         rules = [r for r in self.rules if r.kind is RuleKind.TIME_LAG]
         return {g.group_id for g in snapshot.groups if any(r.matches_group(g.group_id) for r in rules)}
+
+
+def _some(names: list[str]) -> str:
+    shown = ", ".join(sorted(names)[:5]) + (" ..." if len(names) > 5 else "")
+    return f"there are {len(names)}: {shown}" if names else "there are none"
+
+
+def _unmatched_in_traces(rule: Rule, traces: TraceModel) -> str | None:
+    producers = {p.client_id for p in traces.producers} | {h.writer for h in traces.hops}
+    if rule.producer != "*" and not any(fnmatchcase(p, rule.producer) for p in producers):
+        return f"no traced producer matches {rule.producer!r} ({_some(sorted(producers))})"
+    topics = {h.topic for h in traces.hops} | {t.topic for p in traces.producers for t in p.topics}
+    if rule.topic != "*" and not any(fnmatchcase(t, rule.topic) for t in topics):
+        return f"no traced topic matches {rule.topic!r} ({_some(sorted(topics))})"
+    groups = {h.group for h in traces.hops if h.group is not None}
+    if rule.kind is RuleKind.E2E_LATENCY and rule.group != "*" and not any(fnmatchcase(g, rule.group) for g in groups):
+        return f"no traced consumer group matches {rule.group!r} ({_some(sorted(groups))})"
+    return None
 
 
 def load_rules(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> RuleSet:
@@ -264,10 +365,10 @@ def parse_rules(data: object, origin: str = "rules.yaml", env: Mapping[str, str]
     env = os.environ if env is None else env
     if not isinstance(data, Mapping):
         raise RulesError(f"{origin}: expected a mapping with a 'rules:' list at the top, got {type(data).__name__}")
-    unknown = set(data) - {"rules", "notifiers", "settings"}
+    unknown = set(data) - {"rules", "notifiers", "settings", "silences"}
     if unknown:
         raise RulesError(f"{origin}: unknown top-level section(s) {sorted(unknown)}: "
-                         "use 'rules', 'notifiers' and 'settings'")
+                         "use 'rules', 'notifiers', 'settings' and 'silences'")
     notifiers = _notifiers(data.get("notifiers") or {}, origin, env)
     raw_rules = data.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -279,7 +380,48 @@ def parse_rules(data: object, origin: str = "rules.yaml", env: Mapping[str, str]
             raise RulesError(f"{origin}: rule name {rule.name!r} is used twice: names identify alerts, make "
                              "them unique")
         rules.append(rule)
-    return RuleSet(tuple(rules), MappingProxyType(notifiers), _settings(data.get("settings") or {}, origin), origin)
+    silences = _silences(data.get("silences") or [], origin, {r.name for r in rules})
+    return RuleSet(tuple(rules), MappingProxyType(notifiers), _settings(data.get("settings") or {}, origin), origin,
+                   silences)
+
+
+def _silences(raw: object, origin: str, names: set[str]) -> tuple[Silence, ...]:
+    if not isinstance(raw, list):
+        raise RulesError(f"{origin}: 'silences:' must be a list, e.g. - {{rule: consumer-stuck, subject: 'group "
+                         "audit', until: '2026-12-24T08:00:00Z', comment: why}")
+    silences = []
+    for index, entry in enumerate(raw):
+        where = f"{origin}: silences[{index}]"
+        if not isinstance(entry, Mapping):
+            raise RulesError(f"{where}: expected a mapping with 'until' and optionally 'rule', 'subject', 'comment'")
+        unknown = set(entry) - {"rule", "subject", "until", "comment"}
+        if unknown:
+            raise RulesError(f"{where}: unknown field(s) {sorted(unknown)}; known: comment, rule, subject, until")
+        for key in ("rule", "subject", "comment"):
+            if key in entry and not isinstance(entry[key], str):
+                raise RulesError(f"{where}: field {key!r} must be text")
+        rule = entry.get("rule", "*")
+        if not any(fnmatchcase(n, rule) for n in names):
+            raise RulesError(f"{where}: 'rule' {rule!r} matches no rule of this file; rules: {sorted(names)}")
+        silences.append(Silence(_instant(entry.get("until"), f"{where}.until"), rule, entry.get("subject", "*"),
+                                entry.get("comment", "")))
+    return tuple(silences)
+
+
+def _instant(value: object, where: str) -> float:
+    """Epoch seconds from an ISO 8601 date and time with a zone (YAML may already have parsed it)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise RulesError(f"{where}: expected a date and time like 2026-12-24T08:00:00Z, got {value!r}") from None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        raise RulesError(f"{where}: give a time too, e.g. {value.isoformat()}T08:00:00Z")
+    if not isinstance(value, datetime):
+        raise RulesError(f"{where}: expected a date and time like 2026-12-24T08:00:00Z, got {value!r}")
+    if value.tzinfo is None:
+        raise RulesError(f"{where}: give the time zone, e.g. {value.isoformat()}Z for UTC")
+    return value.timestamp()
 
 
 def _settings(raw: object, origin: str) -> LagSettings:
@@ -295,14 +437,43 @@ def _settings(raw: object, origin: str) -> LagSettings:
     for key, value in raw.items():
         if key in ("min_distance", "min_span", "stop_after"):
             values[key] = parse_duration(value, f"{where}.{key}")
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise RulesError(f"{where}.{key}: expected a number, got {value!r}")
-        else:
+        elif key in ("lag_window", "allowed_lag"):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise RulesError(f"{where}.{key}: expected a whole number, got {value!r}")
             values[names[key]] = value
+        else:
+            values[names[key]] = _number(value, f"{where}.{key}")
     try:
         return LagSettings(**values)
     except ValueError as exc:
         raise RulesError(f"{where}: {exc}") from None
+
+
+def _number(value: object, where: str) -> float:
+    """A finite number >= 0 (YAML's .nan and .inf are refused: a comparison with them never holds)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RulesError(f"{where} must be a number, got {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise RulesError(f"{where} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _http_url(value: object, where: str) -> str:
+    """An http(s) URL with a host; the message never repeats the URL (it may hold a token)."""
+    if not isinstance(value, str) or not value:
+        raise RulesError(f"{where}: expected an http:// or https:// URL")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RulesError(f"{where}: expected an http:// or https:// URL with a host, got one with scheme "
+                         f"{parts.scheme or 'none'!r}")
+    return value
+
+
+def _flag(raw: Mapping[str, Any], key: str, where: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise RulesError(f"{where}: field {key!r} must be true or false, got {value!r}")
+    return value
 
 
 def _expand(value: Any, where: str, env: Mapping[str, str]) -> Any:
@@ -331,13 +502,40 @@ def _notifiers(raw: object, origin: str, env: Mapping[str, str]) -> dict[str, No
         kind = str(options.pop("type"))
         if kind not in ("log", "webhook", "slack"):
             raise RulesError(f"{where}: unknown type {kind!r}; use log, webhook or slack")
+        if not isinstance(name, str):
+            raise RulesError(f"{origin}: notifier names are text, got {name!r}")
         interval = parse_duration(options.pop("min_interval", 0), f"{where}.min_interval")
+        unknown = set(options) - _NOTIFIER_OPTIONS[kind]
+        if unknown:
+            raise RulesError(f"{where}: unknown option(s) {sorted(unknown)} for type {kind}; known: "
+                             f"{sorted(_NOTIFIER_OPTIONS[kind] | {'type', 'min_interval'})}")
         expanded = _expand(options, where, env)
-        if kind == "webhook" and not expanded.get("url"):
-            raise RulesError(f"{where}: a webhook needs 'url'")
-        if kind == "slack" and not (expanded.get("webhook_url") or (expanded.get("token") and expanded.get("channel"))):
-            raise RulesError(f"{where}: a slack notifier needs 'webhook_url', or 'token' and 'channel'")
-        specs[str(name)] = NotifierSpec(str(name), kind, MappingProxyType(expanded), interval)
+        if kind == "webhook":
+            if not expanded.get("url"):
+                raise RulesError(f"{where}: a webhook needs 'url'")
+            _http_url(expanded["url"], f"{where}.url")
+            headers = expanded.get("headers", {})
+            if not isinstance(headers, Mapping) or not all(isinstance(v, str) for v in headers.values()):
+                raise RulesError(f"{where}.headers: expected a mapping of header names to text values")
+        if kind == "slack":
+            if not (expanded.get("webhook_url") or (expanded.get("token") and expanded.get("channel"))):
+                raise RulesError(f"{where}: a slack notifier needs 'webhook_url', or 'token' and 'channel'")
+            for key in ("webhook_url", "base_url"):
+                if key in expanded:
+                    _http_url(expanded[key], f"{where}.{key}")
+            for key in ("token", "channel"):
+                if key in expanded and not isinstance(expanded[key], str):
+                    raise RulesError(f"{where}.{key}: expected text")
+            retries = expanded.get("max_retries", 0)
+            if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+                raise RulesError(f"{where}.max_retries: expected a whole number >= 0, got {retries!r}")
+        if "timeout" in expanded:
+            expanded["timeout"] = parse_duration(expanded["timeout"], f"{where}.timeout")
+            if expanded["timeout"] <= 0:
+                raise RulesError(f"{where}.timeout: must be longer than 0")
+            if kind == "slack":  # slack_sdk counts whole seconds
+                expanded["timeout"] = math.ceil(expanded["timeout"])
+        specs[name] = NotifierSpec(name, kind, MappingProxyType(expanded), interval)
     return specs
 
 
@@ -379,25 +577,26 @@ def _rule(raw: object, where: str, notifiers: Mapping[str, NotifierSpec]) -> Rul
     else:
         if "status" in raw:
             raise RulesError(f"{where}: field 'status' only applies to kind group_status")
+        if "above" in raw and kind is RuleKind.BROKER_DOWN:
+            raise RulesError(f"{where}: kind broker_down takes no 'above': it fires for each broker that is gone")
         value = raw.get("above", _COUNT_DEFAULT_ABOVE.get(kind))
         if value is None:
             raise RulesError(f"{where}: field 'above' is required for kind {kind.value}")
         if kind in _TIME_KINDS:
             above = parse_duration(value, f"{where}: field 'above'")
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise RulesError(f"{where}: field 'above' must be a number, got {value!r}")
         else:
-            above = float(value)
+            above = _number(value, f"{where}: field 'above'")
 
     severity = str(raw.get("severity", "warning")).lower()
     if severity not in SEVERITIES:
         raise RulesError(f"{where}: field 'severity' must be one of {list(SEVERITIES)}, got {severity!r}")
     labels = raw.get("labels") or {}
-    if not isinstance(labels, Mapping):
-        raise RulesError(f"{where}: field 'labels' must be a mapping of names to values")
+    if not isinstance(labels, Mapping) or not all(isinstance(v, str | int | float) and not isinstance(v, bool)
+                                                   for v in labels.values()):
+        raise RulesError(f"{where}: field 'labels' must be a mapping of names to text values")
     notify = raw.get("notify") or []
     notify = [notify] if isinstance(notify, str) else notify
-    if not isinstance(notify, list):
+    if not isinstance(notify, list) or not all(isinstance(n, str) for n in notify):
         raise RulesError(f"{where}: field 'notify' must be a list of notifier names")
     missing = [n for n in notify if n not in notifiers]
     if missing:
@@ -417,6 +616,6 @@ def _rule(raw: object, where: str, notifiers: Mapping[str, NotifierSpec]) -> Rul
         name=name, kind=kind, above=above, statuses=statuses, group=raw.get("group", "*"),
         topic=raw.get("topic", "*"), for_seconds=parse_duration(raw.get("for", 0), f"{where}: field 'for'"),
         severity=severity, labels=MappingProxyType({str(k): str(v) for k, v in labels.items()}),
-        notify=tuple(str(n) for n in notify), include_internal=bool(raw.get("include_internal", False)),
+        notify=tuple(notify), include_internal=_flag(raw, "include_internal", where),
         description=str(raw.get("description", "")), producer=raw.get("producer", "*"), stat=stat,
         window=window)

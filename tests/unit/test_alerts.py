@@ -11,6 +11,7 @@ import airstream.monitor.rules
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.lag import LagSettings
 from airstream.monitor.model import (
+    BrokerInfo,
     ClusterSnapshot,
     GroupInfo,
     GroupPartition,
@@ -123,12 +124,80 @@ def test_topic_conditions_and_internal_topics() -> None:
     topics = (topic("ok"), topic("lagging", isr=(1,)), topic("dead", isr=(), leader=-1),
               topic("__consumer_offsets", isr=(1,), internal=True))
     events = engine.evaluate(at(0, topics=topics))
-    assert sorted((e.rule, e.subject, e.message) for e in events) == [
-        ("offline", "dead", "offline partitions 1 above 0"),
-        ("offsets-urp", "__consumer_offsets", "under-replicated partitions 1 above 0"),
-        ("urp", "dead", "under-replicated partitions 1 above 0"),
-        ("urp", "lagging", "under-replicated partitions 1 above 0"),
+    assert sorted((e.rule, e.subject_kind, e.subject, e.message) for e in events) == [
+        ("offline", "brokers", "1,2", "1 partition offline, every replica on brokers 1, 2 (dead)"),
+        ("offsets-urp", "topic", "__consumer_offsets", "1 of 1 partition under-replicated (out of sync on broker 2)"),
+        ("urp", "topic", "dead", "1 of 1 partition under-replicated (out of sync on brokers 1, 2)"),
+        ("urp", "topic", "lagging", "1 of 1 partition under-replicated (out of sync on broker 2)"),
     ]
+
+
+BROKERS = (BrokerInfo(1, "k1", 9092), BrokerInfo(2, "k2", 9092), BrokerInfo(3, "k3", 9092))
+
+
+def cluster(t: float, live: tuple[int, ...], *, topics: int = 20, rf1_on: int | None = None,
+            slow: int | None = None) -> ClusterSnapshot:
+    """``topics`` topics of 3 partitions with replicas on brokers 1-3; brokers not ``live`` are out of every
+    ISR (and partitions they led are offline if no other replica is live). ``rf1_on`` adds an RF 1 topic
+    on that broker; ``slow`` takes that broker out of the ISRs of topic t0 only (a slow follower)."""
+    infos = []
+    for i in range(topics):
+        parts = []
+        for n in range(3):
+            replicas = (n + 1, (n + 1) % 3 + 1, (n + 2) % 3 + 1)
+            isr = tuple(r for r in replicas if r in live and not (slow == r and i == 0))
+            parts.append(PartitionInfo(f"t{i}", n, isr[0] if isr else -1, replicas, isr, 0, 10))
+        infos.append(TopicInfo(f"t{i}", partitions=tuple(parts)))
+    if rf1_on is not None:
+        leader = rf1_on if rf1_on in live else -1
+        isr = (rf1_on,) if rf1_on in live else ()
+        infos.append(TopicInfo("single", partitions=(PartitionInfo("single", 0, leader, (rf1_on,), isr, 0, 10),)))
+    return ClusterSnapshot(taken_at=t, brokers=tuple(b for b in BROKERS if b.id in live), topics=tuple(infos))
+
+
+CLUSTER_RULES = rules({"name": "broker-gone", "kind": "broker_down", "severity": "critical"},
+                      {"name": "urp", "kind": "under_replicated"},
+                      {"name": "offline", "kind": "offline_partitions", "severity": "critical"})
+
+
+def test_one_broker_of_three_down_is_one_alert_not_one_per_topic() -> None:
+    engine = AlertEngine(CLUSTER_RULES)
+    assert engine.evaluate(cluster(0, (1, 2, 3))) == []
+    events = engine.evaluate(cluster(10, (1, 3)))
+    assert [e.text for e in events] == [
+        "FIRING critical broker-gone [broker 2]: broker 2 (k2:9092) is not in the cluster: "
+        "60 partitions in 20 topics lost a replica"]
+    assert [e.text for e in engine.evaluate(cluster(20, (1, 2, 3)))] == [
+        "RESOLVED critical broker-gone [broker 2]: broker 2 (k2:9092) is not in the cluster: "
+        "60 partitions in 20 topics lost a replica"]
+
+
+def test_a_broker_never_seen_but_holding_replicas_is_down_from_the_first_refresh() -> None:
+    # A one-shot check started after the broker died: the replica assignments still name it.
+    events = AlertEngine(CLUSTER_RULES).evaluate(cluster(0, (1, 3), topics=2, rf1_on=2))
+    assert sorted((e.rule, e.subject, e.message) for e in events) == [
+        ("broker-gone", "2", "broker 2 is not in the cluster: 7 partitions in 3 topics lost a replica, 1 offline"),
+        ("offline", "2", "1 partition offline, every replica on broker 2 (single)"),
+    ]
+
+
+def test_under_replication_with_every_broker_up_is_reported_per_topic_with_counts() -> None:
+    events = AlertEngine(CLUSTER_RULES).evaluate(cluster(0, (1, 2, 3), topics=3, slow=3))
+    assert [(e.subject, e.message) for e in events] == [
+        ("t0", "3 of 3 partitions under-replicated (out of sync on broker 3)")]
+
+
+def test_without_a_broker_down_rule_each_topic_gets_its_own_under_replication_alert() -> None:
+    engine = AlertEngine(rules({"name": "urp", "kind": "under_replicated"}))
+    engine.evaluate(cluster(0, (1, 2, 3), topics=4))
+    assert len(engine.evaluate(cluster(10, (1, 3), topics=4))) == 4
+
+
+def test_a_failed_refresh_is_not_a_broker_down() -> None:
+    engine = AlertEngine(CLUSTER_RULES)
+    engine.evaluate(cluster(0, (1, 2, 3)))
+    failed = ClusterSnapshot(taken_at=10, messages=(StatusMessage(Severity.ERROR, "list_topics", "timed out"),))
+    assert engine.evaluate(failed) == []
 
 
 def test_topic_idle_uses_the_history_answer() -> None:
@@ -194,6 +263,31 @@ rules:
     ("notifiers: {h: {type: webhook}}\nrules: [{name: a, kind: group_lag, above: 1}]", r"a webhook needs 'url'"),
     ("settings: {lag_window: 0}\nrules: [{name: a, kind: group_lag, above: 1}]", r"settings: lag window must hold"),
     ("settings: {window: 3}\nrules: [{name: a, kind: group_lag, above: 1}]", r"settings: unknown field\(s\)"),
+    # Numbers that no comparison can ever satisfy are refused, not silently never firing.
+    ("rules: [{name: a, kind: group_lag, above: .nan}]", r"field 'above' must be a finite number >= 0, got nan"),
+    ("rules: [{name: a, kind: group_lag, above: -5}]", r"field 'above' must be a finite number >= 0"),
+    ("rules: [{name: a, kind: time_to_drain, above: .inf}]", r"field 'above': a duration is a finite number"),
+    ("rules: [{name: a, kind: group_lag, above: 1, for: .nan}]", r"field 'for': a duration is a finite number"),
+    ("settings: {lag_window: 2.5}\nrules: [{name: a, kind: group_lag, above: 1}]",
+     r"settings.lag_window: expected a whole number"),
+    ("settings: {minimum_complete: .nan}\nrules: [{name: a, kind: group_lag, above: 1}]",
+     r"settings.minimum_complete must be a finite number"),
+    ("settings: {stop_after: 0}\nrules: [{name: a, kind: group_lag, above: 1}]", r"stop_after > 0"),
+    ("rules: [{name: a, kind: group_lag, above: 1, include_internal: 'no'}]",
+     r"field 'include_internal' must be true or false"),
+    ("rules: [{name: a, kind: group_lag, above: 1, notify: [1]}]", r"field 'notify' must be a list of notifier names"),
+    ("rules: [{name: a, kind: group_lag, above: 1, labels: {team: [a]}}]", r"field 'labels' must be a mapping"),
+    ("notifiers: {h: {type: webhook, url: 'ftp://x/y?token=s3cret'}}\nrules: [{name: a, kind: group_lag, above: 1}]",
+     r"notifier 'h'.url: expected an http:// or https:// URL with a host, got one with scheme 'ftp'$"),
+    ("notifiers: {h: {type: webhook, url: 'hooks.example.com/x'}}\nrules: [{name: a, kind: group_lag, above: 1}]",
+     r"notifier 'h'.url: expected an http:// or https:// URL"),
+    ("notifiers: {s: {type: slack, webhook_url: 'file:///etc/passwd'}}\nrules: [{name: a, kind: group_lag, above: 1}]",
+     r"notifier 's'.webhook_url: expected an http:// or https:// URL"),
+    ("notifiers: {h: {type: webhook, url: 'https://x', tiemout: 3}}\nrules: [{name: a, kind: group_lag, above: 1}]",
+     r"notifier 'h': unknown option\(s\) \['tiemout'\] for type webhook"),
+    ("notifiers: {h: {type: webhook, url: 'https://x', timeout: -1}}\nrules: [{name: a, kind: group_lag, above: 1}]",
+     r"notifier 'h'.timeout: a duration is a finite number"),
+    ("notifiers: {1: {type: log}}\nrules: [{name: a, kind: group_lag, above: 1}]", r"notifier names are text"),
 ])
 def test_bad_rules_files_name_the_rule_and_field(tmp_path: Path, text: str, error: str) -> None:
     path = tmp_path / "rules.yaml"
@@ -213,3 +307,17 @@ def test_groups_needing_time_lag() -> None:
     snap = at(0, (group("scorer", 1), group("audit", 1)))
     assert rs.groups_needing_time_lag(snap) == {"scorer"}
 
+
+
+def test_rules_whose_globs_match_nothing_are_reported_with_what_is_there() -> None:
+    rs = rules({"name": "typo", "kind": "group_lag", "group": "scorr*", "above": 1},
+               {"name": "every-group", "kind": "group_lag", "above": 1},
+               {"name": "no-topic", "kind": "under_replicated", "topic": "tweet"},
+               {"name": "internal", "kind": "under_replicated", "topic": "__consumer_offsets"},
+               {"name": "brokers", "kind": "broker_down"})
+    snap = at(0, groups=(group("scorer", 1), group("audit", 1)),
+              topics=(topic("tweets"), topic("__consumer_offsets", internal=True)))
+    assert [(r.name, why) for r, why in rs.unmatched(snap)] == [
+        ("typo", "no consumer group matches 'scorr*' (there are 2: audit, scorer)"),
+        ("no-topic", "no topic matches 'tweet' (there are 2: __consumer_offsets, tweets)"),
+    ]

@@ -64,9 +64,9 @@ async def test_trace_alerts_fire_resolve_and_show_on_the_alerts_screen() -> None
         firing = app.screen.query_one("#firing", LiveTable)
         assert sorted(firing.row_keys) == ["quiet|producer|scorer-out",
                                            "slow-audit|hop|replay -> airline-tweets -> audit"]
-        assert firing.cells("slow-audit|hop|replay -> airline-tweets -> audit")[4] == \
+        assert firing.cells("slow-audit|hop|replay -> airline-tweets -> audit")[5] == \
             "end-to-end p99 4.0s above 2.0s (last 5.0m)"
-        assert firing.cells("quiet|producer|scorer-out")[4] == "produced nothing for 10.0m above 5.0m"
+        assert firing.cells("quiet|producer|scorer-out")[5] == "produced nothing for 10.0m above 5.0m"
         assert "2 rules from trace-rules.yaml · 2 firing" in screen_text(app)
 
         reader.audit_ms = 50  # audit caught up

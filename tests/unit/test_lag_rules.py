@@ -185,7 +185,7 @@ def test_group_status_is_the_worst_partition_with_errors_as_err(statuses: list[S
 
 
 @pytest.mark.parametrize("bad", [{"window": 0}, {"min_distance": -1}, {"minimum_complete": 1.5}, {"allowed_lag": -2},
-                                 {"stop_after": 0}])
+                                 {"stop_after": 0}, {"stop_after": float("inf")}, {"min_span": float("nan")}])
 def test_bad_settings_are_refused_with_the_name(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError, match=next(iter(bad))):
         LagSettings(**bad)  # type: ignore[arg-type]

@@ -43,20 +43,47 @@ async def test_alerts_screen_shows_rules_firing_alerts_and_history() -> None:
         assert isinstance(app.screen, AlertsScreen)
         rules = app.screen.query_one("#rules", LiveTable)
         assert rules.cells("audit-behind") == ["audit-behind", "group audit", "group_lag > 925", "20s",
-                                               "critical", "-"]
+                                               "critical", "-", ""]
         assert rules.cells("stuck")[2] == "group_status in STALL,STOP"
         firing = app.screen.query_one("#firing", LiveTable)
         # audit's lag passed 925 at step 3 (930) and held for 20 s by step 5; urp fired at once;
-        # Burrow calls audit STOP and notifier STALL once the windows are complete enough (step 5).
+        # their commits from the commit log show audit STOP and notifier STALL from the first refresh.
         assert sorted(firing.row_keys) == ["audit-behind|group|audit", "stuck|group|audit",
                                            "stuck|group|notifier", "urp|topic|airline-tweets"]
-        assert firing.cells("audit-behind|group|audit")[4] == "lag 950 above 925"
-        assert firing.cells("stuck|group|notifier")[4].startswith("status STALL on scored-tweets/0")
+        assert firing.cells("audit-behind|group|audit")[4:] == ["firing", "lag 950 above 925"]
+        assert firing.cells("stuck|group|notifier")[5].startswith("status STALL on scored-tweets/0")
         history = app.screen.query_one("#history", LiveTable)
         assert history.column_text("state") == ["firing"] * 4
         assert "3 rules from cloudair-rules.yaml · 4 firing" in screen_text(app)
         await pilot.press("o")
         assert "4 alerts firing" in str(app.screen.query_one("#summary", Static).render())
+
+
+async def test_firing_alerts_are_acknowledged_and_silenced_with_keys_and_typos_get_a_badge() -> None:
+    rules = parse_rules({"rules": [{"name": "stuck", "kind": "group_status", "status": ["STALL", "STOP"]},
+                                   {"name": "typo", "kind": "group_lag", "group": "scorr*", "above": 1}],
+                         "silences": [{"rule": "stuck", "subject": "group audit", "until": "2099-01-01T00:00:00Z",
+                                       "comment": "audit retired"}]}, origin="r.yaml")
+    app = AirmonApp(FakeSource(), refresh_interval=3600, rules=rules)
+    async with running(app, refreshes=1, size=(140, 45)) as pilot:
+        await pilot.press("a")
+        firing = app.screen.query_one("#firing", LiveTable)
+        assert firing.column_text("state")[0].startswith("silenced")  # audit, by the rules file
+        assert firing.column_text("state")[1] == "firing"             # notifier
+        firing.move_to_key("stuck|group|notifier")
+        await pilot.press("k")
+        assert firing.cells("stuck|group|notifier")[4] == "acked"
+        await pilot.press("s")
+        assert firing.cells("stuck|group|notifier")[4] == "silenced 1h00m"
+        silences = app.screen.query_one("#silences", LiveTable)
+        assert [row[:2] + row[3:] for row in map(silences.cells, silences.row_keys)] == [
+            ["stuck", "group audit", "rules file", "audit retired"],
+            ["stuck", "group notifier", "screen", "silenced on screen"]]
+        await pilot.press("u")
+        assert firing.cells("stuck|group|notifier")[4] == "acked"
+        assert app.screen.query_one("#rules", LiveTable).cells("typo")[6] == \
+            "⚠ no consumer group matches 'scorr*' (there are 3: audit, notifier, scorer)"
+        assert "2 rules from r.yaml · 2 firing · ⚠ 1 matching nothing" in screen_text(app)
 
 
 async def test_a_resolved_alert_moves_to_history() -> None:
@@ -272,7 +299,7 @@ async def test_time_lag_rules_read_time_lag_each_refresh_and_notifiers_are_told_
             await pilot.press("a")
             firing = app.screen.query_one("#firing", LiveTable)
             # The fake's oldest unconsumed record on scorer's partition 2 is 3 minutes old.
-            assert firing.cells("old-records|group|scorer")[4] == "oldest unconsumed record is 3.0m above 2.0m"
+            assert firing.cells("old-records|group|scorer")[5] == "oldest unconsumed record is 3.0m above 2.0m"
     fired = [r.getMessage() for r in caplog.records if r.name == "airmon.alerts"]
     assert fired == ["FIRING warning old-records [group scorer]: oldest unconsumed record is 3.0m above 2.0m"]
 

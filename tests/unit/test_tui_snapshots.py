@@ -25,6 +25,8 @@ RULES = parse_rules({"rules": [
     {"name": "behind", "kind": "group_lag", "above": 100, "for": "20s", "severity": "critical"},
     {"name": "stuck", "kind": "group_status", "status": ["STALL", "STOP"]},
     {"name": "urp", "kind": "under_replicated"},
+    {"name": "broker-gone", "kind": "broker_down", "severity": "critical"},
+    {"name": "typo", "kind": "time_lag", "group": "scorr*", "above": "5m"},
 ]}, origin="rules.yaml")
 
 # Keys pressed from the overview (after 6 refreshes) to reach each detail screen of the registry; a
