@@ -1,11 +1,17 @@
-"""A broker down in a 3-node cluster: airmon shows the under-replicated partitions and the rule fires."""
+"""A broker down in a 3-node cluster: airmon shows the under-replicated partitions; with a broker_down
+rule the whole outage is one alert, by `airmon check` from cron as well as by a watching engine."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
+import yaml
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from airstream.monitor.alerts import AlertEngine
@@ -51,6 +57,55 @@ def test_stopped_broker_shows_under_replicated_partitions_and_fires(kafka_cluste
         assert 3 not in [b.id for b in degraded.brokers]
         events = engine.evaluate(degraded)
         assert [(e.rule, e.subject, e.message) for e in events] == [
-            ("urp", unique_name, "under-replicated partitions 3 above 0")]
+            ("urp", unique_name, "3 of 3 partitions under-replicated (out of sync on broker 3)")]
     finally:
         kafka_cluster3.start_node(3)
+
+
+def test_one_stopped_broker_of_three_is_one_broker_down_alert(kafka_cluster3, unique_name: str,  # type: ignore[no-untyped-def]
+                                                              tmp_path: Path) -> None:
+    bootstrap = kafka_cluster3.bootstrap
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    topics = [f"{unique_name}-{i}" for i in range(6)]
+    for future in admin.create_topics([NewTopic(t, num_partitions=3, replication_factor=3) for t in topics]).values():
+        future.result(30)
+    rules_yaml = f"""
+rules:
+  - {{name: broker-gone, kind: broker_down, severity: critical}}
+  - {{name: urp, kind: under_replicated, topic: "{unique_name}-*"}}
+  - {{name: offline, kind: offline_partitions, topic: "{unique_name}-*", severity: critical}}
+"""
+    rules = parse_rules(yaml.safe_load(rules_yaml))
+    source = KafkaSource({"bootstrap.servers": bootstrap})
+    engine = AlertEngine(rules)
+    for t in topics:
+        healthy = _wait(source, t, lambda x: x.partition_count == 3 and x.under_replicated_count == 0)
+        assert engine.evaluate(healthy) == []
+    address = next(b.address for b in healthy.brokers if b.id == 2)
+
+    kafka_cluster3.stop_node(2)
+    try:
+        events = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until every ISR has shrunk: 18 partitions lost broker 2
+            snapshot = source.snapshot()
+            events += engine.evaluate(snapshot)
+            ours = [p for t in topics if (info := snapshot.topic(t)) for p in info.partitions]
+            if len(ours) == 18 and all(2 not in p.isr for p in ours):
+                break
+            time.sleep(0.5)
+        assert [(e.rule, e.subject) for e in events] == [("broker-gone", "2")]
+        assert events[0].message.startswith(f"broker 2 ({address}) is not in the cluster: ")
+
+        # The same from cron: a fresh `airmon check` that never saw broker 2 finds it in the assignments.
+        path = tmp_path / "rules.yaml"
+        path.write_text(rules_yaml)
+        result = subprocess.run([sys.executable, "-m", "airstream.monitor.cli", "check", "--rules", str(path)],
+                                capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "AIRSTREAM_BOOTSTRAP": bootstrap})
+        assert result.returncode == 1, result.stdout + result.stderr
+        (line,) = result.stdout.splitlines()
+        assert line.startswith("FIRING critical broker-gone [broker 2]: broker 2 is not in the cluster: ")
+    finally:
+        kafka_cluster3.start_node(2)
+
