@@ -63,14 +63,20 @@ def attribute(consumed: int, produced: Mapping[RecordPath, int],
 
     ``produced``: what each traced path wrote in that minute; ``sampled``: how often the group's
     sample saw each path. When the group read at least all that was produced, each path gets what it
-    produced (exact) and any surplus goes to the sampled paths no producer reported (or untraced).
-    Otherwise the count is shared in proportion to the sample (else to what was produced), never
-    giving a path more than it produced.
+    produced (exact) and any surplus goes to the paths the sample saw that no producer reported, else
+    to the paths that did write (a producer's latest counts are published a little after its
+    records are read); it goes to untraced ("?") only when the sample saw untraced records, or
+    nothing at all is known of who wrote. Otherwise the count is shared in proportion to the sample
+    (else to what was produced), never giving a path more than it produced.
 
     >>> attribute(10, {("p1", 0, ""): 6, ("p2", 0, ""): 4}, {})
     {('p1', 0, ''): 6, ('p2', 0, ''): 4}
-    >>> attribute(12, {("p1", 0, ""): 6, ("p2", 0, ""): 4}, {})[(None, None, "")]
+    >>> attribute(12, {("p1", 0, ""): 6, ("p2", 0, ""): 4}, {})   # p1's last two not reported yet
+    {('p1', 0, ''): 7, ('p2', 0, ''): 5}
+    >>> attribute(12, {("p1", 0, ""): 6, ("p2", 0, ""): 4}, {(None, None, ""): 1})[(None, None, "")]
     2
+    >>> attribute(3, {}, {})
+    {(None, None, ''): 3}
     >>> attribute(5, {("p1", 0, ""): 6, ("p2", 0, ""): 4}, {("p1", 0, ""): 1})
     {('p1', 0, ''): 5, ('p2', 0, ''): 0}
     """
@@ -79,8 +85,10 @@ def attribute(consumed: int, produced: Mapping[RecordPath, int],
         out = dict(produced)
         surplus = consumed - total
         if surplus:
-            others = {p: n for p, n in sampled.items() if p not in produced}
-            out.update(_share(surplus, others or {UNTRACED: 1}, None))
+            unreported = {p: n for p, n in sampled.items() if p not in produced}
+            share = _share(surplus, unreported or dict(sampled) or dict(produced) or {UNTRACED: 1}, None)
+            for p, n in share.items():
+                out[p] = out.get(p, 0) + n
         return out
     weights = {p: sampled.get(p, 0) for p in produced}
     if not any(weights.values()):

@@ -194,12 +194,23 @@ def test_with_every_header_read_the_per_path_counts_are_the_consumer_s_own() -> 
     assert (model.hop("p1", "t", "g").consumed, model.hop("p2", "t", "g").consumed) == (300, 340)
 
 
-def test_records_beyond_what_traced_producers_wrote_are_untraced() -> None:
+def test_records_beyond_what_traced_producers_reported_go_to_untraced_only_if_the_sample_saw_untraced() -> None:
     acc = TraceAccumulator()
     acc.add(_produced("p1", _row("t", 10)))
-    acc.add(_consumed("g", _row("t", 1), sample_rate=100, counts=[_count("t", 25)]))
+    acc.add(_consumed("g", _row("t", 1), _row("t", 1, origin=None, hop=None), sample_rate=100,
+                      counts=[_count("t", 25)]))
     model = acc.model(now=1)
     assert model.hop("p1", "t", "g").consumed == 10 and model.hop("?", "t", "g").consumed == 15
+
+
+def test_a_group_ahead_of_the_producers_latest_report_reads_no_untraced_writer() -> None:
+    # The producer publishes its counts every few seconds; the group has already read records of the
+    # current minute that its last report does not count yet. They are the traced producer's, not "?".
+    acc = TraceAccumulator()
+    acc.add(_produced("p1", _row("t", 10)))
+    acc.add(_consumed("g", _row("t", 3), sample_rate=100, counts=[_count("t", 25)]))
+    model = acc.model(now=1)
+    assert [h.writer for h in model.hops] == ["p1"] and model.hop("p1", "t", "g").consumed == 25
 
 
 @pytest.mark.parametrize(("consumed", "produced", "sampled", "expected"), [
