@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: install demo test test-unit test-kafka conformance lint bench kafka-up kafka-down clean
+.PHONY: install demo test test-unit test-kafka conformance airmon-soak lint bench kafka-up kafka-down clean
 
 install: $(STAMP)
 
@@ -32,6 +32,12 @@ test-kafka: install
 SEEDS ?= 200
 conformance: install
 	CONFORMANCE_SEEDS=$(SEEDS) $(BIN)/python -m pytest tests/conformance $(PYTEST_ARGS)
+
+# airmon check --watch over the CloudAir pipeline on Kafka must stay quiet (make test watches 60 s):
+# make airmon-soak SOAK_SECONDS=600
+SOAK_SECONDS ?= 600
+airmon-soak: install
+	AIRMON_SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest tests/e2e/test_airmon_soak.py $(PYTEST_ARGS)
 
 # ruff over the tree; mypy (strict) over the package. mypy cannot follow the package-dir mapping, so
 # it reads a tree of links laid out as the import names say, and its messages are mapped back.

@@ -2,7 +2,7 @@
 
     python examples/cloudair/demo.py                       # airmon dashboard while it runs, then the report
     python examples/cloudair/demo.py --headless            # progress bar and report (the default with no TTY)
-    python examples/cloudair/demo.py --tweets /work/shared/data/airline_tweets.csv --headless
+    python examples/cloudair/demo.py --tweets ../shared/data/airline_tweets.csv --headless
     python examples/cloudair/demo.py --bootstrap localhost:9092   # the same on a real cluster
 
 It starts the local model server (VADER behind the CML protocol) unless ``CLOUDAIR_MODEL_URL`` is set,

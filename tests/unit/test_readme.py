@@ -17,9 +17,14 @@ def test_the_dsl_example_runs_and_its_assertions_hold(capsys) -> None:
 def test_the_rules_example_parses(monkeypatch) -> None:
     import yaml
 
+    from airstream.monitor.lag import LagSettings
     from airstream.monitor.rules import parse_rules
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
-    block = re.search(r"```yaml\n(.*?)```", README, re.S).group(1)
-    rules = parse_rules(yaml.safe_load(block))
-    assert [r.name for r in rules.rules] == ["scorer-behind", "consumer-stuck", "tweets-idle", "replicas-missing"]
+    first, settings = re.findall(r"```yaml\n(.*?)```", README, re.S)[:2]
+    rules = parse_rules(yaml.safe_load(first))
+    assert [r.name for r in rules.rules] == ["scorer-behind", "consumer-stuck", "tweets-idle", "replicas-missing",
+                                             "broker-gone"]
+    assert [s.rule for s in rules.silences] == ["consumer-stuck"]
+    # The settings shown as the defaults are the defaults.
+    assert parse_rules(yaml.safe_load(settings)).lag == LagSettings()
