@@ -50,18 +50,20 @@ def test_airmon_check_watch_stays_quiet_on_the_cloudair_pipeline(kafka_cluster: 
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES.format(group=group, prefix=prefix))
     key = secrets.token_hex(8)
-    with ModelServer(access_key=key) as server:
+    dlq = f"errors.dead.letter.queue.topic.name={prefix}cloudair-dlq"
+    with ModelServer(access_key=key) as server, open(tmp_path / "run.log", "w") as run_err, \
+            open(tmp_path / "replay.log", "w") as replay_err:
         env = {**os.environ, "AIRSTREAM_BOOTSTRAP": kafka_cluster, "CLOUDAIR_MODEL_URL": server.url,
                "CML_ACCESS_KEY": key, "CLOUDAIR_PIPELINE_TOPIC_PREFIX": prefix,
                "CLOUDAIR_PARQUET_LOCATION": str(tmp_path / "parquet")}
         pipeline = subprocess.Popen(
             [BIN / "airstream", "run", "examples/cloudair/pipeline.py:topology", "--application-id", group,
-             "-X", "processing.exception.handler=dlq", "-X", f"errors.dead.letter.queue.topic.name={prefix}cloudair-dlq"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "run.log", "w"))
+             "-X", "processing.exception.handler=dlq", "-X", dlq],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=run_err)
         replay = subprocess.Popen(
             [BIN / "airstream", "replay", str(SAMPLE_CSV), "--topic", f"{prefix}tweets-ingest", "--rate", "20",
              "--loop", "--no-progress", "--bootstrap", kafka_cluster], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / "replay.log", "w"))
+            stderr=replay_err)
         try:
             watch = subprocess.run(
                 [BIN / "airmon", "check", "--rules", str(rules), "--watch", "2", "--count", str(int(seconds / 2))],
