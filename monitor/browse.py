@@ -35,6 +35,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from airstream.common.cluster_view import ClusterView
 from airstream.common.redact import scrub
+from airstream.common.traces.header import TRACE_HEADER, TraceHeaderError, decode_trace
 from airstream.monitor.kafka_log import with_kafka_logger
 
 __all__ = ["BrowsedMessage", "EmbeddedBrowser", "KafkaBrowser", "MessageBrowser", "Page", "Position", "show_bytes"]
@@ -165,14 +166,38 @@ class BrowsedMessage:
 
     @property
     def header_text(self) -> list[str]:
-        """``name: value`` per header, shown safely."""
-        return [f"{show_bytes(name.encode())}: {show_bytes(value)}" for name, value in self.headers]
+        """``name: value`` per header, shown safely; airstream's trace header decoded (who wrote the
+        record, when, and from which origin producer).
+
+        >>> from airstream.common.traces.header import TRACE_HEADER, new_trace
+        >>> trace = new_trace("replay", now_ms=1_700_000_000_250)
+        >>> BrowsedMessage("t", 0, 0, None, None, None, ((TRACE_HEADER, trace),)).header_text
+        ['airstream.trace: written by replay at 2023-11-14 22:13:20.250 UTC (hop 0)']
+        """
+        return [_trace_text(value) if name == TRACE_HEADER else f"{show_bytes(name.encode())}: {show_bytes(value)}"
+                for name, value in self.headers]
 
     def matches(self, text: str) -> bool:
         """Whether ``text`` (any case) occurs in the key, the value, or a header name or value."""
         needle = text.casefold()
         haystack = [self.key_text, self.value_text, *self.header_text]
         return any(needle in part.casefold() for part in haystack)
+
+
+def _utc_ms(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+
+
+def _trace_text(value: bytes | None) -> str:
+    """The trace header in words; a value that is not one says why, with its bytes."""
+    try:
+        trace = decode_trace(value or b"")
+    except TraceHeaderError as exc:
+        return f"{TRACE_HEADER}: {show_bytes(value)} (not readable: {exc})"
+    if trace.hop == 0:
+        return f"{TRACE_HEADER}: written by {trace.origin} at {_utc_ms(trace.hop_ms)} (hop 0)"
+    return (f"{TRACE_HEADER}: written by {trace.via} at {_utc_ms(trace.hop_ms)} (hop {trace.hop}), first produced "
+            f"by {trace.origin} at {_utc_ms(trace.origin_ms)}")
 
 
 @dataclass(frozen=True, slots=True)

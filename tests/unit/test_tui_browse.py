@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from airstream.common.traces.header import TRACE_HEADER, continue_trace, new_trace
 from airstream.monitor.browse import BrowsedMessage, Position, show_bytes
 
 
@@ -33,3 +34,17 @@ def test_value_pretty_prints_json_and_leaves_other_text_alone() -> None:
         '[\n  1,\n  {\n    "a": "\xe9"\n  }\n]'
     assert BrowsedMessage("t", 0, 1, None, None, b"not json {").value_pretty == "not json {"
     assert BrowsedMessage("t", 0, 1, None, None, None).value_pretty == "(null)"
+
+
+def test_the_trace_header_is_shown_decoded_and_can_be_filtered_on() -> None:
+    first = new_trace("airstream-replay", now_ms=1_700_000_000_000)
+    forwarded = continue_trace([(TRACE_HEADER, first)], via="cloudair", now_ms=1_700_000_000_420)
+    m = BrowsedMessage("scored", 0, 1, None, None, b"{}", ((TRACE_HEADER, forwarded), ("app", b"v1")))
+    assert m.header_text == [
+        "airstream.trace: written by cloudair at 2023-11-14 22:13:20.420 UTC (hop 1), first produced by "
+        "airstream-replay at 2023-11-14 22:13:20.000 UTC",
+        "app: v1"]
+    assert m.matches("first produced by airstream-replay")
+    broken = BrowsedMessage("t", 0, 2, None, None, None, ((TRACE_HEADER, b"\x07junk"),))
+    assert broken.header_text[0].startswith("airstream.trace: \\x07junk (not readable: airstream.trace header has "
+                                            "version 7")
