@@ -35,7 +35,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 from airstream.common.cluster_view import ClusterView
 from airstream.common.redact import scrub
-from airstream.common.traces.header import TRACE_HEADER, TraceHeaderError, decode_trace
+from airstream.common.traces.header import TRACE_HEADER, TraceHeaderError, decode_trace, split_via
 from airstream.monitor.kafka_log import with_kafka_logger
 
 __all__ = ["BrowsedMessage", "EmbeddedBrowser", "KafkaBrowser", "MessageBrowser", "Page", "Position", "show_bytes"]
@@ -196,8 +196,9 @@ def _trace_text(value: bytes | None) -> str:
         return f"{TRACE_HEADER}: {show_bytes(value)} (not readable: {exc})"
     if trace.hop == 0:
         return f"{TRACE_HEADER}: written by {trace.origin} at {_utc_ms(trace.hop_ms)} (hop 0)"
-    return (f"{TRACE_HEADER}: written by {trace.via} at {_utc_ms(trace.hop_ms)} (hop {trace.hop}), first produced "
-            f"by {trace.origin} at {_utc_ms(trace.origin_ms)}")
+    writer = split_via(trace.via)[0]
+    return (f"{TRACE_HEADER}: written by {writer} at {_utc_ms(trace.hop_ms)} (hop {trace.hop}), first produced by "
+            f"{trace.origin} at {_utc_ms(trace.origin_ms)}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,8 @@ NO_TRACES = ("No traces yet. Traces come from clients built with airstream.topol
 
 def hop_key(hop: Hop) -> str:
     """A stable row key for a hop."""
-    return f"{hop.origin or '?'}|{hop.hop}|{hop.via}|{hop.topic}|{hop.group or ''}"
+    via = f"{hop.via}@{hop.via_run}" if hop.via_run else hop.via  # two runs of one group: two rows
+    return f"{hop.origin or '?'}|{hop.hop}|{via}|{hop.topic}|{hop.group or ''}"
 
 
 def hop_matches(hop: Hop, text: str) -> bool:

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from airstream.common.traces.header import split_via
 from airstream.common.traces.histogram import LatencyHistogram
 from airstream.common.traces.record import UNTRACED, PathRow, RecordPath, SampledLatency, read_path_row
 from airstream.monitor.model import StatusMessage
@@ -129,6 +130,7 @@ class TraceAccumulator:
         self._samples: dict[tuple[str, str], dict[int, dict[RecordPath, SampledLatency]]] = {}
         self._inexact: set[tuple[str, str, int]] = set()  # (group, topic, minute) with sampled paths
         self._readers: dict[tuple[str, str], set[str]] = {}
+        self._runs: dict[tuple[str, str], set[str]] = {}  # (group, topic) -> runs of the group reading it
         self._producers: dict[str, _Writer] = {}
 
     def add(self, record: Mapping[str, Any]) -> None:
@@ -148,7 +150,8 @@ class TraceAccumulator:
         if kind == "producer":
             self._add_produced(client, record, produced)
         else:
-            self._add_consumed(client, str(record.get("group") or f"client:{client}"), consumed, samples, exact)
+            self._add_consumed(client, str(record.get("group") or f"client:{client}"), consumed, samples, exact,
+                               str(record.get("run") or ""))
         self.records += 1
 
     def _add_produced(self, client: str, record: Mapping[str, Any], rows: list[PathRow]) -> None:
@@ -169,8 +172,10 @@ class TraceAccumulator:
                 parts.add(partition)
 
     def _add_consumed(self, client: str, group: str, rows: list[tuple[str, int, int]], samples: list[PathRow],
-                      exact: bool) -> None:
+                      exact: bool, run: str) -> None:
         for topic, bucket, count in rows:
+            if run:
+                self._runs.setdefault((group, topic), set()).add(run)
             minutes = self._totals.setdefault((group, topic), {})
             minutes[bucket] = minutes.get(bucket, 0) + count
             self._readers.setdefault((group, topic), set()).add(client)
@@ -207,7 +212,7 @@ class TraceAccumulator:
         """The immutable view at ``now`` (seconds; default: the current time)."""
         now = time.time() if now is None else now
         self._prune(now)
-        hops = tuple(sorted(self._hops(), key=lambda h: (h.origin or "", h.hop or 0, h.via, h.topic,
+        hops = tuple(sorted(self._hops(), key=lambda h: (h.origin or "", h.hop or 0, h.via, h.via_run, h.topic,
                                                          h.group or "")))
         return TraceModel(taken_at=now, producers=self._producer_traces(now, inactive_after), hops=hops,
                           paths=_paths(hops), inactive_after=inactive_after, records=self.records,
@@ -250,7 +255,8 @@ class TraceAccumulator:
 
     def _hop(self, path: RecordPath, topic: str, group: str | None, consumed: dict[int, int],
              samples: Mapping[int, Mapping[RecordPath, SampledLatency]]) -> Hop:
-        origin, hop, via = path
+        origin, hop, forwarded_by = path
+        via, via_run = split_via(forwarded_by)
         produced = self._produced.get(topic, {}).get(path) if origin is not None else None
         total_lat, total_e2e = LatencyHistogram(), LatencyHistogram()
         minutes = []
@@ -266,11 +272,13 @@ class TraceAccumulator:
         return Hop(origin, hop, via, topic, group, None if produced is None else sum(produced.values()),
                    sum(consumed.values()), LatencyStats.of(total_lat), LatencyStats.of(total_e2e),
                    tuple(sorted(self._writers_of.get((topic, path), ()))),
-                   tuple(sorted(self._readers.get((group, topic), ()))) if group else (), tuple(minutes))
+                   tuple(sorted(self._readers.get((group, topic), ()))) if group else (), tuple(minutes), via_run,
+                   tuple(sorted(self._runs.get((group, topic), ()))) if group else ())
 
 
 def _paths(hops: tuple[Hop, ...]) -> tuple[TracePath, ...]:
-    # Hop n of an origin read by group g continues as hop n+1 of that origin forwarded via g.
+    # Hop n of an origin read by group g continues as hop n+1 of that origin forwarded via g -- by the
+    # same run of g: two deployments sharing a group id over different topics stay apart.
     after: dict[tuple[str, int, str], list[Hop]] = {}
     for h in hops:
         if h.origin is not None and h.hop is not None:
@@ -279,7 +287,9 @@ def _paths(hops: tuple[Hop, ...]) -> tuple[TracePath, ...]:
 
     def walk(origin: str, so_far: tuple[Hop, ...]) -> None:
         last = so_far[-1]
-        nxt = after.get((origin, (last.hop or 0) + 1, last.group or "")) if last.group else None
+        nxt = after.get((origin, (last.hop or 0) + 1, last.group or ""), []) if last.group else []
+        if last.runs:  # only what the run that read this hop wrote (clients that name no run match any)
+            nxt = [h for h in nxt if not h.via_run or h.via_run in last.runs]
         if not nxt or len(so_far) >= _MAX_DEPTH:
             out.append(TracePath(origin, so_far))
             return

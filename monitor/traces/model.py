@@ -134,7 +134,9 @@ class Hop:
     ``origin``/``hop``/``via`` come from the trace header (all ``None``/"" for untraced records,
     whose writer is unknown). ``group`` is ``None`` for a topic no traced consumer read.
     ``e2e`` is the latency from the origin producer (the same as ``latency`` at hop 0). Latencies
-    are over the consumers' sampled records (their ``count`` is the sample size).
+    are over the consumers' sampled records (their ``count`` is the sample size). ``via_run`` is the
+    run of the forwarding group that wrote the records, ``runs`` those of ``group`` reading them
+    (:func:`airstream.common.traces.header.run_id`): paths chain a hop only to what the same run wrote.
     """
 
     origin: str | None
@@ -149,6 +151,8 @@ class Hop:
     producers: tuple[str, ...] = ()
     consumers: tuple[str, ...] = ()
     minutes: tuple[MinuteCount, ...] = ()
+    via_run: str = ""
+    runs: tuple[str, ...] = ()
 
     @property
     def writer(self) -> str:
@@ -179,8 +183,8 @@ class Hop:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
-        return {"origin": self.origin, "hop": self.hop, "via": self.via, "writer": self.writer,
-                "topic": self.topic, "group": self.group, "produced": self.produced,
+        return {"origin": self.origin, "hop": self.hop, "via": self.via, "via_run": self.via_run,
+                "writer": self.writer, "topic": self.topic, "group": self.group, "produced": self.produced,
                 "consumed": self.consumed, "missing": self.missing, "latency": _stats_dict(self.latency),
                 "e2e": _stats_dict(self.e2e), "producers": list(self.producers),
                 "consumers": list(self.consumers), "minutes": [m.as_dict() for m in self.minutes]}

@@ -16,6 +16,7 @@ import orjson
 import pytest
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
+from airstream.common.traces.header import run_id, split_via
 from airstream.monitor.traces import TraceModel, TraceReader, hop_latencies, read_traces
 from airstream.topology import KafkaStreams, Serdes, StreamsBuilder
 from airstream.topology.tracing import METRICS_TOPIC, TRACE_HEADER, TracingConsumer, TracingProducer, decode_trace
@@ -116,7 +117,9 @@ def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_topology(kaf
     assert seen[g1][0].headers()[0][0] == TRACE_HEADER and first.origin in (p1, p2) and first.hop == 0
     assert ("lang", b"en") in seen[g1][0].headers()
     forwarded = decode_trace(seen[g3][0].headers()[0][1])
-    assert (forwarded.hop, forwarded.via, forwarded.origin in (p1, p2)) == (1, app, True)
+    # via names the group and its run (group and source topics hashed), so deployments stay apart.
+    assert (forwarded.hop, split_via(forwarded.via), forwarded.origin in (p1, p2)) == (1, (app, run_id(app, [src])),
+                                                                                       True)
     assert ("lang", b"en") in seen[g3][0].headers()  # the topology kept the input's headers
 
     def complete(model: TraceModel) -> bool:

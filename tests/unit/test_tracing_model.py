@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
+from airstream.common.traces.header import forwarder
 from airstream.monitor.traces import TraceAccumulator, attribute, hop_latencies, inactive_producers
 from airstream.topology.tracing import LatencyHistogram
 
@@ -253,3 +254,21 @@ def test_as_dict_is_json_for_the_snapshot() -> None:
     assert (hop["produced"], hop["consumed"], hop["missing"], hop["e2e"]["max_ms"]) == (10, 10, 0, 500)
     assert hop["minutes"][0]["latency"]["p99_ms"] == 50
     assert {p["client_id"] for p in data["producers"]} == {"p1", "p2", "app-out", "audit-out"}
+
+
+def test_two_runs_sharing_a_group_id_over_different_topics_never_join_into_one_path() -> None:
+    acc = TraceAccumulator()
+    acc.add(_produced("replay", _row("a-tweets", 10, origin="replay"), _row("b-tweets", 10, origin="replay")))
+    for prefix, run in (("a", "run-a"), ("b", "run-b")):
+        reading = _consumed("cloudair", _row(f"{prefix}-tweets", 10, origin="replay"), client=f"{prefix}-c")
+        acc.add({**reading, "run": run})
+        acc.add(_produced(f"{prefix}-p", _row(f"{prefix}-scored", 10, origin="replay", hop=1,
+                                             via=forwarder("cloudair", run))))
+        acc.add(_consumed("sink", _row(f"{prefix}-scored", 10, origin="replay", hop=1,
+                                       via=forwarder("cloudair", run)), client=f"sink-{prefix}"))
+    model = acc.model(now=1)
+    assert sorted(p.text for p in model.paths) == [
+        "replay -> a-tweets -> cloudair -> a-scored -> sink",
+        "replay -> b-tweets -> cloudair -> b-scored -> sink",
+    ]
+    assert {h.writer for h in model.hops} == {"replay", "cloudair"}  # the run is not part of the name shown

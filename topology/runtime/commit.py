@@ -34,6 +34,7 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from airstream.common.traces.header import forwarder
 from airstream.topology.errors import StreamsException
 from airstream.topology.runtime.config import StreamsConfig
 from airstream.topology.tracing import MetricsPublisher, TracingConsumer, TracingProducer
@@ -107,7 +108,9 @@ class Guarantee:
         if self.publisher is None:
             return Producer(props)
         # Outputs carry their input's headers: the trace goes one hop further via this group.
-        return TracingProducer(props, forward_via=self.config.application_id,
+        # The run its consumer reports, so the monitor chains hops of this deployment only.
+        run = self.consumer.run if isinstance(self.consumer, TracingConsumer) else None
+        return TracingProducer(props, forward_via=forwarder(self.config.application_id, run),
                                metrics_interval=self.config.tracing_interval_s, publisher=self.publisher)
 
     def begin(self) -> None:

@@ -50,6 +50,7 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient
 
+from airstream.common.traces.header import run_id
 from airstream.topology.builder import Topology
 from airstream.topology.compile import Plan, SubtopologyPlan, compile_topology
 from airstream.topology.engine.task import Task
@@ -274,6 +275,8 @@ class _Runner:
         self.tasks: dict[tuple[int, int], Task] = {}
         self.pending: dict[tuple[str, int], int] = {}
         self.sub_of: dict[str, SubtopologyPlan] = {t: s for s in self.plan.subtopologies for t in s.source_topics}
+        self.trace_run = run_id(self.config.application_id, list(self.sub_of))
+        """This deployment's run in the traces: its group and source topics, hashed."""
         self.global_stores: dict[str, Any] = {}
         self.failed = False
         self.closing = False
@@ -308,7 +311,8 @@ class _Runner:
             if cfg.tracing:
                 self.publisher = MetricsPublisher(cfg.producer())
                 self.consumer = TracingConsumer(consumer_props, metrics_interval=cfg.tracing_interval_s,
-                                                sample_rate=cfg.tracing_sample_rate, publisher=self.publisher)
+                                                sample_rate=cfg.tracing_sample_rate, publisher=self.publisher,
+                                                run=self.trace_run)
             else:
                 self.consumer = Consumer(consumer_props)
             self.guarantee = make_guarantee(cfg, self.consumer, self.publisher)

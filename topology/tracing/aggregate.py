@@ -152,8 +152,9 @@ class ConsumerMetrics(_ClientMetrics):
     kind = "consumer"
 
     def __init__(self, client_id: str, group: str | None, now_ms: int, *,
-                 sample_rate: float | None = 100.0) -> None:
+                 sample_rate: float | None = 100.0, run: str | None = None) -> None:
         super().__init__(client_id, group, now_ms)
+        self.run = run
         if sample_rate is not None and not sample_rate > 0:
             raise ValueError(f"sample_rate must be a positive number of records a second, or None to read "
                              f"every trace header; got {sample_rate!r}")
@@ -259,7 +260,10 @@ class ConsumerMetrics(_ClientMetrics):
 
     def record(self, now_ms: int) -> dict[str, Any]:
         """The metrics record for the traffic since the last :meth:`reset`."""
-        return {**super().record(now_ms), "samples": self._samples(), "sample_rate": self.sample_rate}
+        record = {**super().record(now_ms), "samples": self._samples(), "sample_rate": self.sample_rate}
+        if self.run:
+            record["run"] = self.run  # the run this group forwards under (see TracingConsumer)
+        return record
 
     def _clear(self) -> None:
         self.counts = {}

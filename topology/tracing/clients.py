@@ -75,8 +75,10 @@ class TracingProducer:
 
     ``config`` is the producer configuration (``client.id`` names this producer in the traces; set
     it). ``forward_via``: for a forwarding step (a topology runtime) whose outputs carry their input's
-    headers, the consumer group that read the inputs: a record produced with a trace header is then
-    taken one hop further via that group, with no call per record in the caller. Without it, a
+    headers, the consumer group that read the inputs (with its run: ``forwarder(group, run_id(group,
+    source_topics))`` from :mod:`airstream.common.traces.header`, the same run its
+    :class:`TracingConsumer` reports): a record produced with a trace header is then taken one hop
+    further via that group, with no call per record in the caller. Without it, a
     trace header on a produced record is kept as given. ``metrics_interval``: seconds between
     metrics records. ``publisher``: share one
     :class:`~airstream.topology.tracing.MetricsPublisher` between clients; by default a non-transactional
@@ -188,18 +190,20 @@ class TracingConsumer:
     the traces. Every record is counted; the trace headers of at most ``sample_rate`` records a
     second are read for latency and path (``None``: every header, exact per-path counts even for a
     group that is behind, at about a microsecond of CPU per record). See :class:`TracingProducer` for
-    ``metrics_interval`` and ``publisher``.
+    ``metrics_interval`` and ``publisher``. ``run``: for a forwarding step, the run its producer
+    forwards under, so the monitor chains this group's hops only to what this run wrote.
     """
 
     def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
-                 sample_rate: float | None = 100.0,
-                 metrics_topic: str = METRICS_TOPIC, publisher: MetricsPublisher | None = None) -> None:
+                 sample_rate: float | None = 100.0, metrics_topic: str = METRICS_TOPIC,
+                 publisher: MetricsPublisher | None = None, run: str | None = None) -> None:
         self._interval = _interval_ms(metrics_interval)
         self._consumer = Consumer(dict(config))
         self.client_id: str = str(config.get("client.id", "rdkafka"))
         self.group_id: str | None = config.get("group.id")
+        self.run = run
         now = _now_ms()
-        self.metrics = ConsumerMetrics(self.client_id, self.group_id, now, sample_rate=sample_rate)
+        self.metrics = ConsumerMetrics(self.client_id, self.group_id, now, sample_rate=sample_rate, run=run)
         self._topic: str | None = None  # the only topic read, when subscribe/assign say so
         self._next = now + self._interval
         self._own_publisher = publisher is None

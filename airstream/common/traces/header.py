@@ -10,7 +10,8 @@ Layout (version 1, big-endian, 20 bytes plus the two names)::
     18      1     n, length of the origin name
     19      n     origin: the ``client.id`` of the first producer, UTF-8 (at most 255 bytes)
     19+n    1     m, length of the via name
-    20+n    m     via: the consumer group that forwarded the record to this hop, UTF-8 ("" at hop 0)
+    20+n    m     via: the consumer group that forwarded the record to this hop, UTF-8 ("" at hop 0),
+                  optionally followed by 0x1F and the forwarding *run* (see :func:`forwarder`)
 
 The two times come first so that a reader finds them at fixed offsets; everything from offset 17
 (hop, origin, via) names the *path* a record took and is the same for all records that took it,
@@ -27,12 +28,14 @@ Trace(origin='tweets-replay', hop=1, origin_ms=1000, hop_ms=1250, via='scorer')
 from __future__ import annotations
 
 import functools
+import hashlib
 import struct
 import time
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 __all__ = [
+    "RUN_MARK",
     "TRACE_HEADER",
     "Trace",
     "TraceHeaderError",
@@ -40,9 +43,12 @@ __all__ = [
     "decode_trace",
     "encode_trace",
     "forward_headers",
+    "forwarder",
     "new_trace",
     "next_hop",
     "path_of",
+    "run_id",
+    "split_via",
     "trace_value",
 ]
 
@@ -54,6 +60,38 @@ PATH_OFFSET = 17  # where hop, origin and via start: the bytes that name a recor
 _MAX_HOP = 255
 
 Headers = Sequence[tuple[str, bytes | None]] | None
+
+RUN_MARK = "\x1f"
+"""Separates the forwarding group from its run in ``via``."""
+
+
+def run_id(group: str, source_topics: Sequence[str]) -> str:
+    """What tells two runs of one application apart: its group and the topics it reads, hashed.
+
+    Two deployments sharing an ``application.id`` over different topics (a test prefix, a staging
+    copy) forward under different runs, so their hops are never chained into one made-up path;
+    instances of one deployment share it.
+
+    >>> run_id("cloudair", ["a-tweets"]) == run_id("cloudair", ["a-tweets"]) != run_id("cloudair", ["b-tweets"])
+    True
+    """
+    text = "\n".join([group, *sorted(source_topics)])
+    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
+
+
+def forwarder(group: str, run: str | None = None) -> str:
+    """The ``via`` a forwarding step writes: its group, and its run when known.
+
+    >>> split_via(forwarder("cloudair", "1f2e3d4c")), split_via("cloudair")
+    (('cloudair', '1f2e3d4c'), ('cloudair', ''))
+    """
+    return f"{group}{RUN_MARK}{run}" if run else group
+
+
+def split_via(via: str) -> tuple[str, str]:
+    """``(group, run)`` of a ``via`` (``run`` is ``""`` when the forwarder did not say)."""
+    group, _, run = via.partition(RUN_MARK)
+    return group, run
 
 
 class TraceHeaderError(ValueError):
