@@ -37,7 +37,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from airstream.monitor.alerts import AlertEngine, AlertState
-from airstream.monitor.browse import KafkaBrowser, MessageBrowser
+from airstream.monitor.browse import KafkaBrowser, MessageBrowser, Position
+from airstream.monitor.decode import Decoder
 from airstream.monitor.group_admin import GroupAdmin, KafkaGroupAdmin, ResetTarget
 from airstream.monitor.history import History
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, Severity
@@ -153,11 +154,12 @@ class AirmonApp(App[None]):
 
     @classmethod
     def for_kafka(cls, config: Mapping[str, Any], *, timeout: float = 10.0, commit_log: bool = True,
-                  lookback: float = 3600.0, **options: Any) -> AirmonApp:
+                  lookback: float = 3600.0, decoder: Decoder | None = None, **options: Any) -> AirmonApp:
         """The dashboard of a Kafka cluster: source, message browser and group admin from one client config.
 
         ``config`` holds librdkafka properties (``bootstrap.servers``, SASL/SSL ...); ``commit_log``
-        and ``lookback`` are :class:`~airstream.monitor.sources.KafkaSource`'s; ``options`` are the
+        and ``lookback`` are :class:`~airstream.monitor.sources.KafkaSource`'s; ``decoder`` reads record
+        bytes in the Messages screen (give it a schema registry for Avro); ``options`` are the
         keyword arguments of the constructor (``refresh_interval``, ``rules``, ``allow_writes``).
 
         Example::
@@ -168,7 +170,7 @@ class AirmonApp(App[None]):
         rules = options.get("rules") or RuleSet()
         window = rules.trace_window
         source = KafkaSource(config, timeout=timeout, commit_log=commit_log, lag=rules.lag, lookback=lookback)
-        return cls(source, browser=KafkaBrowser(config),
+        return cls(source, browser=KafkaBrowser(config, decoder=decoder),
                    admin=KafkaGroupAdmin(config, timeout=timeout),
                    trace_reader=TraceReader(config, timeout=timeout, window=window), **options)
 
@@ -377,8 +379,9 @@ class AirmonApp(App[None]):
         """Show one consumer group's partitions and lag history."""
         self.push_screen(GroupDetailScreen(group_id))
 
-    def open_messages(self, topic: str, partition: int, *, start: int | None = None) -> None:
-        """Browse the messages of one partition, from offset ``start`` or else the newest page."""
+    def open_messages(self, topic: str, partition: int | None = None, *, start: Position | None = None) -> None:
+        """Browse the messages of a topic (all partitions merged by time) or of one partition, from
+        ``start`` or else the newest page."""
         self.push_screen(MessagesScreen(topic, partition, start))
 
     # -- what screens read besides the snapshot -------------------------------------------------

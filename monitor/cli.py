@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -28,6 +29,7 @@ from airstream.common.redact import scrub
 from airstream.monitor.model import ClusterSnapshot, Severity
 
 if TYPE_CHECKING:
+    from airstream.monitor.decode import Decoder
     from airstream.monitor.history import History
     from airstream.monitor.lag import LagSettings
     from airstream.monitor.sources import Source
@@ -85,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="dashboard refresh interval (default: 2)")
     parser.add_argument("--allow-writes", action="store_true",
                         help="allow destructive actions (delete group, reset offsets), each typed-confirmed")
+    parser.add_argument("--schema-registry", metavar="URL",
+                        help="decode Avro records (Confluent wire format) with schemas from this Schema Registry; "
+                             "credentials as https://user:password@host or AIRMON_SCHEMA_REGISTRY_AUTH=user:password")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     snap = sub.add_parser("snapshot", help="print one JSON document: brokers, topics, partitions, groups, lag",
@@ -289,6 +294,16 @@ def _warn_unmatched(rules: Any, snapshot: ClusterSnapshot, traces: Any, shown: s
             print(line, file=sys.stderr)
 
 
+def _decoder(registry_url: str | None) -> Decoder:
+    """How the browser reads record bytes: with Avro schemas from the registry when one is given."""
+    from airstream.monitor.decode import Decoder, SchemaRegistry
+
+    if registry_url is None:
+        return Decoder()
+    user, sep, password = os.environ.get("AIRMON_SCHEMA_REGISTRY_AUTH", "").partition(":")
+    return Decoder(SchemaRegistry(registry_url, auth=(user, password) if sep else None))
+
+
 def _dashboard(args: argparse.Namespace) -> int:
     rules = _load_rules(args.rules)
     try:
@@ -297,7 +312,8 @@ def _dashboard(args: argparse.Namespace) -> int:
         raise _Failure(f"the dashboard is not available in this install ({exc}); "
                        "`airmon snapshot` and `airmon check` work without it") from None
     app = AirmonApp.for_kafka(args.client, timeout=args.timeout, commit_log=not args.polling,
-                              lookback=args.commit_lookback, refresh_interval=args.refresh,
+                              lookback=args.commit_lookback, decoder=_decoder(args.schema_registry),
+                              refresh_interval=args.refresh,
                               rules=rules if args.rules else None, allow_writes=args.allow_writes)
     app.run()
     return EXIT_OK

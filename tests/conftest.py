@@ -19,6 +19,7 @@ from ci_support import missing
 from airstream.topology.kafka_local import KafkaStartError, LocalKafka
 
 if TYPE_CHECKING:
+    from servers.registry import LocalRegistry
     from servers.s3 import LocalS3
 
 _UNAVAILABLE: dict[str, str] = {}
@@ -68,6 +69,20 @@ def s3_server() -> Iterator[LocalS3]:
 
     with local_s3() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def schema_registry() -> Iterator[LocalRegistry]:
+    """A real Schema Registry (Apicurio, in memory) on 127.0.0.1; fails under CI when it cannot start."""
+    from servers.registry import local_registry
+
+    try:
+        with local_registry() as registry:
+            yield registry
+            return
+    except KafkaStartError as exc:
+        reason = str(exc)
+    missing("the local Schema Registry could not be started", f"{reason}\n(install Java + Maven)")
 
 
 @pytest.fixture

@@ -73,8 +73,12 @@ def ensure_kafka_jars(version: str = KAFKA_VERSION) -> Path:
     return maven_jars(_POM, f"kafka-{version}", {"kafka.version": version}, _RETRY_HINT)
 
 
-def maven_jars(pom: Path, name: str, properties: dict[str, str], retry_hint: str) -> Path:
+def maven_jars(pom: Path, name: str, properties: dict[str, str], retry_hint: str, *,
+               goal: str = "dependency:copy-dependencies") -> Path:
     """Resolve the runtime dependencies of ``pom`` once into ``<cache>/<name>/libs`` and return it.
+
+    ``goal`` is ``dependency:copy`` for a pom that lists the artifacts to copy (``artifactItems``)
+    instead of depending on them.
 
     A marker file is written only after Maven succeeds, so an interrupted download is redone.
     ``properties`` are passed as ``-Dkey=value``; ``retry_hint`` is the command an error tells
@@ -98,7 +102,7 @@ def maven_jars(pom: Path, name: str, properties: dict[str, str], retry_hint: str
     if libs.exists():
         shutil.rmtree(libs)
     libs.mkdir(parents=True)
-    cmd = [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={libs}",
+    cmd = [mvn, "-q", "-B", "-f", str(pom), goal, f"-DoutputDirectory={libs}",
            "-DincludeScope=runtime", *(f"-D{k}={v}" for k, v in properties.items())]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:

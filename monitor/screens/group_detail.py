@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Sparkline, Static
 
+from airstream.monitor.browse import Position
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.cells import drain_text, judged_by, status_cell
@@ -115,7 +116,8 @@ class GroupDetailScreen(AirmonScreen):
         snapshot = self.airmon.snapshot
         group = snapshot.group(self.group_id) if snapshot else None
         entry = group.partition(*selected) if group else None
-        self.airmon.open_messages(*selected, start=entry.committed_offset if entry else None)
+        start = Position.at_offset(entry.committed_offset) if entry and entry.committed_offset is not None else None
+        self.airmon.open_messages(*selected, start=start)
 
     def action_time_lag(self) -> None:
         """Read the age of the oldest unconsumed record on each partition."""

@@ -28,6 +28,7 @@ class TopicDetailScreen(AirmonScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("m", "messages", "Messages"),
+        Binding("M", "partition_messages", "Partition"),
         Binding("c", "load_config", "Config"),
     ]
 
@@ -88,6 +89,10 @@ class TopicDetailScreen(AirmonScreen):
             [(key, [key, value]) for key, value in sorted(config.items())])
 
     def action_messages(self) -> None:
+        """Browse the topic's messages, all partitions merged by time."""
+        self.airmon.open_messages(self.topic)
+
+    def action_partition_messages(self) -> None:
         """Browse the messages of the partition under the cursor."""
         key = self.query_one("#partitions", LiveTable).cursor_key
         if key is not None:
@@ -95,4 +100,4 @@ class TopicDetailScreen(AirmonScreen):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "partitions":
-            self.action_messages()
+            self.action_partition_messages()

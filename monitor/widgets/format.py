@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["DASH", "fmt_count", "fmt_duration", "fmt_ids", "fmt_int", "fmt_rate", "fmt_time"]
+__all__ = ["DASH", "fmt_count", "fmt_duration", "fmt_ids", "fmt_int", "fmt_rate", "fmt_time", "fmt_time_ms"]
 
 DASH = "-"
 
@@ -80,6 +80,17 @@ def fmt_time(epoch_seconds: float | None) -> str:
     if epoch_seconds is None:
         return DASH
     return datetime.fromtimestamp(epoch_seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def fmt_time_ms(epoch_ms: int | None) -> str:
+    """A record timestamp (epoch milliseconds) as UTC ``YYYY-MM-DD HH:MM:SS.mmm``, or a dash.
+
+    >>> fmt_time_ms(1_424_772_000_250), fmt_time_ms(None)
+    ('2015-02-24 10:00:00.250', '-')
+    """
+    if epoch_ms is None:
+        return DASH
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
 def fmt_ids(ids: tuple[int, ...]) -> str:

@@ -191,15 +191,15 @@ async def test_messages_screen_reads_the_partition_from_earliest(cluster: Cluste
         await pilot.press("e")
         await settle(pilot)
         table = screen.query_one("#messages", LiveTable)
-        assert table.row_keys == [str(i) for i in range(PER_PARTITION[1])]
-        assert table.cells("4")[2:] == ["k1-4", '{"n":4,"text":"tweet 4 on 1"}']
-        table.move_to_key("4")
+        assert table.row_keys == [f"1/{i}" for i in range(PER_PARTITION[1])]
+        assert table.cells("1/4")[3:] == ["k1-4", '{"n":4,"text":"tweet 4 on 1"}']
+        table.move_to_key("1/4")
         await pilot.pause()
         shown = str(screen.query_one("#record", Static).render())
         assert '"text": "tweet 4 on 1"' in shown and "headers source: tui-test" in shown
         await pilot.press("p", "1", "5", "enter")
         await settle(pilot)
-        assert table.row_keys == ["15", "16", "17", "18", "19"]
+        assert table.row_keys == ["1/15", "1/16", "1/17", "1/18", "1/19"]
 
 
 async def test_reset_to_latest_then_delete_the_empty_group(cluster: Cluster) -> None:

@@ -72,7 +72,7 @@ _UNREACHABLE = {"bootstrap.servers": "127.0.0.1:1", "sasl.password": "hunter2"}
 
 
 @pytest.mark.parametrize("call", [
-    lambda: KafkaBrowser(_UNREACHABLE, timeout=1).read("tweets", 0, Position.earliest()),
+    lambda: KafkaBrowser(_UNREACHABLE, timeout=1).read("tweets", Position.earliest(), partition=0),
     lambda: KafkaGroupAdmin(_UNREACHABLE, timeout=1).delete_group("scorer"),
 ], ids=["browser", "group admin"])
 def test_kafka_clients_keep_librdkafka_off_the_terminal(call: Callable[[], object],

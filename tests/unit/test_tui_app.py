@@ -218,7 +218,9 @@ async def test_help_lists_the_keys_of_every_screen() -> None:
         assert ("/", "Type to narrow the list by topic name.") in sections["Topics (enter: topic detail)"]
         assert ("l", "Read the age of the oldest unconsumed record of the group under the cursor.") in \
             sections["Consumer groups (enter: group detail)"]
-        assert ("f", "Follow the partition live: read new records every refresh interval.") in sections["Messages"]
+        assert ("f", "Follow the topic live: read new records every refresh interval.") in sections["Messages"]
+        assert ("E", "Write the records shown to <topic>-<UTC time>.jsonl in the current directory.") in \
+            sections["Messages"]  # not in the footer, for room: help lists it
         text = screen_text(app)
         assert "Type to narrow the list by topic name." in text
         assert re.search(r"│\s+\?\s+Show the keys of every screen\.", text)

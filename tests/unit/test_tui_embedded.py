@@ -51,7 +51,7 @@ async def test_embedded_run_shows_topics_groups_lag_and_messages() -> None:
         assert isinstance(screen, MessagesScreen)
         table = screen.query_one("#messages", LiveTable)
         records = view.records("tweets", 0, 2, 100)
-        assert table.row_keys == [str(r.offset) for r in records]
-        table.move_to_key(str(records[0].offset))
+        assert table.row_keys == [f"0/{r.offset}" for r in records]
+        table.move_to_key(f"0/{records[0].offset}")
         await pilot.pause()
         assert f'"n": {orjson.loads(records[0].value)["n"]}' in str(screen.query_one("#record", Static).render())

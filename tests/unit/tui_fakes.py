@@ -18,8 +18,11 @@ Every group's recent commits come with the snapshot, as ``KafkaSource`` reads th
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
-from airstream.monitor.browse import BrowsedMessage, Page, Position
+from airstream.common.cluster_view import GroupOffset, GroupView, PartitionView, TopicView
+from airstream.monitor.browse import EmbeddedBrowser, Page, Position, SearchResult
 from airstream.monitor.model import (
     LAG_FROM_COMMIT_LOG,
     BrokerInfo,
@@ -33,6 +36,7 @@ from airstream.monitor.model import (
     StatusMessage,
     TopicInfo,
 )
+from airstream.monitor.search import Query
 from airstream.monitor.traces import ProducerTrace, TopicWrite, TraceModel
 
 T0 = 1_700_000_000.0
@@ -122,32 +126,77 @@ class FakeSource:
         pass
 
 
+@dataclass(frozen=True)
+class StoredFake:
+    """A record as a ClusterView stores it."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes | None], ...] = ()
+
+
 def record(offset: int, key: bytes | None, value: bytes | None,
-           headers: tuple[tuple[str, bytes | None], ...] = ()) -> BrowsedMessage:
-    return BrowsedMessage("airline-tweets", 0, offset, int(T0 * 1000) + offset, key, value, headers)
+           headers: tuple[tuple[str, bytes | None], ...] = (), *, partition: int = 0,
+           topic: str = "airline-tweets", at_ms: int | None = None) -> StoredFake:
+    """A record stamped ``T0`` + ``at_ms`` ms (by default + ``offset`` ms)."""
+    return StoredFake(topic, partition, offset, int(T0 * 1000) + (offset if at_ms is None else at_ms), key, value,
+                      headers)
 
 
-class FakeBrowser:
-    """A MessageBrowser over a list of records of ``airline-tweets``/0 starting at offset ``low``."""
+class FakeView:
+    """A ClusterView over a list of records; a partition's low watermark is its first record's offset
+    (the records before it were deleted), and ``committed`` holds consumer groups' commits."""
 
-    def __init__(self, records: list[BrowsedMessage]) -> None:
-        self.records = records
+    def __init__(self, records: list[StoredFake], partitions: int = 1) -> None:
+        self.records_held = records
+        self.partition_count = partitions
+        self.committed: dict[str, dict[tuple[str, int], int]] = {}
+
+    def _of(self, topic: str, partition: int) -> list[StoredFake]:
+        return [r for r in self.records_held if r.topic == topic and r.partition == partition]
+
+    def topic(self, name: str) -> TopicView:
+        if not any(r.topic == name for r in self.records_held):
+            raise KeyError(name)
+        views = []
+        for p in range(self.partition_count):
+            held = self._of(name, p)
+            views.append(PartitionView(name, p, held[0].offset if held else 0, held[-1].offset + 1 if held else 0))
+        return TopicView(name, tuple(views), False)
+
+    def records(self, topic: str, partition: int, offset: int = 0, max_records: int = 100) -> list[StoredFake]:
+        return [r for r in self._of(topic, partition) if r.offset >= offset][:max_records]
+
+    def group(self, name: str) -> GroupView:
+        if name not in self.committed:
+            raise KeyError(name)
+        return GroupView(name, tuple(GroupOffset(name, t, p, o, o, 0) for (t, p), o in self.committed[name].items()))
+
+
+class FakeBrowser(EmbeddedBrowser):
+    """The embedded browser over a :class:`FakeView`, remembering every position read from."""
+
+    def __init__(self, records: list[StoredFake], partitions: int = 1) -> None:
+        self.view = FakeView(records, partitions)
+        super().__init__(self.view)  # type: ignore[arg-type]
         self.reads: list[Position] = []
-        self.closed = False
+        self.searches: list[str] = []
 
-    def read(self, topic: str, partition: int, position: Position, *, limit: int = 200) -> Page:
+    @property
+    def records(self) -> list[StoredFake]:
+        return self.view.records_held
+
+    def read(self, topic: str, position: Position, *, partition: int | None = None, limit: int = 200) -> Page:
         self.reads.append(position)
-        low = self.records[0].offset if self.records else 0
-        high = self.records[-1].offset + 1 if self.records else 0
-        start = {"earliest": low, "latest": max(high - limit, low)}.get(position.kind, position.offset or low)
-        if position.kind == "timestamp":
-            start = next((m.offset for m in self.records if (m.timestamp_ms or 0) >= (position.timestamp_ms or 0)),
-                         high)
-        chosen = tuple(m for m in self.records if m.offset >= start)[:limit]
-        return Page(topic, partition, chosen, low, high, chosen[-1].offset + 1 if chosen else start)
+        return super().read(topic, position, partition=partition, limit=limit)
 
-    def close(self) -> None:
-        self.closed = True
+    def search(self, topic: str, query: Query, position: Position, **options: Any) -> SearchResult:
+        self.searches.append(query.text)
+        return super().search(topic, query, position, **options)
 
 
 class FakeAdmin:
