@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from airstream.monitor.model import ClusterSnapshot, GroupInfo, PartitionInfo, TopicInfo
+from airstream.monitor.model import BrokerInfo, BrokerMemory, ClusterSnapshot, GroupInfo, PartitionInfo, TopicInfo
 from airstream.monitor.rules import Rule, RuleKind, RuleSet, Silence
 from airstream.monitor.traces import TraceModel, hop_latencies
 
@@ -169,7 +169,8 @@ class AlertEngine:
         self._lock = threading.RLock()  # the UI acknowledges and silences while a worker evaluates
         self._silences: list[Silence] = list(rules.silences)
         self._open: dict[tuple[str, str, str], Alert] = {}
-        self._brokers: dict[int, str] = {}  # every broker seen in the cluster: id -> host:port
+        self._brokers = BrokerMemory()
+        self._down: tuple[BrokerInfo, ...] = ()  # brokers gone at the snapshot being evaluated
         self.history: deque[AlertEvent] = deque(maxlen=history_size)
 
     @property
@@ -248,7 +249,7 @@ class AlertEngine:
         now = snapshot.taken_at
         events: list[AlertEvent] = []
         seen: set[tuple[str, str, str]] = set()
-        self._remember_brokers(snapshot)
+        self._down = self._brokers.down(snapshot)
         self._silences = [s for s in self._silences if s.active(now) or s.origin == "rules file"]
         for rule in self.rules.rules:
             hits = self._trace_hits(rule, traces) if rule.kind.about_traces else self._hits(rule, snapshot)
@@ -301,7 +302,7 @@ class AlertEngine:
         if rule.kind is RuleKind.OFFLINE_PARTITIONS:
             yield from self._offline_hits(rule, snapshot)
             return
-        down = set(self._down_brokers(snapshot))
+        down = {b.id for b in self._down}
         for topic in snapshot.topics:
             if not rule.matches_topic(topic.name, topic.internal) or topic.error:
                 continue
@@ -317,24 +318,13 @@ class AlertEngine:
 
     # -- the cluster: one alert per cause --------------------------------------------------------------
 
-    def _remember_brokers(self, snapshot: ClusterSnapshot) -> None:
-        if snapshot.ok and snapshot.brokers:
-            self._brokers.update({b.id: b.address for b in snapshot.brokers})
-
-    def _down_brokers(self, snapshot: ClusterSnapshot) -> list[int]:
-        """Brokers seen earlier or holding replicas, missing now; none when the refresh failed (a refresh
-        that could not list the brokers is not evidence that they are gone)."""
-        if not snapshot.ok or not snapshot.brokers:
-            return []
-        live = {b.id for b in snapshot.brokers}
-        return sorted((set(self._brokers) - live) | set(snapshot.missing_brokers()))
-
     def _broker_hits(self, snapshot: ClusterSnapshot) -> Iterator[_Hit]:
-        for broker in self._down_brokers(snapshot):
+        for gone in self._down:
+            broker = gone.id
             lost = [p for p in snapshot.partitions() if broker in p.replicas]
             offline = sum(p.offline for p in lost)
             topics = len({p.topic for p in lost})
-            where = f" ({self._brokers[broker]})" if broker in self._brokers else ""
+            where = f" ({gone.address})" if gone.host else ""
             effect = (f"{_count(len(lost), 'partition')} in {_count(topics, 'topic')} lost a replica"
                       f"{f', {offline} offline' if offline else ''}" if lost else "it held no replicas")
             yield "broker", str(broker), len(lost), f"broker {broker}{where} is not in the cluster: {effect}"

@@ -398,6 +398,22 @@ class AirmonApp(App[None]):
         """One partition's lag for the group at each kept refresh."""
         return [lag for _, lag in self.history.lag_series(group_id, topic, partition) if lag is not None]
 
+    def read_time_lags(self, group_ids: list[str], on_done: Callable[[dict[str, float | None]], None], *,
+                       owner: Widget | None = None) -> None:
+        """Read the time lag of several groups in one worker; ``on_done`` gets the largest per group
+        (``None``: read, nothing unconsumed or no record arrived)."""
+        groups = [g for g in self.snapshot.groups if g.group_id in group_ids] if self.snapshot else []
+        time_lag = getattr(self.source, "time_lag", None)
+        if time_lag is None:
+            self.notice(f"⚠ time lag cannot be read from {self.source.name}", error=True)
+            return
+
+        def read() -> dict[str, float | None]:
+            return {g.group_id: max(time_lag(g).values(), default=None) for g in groups}
+
+        self.notice(f"reading time lag of {len(group_ids)} groups…")
+        self.run_blocking(f"reading time lag of {len(group_ids)} groups", read, on_done, owner=owner)
+
     def read_time_lag(self, group_id: str, on_done: Callable[[GroupInfo], None], *,
                       owner: Widget | None = None) -> None:
         """Read the group's time lag in a worker; ``on_done`` gets the group with ``time_lag`` filled in."""

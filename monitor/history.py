@@ -52,7 +52,7 @@ from airstream.monitor.lag import (
     evaluate_group,
     evaluate_partition,
 )
-from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition, LagStatus, TopicInfo
+from airstream.monitor.model import BrokerMemory, ClusterSnapshot, GroupInfo, GroupPartition, LagStatus, TopicInfo
 
 __all__ = ["History"]
 
@@ -123,6 +123,7 @@ class History:
         self._windows: dict[_Key, CommitWindow] = {}
         self._end_offsets: dict[tuple[str, int], deque[EndOffset]] = {}
         self._growth: dict[str, tuple[int, float]] = {}  # topic -> (end offset total, when it last changed)
+        self._brokers = BrokerMemory()
         self._lock = threading.Lock()
 
     # -- recording ------------------------------------------------------------------------------------
@@ -138,7 +139,7 @@ class History:
             groups = tuple(self._enrich_group(g, now) for g in snapshot.groups)
             if snapshot.ok:
                 self._forget_missing(snapshot)
-            enriched = snapshot.replace(topics=topics, groups=groups)
+            enriched = snapshot.replace(topics=topics, groups=groups, down_brokers=self._brokers.down(snapshot))
             self._frames.append(_Frame(now, ends, {t.name: t.messages_in_per_sec for t in topics},
                                        {g.group_id: self._group_frame(g) for g in groups}))
             self._snapshots.append(enriched)

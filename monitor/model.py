@@ -75,6 +75,7 @@ __all__ = [
     "LAG_FROM_COMMIT_LOG",
     "LAG_FROM_POLLING",
     "BrokerInfo",
+    "BrokerMemory",
     "ClusterSnapshot",
     "CommitPoint",
     "EndOffset",
@@ -420,6 +421,21 @@ class GroupInfo:
     lag_source: str = LAG_FROM_POLLING
 
     @property
+    def verdict(self) -> LagStatus | None:
+        """The status in the word that says what is wrong: Burrow's group ``ERR`` becomes its worst
+        partition's ``STOP``, ``STALL`` or ``REWIND``; any other status is itself.
+
+        >>> g = GroupInfo("g", status=LagStatus.ERR, partitions=(GroupPartition("t", 0, status=LagStatus.WARN),
+        ...                                                      GroupPartition("t", 1, status=LagStatus.STALL)))
+        >>> g.verdict
+        <LagStatus.STALL: 'STALL'>
+        """
+        if self.status != LagStatus.ERR:
+            return self.status
+        worst = max((p.status for p in self.partitions if p.status is not None), key=lambda s: s.rank, default=None)
+        return worst if worst is not None and worst.rank > LagStatus.ERR.rank else self.status
+
+    @property
     def total_lag(self) -> int:
         """Sum of known partition lags."""
         return sum(p.lag or 0 for p in self.partitions)
@@ -450,13 +466,41 @@ class GroupInfo:
         """Plain JSON-ready dict, totals included."""
         return {"group_id": self.group_id, "state": self.state, "protocol_type": self.protocol_type,
                 "assignor": self.assignor, "coordinator_id": self.coordinator_id,
-                "status": self.status.value if self.status else None, "complete": self.complete,
+                "status": self.status.value if self.status else None,
+                "verdict": self.verdict.value if self.verdict else None, "complete": self.complete,
                 "lag_source": self.lag_source, "total_lag": self.total_lag, "max_lag": self.max_lag,
                 "consume_rate": self.consume_rate, "produce_rate": self.produce_rate,
                 "time_to_drain": self.time_to_drain, "caught_up": self.caught_up, "topics": list(self.topics),
                 "error": self.error,
                 "members": [m.as_dict() for m in self.members],
                 "partitions": [p.as_dict() for p in self.partitions]}
+
+
+class BrokerMemory:
+    """The brokers seen in a cluster, to tell which are gone: a broker seen by an earlier refresh, or
+    holding replicas, that is not in the cluster now.
+
+    A refresh that failed, or could not list the brokers, is not evidence that any broker is gone.
+
+    >>> memory = BrokerMemory()
+    >>> memory.down(ClusterSnapshot(brokers=(BrokerInfo(1, "k1", 9092), BrokerInfo(2, "k2", 9092))))
+    ()
+    >>> [(b.id, b.address) for b in memory.down(ClusterSnapshot(brokers=(BrokerInfo(1, "k1", 9092),)))]
+    [(2, 'k2:9092')]
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[int, BrokerInfo] = {}
+
+    def down(self, snapshot: ClusterSnapshot) -> tuple[BrokerInfo, ...]:
+        """Remember the brokers of ``snapshot`` and return those gone from it, by id (a broker known only
+        from replicas has no address: host ``""``, port 0)."""
+        if not snapshot.ok or not snapshot.brokers:
+            return ()
+        self._seen.update({b.id: dataclasses.replace(b, is_controller=False) for b in snapshot.brokers})
+        live = {b.id for b in snapshot.brokers}
+        gone = (set(self._seen) - live) | set(snapshot.missing_brokers())
+        return tuple(self._seen.get(i, BrokerInfo(i, "", 0)) for i in sorted(gone))
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,6 +520,9 @@ class ClusterSnapshot:
     groups: tuple[GroupInfo, ...] = ()
     messages: tuple[StatusMessage, ...] = ()
     source: str = ""
+    down_brokers: tuple[BrokerInfo, ...] = ()
+    """Brokers seen earlier (by this monitor) or holding replicas that are not in the cluster now; filled
+    in by :class:`~airstream.monitor.history.History`."""
 
     @property
     def ok(self) -> bool:
@@ -515,6 +562,10 @@ class ClusterSnapshot:
     def topics_on_broker(self, broker_id: int) -> tuple[TopicInfo, ...]:
         """Topics with at least one replica on that broker."""
         return tuple(t for t in self.topics if any(broker_id in p.replicas for p in t.partitions))
+
+    def partitions_on(self, broker_id: int) -> int:
+        """How many partitions have a replica on that broker."""
+        return sum(broker_id in p.replicas for p in self.partitions())
 
     def missing_brokers(self) -> tuple[int, ...]:
         """Brokers that partitions are assigned to but that are not in the cluster (down or fenced),
@@ -571,6 +622,7 @@ class ClusterSnapshot:
                             "groups_by_state": self.groups_by_state(), "total_lag": self.total_lag},
                 "messages": [m.as_dict() for m in self.messages],
                 "brokers": [b.as_dict() for b in self.brokers],
+                "down_brokers": [{**b.as_dict(), "partitions": self.partitions_on(b.id)} for b in self.down_brokers],
                 "topics": [t.as_dict() for t in self.topics],
                 "groups": [g.as_dict() for g in self.groups]}
 

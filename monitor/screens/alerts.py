@@ -17,7 +17,7 @@ from airstream.monitor.model import ClusterSnapshot
 from airstream.monitor.rules import Rule, RuleKind, RuleSet, Silence
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.format import fmt_duration, fmt_time
-from airstream.monitor.widgets.live_table import LiveTable
+from airstream.monitor.widgets.live_table import Column, LiveTable
 
 __all__ = ["AlertsScreen", "AlertsView", "condition"]
 
@@ -107,18 +107,19 @@ class AlertsScreen(AirmonScreen):
     def compose_body(self) -> Iterable[Widget]:
         yield Static(id="heading")
         yield Label("Firing now", classes="pane-title")
-        yield LiveTable([("severity", "Severity"), ("rule", "Rule"), ("subject", "Subject"),
-                         ("since", "Since (UTC)"), ("state", "State"), ("message", "Condition")], id="firing")
+        yield LiveTable([("severity", "Severity"), ("rule", "Rule"), Column("subject", "Subject", max_width=32),
+                         Column("since", "Since (UTC)", drop=1), ("state", "State"), ("message", "Condition")],
+                        id="firing")
         yield Label("Rules", classes="pane-title")
         yield LiveTable([("name", "Rule"), ("applies", "Applies to"), ("condition", "Condition"),
-                         ("for", "For"), ("severity", "Severity"), ("notify", "Notify"), ("matches", "Matches")],
-                        id="rules")
+                         Column("for", "For", drop=2), ("severity", "Severity"), Column("notify", "Notify", drop=3),
+                         Column("matches", "Matches", drop=1)], id="rules")
         yield Label("Silences", classes="pane-title")
         yield LiveTable([("rule", "Rule"), ("subject", "Subject"), ("until", "Until (UTC)"), ("origin", "From"),
                          ("comment", "Comment")], id="silences")
         yield Label("History", classes="pane-title")
-        yield LiveTable([("at", "At (UTC)"), ("state", "State"), ("rule", "Rule"), ("subject", "Subject"),
-                         ("message", "Condition")], id="history")
+        yield LiveTable([("at", "At (UTC)"), ("state", "State"), ("rule", "Rule"),
+                         Column("subject", "Subject", max_width=32), ("message", "Condition")], id="history")
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -15,7 +15,7 @@ from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.cells import drain_text, judged_by, status_cell
 from airstream.monitor.widgets.format import fmt_count, fmt_duration, fmt_int, fmt_rate
-from airstream.monitor.widgets.live_table import LiveTable
+from airstream.monitor.widgets.live_table import Column, LiveTable
 
 __all__ = ["GroupDetailScreen"]
 
@@ -42,9 +42,11 @@ class GroupDetailScreen(AirmonScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static(id="heading")
-        yield LiveTable([("topic", "Topic"), ("partition", "Part"), ("committed", "Committed"),
-                         ("end", "End"), ("lag", "Lag"), ("status", "Status"), ("last_commit", "Last commit"),
-                         ("time_lag", "Time lag"), ("client", "Owner"), ("host", "Host")], id="partitions")
+        yield LiveTable([Column("topic", "Topic", max_width=32), ("partition", "Part"),
+                         Column("committed", "Committed", drop=3), Column("end", "End", drop=4), ("lag", "Lag"),
+                         ("status", "Status"), ("last_commit", "Last commit"), ("time_lag", "Time lag"),
+                         Column("client", "Owner", drop=1, max_width=24), Column("host", "Host", drop=2)],
+                        id="partitions")
         yield Label("", id="total-title", classes="chart-title")
         yield Sparkline([], id="total-chart", classes="chart")
         yield Label("", id="partition-title", classes="chart-title")
@@ -71,7 +73,7 @@ class GroupDetailScreen(AirmonScreen):
             (f"Group {g.group_id}", "bold"),
             f" · {g.state} · {fmt_count(len(g.members), 'member')} · assignor {g.assignor or '-'}"
             f" · coordinator {g.coordinator_id if g.coordinator_id >= 0 else '-'}\n",
-            f"lag {fmt_int(g.total_lag)} · status ", status_cell(g.status), f" ({judged_by(g.lag_source)})",
+            f"lag {fmt_int(g.total_lag)} · status ", status_cell(g.verdict), f" ({judged_by(g.lag_source)})",
             f" · consuming {fmt_rate(g.consume_rate)} · input {fmt_rate(g.produce_rate)}"
             f" · {'caught up' if g.caught_up else 'drains in ' + drain_text(g)}",
             (f"\n{g.error}", "red") if g.error else "",

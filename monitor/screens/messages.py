@@ -28,7 +28,7 @@ from airstream.monitor.decode import Decoded, Format, jsonable
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.search import Query
 from airstream.monitor.widgets.format import fmt_count, fmt_int, fmt_time_ms
-from airstream.monitor.widgets.live_table import LiveTable
+from airstream.monitor.widgets.live_table import Column, LiveTable
 
 __all__ = ["KEEP", "PAGE", "SCAN_LIMIT", "MessagesScreen", "export_jsonl"]
 
@@ -114,8 +114,8 @@ class MessagesScreen(AirmonScreen):
             yield Input(placeholder="p: earliest|latest|offset|time|group:G", id="position", compact=True)
             yield Input(placeholder="/ filter shown · Enter: search topic", id="filter", compact=True)
         yield ProgressBar(id="scan", show_eta=False)
-        yield LiveTable([("partition", "Part"), ("offset", "Offset"), ("time", "Timestamp (UTC)"), ("key", "Key"),
-                         ("value", "Value")], id="messages")
+        yield LiveTable([("partition", "Part"), ("offset", "Offset"), ("time", "Timestamp (UTC)"),
+                         Column("key", "Key", max_width=24), ("value", "Value")], id="messages")
         with VerticalScroll(id="detail"):
             yield Static(id="record")
 

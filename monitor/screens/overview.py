@@ -22,7 +22,7 @@ from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.traces import TraceModel
 from airstream.monitor.widgets.cells import status_cell
 from airstream.monitor.widgets.format import fmt_count, fmt_int, fmt_rate, fmt_time
-from airstream.monitor.widgets.live_table import LiveTable, Row
+from airstream.monitor.widgets.live_table import Column, LiveTable, Row
 
 __all__ = ["OverviewScreen", "Related"]
 
@@ -107,20 +107,23 @@ class OverviewScreen(AirmonScreen):
             with Vertical(classes="pane", id="producers-pane"):
                 yield Label("Producers", classes="pane-title", id="producers-title")
                 yield Static(NO_PRODUCERS, id="producers-empty", classes="empty")
-                producers = LiveTable([("name", "Producer"), ("produced", "Produced"), ("seen", "Last seen")],
+                producers = LiveTable([Column("name", "Producer", max_width=18), ("produced", "Produced"),
+                                       Column("seen", "Last seen", drop=1)],
                                       id="producers")
                 producers.display = False  # until traces name a producer; hidden, it takes no focus
                 yield producers
             with Vertical(classes="pane"):
                 yield Label("Topics", classes="pane-title", id="topics-title")
-                yield LiveTable([("name", "Topic"), ("messages", "Messages"), ("rate", "In/s")], id="topics")
+                yield LiveTable([Column("name", "Topic", max_width=18), ("messages", "Messages"), ("rate", "In/s")],
+                                id="topics")
             with Vertical(classes="pane"):
                 yield Label("Consumer groups", classes="pane-title", id="groups-title")
-                yield LiveTable([("name", "Group"), ("state", "State"), ("lag", "Lag"),
-                                 ("status", "Status")], id="groups")
+                yield LiveTable([Column("name", "Group", max_width=18), Column("state", "State", drop=1),
+                                 ("lag", "Lag"), ("status", "Status")], id="groups")
             with Vertical(classes="pane"):
                 yield Label("Brokers", classes="pane-title", id="brokers-title")
-                yield LiveTable([("id", "Id"), ("host", "Host"), ("role", "Role")], id="brokers")
+                yield LiveTable([("id", "Id"), Column("host", "Host", max_width=22), ("status", "Status"),
+                                 Column("role", "Role", drop=1)], id="brokers")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -141,7 +144,10 @@ class OverviewScreen(AirmonScreen):
         controller = snapshot.broker(snapshot.controller_id)
         # Three short lines, so nothing wraps mid-phrase in 80 columns; the cluster id is in the header.
         text = Text()
-        text.append(f"{fmt_count(len(snapshot.brokers), 'broker')}, controller {controller.id if controller else '-'}"
+        text.append(f"{fmt_count(len(snapshot.brokers), 'broker')}")
+        if snapshot.down_brokers:
+            text.append(f" ({len(snapshot.down_brokers)} DOWN)", style="bold red")
+        text.append(f", controller {controller.id if controller else '-'}"
                     f" · {fmt_count(len(snapshot.topics), 'topic')}"
                     f" · {fmt_count(snapshot.partition_count, 'partition')}\nPartitions: ")
         urp, offline = snapshot.under_replicated_count, snapshot.offline_count
@@ -179,14 +185,20 @@ class OverviewScreen(AirmonScreen):
         self.query_one("#topics", LiveTable).set_rows(rows)
 
     def _fill_groups(self, snapshot: ClusterSnapshot, related: Related) -> None:
-        rows: list[Row] = [(g.group_id, [g.group_id, g.state, fmt_int(g.total_lag), status_cell(g.status)])
+        rows: list[Row] = [(g.group_id, [g.group_id, g.state, fmt_int(g.total_lag), status_cell(g.verdict)])
                 for g in snapshot.groups if related.allows("groups", g.group_id)]
         self.query_one("#groups", LiveTable).set_rows(rows)
 
     def _fill_brokers(self, snapshot: ClusterSnapshot, related: Related) -> None:
-        rows = [(str(b.id), [str(b.id), b.address, "controller" if b.id == snapshot.controller_id else ""])
-                for b in snapshot.brokers if related.allows("brokers", str(b.id))]
-        self.query_one("#brokers", LiveTable).set_rows(rows)
+        rows: list[Row] = [(str(b.id), [str(b.id), b.address, Text("up", style="green"),
+                                        "controller" if b.id == snapshot.controller_id else ""])
+                           for b in snapshot.brokers if related.allows("brokers", str(b.id))]
+        # A broker seen earlier (or holding replicas) and gone now stays in the list, in red, with the
+        # number of partitions that lost a replica on it.
+        rows += [(str(b.id), [str(b.id), b.address if b.host else "-", Text("DOWN", style="bold red"),
+                              fmt_count(snapshot.partitions_on(b.id), "partition") + " affected"])
+                 for b in snapshot.down_brokers if related.allows("brokers", str(b.id))]
+        self.query_one("#brokers", LiveTable).set_rows(sorted(rows, key=lambda row: int(row[0])))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         pane, key = event.data_table.id or "", event.row_key.value or ""

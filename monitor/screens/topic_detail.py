@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Label, Static
 from airstream.monitor.model import ClusterSnapshot, PartitionInfo
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.format import fmt_count, fmt_ids, fmt_int, fmt_rate
-from airstream.monitor.widgets.live_table import LiveTable
+from airstream.monitor.widgets.live_table import Column, LiveTable
 
 __all__ = ["TopicDetailScreen"]
 
@@ -39,8 +39,8 @@ class TopicDetailScreen(AirmonScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static(id="heading")
-        yield LiveTable([("partition", "Part"), ("leader", "Leader"), ("replicas", "Replicas"),
-                         ("isr", "ISR"), ("low", "Low"), ("high", "High"), ("messages", "Messages"),
+        yield LiveTable([("partition", "Part"), ("leader", "Leader"), Column("replicas", "Replicas", drop=2),
+                         ("isr", "ISR"), Column("low", "Low", drop=1), ("high", "High"), ("messages", "Messages"),
                          ("rate", "In/s")], id="partitions")
         yield Label("Configuration", classes="pane-title")
         yield LiveTable([("key", "Setting"), ("value", "Value")], id="config")

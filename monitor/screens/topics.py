@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input
 from airstream.monitor.model import ClusterSnapshot, TopicInfo
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.format import fmt_int, fmt_rate
-from airstream.monitor.widgets.live_table import LiveTable
+from airstream.monitor.widgets.live_table import Column, LiveTable
 
 __all__ = ["TopicsScreen", "readers_lag", "topic_matches"]
 
@@ -68,7 +68,8 @@ class TopicsScreen(AirmonScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter topics by name", id="filter", compact=True)
-        yield LiveTable([("name", "Topic"), ("partitions", "Parts"), ("rf", "RF"), ("rate", "In/s"),
+        yield LiveTable([Column("name", "Topic", max_width=40), ("partitions", "Parts"), Column("rf", "RF", drop=1),
+                         ("rate", "In/s"),
                          ("messages", "Messages"), ("groups", "Groups (lag)")], id="topics")
 
     def on_mount(self) -> None:

@@ -21,7 +21,7 @@ from airstream.monitor.model import ClusterSnapshot
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.traces import Hop, LatencyStats, TraceModel
 from airstream.monitor.widgets.format import fmt_int
-from airstream.monitor.widgets.live_table import LiveTable
+from airstream.monitor.widgets.live_table import Column, LiveTable
 
 __all__ = ["NO_TRACES", "TracesScreen", "fmt_ms", "hop_key", "hop_matches"]
 
@@ -78,9 +78,10 @@ class TracesScreen(AirmonScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter by producer, topic or group", id="filter", compact=True)
-        yield LiveTable([("writer", "Writer"), ("topic", "Topic"), ("group", "Group"), ("hop", "Hop"),
-                         ("produced", "Produced"), ("consumed", "Consumed"), ("missing", "Missing"),
-                         ("p99", "p99"), ("max", "Max"), ("e2e", "E2E p99")], id="hops")
+        yield LiveTable([Column("writer", "Writer", max_width=20), Column("topic", "Topic", max_width=24),
+                         Column("group", "Group", max_width=20), Column("hop", "Hop", drop=2),
+                         Column("produced", "Produced", drop=3), ("consumed", "Consumed"), ("missing", "Missing"),
+                         ("p99", "p99"), Column("max", "Max", drop=1), ("e2e", "E2E p99")], id="hops")
         yield Label("", id="minutes-title", classes="pane-title")
         yield LiveTable([("minute", "Minute"), ("produced", "Expected"), ("consumed", "Consumed"),
                          ("missing", "Missing"), ("p99", "p99"), ("e2e", "E2E p99")], id="minutes")

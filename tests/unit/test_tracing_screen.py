@@ -5,64 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tui_fakes import FakeSource
+from tui_fakes import FakeSource, TraceList, trace_model
 from tui_support import running, screen_text, settle
 
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.screens.traces import NO_TRACES, TracesScreen
-from airstream.monitor.traces import TraceAccumulator, TraceModel
 from airstream.monitor.widgets.live_table import LiveTable
-from airstream.topology.tracing import LatencyHistogram
-
-MIN = 60_000
-T = 1_700_000_040_000  # a minute start
-
-
-def _hist(*values: int) -> dict[str, Any]:
-    h = LatencyHistogram()
-    for v in values:
-        h.add(v)
-    return h.as_dict()
-
-
-def _row(topic: str, count: int, origin: str = "replay", hop: int = 0, via: str = "", bucket: int = T,
-         latency: dict | None = None, e2e: dict | None = None) -> dict[str, Any]:
-    return {"topic": topic, "partition": 0, "bucket": bucket, "origin": origin, "hop": hop, "via": via,
-            "count": count, "latency": latency, "e2e": e2e}
-
-
-def _consumed(group: str, *samples: dict[str, Any]) -> dict[str, Any]:
-    counts = [{"topic": r["topic"], "partition": 0, "bucket": r["bucket"], "count": r["count"]} for r in samples]
-    return {"v": 1, "kind": "consumer", "client_id": f"{group}-1", "group": group, "sample_rate": None,
-            "rows": counts, "samples": list(samples)}
-
-
-def model() -> TraceModel:
-    """replay -> airline-tweets -> {scorer, audit}; scorer -> scored-tweets -> notifier.
-    audit is 40 behind in minute 2."""
-    acc = TraceAccumulator()
-    acc.add({"v": 1, "kind": "producer", "client_id": "replay", "last_ms": T + MIN, "rows": [
-        _row("airline-tweets", 100), _row("airline-tweets", 50, bucket=T + MIN)]})
-    acc.add(_consumed("scorer", _row("airline-tweets", 100, latency=_hist(*[40] * 100)),
-                      _row("airline-tweets", 50, bucket=T + MIN, latency=_hist(*[60] * 50))))
-    acc.add(_consumed("audit", _row("airline-tweets", 100, latency=_hist(*[2_500] * 100)),
-                      _row("airline-tweets", 10, bucket=T + MIN, latency=_hist(*[20_000] * 10))))
-    acc.add({"v": 1, "kind": "producer", "client_id": "scorer-out", "last_ms": T + MIN, "rows": [
-        _row("scored-tweets", 150, hop=1, via="scorer")]})
-    acc.add(_consumed("notifier", _row("scored-tweets", 150, hop=1, via="scorer", latency=_hist(*[30] * 150),
-                                       e2e=_hist(*[90] * 150))))
-    return acc.model(now=T / 1000 + 120)
-
-
-class _Traces:
-    def __init__(self, m: TraceModel | None) -> None:
-        self.m = m
-
-    def refresh(self) -> TraceModel:
-        return self.m or TraceModel(taken_at=0.0)
-
-    def close(self) -> None:
-        pass
 
 
 async def _open(pilot: Any, app: AirmonApp) -> TracesScreen:
@@ -74,7 +22,7 @@ async def _open(pilot: Any, app: AirmonApp) -> TracesScreen:
 
 @pytest.mark.asyncio
 async def test_hops_show_counts_missing_and_latency() -> None:
-    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=_Traces(model()))
+    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=TraceList(trace_model()))
     async with running(app, refreshes=1, size=(120, 40)) as pilot:
         screen = await _open(pilot, app)
         table = screen.query_one("#hops", LiveTable)
@@ -88,7 +36,7 @@ async def test_hops_show_counts_missing_and_latency() -> None:
 
 @pytest.mark.asyncio
 async def test_the_highlighted_hop_shows_expected_vs_consumed_per_minute() -> None:
-    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=_Traces(model()))
+    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=TraceList(trace_model()))
     async with running(app, refreshes=1, size=(120, 40)) as pilot:
         screen = await _open(pilot, app)
         table = screen.query_one("#hops", LiveTable)
@@ -102,7 +50,7 @@ async def test_the_highlighted_hop_shows_expected_vs_consumed_per_minute() -> No
 
 @pytest.mark.asyncio
 async def test_typing_a_name_keeps_the_hops_and_paths_through_it() -> None:
-    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=_Traces(model()))
+    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=TraceList(trace_model()))
     async with running(app, refreshes=1, size=(120, 40)) as pilot:
         screen = await _open(pilot, app)
         await pilot.press("slash", *"notif")
@@ -115,7 +63,7 @@ async def test_typing_a_name_keeps_the_hops_and_paths_through_it() -> None:
 
 @pytest.mark.asyncio
 async def test_without_traces_the_screen_says_how_to_get_them() -> None:
-    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=_Traces(None))
+    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=TraceList(None))
     async with running(app, refreshes=1, size=(120, 40)) as pilot:
         screen = await _open(pilot, app)
         assert screen.query_one("#hops", LiveTable).row_keys == []

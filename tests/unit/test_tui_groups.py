@@ -15,21 +15,54 @@ from airstream.monitor.widgets.live_table import LiveTable
 pytestmark = pytest.mark.asyncio
 
 
-async def test_groups_show_state_members_lag_trend_status_and_drain() -> None:
+async def test_groups_show_state_members_lag_status_trend_and_drain() -> None:
     app = AirmonApp(FakeSource(), refresh_interval=3600)
     async with running(app, refreshes=6) as pilot:
         await pilot.press("g")
         assert isinstance(app.screen, GroupsScreen)
         table = app.screen.query_one("#groups", LiveTable)
         assert table.row_keys == ["audit", "notifier", "scorer"]
-        # audit: Empty, no members, lag 1050-100 growing by 10 a refresh, stopped -> ERR, never drains.
-        assert table.cells("audit") == ["audit", "Empty", "0", "0", "950", "▁▂▄▅▇█", "ERR", "commit log", "never",
-                                       "l: read"]
+        # audit: Empty, no members, lag 1050-100 growing by 10 a refresh: stopped (Burrow's group ERR, shown
+        # as the partition's STOP), never drains.
+        assert table.cells("audit") == ["audit", "Empty", "0", "0", "950", "l: read", "STOP", "▁▂▄▅▇█", "never",
+                                        "commit log"]
         # scorer: 2 members own 3 partitions, constant lag 15 (flat trend, mid height): Burrow says WARN
         # (its lag never shrinks from one commit to the next), yet it commits what is there: caught up.
-        assert table.cells("scorer") == ["scorer", "Stable", "2", "3", "15", "▄▄▄▄▄▄", "WARN", "commit log",
-                                        "caught up", "l: read"]
-        assert table.cells("notifier")[6] == "ERR"  # alive but its offset does not move: STALL
+        assert table.cells("scorer") == ["scorer", "Stable", "2", "3", "15", "l: read", "WARN", "▄▄▄▄▄▄",
+                                         "caught up", "commit log"]
+        assert table.cells("notifier")[6] == "STALL"  # alive but its offset does not move
+
+
+async def test_groups_filter_by_name_state_status_or_topic() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600)
+    async with running(app, refreshes=6) as pilot:
+        await pilot.press("g", "slash", *"stall")
+        table = app.screen.query_one("#groups", LiveTable)
+        assert table.row_keys == ["notifier"]
+        await pilot.press("escape")
+        assert table.row_keys == ["audit", "notifier", "scorer"]
+        await pilot.press("slash", *"airline-tweets", "enter")
+        assert table.row_keys == ["audit", "scorer"]  # notifier reads scored-tweets
+
+
+async def test_groups_sort_by_lag_time_lag_and_status_worst_first() -> None:
+    source = FakeSource()
+    app = AirmonApp(source, refresh_interval=3600)
+    async with running(app, refreshes=6) as pilot:
+        await pilot.press("g")
+        table = app.screen.query_one("#groups", LiveTable)
+        await pilot.press("s")
+        assert table.row_keys == ["audit", "notifier", "scorer"]  # lag 950, 40, 15
+        await pilot.press("s")  # time lag: read for every lagging group
+        await settle(pilot)
+        assert sorted(source.time_lag_calls) == ["audit", "notifier", "scorer"]
+        # The fake ages partition n's oldest unconsumed record 60*(n+1) s: scorer (3 partitions) is worst.
+        assert table.row_keys == ["scorer", "audit", "notifier"]  # the tie of audit and notifier in name order
+        assert [table.cells(g)[5] for g in table.row_keys] == ["3m00s", "1m00s", "1m00s"]
+        await pilot.press("s")
+        assert table.row_keys == ["notifier", "audit", "scorer"]  # STALL, STOP, WARN: Burrow's order of badness
+        await pilot.press("s")
+        assert table.row_keys == ["audit", "notifier", "scorer"]  # by name again
 
 
 async def test_lag_chart_follows_the_cursor() -> None:
@@ -52,10 +85,10 @@ async def test_time_lag_is_read_on_demand_for_the_group_under_the_cursor() -> No
         assert source.time_lag_calls == ["scorer"]
         table = app.screen.query_one("#groups", LiveTable)
         # The fake says partition n's oldest unconsumed record is 60*(n+1) s old: the worst is 3 minutes.
-        assert table.cells("scorer")[9] == "3m00s"
-        assert table.cells("audit")[9] == "l: read"
+        assert table.cells("scorer")[5] == "3m00s"
+        assert table.cells("audit")[5] == "l: read"
         await refresh(pilot)
-        assert table.cells("scorer")[9] == "3m00s"  # kept across refreshes until read again
+        assert table.cells("scorer")[5] == "3m00s"  # kept across refreshes until read again
 
 
 async def test_group_detail_lists_partitions_with_offsets_lag_and_owner() -> None:

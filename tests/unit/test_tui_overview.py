@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Static
-from tui_fakes import FakeSource, FakeTraces
+from tui_fakes import FakeSource, FakeTraces, cluster
 from tui_support import running, screen_text
 
 from airstream.monitor.app import AirmonApp
@@ -39,12 +39,26 @@ async def test_panes_list_user_topics_groups_and_brokers_with_the_controller() -
     async with running(app, refreshes=6):
         assert _table(app, "topics").row_keys == ["airline-tweets", "scored-tweets"]  # internal topic hidden
         assert _table(app, "topics").cells("airline-tweets") == ["airline-tweets", "3,150", "3.00/s"]
-        # After 6 refreshes the commit windows are complete enough for Burrow's rules: audit has stopped.
-        assert _table(app, "groups").cells("audit") == ["audit", "Empty", "950", "ERR"]
+        # After 6 refreshes the commit windows are complete enough for Burrow's rules: audit has stopped
+        # (Burrow's group ERR, shown as the word that says what is wrong).
+        assert _table(app, "groups").cells("audit") == ["audit", "Empty", "950", "STOP"]
         assert _table(app, "groups").cells("scorer")[3] == "WARN"
         assert _table(app, "brokers").column_text("role") == ["controller", "", ""]
         assert str(app.screen.query_one("#producers-empty", Static).render()) == NO_PRODUCERS
         assert "No producer data yet" in screen_text(app)
+
+
+async def test_a_broker_that_left_the_cluster_stays_listed_as_down_with_what_it_held() -> None:
+    gone = cluster(1)
+    gone = gone.replace(brokers=tuple(b for b in gone.brokers if b.id != 3))
+    app = AirmonApp(FakeSource([cluster(0), gone]), refresh_interval=3600)
+    async with running(app, refreshes=2):
+        brokers = _table(app, "brokers")
+        assert brokers.row_keys == ["1", "2", "3"]
+        # It held replicas of airline-tweets/0..2 (RF 3) and scored-tweets/0 (replicas 2,3).
+        assert brokers.cells("3") == ["3", "kafka-3:9092", "DOWN", "4 partitions affected"]
+        assert brokers.cells("2")[2] == "up"
+        assert "3 brokers" not in screen_text(app) and "2 brokers (1 DOWN)" in screen_text(app)
 
 
 async def test_selecting_a_group_filters_topics_and_brokers_to_related_ones() -> None:

@@ -1,4 +1,5 @@
-"""Snapshot tests: every registered screen at 80x24 (a plain SSH terminal), as text, against a stored copy.
+"""Snapshot tests: every registered screen at 80x24 (a plain SSH terminal) and at 200x60 (a large one), as
+text, against a stored copy.
 
 The fake cluster and its clock are fixed, so the screens are the same on every run. The stored
 screens live in ``tests/unit/snapshots/``; after an intended change to a screen, look at the
@@ -13,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, record
+from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, TraceList, record, trace_model
 from tui_support import running, screen_text, settle
 
 from airstream.monitor.app import AirmonApp
@@ -60,6 +61,9 @@ def _records() -> list:
                    (("trace-id", b"t-%d" % n),)) for n in range(1030, 1050)]
 
 
+SIZES = [(80, 24), (200, 60)]
+
+
 def _compare(name: str, shown: str) -> None:
     path = SNAPSHOTS / f"tui_{name}.txt"
     if os.environ.get("AIRMON_UPDATE_SNAPSHOTS"):
@@ -76,20 +80,22 @@ def _compare(name: str, shown: str) -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 @pytest.mark.parametrize("name", NAMES)
-async def test_screen_matches_stored_snapshot(name: str) -> None:
+async def test_screen_matches_stored_snapshot(name: str, size: tuple[int, int]) -> None:
     app = AirmonApp(FakeSource(), refresh_interval=3600, rules=RULES, browser=FakeBrowser(_records()),
-                    admin=FakeAdmin())
-    async with running(app, refreshes=6, size=(80, 24)) as pilot:
+                    admin=FakeAdmin(), trace_reader=TraceList(trace_model()))
+    async with running(app, refreshes=6, size=size) as pilot:
         for key in _keys(name):
             await pilot.press(key)
             await settle(pilot)
         registered = {s.name: s.screen for s in SCREENS}
         if name in registered:
             assert isinstance(app.screen, registered[name])
-        _compare(name, screen_text(app))
+        _compare(name if size == SIZES[0] else f"{name}_{size[0]}x{size[1]}", screen_text(app))
 
 
 def test_no_stored_screen_is_left_over() -> None:
     stored = {path.stem.removeprefix("tui_") for path in SNAPSHOTS.glob("tui_*.txt")}
-    assert stored <= set(NAMES), f"stored screens no test shows: {sorted(stored - set(NAMES))}"
+    shown = set(NAMES) | {f"{name}_{w}x{h}" for name in NAMES for w, h in SIZES[1:]}
+    assert stored <= shown, f"stored screens no test shows: {sorted(stored - shown)}"

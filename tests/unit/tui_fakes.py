@@ -37,7 +37,8 @@ from airstream.monitor.model import (
     TopicInfo,
 )
 from airstream.monitor.search import Query
-from airstream.monitor.traces import ProducerTrace, TopicWrite, TraceModel
+from airstream.monitor.traces import ProducerTrace, TopicWrite, TraceAccumulator, TraceModel
+from airstream.topology.tracing import LatencyHistogram
 
 T0 = 1_700_000_000.0
 STEP = 10.0
@@ -228,3 +229,57 @@ class FakeTraces:
 
     def close(self) -> None:
         self.closed = True
+
+
+# Traces of the Traces screen: a minute-bucketed model built from metrics records, as TraceReader builds it.
+MIN = 60_000
+T = 1_700_000_040_000  # a minute start
+
+
+def _hist(*values: int) -> dict[str, Any]:
+    h = LatencyHistogram()
+    for v in values:
+        h.add(v)
+    return h.as_dict()
+
+
+def _row(topic: str, count: int, origin: str = "replay", hop: int = 0, via: str = "", bucket: int = T,
+         latency: dict | None = None, e2e: dict | None = None) -> dict[str, Any]:
+    return {"topic": topic, "partition": 0, "bucket": bucket, "origin": origin, "hop": hop, "via": via,
+            "count": count, "latency": latency, "e2e": e2e}
+
+
+def _consumed(group: str, *samples: dict[str, Any]) -> dict[str, Any]:
+    counts = [{"topic": r["topic"], "partition": 0, "bucket": r["bucket"], "count": r["count"]} for r in samples]
+    return {"v": 1, "kind": "consumer", "client_id": f"{group}-1", "group": group, "sample_rate": None,
+            "rows": counts, "samples": list(samples)}
+
+
+def trace_model() -> TraceModel:
+    """replay -> airline-tweets -> {scorer, audit}; scorer -> scored-tweets -> notifier.
+    audit is 40 behind in minute 2."""
+    acc = TraceAccumulator()
+    acc.add({"v": 1, "kind": "producer", "client_id": "replay", "last_ms": T + MIN, "rows": [
+        _row("airline-tweets", 100), _row("airline-tweets", 50, bucket=T + MIN)]})
+    acc.add(_consumed("scorer", _row("airline-tweets", 100, latency=_hist(*[40] * 100)),
+                      _row("airline-tweets", 50, bucket=T + MIN, latency=_hist(*[60] * 50))))
+    acc.add(_consumed("audit", _row("airline-tweets", 100, latency=_hist(*[2_500] * 100)),
+                      _row("airline-tweets", 10, bucket=T + MIN, latency=_hist(*[20_000] * 10))))
+    acc.add({"v": 1, "kind": "producer", "client_id": "scorer-out", "last_ms": T + MIN, "rows": [
+        _row("scored-tweets", 150, hop=1, via="scorer")]})
+    acc.add(_consumed("notifier", _row("scored-tweets", 150, hop=1, via="scorer", latency=_hist(*[30] * 150),
+                                       e2e=_hist(*[90] * 150))))
+    return acc.model(now=T / 1000 + 120)
+
+
+class TraceList:
+    """A trace source answering with one fixed model (an empty one for ``None``)."""
+
+    def __init__(self, m: TraceModel | None) -> None:
+        self.m = m
+
+    def refresh(self) -> TraceModel:
+        return self.m or TraceModel(taken_at=0.0)
+
+    def close(self) -> None:
+        pass
