@@ -54,6 +54,7 @@ from typing import Any
 from airstream.monitor.model import BrokerInfo, BrokerMemory, ClusterSnapshot, GroupInfo, PartitionInfo, TopicInfo
 from airstream.monitor.rules import Rule, RuleKind, RuleSet, Silence
 from airstream.monitor.traces import TraceModel, hop_latencies
+from airstream.monitor.widgets.format import fmt_duration
 
 __all__ = ["Alert", "AlertEngine", "AlertEvent", "AlertState"]
 
@@ -146,12 +147,7 @@ def _brokers(ids: set[int]) -> str:
 
 
 def _fmt_seconds(value: float) -> str:
-    if math.isinf(value):
-        return "never (not shrinking)"
-    for unit, size in (("h", 3600), ("m", 60)):
-        if value >= size:
-            return f"{value / size:.1f}{unit}"
-    return f"{value:.1f}s" if value >= 1 else f"{value * 1000:.0f}ms"
+    return "never (not shrinking)" if math.isinf(value) else fmt_duration(value)
 
 
 class AlertEngine:

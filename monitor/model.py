@@ -87,6 +87,7 @@ __all__ = [
     "Severity",
     "StatusMessage",
     "TopicInfo",
+    "TopicSetting",
 ]
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -241,6 +242,30 @@ class PartitionInfo:
                 "low_watermark": self.low_watermark, "high_watermark": self.high_watermark,
                 "messages": self.messages, "under_replicated": self.under_replicated,
                 "offline": self.offline, "error": self.error}
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSetting:
+    """One configuration entry of a topic, and where its value comes from.
+
+    ``source`` is ``"topic"`` (set on this topic: it differs from what the broker would give it),
+    ``"broker"`` (set in the brokers' configuration, for every topic), or ``"default"`` (Kafka's own
+    default). ``value`` is ``"***"`` for a sensitive entry, ``None`` when the broker sends none.
+    """
+
+    name: str
+    value: str | None
+    source: str = "default"
+    read_only: bool = False
+
+    @property
+    def overridden(self) -> bool:
+        """Whether the topic sets this itself (``kafka-configs --describe`` lists it)."""
+        return self.source == "topic"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return {"name": self.name, "value": self.value, "source": self.source, "read_only": self.read_only}
 
 
 @dataclass(frozen=True, slots=True)

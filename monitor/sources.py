@@ -42,7 +42,7 @@ from confluent_kafka import (
     KafkaException,
     TopicPartition,
 )
-from confluent_kafka.admin import AdminClient, ConfigResource, OffsetSpec, ResourceType
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, OffsetSpec, ResourceType
 
 from airstream.common.cluster_view import ClusterView
 from airstream.common.redact import redact, scrub
@@ -60,6 +60,7 @@ from airstream.monitor.model import (
     Severity,
     StatusMessage,
     TopicInfo,
+    TopicSetting,
 )
 from airstream.monitor.traces import TraceAccumulator, TraceModel
 
@@ -71,6 +72,8 @@ T = TypeVar("T")
 _GROUP_STATES = {"STABLE": "Stable", "EMPTY": "Empty", "DEAD": "Dead", "UNKNOWN": "Unknown",
                  "PREPARING_REBALANCING": "PreparingRebalance", "COMPLETING_REBALANCING": "CompletingRebalance",
                  "ASSIGNING": "Assigning", "RECONCILING": "Reconciling"}
+# Where a topic's setting comes from, in the words of TopicSetting.source (every broker-level source is "broker").
+_SETTING_SOURCE = {ConfigSource.DYNAMIC_TOPIC_CONFIG.value: "topic", ConfigSource.DEFAULT_CONFIG.value: "default"}
 _HINTS = {
     KafkaError._TRANSPORT: "cannot reach the brokers: check --bootstrap, the network and security.protocol",
     KafkaError._ALL_BROKERS_DOWN: "all brokers are down or unreachable: check --bootstrap and the network",
@@ -419,14 +422,14 @@ class KafkaSource:
             groups.append(g)
         return snapshot.replace(groups=tuple(groups))
 
-    def topic_config(self, topic: str) -> dict[str, str]:
-        """The topic's effective configuration (``describe_configs``); raises ``KafkaException`` on failure.
-
-        Secret-looking values are masked, as everywhere in airmon.
-        """
+    def topic_config(self, topic: str) -> tuple[TopicSetting, ...]:
+        """The topic's effective configuration with where each value comes from (``describe_configs``),
+        in name order; raises ``KafkaException`` on failure. Sensitive values are masked."""
         resource = ConfigResource(ResourceType.TOPIC, topic)
         result = self._open_admin().describe_configs([resource], request_timeout=self.timeout)[resource].result()
-        return {k: ("***" if v.is_sensitive else (v.value or "")) for k, v in sorted(result.items())}
+        return tuple(TopicSetting(name, "***" if entry.is_sensitive else entry.value,
+                                  _SETTING_SOURCE.get(entry.source, "broker"), bool(entry.is_read_only))
+                     for name, entry in sorted(result.items()))
 
 
 class EmbeddedSource:

@@ -60,15 +60,12 @@ def condition(rule: Rule) -> str:
     if rule.kind is RuleKind.BROKER_DOWN:
         return rule.kind.value
     if rule.kind is RuleKind.E2E_LATENCY:
-        return f"{rule.kind.value} {rule.stat} > {_limit(rule.above)} over {fmt_duration(rule.window)}"
+        return f"{rule.kind.value} {rule.stat} > {fmt_duration(rule.above)} over {fmt_duration(rule.window)}"
     timed = rule.kind in (RuleKind.TIME_LAG, RuleKind.TIME_TO_DRAIN, RuleKind.TOPIC_IDLE, RuleKind.PRODUCER_INACTIVE)
-    limit = _limit(rule.above) if timed else f"{rule.above:g}" if rule.above is not None else "-"
+    limit = fmt_duration(rule.above) if timed else f"{rule.above:g}" if rule.above is not None else "-"
     return f"{rule.kind.value} > {limit}"
 
 
-def _limit(seconds: float | None) -> str:
-    # Latency limits are often under a second, which fmt_duration would round to 0s.
-    return f"{seconds * 1000:.0f}ms" if seconds is not None and seconds < 1 else fmt_duration(seconds)
 
 
 def _severity(severity: str) -> Text:

@@ -14,7 +14,7 @@ from airstream.monitor.browse import Position
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, GroupPartition
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.widgets.cells import drain_text, judged_by, status_cell
-from airstream.monitor.widgets.format import fmt_count, fmt_duration, fmt_int, fmt_rate
+from airstream.monitor.widgets.format import fmt_ago, fmt_count, fmt_duration, fmt_int, fmt_rate
 from airstream.monitor.widgets.live_table import Column, LiveTable
 
 __all__ = ["GroupDetailScreen"]
@@ -84,7 +84,7 @@ class GroupDetailScreen(AirmonScreen):
         last_commit = p.last_commit_at
         return f"{p.topic}/{p.partition}", [
             p.topic, str(p.partition), fmt_int(p.committed_offset), fmt_int(p.end_offset), fmt_int(p.lag),
-            status_cell(p.status), "-" if last_commit is None else f"{fmt_duration(max(now - last_commit, 0))} ago",
+            status_cell(p.status), fmt_ago(None if last_commit is None else max(now - last_commit, 0)),
             fmt_duration(time_lag), p.client_id or "-", p.host or "-"]
 
     def _cursor_partition(self) -> tuple[str, int] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import ClassVar
 
 from rich.text import Text
@@ -10,12 +10,14 @@ from textual.binding import Binding, BindingType
 from textual.widget import Widget
 from textual.widgets import DataTable, Label, Static
 
-from airstream.monitor.model import ClusterSnapshot, PartitionInfo
+from airstream.monitor.model import ClusterSnapshot, PartitionInfo, TopicSetting
 from airstream.monitor.screens.base import AirmonScreen
-from airstream.monitor.widgets.format import fmt_count, fmt_ids, fmt_int, fmt_rate
+from airstream.monitor.widgets.format import fmt_count, fmt_ids, fmt_int, fmt_rate, fmt_setting
 from airstream.monitor.widgets.live_table import Column, LiveTable
 
 __all__ = ["TopicDetailScreen"]
+
+_SET_BY = {"topic": "this topic", "broker": "brokers", "default": "default"}
 
 
 class TopicDetailScreen(AirmonScreen):
@@ -30,20 +32,23 @@ class TopicDetailScreen(AirmonScreen):
         Binding("m", "messages", "Messages"),
         Binding("M", "partition_messages", "Partition"),
         Binding("c", "load_config", "Config"),
+        Binding("d", "toggle_defaults", "Defaults"),
     ]
 
     def __init__(self, topic: str) -> None:
         super().__init__()
         self.topic = topic
-        self.config: Mapping[str, str] | None = None
+        self.config: tuple[TopicSetting, ...] | None = None
+        self.only_overrides = False
 
     def compose_body(self) -> Iterable[Widget]:
         yield Static(id="heading")
         yield LiveTable([("partition", "Part"), ("leader", "Leader"), Column("replicas", "Replicas", drop=2),
                          ("isr", "ISR"), Column("low", "Low", drop=1), ("high", "High"), ("messages", "Messages"),
                          ("rate", "In/s")], id="partitions")
-        yield Label("Configuration", classes="pane-title")
-        yield LiveTable([("key", "Setting"), ("value", "Value")], id="config")
+        yield Label("Configuration", classes="pane-title", id="config-title")
+        yield LiveTable([Column("key", "Setting", max_width=40), ("value", "Value"), ("source", "Set by"),
+                         Column("raw", "As stored", drop=1)], id="config")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -83,10 +88,27 @@ class TopicDetailScreen(AirmonScreen):
         self.airmon.run_blocking(f"reading the configuration of topic {self.topic}", lambda: read(self.topic),
                                  self._show_config, owner=self)
 
-    def _show_config(self, config: Mapping[str, str]) -> None:
+    def _show_config(self, config: tuple[TopicSetting, ...]) -> None:
         self.config = config
-        self.query_one("#config", LiveTable).set_rows(
-            [(key, [key, value]) for key, value in sorted(config.items())])
+        self._draw_config()
+
+    def _draw_config(self) -> None:
+        config = self.config or ()
+        overrides = sum(s.overridden for s in config)
+        shown = [s for s in config if s.overridden or not self.only_overrides]
+        self.query_one("#config", LiveTable).set_rows([(s.name, [
+            Text(s.name, style="bold yellow" if s.overridden else ""), fmt_setting(s.name, s.value),
+            Text(_SET_BY[s.source], style="bold yellow" if s.overridden else "dim" if s.source == "default" else ""),
+            s.value if s.value is not None else "-"]) for s in shown])
+        hidden = " (d: show all)" if self.only_overrides else " (d: only those)"
+        self.query_one("#config-title", Label).update(
+            f"Configuration · {overrides} set on this topic, {len(config) - overrides} inherited"
+            f"{hidden if config else ''}")
+
+    def action_toggle_defaults(self) -> None:
+        """Show only the settings this topic sets itself (where it differs from the brokers), or all."""
+        self.only_overrides = not self.only_overrides
+        self._draw_config()
 
     def action_messages(self) -> None:
         """Browse the topic's messages, all partitions merged by time."""

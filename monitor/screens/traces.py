@@ -20,10 +20,10 @@ from textual.widgets import DataTable, Input, Label, Static
 from airstream.monitor.model import ClusterSnapshot
 from airstream.monitor.screens.base import AirmonScreen
 from airstream.monitor.traces import Hop, LatencyStats, TraceModel
-from airstream.monitor.widgets.format import fmt_int
+from airstream.monitor.widgets.format import fmt_int, fmt_millis
 from airstream.monitor.widgets.live_table import Column, LiveTable
 
-__all__ = ["NO_TRACES", "TracesScreen", "fmt_ms", "hop_key", "hop_matches"]
+__all__ = ["NO_TRACES", "TracesScreen", "hop_key", "hop_matches"]
 
 NO_TRACES = ("No traces yet. Traces come from clients built with airstream.topology.tracing (TracingProducer, "
              "TracingConsumer), which publish to __airstream_metrics.")
@@ -47,19 +47,8 @@ def hop_matches(hop: Hop, text: str) -> bool:
     return any(needle in n.casefold() for n in names)
 
 
-def fmt_ms(value: float | None) -> str:
-    """A latency for a cell: ``"40ms"`` below a second, ``"2.5s"`` above, ``"-"`` when unknown.
-
-    >>> fmt_ms(40), fmt_ms(2_500), fmt_ms(None)
-    ('40ms', '2.5s', '-')
-    """
-    if value is None:
-        return "-"
-    return f"{value / 1000:.1f}s" if value >= 1_000 else f"{value:.0f}ms"
-
-
 def _ms(stats: LatencyStats | None, field: str) -> str:
-    return fmt_ms(None if stats is None else getattr(stats, field))
+    return fmt_millis(None if stats is None else getattr(stats, field))
 
 
 def _missing(value: int | None) -> str | Text:

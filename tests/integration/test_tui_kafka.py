@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import orjson
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, OffsetSpec, ResourceType
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic, OffsetSpec, ResourceType
 from textual.widgets import Static
 from tui_support import refresh, running, screen_text, settle
 
@@ -63,7 +63,8 @@ def cluster(kafka_cluster: str) -> Iterator[Cluster]:
     prefix = f"tui-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": kafka_cluster})
     c = Cluster(kafka_cluster, admin, f"{prefix}-tweets", f"{prefix}-scores", f"{prefix}-audit", f"{prefix}-scorer")
-    for f in admin.create_topics([NewTopic(c.tweets, 3, 1), NewTopic(c.scores, 1, 1)]).values():
+    tweets = NewTopic(c.tweets, 3, 1, config={"retention.ms": "259200000", "max.message.bytes": "2097152"})
+    for f in admin.create_topics([tweets, NewTopic(c.scores, 1, 1)]).values():
         f.result()
     producer = Producer({"bootstrap.servers": kafka_cluster})
     for partition, count in enumerate(PER_PARTITION):
@@ -138,8 +139,14 @@ async def test_topic_detail_shows_leaders_watermarks_and_config(cluster: Cluster
         resource = ConfigResource(ResourceType.TOPIC, cluster.tweets)
         configs = cluster.admin.describe_configs([resource])[resource].result()
         config = app.screen.query_one("#config", LiveTable)
-        assert config.cells("retention.ms") == ["retention.ms", configs["retention.ms"].value]
-        assert config.cells("cleanup.policy") == ["cleanup.policy", configs["cleanup.policy"].value]
+        assert config.cells("retention.ms") == ["retention.ms", "3d00h", "this topic", "259200000"]
+        assert config.cells("max.message.bytes") == ["max.message.bytes", "2.00 MiB", "this topic", "2097152"]
+        assert config.cells("cleanup.policy")[1:] == [configs["cleanup.policy"].value, "default",
+                                                      configs["cleanup.policy"].value]
+        # The same answer as `kafka-configs --describe`: what the topic sets itself.
+        overridden = sorted(k for k, v in configs.items() if v.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value)
+        await pilot.press("d")
+        assert config.row_keys == overridden == ["max.message.bytes", "retention.ms"]
 
 
 async def test_groups_and_group_detail_match_committed_offsets_and_members(cluster: Cluster) -> None:

@@ -98,12 +98,12 @@ def test_failed_refresh_does_not_resolve_alerts_of_subjects_it_could_not_see() -
      True, "status WARN on t/0"),
     ({"kind": "group_status"}, (group("g", 9, status=LagStatus.OK, pstatus=LagStatus.OK),), False, None),
     ({"kind": "time_lag", "above": "1m"}, (group("g", 9, time_lag=90.0),), True,
-     "oldest unconsumed record is 1.5m above 1.0m"),
+     "oldest unconsumed record is 1m30s above 1m00s"),
     ({"kind": "time_lag", "above": "1m"}, (group("g", 9),), False, None),  # time lag not read: unknown
     ({"kind": "time_to_drain", "above": "10m"}, (group("g", 9, drain=3600.0, rate=1.0),), True,
-     "time to drain 1.0h above 10.0m"),
+     "time to drain 1h00m above 10m00s"),
     ({"kind": "time_to_drain", "above": "10m"}, (group("g", 9, drain=None, rate=0.0),), True,
-     "time to drain never (not shrinking) above 10.0m"),
+     "time to drain never (not shrinking) above 10m00s"),
     ({"kind": "time_to_drain", "above": "10m"}, (group("g", 9, drain=None, rate=None),), False, None),
     ({"kind": "time_to_drain", "above": "10m"}, (group("g", 0, drain=0.0, rate=3.0),), False, None),
 ], ids=["status-default-errors", "status-not-listed", "status-warn", "status-ok", "time-lag", "time-lag-unknown",
@@ -204,7 +204,7 @@ def test_topic_idle_uses_the_history_answer() -> None:
     idle = {"tweets": 700.0, "scores": 5.0}
     engine = AlertEngine(rules({"name": "idle", "kind": "topic_idle", "above": "10m"}), idle_seconds=idle.get)
     events = engine.evaluate(at(0, topics=(topic("tweets"), topic("scores"))))
-    assert [(e.subject, e.message) for e in events] == [("tweets", "idle for 11.7m above 10.0m")]
+    assert [(e.subject, e.message) for e in events] == [("tweets", "idle for 11m40s above 10m00s")]
 
 
 def test_full_rules_file(tmp_path: Path) -> None:

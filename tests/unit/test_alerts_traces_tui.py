@@ -59,14 +59,14 @@ async def test_trace_alerts_fire_resolve_and_show_on_the_alerts_screen() -> None
         await pilot.press("a")
         assert isinstance(app.screen, AlertsScreen)
         rules = app.screen.query_one("#rules", LiveTable)
-        assert rules.cells("slow-audit")[1:3] == ["group audit", "e2e_latency p99 > 2s over 5m00s"]
+        assert rules.cells("slow-audit")[1:3] == ["group audit", "e2e_latency p99 > 2.0s over 5m00s"]
         assert rules.cells("quiet")[1:3] == ["producer scorer*", "producer_inactive > 5m00s"]
         firing = app.screen.query_one("#firing", LiveTable)
         assert sorted(firing.row_keys) == ["quiet|producer|scorer-out",
                                            "slow-audit|hop|replay -> airline-tweets -> audit"]
         assert firing.cells("slow-audit|hop|replay -> airline-tweets -> audit")[5] == \
-            "end-to-end p99 4.0s above 2.0s (last 5.0m)"
-        assert firing.cells("quiet|producer|scorer-out")[5] == "produced nothing for 10.0m above 5.0m"
+            "end-to-end p99 4.0s above 2.0s (last 5m00s)"
+        assert firing.cells("quiet|producer|scorer-out")[5] == "produced nothing for 10m00s above 5m00s"
         assert "2 rules from trace-rules.yaml · 2 firing" in screen_text(app)
 
         reader.audit_ms = 50  # audit caught up

@@ -80,39 +80,39 @@ FORWARDED = [made("p1", "t", 30), made("app-out", "scored", 30, origin="p1", hop
 
 @pytest.mark.parametrize(("rule", "history", "fired"), [
     ({"above": "2s"}, [seen("g", "t", 1, [3_000] * 10)],
-     [("hop p1 -> t -> g", "end-to-end p99 3.0s above 2.0s (last 5.0m)")]),
+     [("hop p1 -> t -> g", "end-to-end p99 3.0s above 2.0s (last 5m00s)")]),
     ({"above": "2s"}, [seen("g", "t", 1, [1_500] * 10)], []),
     ({"above": "3s"}, [seen("g", "t", 1, [3_000] * 10)], []),  # "above" is strict
     ({"above": "2s"}, OLD_SPIKE, []),
     ({"above": "2s", "window": "30m"}, OLD_SPIKE,
-     [("hop p1 -> t -> g", "end-to-end p99 9.0s above 2.0s (last 30.0m)")]),
+     [("hop p1 -> t -> g", "end-to-end p99 9.0s above 2.0s (last 30m00s)")]),
     # Records of a minute ten minutes back, received nine minutes late, i.e. just now: in the window.
     ({"above": "1m"}, [seen("g", "t", 10, [540_000] * 3)],
-     [("hop p1 -> t -> g", "end-to-end p99 9.0m above 1.0m (last 5.0m)")]),
+     [("hop p1 -> t -> g", "end-to-end p99 9m00s above 1m00s (last 5m00s)")]),
     ({"above": "1s", "stat": "avg", "window": "10m"}, SPIKY, []),
     ({"above": "500ms", "stat": "avg", "window": "10m"}, SPIKY,
-     [("hop p1 -> t -> g", "end-to-end avg 590ms above 500ms (last 10.0m)")]),
+     [("hop p1 -> t -> g", "end-to-end avg 590ms above 500ms (last 10m00s)")]),
     ({"above": "1s", "stat": "max", "window": "10m"}, SPIKY,
-     [("hop p1 -> t -> g", "end-to-end max 5.0s above 1.0s (last 10.0m)")]),
+     [("hop p1 -> t -> g", "end-to-end max 5.0s above 1.0s (last 10m00s)")]),
     ({"above": "1s", "stat": "p99", "window": "10m"}, SPIKY,
-     [("hop p1 -> t -> g", "end-to-end p99 5.0s above 1.0s (last 10.0m)")]),
+     [("hop p1 -> t -> g", "end-to-end p99 5.0s above 1.0s (last 10m00s)")]),
     # A forwarded hop is judged from the origin producer: 100 ms for the hop, 2.5 s end to end.
     ({"above": "2s"}, FORWARDED,
-     [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5.0m)")]),
+     [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5m00s)")]),
     ({"above": "2s", "group": "app"}, FORWARDED, []),
     ({"above": "2s", "producer": "app-*"}, FORWARDED,  # the client that wrote the hop
-     [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5.0m)")]),
+     [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5m00s)")]),
     ({"above": "2s", "producer": "p1"}, FORWARDED,  # the origin
-     [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5.0m)")]),
+     [("hop p1 -> ... -> app -> scored -> g3", "end-to-end p99 2.5s above 2.0s (last 5m00s)")]),
     ({"above": "2s", "producer": "p2"}, FORWARDED, []),
     ({"above": "2s", "group": "sink-*"},
      [seen("sink-a", "t", 1, [3_000]), seen("sink-b", "t", 1, [2_500]), seen("dash", "t", 1, [9_000])],
-     [("hop p1 -> t -> sink-a", "end-to-end p99 3.0s above 2.0s (last 5.0m)"),
-      ("hop p1 -> t -> sink-b", "end-to-end p99 2.5s above 2.0s (last 5.0m)")]),
+     [("hop p1 -> t -> sink-a", "end-to-end p99 3.0s above 2.0s (last 5m00s)"),
+      ("hop p1 -> t -> sink-b", "end-to-end p99 2.5s above 2.0s (last 5m00s)")]),
     ({"above": "2s", "topic": "tw*"}, [seen("g", "tweets", 1, [3_000]), seen("g", "scored", 1, [3_000])],
-     [("hop p1 -> tweets -> g", "end-to-end p99 3.0s above 2.0s (last 5.0m)")]),
+     [("hop p1 -> tweets -> g", "end-to-end p99 3.0s above 2.0s (last 5m00s)")]),
     ({"above": "2s", "producer": "p2"}, [seen("g", "t", 1, [3_000]), seen("g", "t", 1, [2_100], origin="p2")],
-     [("hop p2 -> t -> g", "end-to-end p99 2.1s above 2.0s (last 5.0m)")]),
+     [("hop p2 -> t -> g", "end-to-end p99 2.1s above 2.0s (last 5m00s)")]),
     # Records without a trace header have no origin time: no end-to-end latency to judge.
     ({"above": "2s"}, [seen("g", "t", 1, [9_000], origin=None, hop=None)], []),
     ({"above": "2s"}, [], []),
@@ -125,22 +125,22 @@ def test_e2e_latency(rule: dict[str, Any], history: list[dict[str, Any]], fired:
 
 
 @pytest.mark.parametrize(("rule", "history", "fired", "window"), [
-    ({"above": "5m"}, [made("replay", "tweets", 600)], [("producer replay", "produced nothing for 10.0m above 5.0m")],
+    ({"above": "5m"}, [made("replay", "tweets", 600)], [("producer replay", "produced nothing for 10m00s above 5m00s")],
      3600),
     ({"above": "5m"}, [made("replay", "tweets", 30)], [], 3600),
     ({"above": "5m"}, [made("replay", "tweets", 300)], [], 3600),  # "above" is strict
     ({"above": "5m"}, [made("replay", "tweets", 900), made("replay", "tweets", 30)], [], 3600),  # the latest counts
     ({"above": "30s"}, [made("replay-1", "tweets", 45), made("scorer-out", "scored", 600)],
-     [("producer replay-1", "produced nothing for 45.0s above 30.0s"),
-      ("producer scorer-out", "produced nothing for 10.0m above 30.0s")], 3600),
+     [("producer replay-1", "produced nothing for 45s above 30s"),
+      ("producer scorer-out", "produced nothing for 10m00s above 30s")], 3600),
     ({"above": "5m", "producer": "replay-*"}, [made("replay-1", "tweets", 600), made("scorer-out", "scored", 600)],
-     [("producer replay-1", "produced nothing for 10.0m above 5.0m")], 3600),
+     [("producer replay-1", "produced nothing for 10m00s above 5m00s")], 3600),
     ({"above": "5m", "topic": "tw*"}, [made("replay", "tweets", 600), made("other", "audit", 600)],
-     [("producer replay", "produced nothing for 10.0m above 5.0m")], 3600),
+     [("producer replay", "produced nothing for 10m00s above 5m00s")], 3600),
     ({"above": "5m", "topic": "scored"}, [made("replay", "tweets", 600)], [], 3600),
     # Its minutes left the trace window, but where it used to write is remembered.
     ({"above": "1h", "topic": "tweets"}, [made("replay", "tweets", 7_200)],
-     [("producer replay", "produced nothing for 2.0h above 1.0h")], 600),
+     [("producer replay", "produced nothing for 2h00m above 1h00m")], 600),
     ({"above": "5m"}, [seen("g", "t", 1, [10])], [], 3600),  # consumers are not producers
 ], ids=["silent", "recent", "equal-is-not-above", "latest-publish-counts", "every-producer", "producer-glob",
         "topic-glob", "topic-not-written", "older-than-the-window", "consumers-only"])
@@ -192,7 +192,7 @@ def test_lag_rules_and_trace_rules_in_one_engine() -> None:
     events = engine.evaluate(snap, traces=model([seen("g", "t", 1, [2_000])]))
     assert [e.text for e in events] == [
         "FIRING warning behind [group g]: lag 50 above 10",
-        "FIRING warning slow [hop p1 -> t -> g]: end-to-end p99 2.0s above 1.0s (last 5.0m)"]
+        "FIRING warning slow [hop p1 -> t -> g]: end-to-end p99 2.0s above 1.0s (last 5m00s)"]
 
 
 # -- the rules file ----------------------------------------------------------------------------------------
@@ -312,8 +312,8 @@ def test_airmon_check_watch_reads_traces_every_evaluation(monkeypatch: pytest.Mo
     code = airstream.monitor.cli.main(["check", "-b", "127.0.0.1:1", "--rules", str(path),
                                        "--watch", "0", "--count", "4"])
     lines = [line.split(" ", 1)[1] for line in capsys.readouterr().out.splitlines()]
-    assert lines == ["FIRING warning quiet [producer replay]: produced nothing for 10.0m above 5.0m",
-                     "RESOLVED warning quiet [producer replay]: produced nothing for 10.0m above 5.0m"]
+    assert lines == ["FIRING warning quiet [producer replay]: produced nothing for 10m00s above 5m00s",
+                     "RESOLVED warning quiet [producer replay]: produced nothing for 10m00s above 5m00s"]
     assert code == 0  # nothing fires at the end
     assert [(r.window, r.closed) for r in readers] == [(300 + 3600, True)]
 

@@ -28,7 +28,7 @@ async def test_hops_show_counts_missing_and_latency() -> None:
         table = screen.query_one("#hops", LiveTable)
         rows = {tuple(table.cells(k)[:3]): table.cells(k) for k in table.row_keys}
         assert rows[("replay", "airline-tweets", "scorer")][3:] == ["0", "150", "150", "0", "60ms", "60ms", "60ms"]
-        assert rows[("replay", "airline-tweets", "audit")][3:8] == ["0", "150", "110", "40", "20.0s"]
+        assert rows[("replay", "airline-tweets", "audit")][3:8] == ["0", "150", "110", "40", "20s"]
         assert rows[("scorer", "scored-tweets", "notifier")][3:] == ["1", "150", "150", "0", "30ms", "30ms", "90ms"]
         text = screen_text(app)
         assert "replay -> airline-tweets -> scorer -> scored-tweets -> notifier" in text

@@ -13,6 +13,7 @@ from tui_fakes import T0, FakeAdmin, FakeSource, cluster
 from tui_support import refresh, running, screen_text, settle
 
 from airstream.monitor.app import AirmonApp
+from airstream.monitor.model import TopicSetting
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.screens.alerts import AlertsScreen
 from airstream.monitor.screens.confirm import ConfirmScreen
@@ -263,7 +264,7 @@ async def test_a_slow_read_that_returns_after_its_screen_closed_is_dropped() -> 
     release = threading.Event()
 
     class SlowConfig(FakeSource):
-        def topic_config(self, topic: str) -> dict[str, str]:
+        def topic_config(self, topic: str) -> tuple[TopicSetting, ...]:
             release.wait(10)
             return super().topic_config(topic)
 
@@ -278,7 +279,7 @@ async def test_a_slow_read_that_returns_after_its_screen_closed_is_dropped() -> 
         assert closed.config is None  # type: ignore[attr-defined]  # the late answer went nowhere
         await pilot.press("enter")
         await settle(pilot)
-        assert app.screen.query_one("#config", LiveTable).row_count == 3
+        assert app.screen.query_one("#config", LiveTable).row_count == 6
 
 
 async def test_time_lag_rules_read_time_lag_each_refresh_and_notifiers_are_told_once(
@@ -301,9 +302,9 @@ async def test_time_lag_rules_read_time_lag_each_refresh_and_notifiers_are_told_
             await pilot.press("a")
             firing = app.screen.query_one("#firing", LiveTable)
             # The fake's oldest unconsumed record on scorer's partition 2 is 3 minutes old.
-            assert firing.cells("old-records|group|scorer")[5] == "oldest unconsumed record is 3.0m above 2.0m"
+            assert firing.cells("old-records|group|scorer")[5] == "oldest unconsumed record is 3m00s above 2m00s"
     fired = [r.getMessage() for r in caplog.records if r.name == "airmon.alerts"]
-    assert fired == ["FIRING warning old-records [group scorer]: oldest unconsumed record is 3.0m above 2.0m"]
+    assert fired == ["FIRING warning old-records [group scorer]: oldest unconsumed record is 3m00s above 2m00s"]
 
 
 async def test_live_table_keeps_the_cursor_on_its_row_and_survives_repeated_keys() -> None:

@@ -99,7 +99,7 @@ async def test_group_detail_lists_partitions_with_offsets_lag_and_owner() -> Non
         assert isinstance(screen, GroupDetailScreen) and screen.group_id == "scorer"
         parts = screen.query_one("#partitions", LiveTable)
         assert parts.row_keys == ["airline-tweets/0", "airline-tweets/1", "airline-tweets/2"]
-        assert parts.cells("airline-tweets/2") == ["airline-tweets", "2", "1,045", "1,050", "5", "WARN", "0s ago",
+        assert parts.cells("airline-tweets/2") == ["airline-tweets", "2", "1,045", "1,050", "5", "WARN", "now",
                                                    "-", "scorer-2", "/10.0.0.12"]
         heading = str(screen.query_one("#heading", Static).render())
         assert "Group scorer · Stable · 2 members · assignor range · coordinator 1" in heading

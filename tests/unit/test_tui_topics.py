@@ -69,7 +69,16 @@ async def test_topic_detail_shows_partitions_watermarks_rates_and_config() -> No
         heading = str(screen.query_one("#heading", Static).render())
         assert "3 partitions · RF 3 · 3,060 messages · 3.00/s in · 1 under-replicated · 0 offline" in heading
         config = screen.query_one("#config", LiveTable)
-        assert config.cells("min.insync.replicas") == ["min.insync.replicas", "2"]
+        # Times and sizes in human units beside the stored value; settings the topic sets itself marked.
+        assert config.cells("retention.ms") == ["retention.ms", "3d00h", "this topic", "259200000"]
+        assert config.cells("segment.bytes") == ["segment.bytes", "1.00 GiB", "brokers", "1073741824"]
+        assert config.cells("retention.bytes") == ["retention.bytes", "unlimited", "default", "-1"]
+        title = str(screen.query_one("#config-title").render())
+        assert title == "Configuration · 2 set on this topic, 4 inherited (d: only those)"
+        await pilot.press("d")  # which settings differ from what the brokers give every topic?
+        assert config.row_keys == ["min.insync.replicas", "retention.ms"]
+        await pilot.press("d")
+        assert len(config.row_keys) == 6
         await pilot.press("escape")
         assert isinstance(app.screen, TopicsScreen)
 

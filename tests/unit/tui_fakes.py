@@ -35,6 +35,7 @@ from airstream.monitor.model import (
     Severity,
     StatusMessage,
     TopicInfo,
+    TopicSetting,
 )
 from airstream.monitor.search import Query
 from airstream.monitor.traces import ProducerTrace, TopicWrite, TraceAccumulator, TraceModel
@@ -120,8 +121,11 @@ class FakeSource:
         self.time_lag_calls.append(group.group_id)
         return {(p.topic, p.partition): 60.0 * (p.partition + 1) for p in group.partitions if p.lag}
 
-    def topic_config(self, topic: str) -> dict[str, str]:
-        return {"cleanup.policy": "delete", "retention.ms": "604800000", "min.insync.replicas": "2"}
+    def topic_config(self, topic: str) -> tuple[TopicSetting, ...]:
+        return (TopicSetting("cleanup.policy", "delete"), TopicSetting("max.message.bytes", "1048588"),
+                TopicSetting("min.insync.replicas", "2", "topic"), TopicSetting("retention.bytes", "-1"),
+                TopicSetting("retention.ms", "259200000", "topic"),
+                TopicSetting("segment.bytes", "1073741824", "broker"))
 
     def close(self) -> None:
         pass
