@@ -27,7 +27,7 @@ import queue
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Protocol, TypeGuard, TypeVar, get_args
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from textual import work
 from textual.app import App
@@ -39,7 +39,7 @@ from textual.widget import Widget
 from airstream.monitor.alerts import AlertEngine, AlertState
 from airstream.monitor.browse import KafkaBrowser, MessageBrowser, Position
 from airstream.monitor.decode import Decoder
-from airstream.monitor.group_admin import GroupAdmin, KafkaGroupAdmin, ResetTarget
+from airstream.monitor.group_admin import GroupAdmin, KafkaGroupAdmin, OffsetMove
 from airstream.monitor.history import History
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, Severity
 from airstream.monitor.notifiers import build_dispatcher
@@ -51,6 +51,7 @@ from airstream.monitor.screens.group_detail import GroupDetailScreen
 from airstream.monitor.screens.help import HelpScreen
 from airstream.monitor.screens.messages import MessagesScreen
 from airstream.monitor.screens.registry import SCREENS
+from airstream.monitor.screens.reset import ResetScreen
 from airstream.monitor.screens.topic_detail import TopicDetailScreen
 from airstream.monitor.sources import KafkaSource, Source
 from airstream.monitor.traces import TraceModel, TraceReader
@@ -70,10 +71,6 @@ class TraceSource(Protocol):
     def close(self) -> None:
         """Release the client."""
         ...
-
-
-def _is_reset_target(choice: str | None) -> TypeGuard[ResetTarget]:
-    return choice in get_args(ResetTarget)
 
 
 # One footer entry for the keys of all top-level screens, not one per screen: 80 columns must leave room
@@ -455,8 +452,9 @@ class AirmonApp(App[None]):
         self.push_screen(ConfirmScreen(f"Delete consumer group {group_id} and its committed offsets?", group_id),
                          confirmed)
 
-    def confirm_reset_offsets(self, group_id: str) -> None:
-        """Ask earliest or latest and for the group's name, then reset its offsets (only with ``allow_writes``)."""
+    def confirm_reset_offsets(self, group_id: str, scope: str = "all") -> None:
+        """Ask where to reset the group's offsets (``scope``: all, a topic or topic/partition), show the
+        new offsets and lag, and reset once its name is typed (only with ``allow_writes``)."""
         if self._writes_refused():
             return
         admin = self.admin
@@ -464,15 +462,14 @@ class AirmonApp(App[None]):
         group = self.snapshot.group(group_id) if self.snapshot else None
         partitions = [(p.topic, p.partition) for p in group.partitions] if group else []
 
-        def confirmed(choice: str | None) -> None:
-            if _is_reset_target(choice):
-                self.run_blocking(f"resetting offsets of group {group_id}",
-                                  lambda: admin.reset_offsets(group_id, partitions, to=choice),
-                                  lambda _: self._written(f"reset offsets of group {group_id} to {choice}"))
+        def confirmed(plan: list[OffsetMove] | None) -> None:
+            if plan:
+                self.run_blocking(f"resetting offsets of group {group_id}", lambda: admin.apply_reset(group_id, plan),
+                                  lambda _: self._written(f"reset offsets of group {group_id} on "
+                                                          f"{len(plan)} partitions"))
 
-        self.push_screen(ConfirmScreen(f"Reset the committed offsets of group {group_id} "
-                                       f"({len(partitions)} partitions) to:", group_id, ["earliest", "latest"]),
-                         confirmed)
+        self.push_screen(ResetScreen(group_id, partitions, lambda chosen, to: admin.plan_reset(group_id, chosen, to),
+                                     scope=scope), confirmed)
 
     def _written(self, what: str) -> None:
         self.notice(f"✔ {what}")

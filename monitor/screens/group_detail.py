@@ -134,5 +134,7 @@ class GroupDetailScreen(AirmonScreen):
         self.airmon.confirm_delete_group(self.group_id)
 
     def action_reset_offsets(self) -> None:
-        """Reset this group's offsets (needs --allow-writes and its name typed)."""
-        self.airmon.confirm_reset_offsets(self.group_id)
+        """Reset this group's offsets, all or the partition under the cursor (needs --allow-writes and its
+        name typed)."""
+        selected = self._cursor_partition()
+        self.airmon.confirm_reset_offsets(self.group_id, f"{selected[0]}/{selected[1]}" if selected else "all")

@@ -162,7 +162,8 @@ class GroupsScreen(AirmonScreen):
             self.airmon.confirm_delete_group(group_id)
 
     def action_reset_offsets(self) -> None:
-        """Reset the group's offsets to earliest or latest (needs --allow-writes and its name typed)."""
+        """Reset the group's offsets: earliest, latest, a time, an offset or shifted by N, with the new lag shown
+        first (needs --allow-writes and its name typed)."""
         group_id = self._cursor_group()
         if group_id is not None:
             self.airmon.confirm_reset_offsets(group_id)

@@ -16,13 +16,13 @@ import orjson
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, NewTopic, OffsetSpec, ResourceType
-from textual.widgets import Static
+from textual.widgets import Input, Static
 from tui_support import refresh, running, screen_text, settle
 
 from airstream.monitor.app import AirmonApp
-from airstream.monitor.screens.confirm import ConfirmScreen
 from airstream.monitor.screens.group_detail import GroupDetailScreen
 from airstream.monitor.screens.messages import MessagesScreen
+from airstream.monitor.screens.reset import ResetScreen
 from airstream.monitor.screens.topic_detail import TopicDetailScreen
 from airstream.monitor.widgets.live_table import LiveTable
 
@@ -215,9 +215,17 @@ async def test_reset_to_latest_then_delete_the_empty_group(cluster: Cluster) -> 
         app.open_group(cluster.audit)
         await pilot.pause()
         await pilot.press("R")
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("shift+tab", "down", "space")
-        app.screen.query_one("#confirm-input").focus()
+        assert isinstance(app.screen, ResetScreen)
+        app.screen.query_one("#reset-scope", Input).value = cluster.tweets
+        await pilot.press(*"-3", "enter")  # a preview first: back by 3 from the commits
+        await settle(pilot)
+        before = cluster.committed(cluster.audit)
+        preview = app.screen.query_one("#reset-preview", LiveTable)
+        assert preview.column_text("offset") == [str(max(before[(cluster.tweets, p)] - 3, 0)) for p in range(3)]
+        app.screen.query_one("#reset-to", Input).value = "latest"
+        app.screen.query_one("#reset-to", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
         await pilot.press(*cluster.audit, "enter")
         await settle(pilot)
         ends = {(cluster.tweets, p): high for p, (_, high) in enumerate(cluster.watermarks(cluster.tweets, 3))}

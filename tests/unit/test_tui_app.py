@@ -19,7 +19,9 @@ from airstream.monitor.screens.alerts import AlertsScreen
 from airstream.monitor.screens.confirm import ConfirmScreen
 from airstream.monitor.screens.help import HelpScreen
 from airstream.monitor.screens.registry import SCREENS
+from airstream.monitor.screens.reset import ResetScreen
 from airstream.monitor.screens.topics import TopicsScreen
+from airstream.monitor.widgets.format import fmt_int
 from airstream.monitor.widgets.live_table import LiveTable
 from airstream.monitor.widgets.status_bar import StatusBar
 
@@ -194,20 +196,55 @@ async def test_delete_needs_the_group_name_typed_exactly() -> None:
         assert source.calls == calls + 1  # refreshed at once to show the result
 
 
-async def test_reset_offsets_to_latest_after_choosing_and_typing_the_name() -> None:
+async def test_reset_offsets_shows_the_new_lag_then_needs_the_name_typed() -> None:
     admin = FakeAdmin()
     app = AirmonApp(FakeSource(), refresh_interval=3600, admin=admin, allow_writes=True)
     async with running(app, refreshes=1, size=(120, 30)) as pilot:
         app.open_group("scorer")
         await pilot.pause()
         await pilot.press("R")
-        assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("shift+tab", "down", "space")  # from the name box back to the choice: latest
-        app.screen.query_one("#confirm-input", Input).focus()
+        screen = app.screen
+        assert isinstance(screen, ResetScreen)
+        assert screen.query_one("#reset-scope", Input).value == "airline-tweets/0"  # the partition under the cursor
+        screen.query_one("#reset-scope", Input).value = "airline-tweets"
+        await pilot.press(*"-100", "enter")  # shift back by 100 on every partition of the topic
+        await settle(pilot)
+        preview = screen.query_one("#reset-preview", LiveTable)
+        assert preview.cells("airline-tweets/1") == ["airline-tweets/1", "1,045", "945", "5", "105"]
+        assert "3 partitions, lag after the reset 315" in screen_text(app)
+        await pilot.press(*"scorr", "enter")  # a typo changes nothing
+        assert admin.resets == [] and "That is not 'scorer'" in screen_text(app)
+        screen.query_one("#confirm-input", Input).value = ""
         await pilot.press(*"scorer", "enter")
         await settle(pilot)
-        assert admin.resets == [("scorer", [("airline-tweets", 0), ("airline-tweets", 1), ("airline-tweets", 2)],
-                                 "latest")]
+        [(group, plan)] = admin.resets
+        assert group == "scorer" and [(m.partition, m.offset) for m in plan] == [(0, 945), (1, 945), (2, 945)]
+
+
+async def test_reset_plans_earliest_latest_a_time_or_an_offset_and_refuses_nonsense() -> None:
+    admin = FakeAdmin()
+    app = AirmonApp(FakeSource(), refresh_interval=3600, admin=admin, allow_writes=True)
+    async with running(app, refreshes=1, size=(120, 30)) as pilot:
+        await pilot.press("g", "down", "down", "R")
+        screen = app.screen
+        assert isinstance(screen, ResetScreen)
+        to = screen.query_one("#reset-to", Input)
+        for typed, offset in (("earliest", 0), ("latest", 1050), ("2023-11-14T22:13:20.500", 500), ("70000", 1050)):
+            to.value = typed
+            await pilot.press("enter")
+            await settle(pilot)
+            assert screen.query_one("#reset-preview", LiveTable).column_text("offset") == [fmt_int(offset)] * 3
+            to.focus()
+        to.value = "yesterday"
+        await pilot.press("enter")
+        assert "cannot reset to 'yesterday'" in screen_text(app)
+        assert screen.query_one("#reset-preview", LiveTable).row_count == 0  # the old plan is gone
+        screen.query_one("#reset-scope", Input).value = "nope"
+        to.value = "earliest"
+        await pilot.press("enter")
+        assert "the group has no partition in 'nope'" in screen_text(app)
+        await pilot.press("escape")
+        assert admin.resets == []
 
 
 async def test_help_lists_the_keys_of_every_screen() -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 from airstream.common.cluster_view import GroupOffset, GroupView, PartitionView, TopicView
 from airstream.monitor.browse import EmbeddedBrowser, Page, Position, SearchResult
+from airstream.monitor.group_admin import OffsetMove, ResetTo
 from airstream.monitor.model import (
     LAG_FROM_COMMIT_LOG,
     BrokerInfo,
@@ -209,13 +210,23 @@ class FakeAdmin:
 
     def __init__(self) -> None:
         self.deleted: list[str] = []
-        self.resets: list[tuple[str, list[tuple[str, int]], str]] = []
+        self.resets: list[tuple[str, list[OffsetMove]]] = []
+        self.plans: list[tuple[str, list[tuple[str, int]], ResetTo]] = []
 
     def delete_group(self, group_id: str) -> None:
         self.deleted.append(group_id)
 
-    def reset_offsets(self, group_id: str, partitions: Iterable[tuple[str, int]], *, to: str) -> None:
-        self.resets.append((group_id, list(partitions), to))
+    def plan_reset(self, group_id: str, partitions: Iterable[tuple[str, int]], to: ResetTo) -> list[OffsetMove]:
+        """Every partition holds offsets 0..1049 (offset n written at T0 + n ms), committed at 1045."""
+        chosen = list(partitions)
+        self.plans.append((group_id, chosen, to))
+        low, high, committed = 0, 1050, 1045
+        target = {"earliest": low, "latest": high, "offset": to.value, "shift": committed + to.value,
+                  "datetime": to.value - int(T0 * 1000)}[to.kind]
+        return [OffsetMove(t, p, committed, min(max(target, low), high), low, high) for t, p in chosen]
+
+    def apply_reset(self, group_id: str, plan: Iterable[OffsetMove]) -> None:
+        self.resets.append((group_id, list(plan)))
 
 
 
