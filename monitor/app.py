@@ -43,6 +43,7 @@ from airstream.monitor.group_admin import GroupAdmin, KafkaGroupAdmin, OffsetMov
 from airstream.monitor.history import History
 from airstream.monitor.model import ClusterSnapshot, GroupInfo, Severity
 from airstream.monitor.notifiers import build_dispatcher
+from airstream.monitor.producing import KafkaMessageWriter, MessageWriter
 from airstream.monitor.rules import RuleSet
 from airstream.monitor.screens.alerts import AlertsView
 from airstream.monitor.screens.base import AirmonScreen
@@ -50,6 +51,7 @@ from airstream.monitor.screens.confirm import ConfirmScreen
 from airstream.monitor.screens.group_detail import GroupDetailScreen
 from airstream.monitor.screens.help import HelpScreen
 from airstream.monitor.screens.messages import MessagesScreen
+from airstream.monitor.screens.produce import Draft, ProduceScreen
 from airstream.monitor.screens.registry import SCREENS
 from airstream.monitor.screens.reset import ResetScreen
 from airstream.monitor.screens.topic_detail import TopicDetailScreen
@@ -91,6 +93,7 @@ class AirmonApp(App[None]):
             the user to type the group's name.
         browser: reads records for the Messages screen (``None``: the screen says it cannot).
         admin: performs the destructive actions (``None``: they are refused like without ``allow_writes``).
+        writer: writes test messages from the Messages screen (``None``: refused like without ``allow_writes``).
         trace_reader: producers for the Overview from message traces (``None``: the pane says why it is empty).
 
     :meth:`for_kafka` builds all of them from one client configuration.
@@ -119,7 +122,8 @@ class AirmonApp(App[None]):
 
     def __init__(self, source: Source, *, refresh_interval: float = 2.0, rules: RuleSet | None = None,
                  allow_writes: bool = False, browser: MessageBrowser | None = None,
-                 admin: GroupAdmin | None = None, trace_reader: TraceSource | None = None) -> None:
+                 admin: GroupAdmin | None = None, trace_reader: TraceSource | None = None,
+                 writer: MessageWriter | None = None) -> None:
         super().__init__()
         self.source = source
         self.refresh_interval = refresh_interval
@@ -129,6 +133,8 @@ class AirmonApp(App[None]):
         """Reads messages for the Messages screen; ``None`` where there is no Kafka to read from."""
         self.admin = admin
         """Deletes groups and resets offsets; used only when ``allow_writes`` is true."""
+        self.writer = writer
+        """Writes test messages; used only when ``allow_writes`` is true."""
         self.trace_reader = trace_reader
         self.traces: TraceModel | None = None
         """Producers and hops from message traces as of the latest refresh (``None`` without a reader)."""
@@ -168,7 +174,7 @@ class AirmonApp(App[None]):
         window = rules.trace_window
         source = KafkaSource(config, timeout=timeout, commit_log=commit_log, lag=rules.lag, lookback=lookback)
         return cls(source, browser=KafkaBrowser(config, decoder=decoder),
-                   admin=KafkaGroupAdmin(config, timeout=timeout),
+                   admin=KafkaGroupAdmin(config, timeout=timeout), writer=KafkaMessageWriter(config, timeout=timeout),
                    trace_reader=TraceReader(config, timeout=timeout, window=window), **options)
 
     def on_unmount(self) -> None:
@@ -176,6 +182,8 @@ class AirmonApp(App[None]):
             self.browser.close()
         if self.trace_reader is not None:
             self.trace_reader.close()
+        if self.writer is not None:
+            self.writer.close()
         if self._dispatcher is not None:
             self._dispatcher.flush(force=True)
 
@@ -430,16 +438,43 @@ class AirmonApp(App[None]):
 
     # -- writes ---------------------------------------------------------------------------------
 
-    def _writes_refused(self) -> bool:
-        if not self.allow_writes or self.admin is None:
-            self.notice("⚠ read-only: start airmon with --allow-writes to delete groups or reset offsets",
-                        error=True)
+    def _writes_refused(self, client: object | None) -> bool:
+        """Whether a write must be refused: airmon is read-only, or ``client`` (the one to write with) is missing."""
+        if not self.allow_writes or client is None:
+            self.notice("⚠ read-only: start airmon with --allow-writes to write messages, delete groups or reset "
+                        "offsets", error=True)
             return True
         return False
 
+    def confirm_produce(self, topic: str, partition: int | None = None,
+                        on_done: Callable[[tuple[int, int]], None] | None = None) -> None:
+        """Ask for a record and the topic's name, then write it (only with ``allow_writes``); ``on_done``
+        gets where it was stored."""
+        writer = self.writer
+        if self._writes_refused(writer):
+            return
+        assert writer is not None
+        topic_info = self.snapshot.topic(topic) if self.snapshot else None
+        partitions = topic_info.partition_count if topic_info else max((partition or 0) + 1, 1)
+
+        def written(where: tuple[int, int]) -> None:
+            self.notice(f"✔ wrote a message to {topic}/{where[0]} at offset {where[1]}")
+            if on_done is not None:
+                on_done(where)
+
+        def confirmed(draft: Draft | None) -> None:
+            if draft is not None:
+                key, value, headers, chosen = draft
+                def send() -> tuple[int, int]:
+                    return writer.produce(topic, key=key, value=value, headers=headers, partition=chosen)
+
+                self.run_blocking(f"writing a message to {topic}", send, written)
+
+        self.push_screen(ProduceScreen(topic, partitions, partition), confirmed)
+
     def confirm_delete_group(self, group_id: str) -> None:
         """Ask for the group's name, then delete the group (only with ``allow_writes``)."""
-        if self._writes_refused():
+        if self._writes_refused(self.admin):
             return
         admin = self.admin
         assert admin is not None
@@ -455,7 +490,7 @@ class AirmonApp(App[None]):
     def confirm_reset_offsets(self, group_id: str, scope: str = "all") -> None:
         """Ask where to reset the group's offsets (``scope``: all, a topic or topic/partition), show the
         new offsets and lag, and reset once its name is typed (only with ``allow_writes``)."""
-        if self._writes_refused():
+        if self._writes_refused(self.admin):
             return
         admin = self.admin
         assert admin is not None

@@ -37,7 +37,8 @@ _NOT_EMPTY = {KafkaError.NON_EMPTY_GROUP, KafkaError.UNKNOWN_MEMBER_ID, KafkaErr
 @dataclass(frozen=True, slots=True)
 class ResetTo:
     """Where to move a group's offsets: ``earliest``, ``latest``, the first offset at or after a time
-    (``datetime``), an ``offset``, or ``shift`` by N from the committed offset (clamped to what is stored).
+    (``datetime``; the end where no record is that late), an ``offset``, or ``shift`` by N from the committed
+    offset; always clamped to what is stored, as ``kafka-consumer-groups --reset-offsets`` does.
 
     >>> [str(ResetTo.parse(t)) for t in ("earliest", "1200", "-100", "+5", "2015-02-24T10:00")]
     ['earliest', 'offset 1200', 'shift by -100', 'shift by +5', 'datetime 2015-02-24T10:00:00+00:00']
@@ -137,12 +138,18 @@ class KafkaGroupAdmin:
         listed = self._wait(self._admin.list_consumer_group_offsets(request, request_timeout=self.timeout)[group_id],
                             what)
         committed = {(tp.topic, tp.partition): tp.offset for tp in listed.topic_partitions or [] if tp.offset >= 0}
+        if to.kind == "shift":
+            # As kafka-consumer-groups refuses it: a shift needs a committed offset to shift from.
+            never = [f"{tp.topic}/{tp.partition}" for tp in tps if (tp.topic, tp.partition) not in committed]
+            if never:
+                raise RuntimeError(f"{what}: cannot shift {', '.join(never)}: the group has no committed offset "
+                                   "there (reset those to earliest, latest, an offset or a time instead)")
         plan = []
         for tp in tps:
             key = (tp.topic, tp.partition)
             now = committed.get(key)
             target = {"earliest": low[key], "latest": high[key], "offset": to.value,
-                      "shift": (now if now is not None else low[key]) + to.value,
+                      "shift": (now or 0) + to.value,
                       "datetime": at_time.get(key, -1) if at_time.get(key, -1) >= 0 else high[key]}[to.kind]
             plan.append(OffsetMove(tp.topic, tp.partition, now, min(max(target, low[key]), high[key]),
                                    low[key], high[key]))

@@ -87,6 +87,7 @@ class MessagesScreen(AirmonScreen):
         Binding("P", "toggle_partition", "Partition", show=False),
         Binding("v", "cycle_view", "View"),
         Binding("E", "export", "Export", show=False),
+        Binding("w", "write", "Write", show=False),
     ]
 
     def __init__(self, topic: str, partition: int | None = None, start: Position | None = None) -> None:
@@ -395,6 +396,11 @@ class MessagesScreen(AirmonScreen):
         """Show values as decoded (JSON, Avro, text), as text, or as hex."""
         self.view = _VIEWS[(_VIEWS.index(self.view) + 1) % len(_VIEWS)]
         self._draw()
+
+    def action_write(self) -> None:
+        """Write a test message to this topic (needs --allow-writes and the topic's name typed); the newest
+        page is read again once it is stored."""
+        self.airmon.confirm_produce(self.topic, self.partition, lambda _: self.load(Position.latest()))
 
     def action_export(self) -> None:
         """Write the records shown to ``<topic>-<UTC time>.jsonl`` in the current directory."""

@@ -15,6 +15,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from airstream.connectors.tweets import REPLAY_CLIENT_ID, SAMPLE_CSV, TweetReplay, produce_tweets
 from airstream.monitor.browse import KafkaBrowser, Position
+from airstream.monitor.producing import KafkaMessageWriter
 from airstream.monitor.search import Query
 
 pytestmark = pytest.mark.kafka
@@ -124,3 +125,22 @@ def test_search_stops_at_its_limits_and_time_range(tweets, browser: KafkaBrowser
 def test_an_unknown_topic_is_named(browser: KafkaBrowser) -> None:
     with pytest.raises(RuntimeError, match="topic 'no-such-topic-here' does not exist"):
         browser.read("no-such-topic-here", Position.earliest())
+
+
+def test_a_written_message_is_stored_where_it_says_and_read_back(kafka_cluster: str, unique_name: str) -> None:
+    admin = AdminClient({"bootstrap.servers": kafka_cluster})
+    admin.create_topics([NewTopic(unique_name, 3, 1)])[unique_name].result()
+    writer = KafkaMessageWriter({"bootstrap.servers": kafka_cluster})
+    browser = KafkaBrowser({"bootstrap.servers": kafka_cluster})
+    try:
+        where = writer.produce(unique_name, key=b"k-1", value=b'{"text": "test"}', headers=[("source", b"airmon")],
+                               partition=2)
+        assert where == (2, 0)
+        [m] = browser.read(unique_name, Position.earliest()).messages
+        assert (m.partition, m.offset, m.key, m.value, m.headers) == (2, 0, b"k-1", b'{"text": "test"}',
+                                                                       (("source", b"airmon"),))
+        with pytest.raises(RuntimeError, match=f"producing to {unique_name}/7: .*[Uu]nknown partition"):
+            writer.produce(unique_name, key=None, value=b"x", partition=7)
+    finally:
+        writer.close()
+        browser.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Static
-from tui_fakes import FakeBrowser, FakeSource, record
+from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, FakeWriter, record
 from tui_support import running, screen_text, settle
 
 from airstream.monitor.app import AirmonApp
@@ -259,3 +259,36 @@ async def test_a_new_position_asked_for_during_a_read_is_read_next() -> None:
         assert browser.reads == [Position.at_offset(25), Position.earliest()]
         assert screen.query_one("#messages", LiveTable).row_keys[0] == "0/0"
         assert "from earliest" in _heading(screen)
+
+
+async def test_w_writes_a_message_after_the_topic_name_is_typed_and_shows_it() -> None:
+    browser = FakeBrowser(_records(10))
+    writer = FakeWriter(browser)
+    app = AirmonApp(FakeSource(), refresh_interval=3600, browser=browser, admin=FakeAdmin(), writer=writer,
+                    allow_writes=True)
+    async with running(app, refreshes=1, size=(120, 40)) as pilot:
+        screen = await _open(pilot, app)
+        await pilot.press("w")
+        form = app.screen
+        assert type(form).__name__ == "ProduceScreen"
+        await pilot.press(*"k-test", "enter", *'{"text": "test tweet"}', "enter", *"source=airmon; run=1", "enter")
+        await pilot.press("enter")  # partition: already 0, the partition shown
+        await pilot.press(*"airline-tweet", "enter")  # one letter short: refused
+        assert writer.written == [] and "That is not 'airline-tweets'" in screen_text(app)
+        await pilot.press("s", "enter")
+        await settle(pilot)
+        assert writer.written == [("airline-tweets", b"k-test", b'{"text": "test tweet"}',
+                                   [("source", b"airmon"), ("run", b"1")], 0)]
+        assert "wrote a message to airline-tweets/0 at offset 10" in screen_text(app)
+        table = screen.query_one("#messages", LiveTable)
+        assert table.row_keys[-1] == "0/10" and table.cells("0/10")[3:] == ["k-test", '{"text": "test tweet"}']
+
+
+async def test_writing_is_refused_without_allow_writes() -> None:
+    browser = FakeBrowser(_records(10))
+    writer = FakeWriter(browser)
+    app = AirmonApp(FakeSource(), refresh_interval=3600, browser=browser, admin=FakeAdmin(), writer=writer)
+    async with running(app, refreshes=1) as pilot:
+        screen = await _open(pilot, app)
+        await pilot.press("w")
+        assert app.screen is screen and "read-only: start airmon with --allow-writes" in screen_text(app)

@@ -17,7 +17,7 @@ Every group's recent commits come with the snapshot, as ``KafkaSource`` reads th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,6 +228,26 @@ class FakeAdmin:
     def apply_reset(self, group_id: str, plan: Iterable[OffsetMove]) -> None:
         self.resets.append((group_id, list(plan)))
 
+
+
+class FakeWriter:
+    """A MessageWriter that appends to a FakeBrowser's records (partition 0 unless told), so the
+    written record can be read back."""
+
+    def __init__(self, browser: FakeBrowser) -> None:
+        self.browser = browser
+        self.written: list[tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]], int | None]] = []
+
+    def produce(self, topic: str, *, key: bytes | None, value: bytes | None,
+                headers: Sequence[tuple[str, bytes]] = (), partition: int | None = None) -> tuple[int, int]:
+        self.written.append((topic, key, value, list(headers), partition))
+        p = partition or 0
+        offset = max((r.offset + 1 for r in self.browser.records if r.partition == p), default=0)
+        self.browser.records.append(record(offset, key, value, tuple(headers), partition=p))
+        return p, offset
+
+    def close(self) -> None:
+        pass
 
 
 class FakeTraces:
