@@ -83,6 +83,8 @@ class AlertEvent:
     labels: Mapping[str, str] = field(default_factory=dict)
     silenced_until: float | None = None
     acknowledged_at: float | None = None
+    cluster: str | None = None
+    """The cluster's name when airmon watches several (``--cluster NAME=...``)."""
 
     @property
     def silenced(self) -> bool:
@@ -90,17 +92,21 @@ class AlertEvent:
         return self.silenced_until is not None
 
     @property
+    def where(self) -> str:
+        """The subject, after its cluster's name when there is one: ``group g``, ``prod: group g``."""
+        return f"{self.cluster + ': ' if self.cluster else ''}{self.subject_kind} {self.subject}"
+
+    @property
     def text(self) -> str:
-        """One line: ``FIRING critical rule [group g]: message``."""
-        return f"{self.state.value.upper()} {self.severity} {self.rule} [{self.subject_kind} {self.subject}]: " \
-               f"{self.message}"
+        """One line: ``FIRING critical rule [group g]: message`` (``[prod: group g]`` for a named cluster)."""
+        return f"{self.state.value.upper()} {self.severity} {self.rule} [{self.where}]: {self.message}"
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (what the webhook posts)."""
         return {"rule": self.rule, "subject_kind": self.subject_kind, "subject": self.subject,
                 "state": self.state.value, "severity": self.severity, "value": self.value,
                 "message": self.message, "at": self.at, "since": self.since, "labels": dict(self.labels),
-                "silenced_until": self.silenced_until, "acknowledged_at": self.acknowledged_at}
+                "silenced_until": self.silenced_until, "acknowledged_at": self.acknowledged_at, "cluster": self.cluster}
 
 
 @dataclass(slots=True)
@@ -123,10 +129,13 @@ class Alert:
         """``(rule name, subject kind, subject)``: what identifies an alert."""
         return self.rule.name, self.subject_kind, self.subject
 
+    cluster: str | None = None
+
     def event(self, state: AlertState, at: float) -> AlertEvent:
         """The event announcing this alert in ``state``."""
         return AlertEvent(self.rule.name, self.subject_kind, self.subject, state, self.rule.severity, self.value,
-                          self.message, at, self.since, self.rule.labels, self.silenced_until, self.acknowledged_at)
+                          self.message, at, self.since, self.rule.labels, self.silenced_until, self.acknowledged_at,
+                          self.cluster)
 
 
 # (subject kind, subject, value, message) for every subject on which a rule's condition holds
@@ -155,12 +164,14 @@ class AlertEngine:
 
     ``idle_seconds(topic)`` answers topic_idle rules (pass ``History.idle_seconds``); without it those
     rules never hold. Trace rules hold only on the ``traces`` given to :meth:`evaluate`.
-    ``history_size`` bounds the kept list of past events.
+    ``history_size`` bounds the kept list of past events. ``cluster`` names the cluster in every event
+    (when airmon watches several).
     """
 
     def __init__(self, rules: RuleSet, idle_seconds: Callable[[str], float | None] | None = None,
-                 history_size: int = 500) -> None:
+                 history_size: int = 500, cluster: str | None = None) -> None:
         self.rules = rules
+        self.cluster = cluster
         self._idle = idle_seconds
         self._lock = threading.RLock()  # the UI acknowledges and silences while a worker evaluates
         self._silences: list[Silence] = list(rules.silences)
@@ -254,7 +265,8 @@ class AlertEngine:
                 seen.add(key)
                 alert = self._open.get(key)
                 if alert is None:
-                    alert = self._open[key] = Alert(rule, kind, subject, AlertState.PENDING, now, value, message)
+                    alert = self._open[key] = Alert(rule, kind, subject, AlertState.PENDING, now, value, message,
+                                                    cluster=self.cluster)
                 alert.value, alert.message = value, message
                 was_silenced, alert.silenced_until = alert.silenced_until, self._silenced_until(alert, now)
                 if alert.state is AlertState.FIRING and was_silenced is not None and alert.silenced_until is None:

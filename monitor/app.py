@@ -25,7 +25,7 @@ import contextlib
 import dataclasses
 import queue
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -58,9 +58,36 @@ from airstream.monitor.screens.topic_detail import TopicDetailScreen
 from airstream.monitor.sources import KafkaSource, Source
 from airstream.monitor.traces import TraceModel, TraceReader
 
-__all__ = ["AirmonApp", "TraceSource"]
+__all__ = ["AirmonApp", "ClusterConnection", "TraceSource"]
 
 T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterConnection:
+    """What airmon talks to one named cluster with (see :meth:`AirmonApp.for_clusters`)."""
+
+    name: str
+    source: Source
+    browser: MessageBrowser | None = None
+    admin: GroupAdmin | None = None
+    writer: MessageWriter | None = None
+    trace_reader: TraceSource | None = None
+
+
+def _connect(name: str, config: Mapping[str, Any], rules: RuleSet, *, timeout: float, commit_log: bool,
+             lookback: float, decoder: Decoder | None) -> ClusterConnection:
+    """The Kafka clients of one cluster, from one client configuration."""
+    # Trace rules may need more than the default hour of traces (a producer quiet for hours).
+    return ClusterConnection(
+        name, KafkaSource(config, timeout=timeout, commit_log=commit_log, lag=rules.lag, lookback=lookback),
+        KafkaBrowser(config, decoder=decoder), KafkaGroupAdmin(config, timeout=timeout),
+        KafkaMessageWriter(config, timeout=timeout), TraceReader(config, timeout=timeout, window=rules.trace_window))
+
+
+# What the app holds for the cluster it shows; switching clusters keeps each cluster's own copy.
+_PER_CLUSTER = ("source", "browser", "admin", "writer", "trace_reader", "traces", "history", "_engine", "alerts",
+                "snapshot", "refreshes", "_failure", "_lag_trends")
 
 
 class TraceSource(Protocol):
@@ -94,6 +121,8 @@ class AirmonApp(App[None]):
         browser: reads records for the Messages screen (``None``: the screen says it cannot).
         admin: performs the destructive actions (``None``: they are refused like without ``allow_writes``).
         writer: writes test messages from the Messages screen (``None``: refused like without ``allow_writes``).
+        clusters: named clusters to switch between with ``C`` (the first is shown first; its parts are the
+            ones given above); each keeps its own history and alerts, and only the one shown is refreshed.
         trace_reader: producers for the Overview from message traces (``None``: the pane says why it is empty).
 
     :meth:`for_kafka` builds all of them from one client configuration.
@@ -116,6 +145,7 @@ class AirmonApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(s.key, f"switch_mode({s.name!r})", s.label, group=_SCREENS) for s in SCREENS if s.key is not None),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False),
+        Binding("C", "next_cluster", "Cluster", show=False),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -123,8 +153,13 @@ class AirmonApp(App[None]):
     def __init__(self, source: Source, *, refresh_interval: float = 2.0, rules: RuleSet | None = None,
                  allow_writes: bool = False, browser: MessageBrowser | None = None,
                  admin: GroupAdmin | None = None, trace_reader: TraceSource | None = None,
-                 writer: MessageWriter | None = None) -> None:
+                 writer: MessageWriter | None = None, clusters: Sequence[ClusterConnection] = ()) -> None:
         super().__init__()
+        self.clusters = list(clusters)
+        """The named clusters ``C`` switches between (empty for one unnamed cluster)."""
+        self.cluster_name: str | None = self.clusters[0].name if self.clusters else None
+        self._saved: dict[str, dict[str, Any]] = {}
+        self._switch_pending = False
         self.source = source
         self.refresh_interval = refresh_interval
         self.rules = rules
@@ -139,7 +174,8 @@ class AirmonApp(App[None]):
         self.traces: TraceModel | None = None
         """Producers and hops from message traces as of the latest refresh (``None`` without a reader)."""
         self.history = History(lag=rules.lag) if rules is not None else History()
-        self._engine = AlertEngine(rules, self.history.idle_seconds) if rules is not None else None
+        self._engine = (AlertEngine(rules, self.history.idle_seconds, cluster=self.cluster_name)
+                        if rules is not None else None)
         self._dispatcher = build_dispatcher(rules) if rules is not None and rules.notifiers else None
         self._acknowledged: queue.SimpleQueue[tuple[str, str, str]] = queue.SimpleQueue()
         self.alerts = AlertsView(rules, silences=tuple(rules.silences) if rules is not None else ())
@@ -153,7 +189,7 @@ class AirmonApp(App[None]):
         self._notice: tuple[str, bool] | None = None
         self._notice_timer: Timer | None = None
         self._lag_trends: dict[str, tuple[int, ...]] = {}
-        self.sub_title = getattr(source, "name", "") or ""
+        self.sub_title = self._cluster_title()
 
     @classmethod
     def for_kafka(cls, config: Mapping[str, Any], *, timeout: float = 10.0, commit_log: bool = True,
@@ -169,21 +205,78 @@ class AirmonApp(App[None]):
 
             AirmonApp.for_kafka({"bootstrap.servers": "127.0.0.1:9092"}, allow_writes=True).run()
         """
-        # Trace rules may need more than the default hour of traces (a producer quiet for hours).
+        one = _connect("", config, options.get("rules") or RuleSet(), timeout=timeout, commit_log=commit_log,
+                       lookback=lookback, decoder=decoder)
+        return cls(one.source, browser=one.browser, admin=one.admin, writer=one.writer,
+                   trace_reader=one.trace_reader, **options)
+
+    @classmethod
+    def for_clusters(cls, configs: Sequence[tuple[str, Mapping[str, Any]]], *, timeout: float = 10.0,
+                     commit_log: bool = True, lookback: float = 3600.0, decoder: Decoder | None = None,
+                     **options: Any) -> AirmonApp:
+        """The dashboard of several named Kafka clusters, ``C`` switching between them; ``configs`` are
+        ``(name, client config)`` pairs, the other arguments as for :meth:`for_kafka`.
+
+        Example::
+
+            AirmonApp.for_clusters([("prod", {"bootstrap.servers": "kafka-prod:9092"}),
+                                    ("staging", {"bootstrap.servers": "kafka-staging:9092"})]).run()
+        """
         rules = options.get("rules") or RuleSet()
-        window = rules.trace_window
-        source = KafkaSource(config, timeout=timeout, commit_log=commit_log, lag=rules.lag, lookback=lookback)
-        return cls(source, browser=KafkaBrowser(config, decoder=decoder),
-                   admin=KafkaGroupAdmin(config, timeout=timeout), writer=KafkaMessageWriter(config, timeout=timeout),
-                   trace_reader=TraceReader(config, timeout=timeout, window=window), **options)
+        connections = [_connect(name, config, rules, timeout=timeout, commit_log=commit_log, lookback=lookback,
+                                decoder=decoder) for name, config in configs]
+        first = connections[0]
+        return cls(first.source, browser=first.browser, admin=first.admin, writer=first.writer,
+                   trace_reader=first.trace_reader, clusters=connections, **options)
+
+    def action_next_cluster(self) -> None:
+        """Show the next cluster (with --cluster given more than once); each keeps its own history and alerts."""
+        if len(self.clusters) < 2:
+            self.notice("⚠ one cluster only: give several with --cluster NAME=BOOTSTRAP", error=True)
+        elif self._refreshing:
+            # The refresh worker is using this cluster's source and history: switch when it is done.
+            self._switch_pending = True
+            self.notice("switching cluster after this refresh…")
+        else:
+            self._switch_cluster()
+
+    def _switch_cluster(self) -> None:
+        self._switch_pending = False
+        self._saved[self.cluster_name or ""] = {name: getattr(self, name) for name in _PER_CLUSTER}
+        names = [c.name for c in self.clusters]
+        chosen = self.clusters[(names.index(self.cluster_name or "") + 1) % len(self.clusters)]
+        self.cluster_name = chosen.name
+        saved = self._saved.get(chosen.name)
+        if saved is not None:
+            for name, value in saved.items():
+                setattr(self, name, value)
+        else:
+            self.source, self.browser, self.admin = chosen.source, chosen.browser, chosen.admin
+            self.writer, self.trace_reader, self.traces = chosen.writer, chosen.trace_reader, None
+            self.history = History(lag=self.rules.lag) if self.rules is not None else History()
+            self._engine = (AlertEngine(self.rules, self.history.idle_seconds, cluster=chosen.name)
+                            if self.rules is not None else None)
+            self.alerts = AlertsView(self.rules, silences=tuple(self.rules.silences) if self.rules else ())
+            self.snapshot, self.refreshes, self._failure, self._lag_trends = None, 0, None, {}
+        while len(self.screen_stack) > 1:  # a detail screen belongs to the cluster it was opened on
+            self.pop_screen()
+        self.sub_title = self._cluster_title()
+        self.notice(f"cluster {chosen.name} ({names.index(chosen.name) + 1} of {len(names)})")
+        self._redraw()
+        self.action_refresh_now()
+
+    def _cluster_title(self) -> str:
+        snapshot = self.snapshot
+        where = (snapshot.source + (f" · cluster {snapshot.cluster_id}" if snapshot.cluster_id else "")
+                 if snapshot is not None else getattr(self.source, "name", "") or "")
+        return f"{self.cluster_name} · {where}" if self.cluster_name else where
 
     def on_unmount(self) -> None:
-        if self.browser is not None:
-            self.browser.close()
-        if self.trace_reader is not None:
-            self.trace_reader.close()
-        if self.writer is not None:
-            self.writer.close()
+        for connection in self.clusters or [ClusterConnection("", self.source, self.browser, self.admin, self.writer,
+                                                              self.trace_reader)]:
+            for client in (connection.browser, connection.trace_reader, connection.writer):
+                if client is not None:
+                    client.close()
         if self._dispatcher is not None:
             self._dispatcher.flush(force=True)
 
@@ -284,8 +377,6 @@ class AirmonApp(App[None]):
         self.alerts = alerts
         self.traces = traces
         self._lag_trends = trends
-        self.sub_title = (f"{snapshot.source} · cluster {snapshot.cluster_id}" if snapshot.cluster_id
-                          else snapshot.source)
         errors = [m for m in snapshot.messages if m.severity is Severity.ERROR]
         if errors and not snapshot.brokers and not snapshot.topics and self.snapshot is not None:
             # Nothing came back: keep showing the last good data (marked stale) rather than blank tables.
@@ -295,13 +386,18 @@ class AirmonApp(App[None]):
         else:
             self._failure = None
             self.snapshot = snapshot
+        self.sub_title = self._cluster_title()
         self._redraw()
+        if self._switch_pending:
+            self._switch_cluster()
 
     def _refresh_failed(self, reason: str) -> None:
         self._refreshing = False
         self.refreshes += 1
         self._failure = f"refresh failed: {reason}"
         self._redraw()
+        if self._switch_pending:
+            self._switch_cluster()
 
     def _redraw(self) -> None:
         if isinstance(self.screen, AirmonScreen):

@@ -20,6 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
@@ -53,6 +54,10 @@ def _connection_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
                        help="client properties file (Java .properties: SASL, SSL, timeouts ...)")
     group.add_argument("-X", dest="overrides", action="append", default=argparse.SUPPRESS if sub else [],
                        metavar="KEY=VALUE", help="set one client property; repeatable; wins over --config")
+    group.add_argument("--cluster", dest="cluster_specs", action="append", default=argparse.SUPPRESS if sub else [],
+                       metavar="NAME=BOOTSTRAP[,FILE]",
+                       help="a named cluster (its client properties FILE optional); repeatable: the dashboard "
+                            "switches between them (C), snapshot and check cover each, named in JSON and alerts")
     group.add_argument("--timeout", type=float, default=argparse.SUPPRESS if sub else 10.0, metavar="SECONDS",
                        help="timeout of each Kafka request (default: 10)")
     group.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS if sub else False,
@@ -122,10 +127,39 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- shared plumbing ----------------------------------------------------------------------------------
 
-def _source(args: argparse.Namespace, lag: LagSettings) -> Any:
+@dataclass(frozen=True)
+class _Cluster:
+    """A cluster to watch: its name (``None`` for the one given by --bootstrap/--config) and client config."""
+
+    name: str | None
+    client: dict[str, str]
+
+
+def _clusters(args: argparse.Namespace) -> list[_Cluster]:
+    """The clusters of ``--cluster NAME=BOOTSTRAP[,FILE]`` (``-X`` applies to each), else the one of
+    ``--bootstrap``/``--config``. A last comma-separated part that is a file is the properties file."""
+    if not args.cluster_specs:
+        return [_Cluster(None, client_config(args.bootstrap, args.config, args.overrides))]
+    if args.bootstrap or args.config:
+        raise _Failure("give the clusters either with --cluster NAME=BOOTSTRAP[,FILE] or with --bootstrap/--config, "
+                       "not both")
+    clusters: list[_Cluster] = []
+    for spec in args.cluster_specs:
+        name, sep, rest = spec.partition("=")
+        if not sep or not name.strip() or not rest.strip():
+            raise _Failure(f"--cluster {spec!r}: write it as NAME=HOST:PORT[,HOST:PORT...][,PROPERTIES_FILE]")
+        parts = rest.split(",")
+        config_file = parts.pop() if len(parts) > 1 and os.path.isfile(parts[-1]) else None
+        if any(c.name == name.strip() for c in clusters):
+            raise _Failure(f"--cluster {name.strip()!r} is given twice: each cluster needs its own name")
+        clusters.append(_Cluster(name.strip(), client_config(",".join(parts), config_file, args.overrides)))
+    return clusters
+
+
+def _source(args: argparse.Namespace, cluster: _Cluster, lag: LagSettings) -> Any:
     from airstream.monitor.sources import KafkaSource
 
-    return KafkaSource(args.client, timeout=args.timeout, commit_log=not args.polling, lag=lag,
+    return KafkaSource(cluster.client, timeout=args.timeout, commit_log=not args.polling, lag=lag,
                        lookback=args.commit_lookback)
 
 
@@ -155,10 +189,11 @@ def _sample(source: Source, history: History, samples: int, interval: float,
     return snapshot
 
 
-def _warn_partial(snapshot: ClusterSnapshot) -> None:
+def _warn_partial(snapshot: ClusterSnapshot, cluster: str | None = None) -> None:
+    where = f"{cluster}: " if cluster else ""
     for m in snapshot.messages:
         if m.severity is not Severity.INFO:
-            print(f"airmon: {m.severity.value}: {m.text}", file=sys.stderr)
+            print(f"airmon: {where}{m.severity.value}: {m.text}", file=sys.stderr)
 
 
 def _read_traces(reader: Any, shown: set[str]) -> Any:
@@ -181,65 +216,104 @@ def _read_traces(reader: Any, shown: set[str]) -> Any:
 # -- subcommands --------------------------------------------------------------------------------------
 
 def _snapshot(args: argparse.Namespace) -> int:
+    _setup_logging(args.verbose)
+    rules = _load_rules(args.rules)
+    documents, ok = [], True
+    for cluster in args.clusters:
+        snapshot, document = _snapshot_of(args, cluster, rules)
+        ok = ok and snapshot.ok
+        documents.append(document)
+    named = args.clusters[0].name is not None
+    output = {"clusters": documents} if named and len(documents) > 1 else documents[0]
+    print(orjson.dumps(output, option=0 if args.compact else orjson.OPT_INDENT_2).decode())
+    return EXIT_OK if ok else EXIT_ERROR
+
+
+def _snapshot_of(args: argparse.Namespace, cluster: _Cluster, rules: Any) -> tuple[ClusterSnapshot, dict[str, Any]]:
     from airstream.monitor.history import History
     from airstream.monitor.traces import read_traces
 
-    _setup_logging(args.verbose)
-    rules = _load_rules(args.rules)
-    source = _source(args, rules.lag)
+    source = _source(args, cluster, rules.lag)
     history = History(capacity=max(args.samples, 2), lag=rules.lag)
 
     def with_time_lag(s: ClusterSnapshot) -> ClusterSnapshot:
         return source.with_time_lag(s, [g.group_id for g in s.groups]) if args.time_lag else s
 
     snapshot = _sample(source, history, args.samples, args.interval, with_time_lag)
-    document = snapshot.as_dict()
-    document["traces"] = read_traces(args.client, timeout=args.timeout).as_dict()
-    print(orjson.dumps(document, option=0 if args.compact else orjson.OPT_INDENT_2).decode())
-    _warn_partial(snapshot)
-    return EXIT_OK if snapshot.ok else EXIT_ERROR
+    document = ({"cluster": cluster.name} if cluster.name is not None else {}) | snapshot.as_dict()
+    document["traces"] = read_traces(cluster.client, timeout=args.timeout).as_dict()
+    _warn_partial(snapshot, cluster.name)
+    return snapshot, document
 
 
 def _check(args: argparse.Namespace) -> int:
-    from airstream.monitor.traces import TraceReader
-
     rules = _load_rules(args.rules)
-    reader = TraceReader(args.client, window=rules.trace_window, timeout=args.timeout) if rules.needs_traces else None
-    try:
-        return _check_rules(args, rules, reader)
-    finally:
-        if reader is not None:
-            reader.close()
-
-
-def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
-    from airstream.monitor.alerts import AlertEngine
-    from airstream.monitor.history import History
-    from airstream.monitor.notifiers import build_dispatcher
-
     _setup_logging(args.verbose)
-    dispatcher = build_dispatcher(rules)
-    source = _source(args, rules.lag)
-    history = History(lag=rules.lag)
-    engine = AlertEngine(rules, idle_seconds=history.idle_seconds)
+    watches = [_Watch(args, cluster, rules) for cluster in args.clusters]
+    try:
+        if args.watch is None:
+            codes = [watch.once() for watch in watches]
+            return max(codes)
+        evaluations = 0
+        try:
+            while args.count is None or evaluations < args.count:
+                if evaluations:
+                    time.sleep(args.watch)
+                evaluations += 1
+                for watch in watches:
+                    watch.step()
+        except KeyboardInterrupt:
+            pass
+        for watch in watches:
+            watch.notify([], force=True)
+        return EXIT_FIRING if any(watch.firing() for watch in watches) else EXIT_OK
+    finally:
+        for watch in watches:
+            watch.close()
 
-    def with_time_lag(s: ClusterSnapshot) -> ClusterSnapshot:
-        wanted = rules.groups_needing_time_lag(s)
-        return source.with_time_lag(s, wanted) if wanted else s
 
-    def notify(events: Sequence[Any], force: bool = False) -> None:
-        errors = dispatcher.deliver(events)
+class _Watch:
+    """``airmon check`` on one cluster: its source, history, alert engine, traces and notifiers."""
+
+    def __init__(self, args: argparse.Namespace, cluster: _Cluster, rules: Any) -> None:
+        from airstream.monitor.alerts import AlertEngine
+        from airstream.monitor.history import History
+        from airstream.monitor.notifiers import build_dispatcher
+        from airstream.monitor.traces import TraceReader
+
+        self.args, self.cluster, self.rules = args, cluster, rules
+        self.reader = (TraceReader(cluster.client, window=rules.trace_window, timeout=args.timeout)
+                       if rules.needs_traces else None)
+        self.dispatcher = build_dispatcher(rules)
+        self.source = _source(args, cluster, rules.lag)
+        self.history = History(lag=rules.lag)
+        self.engine = AlertEngine(rules, idle_seconds=self.history.idle_seconds, cluster=cluster.name)
+        self.shown: set[str] = set()
+
+    def with_time_lag(self, s: ClusterSnapshot) -> ClusterSnapshot:
+        wanted = self.rules.groups_needing_time_lag(s)
+        return self.source.with_time_lag(s, wanted) if wanted else s
+
+    def notify(self, events: Sequence[Any], force: bool = False) -> None:
+        errors = self.dispatcher.deliver(events)
         if force:
-            errors += dispatcher.flush(force=True)
+            errors += self.dispatcher.flush(force=True)
         for error in errors:
             print(f"airmon: notifier error: {error}", file=sys.stderr)
 
-    if args.watch is None:
-        snapshot = _sample(source, history, args.samples, args.interval, with_time_lag)
-        traces = _read_traces(reader, set())
-        notify(engine.evaluate(snapshot, traces=traces, ignore_for=True), force=True)
-        _warn_partial(snapshot)
-        _warn_unmatched(rules, snapshot, traces, set())
+    def firing(self) -> bool:
+        """Whether an alert fires that no silence covers."""
+        return any(a.silenced_until is None for a in self.engine.firing)
+
+    def once(self) -> int:
+        """One evaluation, judging conditions that hold as firing at once (a single run cannot wait out
+        a rule's ``for:``); prints what fires, or an OK line; returns the exit code."""
+        args, engine, name = self.args, self.engine, self.cluster.name
+        snapshot = _sample(self.source, self.history, args.samples, args.interval, self.with_time_lag)
+        traces = _read_traces(self.reader, set())
+        self.notify(engine.evaluate(snapshot, traces=traces, ignore_for=True), force=True)
+        _warn_partial(snapshot, name)
+        _warn_unmatched(self.rules, snapshot, traces, set(), name)
         firing = [a for a in engine.firing if a.silenced_until is None]
         for alert in firing:
             print(alert.event(alert.state, snapshot.taken_at).text)
@@ -248,47 +322,47 @@ def _check_rules(args: argparse.Namespace, rules: Any, reader: Any) -> int:
                 until = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(alert.silenced_until))
                 print(f"airmon: silenced until {until}: {alert.event(alert.state, snapshot.taken_at).text}",
                       file=sys.stderr)
+        where = f"cluster {name}: " if name else ""
         if not snapshot.ok:
-            raise _Failure("the refresh was incomplete, so the check cannot vouch for the cluster (see above)")
+            raise _Failure(f"{where}the refresh was incomplete, so the check cannot vouch for the cluster (see above)")
         if traces is not None and not traces.ok:
-            raise _Failure("the traces could not be read, so the check cannot vouch for the trace rules (see above)")
+            raise _Failure(f"{where}the traces could not be read, so the check cannot vouch for the trace rules "
+                           "(see above)")
         if not firing:
             traced = "" if traces is None else f", {len(traces.producers)} traced producers, {len(traces.hops)} hops"
-            print(f"OK: {len(rules.rules)} rule(s), no alert firing ({snapshot.source}, "
+            print(f"OK: {where}{len(self.rules.rules)} rule(s), no alert firing ({snapshot.source}, "
                   f"{len(snapshot.topics)} topics, {len(snapshot.groups)} groups{traced})")
         return EXIT_FIRING if firing else EXIT_OK
 
-    evaluations = 0
-    shown: set[str] = set()
-    try:
-        while args.count is None or evaluations < args.count:
-            if evaluations:
-                time.sleep(args.watch)
-            raw = source.snapshot()
-            evaluations += 1
-            if not raw.brokers and not raw.ok:
-                print(f"{time.strftime('%H:%M:%S')} airmon: {raw.messages[0].text} (retrying)", file=sys.stderr)
-                continue
-            snapshot = history.record(with_time_lag(raw))
-            traces = _read_traces(reader, shown)
-            events = engine.evaluate(snapshot, traces=traces)
-            _warn_unmatched(rules, snapshot, traces, shown)
-            for e in events:
-                muted = " (silenced)" if e.silenced else ""
-                print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}{muted}", flush=True)
-            notify(events)
-    except KeyboardInterrupt:
-        pass
-    notify([], force=True)
-    return EXIT_FIRING if any(a.silenced_until is None for a in engine.firing) else EXIT_OK
+    def step(self) -> None:
+        """One evaluation of ``--watch``: print the alerts that open or resolve."""
+        raw = self.source.snapshot()
+        if not raw.brokers and not raw.ok:
+            where = f"{self.cluster.name}: " if self.cluster.name else ""
+            print(f"{time.strftime('%H:%M:%S')} airmon: {where}{raw.messages[0].text} (retrying)", file=sys.stderr)
+            return
+        snapshot = self.history.record(self.with_time_lag(raw))
+        traces = _read_traces(self.reader, self.shown)
+        events = self.engine.evaluate(snapshot, traces=traces)
+        _warn_unmatched(self.rules, snapshot, traces, self.shown, self.cluster.name)
+        for e in events:
+            muted = " (silenced)" if e.silenced else ""
+            print(f"{time.strftime('%H:%M:%S', time.localtime(e.at))} {e.text}{muted}", flush=True)
+        self.notify(events)
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
 
 
-def _warn_unmatched(rules: Any, snapshot: ClusterSnapshot, traces: Any, shown: set[str]) -> None:
+def _warn_unmatched(rules: Any, snapshot: ClusterSnapshot, traces: Any, shown: set[str],
+                    cluster: str | None = None) -> None:
     """Say once per run which rules match nothing: a typo in a glob would otherwise never fire."""
     if not snapshot.ok:
         return
+    where = f" on cluster {cluster}" if cluster else ""
     for rule, why in rules.unmatched(snapshot, traces):
-        line = f"airmon: warning: rule {rule.name!r} matches nothing: {why}"
+        line = f"airmon: warning: rule {rule.name!r} matches nothing{where}: {why}"
         if line not in shown:
             shown.add(line)
             print(line, file=sys.stderr)
@@ -311,10 +385,14 @@ def _dashboard(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise _Failure(f"the dashboard is not available in this install ({exc}); "
                        "`airmon snapshot` and `airmon check` work without it") from None
-    app = AirmonApp.for_kafka(args.client, timeout=args.timeout, commit_log=not args.polling,
-                              lookback=args.commit_lookback, decoder=_decoder(args.schema_registry),
-                              refresh_interval=args.refresh,
-                              rules=rules if args.rules else None, allow_writes=args.allow_writes)
+    options: dict[str, Any] = {"timeout": args.timeout, "commit_log": not args.polling,
+                               "lookback": args.commit_lookback, "decoder": _decoder(args.schema_registry),
+                               "refresh_interval": args.refresh, "rules": rules if args.rules else None,
+                               "allow_writes": args.allow_writes}
+    if args.clusters[0].name is None:
+        app = AirmonApp.for_kafka(args.clusters[0].client, **options)
+    else:
+        app = AirmonApp.for_clusters([(c.name or "", c.client) for c in args.clusters], **options)
     app.run()
     return EXIT_OK
 
@@ -350,16 +428,19 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2, already explained by argparse)
         return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_ERROR
-    args.client = {}
+    args.clusters = []
     try:
         from airstream.monitor.rules import parse_duration
 
         args.commit_lookback = parse_duration(args.commit_lookback, "--commit-lookback")
-        args.client = client_config(args.bootstrap, args.config, args.overrides)
+        args.clusters = _clusters(args)
         func = getattr(args, "func", _dashboard)
         return func(args)
     except (ConfigError, _Failure, ValueError) as exc:  # RulesError is a ValueError
-        print(f"airmon: {scrub(str(exc), args.client)}", file=sys.stderr)
+        text = str(exc)
+        for cluster in args.clusters:
+            text = scrub(text, cluster.client)
+        print(f"airmon: {text}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR

@@ -147,7 +147,8 @@ class SlackNotifier:
     def format(events: Sequence[AlertEvent]) -> str:
         """The message text: one line per event, with an icon for firing / resolved."""
         return "\n".join(f"{_ICONS.get(e.state, '')} *{e.state.value.upper()}* `{e.severity}` *{e.rule}* "
-                         f"({e.subject_kind} `{e.subject}`): {e.message}" for e in events)
+                         f"({e.cluster + ': ' if e.cluster else ''}{e.subject_kind} `{e.subject}`): {e.message}"
+                         for e in events)
 
     def send(self, events: Sequence[AlertEvent]) -> None:
         """Post the batch as one message."""

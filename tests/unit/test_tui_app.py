@@ -12,7 +12,7 @@ from textual.widgets import Input, Static
 from tui_fakes import T0, FakeAdmin, FakeSource, cluster
 from tui_support import refresh, running, screen_text, settle
 
-from airstream.monitor.app import AirmonApp
+from airstream.monitor.app import AirmonApp, ClusterConnection
 from airstream.monitor.model import TopicSetting
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.screens.alerts import AlertsScreen
@@ -359,3 +359,26 @@ async def test_live_table_keeps_the_cursor_on_its_row_and_survives_repeated_keys
         await pilot.pause()
         assert table.row_keys == ["z", "a", "b"]
         assert table.cursor_key == "b" and table.cells("b") == ["b", "5"]
+
+
+async def test_shift_c_switches_between_named_clusters_each_with_its_own_data_and_alerts() -> None:
+    prod = FakeSource()
+    staging = FakeSource([cluster(0).replace(cluster_id="staging-1", groups=())])
+    rules = parse_rules({"rules": [{"name": "behind", "kind": "group_lag", "above": 100}]})
+    app = AirmonApp(prod, refresh_interval=3600, rules=rules,
+                    clusters=[ClusterConnection("prod", prod), ClusterConnection("staging", staging)])
+    async with running(app, refreshes=2) as pilot:
+        assert app.sub_title.startswith("prod · fake://cloudair")
+        [alert] = app.alerts.firing
+        assert alert.text.startswith("FIRING warning behind [prod: group audit]")
+        await pilot.press("t", "enter")  # a topic of prod ...
+        await pilot.press("C")          # ... is closed when the cluster changes
+        await settle(pilot)
+        assert app.sub_title == "staging · fake://cloudair · cluster staging-1" and staging.calls == 1
+        assert app.snapshot is not None and app.snapshot.groups == () and app.alerts.firing == ()
+        assert isinstance(app.screen, TopicsScreen)
+        await pilot.press("C")
+        await settle(pilot)
+        assert app.sub_title.startswith("prod · ") and prod.calls == 3  # refreshed again, history kept
+        assert len(app.history.lag_series("audit")) == 3
+        assert [a.text.split(":")[0] for a in app.alerts.firing] == ["FIRING warning behind [prod"]
