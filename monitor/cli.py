@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--refresh", type=float, default=2.0, metavar="SECONDS",
                         help="dashboard refresh interval (default: 2)")
     parser.add_argument("--allow-writes", action="store_true",
-                        help="allow destructive actions (delete group, reset offsets), each typed-confirmed")
+                        help="allow writes (write a test message, reset offsets, delete a group), each typed-confirmed")
     parser.add_argument("--schema-registry", metavar="URL",
                         help="decode Avro records (Confluent wire format) with schemas from this Schema Registry; "
                              "credentials as https://user:password@host or AIRMON_SCHEMA_REGISTRY_AUTH=user:password")

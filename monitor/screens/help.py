@@ -70,5 +70,5 @@ class HelpScreen(ModalScreen[None]):
             for title, rows in self.sections():
                 yield Static(Text(title, style="bold underline"), classes="help-section")
                 yield Static(_table(rows), classes="help-keys")
-            yield Static(Text("Destructive actions (D, R) need --allow-writes and the group's name typed.",
+            yield Static(Text("Writes (w, R, D) need --allow-writes and the topic's or group's name typed.",
                               style="dim"))

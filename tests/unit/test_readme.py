@@ -28,3 +28,11 @@ def test_the_rules_example_parses(monkeypatch) -> None:
     assert [s.rule for s in rules.silences] == ["consumer-stuck"]
     # The settings shown as the defaults are the defaults.
     assert parse_rules(yaml.safe_load(settings)).lag == LagSettings()
+
+
+def test_the_airmon_guide_example_prints_what_its_comments_say(capsys) -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "airmon.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", guide, re.S) if "EmbeddedBrowser" in b)
+    exec(compile(block, "docs/airmon.md", "exec"), {})
+    promised = [line.split("# ", 1)[1].strip() for line in block.splitlines() if line.startswith("print(")]
+    assert capsys.readouterr().out.splitlines() == promised
