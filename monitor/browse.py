@@ -383,11 +383,14 @@ class _Browser:
                cancel: threading.Event | None = None) -> SearchResult:
         """Scan ``topic`` (or ``partition``) forward from ``position`` for records matching ``query``.
 
-        Stops at the end of what was stored when the search began, after ``max_records`` records, once
-        every partition has passed the query's ``before:`` time, or when ``cancel`` is set. A query with
+        Stops at the end of what was stored when the search began, after ``max_records`` records (the
+        query's ``limit:`` when it has one), once every partition has passed the query's ``before:``
+        time, or when ``cancel`` is set. A query with
         ``after:`` starting from ``earliest`` starts at that time instead. Matches beyond ``max_matches``
         are counted in ``scanned`` but not kept. ``progress`` is called after every batch.
         """
+        if query.limit is not None:
+            max_records = query.limit
         extents = self._extents(topic, partition)
         if position.kind == "earliest" and query.after_ms is not None:
             position = Position.at_time(query.after_ms)

@@ -16,6 +16,7 @@ slashes (``/^57\\d+$/``).
 ``$.retweeted_status``        a JSON path of the decoded value exists
 ``after:2015-02-24T10:00``    the record's timestamp is at or after that time (UTC unless a zone is given)
 ``before:2015-02-24T12:00``   the record's timestamp is before that time
+``limit:50000``               (not a test) a search reads at most this many records
 ============================  ===================================================================
 
 Example::
@@ -94,6 +95,8 @@ class Query:
     tests: tuple[Test, ...] = field(default=(), repr=False, compare=False)
     after_ms: int | None = None
     before_ms: int | None = None
+    limit: int | None = None
+    """Records a search may read (``limit:N``); the browser's own bound when ``None``."""
 
     @classmethod
     def parse(cls, text: str) -> Query:
@@ -108,7 +111,7 @@ class Query:
         if not terms:
             raise ValueError("type what to search for: a word, key:..., value:..., header:name=..., $.path=...")
         tests: list[Test] = []
-        after = before = None
+        after = before = limit = None
         for term in terms:
             head, sep, rest = term.partition(":")
             if term.startswith("$"):
@@ -117,6 +120,11 @@ class Query:
                 after = parse_time_ms(rest)
             elif sep and head == "before":
                 before = parse_time_ms(rest)
+            elif sep and head == "limit":
+                digits = rest.replace(",", "").replace("_", "")
+                if not digits.isdigit() or int(digits) < 1:
+                    raise ValueError(f"limit:{rest} must be a number of records, as limit:50000")
+                limit = int(digits)
             elif sep and head == "key":
                 tests.append(_text_test(lambda m: [m.key_text] if m.key is not None else [], rest))
             elif sep and head == "value":
@@ -127,7 +135,7 @@ class Query:
                 tests.append(_text_test(lambda m: m.searchable_text(), term))
         if after is not None or before is not None:
             tests.append(_time_test(after, before))
-        return cls(text, tuple(tests), after, before)
+        return cls(text, tuple(tests), after, before, limit)
 
     def matches(self, message: BrowsedMessage) -> bool:
         """Whether every term holds for ``message``."""

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from airstream.monitor.group_admin import OffsetMove, ResetTo
-from airstream.monitor.widgets.format import fmt_int
+from airstream.monitor.widgets.format import fmt_count, fmt_int
 from airstream.monitor.widgets.live_table import LiveTable
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ class ResetScreen(ModalScreen[list[OffsetMove] | None]):
             f"{m.topic}/{m.partition}", fmt_int(m.committed), fmt_int(m.offset),
             fmt_int(m.high - (m.committed if m.committed is not None else m.low)), fmt_int(m.lag)]) for m in plan])
         self.query_one("#reset-hint", Static).update(Text.assemble(
-            f"{len(plan)} partitions, lag after the reset {fmt_int(sum(m.lag for m in plan))}. Type ",
+            f"{fmt_count(len(plan), 'partition')}, lag after the reset {fmt_int(sum(m.lag for m in plan))}. Type ",
             (self.group_id, "bold"), " and press Enter to reset; Escape cancels."))
         self.query_one("#confirm-input").focus()
 

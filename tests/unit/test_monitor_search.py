@@ -47,6 +47,7 @@ def test_quoted_terms_keep_their_spaces() -> None:
     ("$.[[", "is not a JSON path"),
     ("after:yesterday", "is not a date/time"),
     ("header:", "header: needs a header name"),
+    ("x limit:many", "must be a number of records"),
 ])
 def test_a_query_that_cannot_be_read_says_how_to_write_it(query: str, error: str) -> None:
     with pytest.raises(ValueError, match=error):
@@ -106,6 +107,8 @@ def test_search_scans_every_partition_and_reports_why_it_stopped() -> None:
 
     limited = browser.search("tweets", Query.parse("$.n=9 $.p=2"), Position.earliest(), max_records=12)
     assert (limited.scanned, limited.stopped, limited.matches) == (12, "limit of 12 records", ())
+    typed = browser.search("tweets", Query.parse("$.n=9 limit:5"), Position.earliest(), max_records=12)
+    assert (typed.scanned, typed.stopped) == (5, "limit of 5 records")
 
     ranged = browser.search("tweets", Query.parse("after:1970-01-01T00:00:09 before:1970-01-01T00:00:12 $.p"),
                             Position.earliest())

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, TraceList, record, trace_model
+from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, FakeWriter, TraceList, record, trace_model
 from tui_support import running, screen_text, settle
 
 from airstream.monitor.app import AirmonApp
@@ -41,6 +41,9 @@ DETAIL_KEYS = {
 OTHER_VIEWS = {
     "overview_filtered": ["tab", "down", "enter"],  # groups pane, notifier
     "help": ["question_mark"],
+    "reset": ["g", "R", *"-10", "enter"],  # audit, shifted back by 10, previewed
+    "produce": ["g", "down", "down", "enter", "enter", "w"],
+    "delete": ["g", "D"],
 }
 NAMES = [s.name for s in SCREENS] + list(OTHER_VIEWS)
 
@@ -83,8 +86,9 @@ def _compare(name: str, shown: str) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 @pytest.mark.parametrize("name", NAMES)
 async def test_screen_matches_stored_snapshot(name: str, size: tuple[int, int]) -> None:
-    app = AirmonApp(FakeSource(), refresh_interval=3600, rules=RULES, browser=FakeBrowser(_records()),
-                    admin=FakeAdmin(), trace_reader=TraceList(trace_model()))
+    browser = FakeBrowser(_records())
+    app = AirmonApp(FakeSource(), refresh_interval=3600, rules=RULES, browser=browser, admin=FakeAdmin(),
+                    writer=FakeWriter(browser), trace_reader=TraceList(trace_model()), allow_writes=True)
     async with running(app, refreshes=6, size=size) as pilot:
         for key in _keys(name):
             await pilot.press(key)
