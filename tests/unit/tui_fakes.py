@@ -18,7 +18,6 @@ Every group's recent commits come with the snapshot, as ``KafkaSource`` reads th
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from airstream.common.cluster_view import GroupOffset, GroupView, PartitionView, TopicView
@@ -40,6 +39,7 @@ from airstream.monitor.model import (
 )
 from airstream.monitor.search import Query
 from airstream.monitor.traces import ProducerTrace, TopicWrite, TraceAccumulator, TraceModel
+from airstream.topology.records import InputRecord
 from airstream.topology.tracing import LatencyHistogram
 
 T0 = 1_700_000_000.0
@@ -132,24 +132,11 @@ class FakeSource:
         pass
 
 
-@dataclass(frozen=True)
-class StoredFake:
-    """A record as a ClusterView stores it."""
-
-    topic: str
-    partition: int
-    offset: int
-    timestamp: int
-    key: bytes | None
-    value: bytes | None
-    headers: tuple[tuple[str, bytes | None], ...] = ()
-
-
 def record(offset: int, key: bytes | None, value: bytes | None,
            headers: tuple[tuple[str, bytes | None], ...] = (), *, partition: int = 0,
-           topic: str = "airline-tweets", at_ms: int | None = None) -> StoredFake:
+           topic: str = "airline-tweets", at_ms: int | None = None) -> InputRecord:
     """A record stamped ``T0`` + ``at_ms`` ms (by default + ``offset`` ms)."""
-    return StoredFake(topic, partition, offset, int(T0 * 1000) + (offset if at_ms is None else at_ms), key, value,
+    return InputRecord(topic, partition, offset, int(T0 * 1000) + (offset if at_ms is None else at_ms), key, value,
                       headers)
 
 
@@ -157,12 +144,12 @@ class FakeView:
     """A ClusterView over a list of records; a partition's low watermark is its first record's offset
     (the records before it were deleted), and ``committed`` holds consumer groups' commits."""
 
-    def __init__(self, records: list[StoredFake], partitions: int = 1) -> None:
+    def __init__(self, records: list[InputRecord], partitions: int = 1) -> None:
         self.records_held = records
         self.partition_count = partitions
         self.committed: dict[str, dict[tuple[str, int], int]] = {}
 
-    def _of(self, topic: str, partition: int) -> list[StoredFake]:
+    def _of(self, topic: str, partition: int) -> list[InputRecord]:
         return [r for r in self.records_held if r.topic == topic and r.partition == partition]
 
     def topic(self, name: str) -> TopicView:
@@ -174,7 +161,7 @@ class FakeView:
             views.append(PartitionView(name, p, held[0].offset if held else 0, held[-1].offset + 1 if held else 0))
         return TopicView(name, tuple(views), False)
 
-    def records(self, topic: str, partition: int, offset: int = 0, max_records: int = 100) -> list[StoredFake]:
+    def records(self, topic: str, partition: int, offset: int = 0, max_records: int = 100) -> list[InputRecord]:
         return [r for r in self._of(topic, partition) if r.offset >= offset][:max_records]
 
     def group(self, name: str) -> GroupView:
@@ -186,14 +173,14 @@ class FakeView:
 class FakeBrowser(EmbeddedBrowser):
     """The embedded browser over a :class:`FakeView`, remembering every position read from."""
 
-    def __init__(self, records: list[StoredFake], partitions: int = 1) -> None:
+    def __init__(self, records: list[InputRecord], partitions: int = 1) -> None:
         self.view = FakeView(records, partitions)
         super().__init__(self.view)  # type: ignore[arg-type]
         self.reads: list[Position] = []
         self.searches: list[str] = []
 
     @property
-    def records(self) -> list[StoredFake]:
+    def records(self) -> list[InputRecord]:
         return self.view.records_held
 
     def read(self, topic: str, position: Position, *, partition: int | None = None, limit: int = 200) -> Page:
