@@ -116,7 +116,7 @@ class AlertsScreen(AirmonScreen):
                          ("comment", "Comment")], id="silences")
         yield Label("History", classes="pane-title")
         yield LiveTable([("at", "At (UTC)"), ("state", "State"), ("rule", "Rule"),
-                         Column("subject", "Subject", max_width=32), ("message", "Condition")], id="history")
+                         Column("subject", "Subject", max_width=26), ("message", "Condition")], id="history")
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -114,11 +114,11 @@ class OverviewScreen(AirmonScreen):
                 yield producers
             with Vertical(classes="pane"):
                 yield Label("Topics", classes="pane-title", id="topics-title")
-                yield LiveTable([Column("name", "Topic", max_width=18), ("messages", "Messages"), ("rate", "In/s")],
+                yield LiveTable([Column("name", "Topic", max_width=15), ("messages", "Messages"), ("rate", "In/s")],
                                 id="topics")
             with Vertical(classes="pane"):
                 yield Label("Consumer groups", classes="pane-title", id="groups-title")
-                yield LiveTable([Column("name", "Group", max_width=18), Column("state", "State", drop=1),
+                yield LiveTable([Column("name", "Group", max_width=16), Column("state", "State", drop=1),
                                  ("lag", "Lag"), ("status", "Status")], id="groups")
             with Vertical(classes="pane"):
                 yield Label("Brokers", classes="pane-title", id="brokers-title")

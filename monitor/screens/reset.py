@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from airstream.monitor.group_admin import OffsetMove, ResetTo
 from airstream.monitor.widgets.format import fmt_count, fmt_int
-from airstream.monitor.widgets.live_table import LiveTable
+from airstream.monitor.widgets.live_table import Column, LiveTable
 
 if TYPE_CHECKING:
     from airstream.monitor.app import AirmonApp
@@ -71,7 +71,8 @@ class ResetScreen(ModalScreen[list[OffsetMove] | None]):
                             compact=True)
             yield Static("Enter shows the new offsets and lag; nothing changes until you type the group's name.",
                          id="reset-hint")
-            yield LiveTable([("partition", "Partition"), ("committed", "Committed"), ("offset", "New offset"),
+            yield LiveTable([Column("partition", "Partition", max_width=30), ("committed", "Committed"),
+                             ("offset", "New offset"),
                              ("lag_now", "Lag now"), ("lag", "Lag after")], id="reset-preview")
             yield Input(placeholder=f"type {self.group_id} to reset", id="confirm-input", compact=True)
             yield Static("", id="confirm-error")

@@ -68,7 +68,7 @@ class TopicsScreen(AirmonScreen):
 
     def compose_body(self) -> Iterable[Widget]:
         yield Input(placeholder="/ filter topics by name", id="filter", compact=True)
-        yield LiveTable([Column("name", "Topic", max_width=40), ("partitions", "Parts"), Column("rf", "RF", drop=1),
+        yield LiveTable([Column("name", "Topic", max_width=36), ("partitions", "Parts"), Column("rf", "RF", drop=1),
                          ("rate", "In/s"),
                          ("messages", "Messages"), ("groups", "Groups (lag)")], id="topics")
 

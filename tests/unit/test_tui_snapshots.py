@@ -14,12 +14,13 @@ import os
 from pathlib import Path
 
 import pytest
-from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, FakeWriter, TraceList, record, trace_model
+from tui_fakes import FakeAdmin, FakeBrowser, FakeSource, FakeWriter, TraceList, cluster, record, trace_model
 from tui_support import running, screen_text, settle
 
 from airstream.monitor.app import AirmonApp
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.screens.registry import SCREENS
+from airstream.monitor.widgets.live_table import LiveTable
 
 SNAPSHOTS = Path(__file__).with_name("snapshots")
 RULES = parse_rules({"rules": [
@@ -103,3 +104,25 @@ def test_no_stored_screen_is_left_over() -> None:
     stored = {path.stem.removeprefix("tui_") for path in SNAPSHOTS.glob("tui_*.txt")}
     shown = set(NAMES) | {f"{name}_{w}x{h}" for name in NAMES for w, h in SIZES[1:]}
     assert stored <= shown, f"stored screens no test shows: {sorted(stored - shown)}"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("name", NAMES)
+async def test_at_80x24_production_length_names_leave_every_number_whole(name: str) -> None:
+    """With 40-character topic and group names and offsets in the millions, every table's columns but its
+    last fit the table's width (the last, often free text, shows at least 12 characters): less
+    important columns give way and names are shortened, so no number is cut at the edge."""
+    browser = FakeBrowser(_records())
+    app = AirmonApp(FakeSource([cluster(step, big=True) for step in range(8)]), refresh_interval=3600, rules=RULES,
+                    browser=browser, admin=FakeAdmin(), writer=FakeWriter(browser),
+                    trace_reader=TraceList(trace_model()), allow_writes=True)
+    async with running(app, refreshes=6, size=(80, 24)) as pilot:
+        for key in _keys(name):
+            await pilot.press(key)
+            await settle(pilot)
+        for table in app.screen.query(LiveTable):
+            if not table.display or not table.region.width:
+                continue
+            widths = [column.get_render_width(table) for column in table.columns.values()]
+            shown = sum(widths[:-1]) + min(widths[-1], 12) if widths else 0
+            assert shown <= table.scrollable_content_region.width, (table.id, table.visible_columns, widths)

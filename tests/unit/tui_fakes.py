@@ -53,39 +53,49 @@ def _commits(now: float, every: float, offset: int, step: int, lag: int) -> tupl
     return tuple(CommitPoint(offset - step * k, now - every * k, lag) for k in reversed(range(10)))
 
 
-def cluster(step: int) -> ClusterSnapshot:
-    """The fake cluster after ``step`` refreshes."""
+def cluster(step: int, *, big: bool = False) -> ClusterSnapshot:
+    """The fake cluster after ``step`` refreshes; ``big``: the same shape with production-length names and
+    offsets in the millions (what columns must fit at 80x24)."""
     now = T0 + STEP * step
-    tweets_end = 1000 + 10 * step
-    tweets = TopicInfo("airline-tweets", partitions=tuple(
-        PartitionInfo("airline-tweets", n, leader=n + 1, replicas=(n + 1, (n + 1) % 3 + 1, (n + 2) % 3 + 1),
+    scale = 10_007 if big else 1
+    tweets_name = "prod.cloudair.airline-tweets.v2-enriched" if big else "airline-tweets"
+    scored_name = "prod.cloudair.scored-tweets.sentiment-v3" if big else "scored-tweets"
+    groups = ("scorer", "audit", "notifier")
+    scorer_name, audit_name, notifier_name = (f"cloudair-{g}-production-eu-west-1" for g in groups) if big else groups
+    tweets_end = (1000 + 10 * step) * scale
+    tweets = TopicInfo(tweets_name, partitions=tuple(
+        PartitionInfo(tweets_name, n, leader=n + 1, replicas=(n + 1, (n + 1) % 3 + 1, (n + 2) % 3 + 1),
                       isr=(1, 2) if n == 2 else (n + 1, (n + 1) % 3 + 1, (n + 2) % 3 + 1),
                       low_watermark=0, high_watermark=tweets_end)
         for n in range(3)))
-    scored = TopicInfo("scored-tweets", partitions=(
-        PartitionInfo("scored-tweets", 0, leader=2, replicas=(2, 3), isr=(2, 3), low_watermark=500,
-                      high_watermark=900 + 4 * step),))
+    scored = TopicInfo(scored_name, partitions=(
+        PartitionInfo(scored_name, 0, leader=2, replicas=(2, 3), isr=(2, 3), low_watermark=500 * scale,
+                      high_watermark=(900 + 4 * step) * scale),))
     offsets = TopicInfo("__consumer_offsets", internal=True, partitions=(
         PartitionInfo("__consumer_offsets", 0, leader=1, replicas=(1,), isr=(1,), low_watermark=0,
                       high_watermark=42),))
-    members = (MemberInfo("m-a", "scorer-1", "/10.0.0.11", assignments=(("airline-tweets", 0), ("airline-tweets", 1))),
-               MemberInfo("m-b", "scorer-2", "/10.0.0.12", assignments=(("airline-tweets", 2),)))
+    members = (MemberInfo("m-a", "scorer-1", "/10.0.0.11", assignments=((tweets_name, 0), (tweets_name, 1))),
+               MemberInfo("m-b", "scorer-2", "/10.0.0.12", assignments=((tweets_name, 2),)))
     owner = {0: members[0], 1: members[0], 2: members[1]}
-    scorer = GroupInfo("scorer", state="Stable", assignor="range", coordinator_id=1, members=members,
-                       partitions=tuple(GroupPartition("airline-tweets", n, committed_offset=tweets_end - 5,
+    scorer = GroupInfo(scorer_name, state="Stable", assignor="range", coordinator_id=1, members=members,
+                       partitions=tuple(GroupPartition(tweets_name, n, committed_offset=tweets_end - 5,
                                                        end_offset=tweets_end, member_id=owner[n].member_id,
                                                        client_id=owner[n].client_id, host=owner[n].host,
                                                        commits=_commits(now, 2.0, tweets_end - 5, 2, lag=5))
                                         for n in range(3)), lag_source=LAG_FROM_COMMIT_LOG)
-    audit = GroupInfo("audit", state="Empty", coordinator_id=3, partitions=(
-        GroupPartition("airline-tweets", 0, committed_offset=100, end_offset=tweets_end,
-                       commits=_commits(T0 - 3600, 60.0, 100, 6, lag=0)),), lag_source=LAG_FROM_COMMIT_LOG)
-    notifier_member = MemberInfo("m-n", "notifier-1", "/10.0.0.20", assignments=(("scored-tweets", 0),))
-    notifier = GroupInfo("notifier", state="Stable", assignor="range", coordinator_id=2, members=(notifier_member,),
-                         partitions=(GroupPartition("scored-tweets", 0, committed_offset=880,
-                                                    end_offset=900 + 4 * step, member_id="m-n",
+    audit = GroupInfo(audit_name, state="Empty", coordinator_id=3, partitions=(
+        GroupPartition(tweets_name, 0, committed_offset=100 * scale, end_offset=tweets_end,
+                       commits=_commits(T0 - 3600, 60.0, 100 * scale, 6, lag=0)),),
+        lag_source=LAG_FROM_COMMIT_LOG)
+    notifier_member = MemberInfo("m-n", "notifier-1", "/10.0.0.20", assignments=((scored_name, 0),))
+    notifier_end = (900 + 4 * step) * scale
+    notifier = GroupInfo(notifier_name, state="Stable", assignor="range", coordinator_id=2,
+                         members=(notifier_member,),
+                         partitions=(GroupPartition(scored_name, 0, committed_offset=880 * scale,
+                                                    end_offset=notifier_end, member_id="m-n",
                                                     client_id="notifier-1", host="/10.0.0.20",
-                                                    commits=_commits(now, 5.0, 880, 0, lag=20 + 4 * step)),),
+                                                    commits=_commits(now, 5.0, 880 * scale, 0,
+                                                                     lag=notifier_end - 880 * scale)),),
                          lag_source=LAG_FROM_COMMIT_LOG)
     return ClusterSnapshot(taken_at=now, cluster_id="airstream-test", controller_id=1,
                            brokers=BROKERS, topics=(offsets, tweets, scored), groups=(audit, notifier, scorer),
