@@ -14,6 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Static
 
@@ -75,7 +76,8 @@ class TracesScreen(AirmonScreen):
         yield LiveTable([("minute", "Minute"), ("produced", "Expected"), ("consumed", "Consumed"),
                          ("missing", "Missing"), ("p99", "p99"), ("e2e", "E2E p99")], id="minutes")
         yield Label("Paths", classes="pane-title")
-        yield Static("", id="paths")
+        with VerticalScroll(id="paths-box"):
+            yield Static("", id="paths")
 
     def on_mount(self) -> None:
         super().on_mount()

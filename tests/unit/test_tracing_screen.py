@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 from tui_fakes import FakeSource, TraceList, trace_model
 from tui_support import running, screen_text, settle
 
@@ -68,3 +69,15 @@ async def test_without_traces_the_screen_says_how_to_get_them() -> None:
         screen = await _open(pilot, app)
         assert screen.query_one("#hops", LiveTable).row_keys == []
         assert "No traces yet" in screen_text(app) and NO_TRACES.startswith("No traces yet")
+
+
+@pytest.mark.asyncio
+async def test_many_paths_never_push_the_hops_off_an_80x24_screen() -> None:
+    app = AirmonApp(FakeSource(), refresh_interval=3600, trace_reader=TraceList(trace_model()))
+    async with running(app, refreshes=1, size=(80, 24)) as pilot:
+        screen = await _open(pilot, app)
+        screen.query_one("#paths", Static).update("\n".join(f"path {n} -> topic -> group" for n in range(60)))
+        await pilot.pause()
+        hops = screen.query_one("#hops", LiveTable)
+        assert hops.region.height >= 5 and hops.row_count == 3
+        assert "replay  airline-tweets  audit" in screen_text(app)
