@@ -79,7 +79,7 @@ class MessagesScreen(AirmonScreen):
         Binding("escape", "back", "Back"),
         Binding("e", "earliest", "Earliest", group=_START),
         Binding("l", "latest", "Latest", group=_START),
-        Binding("p", "focus_position", "Go to"),
+        Binding("p", "focus_position", "From"),
         Binding("slash", "focus_filter", "Find", key_display="/"),
         Binding("n", "next_page", "More", show=False),
         Binding("f", "toggle_tail", "Tail"),

@@ -31,7 +31,7 @@ class TopicDetailScreen(AirmonScreen):
         Binding("escape", "app.pop_screen", "Back"),
         Binding("m", "messages", "Messages"),
         Binding("M", "partition_messages", "Partition"),
-        Binding("c", "load_config", "Config"),
+        Binding("c", "load_config", "Config", show=False),
         Binding("d", "toggle_defaults", "Defaults"),
     ]
 

@@ -97,7 +97,9 @@ async def test_screen_matches_stored_snapshot(name: str, size: tuple[int, int]) 
         registered = {s.name: s.screen for s in SCREENS}
         if name in registered:
             assert isinstance(app.screen, registered[name])
-        _compare(name if size == SIZES[0] else f"{name}_{size[0]}x{size[1]}", screen_text(app))
+        shown = screen_text(app)
+        assert shown.splitlines()[-1].endswith("? Help q Quit"), "the footer must fit: help and quit in view"
+        _compare(name if size == SIZES[0] else f"{name}_{size[0]}x{size[1]}", shown)
 
 
 def test_no_stored_screen_is_left_over() -> None:
