@@ -38,7 +38,7 @@ Rules on message traces (``e2e_latency``, ``producer_inactive``) are judged on t
     >>> acc.add({"v": 1, "kind": "producer", "client_id": "replay", "last_ms": 10_000, "rows": []})
     >>> quiet = AlertEngine(parse_rules({"rules": [{"name": "quiet", "kind": "producer_inactive", "above": "1m"}]}))
     >>> [e.text for e in quiet.evaluate(at(100, 0), traces=acc.model(now=100.0))]
-    ['FIRING warning quiet [producer replay]: produced nothing for 1.5m above 1.0m']
+    ['FIRING warning quiet [producer replay]: produced nothing for 1m30s above 1m00s']
 """
 
 from __future__ import annotations
