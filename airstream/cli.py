@@ -82,7 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``airstream`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # `airstream kafka --help`: argparse keeps an option that starts a REMAINDER for itself, so the
+    # kafka command's own options (and its help) are passed on from what is left unparsed.
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "kafka":
+        args.kafka_args = rest + args.kafka_args
+    elif rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     code: int = args.func(args)
     return code
 

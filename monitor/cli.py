@@ -19,11 +19,13 @@ import logging
 import os
 import sys
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
 import orjson
+from confluent_kafka import KafkaError, KafkaException
 
 from airstream.common.client_config import ConfigError, client_config
 from airstream.common.redact import scrub
@@ -421,6 +423,16 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("airmon.kafka").setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
 
 
+def _explain(exc: Exception) -> str:
+    """One line for a failure: a client property librdkafka refuses names the fix."""
+    if isinstance(exc, KafkaException) and exc.args and isinstance(exc.args[0], KafkaError):
+        error = exc.args[0]
+        if error.code() == KafkaError._INVALID_ARG:
+            return f"client configuration refused: {error.str()} (fix it in --config or -X)"
+        return error.str()
+    return str(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``airmon`` with ``argv`` (default: the process arguments) and return the exit code."""
     parser = build_parser()
@@ -436,8 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         args.clusters = _clusters(args)
         func = getattr(args, "func", _dashboard)
         return func(args)
-    except (ConfigError, _Failure, ValueError) as exc:  # RulesError is a ValueError
-        text = str(exc)
+    except (ConfigError, _Failure, ValueError, KafkaException) as exc:  # RulesError is a ValueError
+        if getattr(args, "verbose", False):
+            traceback.print_exc()
+        text = _explain(exc)
         for cluster in args.clusters:
             text = scrub(text, cluster.client)
         print(f"airmon: {text}", file=sys.stderr)

@@ -13,18 +13,36 @@ arguments.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import logging
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 __all__ = ["add_arguments", "load_topology", "main"]
 
 log = logging.getLogger("airstream.topology.runtime")
+
+
+@contextlib.contextmanager
+def _import_errors(target: str) -> Iterator[None]:
+    """What goes wrong loading the user's topology, as one line (the traceback at DEBUG)."""
+    try:
+        yield
+    except SyntaxError as exc:
+        raise ValueError(f"{exc.filename or target} has a syntax error at line {exc.lineno}: {exc.msg}") from None
+    except ModuleNotFoundError as exc:
+        raise ValueError(f"cannot import {target}: no module named {exc.name!r} (give path/to/script.py:name, or "
+                         "install the module)") from None
+    except Exception as exc:
+        logging.getLogger(__name__).debug("importing %s failed", target, exc_info=True)
+        raise ValueError(f"importing {target} failed: {type(exc).__name__}: {exc} (--log-level DEBUG shows the "
+                         "traceback)") from None
 
 
 def load_topology(spec: str) -> Any:
@@ -45,9 +63,11 @@ def load_topology(spec: str) -> Any:
         # Registered before it runs, as an import would: dataclasses and pickling look it up there.
         sys.modules[module_spec.name] = module
         sys.path.insert(0, str(path.parent.resolve()))
-        module_spec.loader.exec_module(module)
+        with _import_errors(str(path)):
+            module_spec.loader.exec_module(module)
     else:
-        module = importlib.import_module(target)
+        with _import_errors(target):
+            module = importlib.import_module(target)
     try:
         obj = getattr(module, name)
     except AttributeError:
@@ -103,6 +123,10 @@ def main(args: argparse.Namespace) -> int:
     """Run the topology until a signal stops it."""
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        # httpx logs every request (a model call per record) at INFO: that is a DEBUG line here.
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     from airstream.common.client_config import ConfigError
     from airstream.topology.errors import StreamsException, TopologyException
     from airstream.topology.runtime import KafkaStreams
