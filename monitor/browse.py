@@ -49,6 +49,7 @@ from airstream.common.traces.header import TRACE_HEADER, TraceHeaderError, decod
 from airstream.monitor.decode import Decoded, Decoder, show_bytes
 from airstream.monitor.kafka_log import with_kafka_logger
 from airstream.monitor.search import Query, parse_time_ms
+from airstream.monitor.widgets.format import fmt_time_ms
 
 __all__ = ["BrowsedMessage", "EmbeddedBrowser", "KafkaBrowser", "MessageBrowser", "Page", "PartitionRange",
            "Position", "SearchResult", "show_bytes"]
@@ -212,10 +213,6 @@ class BrowsedMessage:
         return any(needle in part.casefold() for part in self.searchable_text())
 
 
-def _utc_ms(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
-
-
 def _trace_text(value: bytes | None) -> str:
     """The trace header in words; a value that is not one says why, with its bytes."""
     try:
@@ -223,10 +220,10 @@ def _trace_text(value: bytes | None) -> str:
     except TraceHeaderError as exc:
         return f"{show_bytes(value)} (not readable: {exc})"
     if trace.hop == 0:
-        return f"written by {trace.origin} at {_utc_ms(trace.hop_ms)} (hop 0)"
+        return f"written by {trace.origin} at {fmt_time_ms(trace.hop_ms)} UTC (hop 0)"
     writer = split_via(trace.via)[0]
-    return (f"written by {writer} at {_utc_ms(trace.hop_ms)} (hop {trace.hop}), first produced by "
-            f"{trace.origin} at {_utc_ms(trace.origin_ms)}")
+    return (f"written by {writer} at {fmt_time_ms(trace.hop_ms)} UTC (hop {trace.hop}), first produced by "
+            f"{trace.origin} at {fmt_time_ms(trace.origin_ms)} UTC")
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,16 +243,6 @@ class Page:
     topic: str
     messages: tuple[BrowsedMessage, ...]
     partitions: tuple[PartitionRange, ...]
-
-    @property
-    def low_watermark(self) -> int:
-        """Records stored before this offset are gone (the smallest over the partitions read)."""
-        return min((p.low_watermark for p in self.partitions), default=0)
-
-    @property
-    def high_watermark(self) -> int:
-        """The end of the partitions read (the largest), or their total for several."""
-        return max((p.high_watermark for p in self.partitions), default=0)
 
     @property
     def stored(self) -> int:

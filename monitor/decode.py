@@ -87,16 +87,27 @@ class Decoded:
     """Record bytes as read.
 
     ``format`` is what they were read as (``json``, ``avro``, ``text``, ``hex``, ``null``), ``text``
-    one line for a table cell, ``pretty`` the full view, ``data`` the parsed value for JSON and Avro
+    one line for a table cell, :attr:`pretty` the full view, ``data`` the parsed value for JSON and Avro
     (what a JSON path is matched against, and what an export writes), ``note`` why an expected reading
     failed (an unknown schema id, an unreachable registry).
     """
 
     format: str
     text: str
-    pretty: str
     data: Any = None
     note: str = ""
+    raw: bytes | None = None
+    """The bytes, kept for the hex dump (``hex`` only)."""
+
+    @property
+    def pretty(self) -> str:
+        """The full view, made when asked for (one record on screen), not for every record read: JSON and
+        Avro indented, text as stored, anything else as a hex dump."""
+        if self.structured:
+            return json.dumps(self.data, indent=2, ensure_ascii=False, default=_jsonable).translate(_CONTROL)
+        if self.format == "hex" and self.raw is not None:
+            return hex_dump(self.raw)
+        return "(null)" if self.format == "null" else self.text
 
     @property
     def structured(self) -> bool:
@@ -104,7 +115,7 @@ class Decoded:
         return self.format in ("json", "avro")
 
 
-NULL = Decoded("null", "", "(null)")
+NULL = Decoded("null", "")
 
 
 class RegistryError(RuntimeError):
@@ -241,10 +252,9 @@ def _json(data: bytes) -> Decoded | None:
 
 
 def _structured(fmt: str, value: Any, *, one_line: str | None = None, note: str = "") -> Decoded:
-    pretty = json.dumps(value, indent=2, ensure_ascii=False, default=_jsonable)
     if one_line is None:
         one_line = json.dumps(value, ensure_ascii=False, default=_jsonable)
-    return Decoded(fmt, one_line.translate(_CONTROL), pretty.translate(_CONTROL), value, note)
+    return Decoded(fmt, one_line.translate(_CONTROL), value, note)
 
 
 def _jsonable(value: Any) -> Any:
@@ -259,12 +269,11 @@ def _text(data: bytes) -> Decoded | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    safe = text.translate(_CONTROL)
-    return Decoded("text", safe, safe)
+    return Decoded("text", text.translate(_CONTROL))
 
 
 def _hex(data: bytes, note: str = "") -> Decoded:
-    return Decoded("hex", data.hex(" "), hex_dump(data), None, note)
+    return Decoded("hex", data.hex(" "), None, note, data)
 
 
 def jsonable(value: Any) -> Any:

@@ -28,6 +28,7 @@ from confluent_kafka.admin import AdminClient, OffsetSpec
 
 from airstream.common.redact import scrub
 from airstream.monitor.kafka_log import with_kafka_logger
+from airstream.monitor.search import parse_time_ms
 
 __all__ = ["GroupAdmin", "KafkaGroupAdmin", "OffsetMove", "ResetTo"]
 
@@ -59,11 +60,10 @@ class ResetTo:
         if text.isdigit():
             return cls("offset", int(text))
         try:
-            when = datetime.fromisoformat(text)
+            return cls("datetime", parse_time_ms(text))
         except ValueError:
             raise ValueError(f"cannot reset to {text!r}: type earliest, latest, an offset (1200), a shift (-100 "
                              "or +100) or a date/time (2015-02-24T10:00)") from None
-        return cls("datetime", int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp() * 1000))
 
     def __str__(self) -> str:
         if self.kind == "datetime":

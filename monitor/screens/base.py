@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Input
 
 from airstream.monitor.model import ClusterSnapshot
 from airstream.monitor.widgets.status_bar import StatusBar
@@ -16,7 +16,7 @@ from airstream.monitor.widgets.status_bar import StatusBar
 if TYPE_CHECKING:
     from airstream.monitor.app import AirmonApp
 
-__all__ = ["AirmonScreen"]
+__all__ = ["AirmonScreen", "FilteredScreen"]
 
 
 class AirmonScreen(Screen[None]):
@@ -59,3 +59,27 @@ class AirmonScreen(Screen[None]):
 
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
         """Fill the widgets from ``snapshot``."""
+
+
+class FilteredScreen(AirmonScreen):
+    """A screen whose list is narrowed by the ``#filter`` box: typing redraws, Enter goes back to the
+    table ``#<TABLE_ID>``, Escape empties the box. Subclasses bind ``/`` to their own
+    ``action_focus_filter``, whose docstring says (in help) what the filter matches."""
+
+    TABLE_ID: ClassVar[str]
+
+    @property
+    def filter_text(self) -> str:
+        """What the filter box holds, stripped."""
+        return self.query_one("#filter", Input).value.strip()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one(f"#{self.TABLE_ID}").focus()
+
+    def action_clear_filter(self) -> None:
+        """Empty the filter and go back to the table."""
+        self.query_one("#filter", Input).value = ""
+        self.query_one(f"#{self.TABLE_ID}").focus()

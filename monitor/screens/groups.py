@@ -11,7 +11,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input, Label, Sparkline
 
 from airstream.monitor.model import ClusterSnapshot, GroupInfo
-from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.screens.base import FilteredScreen
 from airstream.monitor.widgets.cells import drain_text, judged_by, spark_text, status_cell
 from airstream.monitor.widgets.format import fmt_duration, fmt_int
 from airstream.monitor.widgets.live_table import Column, LiveTable
@@ -36,7 +36,7 @@ def group_matches(group: GroupInfo, text: str) -> bool:
     return any(needle in w.casefold() for w in words)
 
 
-class GroupsScreen(AirmonScreen):
+class GroupsScreen(FilteredScreen):
     """Every consumer group, filtered by ``/`` and sorted by name, lag, time lag or status (``s``).
 
     Time lag (the age of the oldest unconsumed record) costs a fetch per lagging partition, so it is
@@ -52,6 +52,7 @@ class GroupsScreen(AirmonScreen):
         Binding("R", "reset_offsets", "Reset"),
         Binding("escape", "clear_filter", "Clear", show=False),
     ]
+    TABLE_ID = "groups"
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,7 +74,7 @@ class GroupsScreen(AirmonScreen):
         self.query_one("#groups").focus()
 
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
-        text = self.query_one("#filter", Input).value.strip()
+        text = self.filter_text
         shown = [g for g in snapshot.groups if not text or group_matches(g, text)]
         self.query_one("#groups", LiveTable).set_rows([self._row(g) for g in self._sorted(shown)])
         self._show_trend()
@@ -115,20 +116,11 @@ class GroupsScreen(AirmonScreen):
     def _cursor_group(self) -> str | None:
         return self.query_one("#groups", LiveTable).cursor_key
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.redraw()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#groups").focus()
 
     def action_focus_filter(self) -> None:
         """Type to narrow the list by group name, state, status word or topic."""
         self.query_one("#filter").focus()
 
-    def action_clear_filter(self) -> None:
-        """Empty the filter and go back to the table."""
-        self.query_one("#filter", Input).value = ""
-        self.query_one("#groups").focus()
 
     def action_cycle_sort(self) -> None:
         """Sort by name, lag, time lag (read for every lagging group) or status, worst first."""

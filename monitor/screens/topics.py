@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
 from airstream.monitor.model import ClusterSnapshot, TopicInfo
-from airstream.monitor.screens.base import AirmonScreen
+from airstream.monitor.screens.base import FilteredScreen
 from airstream.monitor.widgets.format import fmt_int, fmt_rate
 from airstream.monitor.widgets.live_table import Column, LiveTable
 
@@ -53,7 +53,7 @@ def readers_lag(snapshot: ClusterSnapshot) -> dict[str, dict[str, int]]:
     return lags
 
 
-class TopicsScreen(AirmonScreen):
+class TopicsScreen(FilteredScreen):
     """Name, partitions, replication factor, messages/s in, total messages, and reading groups with lag."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -61,6 +61,7 @@ class TopicsScreen(AirmonScreen):
         Binding("i", "toggle_internal", "Internal"),
         Binding("escape", "clear_filter", "Clear", show=False),
     ]
+    TABLE_ID = "topics"
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,7 +78,7 @@ class TopicsScreen(AirmonScreen):
         self.query_one("#topics").focus()
 
     def show_snapshot(self, snapshot: ClusterSnapshot) -> None:
-        text = self.query_one("#filter", Input).value.strip()
+        text = self.filter_text
         lags = readers_lag(snapshot)
         rows = []
         for t in snapshot.topics:
@@ -88,11 +89,6 @@ class TopicsScreen(AirmonScreen):
                                   fmt_rate(t.messages_in_per_sec), fmt_int(t.total_messages), readers or "-"]))
         self.query_one("#topics", LiveTable).set_rows(rows)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        self.redraw()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#topics").focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
@@ -102,10 +98,6 @@ class TopicsScreen(AirmonScreen):
         """Type to narrow the list by topic name."""
         self.query_one("#filter").focus()
 
-    def action_clear_filter(self) -> None:
-        """Empty the filter and go back to the table."""
-        self.query_one("#filter", Input).value = ""
-        self.query_one("#topics").focus()
 
     def action_toggle_internal(self) -> None:
         """Show or hide internal topics (``__consumer_offsets`` ...)."""
