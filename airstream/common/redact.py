@@ -11,6 +11,16 @@ Two kinds of secret pass through airstream:
   logger, rewrites every record that contains the URL to its safe form. :func:`url_origin` and
   :func:`url_without_credentials` give those safe forms for the component's own messages.
 
+A server may echo what it was sent -- a header, the path, the body -- in an error, and an exception
+may quote a request URL. So every client that shows a server's answer or an exception's text keeps a
+:class:`RedactingFilter` of what it sent (:meth:`~RedactingFilter.hide_secret`,
+:meth:`~RedactingFilter.hide_basic_auth`, :meth:`~RedactingFilter.hide_headers`,
+:meth:`~RedactingFilter.hide_url_secrets`) and passes that text through
+:meth:`~RedactingFilter.redact` before it reaches a message, a log line or an exception. It finds each
+secret in the forms a server writes it back (percent-, JSON-, HTML-escaped, base64 for basic auth), and
+request signatures no client knows in advance (AWS ``Signature=``, ``X-Amz-Credential=``, a Kerberos
+``Negotiate`` token) by their shape.
+
 This module depends on the standard library only (httpx is imported when a URL is registered).
 
     >>> cfg = {"bootstrap.servers": "b1:9092", "sasl.password": "hunter2"}
@@ -22,21 +32,41 @@ This module depends on the standard library only (httpx is imported when a URL i
     'http://models.local:8080/model'
     >>> SECRETS.redact("POST https://hooks.example.com/services/T0/B0/XYZ?token=abc 200")
     'POST https://hooks.example.com/*** 200'
+    >>> sent = RedactingFilter()
+    >>> sent.hide_basic_auth("admin", "pa ss")
+    >>> sent.redact('401: {"authorization": "Basic YWRtaW46cGEgc3M=", "path": "/login?pw=pa%20ss"}')
+    '401: {"authorization": "Basic ***", "path": "/login?pw=***"}'
 """
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import logging
 import re
 import threading
 from collections.abc import Mapping
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
-__all__ = ["MASK", "SECRETS", "RedactingFilter", "hide_url", "is_secret", "redact", "scrub", "url_origin",
-           "url_without_credentials"]
+__all__ = ["MASK", "SECRETS", "RedactingFilter", "basic_credentials", "hide_url", "is_secret", "redact", "scrub",
+           "url_origin", "url_without_credentials"]
 
 MASK = "***"
 _SECRET_NAME = re.compile(r"password|secret|token|jaas|\.pem$|credentials", re.IGNORECASE)
+_SECRET_HEADER = re.compile(r"authorization|api-?key|token|secret|password|cookie", re.IGNORECASE)
+# Masking every "ab" would garble the text and protect nothing: shorter values are not searched for.
+_SHORTEST = 3
+# Secrets made per request, which no client can register beforehand: AWS signatures and credential
+# scopes (query strings of presigned URLs, SigV4 Authorization headers), session tokens and credential
+# headers as a server echoes them ("name: value", "name=value", JSON), and bearer/Kerberos tokens.
+_MADE_PER_REQUEST = re.compile(
+    r"(?i)"
+    r"(\b(?:X-Amz-(?:Signature|Credential|Security-Token)|Signature|Credential|AWSAccessKeyId)=)[^&\s\"'<>,;]+"
+    r"|(\b(?:(?:proxy-)?authorization|x-amz-security-token|x-api-key)[\"']?\s*[:=]\s*[\"']?"
+    r"(?:(?:Basic|Bearer|Negotiate|Digest|Token)\s+)?)[^\s\"'<>,;&]+"
+    r"|(\b(?:Basic|Bearer|Negotiate)\s+)[A-Za-z0-9+/=._~-]{16,}"
+)
 
 
 def is_secret(key: str) -> bool:
@@ -55,10 +85,26 @@ def redact(config: Mapping[str, object]) -> dict[str, object]:
 
 def scrub(text: str, config: Mapping[str, object]) -> str:
     """``text`` with every secret value of ``config`` replaced by ``***`` (for errors from the client)."""
-    for key, value in config.items():
-        if is_secret(key) and isinstance(value, str) and len(value) >= 3:
-            text = text.replace(value, MASK)
-    return text
+    scrubber = RedactingFilter()
+    scrubber.hide_secret(*(value for key, value in config.items() if is_secret(key) and isinstance(value, str)))
+    return scrubber.redact(text)
+
+
+def basic_credentials(user: str, password: str) -> str:
+    """The token of an ``Authorization: Basic`` header: base64 of ``user:password``, as httpx and urllib send it.
+
+        >>> basic_credentials("admin", "s3cret")
+        'YWRtaW46czNjcmV0'
+    """
+    return base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def _forms(secret: str) -> set[str]:
+    """``secret`` as a server or an exception may write it back: as sent, percent-encoded (a path, a query,
+    a form), escaped in a JSON string, a Python repr or HTML/XML."""
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), json.dumps(secret)[1:-1],
+             repr(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False)}
+    return {form for form in forms if len(form) >= _SHORTEST}
 
 
 def url_origin(url: str) -> str:
@@ -90,10 +136,11 @@ def _host(url: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """A :class:`logging.Filter` that replaces registered secrets in a record's message.
+    """Replaces registered secrets in text: a server's error body, an exception's message, a log record.
 
-    Records are never dropped, only rewritten. Registration is thread-safe and the filter reads an
-    immutable snapshot, so a client registering a URL while another thread logs is harmless.
+    As a :class:`logging.Filter`, records are never dropped, only rewritten. Registration is thread-safe
+    and the filter reads an immutable snapshot, so a client registering a URL while another thread logs
+    is harmless.
 
         >>> f = RedactingFilter()
         >>> f.hide("s3cret")
@@ -117,21 +164,53 @@ class RedactingFilter(logging.Filter):
             # replaced whole, not leave its tail behind.
             self._pairs = tuple(sorted(pairs.items(), key=lambda p: -len(p[0])))
 
+    def hide_secret(self, *secrets: str | None) -> None:
+        """Hide each secret (a password, token, key) in every form it may come back in; ``None`` is skipped."""
+        for secret in secrets:
+            for form in _forms(secret or ""):
+                self.hide(form)
+
+    def hide_basic_auth(self, user: str, password: str) -> None:
+        """Hide a basic-auth password and the ``Authorization: Basic`` token made of it."""
+        self.hide_secret(password, basic_credentials(user, password))
+
+    def hide_headers(self, headers: Mapping[str, str]) -> None:
+        """Hide the values of credential headers (``Authorization``, ``X-Api-Key``, ``Cookie``, tokens).
+
+        An ``Authorization`` value is hidden whole and without its scheme, since the scheme alone tells
+        nothing secret: ``Bearer abc`` hides ``Bearer abc`` and ``abc``.
+        """
+        for name, value in headers.items():
+            if _SECRET_HEADER.search(name):
+                self.hide_secret(value, value.partition(" ")[2])
+
+    def hide_url_secrets(self, url: str, *, keep_path: bool = False) -> None:
+        """Hide what is secret in a URL: its password, its query values and, unless ``keep_path``, its path
+        and the path's last segment (a webhook's token, e.g. Slack's ``/services/T0/B0/<token>``)."""
+        parts = urlsplit(url)
+        self.hide_secret(parts.password, *(value for _, value in parse_qsl(parts.query)))
+        if not keep_path and parts.path.strip("/"):
+            self.hide_secret(parts.path, parts.path.rstrip("/").rsplit("/", 1)[-1])
+
     def redact(self, text: str) -> str:
-        """``text`` with every registered secret replaced."""
+        """``text`` with every registered secret, and every request signature or token, replaced."""
         for secret, shown_as in self._pairs:
             if secret in text:
                 text = text.replace(secret, shown_as)
-        return text
+        return _MADE_PER_REQUEST.sub(_mask_match, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message when it holds a secret; always keep the record."""
-        if self._pairs:
-            message = record.getMessage()
-            redacted = self.redact(message)
-            if redacted != message:
-                record.msg, record.args = redacted, None
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True
+
+
+def _mask_match(match: re.Match[str]) -> str:
+    """The kept name of a :data:`_MADE_PER_REQUEST` match followed by the mask."""
+    return next(group for group in match.groups() if group is not None) + MASK
 
 
 SECRETS = RedactingFilter()
