@@ -1,13 +1,17 @@
 """``airstream run``: run a topology from a Python file on Kafka until stopped.
 
 ``airstream run examples/cloudair/pipeline.py:topology --bootstrap localhost:9092 \\
---application-id cloudair [--guarantee exactly_once_v2] [--config client.properties] [-X k=v]``
+--application-id cloudair [--guarantee exactly_once_v2] [--config client.properties] [-X k=v] [-v]``
 
 ``path.py:name`` (or ``package.module:name``) names a :class:`~airstream.Topology`, a
 ``StreamsBuilder`` (built here) or a function returning either. Start the same command on
 several machines to scale out. SIGINT / SIGTERM finish the batch, commit and leave the group
-(a second signal exits at once). Exit codes: 0 after a clean stop, 1 on an error, 2 on bad
-arguments.
+(a second signal exits at once).
+
+A failure ends in one line on stderr, ``airstream run: <what failed and what to do>``; ``--verbose``
+prints the traceback before it. Exit codes: 0 after a clean stop, 1 when the application stopped on
+an error while running (Kafka, a sink such as Slack or S3, the topology's code), 2 on bad arguments,
+configuration or a topology script that cannot be loaded.
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ def _import_errors(target: str) -> Iterator[None]:
                          "install the module)") from None
     except Exception as exc:
         logging.getLogger(__name__).debug("importing %s failed", target, exc_info=True)
-        raise ValueError(f"importing {target} failed: {type(exc).__name__}: {exc} (--log-level DEBUG shows the "
-                         "traceback)") from None
+        raise ValueError(f"importing {target} failed: {type(exc).__name__}: {exc} (--verbose or --log-level DEBUG "
+                         "shows the traceback)") from None
 
 
 def load_topology(spec: str) -> Any:
@@ -84,14 +88,16 @@ def load_topology(spec: str) -> Any:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``airstream run``'s arguments to ``parser``."""
+    from airstream.common.client_config import add_client_arguments
+
+    parser.epilog = ("Exit codes: 0 after a clean stop, 1 when the application stopped on an error while running, "
+                     "2 on bad arguments, configuration or topology script. --config and -X take streams settings "
+                     "too (e.g. -X commit.interval.ms=1000).")
     parser.add_argument("topology", help="path/to/script.py:name (a Topology, StreamsBuilder or function)")
-    parser.add_argument("--bootstrap", help="Kafka bootstrap servers (default: $AIRSTREAM_BOOTSTRAP)")
+    add_client_arguments(parser)
     parser.add_argument("--application-id", help="consumer group and internal topic prefix (required)")
     parser.add_argument("--guarantee", choices=["at_least_once", "exactly_once_v2"],
                         help="processing.guarantee (default: at_least_once)")
-    parser.add_argument("--config", help="a .properties file of streams and client settings")
-    parser.add_argument("-X", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="a streams or client setting, e.g. -X commit.interval.ms=1000 (repeatable)")
     parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
     parser.add_argument("--instance-id", help="client.id of this instance; reuse it on restart so the "
                                               "transactional producer fences its predecessor at once")
@@ -100,9 +106,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> dict[str, Any]:
-    from airstream.common.client_config import client_config
+    from airstream.common.client_config import config_from_args
 
-    config: dict[str, Any] = client_config(args.bootstrap, args.config, args.overrides)
+    config: dict[str, Any] = config_from_args(args)
     if args.application_id:
         config["application.id"] = args.application_id
     if args.guarantee:
@@ -119,6 +125,27 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
     return config
 
 
+def _stopped_by(exc: BaseException) -> str:
+    """What stopped a running application, as the one line: a connector's error by name, and what to do.
+
+    Sinks raise their own errors from the stream thread (the engine re-raises them, sometimes as the
+    cause of a ``StreamsException``): the user must learn that Slack or S3 failed, not that "streams" did.
+    """
+    from airstream.common.sink import SinkError
+    from airstream.topology.errors import StreamsException, TopologyException
+
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, SinkError):
+        cause = cause.__cause__
+    if isinstance(cause, SinkError):
+        return (f"a sink failed ({type(cause).__name__}): {cause}. Nothing it had not written was committed: "
+                "fix what it names and run again to resume from the last committed offset")
+    if isinstance(exc, (StreamsException, TopologyException, TimeoutError)):
+        return str(exc)
+    return (f"stopped by {type(exc).__name__}: {exc} (--verbose shows the traceback; nothing after the last "
+            "commit was committed, so a rerun resumes there)")
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the topology until a signal stops it."""
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
@@ -127,15 +154,15 @@ def main(args: argparse.Namespace) -> int:
         # httpx logs every request (a model call per record) at INFO: that is a DEBUG line here.
         for name in ("httpx", "httpcore"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    from airstream.common.client_config import ConfigError
-    from airstream.topology.errors import StreamsException, TopologyException
+    from airstream.common.client_config import ConfigError, report_failure
+    from airstream.topology.errors import TopologyException
     from airstream.topology.runtime import KafkaStreams
 
     try:
         config = _config(args)
         app = KafkaStreams(load_topology(args.topology), config)
     except (ConfigError, ValueError, TopologyException) as exc:
-        print(f"airstream run: {exc}", file=sys.stderr)
+        report_failure("airstream run", exc, verbose=args.verbose)
         return 2
 
     def stop(signum: int, frame: Any) -> None:
@@ -150,7 +177,7 @@ def main(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         app.run()
-    except (StreamsException, TopologyException, TimeoutError) as exc:
-        print(f"airstream run: {app.config.scrub(str(exc))}", file=sys.stderr)
+    except Exception as exc:  # whatever stopped the stream thread: one line, never a bare traceback
+        report_failure("airstream run", exc, verbose=args.verbose, message=_stopped_by(exc), secrets=config)
         return 1
     return 0

@@ -12,12 +12,24 @@ the Java-only ``sasl.jaas.config`` of PLAIN and SCRAM logins is translated to li
     ('b1:9092', 'SASL_SSL')
     >>> connection_config({**cfg, "group.id": "g", "auto.offset.reset": "earliest"}) == cfg
     True
+
+Every command takes these options the same way through :func:`add_client_arguments` and builds its
+configuration with :func:`config_from_args`; :func:`report_failure` prints a failure as the one line
+(and, with ``--verbose``, the traceback before it)::
+
+    parser = argparse.ArgumentParser(prog="airstream replay")
+    add_client_arguments(parser)
+    args = parser.parse_args(["--bootstrap", "b1:9092", "-X", "acks=all"])
+    config = config_from_args(args)     # {'acks': 'all', 'bootstrap.servers': 'b1:9092'}
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
+import sys
+import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -26,8 +38,9 @@ import javaproperties
 
 from airstream.common.redact import is_secret
 
-__all__ = ["BOOTSTRAP_ENV", "ConfigError", "client_config", "connection_config", "load_properties",
-           "parse_overrides", "translate_jaas"]
+__all__ = ["BOOTSTRAP_ENV", "ConfigError", "add_client_arguments", "add_property_arguments", "client_config",
+           "config_from_args", "connection_config", "load_properties", "parse_overrides", "properties",
+           "report_failure", "translate_jaas"]
 
 BOOTSTRAP_ENV = "AIRSTREAM_BOOTSTRAP"
 _CONNECTION_PREFIXES = ("bootstrap.servers", "security.protocol", "ssl.", "sasl.", "socket.", "broker.",
@@ -108,6 +121,19 @@ def parse_overrides(items: Iterable[str]) -> dict[str, str]:
     return parsed
 
 
+def properties(config_file: str | os.PathLike[str] | None = None, overrides: Iterable[str] = ()) -> dict[str, str]:
+    """The properties of ``--config FILE`` with ``-X key=value`` over them (``-X`` wins), as given.
+
+    >>> properties(None, ["s3.region=eu-west-1"])
+    {'s3.region': 'eu-west-1'}
+    """
+    config: dict[str, str] = {}
+    if config_file is not None:
+        config.update(load_properties(config_file))
+    config.update(parse_overrides(overrides))
+    return config
+
+
 def client_config(bootstrap: str | None = None, config_file: str | os.PathLike[str] | None = None,
                   overrides: Iterable[str] = (), env: Mapping[str, str] | None = None) -> dict[str, str]:
     """Merge the sources of client properties: file, then ``-X``, then ``--bootstrap`` (later wins).
@@ -116,10 +142,7 @@ def client_config(bootstrap: str | None = None, config_file: str | os.PathLike[s
     missing the error says how to give it.
     """
     env = os.environ if env is None else env
-    config: dict[str, str] = {}
-    if config_file is not None:
-        config.update(load_properties(config_file))
-    config.update(parse_overrides(overrides))
+    config = properties(config_file, overrides)
     if bootstrap:
         config["bootstrap.servers"] = bootstrap
     config = translate_jaas(config)
@@ -142,3 +165,66 @@ def connection_config(config: Mapping[str, Any]) -> dict[str, Any]:
     {'bootstrap.servers': 'k:9092', 'sasl.password': 's'}
     """
     return {k: v for k, v in config.items() if k.startswith(_CONNECTION_PREFIXES)}
+
+
+def add_property_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, what: str = "client",
+                           config_option: str = "--config", suppress_defaults: bool = False) -> None:
+    """Add ``--config FILE``, ``-X KEY=VALUE`` (repeatable; dest ``overrides``) and ``-v/--verbose``.
+
+    ``what`` names the properties in the help ("client", "S3"). ``config_option`` is the file option's
+    name for a command whose ``--config`` already means something else (the CloudAir demo's settings
+    file); the short ``-c`` comes with ``--config`` only. ``suppress_defaults`` is for a subcommand that
+    repeats its parent's options (``airmon --bootstrap x snapshot``): a default there would reset the
+    value the parent parsed.
+    """
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress_defaults else value
+
+    names = [config_option, "-c"] if config_option == "--config" else [config_option]
+    parser.add_argument(*names, dest="config", default=default(None), metavar="FILE",
+                        help=f"{what} properties file (Java .properties: key=value lines)")
+    parser.add_argument("-X", dest="overrides", action="append", default=default([]), metavar="KEY=VALUE",
+                        help=f"set one {what} property; repeatable; wins over {config_option}")
+    parser.add_argument("--verbose", "-v", action="store_true", default=default(False),
+                        help="on a failure, print the traceback too")
+
+
+def add_client_arguments(parser: argparse.ArgumentParser, *, config_option: str = "--config",
+                         suppress_defaults: bool = False) -> argparse._ArgumentGroup:
+    """Add the Kafka connection options to ``parser``, in a "connection" group it returns:
+    ``--bootstrap/-b`` (default ``$AIRSTREAM_BOOTSTRAP``), and :func:`add_property_arguments`' options.
+
+    The names and meanings are airmon's, so a user writes the same flags for every command:
+
+        >>> p = argparse.ArgumentParser(); _ = add_client_arguments(p)
+        >>> a = p.parse_args(["-b", "k:9092", "-c", "client.properties", "-X", "acks=all", "-v"])
+        >>> a.bootstrap, a.config, a.overrides, a.verbose
+        ('k:9092', 'client.properties', ['acks=all'], True)
+    """
+    group = parser.add_argument_group("connection")
+    group.add_argument("--bootstrap", "-b", default=argparse.SUPPRESS if suppress_defaults else None,
+                       metavar="HOST:PORT[,...]", help=f"Kafka bootstrap servers (default: ${BOOTSTRAP_ENV})")
+    add_property_arguments(group, config_option=config_option, suppress_defaults=suppress_defaults)
+    return group
+
+
+def config_from_args(args: argparse.Namespace) -> dict[str, str]:
+    """The client configuration of parsed :func:`add_client_arguments` options (see :func:`client_config`)."""
+    return client_config(args.bootstrap, args.config, args.overrides)
+
+
+def report_failure(prog: str, exc: BaseException, *, verbose: bool, message: str | None = None,
+                   secrets: Mapping[str, object] | None = None) -> None:
+    """Print ``exc`` as ``prog: message`` on stderr (``message`` defaults to ``str(exc)``); with
+    ``verbose``, its traceback first.
+
+    The traceback shows the exception a ``raise ... from None`` hid too: that is the one a bug report
+    needs. Secret values of ``secrets`` (a client configuration) are scrubbed from both.
+    """
+    from airstream.common.redact import scrub
+
+    if verbose:
+        shown = exc.__context__ if exc.__suppress_context__ and exc.__context__ is not None else exc
+        text = "".join(traceback.format_exception(shown))
+        print(scrub(text, secrets or {}), end="", file=sys.stderr)
+    print(f"{prog}: {scrub(str(exc) if message is None else message, secrets or {})}", file=sys.stderr)

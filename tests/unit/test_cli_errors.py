@@ -28,7 +28,7 @@ def _one_line(result: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.parametrize(("script", "said"), [
     ("def broken(:\n", "has a syntax error at line 1: invalid syntax"),
     ("raise RuntimeError('no model server configured')\n",
-     "failed: RuntimeError: no model server configured (--log-level DEBUG shows the traceback)"),
+     "failed: RuntimeError: no model server configured (--verbose or --log-level DEBUG shows the traceback)"),
     ("import no_such_dependency_here\n", "no module named 'no_such_dependency_here'"),
 ])
 def test_a_broken_topology_script_is_one_line_and_exit_2(tmp_path: Path, script: str, said: str) -> None:
