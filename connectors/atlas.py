@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlparse
 
+from airstream.common.redact import RedactingFilter, url_without_credentials
 from airstream.common.sink import Dataset
 
 if TYPE_CHECKING:  # httpx loads when a client is made: `airstream --help` stays fast
@@ -185,7 +186,7 @@ class AtlasClient:
     Args:
         url: Atlas' base URL, e.g. ``https://atlas.example.com:31443``.
         username / password: basic authentication; the password defaults to ``$ATLAS_PASSWORD``
-            and is never logged or shown.
+            and is never logged or shown, not even when a server echoes the request in an error.
         auth: ``"basic"`` (default when a user is given), ``"kerberos"`` (SPNEGO through the optional
             ``httpx-gssapi`` package) or ``"none"``.
         verify: TLS verification: True, False, or a CA bundle path.
@@ -209,12 +210,16 @@ class AtlasClient:
         self.username = username or os.environ.get("ATLAS_USER") or None
         mode = auth or ("basic" if self.username else "none")
         self.auth_mode = mode
+        # What the client sends, kept to remove it from any answer or exception text it shows.
+        self._scrub = RedactingFilter()
+        self._scrub.hide_url_secrets(url, keep_path=True)
         http_auth: httpx.Auth | None = None
         if mode == "basic":
             secret = password if password is not None else os.environ.get("ATLAS_PASSWORD")
             if not self.username or secret is None:
                 raise AtlasError("Atlas basic authentication needs a user and a password "
                                  "(--atlas-user / ATLAS_USER and ATLAS_PASSWORD)")
+            self._scrub.hide_basic_auth(self.username, secret)
             http_auth = httpx.BasicAuth(self.username, secret)
         elif mode == "kerberos":
             try:
@@ -230,7 +235,7 @@ class AtlasClient:
                                   transport=transport, headers={"Accept": "application/json"})
 
     def __repr__(self) -> str:
-        return f"AtlasClient({self.url}, auth={self.auth_mode}, user={self.username})"
+        return f"AtlasClient({url_without_credentials(self.url)}, auth={self.auth_mode}, user={self.username})"
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -255,7 +260,8 @@ class AtlasClient:
         try:
             response = self._http.request(method, path, json=json)
         except httpx.HTTPError as exc:
-            raise AtlasError(f"cannot reach Atlas at {self.url}: {exc}") from None
+            raise AtlasError(f"cannot reach Atlas at {url_without_credentials(self.url)}: "
+                             f"{self._scrub.redact(str(exc))}") from None
         if response.status_code == 404 and allow_404:
             return None
         if response.status_code in (401, 403):
@@ -268,7 +274,9 @@ class AtlasClient:
                 body = None
             # A proxy in front of Atlas may answer with JSON that is not Atlas' error object.
             detail = (body.get("errorMessage") if isinstance(body, dict) else None) or response.text
-            raise AtlasError(f"Atlas answered {response.status_code} to {method} {path}: {detail[:500]}")
+            # Scrubbed before it is cut: a cut could leave a secret's head that no longer matches.
+            raise AtlasError(f"Atlas answered {response.status_code} to {method} {path}: "
+                             f"{self._scrub.redact(str(detail))[:500]}")
         return response.json() if response.content else None
 
 

@@ -41,7 +41,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 import orjson
 
-from airstream.common.redact import hide_url, url_without_credentials
+from airstream.common.redact import RedactingFilter, hide_url, url_without_credentials
 
 __all__ = ["CMLClient", "CMLError", "CircuitBreaker", "CircuitOpenError", "ScoreResult"]
 
@@ -267,6 +267,11 @@ class CMLClient:
         self._headers = {"Content-Type": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
+        # Everything secret the client sends, to remove from the answers and errors it shows.
+        self._scrub = RedactingFilter()
+        self._scrub.hide_secret(access_key)
+        self._scrub.hide_headers(self._headers)
+        self._scrub.hide_url_secrets(url, keep_path=True)
         self._clients: list[httpx.AsyncClient] = []
         self._queue: asyncio.Queue[httpx.AsyncClient] | None = None
         self._queue_loop: asyncio.AbstractEventLoop | None = None
@@ -305,12 +310,6 @@ class CMLClient:
                                "create one client per event loop")
         return self._queue
 
-    def _redact(self, text: str) -> str:
-        for secret in (self._access_key, self._api_key):
-            if secret:
-                text = text.replace(secret, "***")
-        return text
-
     async def _attempt(self, payload: bytes, attempt: int) -> dict[str, Any]:
         lanes = self._lanes()
         where = url_without_credentials(self.url)
@@ -327,7 +326,7 @@ class CMLClient:
                            attempts=attempt, retryable=True) from None
         except httpx.TransportError as exc:
             self._health(False)
-            raise CMLError(f"CML call to {where} failed: {type(exc).__name__}: {self._redact(str(exc))}",
+            raise CMLError(f"CML call to {where} failed: {type(exc).__name__}: {self._scrub.redact(str(exc))}",
                            attempts=attempt, retryable=True) from None
         finally:
             lanes.put_nowait(http)
@@ -354,7 +353,7 @@ class CMLClient:
                        retry_after=_retry_after(resp.headers.get("Retry-After"), self.max_retry_after))
 
     def _short_body(self, resp: httpx.Response) -> str:
-        body = self._redact(resp.text)
+        body = self._scrub.redact(resp.text)
         return body if len(body) <= _BODY_LIMIT else body[:_BODY_LIMIT] + "..."
 
     def _health(self, ok: bool) -> None:
@@ -399,7 +398,7 @@ class CMLClient:
             return ScoreResult(ok=False, reason=str(exc), status=exc.status, attempts=exc.attempts)
         except Exception as exc:  # a bug must not lose the record either: report it as its failure reason
             log.exception("unexpected error scoring a record")
-            return ScoreResult(ok=False, reason=f"{type(exc).__name__}: {self._redact(str(exc))}")
+            return ScoreResult(ok=False, reason=f"{type(exc).__name__}: {self._scrub.redact(str(exc))}")
         return ScoreResult(ok=True, response=response, status=200, attempts=attempts)
 
     async def ascore_batch(self, requests: Sequence[Mapping[str, Any]]) -> list[ScoreResult]:

@@ -17,7 +17,8 @@ a field the record lacks is a :class:`SlackTemplateError` naming it. Rate limits
 ``Retry-After`` (slack_sdk's ``RateLimitErrorRetryHandler``); 5xx answers and connection errors are
 retried ``retries`` times with exponential back-off. A rejected token is a :class:`SlackAuthError`, an
 unknown channel (or one the bot is not in) a :class:`SlackChannelError` naming the channel. The
-token and the webhook URL (itself a secret) never appear in errors, ``repr()`` or logs.
+token and the webhook URL (itself a secret) never appear in errors, ``repr()`` or logs, not even when
+a server (or a proxy) echoes the request back in its answer.
 
 It is also a :class:`airstream.common.sink.Sink`, so an engine drives it like the other sinks: ``write``
 posts each :class:`~airstream.common.sink.SinkRecord`'s value at once (a posted message is durable),
@@ -48,7 +49,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryInterv
 from slack_sdk.http_retry.jitter import Jitter
 from slack_sdk.webhook import WebhookClient
 
-from airstream.common.redact import SECRETS
+from airstream.common.redact import SECRETS, RedactingFilter
 from airstream.common.sink import (
     Dataset,
     OffsetTracker,
@@ -149,9 +150,12 @@ class SlackSink:
         self._offsets = OffsetTracker()
         self._token = token
         self._webhook_url = webhook_url
-        for secret in (token, webhook_url):
-            if secret:
-                SECRETS.hide(secret)
+        # The sink's own filter scrubs the answers and errors it shows; the shared one, slack_sdk's logs.
+        self._scrub = RedactingFilter()
+        for scrubber in (self._scrub, SECRETS):
+            scrubber.hide_secret(token, webhook_url)
+            if webhook_url:
+                scrubber.hide_url_secrets(webhook_url)
         calculator = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=_FullJitter())
         handlers: list[RetryHandler] = [
             RateLimitErrorRetryHandler(max_retry_count=retries),
@@ -201,12 +205,15 @@ class SlackSink:
         except SlackApiError as exc:
             raise self._error(str(exc.response.get("error", "")), exc.response.status_code) from None
         except (URLError, OSError, SlackClientError) as exc:
-            reason = getattr(exc, "reason", exc)
+            reason = self._scrub.redact(str(getattr(exc, "reason", exc)))
             raise SlackSinkError(f"cannot reach Slack for {self._where}: {type(exc).__name__}: {reason}") from None
         if resp.status_code != 200:
-            raise self._error(resp.body.strip()[:100], resp.status_code)
+            raise self._error(resp.body.strip(), resp.status_code)
 
-    def _error(self, code: str, status: int) -> SlackSinkError:
+    def _error(self, answer: str, status: int) -> SlackSinkError:
+        """The error for Slack's ``answer`` (an error code, or a webhook's body), scrubbed and cut short."""
+        # Scrubbed before it is cut: a cut could leave a secret's head that no longer matches.
+        code = self._scrub.redact(answer)[:100]
         if code in _AUTH_ERRORS or status == 401:
             which = "bot token (check SLACK_BOT_TOKEN)" if self._token else "webhook (check SLACK_WEBHOOK_URL)"
             return SlackAuthError(f"Slack rejected the {which}: {code or status}")

@@ -1,0 +1,116 @@
+"""A hostile HTTP server on 127.0.0.1 that answers every request with an error echoing what it was sent.
+
+The echo holds every request header (``Authorization`` included), the path with its query and the
+body, so a client that prints a server's answer unscrubbed shows its own secrets. The answer is
+shaped so each client reads the echo as the server's explanation:
+
+* ``json`` -- ``{"ok": false, "error": ECHO, "errorMessage": ECHO}``: Slack's Web API error field and
+  Atlas' error message;
+* ``xml`` -- ``<Error><Code>AccessDenied</Code><Message>ECHO</Message></Error>``: S3's error document;
+* ``text`` -- the echo as plain text (webhooks, proxies).
+
+    with EchoServer(status=403, shape="json") as echo:
+        ... point a client at echo.url ...
+    echo.requests[0].headers["Authorization"]   # what the client sent
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
+from xml.sax.saxutils import escape
+
+Shape = Literal["json", "xml", "text"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def echo(self) -> str:
+        """Everything the request carried, one line each: the request line, every header, the body."""
+        lines = [f"{self.method} {self.path}", *(f"{k}: {v}" for k, v in self.headers.items())]
+        return "\n".join([*lines, self.body.decode("utf-8", "replace")])
+
+
+@dataclass
+class EchoServer:
+    """Answers ``status`` with an echo of the request in the given ``shape``; records every request."""
+
+    status: int = 500
+    shape: Shape = "json"
+    requests: list[Request] = field(default_factory=list)
+    url: str = ""
+
+    def __enter__(self) -> EchoServer:
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def answer(self, request: Request) -> tuple[str, bytes]:
+        """The content type and body echoing ``request``."""
+        echo = request.echo()
+        if self.shape == "json":
+            return "application/json", json.dumps({"ok": False, "error": echo, "errorMessage": echo}).encode()
+        if self.shape == "xml":
+            return "application/xml", (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>AccessDenied</Code>"
+                                       f"<Message>{escape(echo)}</Message><RequestId>echo</RequestId></Error>"
+                                       ).encode()
+        return "text/plain", echo.encode()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _echo(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                request = Request(self.command, self.path, dict(self.headers.items()), body)
+                server.requests.append(request)
+                content_type, data = server.answer(request)
+                self.send_response(server.status)
+                self.send_header("Content-Type", content_type)
+                # A HEAD answer has no body but announces the one a GET would get.
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._echo()
+
+            def do_HEAD(self) -> None:
+                self._echo()
+
+            def do_POST(self) -> None:
+                self._echo()
+
+            def do_PUT(self) -> None:
+                self._echo()
+
+            def do_DELETE(self) -> None:
+                self._echo()
+
+        return Handler
+
+    def sent(self, secret: str) -> bool:
+        """Whether ``secret`` reached the server (so the echo carried it back)."""
+        return any(secret in r.echo() for r in self.requests)
