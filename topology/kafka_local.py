@@ -14,6 +14,14 @@ Example::
         cluster.stop_node(2)                    # failure tests: stop and restart a node
         cluster.start_node(2)
 
+With ``security=Security(...)`` the cluster takes clients only over SASL_SSL (SCRAM-SHA-512 and PLAIN,
+a CA it generates) and checks ACLs; tests add users and grant what they need::
+
+    with LocalKafka(security=Security(users={"alice": "alice-pw"})) as cluster:
+        cluster.allow("User:alice", "Write", topic="tweets")
+        producer = Producer(cluster.client_config("alice", "alice-pw"))
+        admin = AdminClient(cluster.admin_config())      # User:admin, a super user
+
 The cache folder is ``$AIRSTREAM_CACHE`` (default ``~/.cache/airstream``); each node's log goes to
 ``<data dir>/node-<id>/server.log``, and a failed start raises :class:`KafkaStartError` whose
 message holds the last lines of that log and the command to retry.
@@ -25,6 +33,8 @@ import base64
 import json
 import logging
 import os
+import re
+import secrets
 import shutil
 import signal
 import socket
@@ -33,12 +43,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KAFKA_VERSION", "KafkaStartError", "LocalKafka", "cache_dir", "ensure_kafka_jars", "java_executable",
-           "main", "maven_jars"]
+__all__ = ["ADMIN_USER", "KAFKA_VERSION", "KafkaStartError", "LocalKafka", "Security", "cache_dir",
+           "ensure_kafka_jars", "java_executable", "main", "maven_jars"]
+
+ADMIN_USER = "admin"
 
 KAFKA_VERSION = "4.1.1"
 _POM = Path(__file__).resolve().parent.parent / "compose" / "kafka-local" / "pom.xml"
@@ -139,6 +152,15 @@ def java_executable() -> str:
     return java
 
 
+def _quiet_logger() -> logging.Logger:
+    # librdkafka reports every refused connection while the JVM boots; those are expected here.
+    quiet = logging.getLogger("airstream.kafka_local.admin")
+    quiet.propagate = False
+    if not quiet.handlers:
+        quiet.addHandler(logging.NullHandler())
+    return quiet
+
+
 def _terminate_with_parent() -> None:
     """Runs in the forked child: a test run that is killed must not leave brokers behind."""
     if sys.platform.startswith("linux"):
@@ -157,6 +179,48 @@ def _tail(path: Path, lines: int = 40) -> str:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return f"(no log at {path})"
+
+
+# What ``user_<name>="..."`` in a JAAS file and ``[name=...,password=...]`` of StorageTool can hold unquoted.
+_SAFE = re.compile(r"[A-Za-z0-9_.@+-]+")
+
+
+def _safe(what: str, value: str) -> str:
+    if not _SAFE.fullmatch(value):
+        # The value itself is never shown: it may be a password.
+        raise ValueError(f"{what} may hold only letters, digits and _.@+- (it is written into JAAS and "
+                         "StorageTool arguments unquoted)")
+    return value
+
+
+@dataclass(frozen=True)
+class Security:
+    """A secured cluster: SASL over TLS for clients, an ACL authorizer, and who may log in.
+
+    Clients connect with ``security.protocol=SASL_SSL`` and ``sasl.mechanism`` SCRAM-SHA-512 or PLAIN,
+    trusting the CA the cluster generates (``LocalKafka.ca_file``). ``User:admin`` (password
+    ``admin_password``, random by default) is the only super user; every other principal needs ACLs
+    (``allow.everyone.if.no.acl.found=false``). ``users`` (name -> password) can log in with both
+    mechanisms from the start; :meth:`LocalKafka.add_user` adds SCRAM users to a running cluster
+    (PLAIN users live in the broker's JAAS configuration, so they are fixed at start).
+
+    The controller listener speaks SASL_PLAINTEXT (PLAIN, as ``admin``) on loopback: the controllers
+    must authenticate the brokers before the metadata, and so any SCRAM credential, can be read.
+    Brokers talk to each other on the client listener, as ``admin`` with PLAIN.
+    """
+
+    users: Mapping[str, str] = field(default_factory=dict, repr=False)
+    admin_password: str = field(default_factory=lambda: secrets.token_urlsafe(18), repr=False)
+
+    def __post_init__(self) -> None:
+        for name, password in {ADMIN_USER: self.admin_password, **self.users}.items():
+            _safe("a user name", name)
+            _safe(f"the password of {name}", password)
+
+    @property
+    def logins(self) -> dict[str, str]:
+        """Every user known at start, ``admin`` first: name -> password."""
+        return {ADMIN_USER: self.admin_password, **self.users}
 
 
 @dataclass
@@ -194,6 +258,7 @@ class LocalKafka:
         overrides: dict[str, str] | None = None,
         heap: str = "512m",
         version: str = KAFKA_VERSION,
+        security: Security | None = None,
     ) -> None:
         if brokers < 1:
             raise ValueError(f"brokers must be at least 1, got {brokers}")
@@ -204,6 +269,7 @@ class LocalKafka:
         self.heap = heap
         self.outlive_parent = outlive_parent
         self.overrides = dict(overrides or {})
+        self.security = security
         self.nodes = [
             _Node(i, _free_port(), _free_port(), self.data_dir / f"node-{i}") for i in range(1, brokers + 1)
         ]
@@ -212,6 +278,122 @@ class LocalKafka:
     def bootstrap(self) -> str:
         """The ``bootstrap.servers`` string for this cluster."""
         return ",".join(f"127.0.0.1:{n.port}" for n in self.nodes)
+
+    # -- a secured cluster ---------------------------------------------------------------------
+
+    @property
+    def ca_file(self) -> Path:
+        """The PEM certificate of the CA a secured cluster generates (a client's ``ssl.ca.location``)."""
+        return self.data_dir / "tls" / "ca.pem"
+
+    def _secured(self) -> Security:
+        if self.security is None:
+            raise RuntimeError("this LocalKafka is not secured: start it with LocalKafka(security=Security())")
+        return self.security
+
+    def client_config(self, user: str, password: str, mechanism: str = "SCRAM-SHA-512") -> dict[str, str]:
+        """librdkafka properties that log in to this secured cluster as ``user`` with ``mechanism``
+        (``SCRAM-SHA-512`` or ``PLAIN``); the password is not checked here, so tests can pass a wrong one."""
+        self._secured()
+        return {"bootstrap.servers": self.bootstrap, "security.protocol": "SASL_SSL", "sasl.mechanism": mechanism,
+                "sasl.username": user, "sasl.password": password, "ssl.ca.location": str(self.ca_file)}
+
+    def admin_config(self) -> dict[str, str]:
+        """The client properties of ``User:admin``, the super user; on a plain cluster just the bootstrap."""
+        if self.security is None:
+            return {"bootstrap.servers": self.bootstrap}
+        return self.client_config(ADMIN_USER, self.security.admin_password)
+
+    def write_client_properties(self, path: Path, user: str = ADMIN_USER, password: str | None = None,
+                                mechanism: str = "SCRAM-SHA-512") -> Path:
+        """Write :meth:`client_config` of ``user`` (default: admin) as a ``client.properties`` that
+        ``airmon --config`` and ``airstream ... --config`` read; readable by its owner only."""
+        secret = self._secured().logins.get(user) if password is None else password
+        if secret is None:
+            raise ValueError(f"no password known for {user!r}: pass password=")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text("# librdkafka client properties for the local secured Kafka (written by airstream)\n" +
+                        "".join(f"{k}={v}\n" for k, v in self.client_config(user, secret, mechanism).items()))
+        return path
+
+    def _admin(self) -> Any:
+        from confluent_kafka.admin import AdminClient
+
+        config: dict[str, Any] = {**self.admin_config(), "logger": _quiet_logger()}
+        return AdminClient(config)
+
+    def add_user(self, name: str, password: str, timeout: float = 30.0) -> None:
+        """Create (or change) the SCRAM-SHA-512 credential of ``name`` and wait until it can log in."""
+        from confluent_kafka.admin import ScramCredentialInfo, ScramMechanism, UserScramCredentialUpsertion
+
+        self._secured()
+        upsert = UserScramCredentialUpsertion(name, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192),
+                                              password.encode())
+        admin = self._admin()  # kept referenced: a collected client fails its futures with _DESTROY
+        for future in admin.alter_user_scram_credentials([upsert], request_timeout=timeout).values():
+            future.result()
+        # The broker learns the credential from the metadata log a moment after the controller commits it.
+        self._wait(lambda: self._can_log_in(name, password), timeout, f"user {name!r} could not log in")
+
+    def _can_log_in(self, name: str, password: str) -> bool:
+        from confluent_kafka.admin import AdminClient
+
+        config: dict[str, Any] = {**self.client_config(name, password), "logger": _quiet_logger()}
+        admin = AdminClient(config)
+        try:
+            admin.list_topics(timeout=3)
+        except Exception:  # KafkaException: authentication not accepted yet
+            return False
+        return True
+
+    def allow(self, principal: str, operation: str, *, topic: str | None = None, group: str | None = None,
+              transactional_id: str | None = None, cluster: bool = False, prefixed: bool = False,
+              timeout: float = 30.0) -> None:
+        """Grant ``principal`` (``User:alice``) ``operation`` (``Write``, ``Read``, ``Describe``,
+        ``IdempotentWrite``, ``All`` ...) on one resource, and wait until the broker enforces it.
+
+        ``prefixed`` makes the name a prefix (every topic/group starting with it), as
+        ``kafka-acls.sh --resource-pattern-type prefixed`` does.
+        """
+        from confluent_kafka.admin import (
+            AclBinding,
+            AclBindingFilter,
+            AclOperation,
+            AclPermissionType,
+            ResourcePatternType,
+            ResourceType,
+        )
+
+        self._secured()
+        given = [(t, n) for t, n in ((ResourceType.TOPIC, topic), (ResourceType.GROUP, group),
+                                     (ResourceType.TRANSACTIONAL_ID, transactional_id),
+                                     (ResourceType.BROKER, "kafka-cluster" if cluster else None)) if n is not None]
+        if len(given) != 1:
+            raise ValueError("name exactly one resource: topic=, group=, transactional_id= or cluster=True")
+        restype, name = given[0]
+        pattern = ResourcePatternType.PREFIXED if prefixed else ResourcePatternType.LITERAL
+        op = AclOperation[re.sub(r"(?<!^)(?=[A-Z])", "_", operation).upper()]
+        binding = AclBinding(restype, name, pattern, principal, "*", op, AclPermissionType.ALLOW)
+        admin = self._admin()
+        for future in admin.create_acls([binding], request_timeout=timeout).values():
+            future.result()
+        wanted = AclBindingFilter(restype, name, pattern, principal, "*", op, AclPermissionType.ALLOW)
+
+        def enforced() -> bool:
+            # DescribeAcls is answered from the broker's own authorizer: once it lists the binding, the
+            # broker enforces it.
+            return bool(admin.describe_acls(wanted, request_timeout=timeout).result())
+
+        self._wait(enforced, timeout, f"the ACL {principal} {operation} on {name} did not take effect")
+
+    @staticmethod
+    def _wait(ready: Any, timeout: float, failure: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            if time.monotonic() > deadline:
+                raise KafkaStartError(f"{failure} within {timeout:.0f}s")
+            time.sleep(0.2)
 
     def __enter__(self) -> LocalKafka:
         self.start()
@@ -226,6 +408,8 @@ class LocalKafka:
         """Format every node's storage, start them, and wait until all answer metadata requests."""
         libs = ensure_kafka_jars(self.version)
         cluster_id = _cluster_id()
+        if self.security is not None:
+            self._make_certificates()
         for node in self.nodes:
             self._configure(node)
             self._format(libs, node, cluster_id)
@@ -270,11 +454,8 @@ class LocalKafka:
         running = [(n, n.process) for n in self.nodes if n.process is not None and n.process.poll() is None]
         deadline = time.monotonic() + timeout
         # librdkafka reports every refused connection while the JVM boots; those are expected here.
-        quiet = logging.getLogger("airstream.kafka_local.admin")
-        quiet.propagate = False
-        quiet.addHandler(logging.NullHandler())
-        config: dict[str, Any] = {"bootstrap.servers": self.bootstrap, "socket.connection.setup.timeout.ms": 2000,
-                                  "logger": quiet}
+        config: dict[str, Any] = {**self.admin_config(), "socket.connection.setup.timeout.ms": 2000,
+                                  "logger": _quiet_logger()}
         admin = AdminClient(config)
         last_error: Exception | None = None
         while time.monotonic() < deadline:
@@ -297,6 +478,46 @@ class LocalKafka:
             if node.node_id == node_id:
                 return node
         raise ValueError(f"no node {node_id}; nodes are {[n.node_id for n in self.nodes]}")
+
+    def _make_certificates(self) -> None:
+        from airstream.topology.kafka_tls import TlsError, make_certificates
+
+        try:
+            make_certificates(self.ca_file.parent)
+        except TlsError as exc:
+            raise KafkaStartError(f"local Kafka did not start: {exc}") from None
+
+    def _security_properties(self, node: _Node) -> dict[str, str]:
+        """Listeners and settings of a secured node (see :class:`Security`)."""
+        security = self._secured()
+        logins = security.logins
+        plain_users = " ".join(f'user_{name}="{password}"' for name, password in logins.items())
+        admin = f'username="{ADMIN_USER}" password="{security.admin_password}"'
+        plain = f"org.apache.kafka.common.security.plain.PlainLoginModule required {admin} {plain_users};"
+        keystore = self.ca_file.parent / "broker-keystore.pem"
+        return {
+            "listeners": f"SASL_SSL://127.0.0.1:{node.port},CONTROLLER://127.0.0.1:{node.controller_port}",
+            "advertised.listeners": f"SASL_SSL://127.0.0.1:{node.port}",
+            "inter.broker.listener.name": "SASL_SSL",
+            "listener.security.protocol.map": "SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT",
+            "sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN",
+            "sasl.mechanism.inter.broker.protocol": "PLAIN",
+            "sasl.mechanism.controller.protocol": "PLAIN",
+            "listener.name.sasl_ssl.sasl.enabled.mechanisms": "SCRAM-SHA-512,PLAIN",
+            "listener.name.sasl_ssl.plain.sasl.jaas.config": plain,
+            "listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config":
+                f"org.apache.kafka.common.security.scram.ScramLoginModule required {admin};",
+            "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+            "listener.name.controller.plain.sasl.jaas.config": plain,
+            "ssl.keystore.type": "PEM",
+            "ssl.keystore.location": str(keystore),
+            "ssl.truststore.type": "PEM",
+            "ssl.truststore.location": str(self.ca_file),
+            "ssl.endpoint.identification.algorithm": "https",
+            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "super.users": f"User:{ADMIN_USER}",
+            "allow.everyone.if.no.acl.found": "false",
+        }
 
     def _configure(self, node: _Node) -> None:
         node.directory.mkdir(parents=True, exist_ok=True)
@@ -327,7 +548,10 @@ class LocalKafka:
             "log.segment.bytes": str(64 * 1024 * 1024),
             "auto.create.topics.enable": "true",
         }
+        if self.security is not None:
+            props.update(self._security_properties(node))
         props.update(self.overrides)
+        node.properties_file.touch(mode=0o600)  # a secured node's file holds the passwords
         node.properties_file.write_text("".join(f"{k}={v}\n" for k, v in props.items()))
         (node.directory / "log4j2.properties").write_text(_LOG4J2.format(log=node.log_file))
 
@@ -342,6 +566,11 @@ class LocalKafka:
     def _format(self, libs: Path, node: _Node, cluster_id: str) -> None:
         cmd = [*self._jvm(libs, node), "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c",
                str(node.properties_file), "--ignore-formatted"]
+        if self.security is not None:
+            # SCRAM credentials live in the metadata log; written at format time, they exist before any
+            # client (or the admin that would add them) connects.
+            for name, password in self.security.logins.items():
+                cmd += ["--add-scram", f"SCRAM-SHA-512=[name={name},password={password}]"]
         with open(node.log_file, "ab") as log:
             code = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT).returncode
         if code != 0:
@@ -383,32 +612,44 @@ def _state_file() -> Path:
     return cache_dir() / "kafka-local.json"
 
 
-def _up(brokers: int) -> int:
+def _up(brokers: int, secure: bool = False) -> int:
     state = _state_file()
     if state.exists():
         info = json.loads(state.read_text())
         if all(_alive(pid) for pid in info["pids"]):
             print(info["bootstrap"])
+            if info.get("client_properties"):
+                print(info["client_properties"])
             print(f"already running (data in {info['data_dir']}); stop it with: make kafka-down", file=sys.stderr)
             return 0
     data_dir = cache_dir() / "kafka-local-data"
     shutil.rmtree(data_dir, ignore_errors=True)
-    cluster = LocalKafka(brokers=brokers, data_dir=data_dir, outlive_parent=True)
+    cluster = LocalKafka(brokers=brokers, data_dir=data_dir, outlive_parent=True,
+                         security=Security() if secure else None)
     try:
         cluster.start()
     except KafkaStartError as exc:
         print(exc, file=sys.stderr)
         return 1
+    # The admin's password exists only in this file (and the broker's own configuration).
+    properties = cluster.write_client_properties(data_dir / "client.properties") if secure else None
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps({
         "bootstrap": cluster.bootstrap,
         "pids": [n.process.pid for n in cluster.nodes if n.process is not None],
         "data_dir": str(data_dir),
         "logs": [str(n.log_file) for n in cluster.nodes],
+        "client_properties": str(properties) if properties else None,
     }))
     print(cluster.bootstrap)
-    print(f"Kafka {cluster.version} is up; logs in {data_dir}. Use it with: "
-          f"export AIRSTREAM_BOOTSTRAP={cluster.bootstrap}", file=sys.stderr)
+    if properties is None:
+        print(f"Kafka {cluster.version} is up; logs in {data_dir}. Use it with: "
+              f"export AIRSTREAM_BOOTSTRAP={cluster.bootstrap}", file=sys.stderr)
+        return 0
+    print(properties)
+    print(f"Kafka {cluster.version} is up with SASL_SSL and ACLs; logs in {data_dir}. The super user "
+          f"{ADMIN_USER} logs in with: airmon --config {properties}",
+          file=sys.stderr)
     return 0
 
 
@@ -443,7 +684,7 @@ def _down() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m airstream.topology.kafka_local up [--brokers N] | down | status``."""
+    """``python -m airstream.topology.kafka_local up [--brokers N] [--secure] | down | status``."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="airstream kafka",
@@ -451,16 +692,22 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="action", required=True)
     up = sub.add_parser("up", help="start a local broker in the background and print its bootstrap servers")
     up.add_argument("--brokers", type=int, default=1, help="number of nodes (3 for replication factor 3)")
+    up.add_argument("--secure", action="store_true",
+                    help="clients log in with SASL (SCRAM-SHA-512 or PLAIN) over TLS, with a CA generated here, "
+                         "and ACLs are enforced; prints the path of the super user's client.properties too")
     sub.add_parser("down", help="stop the broker started by 'up'")
     sub.add_parser("status", help="print the bootstrap servers of the running local broker")
     args = parser.parse_args(argv)
     if args.action == "up":
-        return _up(args.brokers)
+        return _up(args.brokers, args.secure)
     if args.action == "down":
         return _down()
     state = _state_file()
     if state.exists() and all(_alive(p) for p in json.loads(state.read_text())["pids"]):
-        print(json.loads(state.read_text())["bootstrap"])
+        info = json.loads(state.read_text())
+        print(info["bootstrap"])
+        if info.get("client_properties"):
+            print(info["client_properties"])
         return 0
     print("no local Kafka is running; start one with: make kafka-up", file=sys.stderr)
     return 1
