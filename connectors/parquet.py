@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from airstream.common.redact import RedactingFilter
 from airstream.common.sink import (
     Dataset,
     OffsetTracker,
@@ -107,6 +108,22 @@ class S3Options:
             kwargs.update(access_key=self.access_key, secret_key=self.secret_key,
                           session_token=self.session_token)
         return pafs.S3FileSystem(**kwargs)
+
+    def scrubber(self) -> RedactingFilter:
+        """A filter that removes these credentials (and every request signature) from S3's error texts.
+
+        The AWS SDK quotes a server's error message, and a server may echo the request in it: the
+        session token travels as a header, the access key id and signature in ``Authorization``.
+
+            >>> S3Options(secret_key="s3cr3t", session_token="t0ken").scrubber().redact(
+            ...     "denied: x-amz-security-token: t0ken, Signature=4cd85f77 (secret s3cr3t)")
+            'denied: x-amz-security-token: ***, Signature=*** (secret ***)'
+        """
+        scrubber = RedactingFilter()
+        scrubber.hide_secret(self.secret_key, self.session_token)
+        if self.endpoint_url:
+            scrubber.hide_url_secrets(self.endpoint_url, keep_path=True)
+        return scrubber
 
 
 def dataset_filesystem(uri: str, s3: S3Options | None = None) -> tuple[pafs.FileSystem, str]:
@@ -210,7 +227,9 @@ class ParquetSink:
         self.catalog = catalog
         self.extra_fields = extra_fields
         self._clock = clock
+        s3 = s3 or S3Options.from_env()
         self._fs, self._root = dataset_filesystem(location, s3)
+        self._scrub = s3.scrubber()
         self._is_local = isinstance(self._fs, pafs.LocalFileSystem)
         self._schema: pa.Schema | None = None
         self._file_schema: pa.Schema | None = None
@@ -458,9 +477,16 @@ class ParquetSink:
                 pq.write_table(table, path, filesystem=self._fs, compression=self.compression,
                                coerce_timestamps="us", allow_truncated_timestamps=True)
         except OSError as exc:
-            raise SinkError(f"{self.describe()}: could not write {path}: {exc}. The records stay buffered; "
-                            f"check the location and permissions, then flush again.") from exc
+            raise self._failure(f"could not write {path}", exc, "The records stay buffered; check the location "
+                                "and permissions, then flush again.") from None
         log.debug("ParquetSink wrote %s (%d rows)", path, table.num_rows)
+
+    def _failure(self, what: str, exc: OSError, hint: str) -> SinkError:
+        """The error for a failed filesystem call: what failed and why, without credentials, and what to do.
+
+        The cause is not chained: its text is the unscrubbed one, and a traceback would print it.
+        """
+        return SinkError(f"{self.describe()}: {what}: {self._scrub.redact(str(exc))}. {hint}")
 
     def _committable(self) -> dict[TopicPartition, int]:
         pending: dict[TopicPartition, int] = {}
@@ -477,8 +503,16 @@ class ParquetSink:
         try:
             infos = self._fs.get_file_info(selector)
         except OSError as exc:
-            raise SinkError(f"{self.describe()}: cannot list {self.location} to clean up after a restart: "
-                            f"{exc}") from exc
+            raise self._failure(f"cannot list {self.location} to clean up after a restart", exc,
+                                "Check the location, the credentials and the network.") from None
+        try:
+            self._remove_leftovers(infos, first_offsets)
+        except OSError as exc:
+            raise self._failure(f"cannot remove the files a stopped run left in {self.location}", exc,
+                                "Check the permission to delete there.") from None
+
+    def _remove_leftovers(self, infos: Iterable[pafs.FileInfo], first_offsets: Mapping[TopicPartition, int]) -> None:
+        """Delete the files among ``infos`` that hold offsets about to be written again."""
         for info in infos:
             if info.type != pafs.FileType.File:
                 continue

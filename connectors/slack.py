@@ -153,7 +153,7 @@ class SlackSink:
         # The sink's own filter scrubs the answers and errors it shows; the shared one, slack_sdk's logs.
         self._scrub = RedactingFilter()
         for scrubber in (self._scrub, SECRETS):
-            scrubber.hide_secret(token, webhook_url)
+            scrubber.hide_secret(token)
             if webhook_url:
                 scrubber.hide_url_secrets(webhook_url)
         calculator = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=_FullJitter())

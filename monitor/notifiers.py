@@ -5,7 +5,8 @@ each event to the notifiers its rule names, sends each alert's opening and resol
 second ``firing`` for an alert still open), and rate-limits every notifier to one message per its
 ``min_interval``: events that arrive meanwhile wait and go out together in the next message. A
 failed send is reported and retried on the next flush; nothing is dropped silently. Tokens and webhook
-URLs (Slack's embed a secret) never appear in ``repr()`` or in error messages.
+URLs (Slack's embed a secret) never appear in ``repr()`` or in error messages, not even when the
+receiver echoes the request in its answer.
 
 Example::
 
@@ -27,7 +28,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 import httpx
 import orjson
 
-from airstream.common.redact import hide_url, url_origin
+from airstream.common.redact import RedactingFilter, hide_url, url_origin
 from airstream.monitor.alerts import AlertEvent, AlertState
 from airstream.monitor.rules import NotifierSpec, RuleSet
 
@@ -134,6 +135,11 @@ class SlackNotifier:
             raise ValueError(f"slack notifier {name!r} needs webhook_url, or token and channel")
         self.name = name
         self.channel = channel
+        # Slack's answer is shown in errors; a proxy or a look-alike server may echo the request in it.
+        self._scrub = RedactingFilter()
+        self._scrub.hide_secret(token)
+        if webhook_url:
+            self._scrub.hide_url_secrets(webhook_url)
         retry: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
         self._webhook = (WebhookClient(webhook_url, timeout=timeout, retry_handlers=retry, logger=_slack_sdk_log)
                          if webhook_url else None)
@@ -160,13 +166,14 @@ class SlackNotifier:
                 response = self._webhook.send(text=text)
                 if response.status_code != 200:
                     raise NotifyError(f"slack {self.name!r}: webhook answered HTTP {response.status_code} "
-                                      f"({response.body[:100]})")
+                                      f"({self._scrub.redact(response.body)[:100]})")
             else:
                 assert self._web is not None and self.channel is not None  # checked in __init__
                 self._web.chat_postMessage(channel=self.channel, text=text)
         except SlackApiError as exc:
             error = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
-            raise NotifyError(f"slack {self.name!r}: chat.postMessage failed: {error}") from None
+            raise NotifyError(f"slack {self.name!r}: chat.postMessage failed: "
+                              f"{self._scrub.redact(str(error))[:100]}") from None
         except NotifyError:
             raise
         except Exception as exc:  # urllib errors from slack_sdk; their text may hold the webhook URL

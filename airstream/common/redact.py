@@ -185,12 +185,12 @@ class RedactingFilter(logging.Filter):
                 self.hide_secret(value, value.partition(" ")[2])
 
     def hide_url_secrets(self, url: str, *, keep_path: bool = False) -> None:
-        """Hide what is secret in a URL: its password, its query values and, unless ``keep_path``, its path
-        and the path's last segment (a webhook's token, e.g. Slack's ``/services/T0/B0/<token>``)."""
+        """Hide what is secret in a URL: its password, its query values and, unless ``keep_path``, the URL
+        whole, its path and the path's last segment (a webhook's token, e.g. Slack's ``/services/T0/B0/<token>``)."""
         parts = urlsplit(url)
         self.hide_secret(parts.password, *(value for _, value in parse_qsl(parts.query)))
         if not keep_path and parts.path.strip("/"):
-            self.hide_secret(parts.path, parts.path.rstrip("/").rsplit("/", 1)[-1])
+            self.hide_secret(url, parts.path, parts.path.rstrip("/").rsplit("/", 1)[-1])
 
     def redact(self, text: str) -> str:
         """``text`` with every registered secret, and every request signature or token, replaced."""

@@ -9,6 +9,9 @@ shaped so each client reads the echo as the server's explanation:
 * ``xml`` -- ``<Error><Code>AccessDenied</Code><Message>ECHO</Message></Error>``: S3's error document;
 * ``text`` -- the echo as plain text (webhooks, proxies).
 
+:class:`S3EchoServer` lists every bucket as empty, so an S3 client gets as far as its upload, and
+refuses the upload with the echo.
+
     with EchoServer(status=403, shape="json") as echo:
         ... point a client at echo.url ...
     echo.requests[0].headers["Authorization"]   # what the client sent
@@ -61,16 +64,17 @@ class EchoServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def answer(self, request: Request) -> tuple[str, bytes]:
-        """The content type and body echoing ``request``."""
+    def answer(self, request: Request) -> tuple[int, str, bytes]:
+        """The status, content type and body answering ``request``: the error echoing it."""
         echo = request.echo()
         if self.shape == "json":
-            return "application/json", json.dumps({"ok": False, "error": echo, "errorMessage": echo}).encode()
+            body = json.dumps({"ok": False, "error": echo, "errorMessage": echo})
+            return self.status, "application/json", body.encode()
         if self.shape == "xml":
-            return "application/xml", (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>AccessDenied</Code>"
-                                       f"<Message>{escape(echo)}</Message><RequestId>echo</RequestId></Error>"
-                                       ).encode()
-        return "text/plain", echo.encode()
+            body = (f"<?xml version='1.0' encoding='UTF-8'?>\n<Error><Code>AccessDenied</Code>"
+                    f"<Message>{escape(echo)}</Message><RequestId>echo</RequestId></Error>")
+            return self.status, "application/xml", body.encode()
+        return self.status, "text/plain", echo.encode()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -85,8 +89,8 @@ class EchoServer:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 request = Request(self.command, self.path, dict(self.headers.items()), body)
                 server.requests.append(request)
-                content_type, data = server.answer(request)
-                self.send_response(server.status)
+                status, content_type, data = server.answer(request)
+                self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 # A HEAD answer has no body but announces the one a GET would get.
                 self.send_header("Content-Length", str(len(data)))
@@ -114,3 +118,21 @@ class EchoServer:
     def sent(self, secret: str) -> bool:
         """Whether ``secret`` reached the server (so the echo carried it back)."""
         return any(secret in r.echo() for r in self.requests)
+
+
+_EMPTY_LISTING = (b'<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+                  b"<KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>")
+
+
+@dataclass
+class S3EchoServer(EchoServer):
+    """An S3 endpoint whose buckets list empty and which refuses everything else with an S3 error echoing it."""
+
+    status: int = 403
+    shape: Shape = "xml"
+
+    def answer(self, request: Request) -> tuple[int, str, bytes]:
+        """An empty listing for ``ListObjectsV2``; the echoing error for anything else."""
+        if request.method == "GET" and "list-type=2" in request.path:
+            return 200, "application/xml", _EMPTY_LISTING
+        return super().answer(request)
