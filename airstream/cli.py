@@ -30,7 +30,20 @@ def _model_server(args: argparse.Namespace) -> int:
     return model_server.main(args)
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number >= 1 (the error is argparse's one usage line)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from airstream.common.client_config import add_client_arguments
+
     parser = argparse.ArgumentParser(
         prog="airstream",
         description="Kafka Streams-style topologies in Python, on Apache Kafka or the embedded engine.",
@@ -42,14 +55,27 @@ def build_parser() -> argparse.ArgumentParser:
     kafka.add_argument("kafka_args", nargs=argparse.REMAINDER)
     kafka.set_defaults(func=_kafka)
 
-    replay = sub.add_parser("replay", help="replay a tweets CSV / JSON-lines file to a Kafka topic")
+    replay = sub.add_parser(
+        "replay", help="replay a tweets CSV / JSON-lines file to a Kafka topic",
+        description="Replay a tweets CSV (the airline data set's format) or JSON-lines file to a Kafka topic. "
+                    "Without --bootstrap, --config or -X it replays into an in-process embedded cluster "
+                    "(a dry run: nothing persists).",
+        epilog="A failure is one line on stderr saying how many rows were produced and how to resume (e.g. "
+               "--from-row N); --verbose adds the traceback. Rows are numbered from 1: a CSV's Nth record "
+               "after the header, a JSON-lines file's line N. Exit codes: 0 every row produced, 1 stopped "
+               "partway (a bad row, records Kafka refused or did not deliver), 2 bad arguments, client "
+               "configuration or file (missing, binary, not tweets), 130 interrupted.")
     replay.add_argument("path", help="airline tweets CSV (the shared data set's format) or .jsonl of tweets")
     replay.add_argument("--topic", default="tweets", help="topic to produce to (default: tweets)")
-    replay.add_argument("--bootstrap", help="Kafka bootstrap servers, e.g. localhost:9092")
+    add_client_arguments(replay)
     replay.add_argument("--rate", type=float, help="records per second (default: as fast as possible)")
     replay.add_argument("--speedup", type=float, help="replay at N times the tweets' original pace")
     replay.add_argument("--limit", type=int, help="stop after N records")
     replay.add_argument("--loop", action="store_true", help="start over at the end of the file")
+    replay.add_argument("--on-error", choices=["stop", "skip"], default="stop",
+                        help="at a row that cannot be read: stop (the default) or skip it with a warning")
+    replay.add_argument("--from-row", type=_positive, default=1, metavar="N",
+                        help="start at row N, e.g. where a stopped replay says to resume (default: 1)")
     replay.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     replay.add_argument("--client-id",
                         help="the producer's client.id, its name in airmon's Traces (default: airstream-replay)")

@@ -43,8 +43,20 @@ pace divided by that factor, in time order (the file is sorted by airline, newes
 replay sorts one pass by time first). ``loop`` starts over at the end; ``limit`` stops after that
 many tweets in all. ``progress=True`` shows a ``rich`` progress bar on stderr.
 
-A row that cannot be read (no id, a bad timestamp) raises :class:`TweetFormatError` naming the file,
-line and field; with ``on_error="skip"`` it is logged and kept in ``replay.skipped`` instead.
+Rows are numbered from 1: a CSV's Nth record after the header (a quoted text may span lines, so the
+error gives the line too), a JSON-lines file's line N. ``from_row=N`` starts at row N (every pass,
+with ``loop``), so a replay that stopped at row N resumes there without repeating rows.
+
+A row that cannot be read (no id, a bad timestamp, text that is not UTF-8, a JSON line over 128 KiB)
+raises :class:`TweetFormatError` naming the file, line, row and field; with ``on_error="skip"`` it is
+logged and kept in ``replay.skipped`` instead. A binary file (NUL bytes), a CSV without the data set's
+columns, or a CSV field over 128 KiB (csv's limit: usually an unclosed quote) stops the replay
+whatever ``on_error`` says, as there is no next row to go on with.
+
+``airstream replay`` (:func:`main`) produces a file to Kafka; a failure is one line on stderr that
+says how many rows were produced and how to resume. Exit codes: 0 every row produced, 1 the replay
+stopped partway (a bad row, Kafka refused or did not deliver records, Ctrl-C gives 130), 2 bad
+arguments, client configuration or file (missing, binary, not a tweets file).
 """
 
 from __future__ import annotations
@@ -65,9 +77,11 @@ from typing import Any, Literal
 import orjson
 
 __all__ = [
+    "MAX_LINE_BYTES",
     "REPLAY_CLIENT_ID",
     "SAMPLE_CSV",
     "JsonlReplay",
+    "ReplayError",
     "TweetFormatError",
     "TweetReplay",
     "hashtags_and_mentions",
@@ -93,10 +107,39 @@ _CSV_TIME = "%Y-%m-%d %H:%M:%S %z"
 _HASHTAG = re.compile(r"(?<![\w&])[#\uff03](\w+)")
 _MENTION = re.compile(r"(?<![\w@])@(\w{1,15})")
 _NORMAL = NormalDist()
+# Bytes Python decoded with ``surrogateescape`` because they are not UTF-8.
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+MAX_LINE_BYTES = 128 * 1024
+"""The longest JSON line or CSV field a replay reads (csv's own field limit): a tweet is a few KiB."""
 
 
 class TweetFormatError(ValueError):
-    """A record of a tweets file cannot be read; the message names the file, the line and the field."""
+    """A record of a tweets file cannot be read; the message names the file, the line and the field.
+
+    ``row`` and ``line`` are where it stopped (``None`` when the whole file is wrong) and ``reason`` the
+    message without the place, for callers that say it their own way (``airstream replay``).
+    """
+
+    def __init__(self, message: str, *, row: int | None = None, line: int | None = None,
+                 reason: str | None = None, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.row, self.line = row, line
+        self.reason = reason if reason is not None else message
+        self.fatal = fatal
+        """No row after this one can be read: ``on_error="skip"`` does not go past it."""
+
+
+class ReplayError(RuntimeError):
+    """Producing a replay stopped early; ``produced`` records had been delivered by then.
+
+    The error that stopped it (a :class:`TweetFormatError`, a Kafka error, ``KeyboardInterrupt``) is
+    its ``__cause__``, when there is one.
+    """
+
+    def __init__(self, message: str, *, produced: int) -> None:
+        super().__init__(message)
+        self.produced = produced
 
 
 def _unit(digest: bytes, i: int) -> float:
@@ -200,7 +243,7 @@ class _Replay:
 
     def __init__(self, path: str | Path, *, rate: float | None = None, speedup: float | None = None,
                  loop: bool = False, limit: int | None = None, dedupe: bool = False, progress: bool = False,
-                 on_error: Literal["raise", "skip"] = "raise",
+                 on_error: Literal["raise", "skip"] = "raise", from_row: int = 1,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         if rate is not None and rate <= 0:
             raise ValueError(f"rate must be > 0 records/s (leave it out for as fast as possible), got {rate!r}")
@@ -212,9 +255,15 @@ class _Replay:
             raise ValueError(f"limit must be >= 0, got {limit!r}")
         if on_error not in ("raise", "skip"):
             raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
+        if from_row < 1:
+            raise ValueError(f"from_row must be >= 1 (rows are numbered from 1), got {from_row!r}")
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"tweets file not found: {self.path} (the shipped sample is {SAMPLE_CSV})")
+        self.from_row = from_row
+        self.last_row = 0
+        """The row of the last tweet handed out (0 before the first)."""
+        self._check()
         self.rate = rate
         self.speedup = speedup
         self.loop = loop
@@ -230,19 +279,55 @@ class _Replay:
         return (f"{type(self).__name__}({str(self.path)!r}, rate={self.rate}, speedup={self.speedup}, "
                 f"limit={self.limit})")
 
+    def _check(self) -> None:
+        """Refuse a file that is not text at all, before anything is replayed (subclasses add their checks)."""
+        try:
+            with self.path.open("rb") as f:
+                head = f.read(8192)
+        except OSError as exc:
+            raise TweetFormatError(f"cannot read {self.path}: {exc.strerror}") from None
+        if b"\0" in head:
+            raise TweetFormatError(f"{self.path} is a binary file (it holds NUL bytes), not tweets: replay a CSV of "
+                                   f"the data set's format or a JSON-lines file of tweets")
+
     def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        """(line number, tweet) for one pass over the file."""
+        """(row number, tweet) for one pass over the file, from row ``from_row``."""
         raise NotImplementedError
 
-    def _bad(self, line: int, reason: str) -> None:
-        message = f"{self.path}:{line}: {reason}"
+    def _where(self, line: int, row: int) -> str:
+        """``file:line`` and, where a row is not its line (a CSV), the row too."""
+        return f"{self.path}:{line}" if line == row else f"{self.path}:{line}: row {row}"
+
+    def _fatal(self, line: int, row: int, reason: str) -> TweetFormatError:
+        """An error no row after this one can be read past."""
+        return TweetFormatError(f"{self._where(line, row)}: {reason}", row=row, line=line, reason=reason, fatal=True)
+
+    def _bad(self, line: int, row: int, reason: str) -> None:
+        message = f"{self._where(line, row)}: {reason}"
         if self.on_error == "raise":
-            raise TweetFormatError(message + " (pass on_error='skip' to skip such records)")
+            raise TweetFormatError(message + " (pass on_error='skip' to skip such records)", row=row, line=line,
+                                   reason=reason)
         log.warning("skipping record: %s", message)
         self.skipped.append((line, reason))
 
+    def _undecoded(self, line: int, row: int, fields: dict[str, str]) -> bool:
+        """Whether a row has bytes that are not UTF-8 (reported as bad, with the byte and the field)."""
+        for name, value in fields.items():
+            found = _UNDECODED.search(value) if isinstance(value, str) else None
+            if found:
+                byte = ord(found.group()) - 0xDC00
+                self._bad(line, row, f"field {name!r} is not UTF-8 text (byte 0x{byte:02x}): save the file as UTF-8, "
+                                     "e.g. iconv -f latin1 -t utf-8")
+                return True
+        return False
+
+    def _numbered(self) -> Iterator[dict[str, Any]]:
+        for row, tweet in self._read():
+            self.last_row = row
+            yield tweet
+
     def _pass(self) -> Iterator[dict[str, Any]]:
-        tweets: Iterable[dict[str, Any]] = (t for _, t in self._read())
+        tweets: Iterable[dict[str, Any]] = self._numbered()
         if self.speedup is not None:
             tweets = sorted(tweets, key=lambda t: int(t.get("timestamp_ms") or 0))
         seen: set[str] = set()
@@ -327,20 +412,52 @@ class TweetReplay(_Replay):
             ...
     """
 
+    def _reader(self, f: Any) -> csv.DictReader[str]:
+        reader = csv.DictReader(f)
+        missing = {"tweet_id", "text", "tweet_created"} - set(reader.fieldnames or ())
+        if missing:
+            raise TweetFormatError(f"{self.path}: not an airline tweets CSV, missing columns {sorted(missing)} "
+                                   f"(expected the header of {SAMPLE_CSV.name})")
+        return reader
+
+    def _open(self) -> Any:
+        # Bytes that are not UTF-8 become lone surrogates, so one bad row is reported (or skipped) and
+        # the rows after it still read.
+        return self.path.open(newline="", encoding="utf-8", errors="surrogateescape")
+
+    def _check(self) -> None:
+        super()._check()
+        with self._open() as f:
+            try:
+                self._reader(f)
+            except csv.Error as exc:
+                raise TweetFormatError(f"{self.path}: the header is not readable as CSV ({exc})") from None
+
     def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
-        with self.path.open(newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            missing = {"tweet_id", "text", "tweet_created"} - set(reader.fieldnames or ())
-            if missing:
-                raise TweetFormatError(f"{self.path}: not an airline tweets CSV, missing columns {sorted(missing)} "
-                                       f"(expected the header of {SAMPLE_CSV.name})")
-            line = reader.line_num + 1
-            for row in reader:
+        with self._open() as f:
+            reader = self._reader(f)
+            row, line = 0, reader.line_num + 1
+            while True:
+                row += 1
                 try:
-                    yield line, row_to_tweet(row)
-                except (KeyError, ValueError, TypeError) as exc:
-                    self._bad(line, f"bad row ({exc})")
+                    fields = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    raise self._fatal(line, row, self._csv_problem(exc)) from None
+                if row >= self.from_row and not self._undecoded(line, row, fields):
+                    try:
+                        yield row, row_to_tweet(fields)
+                    except (KeyError, ValueError, TypeError) as exc:
+                        self._bad(line, row, f"bad row ({exc})")
                 line = reader.line_num + 1
+
+    @staticmethod
+    def _csv_problem(exc: csv.Error) -> str:
+        if "field larger than field limit" in str(exc):
+            return (f"a field is over {MAX_LINE_BYTES // 1024} KiB, and a tweet is a few KiB: most likely an "
+                    "unclosed quote joined the rest of the file into one field")
+        return f"not readable as CSV ({exc})"
 
 
 class JsonlReplay(_Replay):
@@ -359,18 +476,51 @@ class JsonlReplay(_Replay):
         from airstream.connectors.twitter_v2 import v2_to_v1
 
         with self.path.open("rb") as f:
-            for line_no, line in enumerate(f, start=1):
-                if not line.strip():
+            for row, (line, size) in enumerate(_lines(f), start=1):
+                if row < self.from_row or not line.strip():
                     continue
-                try:
-                    obj = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    self._bad(line_no, f"not JSON ({exc})")
-                    continue
-                if not isinstance(obj, dict):
-                    self._bad(line_no, f"expected a JSON object, got {type(obj).__name__}")
-                    continue
-                yield line_no, v2_to_v1(obj) if isinstance(obj.get("data"), dict) else obj
+                obj = self._parse(row, line, size)
+                if obj is not None:
+                    yield row, v2_to_v1(obj) if isinstance(obj.get("data"), dict) else obj
+
+    def _parse(self, row: int, line: bytes, size: int) -> dict[str, Any] | None:
+        """The JSON object of a line of ``size`` bytes; ``None`` when it is bad (and skipped)."""
+        if size > MAX_LINE_BYTES:
+            self._bad(row, row, f"the line is {size // 1024} KiB, over the {MAX_LINE_BYTES // 1024} KiB a "
+                                "tweet can take (is this a JSON-lines file of tweets?)")
+            return None
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self._bad(row, row, f"not UTF-8 text (byte 0x{line[exc.start]:02x} at column {exc.start + 1}): save the "
+                                "file as UTF-8")
+            return None
+        try:
+            obj = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            self._bad(row, row, f"not JSON ({exc})")
+            return None
+        if not isinstance(obj, dict):
+            self._bad(row, row, f"expected a JSON object, got {type(obj).__name__}")
+            return None
+        return obj
+
+
+def _lines(f: Any) -> Iterator[tuple[bytes, int]]:
+    """``(line, its length)`` for each line of a binary file. A line over ``MAX_LINE_BYTES`` is read past
+    in chunks, never held whole: only its first ``MAX_LINE_BYTES + 1`` bytes come back."""
+    while True:
+        line: bytes = f.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return
+        size = len(line)
+        while size > MAX_LINE_BYTES and not line.endswith(b"\n"):
+            chunk = f.readline(1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            line = line[:MAX_LINE_BYTES] + chunk[-1:]  # keeps whether the line has ended
+        yield line, size
 
 
 def replay(path: str | Path, **options: Any) -> _Replay:
@@ -389,7 +539,9 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
     as a producer and follows its records through the pipeline. ``config`` adds to or overrides the
     producer configuration.
 
-    Raises ``RuntimeError`` naming the topic and the first error when any delivery failed.
+    Raises :class:`ReplayError` (a ``RuntimeError``) naming the topic and the first error when any
+    delivery failed, or when reading the tweets failed or was interrupted (that error is its
+    ``__cause__``); its ``produced`` says how many were delivered all the same.
 
     Example::
 
@@ -397,10 +549,12 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
     """
     from confluent_kafka import KafkaException
 
+    from airstream.common.redact import scrub
     from airstream.topology.tracing import TracingProducer
 
-    producer = TracingProducer({"bootstrap.servers": bootstrap, "client.id": REPLAY_CLIENT_ID, "linger.ms": 20,
-                                "enable.idempotence": True, **(config or {})})
+    settings = {"bootstrap.servers": bootstrap, "client.id": REPLAY_CLIENT_ID, "linger.ms": 20,
+                "enable.idempotence": True, **(config or {})}
+    producer = TracingProducer(settings)
     delivered = 0
     errors: list[str] = []
 
@@ -409,9 +563,10 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         if err is None:
             delivered += 1
         else:
-            errors.append(str(err))
+            errors.append(err.str())
 
     sent = 0
+    stopped: BaseException | None = None
     try:
         for tweet in tweets:
             while True:
@@ -423,14 +578,20 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
                     producer.poll(0.1)  # local queue full: let deliveries drain
             sent += 1
             producer.poll(0)
-    except KafkaException as exc:
-        raise RuntimeError(f"cannot produce to topic {topic!r} on {bootstrap}: {exc}") from None
+    except (KafkaException, TweetFormatError, KeyboardInterrupt) as exc:
+        stopped = exc  # reported below, once what was sent has been delivered or has failed
     finally:
         remaining = producer.close(30)  # also publishes the replay's last counts to the metrics topic
+    where = f"topic {topic!r} on {bootstrap}"
+    if isinstance(stopped, KafkaException):
+        raise ReplayError(scrub(f"cannot produce to {where}: {stopped}", settings), produced=delivered) from stopped
     if remaining or errors:
         first = errors[0] if errors else f"{remaining} not delivered within 30 s"
-        raise RuntimeError(f"{sent - delivered} of {sent} tweets not delivered to topic {topic!r} on {bootstrap}: "
-                           f"{first}")
+        # Lost deliveries are the news, whatever else stopped the replay.
+        raise ReplayError(f"{sent - delivered} of {sent} tweets not delivered to {where}: {first}",
+                          produced=delivered) from None
+    if stopped is not None:
+        raise ReplayError(str(stopped) or "interrupted", produced=delivered) from stopped
     return delivered
 
 
@@ -453,42 +614,100 @@ def produce_tweets_embedded(tweets: Iterable[dict[str, Any]], cluster: Any, topi
     return count
 
 
-def main(args: Any) -> int:
-    """``airstream replay`` (``args`` from airstream.cli's parser)."""
+def _resume_hint(stop: TweetFormatError, produced: int, args: Any) -> str:
+    """What to run next after a bad row, so that no row is produced twice."""
+    row = stop.row
+    if produced == 0 or args.speedup is not None:
+        # With --speedup the file is sorted before the first record is sent: nothing went out.
+        rerun = "fix the row and rerun" if stop.fatal else "fix the row and rerun, or rerun with --on-error skip"
+        return f"nothing was produced: {rerun}"
+    if stop.fatal:
+        return f"fix or remove row {row}, then rerun with --from-row {row} to resume"
+    return f"rerun with --from-row {row} to resume once it is fixed, or with --from-row {row} --on-error skip"
+
+
+def _stopped(exc: ReplayError, source: _Replay, args: Any) -> str:
+    """The one line for a replay that stopped early: where, why, how many rows went out, what to do next."""
+    produced = f"{exc.produced} row{'s' if exc.produced != 1 else ''} produced"
+    cause = exc.__cause__
+    if isinstance(cause, TweetFormatError) and cause.row is not None:
+        return (f"stopped at row {cause.row} ({source.path}:{cause.line}) with {produced}: {cause.reason}; "
+                f"{_resume_hint(cause, exc.produced, args)}")
+    if isinstance(cause, TweetFormatError):
+        return f"{cause}; {produced}"
+    if isinstance(cause, KeyboardInterrupt):
+        resumable = exc.produced and args.speedup is None and not args.loop
+        resume = f"; rerun with --from-row {source.last_row + 1} to go on" if resumable else ""
+        return f"interrupted with {produced}{resume}"
+    what = ("create the topic (or let the cluster create topics on first use), or pick an existing one with --topic"
+            if "Unknown topic" in str(exc) else "check --topic, --bootstrap and the credentials in --config/-X")
+    order = "" if exc.produced == 0 else " (the failed rows need not be the last: check the topic before resuming)"
+    return f"{exc}; {produced}: {what}{order}"
+
+
+def _open_source(args: Any) -> _Replay:
+    return replay(args.path, rate=args.rate, speedup=args.speedup, limit=args.limit, loop=args.loop,
+                  progress=args.progress and sys.stderr.isatty(),
+                  on_error="skip" if args.on_error == "skip" else "raise", from_row=args.from_row)
+
+
+def _replay_embedded(source: _Replay, args: Any) -> int:
+    from airstream.topology.engine import EmbeddedCluster
+
     try:
-        source = replay(args.path, rate=args.rate, speedup=args.speedup, limit=args.limit, loop=args.loop,
-                        progress=args.progress and sys.stderr.isatty())
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"airstream replay: {exc}", file=sys.stderr)
+        count = produce_tweets_embedded(source, EmbeddedCluster(), args.topic)
+    except TweetFormatError as exc:
+        print(f"airstream replay: {exc.reason if exc.row is None else _stopped_embedded(exc, source)}",
+              file=sys.stderr)
+        return 1
+    print(f"replayed {count} tweets into topic {args.topic!r} of an embedded cluster, which lives only "
+          f"in this process: every record was read and converted, nothing persists. Pass --bootstrap "
+          f"host:9092 to produce to Kafka (`airstream kafka up` starts a local broker), or feed an "
+          f"embedded topology in your own program with airstream.connectors.tweets.TweetReplay and "
+          f"produce_tweets_embedded (as `airstream demo` does).")
+    return 0
+
+
+def _stopped_embedded(exc: TweetFormatError, source: _Replay) -> str:
+    skip = "" if exc.fatal else ", or rerun with --on-error skip"
+    return f"stopped at row {exc.row} ({source.path}:{exc.line}): {exc.reason}; fix the row{skip}"
+
+
+def main(args: Any) -> int:
+    """``airstream replay`` (``args`` from airstream.cli's parser); exit codes in the module docs."""
+    from confluent_kafka import KafkaException
+
+    from airstream.common.client_config import ConfigError, config_from_args, report_failure
+
+    kafka = bool(args.bootstrap or args.config or args.overrides)
+    try:
+        config: dict[str, Any] = config_from_args(args) if kafka else {}
+        source = _open_source(args)
+    except (ConfigError, FileNotFoundError, ValueError) as exc:
+        report_failure("airstream replay", exc, verbose=args.verbose, secrets=config if kafka else None)
         return 2
-    if args.loop and args.limit is None and not args.bootstrap:
+    if args.loop and args.limit is None and not kafka:
         print("airstream replay: --loop into the in-process embedded cluster needs --limit "
               "(it would grow without end)", file=sys.stderr)
         return 2
     if args.loop and args.limit is None:
         print("airstream replay: --loop without --limit replays forever; Ctrl-C stops it.", file=sys.stderr)
+    if not kafka:
+        return _replay_embedded(source, args)
+    if args.client_id:
+        config["client.id"] = args.client_id
+    bootstrap = config["bootstrap.servers"]
     try:
-        if args.bootstrap:
-            named = {"client.id": args.client_id} if args.client_id else None
-            count = produce_tweets(source, args.bootstrap, args.topic, named)
-        else:
-            from airstream.topology.engine import EmbeddedCluster
-
-            cluster = EmbeddedCluster()
-            count = produce_tweets_embedded(source, cluster, args.topic)
-            print(f"replayed {count} tweets into topic {args.topic!r} of an embedded cluster, which lives only "
-                  f"in this process: every record was read and converted, nothing persists. Pass --bootstrap "
-                  f"host:9092 to produce to Kafka (`airstream kafka up` starts a local broker), or feed an "
-                  f"embedded topology in your own program with airstream.connectors.tweets.TweetReplay and "
-                  f"produce_tweets_embedded (as `airstream demo` does).")
-            return 0
-    except TweetFormatError as exc:
-        print(f"airstream replay: {exc}", file=sys.stderr)
-        return 1
-    except RuntimeError as exc:
-        print(f"airstream replay: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    print(f"produced {count} tweets to topic {args.topic!r} on {args.bootstrap}")
+        count = produce_tweets(source, bootstrap, args.topic, config)
+    except KafkaException as exc:  # the producer refused the configuration before sending anything
+        reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+        report_failure("airstream replay", exc, verbose=args.verbose, secrets=config,
+                       message=f"client configuration refused: {reason} (fix it in --config or -X)")
+        return 2
+    except ReplayError as exc:
+        report_failure("airstream replay", exc, verbose=args.verbose, secrets=config,
+                       message=_stopped(exc, source, args))
+        return 130 if isinstance(exc.__cause__, KeyboardInterrupt) else 1
+    skipped = f" ({len(source.skipped)} bad rows skipped)" if source.skipped else ""
+    print(f"produced {count} tweets to topic {args.topic!r} on {bootstrap}{skipped}")
     return 0
