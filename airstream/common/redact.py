@@ -102,8 +102,12 @@ def basic_credentials(user: str, password: str) -> str:
 def _forms(secret: str) -> set[str]:
     """``secret`` as a server or an exception may write it back: as sent, percent-encoded (a path, a query,
     a form), escaped in a JSON string, a Python repr or HTML/XML."""
-    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), json.dumps(secret)[1:-1],
-             repr(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False)}
+    in_json = json.dumps(secret)[1:-1]
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), repr(secret)[1:-1],
+             html.escape(secret), html.escape(secret, quote=False), in_json,
+             # Go's encoder escapes <, > and &; PHP's and some Java ones escape /.
+             in_json.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"),
+             in_json.replace("/", "\\/")}
     return {form for form in forms if len(form) >= _SHORTEST}
 
 

@@ -20,6 +20,7 @@ refuses the upload with the echo.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +28,8 @@ from typing import Literal
 from xml.sax.saxutils import escape
 
 Shape = Literal["json", "xml", "text"]
+# A hostile server leads with the credentials, so a client that shows only the start of an answer shows them.
+_CREDENTIALS = re.compile(r"authorization|token|key|cookie", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,10 @@ class Request:
     body: bytes
 
     def echo(self) -> str:
-        """Everything the request carried, one line each: the request line, every header, the body."""
-        lines = [f"{self.method} {self.path}", *(f"{k}: {v}" for k, v in self.headers.items())]
+        """Everything the request carried, one line each: the request line, the headers (credentials first),
+        the body."""
+        headers = sorted(self.headers.items(), key=lambda item: not _CREDENTIALS.search(item[0]))
+        lines = [f"{self.method} {self.path}", *(f"{k}: {v}" for k, v in headers)]
         return "\n".join([*lines, self.body.decode("utf-8", "replace")])
 
 
