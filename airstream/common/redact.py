@@ -47,7 +47,7 @@ import logging
 import re
 import threading
 from collections.abc import Mapping
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, urlunsplit
 
 __all__ = ["MASK", "SECRETS", "RedactingFilter", "basic_credentials", "hide_url", "is_secret", "redact", "scrub",
            "url_origin", "url_without_credentials"]
@@ -103,7 +103,9 @@ def _forms(secret: str) -> set[str]:
     """``secret`` as a server or an exception may write it back: as sent, percent-encoded (a path, a query,
     a form), escaped in a JSON string, a Python repr or HTML/XML."""
     in_json = json.dumps(secret)[1:-1]
-    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), repr(secret)[1:-1],
+    # Percent-encoded as a path segment, a path, a form value, and a query as httpx writes it (RFC 3986).
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), quote(secret, safe="!$&'()*+,;=:@/?"),
+             repr(secret)[1:-1],
              html.escape(secret), html.escape(secret, quote=False), in_json,
              # Go's encoder escapes <, > and &; PHP's and some Java ones escape /.
              in_json.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"),
@@ -192,7 +194,11 @@ class RedactingFilter(logging.Filter):
         """Hide what is secret in a URL: its password, its query values and, unless ``keep_path``, the URL
         whole, its path and the path's last segment (a webhook's token, e.g. Slack's ``/services/T0/B0/<token>``)."""
         parts = urlsplit(url)
-        self.hide_secret(parts.password, *(value for _, value in parse_qsl(parts.query)))
+        self.hide_secret(parts.password)
+        for pair in parts.query.split("&"):
+            # As written and decoded both ways: whether "+" means a space depends on who reads it.
+            value = pair.partition("=")[2]
+            self.hide_secret(value, unquote(value), unquote_plus(value))
         if not keep_path and parts.path.strip("/"):
             self.hide_secret(url, parts.path, parts.path.rstrip("/").rsplit("/", 1)[-1])
 

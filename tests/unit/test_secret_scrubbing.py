@@ -87,6 +87,15 @@ def test_signatures_and_tokens_made_per_request_are_found_by_their_shape(echoed:
     assert kept in scrubbed
 
 
+@pytest.mark.parametrize("url", [f"https://h/hook?token={QUERY_SECRET}", f"https://h/hook?token={quote(QUERY_SECRET)}",
+                                 f"https://h/hook?token={quote_plus(QUERY_SECRET)}"])
+def test_a_query_secret_is_found_however_the_url_was_written(url: str) -> None:
+    scrubber = RedactingFilter()
+    scrubber.hide_url_secrets(url, keep_path=True)
+    echoed = [f"GET /hook?token={form}" for form in forms(QUERY_SECRET) | {"qu3ry%20secret/+"}]  # + as httpx sends it
+    assert_clean([scrubber.redact(text) for text in echoed], forms(QUERY_SECRET) | {"qu3ry%20secret/+"})
+
+
 def test_ordinary_error_text_is_left_alone() -> None:
     scrubber = RedactingFilter()
     scrubber.hide_basic_auth("admin", PASSWORD)
