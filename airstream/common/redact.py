@@ -161,20 +161,22 @@ class RedactingFilter(logging.Filter):
 
     def hide(self, secret: str, shown_as: str = MASK) -> None:
         """From now on, show ``secret`` as ``shown_as`` in every record this filter sees."""
-        if not secret or secret == shown_as:
-            return
-        with self._lock:
-            pairs = dict(self._pairs)
-            pairs[secret] = shown_as
-            # Longest first: a secret that extends another (``/hooks/AB`` vs ``/hooks/A``) must be
-            # replaced whole, not leave its tail behind.
-            self._pairs = tuple(sorted(pairs.items(), key=lambda p: -len(p[0])))
+        self._add({secret: shown_as})
 
     def hide_secret(self, *secrets: str | None) -> None:
         """Hide each secret (a password, token, key) in every form it may come back in; ``None`` is skipped."""
-        for secret in secrets:
-            for form in _forms(secret or ""):
-                self.hide(form)
+        self._add({form: MASK for secret in secrets for form in _forms(secret or "")})
+
+    def _add(self, shown: Mapping[str, str]) -> None:
+        """Register each secret with the text shown instead, in one new snapshot."""
+        shown = {secret: instead for secret, instead in shown.items() if secret and secret != instead}
+        if not shown:
+            return
+        with self._lock:
+            pairs = {**dict(self._pairs), **shown}
+            # Longest first: a secret that extends another (``/hooks/AB`` vs ``/hooks/A``) must be
+            # replaced whole, not leave its tail behind.
+            self._pairs = tuple(sorted(pairs.items(), key=lambda p: -len(p[0])))
 
     def hide_basic_auth(self, user: str, password: str) -> None:
         """Hide a basic-auth password and the ``Authorization: Basic`` token made of it."""
