@@ -85,6 +85,9 @@ __all__ = ["NotifierSpec", "Rule", "RuleKind", "RuleSet", "RulesError", "Silence
            "parse_rules"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+# Kafka's offsets, lags and timestamps are 64-bit; YAML reads 300 digits as an int that floats and
+# C sizes cannot hold, so a larger number is refused here rather than overflow later.
+_LARGEST = 2**63 - 1
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 SEVERITIES = ("info", "warning", "critical")
@@ -155,14 +158,32 @@ def parse_duration(value: object, where: str = "duration") -> float:
     if isinstance(value, bool):
         raise RulesError(f"{where}: expected a duration like 30s or 5m, got {value!r}")
     if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
+        if (isinstance(value, float) and not math.isfinite(value)) or value < 0:
             raise RulesError(f"{where}: a duration is a finite number of seconds >= 0 or like 30s or 5m, "
                              f"got {value!r}")
+        if not _finite(value):
+            raise RulesError(f"{where}: {_shown(value)} is not a finite number of seconds airmon can use (at most "
+                             f"{_LARGEST})")
         return float(value)
     match = _DURATION.match(str(value))
     if not match:
-        raise RulesError(f"{where}: expected a duration like 30s, 5m or 1h, got {value!r}")
-    return float(match.group(1)) * _UNITS[match.group(2)]
+        raise RulesError(f"{where}: expected a duration like 30s, 5m or 1h, got {_shown(value)}")
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if not _finite(seconds):
+        raise RulesError(f"{where}: {_shown(value)} is not a finite number of seconds airmon can use (at most "
+                         f"{_LARGEST})")
+    return seconds
+
+
+def _finite(value: float) -> bool:
+    """Whether a number is one airmon can compute with: not NaN or infinite, and within 64 bits."""
+    return abs(value) <= _LARGEST if isinstance(value, int) else math.isfinite(value) and abs(value) <= _LARGEST
+
+
+def _shown(value: object) -> str:
+    """``value`` for a message; a number of hundreds of digits by its length instead."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:12]}... ({len(text)} characters)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,8 +459,8 @@ def _settings(raw: object, origin: str) -> LagSettings:
         if key in ("min_distance", "min_span", "stop_after"):
             values[key] = parse_duration(value, f"{where}.{key}")
         elif key in ("lag_window", "allowed_lag"):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise RulesError(f"{where}.{key}: expected a whole number, got {value!r}")
+            if isinstance(value, bool) or not isinstance(value, int) or not _finite(value):
+                raise RulesError(f"{where}.{key}: expected a whole number, got {_shown(value)} (at most {_LARGEST})")
             values[names[key]] = value
         else:
             values[names[key]] = _number(value, f"{where}.{key}")
@@ -452,9 +473,11 @@ def _settings(raw: object, origin: str) -> LagSettings:
 def _number(value: object, where: str) -> float:
     """A finite number >= 0 (YAML's .nan and .inf are refused: a comparison with them never holds)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RulesError(f"{where} must be a number, got {value!r}")
-    if not math.isfinite(value) or value < 0:
+        raise RulesError(f"{where} must be a number, got {_shown(value)}")
+    if (isinstance(value, float) and math.isnan(value)) or value < 0:
         raise RulesError(f"{where} must be a finite number >= 0, got {value!r}")
+    if not _finite(value):
+        raise RulesError(f"{where}: {_shown(value)} is not a finite number airmon can use (at most {_LARGEST})")
     return float(value)
 
 
@@ -527,8 +550,8 @@ def _notifiers(raw: object, origin: str, env: Mapping[str, str]) -> dict[str, No
                 if key in expanded and not isinstance(expanded[key], str):
                     raise RulesError(f"{where}.{key}: expected text")
             retries = expanded.get("max_retries", 0)
-            if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-                raise RulesError(f"{where}.max_retries: expected a whole number >= 0, got {retries!r}")
+            if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0 or not _finite(retries):
+                raise RulesError(f"{where}.max_retries: expected a whole number >= 0, got {_shown(retries)}")
         if "timeout" in expanded:
             expanded["timeout"] = parse_duration(expanded["timeout"], f"{where}.timeout")
             if expanded["timeout"] <= 0:
