@@ -9,7 +9,8 @@
 Connection options go before or after the subcommand. ``--bootstrap`` defaults to
 ``$AIRSTREAM_BOOTSTRAP``; ``--config`` reads a Java-style client.properties (SASL/SSL settings pass
 through to librdkafka); ``-X`` sets or overrides one property. Exit codes: 0 fine, 1 an alert fires
-(``check``), 2 a usage error or Kafka could not be reached (one line on stderr says why).
+(``check``), 2 a usage error, or Kafka could not be reached or refused the login (authentication, TLS):
+one line on stderr says why (``--verbose`` adds the traceback).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import orjson
 from confluent_kafka import KafkaError, KafkaException
 
 from airstream.common.client_config import ConfigError, client_config
+from airstream.common.kafka_errors import KafkaAccessError, explain, principal_of
 from airstream.common.redact import scrub
 from airstream.monitor.model import ClusterSnapshot, Severity
 
@@ -87,7 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="airmon",
         description="Terminal monitor for Kafka: topics, partitions, consumer groups, lag and alert rules. "
                     "Without a subcommand it opens the dashboard.",
-        epilog="Exit codes: 0 ok, 1 an alert fires (check), 2 usage error or Kafka unreachable.")
+        epilog="Exit codes: 0 ok, 1 an alert fires (check), 2 usage error, Kafka unreachable or the login "
+               "refused (authentication, TLS).")
     _connection_options(parser, sub=False)
     parser.add_argument("--rules", metavar="FILE", help="alert rules (YAML) shown on the Alerts screen")
     parser.add_argument("--refresh", type=float, default=2.0, metavar="SECONDS",
@@ -423,13 +426,15 @@ def _setup_logging(verbose: bool) -> None:
     logging.getLogger("airmon.kafka").setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
 
 
-def _explain(exc: Exception) -> str:
-    """One line for a failure: a client property librdkafka refuses names the fix."""
+def _explain(exc: Exception, clusters: Sequence[_Cluster] = ()) -> str:
+    """One line for a failure: a client property librdkafka refuses names the fix; a refused login or
+    a missing ACL says so, with the principal (of the one cluster, when there is one)."""
     if isinstance(exc, KafkaException) and exc.args and isinstance(exc.args[0], KafkaError):
         error = exc.args[0]
         if error.code() == KafkaError._INVALID_ARG:
             return f"client configuration refused: {error.str()} (fix it in --config or -X)"
-        return error.str()
+        principal = principal_of(clusters[0].client) if len(clusters) == 1 else None
+        return explain(error, principal=principal) or error.str()
     return str(exc)
 
 
@@ -448,10 +453,10 @@ def main(argv: list[str] | None = None) -> int:
         args.clusters = _clusters(args)
         func = getattr(args, "func", _dashboard)
         return func(args)
-    except (ConfigError, _Failure, ValueError, KafkaException) as exc:  # RulesError is a ValueError
+    except (ConfigError, _Failure, ValueError, KafkaException, KafkaAccessError) as exc:  # RulesError: ValueError
         if getattr(args, "verbose", False):
             traceback.print_exc()
-        text = _explain(exc)
+        text = _explain(exc, args.clusters)
         for cluster in args.clusters:
             text = scrub(text, cluster.client)
         print(f"airmon: {text}", file=sys.stderr)

@@ -45,6 +45,7 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, OffsetSpec, ResourceType
 
 from airstream.common.cluster_view import ClusterView
+from airstream.common.kafka_errors import KafkaAccessError, access_error, explain, principal_of
 from airstream.common.redact import redact, scrub
 from airstream.monitor.commit_lag import CommitAttacher
 from airstream.monitor.commit_log import COMMIT_TOPIC, CommitLog
@@ -78,12 +79,10 @@ _HINTS = {
     KafkaError._TRANSPORT: "cannot reach the brokers: check --bootstrap, the network and security.protocol",
     KafkaError._ALL_BROKERS_DOWN: "all brokers are down or unreachable: check --bootstrap and the network",
     KafkaError._TIMED_OUT: "timed out: the cluster is unreachable or slow; raise --timeout if it is just slow",
-    KafkaError._AUTHENTICATION: "authentication failed: check the sasl.* / ssl.* settings in --config",
-    KafkaError._SSL: "TLS handshake failed: check ssl.ca.location and security.protocol",
-    KafkaError.TOPIC_AUTHORIZATION_FAILED: "not authorized: grant DESCRIBE on topics to this principal",
-    KafkaError.GROUP_AUTHORIZATION_FAILED: "not authorized: grant DESCRIBE on groups to this principal",
-    KafkaError.CLUSTER_AUTHORIZATION_FAILED: "not authorized: grant DESCRIBE on the cluster to this principal",
 }
+# Authentication, TLS and ACL errors are explained by airstream.common.kafka_errors, naming the principal
+# and the ACL. airmon only reads, so a refused request lacked Describe (a topic, a group, the cluster).
+_READ_OPERATION = "Describe"
 
 
 @runtime_checkable
@@ -109,10 +108,15 @@ class Source(Protocol):
         ...
 
 
-def _describe(exc: BaseException, config: Mapping[str, Any]) -> str:
-    """One line for an error from the client: what happened, then what to do, secrets scrubbed."""
+def _describe(exc: BaseException, config: Mapping[str, Any], *, topic: str | None = None,
+              group: str | None = None) -> str:
+    """One line for an error from the client: what happened, then what to do, secrets scrubbed.
+    ``topic`` / ``group`` name what the failed request was about, for an ACL error's grant."""
     err = exc.args[0] if isinstance(exc, KafkaException) and exc.args else None
     if isinstance(err, KafkaError):
+        line = explain(err, principal=principal_of(config), topic=topic, group=group, operation=_READ_OPERATION)
+        if line is not None:
+            return scrub(line, config)
         text = err.str()
         hint = _HINTS.get(err.code())
         text = f"{text} ({hint})" if hint else text
@@ -151,6 +155,9 @@ class KafkaSource:
                              "'host:9092'}")
         self._config = dict(config)
         self.timeout = timeout
+        self._principal = principal_of(self._config)
+        self.access_error: KafkaAccessError | None = None
+        """The last authentication / TLS error the client reported (its line names the principal and the fix)."""
         self._client_errors: dict[str, None] = {}
         self._lock = threading.Lock()
         self._admin: AdminClient | None = AdminClient(self._client_config())
@@ -176,8 +183,12 @@ class KafkaSource:
 
     def _on_error(self, err: KafkaError) -> None:
         # Called from librdkafka's thread for connection-level problems; kept (deduplicated) for the next
-        # snapshot, since no request future carries them.
+        # snapshot, since no request future carries them. A refused login is only ever reported here: the
+        # requests themselves just time out ("Broker transport failure"), so it is kept apart as well.
+        access = access_error(err, principal=self._principal)
         with self._lock:
+            if access is not None:
+                self.access_error = KafkaAccessError(scrub(str(access), self._config), access.kind, code=access.code)
             self._client_errors[_describe(KafkaException(err), self._config)] = None
 
     def _open_admin(self) -> AdminClient:
@@ -208,11 +219,15 @@ class KafkaSource:
         cluster_f = admin.describe_cluster(request_timeout=self.timeout)
         groups_f = admin.list_consumer_groups(request_timeout=self.timeout)
         try:
-            metadata = admin.list_topics(timeout=self.timeout)
+            metadata = self._metadata(admin)
         except KafkaException as exc:
-            messages.append(StatusMessage(Severity.ERROR, "list_topics", _describe(exc, self._config)))
-            messages.extend(self._drain_client_errors())
+            client_errors = self._drain_client_errors()
+            # "Broker transport failure" after a refused login would send the user to check the network.
+            text = str(self.access_error) if self.access_error is not None else _describe(exc, self._config)
+            messages.append(StatusMessage(Severity.ERROR, "list_topics", text))
+            messages.extend(m for m in client_errors if m.text != text)
             return ClusterSnapshot(taken_at=taken_at, messages=tuple(messages), source=self.name)
+        self.access_error = None
 
         brokers, cluster_id, controller_id = self._brokers(cluster_f, metadata, messages)
         specs = [TopicPartition(name, p.id) for name, t in metadata.topics.items() if not t.error
@@ -245,12 +260,29 @@ class KafkaSource:
                                brokers=brokers, topics=topics, groups=groups, messages=tuple(messages),
                                source=self.name)
 
+    def _metadata(self, admin: AdminClient) -> Any:
+        """``list_topics`` within ``timeout``, asked in slices of a second so that a refused login (which
+        librdkafka retries for ever) ends the wait at once instead of after the whole timeout."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                return admin.list_topics(timeout=max(min(left, 1.0), 0.01))
+            except KafkaException as exc:
+                admin.poll(0)  # serves error_cb, which records a refused login
+                err = exc.args[0] if exc.args else None
+                retry = isinstance(err, KafkaError) and err.code() in (KafkaError._TRANSPORT, KafkaError._TIMED_OUT)
+                if not retry or left <= 1.0 or (self.access_error is not None
+                                                and self.access_error.kind == "authentication"):
+                    raise
+
     def _result(self, future: Future[T], operation: str, messages: list[StatusMessage],
                 subject: str | None = None, severity: Severity = Severity.ERROR) -> T | None:
         try:
             return future.result()
         except Exception as exc:  # KafkaException mostly; anything else is reported the same way
-            messages.append(StatusMessage(severity, operation, _describe(exc, self._config), subject))
+            group = subject if operation.endswith(("consumer_groups", "group_offsets")) else None
+            messages.append(StatusMessage(severity, operation, _describe(exc, self._config, group=group), subject))
             return None
 
     def _brokers(self, cluster_f: Future[Any], metadata: Any,
@@ -281,7 +313,7 @@ class KafkaSource:
             try:
                 found[(tp.topic, tp.partition)] = fut.result().offset
             except Exception as exc:
-                text = _describe(exc, self._config)
+                text = _describe(exc, self._config, topic=tp.topic)
                 found[(tp.topic, tp.partition)] = text
                 failed.setdefault(tp.topic, text)
         # One message per topic, not per partition: 50 identical lines help nobody.
@@ -296,7 +328,7 @@ class KafkaSource:
             name = sys.intern(name)
             internal = name.startswith("__")
             if meta.error is not None:
-                text = _describe(KafkaException(meta.error), self._config)
+                text = _describe(KafkaException(meta.error), self._config, topic=name)
                 messages.append(StatusMessage(Severity.WARNING, "list_topics", text, name))
                 topics.append(TopicInfo(name, internal, error=text))
                 continue

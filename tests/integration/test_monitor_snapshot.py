@@ -221,7 +221,8 @@ def test_authorization_errors_become_status_messages_and_the_rest_is_kept(cluste
     snap = source.snapshot()
     (message,) = [m for m in snap.messages if m.subject == live]
     assert (message.severity, message.operation) == (Severity.WARNING, "list_consumer_group_offsets")
-    assert "not authorized: grant DESCRIBE on groups" in message.message
+    assert f"may not Describe consumer group '{live}'" in message.message  # the ACL, named
+    assert message.message.endswith(f"--operation Describe --group {live}")
     group = snap.group(live)
     assert group is not None and group.error == "incomplete: see the status messages"
     assert group.state == "Stable" and len(group.members) == 1                 # what could be read is kept

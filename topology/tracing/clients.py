@@ -9,6 +9,14 @@ They take the same configuration and have the same methods as ``confluent_kafka.
 - **TracingConsumer** counts received records per topic, partition and minute, and measures the
   latency (receive time minus the produce time in the header) and path of a sample of them.
 
+Both say what is wrong when the cluster refuses them: a refused login or TLS handshake (reported by
+librdkafka only through ``error_cb``, while requests merely time out) is kept as ``access_error``
+(a :class:`~airstream.common.kafka_errors.KafkaAccessError` whose message names the principal and the
+fix) and logged once, unless the configuration has its own ``error_cb`` (which is still called); and
+``explain(err, topic)`` turns an error from a delivery report, ``poll`` or a transaction call into one
+line naming the missing ACL (``Write`` on the topic for a producer, ``Read`` for a consumer, the group,
+the transactional id) or the instance that fenced this one; ``None`` for other errors.
+
 Both publish what they counted to ``__airstream_metrics`` every ``metrics_interval`` seconds, from
 the thread that calls them (on ``produce``/``poll``/``consume``, so no background thread races the
 counters), and publish what is left on ``flush()`` / ``close()``. "Produced" counts records handed
@@ -32,15 +40,17 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import struct
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from time import time_ns
 from typing import Any, cast
 
-from confluent_kafka import Consumer, Message, Producer
+from confluent_kafka import Consumer, KafkaError, Message, Producer
 
+from airstream.common.kafka_errors import KafkaAccessError, access_error, explain, principal_of
 from airstream.common.traces.header import (
     TRACE_HEADER,
     VERSION,
@@ -56,6 +66,8 @@ from airstream.topology.tracing.publisher import MetricsPublisher
 
 __all__ = ["TracingConsumer", "TracingProducer"]
 
+log = logging.getLogger("airstream.topology.tracing")
+
 _VERSION = bytes((VERSION,))
 _pack_times = struct.Struct(">qq").pack  # hop time, origin time: see airstream.common.traces.header
 
@@ -68,6 +80,29 @@ def _interval_ms(seconds: float) -> int:
     if not seconds > 0:
         raise ValueError(f"metrics_interval must be a positive number of seconds, got {seconds!r}")
     return int(seconds * 1000)
+
+
+class _AccessErrors:
+    """The ``error_cb`` of a tracing client: keeps the last authentication / TLS error as a
+    :class:`KafkaAccessError` and logs each distinct one once, unless the user's own ``error_cb``
+    (called with every error, as before) takes care of them."""
+
+    def __init__(self, config: Mapping[str, Any], **context: str | None) -> None:
+        self.principal = principal_of(config)
+        self.context = context
+        self.user_cb: Callable[[KafkaError], None] | None = config.get("error_cb")
+        self.last: KafkaAccessError | None = None
+        self._logged: set[str] = set()
+
+    def __call__(self, err: KafkaError) -> None:
+        access = access_error(err, principal=self.principal, **self.context)
+        if access is not None:
+            self.last = access
+            if self.user_cb is None and str(access) not in self._logged:
+                self._logged.add(str(access))
+                log.error("%s", access)
+        if self.user_cb is not None:
+            self.user_cb(err)
 
 
 class TracingProducer:
@@ -89,7 +124,9 @@ class TracingProducer:
                  metrics_topic: str = METRICS_TOPIC, publisher: MetricsPublisher | None = None) -> None:
         self._interval = _interval_ms(metrics_interval)
         self._forward_via = forward_via
-        self._producer = Producer(dict(config))
+        self.transactional_id: str | None = config.get("transactional.id")
+        self._access = _AccessErrors(config, transactional_id=self.transactional_id)
+        self._producer = Producer({**config, "error_cb": self._access})
         self._produce = self._producer.produce
         self.client_id: str = str(config.get("client.id", "rdkafka"))
         self._path = path_bytes(self.client_id, 0)
@@ -111,6 +148,18 @@ class TracingProducer:
     def __getattr__(self, name: str) -> Any:
         # Transactions, list_topics, purge, ...: the wrapped producer's own methods.
         return getattr(self._producer, name)
+
+    @property
+    def access_error(self) -> KafkaAccessError | None:
+        """The last refused login or TLS handshake librdkafka reported, explained; ``None`` if none."""
+        return self._access.last
+
+    def explain(self, err: KafkaError, topic: str | None = None, operation: str = "Write") -> str | None:
+        """One line for an authentication, ACL or fencing error of this producer (a delivery report's,
+        a transaction call's): the principal, ``topic``, the transactional id and ``operation`` filled
+        in; ``None`` for any other error."""
+        return explain(err, principal=self._access.principal, topic=topic, transactional_id=self.transactional_id,
+                       operation=operation)
 
     def __len__(self) -> int:
         return len(self._producer)
@@ -198,9 +247,10 @@ class TracingConsumer:
                  sample_rate: float | None = 100.0, metrics_topic: str = METRICS_TOPIC,
                  publisher: MetricsPublisher | None = None, run: str | None = None) -> None:
         self._interval = _interval_ms(metrics_interval)
-        self._consumer = Consumer(dict(config))
-        self.client_id: str = str(config.get("client.id", "rdkafka"))
         self.group_id: str | None = config.get("group.id")
+        self._access = _AccessErrors(config, group=self.group_id)
+        self._consumer = Consumer({**config, "error_cb": self._access})
+        self.client_id: str = str(config.get("client.id", "rdkafka"))
         self.run = run
         now = _now_ms()
         self.metrics = ConsumerMetrics(self.client_id, self.group_id, now, sample_rate=sample_rate, run=run)
@@ -215,6 +265,19 @@ class TracingConsumer:
     def __getattr__(self, name: str) -> Any:
         # subscribe, assign, commit, position, ...: the wrapped consumer's own methods.
         return getattr(self._consumer, name)
+
+    @property
+    def access_error(self) -> KafkaAccessError | None:
+        """The last refused login or TLS handshake librdkafka reported, explained; ``None`` if none."""
+        return self._access.last
+
+    def explain(self, err: KafkaError, topic: str | None = None, operation: str | None = None) -> str | None:
+        """One line for an authentication, ACL or fencing error of this consumer (a message's
+        ``error()``, a commit's): the principal, ``topic`` and the group filled in; ``None`` for any
+        other error. A topic error is taken as a missing ``Read`` unless ``operation`` says otherwise."""
+        op = operation or ("Read" if err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED else None)
+        return explain(err, principal=self._access.principal, topic=topic or self._topic, group=self.group_id,
+                       operation=op)
 
     def subscribe(self, topics: list[str], *args: Any, **kwargs: Any) -> None:
         """As ``Consumer.subscribe``."""

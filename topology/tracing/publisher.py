@@ -20,6 +20,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from airstream.common.client_config import connection_config
+from airstream.common.kafka_errors import explain, principal_of
 from airstream.common.traces.record import METRICS_TOPIC
 
 __all__ = ["MetricsPublisher"]
@@ -48,6 +49,7 @@ class MetricsPublisher:
         self.topic = topic
         self._client_id = str(config.get("client.id", "airstream"))
         self._connection = connection_config(config)
+        self._principal = principal_of(config)
         self._partitions, self._retention_ms, self._timeout = partitions, retention_ms, timeout
         self._own = producer is None
         self._producer = producer
@@ -82,6 +84,12 @@ class MetricsPublisher:
             err = exc.args[0] if exc.args else None
             if isinstance(err, KafkaError) and err.code() == KafkaError.TOPIC_ALREADY_EXISTS:
                 return
+            denied = explain(err, principal=self._principal, topic=self.topic, operation="Create") if isinstance(
+                err, KafkaError) else None
+            if denied is not None:
+                self._warn(f"create:{err}", f"could not create the metrics topic {self.topic}: {denied}. Metrics "
+                           "are still sent, in case it exists.")
+                return
             self._warn(f"create:{err}", f"could not create the metrics topic {self.topic}: {err}. Traces need it: "
                        f"create it with cleanup.policy=delete and a retention.ms, or grant this client CREATE "
                        f"on the cluster. Metrics are still sent, in case it exists.")
@@ -96,7 +104,13 @@ class MetricsPublisher:
                                        "client.id": f"{self._client_id}.metrics"})
 
     def _delivered(self, err: KafkaError | None, _msg: Any) -> None:
-        if err is not None:
+        if err is None:
+            return
+        denied = explain(err, principal=self._principal, topic=self.topic, operation="Write")
+        if denied is not None:
+            self._warn(f"deliver:{err.code()}", f"metrics records for {self.topic} are not delivered: {denied}. "
+                       "Traces miss this client until then; the application itself is not affected.")
+        else:
             self._warn(f"deliver:{err.code()}", f"a metrics record for {self.topic} was not delivered: {err.str()}. "
                        "Traces will miss that interval; check the broker and this client's WRITE permission.")
 
