@@ -121,8 +121,7 @@ class S3Options:
         """
         scrubber = RedactingFilter()
         scrubber.hide_secret(self.secret_key, self.session_token)
-        if self.endpoint_url:
-            scrubber.hide_url_secrets(self.endpoint_url, keep_path=True)
+        scrubber.hide_url_secrets(self.endpoint_url, keep_path=True)
         return scrubber
 
 

@@ -154,8 +154,7 @@ class SlackSink:
         self._scrub = RedactingFilter()
         for scrubber in (self._scrub, SECRETS):
             scrubber.hide_secret(token)
-            if webhook_url:
-                scrubber.hide_url_secrets(webhook_url)
+            scrubber.hide_url_secrets(webhook_url)
         calculator = BackoffRetryIntervalCalculator(backoff_factor=backoff, jitter=_FullJitter())
         handlers: list[RetryHandler] = [
             RateLimitErrorRetryHandler(max_retry_count=retries),

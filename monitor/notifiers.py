@@ -138,8 +138,7 @@ class SlackNotifier:
         # Slack's answer is shown in errors; a proxy or a look-alike server may echo the request in it.
         self._scrub = RedactingFilter()
         self._scrub.hide_secret(token)
-        if webhook_url:
-            self._scrub.hide_url_secrets(webhook_url)
+        self._scrub.hide_url_secrets(webhook_url)
         retry: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
         self._webhook = (WebhookClient(webhook_url, timeout=timeout, retry_handlers=retry, logger=_slack_sdk_log)
                          if webhook_url else None)

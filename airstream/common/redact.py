@@ -105,8 +105,7 @@ def _forms(secret: str) -> set[str]:
     in_json = json.dumps(secret)[1:-1]
     # Percent-encoded as a path segment, a path, a form value, and a query as httpx writes it (RFC 3986).
     forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), quote(secret, safe="!$&'()*+,;=:@/?"),
-             repr(secret)[1:-1],
-             html.escape(secret), html.escape(secret, quote=False), in_json,
+             repr(secret)[1:-1], html.escape(secret), html.escape(secret, quote=False), in_json,
              # Go's encoder escapes <, > and &; PHP's and some Java ones escape /.
              in_json.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e"),
              in_json.replace("/", "\\/")}
@@ -192,9 +191,12 @@ class RedactingFilter(logging.Filter):
             if _SECRET_HEADER.search(name):
                 self.hide_secret(value, value.partition(" ")[2])
 
-    def hide_url_secrets(self, url: str, *, keep_path: bool = False) -> None:
+    def hide_url_secrets(self, url: str | None, *, keep_path: bool = False) -> None:
         """Hide what is secret in a URL: its password, its query values and, unless ``keep_path``, the URL
-        whole, its path and the path's last segment (a webhook's token, e.g. Slack's ``/services/T0/B0/<token>``)."""
+        whole, its path and the path's last segment (a webhook's token, e.g. Slack's ``/services/T0/B0/<token>``).
+        ``None`` (no URL) hides nothing."""
+        if not url:
+            return
         parts = urlsplit(url)
         self.hide_secret(parts.password)
         for pair in parts.query.split("&"):
