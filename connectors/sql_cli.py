@@ -220,7 +220,7 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if not locations:
             raise QueryError(f"no data set: pass --data PATH_OR_S3_URL or set ${DEFAULT_DATA_ENV}")
         _require_sql(args.query)
-        settings = properties(args.config, args.overrides)
+        settings = properties(args.config_file, args.overrides)
         s3 = s3_options(settings)
         datasets = parse_data_args(locations)
     except (ConfigError, QueryError) as exc:

@@ -679,7 +679,7 @@ def main(args: Any) -> int:
 
     from airstream.common.client_config import ConfigError, config_from_args, report_failure
 
-    kafka = bool(args.bootstrap or args.config or args.overrides)
+    kafka = bool(args.bootstrap or args.config_file or args.overrides)
     try:
         config: dict[str, Any] = config_from_args(args) if kafka else {}
         source = _open_source(args)

@@ -169,7 +169,8 @@ def connection_config(config: Mapping[str, Any]) -> dict[str, Any]:
 
 def add_property_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, what: str = "client",
                            config_option: str = "--config", suppress_defaults: bool = False) -> None:
-    """Add ``--config FILE``, ``-X KEY=VALUE`` (repeatable; dest ``overrides``) and ``-v/--verbose``.
+    """Add ``--config FILE`` (dest ``config_file``), ``-X KEY=VALUE`` (repeatable; dest ``overrides``) and
+    ``-v/--verbose``.
 
     ``what`` names the properties in the help ("client", "S3"). ``config_option`` is the file option's
     name for a command whose ``--config`` already means something else (the CloudAir demo's settings
@@ -181,7 +182,7 @@ def add_property_arguments(parser: argparse.ArgumentParser | argparse._ArgumentG
         return argparse.SUPPRESS if suppress_defaults else value
 
     names = [config_option, "-c"] if config_option == "--config" else [config_option]
-    parser.add_argument(*names, dest="config", default=default(None), metavar="FILE",
+    parser.add_argument(*names, dest="config_file", default=default(None), metavar="FILE",
                         help=f"{what} properties file (Java .properties: key=value lines)")
     parser.add_argument("-X", dest="overrides", action="append", default=default([]), metavar="KEY=VALUE",
                         help=f"set one {what} property; repeatable; wins over {config_option}")
@@ -198,7 +199,7 @@ def add_client_arguments(parser: argparse.ArgumentParser, *, config_option: str 
 
         >>> p = argparse.ArgumentParser(); _ = add_client_arguments(p)
         >>> a = p.parse_args(["-b", "k:9092", "-c", "client.properties", "-X", "acks=all", "-v"])
-        >>> a.bootstrap, a.config, a.overrides, a.verbose
+        >>> a.bootstrap, a.config_file, a.overrides, a.verbose
         ('k:9092', 'client.properties', ['acks=all'], True)
     """
     group = parser.add_argument_group("connection")
@@ -210,7 +211,7 @@ def add_client_arguments(parser: argparse.ArgumentParser, *, config_option: str 
 
 def config_from_args(args: argparse.Namespace) -> dict[str, str]:
     """The client configuration of parsed :func:`add_client_arguments` options (see :func:`client_config`)."""
-    return client_config(args.bootstrap, args.config, args.overrides)
+    return client_config(args.bootstrap, args.config_file, args.overrides)
 
 
 def report_failure(prog: str, exc: BaseException, *, verbose: bool, message: str | None = None,

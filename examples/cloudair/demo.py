@@ -4,6 +4,7 @@
     python examples/cloudair/demo.py --headless            # progress bar and report (the default with no TTY)
     python examples/cloudair/demo.py --tweets ../shared/data/airline_tweets.csv --headless
     python examples/cloudair/demo.py --bootstrap localhost:9092   # the same on a real cluster
+    python examples/cloudair/demo.py --bootstrap broker:9093 --client-config client.properties  # SASL/SSL
 
 It starts the local model server (VADER behind the CML protocol) unless ``CLOUDAIR_MODEL_URL`` is set,
 replays the tweets into ``tweets-ingest``, runs the topology of ``pipeline.py`` (embedded engine, or
@@ -11,7 +12,12 @@ replays the tweets into ``tweets-ingest``, runs the topology of ``pipeline.py`` 
 prints the report: tweets in, filtered out per reason, scored, failed, per route, sentiment by
 airline from DuckDB over the Parquet files, and the traces (the replay producer -> ``tweets-ingest``
 -> the ``cloudair`` group -> each output topic, with counts and latency, as airmon's Traces screen
-shows them). Exit code 0 when the numbers add up, 1 when they do not.
+shows them). On a cluster that needs a login or TLS, ``--client-config client.properties`` and
+``-X key=value`` (as ``airmon`` and ``airstream run`` take them; ``--config`` is the demo's settings
+file) reach every Kafka client the demo makes: the admin client, the replay producer, the topology's
+clients, the report's consumer and the traces reader. Exit codes: 0 when the numbers add up, 1 when
+they do not or the run failed (one line on stderr; ``--verbose`` adds the traceback), 2 on bad
+settings or client options.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -32,6 +38,13 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from airstream.common.client_config import (
+    ConfigError,
+    add_client_arguments,
+    config_from_args,
+    connection_config,
+    report_failure,
+)
 from airstream.connectors.model_server import ModelServer
 from airstream.connectors.parquet import parse_file_name
 from airstream.connectors.tweets import (
@@ -126,10 +139,18 @@ def run_embedded(config: CloudAirConfig, parts: CloudAirParts, progress: Callabl
     return _summary("embedded", config, counts, filtered, seconds, traces)
 
 
+def _kafka(bootstrap: str, client: Mapping[str, str] | None) -> dict[str, str]:
+    """The client configuration of the run: ``client`` (SASL, SSL ... from --client-config/-X) at ``bootstrap``."""
+    return {**(client or {}), "bootstrap.servers": bootstrap}
+
+
 def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
-              progress: Callable[[int], None], idle_timeout: float = 5.0) -> RunSummary:
+              progress: Callable[[int], None], idle_timeout: float = 5.0,
+              client: Mapping[str, str] | None = None) -> RunSummary:
     """Create the topics, replay into Kafka and run ``KafkaStreams`` until the input is drained.
 
+    ``client`` holds further client properties (a login, TLS): every client made here gets how to
+    reach the cluster from it, and the topology's clients get all of it (streams settings too).
     The summary's traces are what the replay and the application published to ``__airstream_metrics``
     during the run, for the run's topics.
     """
@@ -141,8 +162,10 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
 
     wall_start = time.time()
 
+    kafka = _kafka(bootstrap, client)
+    reach = connection_config(kafka)  # what a client other than the topology's takes of it
     topics = output_topics(config)
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(reach)
     futures = admin.create_topics([NewTopic(name, config.pipeline.partitions) for name in topics])
     for name, future in futures.items():
         try:
@@ -151,12 +174,12 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise RuntimeError(f"cannot create topic {name!r} on {bootstrap}: {exc}") from None
     started = time.perf_counter()
-    sent = produce_tweets(_tweets(config), bootstrap, config.topic(INGEST))
+    sent = produce_tweets(_tweets(config), bootstrap, config.topic(INGEST), reach)
     progress(sent)
-    app = KafkaStreams(build(config, parts), {"bootstrap.servers": bootstrap, **streams_config(config)})
+    app = KafkaStreams(build(config, parts), {**kafka, **streams_config(config)})
     app.run(idle_timeout=idle_timeout)
     seconds = time.perf_counter() - started
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{config.pipeline.application_id}-report",
+    consumer = Consumer({**reach, "group.id": f"{config.pipeline.application_id}-report",
                          "enable.auto.commit": False, "auto.offset.reset": "earliest"})
     try:
         counts = {}
@@ -178,7 +201,7 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
     finally:
         consumer.close()
     # Metrics published since the run started (a second's slack for clocks), not earlier runs'.
-    traces = read_traces({"bootstrap.servers": bootstrap}, window=time.time() - wall_start + 1.0)
+    traces = read_traces(reach, window=time.time() - wall_start + 1.0)
     return _summary("Kafka", config, counts, filtered, seconds, _traces_of(traces, topics))
 
 
@@ -193,8 +216,11 @@ def _traces_of(model: Any, topics: list[str]) -> Any:
 
 def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: bool = True,
              server_options: dict[str, Any] | None = None, cml_options: dict[str, Any] | None = None,
-             fresh: bool = True, progress: Callable[[int], None] | None = None) -> RunSummary:
+             fresh: bool = True, progress: Callable[[int], None] | None = None,
+             client: Mapping[str, str] | None = None) -> RunSummary:
     """Run the pipeline once and return its summary (the tests' entry point).
+
+    With ``bootstrap`` it runs on that Kafka cluster, its clients configured with ``client`` too.
 
     ``fresh`` first deletes the files an earlier run of the ingest topic left in a local Parquet
     folder (and nothing else), so the report covers this run only.
@@ -211,9 +237,9 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             if config.atlas.url:
                 publish_lineage_of(config, parts)
             if not headless:
-                summary = _run_with_dashboard(*dashboard(config, parts, bootstrap))
+                summary = _run_with_dashboard(*dashboard(config, parts, bootstrap, client))
             elif bootstrap:
-                summary = run_kafka(config, parts, bootstrap, progress or (lambda n: None))
+                summary = run_kafka(config, parts, bootstrap, progress or (lambda n: None), client=client)
             else:
                 summary = run_embedded(config, parts, progress or (lambda n: None))
             if parts.slack is not None:
@@ -224,11 +250,11 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             parts.close()
 
 
-def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | None = None
-              ) -> tuple[Any, dict[str, Any]]:
-    """airmon over the run (the embedded cluster, or the Kafka cluster at ``bootstrap``), with the run
-    started in a thread once the app is up. The Traces screen (``x``) follows the replay's records
-    through the ``cloudair`` group to each output topic.
+def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | None = None,
+              client: Mapping[str, str] | None = None) -> tuple[Any, dict[str, Any]]:
+    """airmon over the run (the embedded cluster, or the Kafka cluster at ``bootstrap``, reached with the
+    ``client`` properties too), with the run started in a thread once the app is up. The Traces screen
+    (``x``) follows the replay's records through the ``cloudair`` group to each output topic.
 
     Returns the app and a dict that gets ``summary`` (or ``error``) when the run ends; the app then
     says so and stays open until ``q``.
@@ -239,10 +265,10 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
 
     result: dict[str, Any] = {}
     if bootstrap:
-        app = AirmonApp.for_kafka({"bootstrap.servers": bootstrap}, refresh_interval=1.0)
+        app = AirmonApp.for_kafka(connection_config(_kafka(bootstrap, client)), refresh_interval=1.0)
 
         def run() -> RunSummary:
-            return run_kafka(config, parts, bootstrap, lambda n: None)
+            return run_kafka(config, parts, bootstrap, lambda n: None, client=client)
     else:
         cluster = EmbeddedCluster()
         view = cluster.view()
@@ -296,8 +322,10 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cloudair-demo", description=__doc__.split("\n\n")[0])
     p.add_argument("--headless", action="store_true", help="progress bar and report, no dashboard "
                    "(the default when stdout is not a terminal)")
-    p.add_argument("--bootstrap", help="run on this Kafka cluster (host:9092) instead of the embedded engine")
     p.add_argument("--config", default=str(DEFAULT_FILE), help="the settings file (default: cloudair.toml)")
+    connection = add_client_arguments(p, config_option="--client-config")
+    connection.description = ("With --bootstrap, --client-config or -X the demo runs on that Kafka cluster "
+                              "instead of the embedded engine.")
     p.add_argument("--tweets", "--csv", dest="tweets",
                    help="tweets to replay: a CSV of the data set's format or JSON lines (default: the shipped sample)")
     p.add_argument("--limit", type=int, help="replay at most this many tweets")
@@ -307,7 +335,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line; 0 when every number adds up."""
+    """The command line; 0 when every number adds up (exit codes in the module docs)."""
+    from confluent_kafka import KafkaException
     from rich.console import Console
     from rich.progress import Progress
 
@@ -318,23 +347,28 @@ def main(argv: list[str] | None = None) -> int:
     overrides = {k: v for k, v in {"source_path": args.tweets, "source_limit": args.limit,
                                     "parquet_location": args.parquet,
                                     "pipeline_topic_prefix": args.topic_prefix}.items() if v is not None}
+    client: dict[str, str] = {}
     try:
         config = load_config(args.config, **overrides)
-    except ValueError as exc:
-        print(f"cloudair: {exc}", file=sys.stderr)
+        # The embedded engine unless a cluster is named: $AIRSTREAM_BOOTSTRAP alone does not switch.
+        if args.bootstrap or args.config_file or args.overrides:
+            client = config_from_args(args)
+    except (ConfigError, ValueError) as exc:
+        report_failure("cloudair", exc, verbose=args.verbose, secrets=client)
         return 2
+    bootstrap = client.get("bootstrap.servers")
     headless = args.headless or not sys.stdout.isatty()
     total = config.source.limit or None
     try:
         if headless:
             with Progress(console=Console(stderr=True), transient=True) as bar:
                 task = bar.add_task("tweets", total=total)
-                summary = run_demo(config, bootstrap=args.bootstrap, headless=True,
+                summary = run_demo(config, bootstrap=bootstrap, headless=True, client=client,
                                    progress=lambda n: bar.advance(task, n))
         else:
-            summary = run_demo(config, bootstrap=args.bootstrap, headless=False)
-    except (ValueError, RuntimeError, OSError, SinkError, AtlasError) as exc:
-        print(f"cloudair: {exc}", file=sys.stderr)
+            summary = run_demo(config, bootstrap=bootstrap, headless=False, client=client)
+    except (ValueError, RuntimeError, OSError, SinkError, AtlasError, KafkaException) as exc:
+        report_failure("cloudair", exc, verbose=args.verbose, secrets=client)
         return 1
     render(summary)
     return 0 if summary.adds_up else 1
