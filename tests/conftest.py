@@ -3,7 +3,8 @@
 ``kafka_cluster`` yields a bootstrap string. It uses ``AIRSTREAM_BOOTSTRAP`` when set, else starts the
 project's local KRaft broker (compose/kafka-local) once per session. When Kafka cannot be started, the
 Kafka tests are skipped with the reason locally, and fail under ``CI=true``: CI must never go green by
-skipping the broker.
+skipping the broker. ``secure_kafka`` is a second local broker, secured (SASL_SSL, a generated CA,
+ACLs), for the tests of logins and permissions; it is treated the same way.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 import pytest
 from ci_support import missing
 
-from airstream.topology.kafka_local import KafkaStartError, LocalKafka
+from airstream.topology.kafka_local import KafkaStartError, LocalKafka, Security
 
 if TYPE_CHECKING:
     from servers.registry import LocalRegistry
@@ -62,6 +63,28 @@ def kafka_cluster3() -> Iterator[LocalKafka]:
 
 
 @pytest.fixture(scope="session")
+def secure_kafka() -> Iterator[LocalKafka]:
+    """A local single-node broker that takes clients only over SASL_SSL (SCRAM-SHA-512 and PLAIN, a CA
+    it generates) and enforces ACLs (``User:admin`` is the super user; ``User:plain-user`` with password
+    ``plain-user-pw`` can log in with PLAIN too). Tests add users and ACLs with ``add_user``/``allow``.
+    Always started here, even with ``$AIRSTREAM_BOOTSTRAP``: an external cluster's security is unknown."""
+    key = "secure"
+    if key not in _UNAVAILABLE:
+        try:
+            cluster = LocalKafka(security=Security(users={"plain-user": "plain-user-pw"})).start()
+        except KafkaStartError as exc:
+            _UNAVAILABLE[key] = str(exc)
+        else:
+            try:
+                yield cluster
+            finally:
+                cluster.stop()
+            return
+    missing("the secured local Kafka broker could not be started",
+            f"{_UNAVAILABLE[key]}\n(install Java, Maven and openssl)")
+
+
+@pytest.fixture(scope="session")
 def s3_server() -> Iterator[LocalS3]:
     """A local S3 server (moto) on 127.0.0.1, shared by the session's S3 tests."""
     # Imported on first use so the sessions that need no S3 do not pay for loading moto and boto3.
@@ -94,7 +117,9 @@ def unique_name(request: pytest.FixtureRequest) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Marked tests get the fixture even if they do not name it, so a missing broker is reported once, clearly.
     for item in items:
-        if item.get_closest_marker("kafka") and "kafka_cluster" not in item.fixturenames:
+        # A test of the secured broker is marked `kafka` (make test-unit leaves it out) but needs no plain broker.
+        if (item.get_closest_marker("kafka") and "kafka_cluster" not in item.fixturenames
+                and "secure_kafka" not in item.fixturenames):
             item.fixturenames.append("kafka_cluster")
         if item.get_closest_marker("kafka3") and "kafka_cluster3" not in item.fixturenames:
             item.fixturenames.append("kafka_cluster3")
