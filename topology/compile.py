@@ -51,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "default.value.serde": None,
     "default.deserialization.exception.handler": "fail",
     "processing.exception.handler": "fail",
+    "production.exception.handler": None,
     "errors.dead.letter.queue.topic.name": None,
     "commit.interval.ms": 100,
 }

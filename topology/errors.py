@@ -1,19 +1,23 @@
 """What happens when a record cannot be deserialized or a processor raises.
 
-Two config keys choose the behaviour, each ``fail`` (default), ``continue`` or ``dlq``:
+Three config keys choose the behaviour, each ``fail`` (default), ``continue`` or ``dlq``:
 
 - ``default.deserialization.exception.handler``: a source's serde rejects the record;
-- ``processing.exception.handler``: a user function or operator raises.
+- ``processing.exception.handler``: a user function or operator raises;
+- ``production.exception.handler``: an output record cannot be written because it is larger than
+  its topic's ``max.message.bytes`` (default: whatever ``processing.exception.handler`` says, so
+  a pipeline that dead-letters bad records dead-letters records too large to write as well).
 
 ``fail`` raises :class:`StreamsException` naming the topic, partition, offset and processor;
 ``continue`` logs a warning and counts the record in ``dropped-records-total``; ``dlq`` writes
 the original key and value bytes to the topic named by ``errors.dead.letter.queue.topic.name``
-with the original headers plus the KIP-1034 headers :data:`DLQ_HEADERS`.
+with the original headers plus the KIP-1034 headers :data:`DLQ_HEADERS` (a dead-letter record
+too large for its topic is cut to fit: :mod:`airstream.topology.runtime.record_size`).
 
 >>> policy = ErrorPolicy.from_config({"processing.exception.handler": "dlq",
 ...                                   "errors.dead.letter.queue.topic.name": "bad-tweets"})
->>> policy.processing, policy.dlq_topic
-('dlq', 'bad-tweets')
+>>> policy.processing, policy.production, policy.dlq_topic
+('dlq', 'dlq', 'bad-tweets')
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ log = logging.getLogger("airstream.topology.errors")
 
 DESERIALIZATION_HANDLER = "default.deserialization.exception.handler"
 PROCESSING_HANDLER = "processing.exception.handler"
+PRODUCTION_HANDLER = "production.exception.handler"
 DLQ_TOPIC = "errors.dead.letter.queue.topic.name"
 
 #: Header names of a dead-letter record, as KIP-1034 defines them.
@@ -92,18 +97,20 @@ def _where(rec: Any) -> str:
 
 @dataclass(frozen=True)
 class ErrorPolicy:
-    """The two handlers and the dead-letter topic, read from the streams config."""
+    """The three handlers and the dead-letter topic, read from the streams config."""
 
     deserialization: str = "fail"
     processing: str = "fail"
     dlq_topic: str | None = None
+    production: str = "fail"
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> ErrorPolicy:
         """Validate and read the handler keys; a wrong value names the key and the choices."""
-        values = {}
-        for key in (DESERIALIZATION_HANDLER, PROCESSING_HANDLER):
-            value = str(config.get(key, "fail")).strip().lower()
+        values: dict[str, str] = {}
+        for key in (DESERIALIZATION_HANDLER, PROCESSING_HANDLER, PRODUCTION_HANDLER):
+            default = values[PROCESSING_HANDLER] if key == PRODUCTION_HANDLER else "fail"
+            value = str(config.get(key) or default).strip().lower()
             if value not in _CHOICES:
                 raise TopologyException(f"config {key}={config.get(key)!r} is not one of "
                                         f"{', '.join(_CHOICES)}")
@@ -112,7 +119,7 @@ class ErrorPolicy:
         if "dlq" in values.values() and not dlq:
             raise TopologyException(f"an exception handler is 'dlq' but {DLQ_TOPIC} is not set; "
                                     "name the dead-letter topic in the config")
-        return cls(values[DESERIALIZATION_HANDLER], values[PROCESSING_HANDLER], dlq)
+        return cls(values[DESERIALIZATION_HANDLER], values[PROCESSING_HANDLER], dlq, values[PRODUCTION_HANDLER])
 
     def handle(self, kind: str, exc: BaseException, rec: Any, processor: str | None,
                emit: Any, count_drop: Any) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from confluent_kafka import (
@@ -34,9 +35,12 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from airstream.common.kafka_errors import access_error, principal_of
+from airstream.common.redact import scrub
 from airstream.common.traces.header import forwarder
 from airstream.topology.errors import StreamsException
 from airstream.topology.runtime.config import StreamsConfig
+from airstream.topology.runtime.record_size import record_size
 from airstream.topology.tracing import MetricsPublisher, TracingConsumer, TracingProducer
 
 __all__ = ["AtLeastOnce", "CommitInFlight", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
@@ -63,22 +67,51 @@ class Rewind(Exception):
     """The work since the last commit must be redone from the committed offsets."""
 
 
+def access_stop(err: KafkaError, client: Mapping[str, Any], **context: str | None) -> StreamsException | None:
+    """For an authentication, authorisation or fencing error, the :class:`StreamsException` that stops
+    the application with one line saying what to grant or fix (``context``: the topic, group or
+    transactional id and the operation, see :func:`~airstream.common.kafka_errors.explain`); ``None``
+    for any other error. Retrying such an error never helps, so the runtime stops on it."""
+    cause = access_error(err, principal=principal_of(client), **context)
+    if cause is None:
+        return None
+    stop = StreamsException(scrub(str(cause), client))
+    stop.__cause__ = cause
+    return stop
+
+
 class _DeliveryErrors:
     """Collects failed deliveries (the producer reports only failures)."""
 
-    def __init__(self) -> None:
+    def __init__(self, producer_config: Mapping[str, Any]) -> None:
+        self.producer_config = producer_config
+        self.access: StreamsException | None = None
+        """A record refused for want of an ACL: stops the application at the next check."""
         self.errors: list[tuple[str, KafkaError]] = []
+        self.too_large: dict[str, int] = {}
+        """Topics that refused records as too large, and the size of the largest one refused (the
+        smaller ones may only have shared its batch)."""
 
     def __call__(self, err: KafkaError | None, msg: Any) -> None:
-        if err is not None:
-            self.errors.append((msg.topic(), err))
+        if err is None:
+            return
+        self.errors.append((msg.topic(), err))
+        self.access = self.access or access_stop(err, self.producer_config, topic=msg.topic(), operation="Write")
+        if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
+            size = record_size(msg.key(), msg.value(), msg.headers())
+            self.too_large[msg.topic()] = max(size, self.too_large.get(msg.topic(), size))
 
     def check(self) -> None:
-        """Raise for permanent delivery errors; :class:`Rewind` for retriable ones."""
+        """Raise for permanent delivery errors; :class:`Rewind` for retriable ones and for records a
+        topic refused as too large (redone, the runner then measures that topic's records first)."""
+        if self.access is not None:
+            raise self.access
         if not self.errors:
             return
         errors, self.errors = self.errors, []
         for topic, err in errors:
+            if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
+                continue
             if not err.retriable() and err.code() not in (KafkaError._MSG_TIMED_OUT, KafkaError._TIMED_OUT):
                 raise StreamsException(f"cannot write to topic {topic!r}: {err.str()}. Fix the topic "
                                        "(exists? record size within max.message.bytes? ACLs?) and restart",
@@ -94,17 +127,19 @@ class Guarantee:
     exactly_once = False
 
     def __init__(self, config: StreamsConfig, consumer: Consumer | TracingConsumer,
-                 publisher: MetricsPublisher | None = None) -> None:
+                 publisher: MetricsPublisher | None = None, size_limits: Mapping[str, int] | None = None) -> None:
         self.config = config
         self.consumer = consumer
         self.publisher = publisher
-        self.delivery = _DeliveryErrors()
+        self.size_limits = dict(size_limits or {})
+        self.delivery = _DeliveryErrors(config.producer())
         self.producer = self._new_producer()
         self.in_transaction = False
 
     def _new_producer(self) -> Producer | TracingProducer:
         props = self.config.producer()
         props["on_delivery"] = self.delivery
+        props.update(self.size_limits)
         if self.publisher is None:
             return Producer(props)
         # Outputs carry their input's headers: the trace goes one hop further via this group.
@@ -123,6 +158,21 @@ class Guarantee:
 
     def abort(self) -> None:
         """Drop the outputs since the last commit where possible."""
+
+    def resize(self, size_limits: Mapping[str, int]) -> None:
+        """New record and batch size limits (``message.max.bytes``, ``batch.size``): librdkafka's
+        cannot change, so a new producer takes over (at a rewind: what the old one held is redone)."""
+        self.size_limits = dict(size_limits)
+        self._replace_producer()
+
+    def _replace_producer(self) -> None:
+        old = self.producer
+        try:
+            old.purge()
+        except (KafkaException, RuntimeError) as exc:
+            log.debug("purge before replacing the producer: %s", exc)
+        old.flush(0)  # a tracing producer publishes what it counted
+        self.producer = self._new_producer()
 
     def close(self, timeout: float) -> None:
         """Flush what is left and release the producer."""
@@ -163,7 +213,9 @@ class AtLeastOnce(Guarantee):
                     log.warning("commit skipped: %s", err.str())
                     return True
                 if not is_transient(err):
-                    raise StreamsException(f"cannot commit offsets: {err.str()}") from None
+                    raise access_stop(err, self.config.consumer(), group=self.config.application_id,
+                                      operation="Read") \
+                        or StreamsException(f"cannot commit offsets: {err.str()}") from None
                 if give_up_at is not None and time.monotonic() > give_up_at:
                     return False
                 self._backoff(attempt, "offset commit", err)
@@ -223,8 +275,8 @@ class ExactlyOnce(Guarantee):
     exactly_once = True
 
     def __init__(self, config: StreamsConfig, consumer: Consumer | TracingConsumer,
-                 publisher: MetricsPublisher | None = None) -> None:
-        super().__init__(config, consumer, publisher)
+                 publisher: MetricsPublisher | None = None, size_limits: Mapping[str, int] | None = None) -> None:
+        super().__init__(config, consumer, publisher, size_limits)
         self._offsets_sent = False
         self._init()
 
@@ -237,7 +289,9 @@ class ExactlyOnce(Guarantee):
             except KafkaException as exc:
                 err = exc.args[0]
                 if not is_transient(err) or attempt > 20:
-                    raise StreamsException(f"cannot initialise the transactional producer: {err.str()}") from None
+                    props = self.config.producer()
+                    raise access_stop(err, props, transactional_id=props["transactional.id"], operation="Write") \
+                        or StreamsException(f"cannot initialise the transactional producer: {err.str()}") from None
                 self._backoff(attempt, "init_transactions", err)
                 attempt += 1
 
@@ -266,6 +320,9 @@ class ExactlyOnce(Guarantee):
                 return True
             except KafkaException as exc:
                 err = exc.args[0]
+                stop = self.delivery.access or self.fenced(err)
+                if stop is not None:
+                    raise stop from None
                 if err.txn_requires_abort() or err.fatal():
                     log.warning("transaction cannot commit (%s); redoing from the last commit", err.str())
                     self.abort()
@@ -274,6 +331,12 @@ class ExactlyOnce(Guarantee):
                     return False
                 self._backoff(attempt, "transaction commit", err)
                 attempt += 1
+
+    def fenced(self, err: KafkaError) -> StreamsException | None:
+        """The stop for a producer another instance fenced (its ``transactional.id`` taken over), or
+        for a refused ACL; ``None`` for errors a new transaction may get past."""
+        props = self.config.producer()
+        return access_stop(err, props, transactional_id=props["transactional.id"], group=self.config.application_id)
 
     def _send_offsets(self, offsets: list[TopicPartition]) -> None:
         # librdkafka's send_offsets_to_transaction can block past its timeout when the cached
@@ -299,15 +362,12 @@ class ExactlyOnce(Guarantee):
             return
         self.in_transaction = False
         self.delivery.errors.clear()
-        old = self.producer
-        try:
-            old.purge()
-        except (KafkaException, RuntimeError) as exc:
-            log.debug("purge before replacing the producer: %s", exc)
-        old.flush(0)  # a tracing producer publishes what it counted
-        self.producer = self._new_producer()
-        self._init()
+        self._replace_producer()
         log.info("aborted the open transaction with a new transactional producer")
+
+    def _replace_producer(self) -> None:
+        super()._replace_producer()
+        self._init()
 
     def close(self, timeout: float) -> None:
         if self.in_transaction:
@@ -348,7 +408,9 @@ class CommitInFlight:
 
 
 def make_guarantee(config: StreamsConfig, consumer: Consumer | TracingConsumer,
-                   publisher: MetricsPublisher | None = None) -> Guarantee:
-    """The guarantee ``processing.guarantee`` names; with a ``publisher``, its producer traces."""
+                   publisher: MetricsPublisher | None = None, size_limits: Mapping[str, int] | None = None
+                   ) -> Guarantee:
+    """The guarantee ``processing.guarantee`` names; with a ``publisher``, its producer traces;
+    ``size_limits`` are producer properties that follow the topics it writes (see :mod:`.record_size`)."""
     kind = ExactlyOnce if config.exactly_once else AtLeastOnce
-    return kind(config, consumer, publisher)
+    return kind(config, consumer, publisher, size_limits)

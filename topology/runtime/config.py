@@ -51,6 +51,7 @@ STREAMS_KEYS = frozenset({
     "default.value.serde",
     "default.deserialization.exception.handler",
     "processing.exception.handler",
+    "production.exception.handler",
     "errors.dead.letter.queue.topic.name",
     "tracing.enabled",
     "tracing.metrics.interval.ms",

@@ -9,15 +9,16 @@ dict any thread may read:
 - ``record-e2e-latency-avg`` / ``-max`` (ms from a record's timestamp until its batch was
   processed; sampled on the last record of each partition in a batch);
 - ``dropped-records-total`` (deserialization/processing errors skipped or sent to the DLQ,
-  late window records);
+  output records too large for their topic, late window records);
 - ``restore-total``, ``restore-remaining-records-total`` (changelog records restored / still to
   restore);
 - ``records-lag`` per task (``{"0_3": 12, ...}``, end offset minus position, summed over the
   task's partitions; refreshed at every commit), and ``records-lag-max`` over all tasks;
 - ``rebalance-total``, ``aborted-transactions-total`` and ``rewind-total`` for the failure paths.
 
-:func:`serve_prometheus` exports the same values as Prometheus text (``airstream_process_total``
-...) on a port, using ``prometheus_client``.
+:func:`summary_line` is the INFO line the runtime logs once a minute (records, drops, commits,
+rewinds, rebalances, lag). :func:`serve_prometheus` exports the same values as Prometheus text
+(``airstream_process_total`` ...) on a port, using ``prometheus_client``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["StreamsMetrics", "serve_prometheus"]
+__all__ = ["StreamsMetrics", "serve_prometheus", "summary_line"]
 
 _RATE_WINDOW_S = 5.0
 
@@ -67,7 +68,7 @@ class StreamsMetrics:
         self.e2e_sum = 0.0
         self.e2e_count = 0
         self.e2e_max = 0.0
-        self.dropped_closed = 0  # drops of tasks that are gone
+        self.dropped_outside_tasks = 0  # of tasks that are gone; outputs too large for their topic
         self.restore_total = 0
         self.restore_remaining = 0
         self.rebalance_total = 0
@@ -117,7 +118,7 @@ class StreamsMetrics:
                 "commit-latency-max": self.commit_latency_max,
                 "record-e2e-latency-avg": self.e2e_sum / self.e2e_count if self.e2e_count else 0.0,
                 "record-e2e-latency-max": self.e2e_max,
-                "dropped-records-total": self.dropped_closed + self._drops_live,
+                "dropped-records-total": self.dropped_outside_tasks + self._drops_live,
                 "restore-total": self.restore_total,
                 "restore-remaining-records-total": self.restore_remaining,
                 "rebalance-total": self.rebalance_total,
@@ -126,6 +127,27 @@ class StreamsMetrics:
                 "records-lag": lag,
                 "records-lag-max": max(lag.values(), default=0),
             }
+
+
+def summary_line(before: dict[str, Any], after: dict[str, Any], seconds: float) -> str:
+    """What changed between two :meth:`StreamsMetrics.snapshot` s, as the runtime's INFO line.
+
+    >>> before = {"process-total": 1000, "dropped-records-total": 1, "commit-total": 4, "rewind-total": 0,
+    ...           "rebalance-total": 1}
+    >>> after = {"process-total": 13000, "dropped-records-total": 3, "commit-total": 6, "rewind-total": 1,
+    ...          "rebalance-total": 1, "commit-latency-avg": 12.5, "records-lag-max": 40}
+    >>> print(summary_line(before, after, 60))  # doctest: +NORMALIZE_WHITESPACE
+    last 60 s: 12000 records processed (200.0/s), 2 dropped, 2 commits (avg 12 ms),
+    1 redone from the last commit, 0 rebalances; lag 40
+    """
+    def delta(name: str) -> int:
+        return int(after.get(name, 0)) - int(before.get(name, 0))
+
+    processed = delta("process-total")
+    return (f"last {seconds:.0f} s: {processed} records processed ({processed / max(seconds, 1e-9):.1f}/s), "
+            f"{delta('dropped-records-total')} dropped, {delta('commit-total')} commits "
+            f"(avg {after.get('commit-latency-avg', 0.0):.0f} ms), {delta('rewind-total')} redone from the last "
+            f"commit, {delta('rebalance-total')} rebalances; lag {after.get('records-lag-max', 0)}")
 
 
 class _Collector:

@@ -52,17 +52,18 @@ from confluent_kafka.admin import AdminClient
 
 from airstream.common.traces.header import run_id
 from airstream.topology.builder import Topology
-from airstream.topology.compile import Plan, SubtopologyPlan, compile_topology
+from airstream.topology.compile import DYNAMIC, Plan, SubtopologyPlan, compile_topology
 from airstream.topology.engine.task import Task
-from airstream.topology.errors import ErrorPolicy, StreamsException
+from airstream.topology.errors import ErrorPolicy, StreamsException, TopologyException
 from airstream.topology.partitioner import cached_partition_for
 from airstream.topology.records import InputRecord, from_messages
 from airstream.topology.runtime.admin import TopicLayout, prepare_topics
-from airstream.topology.runtime.commit import CommitInFlight, Guarantee, Rewind, make_guarantee
+from airstream.topology.runtime.commit import CommitInFlight, Guarantee, Rewind, access_stop, make_guarantee
 from airstream.topology.runtime.config import StreamsConfig
 from airstream.topology.runtime.logs import client_logger
-from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus
+from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus, summary_line
 from airstream.topology.runtime.rebalance import Callbacks, assignment_strategy
+from airstream.topology.runtime.record_size import FRAMING_BYTES, OutputLimits, cut_to_fit, record_size, topic_limits
 from airstream.topology.runtime.restore import Restorer
 from airstream.topology.tracing import MetricsPublisher, TracingConsumer
 
@@ -77,6 +78,10 @@ _PUNCTUATE_EVERY_S = 0.05
 # Output lists held while an exactly-once commit runs before the loop waits for it (a bound on memory).
 _MAX_HELD_BATCHES = 200
 _LAG_EVERY_S = 1.0
+_SUMMARY_EVERY_S = 60.0
+# What a log line about a dropped or cut dead-letter record shows to find its original.
+_SOURCE_HEADERS = ("__streams.errors.topic", "__streams.errors.partition", "__streams.errors.offset",
+                   "airstream.errors.output.topic")
 
 
 class State(enum.StrEnum):
@@ -278,6 +283,8 @@ class _Runner:
         self.trace_run = run_id(self.config.application_id, list(self.sub_of))
         """This deployment's run in the traces: its group and source topics, hashed."""
         self.global_stores: dict[str, Any] = {}
+        self.errors = ErrorPolicy.from_config(self.plan.config)
+        self.limits = OutputLimits(0)  # read from the topics at setup
         self.failed = False
         self.closing = False
         self._blocked = False  # a commit could not finish (brokers away): retry before consuming more
@@ -290,6 +297,8 @@ class _Runner:
         self._eager = assignment_strategy(self.plan) != "cooperative-sticky"
         self._aside: dict[tuple[int, int], Task] = {}
         self._server: Any = None
+        self._admin: AdminClient | None = None
+        self._access_failure: StreamsException | None = None  # the brokers refused our login
         self._globals: _GlobalTables | None = None
         self.consumer: Consumer | TracingConsumer | None = None
         self.publisher: MetricsPublisher | None = None
@@ -300,8 +309,17 @@ class _Runner:
     def setup(self) -> None:
         cfg = self.config
         try:
-            admin = AdminClient(cfg.admin())
-            self.layout = prepare_topics(self.plan, cfg, admin)
+            admin_props = cfg.admin()
+            admin_props["error_cb"] = self._client_error
+            admin = self._admin = AdminClient(admin_props)
+            try:
+                self.layout = prepare_topics(self.plan, cfg, admin)
+            except TopologyException:
+                admin.poll(0)  # serves error_cb: a refused login shows as "cannot read topic metadata"
+                if self._access_failure is not None:
+                    raise self._access_failure from None
+                raise
+            self.limits = self._output_limits(admin)
             self.partitions_of = {t: n for t, n in self.layout.partitions.items() if t in self.plan.repartition_topics}
             consumer_props = cfg.consumer()
             consumer_props.update({
@@ -315,7 +333,8 @@ class _Runner:
                                                 run=self.trace_run)
             else:
                 self.consumer = Consumer(consumer_props)
-            self.guarantee = make_guarantee(cfg, self.consumer, self.publisher)
+            self.guarantee = make_guarantee(cfg, self.consumer, self.publisher,
+                                            self.limits.producer_config(cfg.producer()))
             self.restorer = Restorer(self.plan, cfg.restore_consumer(), self.metrics, cfg.restore_timeout_ms)
             if self.plan.global_subtopologies:
                 props = cfg.restore_consumer()
@@ -338,12 +357,28 @@ class _Runner:
         log.info("application %s (instance %s, %s) started; reading %s", cfg.application_id,
                  cfg.instance_id, cfg.guarantee, ", ".join(sorted(self.sub_of)))
 
+    def _output_limits(self, admin: AdminClient) -> OutputLimits:
+        """The size limits of every topic this instance writes (see :mod:`.record_size`)."""
+        plan = self.plan
+        written = {t for sub in plan.subtopologies for t in sub.sink_serdes if t != DYNAMIC}
+        written.update(plan.changelog_topics.values())
+        if self.errors.dlq_topic:
+            written.add(self.errors.dlq_topic)
+        user_max = self.config.producer().get("message.max.bytes")
+        return OutputLimits.of(topic_limits(admin, written), int(user_max) if user_max else None)
+
     def _failed_start(self) -> None:
         self.failed = True
         self.shutdown()
         self.app._set_state(State.ERROR)
 
     def _client_error(self, err: KafkaError) -> None:
+        # A refused login is reported here only; requests just time out: stop rather than retry.
+        stop = access_stop(err, self.config.consumer(), group=self.config.application_id)
+        if stop is not None:
+            self._access_failure = self._access_failure or stop
+            self.app._stop.set()
+            return
         if err.fatal():
             log.error("Kafka client fatal error: %s", self.config.scrub(err.str()))
         else:  # librdkafka reconnects by itself
@@ -379,6 +414,7 @@ class _Runner:
         if self._server is not None:
             self._server.shutdown()
         self.consumer = self.guarantee = self.restorer = self._globals = self._server = self.publisher = None
+        self._admin = None
 
     # -- the loop ----------------------------------------------------------------------------
     def loop(self, max_records: int | None, idle_timeout: float | None) -> None:
@@ -386,12 +422,15 @@ class _Runner:
         self._next_commit = time.monotonic() + self.config.commit_interval_ms / 1000
         self._next_punctuate = self._next_lag = 0.0
         self._last_record = time.monotonic()
+        self._summarised = (self._last_record, self.metrics.snapshot())
         while not stop.is_set():
             try:
                 if self._iteration(max_records, idle_timeout):
                     return
             except Rewind:
                 self._rewind(list(self.tasks))
+        if self._access_failure is not None:
+            raise self._access_failure
 
     def _iteration(self, max_records: int | None, idle_timeout: float | None) -> bool:
         """One poll-process-(commit) round; ``True`` when a stop condition of :meth:`loop` holds."""
@@ -430,7 +469,21 @@ class _Runner:
             if now >= self._next_lag:
                 self._next_lag = now + _LAG_EVERY_S
                 self._update_lag()
+        if now - self._summarised[0] >= _SUMMARY_EVERY_S:
+            self._summarise(now)
+        # librdkafka's log lines wait in each client's queue until it is polled: serve the clients
+        # this loop does not poll for records, so a line is logged when it happens.
+        assert self.guarantee is not None
+        self.guarantee.producer.poll(0)
+        if self._admin is not None:
+            self._admin.poll(0)
         return False
+
+    def _summarise(self, now: float) -> None:
+        since, before = self._summarised
+        after = self.metrics.snapshot()
+        log.info("%s", summary_line(before, after, now - since))
+        self._summarised = (now, after)
 
     def _process(self, msgs: list[Any]) -> None:
         recs = from_messages(msgs)
@@ -469,6 +522,10 @@ class _Runner:
             err = m.error()
             if err is None or err.code() == KafkaError._PARTITION_EOF:
                 continue
+            stop = access_stop(err, self.config.consumer(), topic=m.topic(), group=self.config.application_id,
+                               operation="Read")
+            if stop is not None:
+                raise stop
             if err.fatal():
                 raise StreamsException(f"Kafka consumer fatal error: {self.config.scrub(err.str())}")
             log.warning("consumer: %s (retrying)", self.config.scrub(err.str()))
@@ -484,6 +541,8 @@ class _Runner:
         producer = guarantee.producer
         produce = producer.produce
         counts = self.partitions_of
+        # Topics whose limit is below the producer's: librdkafka lets their records through.
+        measured = self.limits.below
         topic = outputs[0][0]
         try:
             guarantee.begin()
@@ -491,20 +550,100 @@ class _Runner:
                 if partition is None:
                     n = counts.get(topic)
                     partition = cached_partition_for(key, n) if n and key is not None else -1
+                if measured and topic in measured and record_size(key, value, headers) > measured[topic]:
+                    self._too_large(topic, partition, key, value, ts, headers)
+                    continue
                 while True:
                     try:
                         produce(topic, value, key, partition, None, None, ts if ts > 0 else 0, headers or None)
                         break
                     except BufferError:  # the local queue is full: let deliveries drain it
                         producer.poll(0.1)
+                    except KafkaException as exc:
+                        if exc.args[0].code() != KafkaError.MSG_SIZE_TOO_LARGE:
+                            raise
+                        self._too_large(topic, partition, key, value, ts, headers)
+                        break
         except KafkaException as exc:
             err = exc.args[0]
+            stop = access_stop(err, self.config.producer(), topic=topic, operation="Write",
+                               transactional_id=self.config.producer().get("transactional.id"))
+            if stop is not None:
+                raise stop from None
             if guarantee.exactly_once and (err.code() == KafkaError._STATE or err.fatal() or err.txn_requires_abort()):
                 # The transaction broke (e.g. the broker went away mid-transaction): redo it.
                 log.warning("transactional producer cannot continue the transaction (%s)", err.str())
                 raise Rewind() from None
             raise StreamsException(f"cannot produce to {topic!r}: {err.str()}", topic=topic) from None
         producer.poll(0)
+
+    def _too_large(self, topic: str, partition: int, key: bytes | None, value: bytes | None, ts: int,
+                   headers: Any) -> None:
+        """A record over ``topic``'s limit: a dead-letter record is cut to fit; an output record goes
+        to the production-error handler (fail, count and skip, or dead-letter it)."""
+        size, limit = record_size(key, value, headers), self.limits.limit(topic)
+        if topic == self.errors.dlq_topic:
+            self._dead_letter(key, value, ts, headers, size)
+            return
+        what = (f"an output record of {size} bytes is larger than the {limit} bytes topic {topic!r} takes (its "
+                f"max.message.bytes less {FRAMING_BYTES} bytes of framing)")
+        if self.errors.production == "fail":
+            raise StreamsException(f"{what}. The application stopped; raise the topic's max.message.bytes "
+                                   f"(kafka-configs.sh --alter --entity-type topics --entity-name {topic} --add-config "
+                                   "max.message.bytes=N) or set production.exception.handler to 'continue' or 'dlq'",
+                                   topic=topic)
+        self.metrics.dropped_outside_tasks += 1
+        if self.errors.production == "continue":
+            log.warning("skipping %s", what)
+            return
+        log.warning("sending %s to dead-letter topic %r", what, self.errors.dlq_topic)
+        self._dead_letter(key, value, ts, [
+            *(headers or ()),
+            ("__streams.errors.exception", b"org.apache.kafka.common.errors.RecordTooLargeException"),
+            ("__streams.errors.message", what.encode()),
+            ("airstream.errors.output.topic", topic.encode()),
+            ("airstream.errors.output.partition", str(partition).encode()),
+        ], size)
+
+    def _dead_letter(self, key: bytes | None, value: bytes | None, ts: int, headers: Any, size: int) -> None:
+        """Write a dead-letter record cut to the topic's limit; if even that is refused, log where it
+        came from and go on (counted in ``dropped-records-total`` already)."""
+        dlq = self.errors.dlq_topic
+        assert dlq is not None and self.guarantee is not None
+        cut = size > self.limits.limit(dlq)
+        if cut:
+            key, value, headers = cut_to_fit(key, value, headers, self.limits.limit(dlq))
+        source = ", ".join(f"{name}={(data or b'').decode(errors='replace')}" for name, data in headers
+                           if name in _SOURCE_HEADERS) or "no source headers"
+        producer = self.guarantee.producer
+        try:
+            while True:
+                try:
+                    producer.produce(dlq, value, key, -1, None, None, ts if ts > 0 else 0, headers)
+                    break
+                except BufferError:
+                    producer.poll(0.1)
+        except KafkaException as exc:
+            log.error("dropped a dead-letter record of %d bytes (%s) that topic %r refused%s: %s", size, source, dlq,
+                      " even cut to fit" if cut else "", exc.args[0].str())
+            return
+        if cut:
+            log.warning("dead-letter record of %d bytes (%s) cut to fit topic %r's max.message.bytes; the headers "
+                        "airstream.dlq.* give its original sizes and SHA-256", size, source, dlq)
+
+    def _lower_limits(self) -> None:
+        """Topics that refused records as too large after librdkafka let them through: measure
+        their records from now on (their config as read now, or below the smallest refused)."""
+        assert self.guarantee is not None
+        refused, self.guarantee.delivery.too_large = self.guarantee.delivery.too_large, {}
+        if not refused:
+            return
+        read = topic_limits(self._admin, refused) if self._admin is not None else {}
+        for topic, size in refused.items():
+            self.limits.lower(topic, min(size, read.get(topic, size)))
+            log.warning("topic %r refused output records as too large (the largest %d bytes); its records are "
+                        "measured against %d bytes from now on", topic, size, self.limits.limit(topic))
+        self.guarantee.resize(self.limits.producer_config(self.config.producer()))
 
     def _commit(self, give_up_at: float, background: bool = False) -> bool:
         """Make the work so far durable; ``False`` if the brokers did not answer by ``give_up_at``.
@@ -595,7 +734,7 @@ class _Runner:
 
     def _close_task(self, task: Task) -> None:
         task.close()
-        self.metrics.dropped_closed += task.metrics["dropped-records-total"]
+        self.metrics.dropped_outside_tasks += task.metrics["dropped-records-total"]
 
     def _close_aside(self) -> None:
         for task in self._aside.values():
@@ -617,6 +756,7 @@ class _Runner:
         assert self.guarantee is not None and self.consumer is not None and self.restorer is not None
         self._abandon_inflight()
         self.guarantee.abort()
+        self._lower_limits()
         self.metrics.rewind_total += 1
         self.metrics.aborted_total += int(self.guarantee.exactly_once)
         self._drop(keys)
