@@ -170,7 +170,7 @@ class SchemaRegistry:
             raise RegistryError(f"schema id {schema_id} is not in the registry at {self.url}")
         if response.status_code >= 400:
             raise RegistryError(f"schema registry {self.url} answered {response.status_code} for schema id "
-                                f"{schema_id}: {scrub(response.text[:200], self._secrets)}")
+                                f"{schema_id}: {scrub(response.text, self._secrets)[:200]}")
         body = response.json()
         if body.get("schemaType", "AVRO") != "AVRO":
             raise RegistryError(f"schema id {schema_id} is {body['schemaType']}, not Avro")
