@@ -563,7 +563,8 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         if err is None:
             delivered += 1
         else:
-            errors.append(err.str())
+            # A refused ACL names the principal and the grant; other errors keep librdkafka's words.
+            errors.append(producer.explain(err, topic) or err.str())
 
     sent = 0
     stopped: BaseException | None = None
@@ -587,6 +588,8 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         raise ReplayError(scrub(f"cannot produce to {where}: {stopped}", settings), produced=delivered) from stopped
     if remaining or errors:
         first = errors[0] if errors else f"{remaining} not delivered within 30 s"
+        if producer.access_error is not None:  # a refused login only shows as timed-out deliveries
+            first = str(producer.access_error)
         # Lost deliveries are the news, whatever else stopped the replay.
         raise ReplayError(f"{sent - delivered} of {sent} tweets not delivered to {where}: {first}",
                           produced=delivered) from None
@@ -673,6 +676,14 @@ def _stopped_embedded(exc: TweetFormatError, source: _Replay) -> str:
     return f"stopped at row {exc.row} ({source.path}:{exc.line}): {exc.reason}; fix the row{skip}"
 
 
+def _client_log(verbose: bool) -> logging.Logger:
+    """Where librdkafka's own lines go: to stderr with ``--verbose`` only. Without it a failed login
+    would print a line per retry, and the failure that ends the replay is told in one line anyway."""
+    client_log = logging.getLogger(f"{__name__}.kafka")
+    client_log.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+    return client_log
+
+
 def main(args: Any) -> int:
     """``airstream replay`` (``args`` from airstream.cli's parser); exit codes in the module docs."""
     from confluent_kafka import KafkaException
@@ -680,11 +691,13 @@ def main(args: Any) -> int:
     from airstream.common.client_config import ConfigError, config_from_args, report_failure
 
     kafka = bool(args.bootstrap or args.config_file or args.overrides)
+    config: dict[str, Any] = {}
     try:
-        config: dict[str, Any] = config_from_args(args) if kafka else {}
+        if kafka:
+            config = config_from_args(args)
         source = _open_source(args)
     except (ConfigError, FileNotFoundError, ValueError) as exc:
-        report_failure("airstream replay", exc, verbose=args.verbose, secrets=config if kafka else None)
+        report_failure("airstream replay", exc, verbose=args.verbose, secrets=config)
         return 2
     if args.loop and args.limit is None and not kafka:
         print("airstream replay: --loop into the in-process embedded cluster needs --limit "
@@ -696,6 +709,7 @@ def main(args: Any) -> int:
         return _replay_embedded(source, args)
     if args.client_id:
         config["client.id"] = args.client_id
+    config["logger"] = _client_log(args.verbose)
     bootstrap = config["bootstrap.servers"]
     try:
         count = produce_tweets(source, bootstrap, args.topic, config)
