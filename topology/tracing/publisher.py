@@ -28,6 +28,7 @@ __all__ = ["MetricsPublisher"]
 log = logging.getLogger("airstream.topology.tracing")
 
 RETENTION_MS = 7 * 24 * 3600 * 1000
+_UNREACHABLE = frozenset({KafkaError._TRANSPORT, KafkaError._TIMED_OUT, KafkaError._ALL_BROKERS_DOWN})
 
 
 class MetricsPublisher:
@@ -83,6 +84,11 @@ class MetricsPublisher:
         except KafkaException as exc:
             err = exc.args[0] if exc.args else None
             if isinstance(err, KafkaError) and err.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                return
+            if isinstance(err, KafkaError) and err.code() in _UNREACHABLE:
+                # The cluster cannot be reached or refuses the login: the application's own clients say so
+                # (a refused login in one line naming the principal); a second, vaguer line would only mislead.
+                log.info("could not check the metrics topic %s: %s", self.topic, err.str())
                 return
             denied = explain(err, principal=self._principal, topic=self.topic, operation="Create") if isinstance(
                 err, KafkaError) else None
