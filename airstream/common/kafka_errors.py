@@ -148,8 +148,11 @@ def _authorization(err: KafkaError, principal: str | None, topic: str | None, gr
     who = principal or "this client's principal"
     allow = principal or "User:NAME"
     if code == KafkaError.TOPIC_AUTHORIZATION_FAILED:
-        # A fetch names itself; a delivery report does not, so a producer passes operation="Write".
-        op = operation or ("Read" if "Fetch" in text else None)
+        # A fetch or a subscription names itself (Read implies the Describe a subscription also needs);
+        # a delivery report does not, so a producer passes operation="Write".
+        subscribed = re.search(r"Subscribed topic not available: (\S+):", text)
+        topic = topic or (subscribed[1] if subscribed else None)
+        op = operation or ("Read" if "Fetch" in text or subscribed else None)
         name = topic or "TOPIC"
         if op is None:
             return (f"not authorized: {who} may not use topic {_quoted(topic)} (it needs Write to produce, Read to "

@@ -65,6 +65,14 @@ def test_a_failed_fetch_is_a_missing_read() -> None:
     assert line is not None and "may not Read topic 'tweets'" in line and "--operation Read --topic tweets" in line
 
 
+def test_a_refused_subscription_names_its_topic_and_read() -> None:
+    err = KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED, "Subscribed topic not available: tweets: Broker: Topic "
+                     "authorization failed")
+    line = explain(err, principal="User:carol")
+    assert line is not None and "User:carol may not Read topic 'tweets'" in line
+    assert line.endswith("--operation Read --topic tweets")
+
+
 def test_an_unknown_topic_operation_lists_what_each_use_needs() -> None:
     line = explain(KafkaError(KafkaError.TOPIC_AUTHORIZATION_FAILED))
     assert line is not None
