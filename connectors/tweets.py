@@ -263,6 +263,8 @@ class _Replay:
         self.from_row = from_row
         self.last_row = 0
         """The row of the last tweet handed out (0 before the first)."""
+        self.handed = 0
+        """How many tweets were handed out."""
         self._check()
         self.rate = rate
         self.speedup = speedup
@@ -321,24 +323,32 @@ class _Replay:
                 return True
         return False
 
-    def _numbered(self) -> Iterator[dict[str, Any]]:
-        for row, tweet in self._read():
-            self.last_row = row
-            yield tweet
+    def resume_row(self, produced: int) -> int | None:
+        """The row a rerun starts at (``from_row``) so that it repeats none of the ``produced`` tweets
+        and misses none; ``None`` when that is not known (time order, a loop, or lost tweets).
 
-    def _pass(self) -> Iterator[dict[str, Any]]:
-        tweets: Iterable[dict[str, Any]] = self._numbered()
+        Rows go out in file order, and the consumer of this iterator may have taken a tweet it could
+        not produce (it was interrupted), so ``produced`` is all or all but one of those handed out.
+        """
+        if self.speedup is not None or self.loop:
+            return None
+        if produced == self.handed:
+            return self.last_row + 1
+        return self.last_row if produced == self.handed - 1 else None
+
+    def _pass(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        rows: Iterable[tuple[int, dict[str, Any]]] = self._read()
         if self.speedup is not None:
-            tweets = sorted(tweets, key=lambda t: int(t.get("timestamp_ms") or 0))
+            rows = sorted(rows, key=lambda r: int(r[1].get("timestamp_ms") or 0))
         seen: set[str] = set()
-        for tweet in tweets:
+        for row, tweet in rows:
             tweet_id = tweet.get("id_str")
             # A tweet without an id cannot be told apart from another: it is always replayed.
             if self.dedupe and isinstance(tweet_id, str):
                 if tweet_id in seen:
                     continue
                 seen.add(tweet_id)
-            yield tweet
+            yield row, tweet
 
     def _paced(self) -> Iterator[dict[str, Any]]:
         count = 0
@@ -346,7 +356,7 @@ class _Replay:
         first_ts: int | None = None
         while True:
             produced_in_pass = 0
-            for tweet in self._pass():
+            for row, tweet in self._pass():
                 if self.limit is not None and count >= self.limit:
                     return
                 if self.rate is not None:
@@ -362,6 +372,7 @@ class _Replay:
                     wait = due - self._clock()
                     if wait > 0:
                         self._sleep(wait)
+                self.last_row, self.handed = row, self.handed + 1
                 yield tweet
                 count += 1
                 produced_in_pass += 1
@@ -639,8 +650,8 @@ def _stopped(exc: ReplayError, source: _Replay, args: Any) -> str:
     if isinstance(cause, TweetFormatError):
         return f"{cause}; {produced}"
     if isinstance(cause, KeyboardInterrupt):
-        resumable = exc.produced and args.speedup is None and not args.loop
-        resume = f"; rerun with --from-row {source.last_row + 1} to go on" if resumable else ""
+        row = source.resume_row(exc.produced) if exc.produced else None
+        resume = f"; rerun with --from-row {row} to go on" if row is not None else ""
         return f"interrupted with {produced}{resume}"
     what = ("create the topic (or let the cluster create topics on first use), or pick an existing one with --topic"
             if "Unknown topic" in str(exc) else "check --topic, --bootstrap and the credentials in --config/-X")
@@ -686,8 +697,6 @@ def _client_log(verbose: bool) -> logging.Logger:
 
 def main(args: Any) -> int:
     """``airstream replay`` (``args`` from airstream.cli's parser); exit codes in the module docs."""
-    from confluent_kafka import KafkaException
-
     from airstream.common.client_config import ConfigError, config_from_args, report_failure
 
     kafka = bool(args.bootstrap or args.config_file or args.overrides)
@@ -705,8 +714,18 @@ def main(args: Any) -> int:
         return 2
     if args.loop and args.limit is None:
         print("airstream replay: --loop without --limit replays forever; Ctrl-C stops it.", file=sys.stderr)
-    if not kafka:
-        return _replay_embedded(source, args)
+    try:
+        return _replay_kafka(source, args, config) if kafka else _replay_embedded(source, args)
+    except KeyboardInterrupt:  # in the producer's last flush, or while replaying into the embedded cluster
+        print("airstream replay: interrupted", file=sys.stderr)
+        return 130
+
+
+def _replay_kafka(source: _Replay, args: Any, config: dict[str, Any]) -> int:
+    from confluent_kafka import KafkaError, KafkaException
+
+    from airstream.common.client_config import report_failure
+
     if args.client_id:
         config["client.id"] = args.client_id
     config["logger"] = _client_log(args.verbose)
@@ -714,7 +733,7 @@ def main(args: Any) -> int:
     try:
         count = produce_tweets(source, bootstrap, args.topic, config)
     except KafkaException as exc:  # the producer refused the configuration before sending anything
-        reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+        reason = exc.args[0].str() if exc.args and isinstance(exc.args[0], KafkaError) else str(exc)
         report_failure("airstream replay", exc, verbose=args.verbose, secrets=config,
                        message=f"client configuration refused: {reason} (fix it in --config or -X)")
         return 2

@@ -6,8 +6,11 @@ their secrets reaching stderr, and a Slack or S3 sink that fails during a run is
 from __future__ import annotations
 
 import csv
+import re
+import signal
 import subprocess
 import textwrap
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,7 +20,7 @@ import orjson
 import pytest
 from runtime_support import AIRSTREAM, create_topic, produce, read_topic
 
-from airstream.connectors.tweets import SAMPLE_CSV
+from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
 
 pytestmark = pytest.mark.kafka
 
@@ -58,6 +61,23 @@ def test_a_bad_row_says_what_was_produced_and_resuming_duplicates_nothing(
     assert f"produced 12 tweets to topic '{unique_name}'" in resumed.stdout and "(1 bad rows skipped)" in resumed.stdout
     ids = [orjson.loads(m.value())["id_str"] for m in read_topic(kafka_cluster, unique_name, 19)]
     assert len(ids) == 19 and len(set(ids)) == 19
+
+
+def test_ctrl_c_says_where_to_resume_and_resuming_there_gives_every_row_once(
+        kafka_cluster: str, unique_name: str) -> None:
+    args = ["replay", str(SAMPLE_CSV), "--topic", unique_name, "--bootstrap", kafka_cluster, "--no-progress"]
+    with subprocess.Popen([AIRSTREAM, *args, "--rate", "100"], stderr=subprocess.PIPE, text=True) as replay:
+        time.sleep(3)  # about 100 rows out of 500, at 100 a second after the start-up
+        replay.send_signal(signal.SIGINT)
+        _, stderr = replay.communicate(timeout=60)
+    assert replay.returncode == 130 and "Traceback" not in stderr
+    match = re.fullmatch(r"airstream replay: interrupted with (\d+) rows produced; rerun with --from-row (\d+) "
+                         r"to go on", stderr.strip())
+    assert match, stderr
+    resumed = _airstream(*args, "--from-row", match[2])
+    assert resumed.returncode == 0, resumed.stderr
+    got = sorted(orjson.loads(m.value())["id_str"] for m in read_topic(kafka_cluster, unique_name, 500))
+    assert got == sorted(t["id_str"] for t in TweetReplay(SAMPLE_CSV))
 
 
 def test_an_unknown_topic_is_named_when_the_cluster_does_not_create_it(
