@@ -116,6 +116,21 @@ def test_replay_verbose_adds_the_traceback(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines()[-1].startswith("airstream replay: client properties file")
 
 
+# -- airstream run --------------------------------------------------------------------------------------
+
+def test_run_verbose_prints_the_traceback_of_a_broken_script_before_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "pipeline.py"
+    path.write_text("def connect():\n    raise RuntimeError('no model server configured')\n\nconnect()\n")
+    args = ("airstream.cli", "run", f"{path}:topology", "--bootstrap", NOWHERE, "--application-id", "x")
+    quiet, verbose = _run(*args), _run(*args, "-v")
+    assert quiet.returncode == verbose.returncode == 2
+    line = _one_line(quiet)
+    assert line.startswith(f"airstream run: importing {path} failed: RuntimeError: no model server configured")
+    *traceback, last = verbose.stderr.strip().splitlines()
+    assert traceback[0] == "Traceback (most recent call last):" and last == line
+    assert "in connect" in verbose.stderr  # the script's own frame: the one a user needs
+
+
 # -- airstream sql --------------------------------------------------------------------------------------
 
 @pytest.fixture
