@@ -171,7 +171,12 @@ def _terminate_with_parent() -> None:
 
 
 def _cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # One in 64 random ids starts with "-", which StorageTool's argument parser takes for an option
+    # ("argument --cluster-id/-t: expected one argument"); Kafka's own Uuid.randomUuid() avoids them too.
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -598,10 +603,11 @@ class LocalKafka:
             node.process.wait(10)
 
     def _fail(self, node: _Node, reason: str) -> None:
+        tail = _tail(node.log_file)  # read before stop() removes a temporary data folder with the log
         self.stop(timeout=10)
         raise KafkaStartError(
             f"local Kafka did not start: {reason}.\n"
-            f"Last lines of {node.log_file}:\n{_tail(node.log_file)}\n"
+            f"Last lines of {node.log_file}:\n{tail}\n"
             f"Retry with: {_RETRY_HINT}"
         )
 
