@@ -53,3 +53,24 @@ def test_kafka_tests_fail_under_ci_and_skip_locally_when_the_broker_cannot_start
         assert proc.returncode != 0 and ("failed" in summary or "error" in summary), proc.stdout[-2000:]
     else:
         assert proc.returncode == 0 and "1 skipped" in summary, proc.stdout[-2000:]
+
+
+def test_cluster_ids_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    # StorageTool's parser takes "-t -abc..." for two options; such an id failed one start in 64.
+    import uuid
+
+    from airstream.topology import kafka_local
+
+    ids = iter([uuid.UUID(bytes=b"\xfb" + bytes(15)), uuid.UUID(bytes=bytes(16))])  # "-w..." then "AAAA..."
+    monkeypatch.setattr(kafka_local.uuid, "uuid4", lambda: next(ids))
+    assert kafka_local._cluster_id() == "AAAAAAAAAAAAAAAAAAAAAA"
+
+
+def test_security_refuses_names_and_passwords_it_cannot_write_unquoted() -> None:
+    from airstream.topology.kafka_local import Security
+
+    with pytest.raises(ValueError, match="the password of alice") as err:
+        Security(users={"alice": 'pa"ss'})
+    assert 'pa"ss' not in str(err.value)
+    shown = repr(Security(users={"alice": "s3cret"}, admin_password="t0p-pw"))
+    assert "s3cret" not in shown and "t0p-pw" not in shown
