@@ -23,6 +23,7 @@ settings or client options.
 from __future__ import annotations
 
 import argparse
+import logging
 import secrets
 import sys
 import threading
@@ -144,6 +145,48 @@ def _kafka(bootstrap: str, client: Mapping[str, str] | None) -> dict[str, str]:
     return {**(client or {}), "bootstrap.servers": bootstrap}
 
 
+def _create_topics(reach: Mapping[str, Any], names: list[str], partitions: int, timeout: float = 30.0) -> None:
+    """Create the run's topics; one that exists is fine (the run adds to it).
+
+    A refused login or TLS handshake reaches librdkafka's ``error_cb`` only, while the request just
+    waits for its timeout: it ends the wait at once, named (who, and what to check).
+    """
+    from concurrent.futures import wait
+
+    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from airstream.common.kafka_errors import KafkaAccessError, access_error, principal_of
+
+    refused: list[KafkaAccessError] = []
+
+    def on_error(err: KafkaError) -> None:
+        access = access_error(err, principal=principal_of(reach))
+        if access is not None:
+            refused.append(access)
+
+    where = reach.get("bootstrap.servers")
+    admin = AdminClient({**reach, "error_cb": on_error})  # kept: the requests die with their client
+    futures = admin.create_topics([NewTopic(name, partitions) for name in names])
+    deadline = time.monotonic() + timeout
+    while not refused and time.monotonic() < deadline:
+        admin.poll(0.1)  # what calls error_cb
+        if not wait(futures.values(), timeout=0.1).not_done:
+            break
+    if refused:
+        raise RuntimeError(f"cannot create the topics on {where}: {refused[-1]}")
+    for name, future in futures.items():
+        try:
+            future.result(0)
+        except KafkaException as exc:
+            err = exc.args[0]
+            if err.code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise RuntimeError(f"cannot create topic {name!r} on {where}: {err.str()}") from None
+        except TimeoutError:
+            raise RuntimeError(f"cannot create topic {name!r} on {where}: no answer within {timeout:g} s "
+                               "(check the bootstrap servers and the network)") from None
+
+
 def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
               progress: Callable[[int], None], idle_timeout: float = 5.0,
               client: Mapping[str, str] | None = None) -> RunSummary:
@@ -155,7 +198,6 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
     during the run, for the run's topics.
     """
     from confluent_kafka import Consumer, TopicPartition
-    from confluent_kafka.admin import AdminClient, NewTopic
 
     from airstream.monitor.traces import read_traces
     from airstream.topology.runtime import KafkaStreams
@@ -165,14 +207,7 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
     kafka = _kafka(bootstrap, client)
     reach = connection_config(kafka)  # what a client other than the topology's takes of it
     topics = output_topics(config)
-    admin = AdminClient(reach)
-    futures = admin.create_topics([NewTopic(name, config.pipeline.partitions) for name in topics])
-    for name, future in futures.items():
-        try:
-            future.result(30)
-        except Exception as exc:  # an existing topic is fine: the run adds to it
-            if "TOPIC_ALREADY_EXISTS" not in str(exc):
-                raise RuntimeError(f"cannot create topic {name!r} on {bootstrap}: {exc}") from None
+    _create_topics(reach, topics, config.pipeline.partitions)
     started = time.perf_counter()
     sent = produce_tweets(_tweets(config), bootstrap, config.topic(INGEST), reach)
     progress(sent)
@@ -318,6 +353,14 @@ def _run_with_dashboard(app: Any, result: dict[str, Any]) -> RunSummary:
     return result["summary"]
 
 
+def _client_log(verbose: bool) -> logging.Logger:
+    """Where librdkafka's own lines go: to stderr with ``--verbose`` only (a refused login would print
+    one per retry; the failure that ends the run is told in one line anyway)."""
+    client_log = logging.getLogger("cloudair.kafka")
+    client_log.setLevel(logging.DEBUG if verbose else logging.CRITICAL + 1)
+    return client_log
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cloudair-demo", description=__doc__.split("\n\n")[0])
     p.add_argument("--headless", action="store_true", help="progress bar and report, no dashboard "
@@ -353,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         # The embedded engine unless a cluster is named: $AIRSTREAM_BOOTSTRAP alone does not switch.
         if args.bootstrap or args.config_file or args.overrides:
             client = config_from_args(args)
+            client["logger"] = _client_log(args.verbose)
     except (ConfigError, ValueError) as exc:
         report_failure("cloudair", exc, verbose=args.verbose, secrets=client)
         return 2

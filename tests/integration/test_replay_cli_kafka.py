@@ -1,7 +1,8 @@
-"""Failures of `airstream replay` and `airstream run` against the real broker end in one line and the
-documented exit code: a bad row says how many rows were produced and how to resume (and resuming
-produces every row once), an unknown topic is named, client properties reach the producer without
-their secrets reaching stderr, and a Slack or S3 sink that fails during a run is named plainly."""
+"""Failures of `airstream replay`, `airstream run` and the CloudAir demo against the real broker end in
+one line and the documented exit code: a bad row says how many rows were produced and how to resume
+(and resuming produces every row once), an unknown topic is named, client properties reach the
+clients without their secrets reaching stderr, and a Slack or S3 sink that fails during a run is named
+plainly."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import csv
 import re
 import signal
 import subprocess
+import sys
 import textwrap
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from threading import Thread
+from typing import Any
 
 import orjson
 import pytest
@@ -42,6 +45,15 @@ def _tweets_with_bad_row(path: Path, rows: int, bad_row: int) -> Path:
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows(table)
     return path
+
+
+def _sasl_properties(tmp_path: Path) -> Path:
+    """A PLAIN login in the Java form the README invites; the local broker's listener has no SASL."""
+    props = tmp_path / "client.properties"
+    props.write_text("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config="
+                     "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                     'username="cloudair" password="w16-hunter2";\nmessage.timeout.ms=3000\n')
+    return props
 
 
 # -- airstream replay -----------------------------------------------------------------------------------
@@ -95,12 +107,8 @@ def test_an_unknown_topic_is_named_when_the_cluster_does_not_create_it(
 
 def test_client_properties_reach_the_producer_and_the_password_stays_hidden(
         kafka_cluster: str, unique_name: str, tmp_path: Path) -> None:
-    props = tmp_path / "client.properties"
-    props.write_text("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\nsasl.jaas.config="
-                     "org.apache.kafka.common.security.plain.PlainLoginModule required "
-                     'username="cloudair" password="w16-hunter2";\nmessage.timeout.ms=3000\n')
     result = _airstream("replay", str(SAMPLE_CSV), "--topic", unique_name, "--bootstrap", kafka_cluster,
-                        "--limit", "3", "--no-progress", "--config", str(props))
+                        "--limit", "3", "--no-progress", "--config", str(_sasl_properties(tmp_path)))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     # A SASL client against the plaintext listener never logs in: the file was used. librdkafka's own
     # lines about it (one per retry) are shown with --verbose only; the tracing producer warns once per
@@ -110,6 +118,22 @@ def test_client_properties_reach_the_producer_and_the_password_stays_hidden(
     assert line.startswith(f"airstream replay: 3 of 3 tweets not delivered to topic '{unique_name}' on "
                            f"{kafka_cluster}: authentication failed for User:cloudair at ")
     assert "check sasl.username, sasl.password and sasl.mechanism in --config or -X; 0 rows produced" in line
+    assert "w16-hunter2" not in result.stderr
+
+
+def test_the_demo_passes_client_properties_to_its_clients_and_names_a_refused_login(
+        kafka_cluster: str, unique_name: str, tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[2] / "examples" / "cloudair" / "demo.py"
+    env: dict[str, Any] = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run([sys.executable, str(demo), "--headless", "--limit", "10", "--parquet",
+                             str(tmp_path / "pq"), "--topic-prefix", f"{unique_name}-", "--bootstrap", kafka_cluster,
+                             "--client-config", str(_sasl_properties(tmp_path))],
+                            capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    line = _one_line(result)
+    # The admin client, the first the demo makes, stops at the refused login instead of timing out.
+    assert line.startswith(f"cloudair: cannot create the topics on {kafka_cluster}: authentication failed for "
+                           "User:cloudair at ")
     assert "w16-hunter2" not in result.stderr
 
 
