@@ -128,8 +128,9 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
 def _stopped_by(exc: BaseException) -> str:
     """What stopped a running application, as the one line: a connector's error by name, and what to do.
 
-    Sinks raise their own errors from the stream thread (the engine re-raises them, sometimes as the
-    cause of a ``StreamsException``): the user must learn that Slack or S3 failed, not that "streams" did.
+    Sinks raise their own errors in the stream thread and ``run()`` raises them again (an engine that
+    wraps one in a ``StreamsException`` keeps it as the cause): the user must learn that Slack or S3
+    failed, not that "streams" did.
     """
     from airstream.common.sink import SinkError
     from airstream.topology.errors import StreamsException, TopologyException
@@ -138,7 +139,8 @@ def _stopped_by(exc: BaseException) -> str:
     while cause is not None and not isinstance(cause, SinkError):
         cause = cause.__cause__
     if isinstance(cause, SinkError):
-        return (f"a sink failed ({type(cause).__name__}): {cause}. Nothing it had not written was committed: "
+        said = str(cause).rstrip(". ")  # the advice follows as its own sentence
+        return (f"a sink failed ({type(cause).__name__}): {said}. Nothing it had not written was committed: "
                 "fix what it names and run again to resume from the last committed offset")
     if isinstance(exc, (StreamsException, TopologyException, TimeoutError)):
         return str(exc)
