@@ -4,10 +4,13 @@ code and no traceback; with the right ACLs they work.
 
 What each failure must say (see :mod:`airstream.common.kafka_errors`):
 
-- a wrong password: ``authentication failed for User:<name> ...``; exit 2 (a configuration error:
-  nothing was produced or processed);
+- a wrong password: ``authentication failed for User:<name> ...``; exit 2, as ``airmon`` (the client's
+  configuration is wrong: nothing can be produced or processed until it is fixed, and no retry helps);
 - ``replay`` without Write on its topic: ``User:<name> may not Write topic '<topic>'`` and the
   ``kafka-acls.sh`` grant; exit 1 (records Kafka refused);
+- ``replay`` is a one-shot command: its whole stderr is that one line (no librdkafka or library log line
+  beside it); ``run`` is a service that logs, so its own ``airstream run:`` line must be the only one
+  and the last;
 - ``run`` without Write on its output topic, or without Read on its group (the application id): the
   same kind of line naming that ACL; exit 1 (stopped on an error while running).
 """
@@ -78,6 +81,13 @@ def _only_line(stderr: str, command: str) -> str:
     return own[0]
 
 
+def _replay_line(result: subprocess.CompletedProcess[str]) -> str:
+    """Replay's stderr, asserted to be one line of its own and nothing else."""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("airstream replay: "), result.stderr
+    return lines[0]
+
+
 def _replay(login_file: Path, topic: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "airstream"), "replay", str(SAMPLE_CSV), "--topic", topic, "--config",
                            str(login_file), "--limit", "20", "--no-progress"],
@@ -91,7 +101,7 @@ def test_replay_with_a_wrong_password(secure_kafka: LocalKafka, login: Login, un
     secure_kafka.allow(login.principal, "Write", topic=unique_name)
     started = time.monotonic()
     result = _replay(login.wrong, unique_name)
-    line = _only_line(result.stderr, "airstream replay")
+    line = _replay_line(result)
     assert result.returncode == 2, result.stderr
     assert f"authentication failed for {login.principal}" in line
     assert "wrong-pw-789" not in result.stderr + result.stdout
@@ -102,7 +112,7 @@ def test_replay_without_write_on_its_topic(secure_kafka: LocalKafka, login: Logi
     _topics(secure_kafka, unique_name)
     secure_kafka.allow(login.principal, "Describe", topic=unique_name)
     result = _replay(login.properties, unique_name)
-    line = _only_line(result.stderr, "airstream replay")
+    line = _replay_line(result)
     assert result.returncode == 1, result.stderr
     assert f"{login.principal} may not Write topic '{unique_name}'" in line
     assert f"--allow-principal {login.principal} --operation Write --topic {unique_name}" in line
