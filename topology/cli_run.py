@@ -10,8 +10,10 @@ several machines to scale out. SIGINT / SIGTERM finish the batch, commit and lea
 
 A failure ends in one line on stderr, ``airstream run: <what failed and what to do>``; ``--verbose``
 prints the traceback before it. Exit codes: 0 after a clean stop, 1 when the application stopped on
-an error while running (Kafka, a sink such as Slack or S3, the topology's code), 2 on bad arguments,
-configuration or a topology script that cannot be loaded.
+an error while running (Kafka, a sink such as Slack or S3, the topology's code; an ACL the brokers
+refuse; another instance with the same ``--instance-id``), 2 on bad arguments, configuration (a
+login or TLS handshake the brokers refuse included: fix ``--config``/``-X``) or a topology script that
+cannot be loaded.
 """
 
 from __future__ import annotations
@@ -148,6 +150,16 @@ def _stopped_by(exc: BaseException) -> str:
             "commit was committed, so a rerun resumes there)")
 
 
+def _exit_code(exc: BaseException) -> int:
+    """2 when the brokers refused the login (the configuration is wrong), else 1."""
+    from airstream.common.kafka_errors import KafkaAccessError
+
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, KafkaAccessError):
+        cause = cause.__cause__
+    return 2 if isinstance(cause, KafkaAccessError) and cause.kind == "authentication" else 1
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the topology until a signal stops it."""
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
@@ -181,5 +193,5 @@ def main(args: argparse.Namespace) -> int:
         app.run()
     except Exception as exc:  # whatever stopped the stream thread: one line, never a bare traceback
         report_failure("airstream run", exc, verbose=args.verbose, message=_stopped_by(exc), secrets=config)
-        return 1
+        return _exit_code(exc)
     return 0

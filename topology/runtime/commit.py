@@ -76,7 +76,7 @@ def access_stop(err: KafkaError, client: Mapping[str, Any], **context: str | Non
     if cause is None:
         return None
     stop = StreamsException(scrub(str(cause), client))
-    stop.__cause__ = cause
+    stop.__cause__ = cause  # callers raise it `from stop.__cause__`: airstream run reads its kind
     return stop
 
 
@@ -95,6 +95,14 @@ class _DeliveryErrors:
     def __call__(self, err: KafkaError | None, msg: Any) -> None:
         if err is None:
             return
+        try:
+            self._record(err, msg)
+        except SystemError:
+            # confluent-kafka 2.16 fails any call on the error while a fatal error is pending; the
+            # call that follows (flush, commit) raises that fatal error, which is handled there.
+            log.debug("delivery report during a fatal error: ignored")
+
+    def _record(self, err: KafkaError, msg: Any) -> None:
         self.errors.append((msg.topic(), err))
         self.access = self.access or access_stop(err, self.producer_config, topic=msg.topic(), operation="Write")
         if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
@@ -132,6 +140,8 @@ class Guarantee:
         self.consumer = consumer
         self.publisher = publisher
         self.size_limits = dict(size_limits or {})
+        self.fatal: KafkaError | None = None
+        """The producer's fatal error (librdkafka's calls then say only ``_FATAL``)."""
         self.delivery = _DeliveryErrors(config.producer())
         self.producer = self._new_producer()
         self.in_transaction = False
@@ -139,6 +149,7 @@ class Guarantee:
     def _new_producer(self) -> Producer | TracingProducer:
         props = self.config.producer()
         props["on_delivery"] = self.delivery
+        props["error_cb"] = self._on_error
         props.update(self.size_limits)
         if self.publisher is None:
             return Producer(props)
@@ -147,6 +158,24 @@ class Guarantee:
         run = self.consumer.run if isinstance(self.consumer, TracingConsumer) else None
         return TracingProducer(props, forward_via=forwarder(self.config.application_id, run),
                                metrics_interval=self.config.tracing_interval_s, publisher=self.publisher)
+
+    def _on_error(self, err: KafkaError) -> None:
+        if err.fatal():
+            self.fatal = self.fatal or err
+        else:  # librdkafka retries by itself; the consumer's error_cb reports an unreachable cluster
+            log.debug("producer: %s", err.str())
+
+    def stop_error(self, err: KafkaError) -> StreamsException | None:
+        """The one-line stop for ``err`` (or the fatal error behind a ``_FATAL``) when it is an
+        authentication, authorisation or fencing error; see :func:`access_stop`."""
+        if err.code() == KafkaError._FATAL:
+            self.producer.poll(0)  # serves error_cb, which holds the real cause
+            err = self.fatal or err
+        elif err.fatal():
+            self.fatal = self.fatal or err
+        props = self.config.producer()
+        return access_stop(err, props, transactional_id=props.get("transactional.id"),
+                           group=self.config.application_id)
 
     def begin(self) -> None:
         """Called before producing."""
@@ -169,9 +198,9 @@ class Guarantee:
         old = self.producer
         try:
             old.purge()
+            old.flush(0)  # a tracing producer publishes what it counted
         except (KafkaException, RuntimeError) as exc:
-            log.debug("purge before replacing the producer: %s", exc)
-        old.flush(0)  # a tracing producer publishes what it counted
+            log.debug("purge and flush before replacing the producer: %s", exc)
         self.producer = self._new_producer()
 
     def close(self, timeout: float) -> None:
@@ -213,9 +242,11 @@ class AtLeastOnce(Guarantee):
                     log.warning("commit skipped: %s", err.str())
                     return True
                 if not is_transient(err):
-                    raise access_stop(err, self.config.consumer(), group=self.config.application_id,
-                                      operation="Read") \
-                        or StreamsException(f"cannot commit offsets: {err.str()}") from None
+                    stop = access_stop(err, self.config.consumer(), group=self.config.application_id,
+                                       operation="Read")
+                    if stop is not None:
+                        raise stop from stop.__cause__
+                    raise StreamsException(f"cannot commit offsets: {err.str()}") from None
                 if give_up_at is not None and time.monotonic() > give_up_at:
                     return False
                 self._backoff(attempt, "offset commit", err)
@@ -290,8 +321,10 @@ class ExactlyOnce(Guarantee):
                 err = exc.args[0]
                 if not is_transient(err) or attempt > 20:
                     props = self.config.producer()
-                    raise access_stop(err, props, transactional_id=props["transactional.id"], operation="Write") \
-                        or StreamsException(f"cannot initialise the transactional producer: {err.str()}") from None
+                    stop = access_stop(err, props, transactional_id=props["transactional.id"], operation="Write")
+                    if stop is not None:
+                        raise stop from stop.__cause__
+                    raise StreamsException(f"cannot initialise the transactional producer: {err.str()}") from None
                 self._backoff(attempt, "init_transactions", err)
                 attempt += 1
 
@@ -320,9 +353,9 @@ class ExactlyOnce(Guarantee):
                 return True
             except KafkaException as exc:
                 err = exc.args[0]
-                stop = self.delivery.access or self.fenced(err)
+                stop = self.delivery.access or self.stop_error(err)
                 if stop is not None:
-                    raise stop from None
+                    raise stop from stop.__cause__
                 if err.txn_requires_abort() or err.fatal():
                     log.warning("transaction cannot commit (%s); redoing from the last commit", err.str())
                     self.abort()
@@ -331,12 +364,6 @@ class ExactlyOnce(Guarantee):
                     return False
                 self._backoff(attempt, "transaction commit", err)
                 attempt += 1
-
-    def fenced(self, err: KafkaError) -> StreamsException | None:
-        """The stop for a producer another instance fenced (its ``transactional.id`` taken over), or
-        for a refused ACL; ``None`` for errors a new transaction may get past."""
-        props = self.config.producer()
-        return access_stop(err, props, transactional_id=props["transactional.id"], group=self.config.application_id)
 
     def _send_offsets(self, offsets: list[TopicPartition]) -> None:
         # librdkafka's send_offsets_to_transaction can block past its timeout when the cached
@@ -362,6 +389,10 @@ class ExactlyOnce(Guarantee):
             return
         self.in_transaction = False
         self.delivery.errors.clear()
+        if self.fatal is not None and self.fatal.code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED):
+            # Another instance took the transactional.id: a new producer with it would fence that
+            # one in turn. Its coordinator has aborted this transaction already.
+            return
         self._replace_producer()
         log.info("aborted the open transaction with a new transactional producer")
 
@@ -375,7 +406,10 @@ class ExactlyOnce(Guarantee):
                 self.producer.abort_transaction(timeout)
             except KafkaException as exc:
                 log.warning("abort at close failed: %s", exc.args[0].str())
-        self.producer.flush(timeout)
+        try:
+            self.producer.flush(timeout)
+        except KafkaException as exc:  # a fenced producer raises its fatal error
+            log.debug("flush at close: %s", exc.args[0].str())
 
 
 class CommitInFlight:

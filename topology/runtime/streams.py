@@ -217,6 +217,8 @@ class KafkaStreams:
         try:
             runner.loop(max_records, idle_timeout)
         except BaseException as exc:
+            if isinstance(exc, KafkaException) and runner.guarantee is not None:  # a call the loop does not wrap
+                exc = runner.guarantee.stop_error(exc.args[0]) or exc
             self.exception = exc
             runner.failed = True
             log.error("application %s stopped: %s", self.config.application_id,
@@ -317,7 +319,7 @@ class _Runner:
             except TopologyException:
                 admin.poll(0)  # serves error_cb: a refused login shows as "cannot read topic metadata"
                 if self._access_failure is not None:
-                    raise self._access_failure from None
+                    raise self._access_failure from self._access_failure.__cause__
                 raise
             self.limits = self._output_limits(admin)
             self.partitions_of = {t: n for t, n in self.layout.partitions.items() if t in self.plan.repartition_topics}
@@ -430,7 +432,7 @@ class _Runner:
             except Rewind:
                 self._rewind(list(self.tasks))
         if self._access_failure is not None:
-            raise self._access_failure
+            raise self._access_failure from self._access_failure.__cause__
 
     def _iteration(self, max_records: int | None, idle_timeout: float | None) -> bool:
         """One poll-process-(commit) round; ``True`` when a stop condition of :meth:`loop` holds."""
@@ -525,7 +527,7 @@ class _Runner:
             stop = access_stop(err, self.config.consumer(), topic=m.topic(), group=self.config.application_id,
                                operation="Read")
             if stop is not None:
-                raise stop
+                raise stop from stop.__cause__
             if err.fatal():
                 raise StreamsException(f"Kafka consumer fatal error: {self.config.scrub(err.str())}")
             log.warning("consumer: %s (retrying)", self.config.scrub(err.str()))
@@ -566,10 +568,9 @@ class _Runner:
                         break
         except KafkaException as exc:
             err = exc.args[0]
-            stop = access_stop(err, self.config.producer(), topic=topic, operation="Write",
-                               transactional_id=self.config.producer().get("transactional.id"))
+            stop = guarantee.delivery.access or guarantee.stop_error(err)
             if stop is not None:
-                raise stop from None
+                raise stop from stop.__cause__
             if guarantee.exactly_once and (err.code() == KafkaError._STATE or err.fatal() or err.txn_requires_abort()):
                 # The transaction broke (e.g. the broker went away mid-transaction): redo it.
                 log.warning("transactional producer cannot continue the transaction (%s)", err.str())
