@@ -55,8 +55,9 @@ whatever ``on_error`` says, as there is no next row to go on with.
 
 ``airstream replay`` (:func:`main`) produces a file to Kafka; a failure is one line on stderr that
 says how many rows were produced and how to resume. Exit codes: 0 every row produced, 1 the replay
-stopped partway (a bad row, Kafka refused or did not deliver records, Ctrl-C gives 130), 2 bad
-arguments, client configuration or file (missing, binary, not a tweets file).
+stopped partway (a bad row, Kafka refused or did not deliver records, a missing ACL; Ctrl-C gives
+130), 2 bad arguments, client configuration (a login or TLS handshake the brokers refuse included) or
+file (missing, binary, not a tweets file).
 """
 
 from __future__ import annotations
@@ -137,9 +138,11 @@ class ReplayError(RuntimeError):
     its ``__cause__``, when there is one.
     """
 
-    def __init__(self, message: str, *, produced: int) -> None:
+    def __init__(self, message: str, *, produced: int, login_refused: bool = False) -> None:
         super().__init__(message)
         self.produced = produced
+        self.login_refused = login_refused
+        """Whether the brokers refused the login (or the TLS handshake): the configuration is wrong."""
 
 
 def _unit(digest: bytes, i: int) -> float:
@@ -565,6 +568,8 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
 
     settings = {"bootstrap.servers": bootstrap, "client.id": REPLAY_CLIENT_ID, "linger.ms": 20,
                 "enable.idempotence": True, **(config or {})}
+    # A refused login is told once, by the ReplayError below, not by the producer's log as well.
+    settings.setdefault("error_cb", _told_by_the_replay_error)
     producer = TracingProducer(settings)
     delivered = 0
     errors: list[str] = []
@@ -590,10 +595,13 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
                     producer.poll(0.1)  # local queue full: let deliveries drain
             sent += 1
             producer.poll(0)
+            if _login_refused(producer):
+                break  # every delivery would time out: sending the rest cannot help
     except (KafkaException, TweetFormatError, KeyboardInterrupt) as exc:
         stopped = exc  # reported below, once what was sent has been delivered or has failed
     finally:
-        remaining = producer.close(30)  # also publishes the replay's last counts to the metrics topic
+        remaining = _deliver(producer, 30)
+        producer.close(0 if _login_refused(producer) else 30)  # also publishes the replay's last counts
     where = f"topic {topic!r} on {bootstrap}"
     if isinstance(stopped, KafkaException):
         raise ReplayError(scrub(f"cannot produce to {where}: {stopped}", settings), produced=delivered) from stopped
@@ -603,10 +611,30 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
             first = str(producer.access_error)
         # Lost deliveries are the news, whatever else stopped the replay.
         raise ReplayError(f"{sent - delivered} of {sent} tweets not delivered to {where}: {first}",
-                          produced=delivered) from None
+                          produced=delivered, login_refused=_login_refused(producer)) from None
     if stopped is not None:
         raise ReplayError(str(stopped) or "interrupted", produced=delivered) from stopped
     return delivered
+
+
+def _told_by_the_replay_error(err: Any) -> None:
+    """The replay producer's ``error_cb``: the tracing producer keeps a refused login as its
+    ``access_error``; librdkafka retries the rest by itself."""
+
+
+def _login_refused(producer: Any) -> bool:
+    access = producer.access_error
+    return access is not None and access.kind == "authentication"
+
+
+def _deliver(producer: Any, timeout: float) -> int:
+    """Wait up to ``timeout`` seconds for the queued records to be delivered, but not once the brokers
+    refused the login; returns how many are left."""
+    deadline = time.monotonic() + timeout
+    left: int = producer.flush(0)
+    while left and time.monotonic() < deadline and not _login_refused(producer):
+        left = producer.flush(0.5)
+    return left
 
 
 def produce_tweets_embedded(tweets: Iterable[dict[str, Any]], cluster: Any, topic: str) -> int:
@@ -740,6 +768,8 @@ def _replay_kafka(source: _Replay, args: Any, config: dict[str, Any]) -> int:
     except ReplayError as exc:
         report_failure("airstream replay", exc, verbose=args.verbose, secrets=config,
                        message=_stopped(exc, source, args))
+        if exc.login_refused:
+            return 2
         return 130 if isinstance(exc.__cause__, KeyboardInterrupt) else 1
     skipped = f" ({len(source.skipped)} bad rows skipped)" if source.skipped else ""
     print(f"produced {count} tweets to topic {args.topic!r} on {bootstrap}{skipped}")
