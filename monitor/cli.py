@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import orjson
 from confluent_kafka import KafkaError, KafkaException
 
-from airstream.common.client_config import ConfigError, client_config
+from airstream.common.client_config import ConfigError, add_client_arguments, client_config, config_from_args
 from airstream.common.kafka_errors import KafkaAccessError, explain, principal_of
 from airstream.common.redact import scrub
 from airstream.monitor.model import ClusterSnapshot, Severity
@@ -50,22 +50,14 @@ class _Failure(Exception):
 
 def _connection_options(parser: argparse.ArgumentParser, *, sub: bool) -> None:
     # On subcommands the defaults are SUPPRESS, so `airmon --bootstrap x snapshot` keeps x.
-    default: Any = argparse.SUPPRESS if sub else None
-    group = parser.add_argument_group("connection")
-    group.add_argument("--bootstrap", "-b", default=default, metavar="HOST:PORT[,...]",
-                       help="bootstrap servers (default: $AIRSTREAM_BOOTSTRAP)")
-    group.add_argument("--config", "-c", default=default, metavar="FILE",
-                       help="client properties file (Java .properties: SASL, SSL, timeouts ...)")
-    group.add_argument("-X", dest="overrides", action="append", default=argparse.SUPPRESS if sub else [],
-                       metavar="KEY=VALUE", help="set one client property; repeatable; wins over --config")
+    # --bootstrap, --config, -X and -v are the options every airstream command takes (one parser).
+    group = add_client_arguments(parser, suppress_defaults=sub)
     group.add_argument("--cluster", dest="cluster_specs", action="append", default=argparse.SUPPRESS if sub else [],
                        metavar="NAME=BOOTSTRAP[,FILE]",
                        help="a named cluster (its client properties FILE optional); repeatable: the dashboard "
                             "switches between them (C), snapshot and check cover each, named in JSON and alerts")
     group.add_argument("--timeout", type=float, default=argparse.SUPPRESS if sub else 10.0, metavar="SECONDS",
                        help="timeout of each Kafka request (default: 10)")
-    group.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS if sub else False,
-                       help="log the Kafka client's messages to stderr")
     lag = parser.add_argument_group("lag evaluation")
     lag.add_argument("--polling", action="store_true", default=argparse.SUPPRESS if sub else False,
                      help="judge lag from committed offsets seen at each refresh instead of reading the commits "
@@ -144,8 +136,8 @@ def _clusters(args: argparse.Namespace) -> list[_Cluster]:
     """The clusters of ``--cluster NAME=BOOTSTRAP[,FILE]`` (``-X`` applies to each), else the one of
     ``--bootstrap``/``--config``. A last comma-separated part that is a file is the properties file."""
     if not args.cluster_specs:
-        return [_Cluster(None, client_config(args.bootstrap, args.config, args.overrides))]
-    if args.bootstrap or args.config:
+        return [_Cluster(None, config_from_args(args))]
+    if args.bootstrap or args.config_file:
         raise _Failure("give the clusters either with --cluster NAME=BOOTSTRAP[,FILE] or with --bootstrap/--config, "
                        "not both")
     clusters: list[_Cluster] = []

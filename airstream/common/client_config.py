@@ -187,7 +187,7 @@ def add_property_arguments(parser: argparse.ArgumentParser | argparse._ArgumentG
     parser.add_argument("-X", dest="overrides", action="append", default=default([]), metavar="KEY=VALUE",
                         help=f"set one {what} property; repeatable; wins over {config_option}")
     parser.add_argument("--verbose", "-v", action="store_true", default=default(False),
-                        help="on a failure, print the traceback too")
+                        help="on a failure, print the traceback too; show the Kafka client's own log lines")
 
 
 def add_client_arguments(parser: argparse.ArgumentParser, *, config_option: str = "--config",

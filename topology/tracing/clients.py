@@ -41,6 +41,7 @@ Example::
 from __future__ import annotations
 
 import logging
+import re
 import struct
 import threading
 import time
@@ -98,8 +99,10 @@ class _AccessErrors:
         access = access_error(err, principal=self.principal, **self.context)
         if access is not None:
             self.last = access
-            if self.user_cb is None and str(access) not in self._logged:
-                self._logged.add(str(access))
+            # librdkafka's texts differ per retry only in numbers ("after 0ms", "after 2ms").
+            shape = re.sub(r"\d+", "#", str(access))
+            if self.user_cb is None and shape not in self._logged:
+                self._logged.add(shape)
                 log.error("%s", access)
         if self.user_cb is not None:
             self.user_cb(err)
