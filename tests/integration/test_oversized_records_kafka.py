@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import textwrap
+from pathlib import Path
 
 import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
-from runtime_support import committed_offsets, read_topic
+from runtime_support import Instance, committed_offsets, read_topic
 
 from airstream.topology import Serdes, StreamsBuilder
 from airstream.topology.errors import StreamsException
@@ -183,3 +185,30 @@ def test_a_topic_that_lowers_its_limit_while_running_refuses_once_then_records_a
     [dead] = read_topic(kafka_cluster, dlq, 1)
     assert dict(dead.headers())["airstream.errors.output.topic"] == out.encode()
     assert dead.value() == (b"big" + b"y" * 97) * 300
+
+
+def test_airstream_run_dead_letters_a_megabyte_poison_record_and_goes_on(
+        kafka_cluster: str, unique_name: str, tmp_path: Path) -> None:
+    source, out, dlq = (f"{unique_name}-{s}" for s in ("in", "out", "dlq"))
+    _topic(kafka_cluster, source)
+    script = tmp_path / "upper.py"
+    script.write_text(textwrap.dedent(f"""
+        from airstream.topology import Serdes, StreamsBuilder
+
+        b = StreamsBuilder()
+        (b.stream({source!r}, key_serde=Serdes.String(), value_serde=Serdes.Json())
+          .map_values(lambda v: {{**v, "text": v["text"].upper()}})
+          .to({out!r}, key_serde=Serdes.String(), value_serde=Serdes.Json()))
+        topology = b.build()
+    """))
+    _produce(kafka_cluster, source, [*_good(2), b"{" + b"x" * (POISON - 1), *_good(2)])
+    app = Instance(f"{script}:topology", kafka_cluster, f"{unique_name}-app", "one", tmp_path, extra=[
+        "-X", "default.deserialization.exception.handler=dlq", "-X", f"errors.dead.letter.queue.topic.name={dlq}",
+        "-X", "commit.interval.ms=200"])
+    try:
+        assert len(read_topic(kafka_cluster, out, 4)) == 4, app.log()[-2000:]
+        [dead] = read_topic(kafka_cluster, dlq, 1)
+        assert len(dead.value()) == POISON
+    finally:
+        assert app.terminate() == 0, app.log()[-2000:]
+    assert committed_offsets(kafka_cluster, f"{unique_name}-app", source, 1) == {0: 5}
