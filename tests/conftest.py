@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -26,23 +26,21 @@ if TYPE_CHECKING:
 _UNAVAILABLE: dict[str, str] = {}
 
 
-def _start(brokers: int) -> Iterator[LocalKafka]:
-    key = f"brokers={brokers}"
-    if key in _UNAVAILABLE:
-        reason = _UNAVAILABLE[key]
-    else:
+def _start(key: str, make: Callable[[], LocalKafka], hint: str) -> Iterator[LocalKafka]:
+    """The cluster ``make`` gives, started once per session and stopped at its end; a start that
+    failed is not retried."""
+    if key not in _UNAVAILABLE:
         try:
-            cluster = LocalKafka(brokers=brokers).start()
+            cluster = make().start()
         except KafkaStartError as exc:
-            reason = _UNAVAILABLE[key] = str(exc)
+            _UNAVAILABLE[key] = str(exc)
         else:
             try:
                 yield cluster
             finally:
                 cluster.stop()
             return
-    missing("the local Kafka broker could not be started",
-            f"{reason}\n(set AIRSTREAM_BOOTSTRAP or install Java + Maven)")
+    missing(f"the {key} local Kafka could not be started", f"{_UNAVAILABLE[key]}\n({hint})")
 
 
 @pytest.fixture(scope="session")
@@ -52,14 +50,14 @@ def kafka_cluster() -> Iterator[str]:
     if external:
         yield external
         return
-    for cluster in _start(1):
+    for cluster in _start("single-node", LocalKafka, "set AIRSTREAM_BOOTSTRAP or install Java + Maven"):
         yield cluster.bootstrap
 
 
 @pytest.fixture(scope="session")
 def kafka_cluster3() -> Iterator[LocalKafka]:
     """A local 3-node cluster (replication factor 3) whose nodes tests may stop, kill and restart."""
-    yield from _start(3)
+    yield from _start("3-node", lambda: LocalKafka(brokers=3), "install Java + Maven")
 
 
 @pytest.fixture(scope="session")
@@ -68,20 +66,8 @@ def secure_kafka() -> Iterator[LocalKafka]:
     it generates) and enforces ACLs (``User:admin`` is the super user; ``User:plain-user`` with password
     ``plain-user-pw`` can log in with PLAIN too). Tests add users and ACLs with ``add_user``/``allow``.
     Always started here, even with ``$AIRSTREAM_BOOTSTRAP``: an external cluster's security is unknown."""
-    key = "secure"
-    if key not in _UNAVAILABLE:
-        try:
-            cluster = LocalKafka(security=Security(users={"plain-user": "plain-user-pw"})).start()
-        except KafkaStartError as exc:
-            _UNAVAILABLE[key] = str(exc)
-        else:
-            try:
-                yield cluster
-            finally:
-                cluster.stop()
-            return
-    missing("the secured local Kafka broker could not be started",
-            f"{_UNAVAILABLE[key]}\n(install Java, Maven and openssl)")
+    yield from _start("secured", lambda: LocalKafka(security=Security(users={"plain-user": "plain-user-pw"})),
+                      "install Java, Maven and openssl")
 
 
 @pytest.fixture(scope="session")

@@ -4,25 +4,12 @@ a broken topology script, airmon with client properties librdkafka refuses or Ja
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_support import NOWHERE, one_line, run_module
 
 from airstream.common.client_config import ConfigError, client_config
-
-NOWHERE = "127.0.0.1:1"  # never contacted: every failure here happens before a connection
-
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, timeout=120)
-
-
-def _one_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
 
 
 @pytest.mark.parametrize(("script", "said"), [
@@ -34,24 +21,24 @@ def _one_line(result: subprocess.CompletedProcess[str]) -> str:
 def test_a_broken_topology_script_is_one_line_and_exit_2(tmp_path: Path, script: str, said: str) -> None:
     path = tmp_path / "pipeline.py"
     path.write_text(script)
-    result = _run("airstream.cli", "run", f"{path}:topology", "--bootstrap", NOWHERE, "--application-id", "x")
+    result = run_module("airstream.cli", "run", f"{path}:topology", "--bootstrap", NOWHERE, "--application-id", "x")
     assert result.returncode == 2
-    assert _one_line(result).startswith("airstream run: ") and said in result.stderr
+    assert one_line(result).startswith("airstream run: ") and said in result.stderr
 
 
 def test_an_unknown_topology_module_is_named() -> None:
-    result = _run("airstream.cli", "run", "cloudair_pipelines.missing:topology", "--bootstrap", NOWHERE,
+    result = run_module("airstream.cli", "run", "cloudair_pipelines.missing:topology", "--bootstrap", NOWHERE,
                   "--application-id", "x")
     assert result.returncode == 2
-    assert "cannot import cloudair_pipelines.missing: no module named 'cloudair_pipelines'" in _one_line(result)
+    assert "cannot import cloudair_pipelines.missing: no module named 'cloudair_pipelines'" in one_line(result)
 
 
 def test_per_request_http_lines_are_debug_only(tmp_path: Path) -> None:
     path = tmp_path / "pipeline.py"
     path.write_text("import logging\nlogging.getLogger('httpx').info('HTTP Request: POST http://model/score')\n")
-    quiet = _run("airstream.cli", "run", f"{path}:topology", "--bootstrap", NOWHERE, "--application-id", "x")
+    quiet = run_module("airstream.cli", "run", f"{path}:topology", "--bootstrap", NOWHERE, "--application-id", "x")
     assert "HTTP Request" not in quiet.stderr and quiet.returncode == 2
-    loud = _run("airstream.cli", "run", f"{path}:topology", "--bootstrap", NOWHERE, "--application-id", "x",
+    loud = run_module("airstream.cli", "run", f"{path}:topology", "--bootstrap", NOWHERE, "--application-id", "x",
                 "--log-level", "DEBUG")
     assert "HTTP Request: POST http://model/score" in loud.stderr
 
@@ -62,9 +49,9 @@ def test_per_request_http_lines_are_debug_only(tmp_path: Path) -> None:
     ("security.protocol=bogus", 'Invalid value "bogus" for configuration property "security.protocol"'),
 ])
 def test_airmon_names_a_client_property_librdkafka_refuses(override: str, said: str) -> None:
-    result = _run("airstream.monitor.cli", "snapshot", "--bootstrap", NOWHERE, "-X", override)
-    assert result.returncode == 2 and said in _one_line(result)
-    verbose = _run("airstream.monitor.cli", "snapshot", "--bootstrap", NOWHERE, "-X", override, "--verbose")
+    result = run_module("airstream.monitor.cli", "snapshot", "--bootstrap", NOWHERE, "-X", override)
+    assert result.returncode == 2 and said in one_line(result)
+    verbose = run_module("airstream.monitor.cli", "snapshot", "--bootstrap", NOWHERE, "-X", override, "--verbose")
     assert verbose.returncode == 2 and "Traceback" in verbose.stderr
 
 
@@ -73,8 +60,8 @@ def test_airmon_refuses_a_java_only_login_in_one_line_without_the_password(tmp_p
     props.write_text("security.protocol=SASL_SSL\nsasl.mechanism=OAUTHBEARER\nsasl.jaas.config="
                      "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required "
                      'clientId="svc" clientSecret="t0p-s3cret";\n')
-    result = _run("airstream.monitor.cli", "snapshot", "--bootstrap", NOWHERE, "--config", str(props))
-    line = _one_line(result)
+    result = run_module("airstream.monitor.cli", "snapshot", "--bootstrap", NOWHERE, "--config", str(props))
+    line = one_line(result)
     assert result.returncode == 2 and "t0p-s3cret" not in result.stderr
     assert "sasl.jaas.config with OAuthBearerLoginModule is Java-only" in line and "sasl.oauthbearer.*" in line
 
@@ -99,5 +86,5 @@ def test_java_plain_and_scram_logins_become_librdkafka_credentials(tmp_path: Pat
 
 
 def test_airstream_kafka_help_shows_the_kafka_commands() -> None:
-    result = _run("airstream.cli", "kafka", "--help")
+    result = run_module("airstream.cli", "kafka", "--help")
     assert result.returncode == 0 and "usage: airstream kafka" in result.stdout and "{up,down,status}" in result.stdout
