@@ -1,4 +1,5 @@
-"""Kafka runtime benchmark: airstream against a hand-written confluent-kafka loop and Quix Streams.
+"""Kafka runtime benchmark: airstream against hand-written confluent-kafka loops, Quix Streams, Bytewax
+and Kafka Streams itself.
 
 Every contender runs the same pipeline (:mod:`bench.kafka_pipeline`: keep influencers' tweets,
 project four fields) in its own process, one after the other, on the same broker and the same
@@ -6,6 +7,7 @@ pre-filled input topic, each with a fresh consumer group and output topic::
 
     python -m bench.bench_kafka                    # 500,000 tweets, local broker from Maven jars
     python -m bench.bench_kafka --records 50000 --only loop-json quix
+    python -m bench.bench_kafka --records 2000000  # Kafka Streams' figures are only meaningful warm
     AIRSTREAM_BOOTSTRAP=127.0.0.1:9092 python -m bench.bench_kafka
 
 Two phases per contender:
@@ -27,6 +29,11 @@ records it covers: a figure that the machine's other load disturbs much less tha
 Results are reported, never asserted; the table goes to stdout, to ``bench/README.md`` (with
 machine, load and date) and as JSON to ``bench/results/``.
 
+Kafka Streams (``bench/kstreams/Main.java``) is compiled on first use against jars that Maven
+resolves into ``$AIRSTREAM_CACHE``; the Python peers run from their own virtual environments under
+``bench/``, created with pip on first use. The JVM compiles the hot path as it runs: on fewer than
+2,000,000 records Kafka Streams is measured before its JIT has warmed up, and the table says so.
+
 Tweets are the project's 530-row sample (``airstream.connectors.tweets.TweetReplay``) cycled with unique
 ids, about 830 bytes of JSON each.
 """
@@ -34,9 +41,11 @@ ids, about 830 bytes of JSON each.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
@@ -65,8 +74,10 @@ DEFAULT_RECORDS = 500_000
 PARTITIONS = 6
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-QUIX_VENV = BENCH_DIR / ".venv-quix"
-QUIX_REQUIREMENT = "quixstreams>=3.28,<4"
+KSTREAMS_DIR = BENCH_DIR / "kstreams"
+#: Fewer records than this and Kafka Streams is timed while its JIT is still compiling the hot path
+#: (on 500,000 records it looked twice as expensive per record as warm, issue #17).
+KSTREAMS_WARM_RECORDS = 2_000_000
 README = BENCH_DIR / "README.md"
 RESULTS_BEGIN = "<!-- bench_kafka results: begin (written by python -m bench.bench_kafka) -->"
 RESULTS_END = "<!-- bench_kafka results: end -->"
@@ -108,19 +119,77 @@ class _Contender:
     produces: bool = True
 
 
+@dataclass(frozen=True)
+class _PeerVenv:
+    """A Python peer's own virtual environment under ``bench/``, created with pip when it is missing.
+
+    Peers bring their own pins (Quix an older confluent-kafka than airstream's), so none shares
+    airstream's venv or another peer's.
+    """
+
+    path: Path
+    requirements: tuple[str, ...]
+    package: str   # the distribution whose version the table's header names
+
+    def python(self) -> Path:
+        """The venv's interpreter, (re)created unless a complete one with these requirements exists."""
+        python, marker = self.path / "bin" / "python", self.path / ".installed"
+        wanted = " ".join(self.requirements)
+        # The marker is written last, so an interrupted or failed install is redone; it names the
+        # requirements, so changing them here rebuilds the venv.
+        if marker.exists() and marker.read_text() == wanted:
+            return python
+        print(f"creating {self.path} with {wanted} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(self.path)], check=True)
+        pip = subprocess.run([str(python), "-m", "pip", "install", "-q", *self.requirements],
+                             capture_output=True, text=True)
+        if pip.returncode != 0:
+            raise RuntimeError(f"pip could not install {wanted} into {self.path}:\n{pip.stderr[-2000:]}\n"
+                               "Retry once PyPI is reachable (the environment is rebuilt on the next run).")
+        marker.write_text(wanted)
+        return python
+
+    def version(self) -> str:
+        """``<package version> with confluent-kafka <version>``, as installed in the venv (never installs:
+        a peer that could not be installed has its error in the table already)."""
+        if not (self.path / ".installed").exists():
+            return "not installed"
+        probe = subprocess.run([str(self.path / "bin" / "python"), "-c", "import importlib.metadata as m; "
+                                f"print(m.version({self.package!r}), 'with confluent-kafka', "
+                                "m.version('confluent-kafka'))"], capture_output=True, text=True)
+        return probe.stdout.strip() or f"unknown ({probe.stderr.strip()[-200:]})"
+
+
+QUIX = _PeerVenv(BENCH_DIR / ".venv-quix", ("quixstreams>=3.28,<4",), "quixstreams")
+# Bytewax has no JSON serde of its own; orjson, as in Quix and airstream, keeps the JSON cost out of the
+# comparison of runtimes.
+BYTEWAX = _PeerVenv(BENCH_DIR / ".venv-bytewax", ("bytewax[kafka]>=0.21,<0.22", "orjson>=3.9"), "bytewax")
+
+
 def _ours(name: str) -> Callable[[], list[str]]:
     return lambda: [sys.executable, "-m", "bench.kafka_contenders", name]
 
 
-def _quix() -> list[str]:
-    return [str(_quix_python()), str(BENCH_DIR / "quix_pipeline.py")]
+def _peer(venv: _PeerVenv, script: str) -> Callable[[], list[str]]:
+    return lambda: [str(venv.python()), str(BENCH_DIR / script)]
+
+
+def _kstreams(guarantee: str) -> Callable[[], list[str]]:
+    return lambda: [*_kstreams_java(), "--guarantee", guarantee]
 
 
 _CONTENDERS = [
     _Contender("consume", "consume only (librdkafka's rate, no processing)", "none", _ours("consume"), produces=False),
     _Contender("loop-json", "hand-written confluent-kafka loop, at-least-once", "json (stdlib)", _ours("loop-json")),
     _Contender("loop-orjson", "hand-written confluent-kafka loop, at-least-once", "orjson", _ours("loop-orjson")),
-    _Contender("quix", "Quix Streams, at-least-once (defaults)", "orjson (Quix default)", _quix),
+    _Contender("quix", "Quix Streams, at-least-once (defaults)", "orjson (Quix default)",
+               _peer(QUIX, "quix_pipeline.py")),
+    _Contender("bytewax", "Bytewax, at-least-once (recovery on, defaults)", "orjson",
+               _peer(BYTEWAX, "bytewax_pipeline.py")),
+    _Contender("kstreams", "Kafka Streams (Java), at_least_once (defaults)", "Jackson (tree model)",
+               _kstreams("at_least_once")),
+    _Contender("kstreams-eos", "Kafka Streams (Java), exactly_once_v2 (defaults)", "Jackson (tree model)",
+               _kstreams("exactly_once_v2")),
     _Contender("airstream-alos", "airstream KafkaStreams, at_least_once", "orjson (Serdes.Json)",
                _ours("airstream-alos")),
     _Contender("airstream-eos", "airstream KafkaStreams, exactly_once_v2", "orjson (Serdes.Json)",
@@ -131,26 +200,63 @@ CONTENDER_NAMES = [c.name for c in _CONTENDERS]
 
 # -- environment ----------------------------------------------------------------------------------
 
-def _quix_python() -> Path:
-    """The interpreter of ``bench/.venv-quix``, (re)created with Quix Streams unless a complete one exists."""
-    python, marker = QUIX_VENV / "bin" / "python", QUIX_VENV / ".installed"
-    if not marker.exists():  # written last, so an interrupted or failed install is redone
-        print(f"creating {QUIX_VENV} with {QUIX_REQUIREMENT} (Quix pins its own confluent-kafka) ...", file=sys.stderr)
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(QUIX_VENV)], check=True)
-        pip = subprocess.run([str(python), "-m", "pip", "install", "-q", QUIX_REQUIREMENT],
-                             capture_output=True, text=True)
-        if pip.returncode != 0:
-            raise RuntimeError(f"pip could not install {QUIX_REQUIREMENT} into {QUIX_VENV}:\n{pip.stderr[-2000:]}\n"
-                               "Retry once PyPI is reachable (the environment is rebuilt on the next run).")
-        marker.write_text(QUIX_REQUIREMENT)
-    return python
+def _kstreams_java() -> list[str]:
+    """``java -cp <classes>:<libs>/* Main``: jars resolved by Maven and ``Main.java`` compiled, both once
+    per Kafka version and source, in ``$AIRSTREAM_CACHE/kstreams-<version>/``."""
+    from airstream.topology.kafka_local import KAFKA_VERSION, java_executable, maven_jars
+
+    libs = maven_jars(KSTREAMS_DIR / "pom.xml", f"kstreams-{KAFKA_VERSION}", {"kafka.version": KAFKA_VERSION},
+                      "python -m bench.bench_kafka --only kstreams")
+    return [java_executable(), "-cp", f"{_compile_kstreams(libs)}:{libs}/*", "Main"]
 
 
-def _quix_version() -> str:
-    probe = subprocess.run([str(_quix_python()), "-c", "import quixstreams, confluent_kafka; "
-                            "print(quixstreams.__version__, 'with confluent-kafka', confluent_kafka.__version__)"],
-                           capture_output=True, text=True)
-    return probe.stdout.strip() or f"unknown ({probe.stderr.strip()[-200:]})"
+def _compile_kstreams(libs: Path) -> Path:
+    """The classes of ``bench/kstreams/Main.java``, compiled against ``libs`` unless this source already was."""
+    from airstream.topology.kafka_local import java_executable
+
+    source = KSTREAMS_DIR / "Main.java"
+    classes = libs.parent / f"classes-{hashlib.sha256(source.read_bytes()).hexdigest()[:16]}"
+    if (classes / ".complete").exists():   # written last: a failed compile is redone
+        return classes
+    javac = Path(java_executable()).resolve().with_name("javac")
+    if not javac.exists():
+        found = shutil.which("javac")
+        if found is None:
+            raise RuntimeError("javac is not on PATH: the kstreams contenders are compiled here; install a JDK 17+ "
+                               "(Debian: apt-get install -y openjdk-17-jdk-headless)")
+        javac = Path(found)
+    shutil.rmtree(classes, ignore_errors=True)
+    proc = subprocess.run([str(javac), "-nowarn", "-d", str(classes), "-cp", f"{libs}/*", str(source)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"javac failed on {source}:\n{proc.stdout}{proc.stderr}")
+    (classes / ".complete").write_text(source.name)
+    return classes
+
+
+def _java_version() -> str:
+    from airstream.topology.kafka_local import KafkaStartError, java_executable
+
+    try:
+        probe = subprocess.run([java_executable(), "-version"], capture_output=True, text=True)
+    except (KafkaStartError, OSError):   # no Java: the kstreams rows carry the error already
+        return "no Java"
+    lines = probe.stderr.strip().splitlines()   # java -version writes to stderr
+    return lines[0] if lines else "unknown"
+
+
+def _peer_versions(by_name: dict[str, ContenderResult]) -> str:
+    """The versions of the peers in this run, for the table's header."""
+    from airstream.topology.kafka_local import KAFKA_VERSION
+
+    versions = []
+    if "quix" in by_name:
+        versions.append(f"Quix Streams {QUIX.version()}")
+    if "bytewax" in by_name:
+        versions.append(f"Bytewax {BYTEWAX.version()}")
+    if {"kstreams", "kstreams-eos"} & by_name.keys():
+        versions.append(f"Kafka Streams {KAFKA_VERSION} on {_java_version()}")
+    return "; ".join(versions) or "no peers"
 
 
 def _airstream_missing() -> str | None:
@@ -480,26 +586,79 @@ def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a and b else None
 
 
-def _targets(by_name: dict[str, ContenderResult]) -> list[str]:
-    """Each target's ratio by records/s (what the target is about) and by CPU per record (steadier
-    when other work shares the machine)."""
-    def line(what: str, name: str, baseline: str, target: float) -> str:
-        subject, base = by_name.get(name), by_name.get(baseline)
-        if subject is None or base is None:
-            return f"- {what} >= {target}x: not run"
-        by_rate = _ratio(subject.records_per_s, base.records_per_s)
-        if by_rate is None:
-            failed = subject if subject.error else base
-            return f"- {what} >= {target}x: {failed.error.splitlines()[0] if failed.error else 'not measured'}"
-        by_cpu = _ratio(base.cpu_us_per_record, subject.cpu_us_per_record)
-        return (f"- {what} >= {target}x: **{by_rate:.2f}x** ({'met' if by_rate >= target else 'MISSED'}); "
-                f"by CPU per record {_fmt(by_cpu, '.2f')}x")
+#: The ratio columns: every contender's records/s over each of these contenders' (higher is better) ...
+RATE_BASELINES = {"loop-json": "loop (json)", "loop-orjson": "loop (orjson)", "quix": "Quix", "kstreams": "kstreams"}
+#: ... and its CPU per record over theirs (lower is better; the steadier figure on a shared machine).
+CPU_BASELINES = {"loop-orjson": "loop (orjson)", "kstreams": "kstreams"}
 
+#: How each figure a goal is about is read from a result, and whether the goal is a floor (records/s).
+_FIGURES: dict[str, tuple[Callable[[ContenderResult], float | None], bool]] = {
+    "records/s": (lambda r: r.records_per_s, True),
+    "CPU per record": (lambda r: r.cpu_us_per_record, False),
+    "p50 latency": (lambda r: r.p50_ms, False),
+    "p99 latency": (lambda r: r.p99_ms, False),
+}
+
+
+@dataclass(frozen=True)
+class _Goal:
+    """One of issue #17's goals: ``subject``'s figure (over ``baseline``'s, if any) against ``limit``."""
+
+    subject: str
+    figure: str
+    limit: float | None   # None: not known in this run
+    baseline: str | None = None
+    why: str = ""         # where the limit comes from, when it is not a plain number
+
+
+def _eos_commit_interval_ms() -> int | None:
+    """airstream's ``commit.interval.ms`` under exactly_once_v2: its default, which the contender keeps."""
+    try:
+        from airstream.topology.runtime.config import StreamsConfig
+    except ImportError:   # the airstream rows are pending then, and say why
+        return None
+    config = StreamsConfig({"bootstrap.servers": "unused:9092", "application.id": "bench",
+                            "processing.guarantee": "exactly_once_v2"})
+    interval: int = config.commit_interval_ms
+    return interval
+
+
+def _goals() -> list[_Goal]:
+    """Issue #17: Kafka Streams' rate or more, for less CPU than the orjson loop, at a stream processor's latency."""
+    commit_ms = _eos_commit_interval_ms()
     return [
-        line("airstream at_least_once vs hand-written loop (json)", "airstream-alos", "loop-json", 0.9),
-        line("airstream at_least_once vs Quix Streams", "airstream-alos", "quix", 1.5),
-        line("airstream exactly_once_v2 vs airstream at_least_once", "airstream-eos", "airstream-alos", 0.85),
+        _Goal("airstream-alos", "records/s", 1.0, "kstreams"),
+        _Goal("airstream-eos", "records/s", 0.9, "kstreams"),
+        _Goal("airstream-alos", "CPU per record", 1.0, "loop-orjson"),
+        _Goal("airstream-eos", "CPU per record", 1.1, "loop-orjson"),
+        _Goal("airstream-alos", "p50 latency", 10),
+        _Goal("airstream-alos", "p99 latency", 30),
+        _Goal("airstream-eos", "p99 latency", None) if commit_ms is None else
+        _Goal("airstream-eos", "p99 latency", commit_ms + 30, why=f" (commit.interval.ms {commit_ms} + 30)"),
     ]
+
+
+def _targets(by_name: dict[str, ContenderResult], latency_rate: str) -> list[str]:
+    """One line per goal: the goal, the measured figure, met or MISSED (or why it is missing)."""
+    lines = []
+    for goal in _goals():
+        read, floor = _FIGURES[goal.figure]
+        unit, spec = ("x", ".2f") if goal.baseline else (" ms", ".0f")
+        against = f" vs {goal.baseline}" if goal.baseline else f" at {latency_rate} records/s"
+        limit = "(not known)" if goal.limit is None else f"{goal.limit:g}{unit}"
+        what = f"- {goal.subject} {goal.figure}{against} {'>=' if floor else '<='} {limit}{goal.why}"
+        subject, base = by_name.get(goal.subject), by_name.get(goal.baseline) if goal.baseline else None
+        if subject is None or (goal.baseline and base is None):
+            lines.append(f"{what}: not run")
+            continue
+        value = _ratio(read(subject), read(base)) if base else read(subject)
+        if value is None or goal.limit is None:
+            failed = next((r for r in (subject, base) if r and r.error), None)
+            lines.append(f"{what}: {failed.error.splitlines()[0] if failed and failed.error else 'not measured'}")
+            continue
+        met = value >= goal.limit if floor else value <= goal.limit
+        lines.append(f"{what}: **{format(value, spec)}{unit}** ({'met' if met else 'MISSED'})")
+    return lines
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -509,29 +668,34 @@ def _fmt(value: float | None, spec: str) -> str:
 def report(results: Sequence[ContenderResult], info: dict[str, str]) -> str:
     """The results as Markdown: machine, table, targets, notes and errors."""
     by_name = {r.name: r for r in results}
-    loop, quix = by_name.get("loop-json"), by_name.get("quix")
+    rate_bases = {name: by_name[name].records_per_s if name in by_name else None for name in RATE_BASELINES}
+    cpu_bases = {name: by_name[name].cpu_us_per_record if name in by_name else None for name in CPU_BASELINES}
     lines = [
         f"Measured {info['date']} on {info['nproc']} CPUs ({info['cpu']}), {info['os']}, Python {info['python']}, "
         f"confluent-kafka {info['confluent_kafka']}, Kafka {info['kafka']}; {info['records']} tweets "
         f"in a {PARTITIONS}-partition topic, {info['expected']} pass the filter; latency at "
         f"{info['latency_rate']} records/s for {info['latency_seconds']} s; "
         f"best of {info['repeat']} throughput rounds; "
-        f"load average {info['load']}. Quix Streams {info['quix']}.",
+        f"load average {info['load']}. {info['peers']}.",
         "",
-        "| contender | JSON | records/s (best) | each round | x loop (json) | x Quix | p50 ms | p99 ms "
-        "| peak RSS MiB | CPU µs/record | startup s | dup |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| contender | JSON | records/s (best) | each round | "
+        + "".join(f"x {label} | " for label in RATE_BASELINES.values())
+        + "p50 ms | p99 ms | peak RSS MiB | CPU µs/record | "
+        + "".join(f"CPU x {label} | " for label in CPU_BASELINES.values())
+        + "startup s | dup |",
+        "|---|---|" + "---:|" * (8 + len(RATE_BASELINES) + len(CPU_BASELINES)),
     ]
     for r in results:
-        rate = r.records_per_s
+        rate, cpu = r.records_per_s, r.cpu_us_per_record
         lines.append(
             f"| {r.name}: {r.description} | {r.json} | {_fmt(rate, ',.0f')} "
-            f"| {' / '.join(format(x, ',.0f') for x in r.rounds) or '-'} "
-            f"| {_fmt(_ratio(rate, loop.records_per_s if loop else None), '.2f')} "
-            f"| {_fmt(_ratio(rate, quix.records_per_s if quix else None), '.2f')} "
-            f"| {_fmt(r.p50_ms, '.0f')} | {_fmt(r.p99_ms, '.0f')} | {_fmt(r.peak_rss_mib, '.0f')} "
-            f"| {_fmt(r.cpu_us_per_record, '.1f')} | {_fmt(r.startup_s, '.1f')} | {_fmt(r.duplicates, 'd')} |")
-    lines += ["", "Targets:", *_targets(by_name)]
+            f"| {' / '.join(format(x, ',.0f') for x in r.rounds) or '-'} | "
+            + "".join(f"{_fmt(_ratio(rate, base), '.2f')} | " for base in rate_bases.values())
+            + f"{_fmt(r.p50_ms, '.0f')} | {_fmt(r.p99_ms, '.0f')} | {_fmt(r.peak_rss_mib, '.0f')} "
+            f"| {_fmt(cpu, '.1f')} | "
+            + "".join(f"{_fmt(_ratio(cpu, base), '.2f')} | " for base in cpu_bases.values())
+            + f"{_fmt(r.startup_s, '.1f')} | {_fmt(r.duplicates, 'd')} |")
+    lines += ["", "Targets (issue #17):", *_targets(by_name, info["latency_rate"])]
     notes = [f"- {r.name}: {n}" for r in results for n in r.notes]
     notes += [f"- {r.name}: {r.error.splitlines()[0]}" for r in results if r.error]
     if notes:
@@ -606,17 +770,25 @@ def results(options: Options) -> list[Result]:
         print(f"kafka benchmark not run: no broker ({exc}); set AIRSTREAM_BOOTSTRAP or install Java + Maven",
               file=sys.stderr)
         return []
-    loop = next((r.records_per_s for r in measured if r.name == "loop-json"), None)
+    rates = {r.name: r.records_per_s for r in measured}
     rows = []
     for r in measured:
         if r.records_per_s is None:
             continue
-        ratio = _ratio(r.records_per_s, loop)
+        ratios = ((_ratio(r.records_per_s, rates.get(name)), name) for name in RATE_BASELINES)
         extra = {k: v for k, v in (("p50_ms", r.p50_ms), ("p99_ms", r.p99_ms), ("peak_rss_mib", r.peak_rss_mib))
                  if v is not None}
         rows.append(Result("kafka", r.name, records, records / r.records_per_s,
-                           note=f"{ratio:.2f}x loop-json" if ratio else "", extra=extra))
+                           note=", ".join(f"{ratio:.2f}x {name}" for ratio, name in ratios if ratio), extra=extra))
     return rows
+
+
+def _warmup_notes(name: str, records: int) -> list[str]:
+    """What the table must say about a Kafka Streams contender timed on too few records for its JIT."""
+    if not name.startswith("kstreams") or records >= KSTREAMS_WARM_RECORDS:
+        return []
+    return [f"{records:,} records: timed while the JVM's JIT warms up; Kafka Streams' figures are only "
+            f"meaningful with --records {KSTREAMS_WARM_RECORDS}"]
 
 
 def _attempt(result: ContenderResult, phase: Callable[[], None]) -> None:
@@ -647,6 +819,7 @@ def _run(chosen: list[_Contender], records: int, bootstrap: str, kafka: str, rep
     for contender in chosen:
         if contender.name.startswith("airstream") and pending:
             by_name[contender.name].error = pending
+        by_name[contender.name].notes += _warmup_notes(contender.name, records)
     for round_ in range(repeat):
         for contender in chosen if round_ % 2 == 0 else chosen[::-1]:
             result = by_name[contender.name]
@@ -662,7 +835,7 @@ def _run(chosen: list[_Contender], records: int, bootstrap: str, kafka: str, rep
     info = {**machine(), "kafka": kafka, "records": f"{records:,}", "expected": f"{expected:,}", "repeat": str(repeat),
             "latency_rate": f"{latency_rate:,}", "latency_seconds": f"{latency_seconds:g}",
             "load": f"{load_before[0]:.1f} before, {load_after[0]:.1f} after",
-            "quix": _quix_version() if "quix" in by_name else "not run"}
+            "peers": _peer_versions(by_name)}
     text = report(list(by_name.values()), info)
     print(text)
     (logs / "results.json").write_text(json.dumps(
