@@ -91,16 +91,21 @@ public final class Main {
         return builder.build();
     }
 
+    private static final String USAGE = "usage: Main --bootstrap B --input T --output O --group G "
+        + "[--guarantee at_least_once|exactly_once_v2]";
+
     /** {@code --name value} pairs; the four the harness always passes are required. */
     private static Map<String, String> arguments(String[] args) {
+        if (args.length % 2 != 0) {
+            throw new IllegalArgumentException(USAGE + "; an option has no value");
+        }
         Map<String, String> options = new HashMap<>(Map.of("--guarantee", StreamsConfig.AT_LEAST_ONCE));
-        for (int i = 0; i + 1 < args.length; i += 2) {
+        for (int i = 0; i < args.length; i += 2) {
             options.put(args[i], args[i + 1]);
         }
         for (String required : new String[] {"--bootstrap", "--input", "--output", "--group"}) {
-            if (!options.containsKey(required) || args.length % 2 != 0) {
-                throw new IllegalArgumentException("usage: Main --bootstrap B --input T --output O --group G "
-                    + "[--guarantee at_least_once|exactly_once_v2]; missing or odd: " + required);
+            if (!options.containsKey(required)) {
+                throw new IllegalArgumentException(USAGE + "; missing " + required);
             }
         }
         return options;
