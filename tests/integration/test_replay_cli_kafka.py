@@ -109,14 +109,15 @@ def test_client_properties_reach_the_producer_and_the_password_stays_hidden(
         kafka_cluster: str, unique_name: str, tmp_path: Path) -> None:
     result = _airstream("replay", str(SAMPLE_CSV), "--topic", unique_name, "--bootstrap", kafka_cluster,
                         "--limit", "3", "--no-progress", "--config", str(_sasl_properties(tmp_path)))
-    assert result.returncode == 1 and "Traceback" not in result.stderr
-    # A SASL client against the plaintext listener never logs in: the file was used. librdkafka's own
-    # lines about it (one per retry) are shown with --verbose only; the tracing producer warns once per
-    # distinct refusal as it happens, and the last line is the replay's verdict.
-    line = result.stderr.strip().splitlines()[-1]
+    # A SASL client against the plaintext listener never logs in: the file was used (a refused login
+    # is a configuration to fix: exit 2). librdkafka's own lines about it (one per retry) are shown
+    # with --verbose only, and the replay's verdict is the one line.
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    line = _one_line(result)
     assert "%3|" not in result.stderr
-    assert line.startswith(f"airstream replay: 3 of 3 tweets not delivered to topic '{unique_name}' on "
-                           f"{kafka_cluster}: authentication failed for User:cloudair at ")
+    # It stops sending once the login is refused: how many were handed out by then varies.
+    assert re.match(rf"airstream replay: ([1-3]) of \1 tweets not delivered to topic '{unique_name}' on "
+                    rf"{re.escape(kafka_cluster)}: authentication failed for User:cloudair at ", line), line
     assert "check sasl.username, sasl.password and sasl.mechanism in --config or -X; 0 rows produced" in line
     assert "w16-hunter2" not in result.stderr
 

@@ -160,10 +160,13 @@ class Guarantee:
                                metrics_interval=self.config.tracing_interval_s, publisher=self.publisher)
 
     def _on_error(self, err: KafkaError) -> None:
-        if err.fatal():
-            self.fatal = self.fatal or err
-        else:  # librdkafka retries by itself; the consumer's error_cb reports an unreachable cluster
-            log.debug("producer: %s", err.str())
+        try:
+            if err.fatal():
+                self.fatal = self.fatal or err
+            else:  # librdkafka retries by itself; the consumer's error_cb reports an unreachable cluster
+                log.debug("producer: %s", err.str())
+        except SystemError:  # see _DeliveryErrors: the call that follows raises the fatal error
+            log.debug("producer error report during a fatal error: ignored")
 
     def stop_error(self, err: KafkaError) -> StreamsException | None:
         """The one-line stop for ``err`` (or the fatal error behind a ``_FATAL``) when it is an

@@ -99,6 +99,19 @@ def _wall_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _fetch(consumer: Consumer | TracingConsumer, n: int, wait_s: float) -> list[Any]:
+    """Up to ``n`` records the consumer holds now; when it holds none, the first to arrive within
+    ``wait_s`` and whatever came with it. ``consume(n, wait_s)`` alone waits for ``n`` records or
+    the whole ``wait_s``: at a moderate rate every record would wait for a batch to fill."""
+    msgs = consumer.consume(n, 0)
+    if msgs:
+        return msgs
+    msgs = consumer.consume(1, wait_s)
+    if msgs and n > 1:
+        msgs.extend(consumer.consume(n - 1, 0))
+    return msgs
+
+
 class KafkaStreams:
     """Run ``topology`` on Kafka with ``config`` (see :mod:`airstream.topology.runtime.config` for keys).
 
@@ -217,14 +230,22 @@ class KafkaStreams:
         try:
             runner.loop(max_records, idle_timeout)
         except BaseException as exc:
-            if isinstance(exc, KafkaException) and runner.guarantee is not None:  # a call the loop does not wrap
-                exc = runner.guarantee.stop_error(exc.args[0]) or exc
+            guarantee = runner.guarantee
+            if isinstance(exc, KafkaException) and guarantee is not None:  # a call the loop does not wrap
+                exc = guarantee.stop_error(exc.args[0]) or exc
+            elif isinstance(exc, SystemError) and guarantee is not None and guarantee.fatal is not None:
+                # confluent-kafka's calls can fail that way while a fatal error is pending
+                exc = guarantee.stop_error(guarantee.fatal) or exc
             self.exception = exc
             runner.failed = True
             log.error("application %s stopped: %s", self.config.application_id,
                       self.config.scrub(str(exc)))
         finally:
-            runner.shutdown()
+            try:
+                runner.shutdown()
+            except Exception as exc:  # closing is best effort: it must not hide what stopped the loop
+                log.warning("closing the application: %s: %s", type(exc).__name__, self.config.scrub(str(exc)))
+                self.exception = self.exception or exc
             self._set_state(State.ERROR if self.exception is not None else State.NOT_RUNNING)
 
 
@@ -445,7 +466,7 @@ class _Runner:
         if inflight is not None and (inflight.done() or len(self._held) >= _MAX_HELD_BATCHES):
             self._blocked = not self._finish_inflight(now + max(cfg.commit_interval_ms / 1000, 10.0))
         if not self._blocked:
-            msgs = consumer.consume(cfg.max_poll_records, poll_s)
+            msgs = _fetch(consumer, cfg.max_poll_records, poll_s)
             if msgs:
                 self._process(msgs)
                 self._last_record = time.monotonic()
