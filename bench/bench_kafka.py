@@ -41,11 +41,9 @@ ids, about 830 bytes of JSON each.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
-import shutil
 import signal
 import statistics
 import subprocess
@@ -203,35 +201,12 @@ CONTENDER_NAMES = [c.name for c in _CONTENDERS]
 def _kstreams_java() -> list[str]:
     """``java -cp <classes>:<libs>/* Main``: jars resolved by Maven and ``Main.java`` compiled, both once
     per Kafka version and source, in ``$AIRSTREAM_CACHE/kstreams-<version>/``."""
-    from airstream.topology.kafka_local import KAFKA_VERSION, java_executable, maven_jars
+    from airstream.topology.kafka_local import KAFKA_VERSION, compile_java, java_executable, maven_jars
 
-    libs = maven_jars(KSTREAMS_DIR / "pom.xml", f"kstreams-{KAFKA_VERSION}", {"kafka.version": KAFKA_VERSION},
-                      "python -m bench.bench_kafka --only kstreams")
-    return [java_executable(), "-cp", f"{_compile_kstreams(libs)}:{libs}/*", "Main"]
-
-
-def _compile_kstreams(libs: Path) -> Path:
-    """The classes of ``bench/kstreams/Main.java``, compiled against ``libs`` unless this source already was."""
-    from airstream.topology.kafka_local import java_executable
-
-    source = KSTREAMS_DIR / "Main.java"
-    classes = libs.parent / f"classes-{hashlib.sha256(source.read_bytes()).hexdigest()[:16]}"
-    if (classes / ".complete").exists():   # written last: a failed compile is redone
-        return classes
-    javac = Path(java_executable()).resolve().with_name("javac")
-    if not javac.exists():
-        found = shutil.which("javac")
-        if found is None:
-            raise RuntimeError("javac is not on PATH: the kstreams contenders are compiled here; install a JDK 17+ "
-                               "(Debian: apt-get install -y openjdk-17-jdk-headless)")
-        javac = Path(found)
-    shutil.rmtree(classes, ignore_errors=True)
-    proc = subprocess.run([str(javac), "-nowarn", "-d", str(classes), "-cp", f"{libs}/*", str(source)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"javac failed on {source}:\n{proc.stdout}{proc.stderr}")
-    (classes / ".complete").write_text(source.name)
-    return classes
+    retry = "python -m bench.bench_kafka --only kstreams"
+    libs = maven_jars(KSTREAMS_DIR / "pom.xml", f"kstreams-{KAFKA_VERSION}", {"kafka.version": KAFKA_VERSION}, retry)
+    classes = compile_java([KSTREAMS_DIR / "Main.java"], libs, retry)
+    return [java_executable(), "-cp", f"{classes}:{libs}/*", "Main"]
 
 
 def _java_version() -> str:

@@ -30,6 +30,7 @@ message holds the last lines of that log and the command to retry.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import logging
 import os
@@ -48,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ADMIN_USER", "KAFKA_VERSION", "KafkaStartError", "LocalKafka", "Security", "cache_dir",
+__all__ = ["ADMIN_USER", "KAFKA_VERSION", "KafkaStartError", "LocalKafka", "Security", "cache_dir", "compile_java",
            "ensure_kafka_jars", "java_executable", "main", "maven_jars"]
 
 ADMIN_USER = "admin"
@@ -126,6 +127,33 @@ def maven_jars(pom: Path, name: str, properties: dict[str, str], retry_hint: str
         )
     marker.write_text(" ".join(f"{k}={v}" for k, v in properties.items()))
     return libs
+
+
+def compile_java(sources: list[Path], libs: Path, retry_hint: str) -> Path:
+    """Compile ``sources`` against the jars in ``libs`` (from :func:`maven_jars`) into a folder beside
+    them named after the sources' digest, so they are compiled again only when they change; returns it.
+
+    The tools that drive Java from here (the conformance suite's Kafka Streams side, the Kafka Streams
+    benchmark contender) use this. ``retry_hint`` is the command an error tells the user to run again.
+    """
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
+    classes = libs.parent / f"classes-{digest}"
+    if (classes / ".complete").exists():  # written last: a failed compile is redone
+        return classes
+    javac = Path(java_executable()).resolve().with_name("javac")
+    if not javac.exists():
+        found = shutil.which("javac")
+        if found is None:
+            raise KafkaStartError("javac is not on PATH: install a JDK 17+ (Debian: apt-get install -y "
+                                  f"openjdk-17-jdk-headless), then retry: {retry_hint}")
+        javac = Path(found)
+    shutil.rmtree(classes, ignore_errors=True)
+    proc = subprocess.run([str(javac), "-nowarn", "-d", str(classes), "-cp", f"{libs}/*", *map(str, sources)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise KafkaStartError(f"javac failed on {', '.join(p.name for p in sources)}:\n{proc.stdout}{proc.stderr}")
+    (classes / ".complete").write_text(digest)
+    return classes
 
 
 def _free_port() -> int:

@@ -9,16 +9,14 @@ once per change of its sources. The JVM answers one JSON request per line (see
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from events import Event, Record, Steps
 
-from airstream.topology.kafka_local import KAFKA_VERSION, KafkaStartError, java_executable, maven_jars
+from airstream.topology.kafka_local import KAFKA_VERSION, compile_java, java_executable, maven_jars
 
 JAVA = Path(__file__).resolve().parent / "java"
 RETRY = "make conformance"
@@ -28,35 +26,12 @@ class KafkaStreamsError(RuntimeError):
     """Kafka Streams could not run a case; the message holds its stack trace."""
 
 
-def _compile(libs: Path) -> Path:
-    sources = sorted((JAVA / "src").glob("*.java"))
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
-    classes = libs.parent / f"classes-{digest}"
-    if (classes / ".complete").exists():
-        return classes
-    javac = Path(java_executable()).resolve().with_name("javac")
-    if not javac.exists():
-        found = shutil.which("javac")
-        if found is None:
-            raise KafkaStartError("javac is not on PATH: the conformance suite compiles its Java side; install a "
-                                  f"JDK 17+ (Debian: apt-get install -y openjdk-17-jdk-headless), then retry: {RETRY}")
-        javac = Path(found)
-    if classes.exists():
-        shutil.rmtree(classes)
-    proc = subprocess.run([str(javac), "-nowarn", "-d", str(classes), "-cp", f"{libs}/*", *map(str, sources)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise KafkaStartError(f"javac failed on {JAVA / 'src'}:\n{proc.stdout}{proc.stderr}")
-    (classes / ".complete").write_text(digest)
-    return classes
-
-
 class KafkaStreamsDriver:
     """Runs catalogue cases on Kafka Streams; ``KafkaStartError`` when Java or Maven is missing."""
 
     def __init__(self) -> None:
         libs = maven_jars(JAVA / "pom.xml", f"conformance-{KAFKA_VERSION}", {"kafka.version": KAFKA_VERSION}, RETRY)
-        classes = _compile(libs)
+        classes = compile_java(sorted((JAVA / "src").glob("*.java")), libs, RETRY)
         self._proc = subprocess.Popen(
             [java_executable(), "-Xmx512m", "-XX:+UseSerialGC", "-cp", f"{classes}:{libs}/*", "ConformanceServer"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
