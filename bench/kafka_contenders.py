@@ -11,6 +11,7 @@ leave the group); ``consume`` prints its rate as JSON after ``--records`` and th
   input timestamp, and every second flush then commit.
 - ``airstream-alos`` / ``airstream-eos``: the same pipeline as an airstream topology on
   ``KafkaStreams`` with ``at_least_once`` / ``exactly_once_v2``.
+- ``airstream-typed``: ``airstream-alos`` on msgspec Structs (``Serdes.Typed``, :mod:`bench.typed_pipeline`).
 """
 
 from __future__ import annotations
@@ -120,16 +121,26 @@ def hand_written_loop(args: argparse.Namespace, stop: threading.Event, loads: Ca
     return {"records": processed}
 
 
-def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str) -> dict[str, Any]:
-    """The pipeline as a topology on ``KafkaStreams``, processing in this thread until SIGTERM."""
+def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str, typed: bool = False
+                  ) -> dict[str, Any]:
+    """The pipeline as a topology on ``KafkaStreams``, processing in this thread until SIGTERM; with
+    ``typed``, on msgspec Structs (:mod:`bench.typed_pipeline`) instead of dicts."""
     from airstream.topology import Serdes, StreamsBuilder
     from airstream.topology.runtime import KafkaStreams
 
     builder = StreamsBuilder()
-    (builder.stream(args.input, key_serde=Serdes.Bytes(), value_serde=Serdes.Json())
-        .filter(lambda _key, tweet: keep(tweet), name="influencers")
-        .map_values(project, name="project")
-        .to(args.output, key_serde=Serdes.Bytes(), value_serde=Serdes.Json()))
+    if typed:
+        from bench import typed_pipeline
+
+        (builder.stream(args.input, key_serde=Serdes.Bytes(), value_serde=Serdes.Typed(typed_pipeline.Tweet))
+            .filter(lambda _key, tweet: typed_pipeline.keep(tweet), name="influencers")
+            .map_values(typed_pipeline.project_typed, name="project")
+            .to(args.output, key_serde=Serdes.Bytes(), value_serde=Serdes.Typed(typed_pipeline.Projected)))
+    else:
+        (builder.stream(args.input, key_serde=Serdes.Bytes(), value_serde=Serdes.Json())
+            .filter(lambda _key, tweet: keep(tweet), name="influencers")
+            .map_values(project, name="project")
+            .to(args.output, key_serde=Serdes.Bytes(), value_serde=Serdes.Json()))
     app = KafkaStreams(builder.build(), {
         "bootstrap.servers": args.bootstrap, "application.id": args.group,
         "processing.guarantee": guarantee, "consumer.auto.offset.reset": "earliest",
@@ -144,6 +155,7 @@ CONTENDERS: dict[str, Callable[[argparse.Namespace, threading.Event], dict[str, 
     "loop-orjson": lambda a, stop: hand_written_loop(a, stop, orjson.loads, orjson.dumps),
     "airstream-alos": lambda a, stop: run_airstream(a, stop, "at_least_once"),
     "airstream-eos": lambda a, stop: run_airstream(a, stop, "exactly_once_v2"),
+    "airstream-typed": lambda a, stop: run_airstream(a, stop, "at_least_once", typed=True),
 }
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "SerdeError",
     "Serdes",
     "StringSerde",
+    "TypedJsonSerde",
 ]
 
 T = TypeVar("T")
@@ -360,6 +361,87 @@ _dumps = orjson.dumps
 _loads = orjson.loads
 
 
+class TypedJsonSerde(Serde[T]):
+    """JSON to and from a declared record type, with msgspec: a ``msgspec.Struct`` (or a dataclass,
+    a ``TypedDict``...). Reading decodes only the declared fields (others are skipped without being
+    built) and checks their types; writing encodes the object directly, without a dict in between.
+
+    >>> import msgspec
+    >>> class Tweet(msgspec.Struct):
+    ...     id: int
+    ...     text: str
+    >>> serde = Serdes.Typed(Tweet)
+    >>> serde.deserialize("tweets", b'{"id": 1, "text": "late again", "user": {"name": "x"}}')
+    Tweet(id=1, text='late again')
+    >>> serde.serialize("out", Tweet(2, "on time"))
+    b'{"id":2,"text":"on time"}'
+    >>> try:
+    ...     serde.deserialize("tweets", b'{"id": "one", "text": "x"}')
+    ... except SerdeError as err:
+    ...     print(str(err).split(": ", 1)[1].split(" (")[0])
+    it does not match Tweet: Expected `int`, got `str` - at `$.id`
+    """
+
+    __slots__ = ("_decoder", "_encoder", "_type")
+
+    def __init__(self, record_type: type[T]) -> None:
+        import msgspec
+
+        self._type = record_type
+        try:
+            self._decoder = msgspec.json.Decoder(record_type)
+        except TypeError as exc:
+            raise TypeError(f"Serdes.Typed needs a msgspec.Struct, dataclass or TypedDict: {exc}") from None
+        self._encoder = msgspec.json.Encoder()
+
+    @property
+    def name(self) -> str:
+        return f"Serdes.Typed({self._type.__name__})"
+
+    def serialize(self, topic: str, data: T | None) -> bytes | None:
+        if data is None:
+            return None
+        try:
+            return self._encoder.encode(data)
+        except (TypeError, ValueError) as exc:  # msgspec.EncodeError is a ValueError
+            raise SerdeError(
+                f"a value of type {type(data).__name__} cannot be encoded as JSON", serde=self.name, topic=topic,
+                cause=exc, fix=f"give the sink {self._type.__name__} objects, or choose another serde for this topic",
+            ) from exc
+
+    def deserialize(self, topic: str, data: bytes | None) -> T | None:
+        if data is None:
+            return None
+        try:
+            value: T = self._decoder.decode(data)
+        except ValueError as exc:  # msgspec.DecodeError and ValidationError are ValueErrors
+            raise self._decode_error(topic, data, exc) from exc
+        return value
+
+    def serialize_many(self, topic: str, items: Iterable[T | None]) -> list[bytes | None]:
+        encode = self._encoder.encode
+        items = items if isinstance(items, list) else list(items)
+        try:
+            return [None if item is None else encode(item) for item in items]
+        except (TypeError, ValueError):
+            return super().serialize_many(topic, items)  # finds and reports the offending item
+
+    def deserialize_many(self, topic: str, items: Iterable[bytes | None]) -> list[T | None]:
+        decode = self._decoder.decode
+        items = items if isinstance(items, list) else list(items)
+        try:
+            return [None if item is None else decode(item) for item in items]
+        except ValueError:
+            return super().deserialize_many(topic, items)
+
+    def _decode_error(self, topic: str, data: bytes, exc: Exception) -> SerdeError:
+        import msgspec
+
+        problem = (f"it does not match {self._type.__name__}: {exc}" if isinstance(exc, msgspec.ValidationError)
+                   else "the bytes are not valid JSON")
+        return SerdeError(problem, serde=self.name, topic=topic, cause=exc, preview=_preview(data), show_cause=False)
+
+
 class _FixedWidthSerde(Serde[T]):
     """Numbers in a fixed-width big-endian layout, like Kafka's Java number serdes."""
 
@@ -524,7 +606,7 @@ class AvroSerde(Serde[Any]):
     def _decode_error(self, topic: str, data: bytes, problem: str, exc: Exception | None) -> SerdeError:
         if data[:1] == b"\x00" and len(data) > 5:
             problem += " (a leading 0 byte suggests Confluent Schema Registry framing, which Serdes.Avro does not read)"
-        return SerdeError(problem, serde=self.name, topic=topic, cause=exc, preview=_preview(data))
+        return SerdeError(problem, serde=self.name, topic=topic, cause=exc, preview=_preview(data), show_cause=False)
 
 
 class FunctionSerde(Serde[T]):
@@ -597,6 +679,12 @@ class Serdes:
     def Json() -> JsonSerde:  # noqa: N802
         """JSON (orjson)."""
         return JsonSerde()
+
+    @staticmethod
+    def Typed(record_type: type[T]) -> TypedJsonSerde[T]:  # noqa: N802
+        """JSON as instances of ``record_type`` (a ``msgspec.Struct``, dataclass or ``TypedDict``), reading
+        only its fields: see :class:`TypedJsonSerde`."""
+        return TypedJsonSerde(record_type)
 
     @staticmethod
     def Integer() -> IntegerSerde:  # noqa: N802
