@@ -103,6 +103,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
     parser.add_argument("--instance-id", help="client.id of this instance; reuse it on restart so the "
                                               "transactional producer fences its predecessor at once")
+    parser.add_argument("--instances", type=int, metavar="N",
+                        help="run N instances of the application in N processes, to use N cores (default: the "
+                             "config's num.stream.threads, else 1); each instance id gets -1, -2 ... appended")
     parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
     parser.set_defaults(func=main)
 
@@ -150,6 +153,36 @@ def _stopped_by(exc: BaseException) -> str:
             "commit was committed, so a rerun resumes there)")
 
 
+def _instances(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    """How many instances to run: ``--instances``, else ``num.stream.threads`` (taken out of ``config``:
+    an instance runs one thread)."""
+    from airstream.common.client_config import ConfigError
+
+    threads = config.pop("num.stream.threads", 1)
+    count = args.instances if args.instances is not None else threads
+    try:
+        count = int(count)
+    except (TypeError, ValueError):
+        raise ConfigError(f"num.stream.threads={threads!r} is not a whole number") from None
+    if count < 1:
+        raise ConfigError(f"--instances / num.stream.threads must be at least 1, got {count}")
+    return count
+
+
+def _instance_base_args(args: argparse.Namespace) -> list[str]:
+    """This command's arguments, for its instances (see :mod:`airstream.topology.run_instances`)."""
+    import uuid
+
+    base = [args.topology, "--instance-id", args.instance_id or uuid.uuid4().hex[:8], "--log-level", args.log_level]
+    for option, value in (("--bootstrap", args.bootstrap), ("--config", args.config_file),
+                          ("--application-id", args.application_id), ("--guarantee", args.guarantee)):
+        if value:
+            base += [option, value]
+    for override in args.overrides:
+        base += ["-X", override]
+    return base + (["--verbose"] if args.verbose else [])
+
+
 def _exit_code(exc: BaseException) -> int:
     """2 when the brokers refused the login (the configuration is wrong), else 1."""
     from airstream.common.kafka_errors import KafkaAccessError
@@ -174,10 +207,17 @@ def main(args: argparse.Namespace) -> int:
 
     try:
         config = _config(args)
+        instances = _instances(args, config)
         app = KafkaStreams(load_topology(args.topology), config)
     except (ConfigError, ValueError, TopologyException) as exc:
         report_failure("airstream run", exc, verbose=args.verbose)
         return 2
+    if instances > 1:  # checked here once, run in child processes
+        from airstream.topology.run_instances import instance_args, python_command, supervise
+
+        base = _instance_base_args(args)
+        return supervise([python_command() + instance_args(base, instance=i, metrics_port=args.metrics_port)
+                          for i in range(1, instances + 1)])
 
     def stop(signum: int, frame: Any) -> None:
         if app.stop_requested:

@@ -43,7 +43,7 @@ def test_guarantee_and_commit_interval_defaults_follow_kafka_streams(extra, guar
     ({"processing.guarantee": "maybe"}, "is not one of"),
     ({"commit.interval.ms": "soon"}, "commit.interval.ms='soon' is not a whole number"),
     ({"commit.interval.ms": 0}, "must be at least 1"),
-    ({"num.stream.threads": 4}, "scale out by starting more instances"),
+    ({"num.stream.threads": 4}, "airstream run --instances N"),
     ({"replication.factor": 0}, "use -1 for the broker's default"),
     ({"auto.create.output.topics": "perhaps"}, "is not true or false"),
 ])

@@ -141,8 +141,9 @@ class StreamsConfig:
         if self.replication_factor == 0:
             raise ConfigError("config replication.factor=0 is not allowed: use -1 for the broker's default")
         if _int(raw, "num.stream.threads", 1, 1) != 1:
-            raise ConfigError("num.stream.threads must be 1: a Python instance runs one processing "
-                              "thread; scale out by starting more instances with the same application.id")
+            raise ConfigError("num.stream.threads must be 1 here: a Python instance runs one processing "
+                              "thread; `airstream run --instances N` (or num.stream.threads=N in its config) runs N "
+                              "processes, or start more instances with the same application.id")
         port = raw.get("metrics.port")
         self.metrics_port = None if port in (None, "") else _int(raw, "metrics.port", 0, 0)
         self.auto_create_output_topics = _bool(raw, "auto.create.output.topics", True)
