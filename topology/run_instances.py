@@ -62,7 +62,7 @@ def supervise(commands: list[list[str]]) -> int:
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         code = 0
-        while any(p.poll() is None for p in procs):
+        while [p.poll() for p in procs].count(None):  # every one polled: poll() sets returncode
             failed = next((p for p in procs if p.returncode not in (None, 0)), None)
             if failed is not None and code == 0:
                 code = failed.returncode

@@ -21,14 +21,18 @@ def _wait(predicate, timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
+# The classic protocol (client-side assignors, eager `range` here: the topology reads two topics) and
+# KIP-848's (the broker assigns, incrementally; session timeouts are the broker's then).
+@pytest.mark.parametrize("protocol", [["-X", "consumer.session.timeout.ms=6000"], ["-X", "group.protocol=consumer"]],
+                         ids=["classic", "consumer"])
 def test_two_instances_from_one_command_share_the_partitions_and_stop_together(
-        kafka_cluster: str, unique_name: str, tmp_path: Path) -> None:
+        kafka_cluster: str, unique_name: str, tmp_path: Path, protocol: list[str]) -> None:
     source, upper, counts, app = (f"{unique_name}-{s}" for s in ("in", "upper", "counts", "app"))
     create_topic(kafka_cluster, source, 4)
     spec = write_counting_script(tmp_path, source, upper, counts)
     log = (tmp_path / "run.log").open("wb")
     proc = subprocess.Popen([AIRSTREAM, "run", spec, "--bootstrap", kafka_cluster, "--application-id", app,
-                             "--instance-id", "w", "--instances", "2", "-X", "consumer.session.timeout.ms=6000"],
+                             "--instance-id", "w", "--instances", "2", *protocol],
                             stdout=log, stderr=subprocess.STDOUT)
     group = GroupProgress(kafka_cluster, app, source, 4)
     try:

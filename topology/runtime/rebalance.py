@@ -13,6 +13,12 @@ equally-sized topics on the same member. ``range`` is eager (every partition is 
 each rebalance); tasks whose partitions come straight back are kept with their state instead
 of being restored again (see ``partitions_revoked`` in :mod:`airstream.topology.runtime.streams`).
 
+With ``group.protocol=consumer`` (KIP-848: Kafka 4 brokers, the new consumer group protocol) the
+broker assigns partitions, always incrementally: a member joining or leaving moves only the
+partitions that change owner, and nobody stops the rest. Its ``range`` assignor
+(``group.remote.assignor``) keeps partition ``p`` of co-partitioned topics together, so it is chosen
+for topologies that read several topics; ``uniform`` for one topic.
+
 The runtime's reactions (:class:`Callbacks`, run inside ``consume()`` on the processing thread):
 
 - revoked: finish the batch (callbacks only run between batches), flush and commit (or commit
@@ -27,13 +33,14 @@ The runtime's reactions (:class:`Callbacks`, run inside ``consume()`` on the pro
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from confluent_kafka import TopicPartition
 
 from airstream.topology.compile import Plan
 
-__all__ = ["Callbacks", "PartitionOwner", "assignment_strategy"]
+__all__ = ["Callbacks", "PartitionOwner", "assignment_strategy", "group_settings"]
 
 log = logging.getLogger("airstream.topology.runtime")
 
@@ -42,6 +49,23 @@ def assignment_strategy(plan: Plan) -> str:
     """``cooperative-sticky`` for a topology that reads one topic, else ``range``."""
     topics = {t for sub in plan.subtopologies for t in sub.source_topics}
     return "cooperative-sticky" if len(topics) <= 1 else "range"
+
+
+def group_settings(plan: Plan, consumer: Mapping[str, Any]) -> dict[str, str]:
+    """The consumer properties that choose how the group assigns partitions, for the consumer
+    properties ``consumer`` (the user's choice of ``group.protocol`` and remote assignor kept).
+
+    >>> from airstream.topology import StreamsBuilder
+    >>> from airstream.topology.compile import compile_topology
+    >>> b = StreamsBuilder(); b.stream("in").to("out"); plan = compile_topology(b.build())
+    >>> group_settings(plan, {}), group_settings(plan, {"group.protocol": "consumer"})
+    ({'partition.assignment.strategy': 'cooperative-sticky'}, {'group.remote.assignor': 'uniform'})
+    """
+    if str(consumer.get("group.protocol", "classic")).lower() == "consumer":
+        if "group.remote.assignor" in consumer:
+            return {}
+        return {"group.remote.assignor": "uniform" if assignment_strategy(plan) == "cooperative-sticky" else "range"}
+    return {"partition.assignment.strategy": assignment_strategy(plan)}
 
 
 class PartitionOwner(Protocol):

@@ -62,7 +62,7 @@ from airstream.topology.runtime.commit import CommitInFlight, Guarantee, Rewind,
 from airstream.topology.runtime.config import StreamsConfig
 from airstream.topology.runtime.logs import client_logger
 from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus, summary_line
-from airstream.topology.runtime.rebalance import Callbacks, assignment_strategy
+from airstream.topology.runtime.rebalance import Callbacks, group_settings
 from airstream.topology.runtime.record_size import FRAMING_BYTES, OutputLimits, cut_to_fit, record_size, topic_limits
 from airstream.topology.runtime.restore import Restorer
 from airstream.topology.tracing import MetricsPublisher, TracingConsumer
@@ -317,7 +317,8 @@ class _Runner:
         self._held: list[list[Any]] = []
         # With an eager assignor every partition is revoked at each rebalance; tasks whose
         # partitions were revoked after a clean commit wait here for the next assignment.
-        self._eager = assignment_strategy(self.plan) != "cooperative-sticky"
+        self._group = group_settings(self.plan, self.config.consumer())
+        self._eager = self._group.get("partition.assignment.strategy") == "range"
         self._aside: dict[tuple[int, int], Task] = {}
         self._server: Any = None
         self._admin: AdminClient | None = None
@@ -346,7 +347,7 @@ class _Runner:
             self.partitions_of = {t: n for t, n in self.layout.partitions.items() if t in self.plan.repartition_topics}
             consumer_props = cfg.consumer()
             consumer_props.update({
-                "partition.assignment.strategy": assignment_strategy(self.plan),
+                **self._group,
                 "error_cb": self._client_error,
             })
             if cfg.tracing:
