@@ -133,6 +133,8 @@ class TracingProducer:
         self._produce = self._producer.produce
         self.client_id: str = str(config.get("client.id", "rdkafka"))
         self._path = path_bytes(self.client_id, 0)
+        self._stamped_ms = -1
+        self._stamp: list[tuple[str, bytes]] = []
         now = _now_ms()
         self.metrics = ProducerMetrics(self.client_id, now)
         self._next = now + self._interval
@@ -174,7 +176,10 @@ class TracingProducer:
         now = time_ns() // 1_000_000
         if not headers:
             path: bytes | None = self._path
-            headers = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path)]
+            if now != self._stamped_ms:  # records of one millisecond share their new header
+                self._stamped_ms = now
+                self._stamp = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path)]
+            headers = self._stamp  # librdkafka copies the headers: the list can be passed again
         else:
             if type(headers) is not list:
                 headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
