@@ -504,14 +504,14 @@ class JsonlReplay(_Replay):
                                 "tweet can take (is this a JSON-lines file of tweets?)")
             return None
         try:
-            line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            self._bad(row, row, f"not UTF-8 text (byte 0x{line[exc.start]:02x} at column {exc.start + 1}): save the "
-                                "file as UTF-8")
-            return None
-        try:
             obj = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
+            try:  # orjson refuses text that is not UTF-8 too: say where, as the fix differs
+                line.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                self._bad(row, row, f"not UTF-8 text (byte 0x{line[bad.start]:02x} at column {bad.start + 1}): save "
+                                    "the file as UTF-8")
+                return None
             self._bad(row, row, f"not JSON ({exc})")
             return None
         if not isinstance(obj, dict):
@@ -601,7 +601,7 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         stopped = exc  # reported below, once what was sent has been delivered or has failed
     finally:
         remaining = _deliver(producer, 30)
-        producer.close(0 if _login_refused(producer) else 30)  # also publishes the replay's last counts
+        producer.close(0 if remaining or _login_refused(producer) else 30)  # also publishes the last counts
     where = f"topic {topic!r} on {bootstrap}"
     if isinstance(stopped, KafkaException):
         raise ReplayError(scrub(f"cannot produce to {where}: {stopped}", settings), produced=delivered) from stopped
@@ -631,9 +631,9 @@ def _deliver(producer: Any, timeout: float) -> int:
     """Wait up to ``timeout`` seconds for the queued records to be delivered, but not once the brokers
     refused the login; returns how many are left."""
     deadline = time.monotonic() + timeout
-    left: int = producer.flush(0)
-    while left and time.monotonic() < deadline and not _login_refused(producer):
-        left = producer.flush(0.5)
+    while len(producer) and time.monotonic() < deadline and not _login_refused(producer):
+        producer.poll(0.5)  # serves deliveries (a flush would also publish the metrics each time)
+    left: int = len(producer)
     return left
 
 

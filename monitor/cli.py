@@ -20,7 +20,6 @@ import logging
 import os
 import sys
 import time
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
@@ -28,9 +27,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 import orjson
 from confluent_kafka import KafkaError, KafkaException
 
-from airstream.common.client_config import ConfigError, add_client_arguments, client_config, config_from_args
+from airstream.common.client_config import (
+    ConfigError,
+    add_client_arguments,
+    client_config,
+    config_from_args,
+    report_failure,
+)
 from airstream.common.kafka_errors import KafkaAccessError, explain, principal_of
-from airstream.common.redact import scrub
 from airstream.monitor.model import ClusterSnapshot, Severity
 
 if TYPE_CHECKING:
@@ -446,12 +450,11 @@ def main(argv: list[str] | None = None) -> int:
         func = getattr(args, "func", _dashboard)
         return func(args)
     except (ConfigError, _Failure, ValueError, KafkaException, KafkaAccessError) as exc:  # RulesError: ValueError
-        if getattr(args, "verbose", False):
-            traceback.print_exc()
-        text = _explain(exc, args.clusters)
-        for cluster in args.clusters:
-            text = scrub(text, cluster.client)
-        print(f"airmon: {text}", file=sys.stderr)
+        # Every cluster's secrets, so neither the line nor the traceback shows any of them.
+        secrets = {f"{i}.{key}": value for i, cluster in enumerate(args.clusters)
+                   for key, value in cluster.client.items()}
+        report_failure("airmon", exc, verbose=getattr(args, "verbose", False), message=_explain(exc, args.clusters),
+                       secrets=secrets)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR

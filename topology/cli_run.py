@@ -28,11 +28,13 @@ import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["add_arguments", "load_topology", "main"]
 
 log = logging.getLogger("airstream.topology.runtime")
+
+E = TypeVar("E", bound=BaseException)
 
 
 @contextlib.contextmanager
@@ -130,6 +132,14 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
     return config
 
 
+def _cause_of(exc: BaseException, kind: type[E]) -> E | None:
+    """``exc`` or the first of its causes (``__cause__`` chain) that is a ``kind``."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, kind):
+        cause = cause.__cause__
+    return cause
+
+
 def _stopped_by(exc: BaseException) -> str:
     """What stopped a running application, as the one line: a connector's error by name, and what to do.
 
@@ -140,10 +150,8 @@ def _stopped_by(exc: BaseException) -> str:
     from airstream.common.sink import SinkError
     from airstream.topology.errors import StreamsException, TopologyException
 
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, SinkError):
-        cause = cause.__cause__
-    if isinstance(cause, SinkError):
+    cause = _cause_of(exc, SinkError)
+    if cause is not None:
         said = str(cause).rstrip(". ")  # the advice follows as its own sentence
         return (f"a sink failed ({type(cause).__name__}): {said}. Nothing it had not written was committed: "
                 "fix what it names and run again to resume from the last committed offset")
@@ -187,10 +195,8 @@ def _exit_code(exc: BaseException) -> int:
     """2 when the brokers refused the login (the configuration is wrong), else 1."""
     from airstream.common.kafka_errors import KafkaAccessError
 
-    cause: BaseException | None = exc
-    while cause is not None and not isinstance(cause, KafkaAccessError):
-        cause = cause.__cause__
-    return 2 if isinstance(cause, KafkaAccessError) and cause.kind == "authentication" else 1
+    cause = _cause_of(exc, KafkaAccessError)
+    return 2 if cause is not None and cause.kind == "authentication" else 1
 
 
 def main(args: argparse.Namespace) -> int:

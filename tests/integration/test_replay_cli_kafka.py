@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 import pytest
+from cli_support import one_line
 from runtime_support import AIRSTREAM, create_topic, produce, read_topic
 
 from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay
@@ -30,12 +31,6 @@ pytestmark = pytest.mark.kafka
 
 def _airstream(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([AIRSTREAM, *args], capture_output=True, text=True, timeout=timeout)
-
-
-def _one_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
 
 
 def _tweets_with_bad_row(path: Path, rows: int, bad_row: int) -> Path:
@@ -64,7 +59,7 @@ def test_a_bad_row_says_what_was_produced_and_resuming_duplicates_nothing(
     args = ["replay", str(path), "--topic", unique_name, "--bootstrap", kafka_cluster, "--no-progress"]
     stopped = _airstream(*args)
     assert stopped.returncode == 1
-    assert _one_line(stopped) == (
+    assert one_line(stopped) == (
         f"airstream replay: stopped at row 8 ({path}:9) with 7 rows produced: bad row (time data 'yesterday' does "
         "not match format '%Y-%m-%d %H:%M:%S %z'); rerun with --from-row 8 to resume once it is fixed, or with "
         "--from-row 8 --on-error skip")
@@ -99,7 +94,7 @@ def test_an_unknown_topic_is_named_when_the_cluster_does_not_create_it(
                         "--limit", "5", "--no-progress", "-X", "allow.auto.create.topics=false",
                         "-X", "topic.metadata.propagation.max.ms=1000")
     assert result.returncode == 1
-    assert _one_line(result) == (
+    assert one_line(result) == (
         f"airstream replay: 5 of 5 tweets not delivered to topic '{unique_name}' on {kafka_cluster}: Broker: "
         "Unknown topic or partition; 0 rows produced: create the topic (or let the cluster create topics on first "
         "use), or pick an existing one with --topic")
@@ -113,7 +108,7 @@ def test_client_properties_reach_the_producer_and_the_password_stays_hidden(
     # is a configuration to fix: exit 2). librdkafka's own lines about it (one per retry) are shown
     # with --verbose only, and the replay's verdict is the one line.
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    line = _one_line(result)
+    line = one_line(result)
     assert "%3|" not in result.stderr
     # It stops sending once the login is refused: how many were handed out by then varies.
     assert re.match(rf"airstream replay: ([1-3]) of \1 tweets not delivered to topic '{unique_name}' on "
@@ -131,7 +126,7 @@ def test_the_demo_passes_client_properties_to_its_clients_and_names_a_refused_lo
                              "--client-config", str(_sasl_properties(tmp_path))],
                             capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     assert result.returncode == 1
-    line = _one_line(result)
+    line = one_line(result)
     # The admin client, the first the demo makes, stops at the refused login instead of timing out.
     assert line.startswith(f"cloudair: cannot create the topics on {kafka_cluster}: authentication failed for "
                            "User:cloudair at ")
@@ -197,13 +192,13 @@ def test_a_slack_token_slack_refuses_stops_the_run_in_one_line(
                      f"token='xoxb-w16-secret', channel='#alerts', base_url={slack.url!r}, retries=0)")
     quiet = _run_until_it_fails(kafka_cluster, unique_name, script, "--log-level", "CRITICAL")
     assert quiet.returncode == 1
-    assert _one_line(quiet) == (
+    assert one_line(quiet) == (
         "airstream run: a sink failed (SlackAuthError): Slack rejected the bot token (check SLACK_BOT_TOKEN): "
         "invalid_auth. Nothing it had not written was committed: fix what it names and run again to resume from "
         "the last committed offset")
     verbose = _run_until_it_fails(kafka_cluster, f"{unique_name}-v", script, "--log-level", "CRITICAL", "-v")
     assert verbose.returncode == 1 and "Traceback" in verbose.stderr and "SlackAuthError" in verbose.stderr
-    assert verbose.stderr.strip().splitlines()[-1] == _one_line(quiet)
+    assert verbose.stderr.strip().splitlines()[-1] == one_line(quiet)
     assert "xoxb-w16-secret" not in quiet.stderr + verbose.stderr
 
 

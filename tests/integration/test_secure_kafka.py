@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import one_line
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -65,13 +66,6 @@ def topic(secure_kafka: LocalKafka, unique_name: str) -> str:
 def _run(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONWARNINGS": "ignore"})
-
-
-def _one_line(result: subprocess.CompletedProcess[str]) -> str:
-    """The whole stderr, asserted to be one line and no traceback."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    return lines[0]
 
 
 def _consume(config: dict[str, Any], topic: str, expected: int, timeout: float = 30) -> list[Message]:
@@ -169,7 +163,7 @@ def test_airmon_with_a_wrong_password_says_authentication_in_one_line(
     started = time.monotonic()
     result = _run(BIN / "airmon", command, *extra, "--config", properties, "--timeout", "20")
     assert result.returncode == 2 and result.stdout == "", result.stdout + result.stderr
-    line = _one_line(result)
+    line = one_line(result)
     assert line.startswith(f"airmon: cannot read the cluster at {secure_kafka.bootstrap}: authentication failed "
                            f"for {user.principal}")
     assert "check sasl.username, sasl.password and sasl.mechanism" in line
@@ -195,7 +189,7 @@ def test_airmon_with_a_ca_that_did_not_sign_the_broker_says_tls(secure_kafka: Lo
     properties = secure_kafka.write_client_properties(tmp_path / "admin.properties")
     result = _run(BIN / "airmon", "snapshot", "--config", properties, "-X", f"ssl.ca.location={other.ca}")
     assert result.returncode == 2
-    line = _one_line(result)
+    line = one_line(result)
     assert "TLS handshake failed" in line and "certificate verify failed" in line and "ssl.ca.location" in line
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import one_line
 from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -83,9 +84,9 @@ def _only_line(stderr: str, command: str) -> str:
 
 def _replay_line(result: subprocess.CompletedProcess[str]) -> str:
     """Replay's stderr, asserted to be one line of its own and nothing else."""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("airstream replay: "), result.stderr
-    return lines[0]
+    line = one_line(result)
+    assert line.startswith("airstream replay: "), result.stderr
+    return line
 
 
 def _replay(login_file: Path, topic: str) -> subprocess.CompletedProcess[str]:
