@@ -27,6 +27,8 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from airstream.topology.runtime.commit import is_transient
+
 AIRSTREAM = str(Path(sys.executable).with_name("airstream"))
 
 # Short sessions so that a killed instance's partitions move within seconds.
@@ -163,9 +165,19 @@ def read_updates(bootstrap: str, topic: str, done: Any, timeout: float = 90.0, s
 
 
 def committed_offsets(bootstrap: str, group: str, topic: str, partitions: int) -> dict[int, int]:
+    """The group's committed offsets of ``topic``; retries while the group's coordinator is loading
+    or moving (a fresh broker answers NOT_COORDINATOR at first)."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    deadline = time.monotonic() + 30
     try:
-        got = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=30)
+        while True:
+            try:
+                got = consumer.committed([TopicPartition(topic, p) for p in range(partitions)], timeout=30)
+                break
+            except KafkaException as exc:
+                if not is_transient(exc.args[0]) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
     finally:
         consumer.close()
     return {tp.partition: tp.offset for tp in got}

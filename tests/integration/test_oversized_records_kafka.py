@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
 from runtime_support import Instance, committed_offsets, read_topic
 
@@ -160,15 +160,34 @@ def test_under_fail_an_oversized_output_stops_with_the_topic_the_size_and_the_fi
     assert "production.exception.handler to 'continue' or 'dlq'" in str(err.value)
 
 
+class _RefusesTheFirstSeeks(Consumer):
+    """librdkafka refuses a seek (``_STATE``) while the partition is not being fetched, as when its
+    leader is away after an outage; this consumer refuses the first ``refusals`` seeks so."""
+
+    refusals = 0
+
+    def seek(self, partition: TopicPartition) -> None:
+        if type(self).refusals > 0:
+            type(self).refusals -= 1
+            raise KafkaException(KafkaError(KafkaError._STATE, "Failed to seek: Local: Erroneous state"))
+        super().seek(partition)
+
+
+@pytest.mark.parametrize("seek_refusals", [0, 3], ids=["seek-taken", "seek-refused-at-first"])
 def test_a_topic_that_lowers_its_limit_while_running_refuses_once_then_records_are_measured(
-        kafka_cluster: str, unique_name: str) -> None:
+        kafka_cluster: str, unique_name: str, seek_refusals: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The refused batch is redone from the last commit; a rewind whose seek is refused must not go on
+    # from where the consumer was (that would lose the batch).
+    monkeypatch.setattr(_RefusesTheFirstSeeks, "refusals", seek_refusals)
+    monkeypatch.setattr("airstream.topology.runtime.streams.Consumer", _RefusesTheFirstSeeks)
     source, out, dlq = (f"{unique_name}-{s}" for s in ("in", "out", "dlq"))
     _topic(kafka_cluster, source)
     _topic(kafka_cluster, out)
     _produce(kafka_cluster, source, [b"a"])
     app = KafkaStreams(_repeat_when_big(source, out), _config(
         kafka_cluster, f"{unique_name}-app", "at_least_once", **{"processing.exception.handler": "dlq",
-                                                                "errors.dead.letter.queue.topic.name": dlq}))
+                                                                "errors.dead.letter.queue.topic.name": dlq,
+                                                                "tracing.enabled": "false"}))
     app.start()
     try:
         # Committed, "a" is not redone when the refused batch is (at-least-once would write it twice).
@@ -183,6 +202,7 @@ def test_a_topic_that_lowers_its_limit_while_running_refuses_once_then_records_a
         assert app.wait_until(lambda a: a.metrics()["dropped-records-total"] >= 1, 60)
     finally:
         app.close()
+    assert _RefusesTheFirstSeeks.refusals == 0
     assert [m.value() for m in read_topic(kafka_cluster, out, 2)] == [b"a", b"b"]
     [dead] = read_topic(kafka_cluster, dlq, 1)
     assert dict(dead.headers())["airstream.errors.output.topic"] == out.encode()

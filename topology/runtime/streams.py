@@ -79,6 +79,7 @@ _PUNCTUATE_EVERY_S = 0.05
 _MAX_HELD_BATCHES = 200
 _LAG_EVERY_S = 1.0
 _SUMMARY_EVERY_S = 60.0
+_RESEEK_TIMEOUT_S = 300.0  # as Kafka Streams' task.timeout.ms: how long a partition may refuse its rewind
 # What a log line about a dropped or cut dead-letter record shows to find its original.
 _SOURCE_HEADERS = ("__streams.errors.topic", "__streams.errors.partition", "__streams.errors.offset",
                    "airstream.errors.output.topic")
@@ -315,6 +316,10 @@ class _Runner:
         # those batches produce is held until the commit is done (see CommitInFlight).
         self._inflight: CommitInFlight | None = None
         self._held: list[list[Any]] = []
+        # Partitions a rewind could not seek yet (librdkafka refuses while a partition is not being
+        # fetched), with their committed offset; their records are dropped until the seek is taken.
+        self._reseek: dict[tuple[str, int], int] = {}
+        self._reseek_until = 0.0
         # With an eager assignor every partition is revoked at each rebalance; tasks whose
         # partitions were revoked after a clean commit wait here for the next assignment.
         self._group = group_settings(self.plan, self.config.consumer())
@@ -468,6 +473,8 @@ class _Runner:
             self._blocked = not self._finish_inflight(now + max(cfg.commit_interval_ms / 1000, 10.0))
         if not self._blocked:
             msgs = _fetch(consumer, cfg.max_poll_records, poll_s)
+            if self._reseek:
+                msgs = self._reseek_and_drop_stale(msgs)
             if msgs:
                 self._process(msgs)
                 self._last_record = time.monotonic()
@@ -773,6 +780,7 @@ class _Runner:
     def _forget(self, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
             self.pending.pop((tp.topic, tp.partition), None)
+            self._reseek.pop((tp.topic, tp.partition), None)
 
     def _rewind(self, keys: list[tuple[int, int]]) -> None:
         """Redo ``keys``' tasks from the committed offsets with stores rebuilt from changelogs."""
@@ -802,13 +810,37 @@ class _Runner:
                 time.sleep(1)
         reset = OFFSET_END if str(self.config.consumer().get("auto.offset.reset")) in ("latest", "largest", "end") \
             else OFFSET_BEGINNING
-        for tp in committed:
-            target = TopicPartition(tp.topic, tp.partition, tp.offset if tp.offset >= 0 else reset)
-            try:
-                self.consumer.seek(target)
-            except KafkaException as exc:
-                log.warning("seek %s[%d] failed (%s)", tp.topic, tp.partition, exc.args[0].str())
+        self._reseek.update({(tp.topic, tp.partition): tp.offset if tp.offset >= 0 else reset for tp in committed})
+        self._reseek_until = time.monotonic() + _RESEEK_TIMEOUT_S
+        self._seek_pending()
         log.warning("rewound task(s) %s to the last committed offsets", ", ".join(f"{a}_{b}" for a, b in keys))
+
+    def _seek_pending(self) -> None:
+        """Seek the partitions of the last rewind to their committed offsets. librdkafka refuses a
+        seek (``_STATE``) while the partition is not being fetched, e.g. while its leader is away
+        after an outage; such a partition is sought again after each fetch, and its records are
+        dropped until then: going on from its old position would skip the records being redone."""
+        assert self.consumer is not None
+        for (topic, partition), offset in list(self._reseek.items()):
+            try:
+                self.consumer.seek(TopicPartition(topic, partition, offset))
+            except KafkaException as exc:
+                if time.monotonic() > self._reseek_until:
+                    raise StreamsException(
+                        f"cannot rewind {topic}[{partition}] to its committed offset {offset} for "
+                        f"{_RESEEK_TIMEOUT_S:.0f} s ({exc.args[0].str()}); restart the application: it resumes "
+                        "from the committed offsets, nothing is lost", topic=topic) from None
+                log.info("%s[%d] is not being fetched yet (%s); its records wait for the rewind's seek",
+                         topic, partition, exc.args[0].str())
+                continue
+            del self._reseek[(topic, partition)]
+
+    def _reseek_and_drop_stale(self, msgs: list[Any]) -> list[Any]:
+        """``msgs`` without the records of partitions that had not taken their rewind's seek when
+        they were fetched (they come from the old position); seeks those partitions again."""
+        stale = set(self._reseek)
+        self._seek_pending()
+        return [m for m in msgs if (m.topic(), m.partition()) not in stale]
 
     # -- rebalance callbacks (PartitionOwner) ------------------------------------------------
     def partitions_assigned(self, partitions: list[TopicPartition]) -> None:
