@@ -576,6 +576,10 @@ class LocalKafka:
             "min.insync.replicas": "1",
             # Tests start consumer groups constantly; the default 3 s join delay only slows them.
             "group.initial.rebalance.delay.ms": "0",
+            # KIP-848 groups hand partitions over at heartbeats, every 5 s by default: a moved
+            # partition would wait up to 5 s for its new owner.
+            "group.consumer.min.heartbeat.interval.ms": "500",
+            "group.consumer.heartbeat.interval.ms": "1000",
             "share.coordinator.state.topic.replication.factor": replication,
             "share.coordinator.state.topic.min.isr": "1",
             "log.segment.bytes": str(64 * 1024 * 1024),

@@ -129,3 +129,29 @@ def test_a_task_reading_several_topics_processes_records_in_timestamp_order():
     # c1 (t=1) comes before the user row (t=5) and finds nothing; c2 (t=10) joins
     assert [r.value for r in cluster.read("out", 0, 0)] == [b"c2@emea"]
     assert cluster.committed("ts", "users", 0) == 1 and cluster.committed("ts", "clicks", 0) == 2
+
+
+def test_a_batch_of_many_records_gives_what_they_give_one_at_a_time():
+    # The runtime hands a task up to max.poll.records at once; the task works through it in chunks.
+    b = StreamsBuilder()
+    s = b.stream("tweets", key_serde=Serdes.String(), value_serde=Serdes.Json())
+    (s.filter(lambda k, v: v["n"] % 3 != 0).map_values(lambda v: {"n": v["n"] * 2})
+      .to("doubled", key_serde=Serdes.String(), value_serde=Serdes.Json()))
+    s.group_by_key().count(name="per-key").to_stream().to("counts", key_serde=Serdes.String(),
+                                                           value_serde=Serdes.Long())
+    plan = compile_topology(b.build(), {"application.id": "chunks", "default.deserialization.exception.handler": "dlq",
+                                        "errors.dead.letter.queue.topic.name": "dead"})
+    records = [InputRecord("tweets", 0, i, 1_000 + i, f"k{i % 7}".encode(),
+                           b"{not json" if i == 300 else b'{"n": %d}' % i, ()) for i in range(1_000)]
+
+    whole = Task(plan, plan.subtopologies[0], 0).process(records)
+    one_task = Task(plan, plan.subtopologies[0], 0)
+    one_by_one = [out for rec in records for out in one_task.process([rec])]
+
+    def what(outputs):
+        return [(topic, key, value) for topic, _, key, value, _, _ in outputs]
+
+    assert sorted(what(whole)) == sorted(what(one_by_one))
+    assert [v for t, _, v in what(whole) if t == "doubled"] == [
+        b'{"n":%d}' % (2 * i) for i in range(1_000) if i % 3 and i != 300]
+    assert [t for t, _, _ in what(whole)].count("dead") == 1
