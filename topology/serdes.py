@@ -291,6 +291,18 @@ class StringSerde(Serde[str]):
             ) from exc
 
 
+def _all_at_once(convert: Callable[[Any], Any], items: Iterable[Any],
+                 errors: type[Exception] | tuple[type[Exception], ...],
+                 one_by_one: Callable[[list[Any]], list[Any]]) -> list[Any]:
+    """``convert`` over ``items`` (``None`` stays ``None``) in one comprehension; if an item fails with
+    ``errors``, ``one_by_one`` redoes the batch through the per-item path, which names the bad item."""
+    items = items if isinstance(items, list) else list(items)
+    try:
+        return [None if item is None else convert(item) for item in items]
+    except errors:
+        return one_by_one(items)
+
+
 class JsonSerde(Serde[Any]):
     """JSON with orjson: bytes to dicts, lists, strings, numbers, booleans and back.
 
@@ -321,21 +333,12 @@ class JsonSerde(Serde[Any]):
             raise self._decode_error(topic, data, exc) from exc
 
     def serialize_many(self, topic: str, items: Iterable[Any]) -> list[bytes | None]:
-        dumps = _dumps
-        items = items if isinstance(items, list) else list(items)
-        try:
-            return [None if item is None else dumps(item) for item in items]
-        except orjson.JSONEncodeError:
-            # Rare path: redo the batch one by one to find and report the offending item.
-            return super().serialize_many(topic, items)
+        return _all_at_once(_dumps, items, orjson.JSONEncodeError,
+                            lambda rest: super(JsonSerde, self).serialize_many(topic, rest))
 
     def deserialize_many(self, topic: str, items: Iterable[bytes | None]) -> list[Any]:
-        loads = _loads
-        items = items if isinstance(items, list) else list(items)
-        try:
-            return [None if item is None else loads(item) for item in items]
-        except orjson.JSONDecodeError:
-            return super().deserialize_many(topic, items)
+        return _all_at_once(_loads, items, orjson.JSONDecodeError,
+                            lambda rest: super(JsonSerde, self).deserialize_many(topic, rest))
 
     def _encode_error(self, topic: str, data: Any, exc: Exception) -> SerdeError:
         return SerdeError(
@@ -419,20 +422,12 @@ class TypedJsonSerde(Serde[T]):
         return value
 
     def serialize_many(self, topic: str, items: Iterable[T | None]) -> list[bytes | None]:
-        encode = self._encoder.encode
-        items = items if isinstance(items, list) else list(items)
-        try:
-            return [None if item is None else encode(item) for item in items]
-        except (TypeError, ValueError):
-            return super().serialize_many(topic, items)  # finds and reports the offending item
+        return _all_at_once(self._encoder.encode, items, (TypeError, ValueError),
+                            lambda rest: super(TypedJsonSerde, self).serialize_many(topic, rest))
 
     def deserialize_many(self, topic: str, items: Iterable[bytes | None]) -> list[T | None]:
-        decode = self._decoder.decode
-        items = items if isinstance(items, list) else list(items)
-        try:
-            return [None if item is None else decode(item) for item in items]
-        except ValueError:
-            return super().deserialize_many(topic, items)
+        return _all_at_once(self._decoder.decode, items, ValueError,
+                            lambda rest: super(TypedJsonSerde, self).deserialize_many(topic, rest))
 
     def _decode_error(self, topic: str, data: bytes, exc: Exception) -> SerdeError:
         import msgspec
