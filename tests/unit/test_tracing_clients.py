@@ -8,6 +8,7 @@ in-process mock cluster (``test.mock.num.brokers``), so no broker is needed. The
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -202,14 +203,18 @@ def test_producer_traces_new_records_keeps_forwarded_ones_and_publishes_on_inter
     assert by_value[b"c"] == [(TRACE_HEADER, forwarded)]
 
 
-def test_a_forwarding_producer_takes_passed_through_traces_one_hop_further(mock_config: dict) -> None:
+@pytest.mark.parametrize("how", ["one by one", "in a batch"])
+def test_a_forwarding_producer_takes_passed_through_traces_one_hop_further(mock_config: dict, how: str) -> None:
+    # The airstream runtime produces each fetched batch's outputs through batch(): the same records,
+    # headers and counts as produce().
     pub = _Publisher()
     producer = TracingProducer({**mock_config, "client.id": "app-out"}, forward_via="app",
                                publisher=pub)  # type: ignore[arg-type]
     origin = new_trace("replay", now_ms=1_000)
-    producer.produce("out", b"a", headers=[("lang", b"en"), (TRACE_HEADER, origin)])  # an input's headers
-    producer.produce("out", b"b")  # nothing to pass on: this producer is the origin
-    producer.produce("out", b"c", headers=[(TRACE_HEADER, b"junk")])  # unreadable: dropped, untraced
+    with producer.batch() if how == "in a batch" else nullcontext(producer.produce) as produce:
+        produce("out", b"a", headers=[("lang", b"en"), (TRACE_HEADER, origin)])  # an input's headers
+        produce("out", b"b")  # nothing to pass on: this producer is the origin
+        produce("out", b"c", headers=[(TRACE_HEADER, b"junk")])  # unreadable: dropped, untraced
     producer.close(10)
     by_value = {m.value(): m.headers() for m in _read_back(producer, "out", 3)}
     forwarded = decode_trace(by_value[b"a"][0][1])

@@ -63,6 +63,14 @@ _PREFIXES = ("restore.consumer.", "consumer.", "producer.", "admin.", "topic.")
 # Kafka Streams' defaults: a long commit interval for at-least-once, 100 ms under exactly-once.
 _COMMIT_DEFAULT = {AT_LEAST_ONCE: 30_000, EXACTLY_ONCE_V2: 100}
 
+# librdkafka stops fetching a partition whose local queue is over its thresholds
+# (queued.min.messages, queued.max.messages.kbytes) and looks again only after
+# fetch.queue.backoff.ms, 1 s by default: a consumer that keeps up with its input then waits for
+# the next fetch with an empty queue: on the bench pipeline the processing thread spent two thirds
+# of the run waiting in consume(), capped near 87,000 tweets/s. Looking again after 10 ms lifted
+# the same run to ~240,000/s at the same CPU per record (0 cost a third more CPU).
+_FETCH_QUEUE_BACKOFF_MS = 10
+
 
 def _int(config: Mapping[str, Any], key: str, default: int, minimum: int) -> int:
     raw = config.get(key, default)
@@ -169,7 +177,8 @@ class StreamsConfig:
     def consumer(self) -> dict[str, Any]:
         """Properties of the main consumer (group ``application.id``, manual commits)."""
         props: dict[str, Any] = {"auto.offset.reset": "earliest",
-                                 "max.poll.interval.ms": 300_000}
+                                 "max.poll.interval.ms": 300_000,
+                                 "fetch.queue.backoff.ms": _FETCH_QUEUE_BACKOFF_MS}
         props.update(self._client("consumer."))
         props.update({
             "group.id": self.application_id,
@@ -184,7 +193,7 @@ class StreamsConfig:
 
     def restore_consumer(self) -> dict[str, Any]:
         """Properties of the consumer that replays changelogs; it never joins a group or commits."""
-        props = self._client("restore.consumer.")
+        props = {"fetch.queue.backoff.ms": _FETCH_QUEUE_BACKOFF_MS, **self._client("restore.consumer.")}
         props.update({
             "group.id": f"{self.application_id}-restore",
             "enable.auto.commit": False,

@@ -39,6 +39,7 @@ import operator
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from confluent_kafka import (
@@ -66,7 +67,7 @@ from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus,
 from airstream.topology.runtime.rebalance import Callbacks, group_settings
 from airstream.topology.runtime.record_size import FRAMING_BYTES, OutputLimits, cut_to_fit, record_size, topic_limits
 from airstream.topology.runtime.restore import Restorer
-from airstream.topology.tracing import MetricsPublisher, TracingConsumer
+from airstream.topology.tracing import MetricsPublisher, TracingConsumer, TracingProducer
 
 __all__ = ["KafkaStreams", "State"]
 
@@ -583,31 +584,32 @@ class _Runner:
         guarantee = self.guarantee
         assert guarantee is not None
         producer = guarantee.producer
-        produce = producer.produce
         counts = self.partitions_of
         # Topics whose limit is below the producer's: librdkafka lets their records through.
         measured = self.limits.below
         topic = outputs[0][0]
+        batch = producer.batch() if isinstance(producer, TracingProducer) else nullcontext(producer.produce)
         try:
             guarantee.begin()
-            for topic, partition, key, value, ts, headers in outputs:
-                if partition is None:
-                    n = counts.get(topic)
-                    partition = cached_partition_for(key, n) if n and key is not None else -1
-                if measured and topic in measured and record_size(key, value, headers) > measured[topic]:
-                    self._too_large(topic, partition, key, value, ts, headers)
-                    continue
-                while True:
-                    try:
-                        produce(topic, value, key, partition, None, None, ts if ts > 0 else 0, headers or None)
-                        break
-                    except BufferError:  # the local queue is full: let deliveries drain it
-                        producer.poll(0.1)
-                    except KafkaException as exc:
-                        if exc.args[0].code() != KafkaError.MSG_SIZE_TOO_LARGE:
-                            raise
+            with batch as produce:
+                for topic, partition, key, value, ts, headers in outputs:
+                    if partition is None:
+                        n = counts.get(topic)
+                        partition = cached_partition_for(key, n) if n and key is not None else -1
+                    if measured and topic in measured and record_size(key, value, headers) > measured[topic]:
                         self._too_large(topic, partition, key, value, ts, headers)
-                        break
+                        continue
+                    while True:
+                        try:
+                            produce(topic, value, key, partition, None, None, ts if ts > 0 else 0, headers or None)
+                            break
+                        except BufferError:  # the local queue is full: let deliveries drain it
+                            producer.poll(0.1)
+                        except KafkaException as exc:
+                            if exc.args[0].code() != KafkaError.MSG_SIZE_TOO_LARGE:
+                                raise
+                            self._too_large(topic, partition, key, value, ts, headers)
+                            break
         except KafkaException as exc:
             err = exc.args[0]
             stop = guarantee.delivery.access or guarantee.stop_error(err)

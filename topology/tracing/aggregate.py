@@ -139,6 +139,13 @@ class ProducerMetrics(_ClientMetrics):
         self.counts[key] = self.counts.get(key, 0) + 1
         self.last_ms = now_ms
 
+    def add(self, counts: Mapping[RowKey, int], now_ms: int) -> None:
+        """Count a batch: ``counts`` per key as :meth:`produced` makes them."""
+        mine = self.counts
+        for key, n in counts.items():
+            mine[key] = mine.get(key, 0) + n
+        self.last_ms = now_ms
+
     def _rows(self) -> Iterable[dict[str, Any]]:
         return (self._row(k, n) for k, n in self.counts.items())
 
