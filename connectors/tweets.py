@@ -706,7 +706,7 @@ def _replay_embedded(source: _Replay, args: Any) -> int:
           f"in this process: every record was read and converted, nothing persists. Pass --bootstrap "
           f"host:9092 to produce to Kafka (`airstream kafka up` starts a local broker), or feed an "
           f"embedded topology in your own program with airstream.connectors.tweets.TweetReplay and "
-          f"produce_tweets_embedded (as `airstream demo` does).")
+          f"produce_tweets_embedded (as `make demo`, examples/cloudair/demo.py, does).")
     return 0
 
 
