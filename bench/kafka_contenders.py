@@ -12,25 +12,36 @@ leave the group); ``consume`` prints its rate as JSON after ``--records`` and th
 - ``airstream-alos`` / ``airstream-eos``: the same pipeline as an airstream topology on
   ``KafkaStreams`` with ``at_least_once`` / ``exactly_once_v2``.
 - ``airstream-typed``: ``airstream-alos`` on msgspec Structs (``Serdes.Typed``, :mod:`bench.typed_pipeline`).
+- ``airstream-x2``: ``airstream run --instances 2`` of the same pipeline (:mod:`bench.kafka_app`): two
+  processes in one group, at_least_once.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
+import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
 
 from bench.kafka_pipeline import keep, project
 
-__all__ = ["CONTENDERS", "consume_only", "hand_written_loop", "main", "run_airstream"]
+if TYPE_CHECKING:
+    from airstream.topology import Topology
+
+__all__ = ["CONTENDERS", "consume_only", "hand_written_loop", "main", "pipeline_topology", "run_airstream",
+           "run_instances"]
+
+REPO = Path(__file__).resolve().parent.parent
 
 BATCH = 1000
 # consume(n, timeout) waits for a full batch or the timeout: a short one keeps a quiet stream's
@@ -121,32 +132,57 @@ def hand_written_loop(args: argparse.Namespace, stop: threading.Event, loads: Ca
     return {"records": processed}
 
 
-def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str, typed: bool = False
-                  ) -> dict[str, Any]:
-    """The pipeline as a topology on ``KafkaStreams``, processing in this thread until SIGTERM; with
-    ``typed``, on msgspec Structs (:mod:`bench.typed_pipeline`) instead of dicts."""
+def pipeline_topology(input_topic: str, output_topic: str, typed: bool = False) -> Topology:
+    """The pipeline as a topology; with ``typed``, on msgspec Structs (:mod:`bench.typed_pipeline`)
+    instead of dicts."""
     from airstream.topology import Serdes, StreamsBuilder
-    from airstream.topology.runtime import KafkaStreams
 
     builder = StreamsBuilder()
     if typed:
         from bench import typed_pipeline
 
-        (builder.stream(args.input, key_serde=Serdes.Bytes(), value_serde=Serdes.Typed(typed_pipeline.Tweet))
+        (builder.stream(input_topic, key_serde=Serdes.Bytes(), value_serde=Serdes.Typed(typed_pipeline.Tweet))
             .filter(lambda _key, tweet: typed_pipeline.keep(tweet), name="influencers")
             .map_values(typed_pipeline.project_typed, name="project")
-            .to(args.output, key_serde=Serdes.Bytes(), value_serde=Serdes.Typed(typed_pipeline.Projected)))
+            .to(output_topic, key_serde=Serdes.Bytes(), value_serde=Serdes.Typed(typed_pipeline.Projected)))
     else:
-        (builder.stream(args.input, key_serde=Serdes.Bytes(), value_serde=Serdes.Json())
+        (builder.stream(input_topic, key_serde=Serdes.Bytes(), value_serde=Serdes.Json())
             .filter(lambda _key, tweet: keep(tweet), name="influencers")
             .map_values(project, name="project")
-            .to(args.output, key_serde=Serdes.Bytes(), value_serde=Serdes.Json()))
-    app = KafkaStreams(builder.build(), {
+            .to(output_topic, key_serde=Serdes.Bytes(), value_serde=Serdes.Json()))
+    return builder.build()
+
+
+def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str, typed: bool = False
+                  ) -> dict[str, Any]:
+    """The pipeline on ``KafkaStreams``, processing in this thread until SIGTERM."""
+    from airstream.topology.runtime import KafkaStreams
+
+    app = KafkaStreams(pipeline_topology(args.input, args.output, typed), {
         "bootstrap.servers": args.bootstrap, "application.id": args.group,
         "processing.guarantee": guarantee, "consumer.auto.offset.reset": "earliest",
     })
     threading.Thread(target=lambda: (stop.wait(), app.request_stop()), daemon=True).start()
     return {"guarantee": guarantee, "records": app.run()}
+
+
+def run_instances(args: argparse.Namespace, stop: threading.Event, instances: int) -> dict[str, Any]:
+    """``airstream run bench/kafka_app.py:topology --instances N`` (at_least_once) until SIGTERM, which
+    is passed on: the command's supervisor stops every instance cleanly."""
+    airstream = Path(sys.executable).with_name("airstream")
+    env = {**os.environ, "BENCH_INPUT": args.input, "BENCH_OUTPUT": args.output, "PYTHONPATH": str(REPO)}
+    command = [str(airstream), "run", str(REPO / "bench" / "kafka_app.py") + ":topology",
+               "--instances", str(instances), "--bootstrap", args.bootstrap, "--application-id", args.group,
+               "--instance-id", args.group, "-X", "consumer.auto.offset.reset=earliest", "--log-level", "WARNING"]
+    run = subprocess.Popen(command, env=env, cwd=REPO)
+    stop.wait()
+    run.send_signal(signal.SIGTERM)
+    try:
+        code = run.wait(60)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        code = run.wait()
+    return {"instances": instances, "exit_code": code}
 
 
 CONTENDERS: dict[str, Callable[[argparse.Namespace, threading.Event], dict[str, Any]]] = {
@@ -156,6 +192,7 @@ CONTENDERS: dict[str, Callable[[argparse.Namespace, threading.Event], dict[str, 
     "airstream-alos": lambda a, stop: run_airstream(a, stop, "at_least_once"),
     "airstream-eos": lambda a, stop: run_airstream(a, stop, "exactly_once_v2"),
     "airstream-typed": lambda a, stop: run_airstream(a, stop, "at_least_once", typed=True),
+    "airstream-x2": lambda a, stop: run_instances(a, stop, 2),
 }
 
 

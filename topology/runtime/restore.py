@@ -28,6 +28,7 @@ from airstream.topology.compile import Plan
 from airstream.topology.engine.task import Task
 from airstream.topology.records import InputRecord, from_messages
 from airstream.topology.runtime.commit import is_transient
+from airstream.topology.runtime.fetch import fetch
 from airstream.topology.runtime.metrics import StreamsMetrics
 
 __all__ = ["Restorer"]
@@ -89,7 +90,7 @@ class Restorer:
                     raise TimeoutError(f"restoring {sorted(ends)} took longer than restore.timeout.ms="
                                        f"{int(self.timeout_s * 1000)}; the brokers may be unreachable")
                 runs: dict[tuple[str, int], list[InputRecord]] = {}
-                messages = consumer.consume(10_000, 0.5)
+                messages = fetch(consumer, 10_000, 0.5)
                 for msg in messages:
                     if msg.error() is not None:
                         log.warning("restore consumer: %s", msg.error())

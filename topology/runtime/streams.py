@@ -62,6 +62,7 @@ from airstream.topology.records import InputRecord, from_messages
 from airstream.topology.runtime.admin import TopicLayout, prepare_topics
 from airstream.topology.runtime.commit import CommitInFlight, Guarantee, Rewind, access_stop, make_guarantee
 from airstream.topology.runtime.config import StreamsConfig
+from airstream.topology.runtime.fetch import fetch
 from airstream.topology.runtime.logs import client_logger
 from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus, summary_line
 from airstream.topology.runtime.rebalance import Callbacks, group_settings
@@ -100,19 +101,6 @@ class State(enum.StrEnum):
 
 def _wall_ms() -> int:
     return int(time.time() * 1000)
-
-
-def _fetch(consumer: Consumer | TracingConsumer, n: int, wait_s: float) -> list[Any]:
-    """Up to ``n`` records the consumer holds now; when it holds none, the first to arrive within
-    ``wait_s`` and whatever came with it. ``consume(n, wait_s)`` alone waits for ``n`` records or
-    the whole ``wait_s``: at a moderate rate every record would wait for a batch to fill."""
-    msgs = consumer.consume(n, 0)
-    if msgs:
-        return msgs
-    msgs = consumer.consume(1, wait_s)
-    if msgs and n > 1:
-        msgs.extend(consumer.consume(n - 1, 0))
-    return msgs
 
 
 class KafkaStreams:
@@ -474,7 +462,7 @@ class _Runner:
         if inflight is not None and (inflight.done() or len(self._held) >= _MAX_HELD_BATCHES):
             self._blocked = not self._finish_inflight(now + max(cfg.commit_interval_ms / 1000, 10.0))
         if not self._blocked:
-            msgs = _fetch(consumer, cfg.max_poll_records, poll_s)
+            msgs = fetch(consumer, cfg.max_poll_records, poll_s)
             if self._reseek:
                 msgs = self._reseek_and_drop_stale(msgs)
             if msgs:
