@@ -190,10 +190,11 @@ class TracingProducer:
         """A ``produce`` for many records in a row (same arguments as :meth:`produce`, and records
         traced the same way) that reads the clock once and updates the metrics once, when the block
         ends: a stream processor's outputs of one fetched batch. Not shared between threads.
+        Example::
 
-        >>> with producer.batch() as produce:  # doctest: +SKIP
-        ...     for value in values:
-        ...         produce("scored", value)
+            with producer.batch() as produce:
+                for value in values:
+                    produce("scored", value)
         """
         now = time_ns() // 1_000_000
         counts: dict[tuple[str, int, int, bytes | None], int] = {}
