@@ -81,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the producer's client.id, its name in airmon's Traces (default: airstream-replay)")
     replay.set_defaults(func=_replay)
 
-    model = sub.add_parser("model-server", help="serve the VADER sentiment model over the CML model protocol")
+    model = sub.add_parser("model-server", help="serve the VADER sentiment model over the CML model protocol, "
+                                                "or show a running one's status")
+    model.add_argument("action", nargs="?", choices=["serve", "status"], default="serve",
+                       help="serve (the default) or status: print the status of the server at URL")
+    model.add_argument("url", nargs="?", help="with status: the model's URL, e.g. http://127.0.0.1:8765/model")
+    model.add_argument("--json", action="store_true", help="with status: print the status as JSON")
     model.add_argument("--host", default="127.0.0.1")
     model.add_argument("--port", type=int, default=8765, help="0 picks a free port (default: 8765)")
     model.add_argument("--access-key", help="required accessKey (default: $CML_ACCESS_KEY, else any)")

@@ -206,6 +206,18 @@ class _LoopThread:
         self.loop.close()
 
 
+def status_line(info: Mapping[str, Any], where: str) -> str:
+    """One line for a model status (:meth:`CMLClient.status`), e.g. ``vader-sentiment 3.3.2 at
+    http://127.0.0.1:8765/model: running, up 12.5 s, 2 worker(s), 81.2 MiB; 40 request(s): 38 scored, 1
+    rejected, 1 failed, 0 hung; latency p50/p95/p99 1.2/3.4/5.6 ms over 38``."""
+    requests, latency = info.get("requests") or {}, info.get("latency_ms") or {}
+    return (f"{info.get('model')} {info.get('version')} at {where}: {info.get('status')}, up {info.get('uptime_s')} s, "
+            f"{info.get('workers')} worker(s), {info.get('memory_mib')} MiB; {requests.get('total')} request(s): "
+            f"{requests.get('scored')} scored, {requests.get('rejected')} rejected, {requests.get('failed')} failed, "
+            f"{requests.get('hung')} hung; latency p50/p95/p99 {latency.get('p50')}/{latency.get('p95')}/"
+            f"{latency.get('p99')} ms over {latency.get('samples')}")
+
+
 class CMLClient:
     """Scores requests against a CML model endpoint.
 
@@ -351,6 +363,59 @@ class CMLClient:
         raise CMLError(f"CML model at {where} answered HTTP {status}: {short}", status=status, body=short,
                        attempts=attempt, retryable=retryable,
                        retry_after=_retry_after(resp.headers.get("Retry-After"), self.max_retry_after))
+
+    async def astatus(self) -> dict[str, Any] | None:
+        """The model server's status (``GET <url>/status``, see
+        :mod:`airstream.connectors.model_server`); ``None`` when the endpoint has none (404 or 405, as
+        a CML workspace's model). Raises :class:`CMLError` when it cannot be reached or refuses."""
+        lanes = self._lanes()
+        status_url = self.url.rstrip("/") + "/status"
+        where = url_without_credentials(status_url)
+        http = await lanes.get()
+        try:
+            resp = await http.get(status_url)
+        except httpx.TransportError as exc:
+            raise CMLError(f"cannot read the model's status at {where}: {type(exc).__name__}: "
+                           f"{self._scrub.redact(str(exc))}") from None
+        finally:
+            lanes.put_nowait(http)
+        if resp.status_code in (404, 405):
+            return None
+        try:
+            body = orjson.loads(resp.content)
+        except orjson.JSONDecodeError:
+            body = None
+        if resp.status_code != 200 or not isinstance(body, dict) or body.get("success") is not True:
+            short = self._short_body(resp)
+            raise CMLError(f"the model's status at {where} answered HTTP {resp.status_code}: {short}",
+                           status=resp.status_code, body=short)
+        return body
+
+    def status(self) -> dict[str, Any] | None:
+        """:meth:`astatus` from synchronous code.
+
+        Example::
+
+            info = cml.status()
+            if info is not None:
+                print(info["model"], info["status"], info["latency_ms"]["p99"])
+        """
+        return self._run(self.astatus())
+
+    def report_status(self) -> dict[str, Any] | None:
+        """Read the model's status and log it (INFO; WARNING if it cannot be read, which does not stop
+        anything: scoring has its own retries). Pipelines call it at start."""
+        where = url_without_credentials(self.url)
+        try:
+            info = self.status()
+        except CMLError as exc:
+            log.warning("%s", exc)
+            return None
+        if info is None:
+            log.info("the model at %s serves no status (a CML workspace's model: see its page in CML)", where)
+        else:
+            log.info("model %s", status_line(info, where))
+        return info
 
     def _short_body(self, resp: httpx.Response) -> str:
         body = self._scrub.redact(resp.text)

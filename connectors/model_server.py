@@ -12,6 +12,14 @@ pipeline runs with no CML workspace. The protocol is CML's:
 Errors use CML's body shape ``{"success": false, "error": "..."}``: 401 for a missing or unknown
 access key or a missing API key, 403 for a wrong API key, 400 for a request without a ``sentence``.
 
+``GET /model/status`` (the model URL plus ``/status``; the API key is required as for scoring) answers
+what a CML workspace shows on a model's page, and more: ``{"success": true, "status": "running",
+"model": "vader-sentiment", "version": ..., "uptime_s": ..., "workers": ..., "memory_mib": ...,
+"requests": {"total", "scored", "rejected", "failed", "hung"}, "latency_ms": {"p50", "p95", "p99",
+"samples"}}``. ``workers`` counts the open connections, each served by its own thread; the latency
+percentiles cover the last 10,000 scored calls, from request to answer. ``airstream model-server status
+URL`` prints it; :meth:`airstream.connectors.cml.CMLClient.status` reads it.
+
 Fault injection, for tests and benchmarks, is seeded so runs are reproducible: ``latency_ms`` added to
 every call, ``fail_rate`` (a fraction of calls answered 500) and ``timeout_rate`` (a fraction of calls
 that hang for ``hang_seconds`` and then drop the connection, past any sane client timeout).
@@ -33,17 +41,21 @@ import hmac
 import logging
 import random
 import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import orjson
 
-__all__ = ["ModelServer", "ServerStats", "main", "sentiment_of"]
+__all__ = ["ModelServer", "ServerStats", "main", "print_status", "sentiment_of"]
 
 log = logging.getLogger(__name__)
 
 _MAX_BODY = 1 << 20
+_LATENCY_SAMPLES = 10_000
+MODEL_NAME = "vader-sentiment"
 
 
 def sentiment_of(compound: float) -> str:
@@ -88,6 +100,16 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server: _Server
 
+    def setup(self) -> None:
+        super().setup()
+        self.server.model._connection(+1)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.model._connection(-1)
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
 
@@ -100,7 +122,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def do_GET(self) -> None:
-        self._reply(405, {"success": False, "error": "Use POST with {\"accessKey\": ..., \"request\": {...}}"})
+        model = self.server.model
+        if self.path.rstrip("/") == "/model/status":
+            refused = model._check_api_key(self.headers.get("Authorization"))
+            self._reply(*(refused or (200, {"success": True, **model.status()})))
+        elif self.path.rstrip("/") == "/model":
+            self._reply(405, {"success": False, "error": "Use POST with {\"accessKey\": ..., \"request\": {...}}, "
+                                                        "or GET /model/status"})
+        else:
+            self._reply(404, {"success": False, "error": f"No such path {self.path!r}: POST /model, GET /model/status"})
 
     def do_POST(self) -> None:
         model = self.server.model
@@ -120,7 +150,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(413, {"success": False, "error": f"Request body larger than {_MAX_BODY} bytes"})
             return
         raw = self.rfile.read(length)
+        started = time.perf_counter()
         status, body = model.handle(raw, self.headers.get("Authorization"))
+        if status == 200:
+            model._scored_in(time.perf_counter() - started)
         if status == 0:
             # An injected hang: hold the request, then drop the connection without an answer.
             model._stopping.wait(model.hang_seconds)
@@ -188,6 +221,10 @@ class ModelServer:
         self._stopping = threading.Event()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._started_at: float | None = None
+        self._latencies: deque[float] = deque(maxlen=_LATENCY_SAMPLES)
+        self._connections = 0
+        self._status_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return (f"ModelServer(url={self.url!r}, access_key={'***' if self._access_key else None}, "
@@ -211,16 +248,57 @@ class ModelServer:
         compound = float(self._analyzer.polarity_scores(sentence)["compound"])
         return {"polarity": compound, "sentiment": sentiment_of(compound)}
 
+    def status(self) -> dict[str, Any]:
+        """What ``GET /model/status`` answers (see the module docstring), without HTTP."""
+        from importlib.metadata import version
+
+        with self._status_lock:
+            latencies = sorted(self._latencies)
+            workers = self._connections
+        stats = self.stats
+
+        def percentile(q: float) -> float | None:
+            return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 2) if latencies else None
+
+        return {
+            "status": "running" if self._httpd is not None else "stopped",
+            "model": MODEL_NAME,
+            "version": version("vaderSentiment"),
+            "uptime_s": round(time.monotonic() - self._started_at, 1) if self._started_at is not None else 0.0,
+            "workers": workers,
+            "memory_mib": _resident_mib(),
+            "requests": {"total": stats.requests, "scored": stats.scored, "rejected": stats.rejected,
+                         "failed": stats.injected_failures, "hung": stats.injected_hangs},
+            "latency_ms": {"p50": percentile(0.5), "p95": percentile(0.95), "p99": percentile(0.99),
+                           "samples": len(latencies)},
+        }
+
+    def _scored_in(self, seconds: float) -> None:
+        with self._status_lock:
+            self._latencies.append(seconds)
+
+    def _connection(self, change: int) -> None:
+        with self._status_lock:
+            self._connections += change
+
+    def _check_api_key(self, authorization: str | None) -> tuple[int, dict[str, Any]] | None:
+        """The refusal for a request without the configured API key; ``None`` when it may go on."""
+        if self._api_key is None:
+            return None
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            self.stats.add("rejected")
+            return 401, {"success": False, "error": "Missing API key: send 'Authorization: Bearer <API key>'"}
+        if not hmac.compare_digest(token.encode(), self._api_key.encode()):
+            self.stats.add("rejected")
+            return 403, {"success": False, "error": "Invalid API key"}
+        return None
+
     def handle(self, raw: bytes, authorization: str | None) -> tuple[int, dict[str, Any]]:
         """One request body in, ``(status, body)`` out; status 0 means "hang, then drop the connection"."""
-        if self._api_key is not None:
-            scheme, _, token = (authorization or "").partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                self.stats.add("rejected")
-                return 401, {"success": False, "error": "Missing API key: send 'Authorization: Bearer <API key>'"}
-            if not hmac.compare_digest(token.encode(), self._api_key.encode()):
-                self.stats.add("rejected")
-                return 403, {"success": False, "error": "Invalid API key"}
+        refused = self._check_api_key(authorization)
+        if refused is not None:
+            return refused
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -265,6 +343,7 @@ class ModelServer:
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="model-server", daemon=True)
         self._thread.start()
+        self._started_at = time.monotonic()
         url = self._url_of(httpd)
         log.info("model server listening on %s", url)
         return url
@@ -289,11 +368,78 @@ class ModelServer:
         self.stop()
 
 
+def _resident_mib() -> float | None:
+    """This process's resident memory in MiB (``VmRSS``); ``None`` where there is no ``/proc``."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def print_status(url: str, api_key: str | None = None, as_json: bool = False, timeout: float = 10.0) -> int:
+    """``airstream model-server status URL``: the model server's status, as lines or JSON; 0 if it is
+    running, 1 with one line on stderr if it cannot be read (exit code 2: the URL is not http(s))."""
+    import sys
+
+    import httpx
+
+    from airstream.common.redact import RedactingFilter, url_without_credentials
+
+    if not url.startswith(("http://", "https://")):
+        print(f"airstream model-server status: {url!r} is not an http:// or https:// URL of a model, "
+              "e.g. http://127.0.0.1:8765/model", file=sys.stderr)
+        return 2
+    status_url = url.rstrip("/") if url.rstrip("/").endswith("/status") else url.rstrip("/") + "/status"
+    where = url_without_credentials(status_url)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        resp = httpx.get(status_url, headers=headers, timeout=timeout)
+    except httpx.HTTPError as exc:
+        scrub = RedactingFilter()
+        scrub.hide_url_secrets(url, keep_path=True)
+        print(f"airstream model-server status: cannot reach {where}: {type(exc).__name__}: {scrub.redact(str(exc))}",
+              file=sys.stderr)
+        return 1
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if resp.status_code != 200 or not isinstance(body, dict) or not body.get("success"):
+        hint = (" (a CML workspace's model serves no status: see the model's page in CML)"
+                if resp.status_code in (404, 405) else "")
+        error = body.get("error") if isinstance(body, dict) else resp.text[:200]
+        print(f"airstream model-server status: {where} answered HTTP {resp.status_code}: {error}{hint}",
+              file=sys.stderr)
+        return 1
+    if as_json:
+        print(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode())
+    else:
+        from airstream.connectors.cml import status_line
+
+        print(status_line(body, url_without_credentials(url)))
+    return 0
+
+
 def main(args: Any) -> int:
-    """Run the server for ``airstream model-server`` (``args`` from airstream.cli's parser)."""
+    """Run the server for ``airstream model-server`` (``args`` from airstream.cli's parser), or print a
+    running one's status for ``airstream model-server status URL``."""
     import os
     import sys
 
+    if args.action == "status":
+        if not args.url:
+            print("airstream model-server status: give the model's URL, e.g. "
+                  "airstream model-server status http://127.0.0.1:8765/model", file=sys.stderr)
+            return 2
+        return print_status(args.url, args.api_key or os.environ.get("CML_API_KEY"), as_json=args.json)
+    if args.url:
+        print(f"airstream model-server: unexpected {args.url!r}; to read a server's status: "
+              f"airstream model-server status {args.url}", file=sys.stderr)
+        return 2
     access_key = args.access_key or os.environ.get("CML_ACCESS_KEY")
     api_key = args.api_key or os.environ.get("CML_API_KEY")
     try:

@@ -195,8 +195,10 @@ def connect(config: CloudAirConfig, model_url: str | None = None, access_key: st
                           channel=config.slack.channel, template=config.slack.template,
                           base_url=config.slack.base_url or None)
     hb, kudu = config.hbase, config.kudu
+    cml = CMLClient(url, key, config.secrets.cml_api_key, **options)
+    cml.report_status()
     return CloudAirParts(
-        cml=CMLClient(url, key, config.secrets.cml_api_key, **options),
+        cml=cml,
         router=SqlRouter(config.routes, schema=RECORD_SCHEMA),
         parquet=ParquetSink(config.parquet.location, schema=RECORD_SCHEMA,
                             partition_by=list(config.parquet.partition_by),

@@ -273,3 +273,32 @@ def test_empty_batch_and_repeated_batches(server: ModelServer) -> None:
 def test_bad_configuration_is_a_clear_error(args: tuple, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
         CMLClient(*args)
+
+
+def test_the_client_reads_and_logs_the_models_status_at_start(server: ModelServer,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    with CMLClient(server.url, ACCESS, API) as cml, caplog.at_level(logging.INFO, "airstream.connectors.cml"):
+        cml.score({"sentence": "great crew"})
+        info = cml.report_status()
+        assert info is not None and info["requests"]["scored"] == 1
+        assert cml.score({"sentence": "worst delay ever"})["sentiment"] == "Negative"  # it goes on scoring
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("model ")]
+    assert line.startswith(f"model vader-sentiment {info['version']} at {server.url}: running")
+    assert ACCESS not in caplog.text and API not in caplog.text
+
+
+def test_a_model_without_a_status_endpoint_is_reported_as_such(server: ModelServer,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    elsewhere = server.url.replace("/model", "/v1/predict")  # as a CML workspace's model: no /status
+    with CMLClient(elsewhere, ACCESS, API) as cml, caplog.at_level(logging.INFO, "airstream.connectors.cml"):
+        assert cml.status() is None
+        assert cml.report_status() is None
+    assert "serves no status" in caplog.text
+
+
+def test_an_unreachable_model_is_a_warning_at_start_not_a_failure(caplog: pytest.LogCaptureFixture) -> None:
+    with CMLClient("http://127.0.0.1:1/model", "secret-key", timeout=1) as cml:
+        with pytest.raises(CMLError, match=r"cannot read the model's status at http://127.0.0.1:1/model/status"):
+            cml.status()
+        assert cml.report_status() is None
+    assert [r.levelname for r in caplog.records] == ["WARNING"]

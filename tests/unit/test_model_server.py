@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import re
 import subprocess
 import sys
@@ -9,6 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from cli_support import NOWHERE, one_line, run_module
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from airstream.connectors.model_server import ModelServer, sentiment_of
@@ -173,3 +176,50 @@ def test_bad_content_length(server: ModelServer) -> None:
     with socket.create_connection((host, int(port)), timeout=5) as sock:
         sock.sendall(b"POST /model HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n")
         assert sock.recv(200).startswith(b"HTTP/1.1 400")
+
+
+def test_status_says_what_the_server_is_doing() -> None:
+    with ModelServer(access_key="k", fail_rate=0.5, seed=3) as s, httpx.Client(timeout=5) as http:
+        answers = [http.post(s.url, json={"accessKey": "k", "request": {"sentence": "late again"}}).status_code
+                   for _ in range(20)]
+        http.post(s.url, json={"accessKey": "wrong", "request": {"sentence": "x"}})
+        status = http.get(s.url + "/status").json()  # on the same kept-alive connection: one worker
+    assert status["success"] is True and status["status"] == "running"
+    assert (status["model"], status["version"]) == ("vader-sentiment", importlib.metadata.version("vaderSentiment"))
+    assert status["requests"] == {"total": 21, "scored": answers.count(200), "rejected": 1,
+                                  "failed": answers.count(500), "hung": 0}
+    latency = status["latency_ms"]
+    assert latency["samples"] == answers.count(200) and 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
+    assert status["workers"] == 1 and status["memory_mib"] > 10 and status["uptime_s"] >= 0
+
+
+def test_status_needs_the_api_key_as_scoring_does() -> None:
+    with ModelServer(api_key="the-api-key") as s:
+        assert httpx.get(s.url + "/status", timeout=5).status_code == 401
+        assert httpx.get(s.url + "/status", headers={"Authorization": "Bearer the-api-key"}, timeout=5).json()[
+            "status"] == "running"
+        assert "GET /model/status" in httpx.get(s.url, timeout=5).json()["error"]  # 405 says where status is
+
+
+def test_cli_status_prints_one_line_and_json() -> None:
+    with ModelServer(access_key="k") as s:
+        url = s.url
+        post(url, {"accessKey": "k", "request": {"sentence": "thanks!"}})
+        line = run_module("airstream.cli", "model-server", "status", url)
+        as_json = run_module("airstream.cli", "model-server", "status", url, "--json")
+    assert line.returncode == 0, line.stderr
+    assert re.fullmatch(rf"vader-sentiment \S+ at {re.escape(url)}: running, up [\d.]+ s, \d+ worker\(s\), "
+                        r"[\d.]+ MiB; 1 request\(s\): 1 scored, 0 rejected, 0 failed, 0 hung; "
+                        r"latency p50/p95/p99 [\d.]+/[\d.]+/[\d.]+ ms over 1\n", line.stdout)
+    assert json.loads(as_json.stdout)["requests"]["scored"] == 1
+
+
+def test_cli_status_of_an_endpoint_without_one_says_so_in_one_line() -> None:
+    with ModelServer() as s:
+        missing = run_module("airstream.cli", "model-server", "status", s.url.replace("/model", "/v1/predict"))
+    assert missing.returncode == 1
+    assert one_line(missing).startswith("airstream model-server status: http://127.0.0.1:")
+    assert "answered HTTP 404" in missing.stderr and "a CML workspace's model serves no status" in missing.stderr
+    unreachable = run_module("airstream.cli", "model-server", "status", f"http://{NOWHERE}/model")
+    assert unreachable.returncode == 1 and "cannot reach http://127.0.0.1:1/model/status" in one_line(unreachable)
+    assert run_module("airstream.cli", "model-server", "status").returncode == 2
