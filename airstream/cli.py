@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
                "configuration or file (missing, binary, not tweets), 130 interrupted.")
     replay.add_argument("path", help="airline tweets CSV (the shared data set's format) or .jsonl of tweets")
     replay.add_argument("--topic", default="tweets", help="topic to produce to (default: tweets)")
+    replay.add_argument("--partitions", type=_positive, metavar="N",
+                        help="create the topic with N partitions if it does not exist (otherwise the broker "
+                             "creates it on first use with its num.partitions, usually 1); an existing topic "
+                             "is left as it is")
+    replay.add_argument("--replication-factor", type=_positive, metavar="R",
+                        help="with --partitions: replicas of the topic (default: the broker's)")
     add_client_arguments(replay)
     replay.add_argument("--rate", type=float, help="records per second (default: as fast as possible)")
     replay.add_argument("--speedup", type=float, help="replay at N times the tweets' original pace")

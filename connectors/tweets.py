@@ -566,8 +566,10 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
     from airstream.common.redact import scrub
     from airstream.topology.tracing import TracingProducer
 
+    # murmur2 as Java clients and Kafka Streams place keys: a table joined against these records, or
+    # a co-partitioned topic written by a Java producer, finds each key on the same partition.
     settings = {"bootstrap.servers": bootstrap, "client.id": REPLAY_CLIENT_ID, "linger.ms": 20,
-                "enable.idempotence": True, **(config or {})}
+                "enable.idempotence": True, "partitioner": "murmur2_random", **(config or {})}
     # A refused login is told once, by the ReplayError below, not by the producer's log as well.
     settings.setdefault("error_cb", _told_by_the_replay_error)
     producer = TracingProducer(settings)
@@ -752,12 +754,26 @@ def main(args: Any) -> int:
 def _replay_kafka(source: _Replay, args: Any, config: dict[str, Any]) -> int:
     from confluent_kafka import KafkaError, KafkaException
 
-    from airstream.common.client_config import report_failure
+    from airstream.common.client_config import connection_config, report_failure
 
     if args.client_id:
         config["client.id"] = args.client_id
     config["logger"] = _client_log(args.verbose)
     bootstrap = config["bootstrap.servers"]
+    if args.partitions:
+        from airstream.common.topics import TopicCreationError, create_topics
+
+        try:
+            if create_topics(connection_config(config), {args.topic: args.partitions}, args.replication_factor or -1):
+                print(f"created topic {args.topic!r} with {args.partitions} partition(s)", file=sys.stderr)
+        except TopicCreationError as exc:
+            report_failure("airstream replay", exc, verbose=args.verbose, secrets=config,
+                           message=f"{exc} (nothing was produced)")
+            return 2 if exc.access is not None and exc.access.kind == "authentication" else 1
+    elif args.replication_factor:
+        print("airstream replay: --replication-factor applies to a topic --partitions creates; give --partitions N "
+              "too", file=sys.stderr)
+        return 2
     try:
         count = produce_tweets(source, bootstrap, args.topic, config)
     except KafkaException as exc:  # the producer refused the configuration before sending anything

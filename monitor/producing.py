@@ -73,8 +73,10 @@ class KafkaMessageWriter:
         done: list[Any] = []
         with self._lock:
             if self._producer is None:
+                # murmur2 places a key where Java producers and Kafka Streams would look for it.
                 self._producer = Producer({**with_kafka_logger(self._config), "client.id": "airmon",
-                                           "enable.idempotence": True, "acks": "all"})
+                                           "enable.idempotence": True, "acks": "all",
+                                           "partitioner": "murmur2_random"})
             options: dict[str, Any] = {"key": key, "value": value, "headers": list(headers),
                                        "on_delivery": lambda err, msg: done.append((err, msg))}
             if partition is not None:

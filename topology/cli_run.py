@@ -108,6 +108,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instances", type=int, metavar="N",
                         help="run N instances of the application in N processes, to use N cores (default: the "
                              "config's num.stream.threads, else 1); each instance id gets -1, -2 ... appended")
+    parser.add_argument("--create-topics", action="store_true",
+                        help="create the topology's source topics that do not exist (with --partitions, and the "
+                             "config's replication.factor) before starting; output topics are created anyway "
+                             "(auto.create.output.topics)")
+    parser.add_argument("--partitions", type=int, metavar="N",
+                        help="with --create-topics: partitions of the topics it creates (default: the broker's "
+                             "num.partitions)")
     parser.add_argument("--log-level", default="INFO", help="logging level (default: INFO)")
     parser.set_defaults(func=main)
 
@@ -214,10 +221,26 @@ def main(args: argparse.Namespace) -> int:
     try:
         config = _config(args)
         instances = _instances(args, config)
+        if args.partitions is not None and (not args.create_topics or args.partitions < 1):
+            raise ConfigError("--partitions N (N >= 1) goes with --create-topics: the partitions of the source "
+                              "topics it creates")
         app = KafkaStreams(load_topology(args.topology), config)
     except (ConfigError, ValueError, TopologyException) as exc:
         report_failure("airstream run", exc, verbose=args.verbose)
         return 2
+    if args.create_topics:
+        from airstream.common.topics import TopicCreationError, create_topics
+
+        sources = sorted({t for s in app.plan.subtopologies + app.plan.global_subtopologies for t in s.source_topics
+                          if t not in app.plan.repartition_topics})
+        try:
+            created = create_topics(app.config.admin(), dict.fromkeys(sources, args.partitions or -1),
+                                    app.config.replication_factor)
+        except TopicCreationError as exc:
+            report_failure("airstream run", exc, verbose=args.verbose, secrets=config)
+            return 2 if exc.access is not None and exc.access.kind == "authentication" else 1
+        for topic in created:
+            log.info("created source topic %s (%s partition(s))", topic, args.partitions or "the broker's default")
     if instances > 1:  # checked here once, run in child processes
         from airstream.topology.run_instances import instance_args, python_command, supervise
 

@@ -46,6 +46,7 @@ from airstream.common.client_config import (
     connection_config,
     report_failure,
 )
+from airstream.common.topics import create_topics
 from airstream.connectors.model_server import ModelServer
 from airstream.connectors.parquet import parse_file_name
 from airstream.connectors.tweets import (
@@ -145,48 +146,6 @@ def _kafka(bootstrap: str, client: Mapping[str, str] | None) -> dict[str, str]:
     return {**(client or {}), "bootstrap.servers": bootstrap}
 
 
-def _create_topics(reach: Mapping[str, Any], names: list[str], partitions: int, timeout: float = 30.0) -> None:
-    """Create the run's topics; one that exists is fine (the run adds to it).
-
-    A refused login or TLS handshake reaches librdkafka's ``error_cb`` only, while the request just
-    waits for its timeout: it ends the wait at once, named (who, and what to check).
-    """
-    from concurrent.futures import wait
-
-    from confluent_kafka import KafkaError, KafkaException
-    from confluent_kafka.admin import AdminClient, NewTopic
-
-    from airstream.common.kafka_errors import KafkaAccessError, access_error, principal_of
-
-    refused: list[KafkaAccessError] = []
-
-    def on_error(err: KafkaError) -> None:
-        access = access_error(err, principal=principal_of(reach))
-        if access is not None:
-            refused.append(access)
-
-    where = reach.get("bootstrap.servers")
-    admin = AdminClient({**reach, "error_cb": on_error})  # kept: the requests die with their client
-    futures = admin.create_topics([NewTopic(name, partitions) for name in names])
-    deadline = time.monotonic() + timeout
-    while not refused and time.monotonic() < deadline:
-        admin.poll(0.1)  # what calls error_cb
-        if not wait(futures.values(), timeout=0.1).not_done:
-            break
-    if refused:
-        raise RuntimeError(f"cannot create the topics on {where}: {refused[-1]}")
-    for name, future in futures.items():
-        try:
-            future.result(0)
-        except KafkaException as exc:
-            err = exc.args[0]
-            if err.code() != KafkaError.TOPIC_ALREADY_EXISTS:
-                raise RuntimeError(f"cannot create topic {name!r} on {where}: {err.str()}") from None
-        except TimeoutError:
-            raise RuntimeError(f"cannot create topic {name!r} on {where}: no answer within {timeout:g} s "
-                               "(check the bootstrap servers and the network)") from None
-
-
 def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
               progress: Callable[[int], None], idle_timeout: float = 5.0,
               client: Mapping[str, str] | None = None) -> RunSummary:
@@ -207,7 +166,7 @@ def run_kafka(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str,
     kafka = _kafka(bootstrap, client)
     reach = connection_config(kafka)  # what a client other than the topology's takes of it
     topics = output_topics(config)
-    _create_topics(reach, topics, config.pipeline.partitions)
+    create_topics(reach, dict.fromkeys(topics, config.pipeline.partitions))
     started = time.perf_counter()
     sent = produce_tweets(_tweets(config), bootstrap, config.topic(INGEST), reach)
     progress(sent)
