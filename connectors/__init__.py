@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "KuduSink": "airstream.connectors.kudu",
     "ImpalaKuduSink": "airstream.connectors.kudu",
     "HBaseSink": "airstream.connectors.hbase",
+    "JsonLinesSink": "airstream.connectors.jsonlog",
     # tweet sources
     "SAMPLE_CSV": "airstream.connectors.tweets",
     "TweetReplay": "airstream.connectors.tweets",
