@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="at a row that cannot be read: stop (the default) or skip it with a warning")
     replay.add_argument("--from-row", type=_positive, default=1, metavar="N",
                         help="start at row N, e.g. where a stopped replay says to resume (default: 1)")
+    replay.add_argument("--watch", action="store_true",
+                        help="PATH is a folder: replay each new .csv/.jsonl file in it once, oldest first, until "
+                             "stopped; progress is kept in --state, so a restart resumes without repeating rows")
+    replay.add_argument("--once", action="store_true", help="with --watch: stop when no new file is left")
+    replay.add_argument("--state", metavar="FILE",
+                        help="with --watch: the progress file (default: FOLDER/.airstream-replay-state.json)")
     replay.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     replay.add_argument("--client-id",
                         help="the producer's client.id, its name in airmon's Traces (default: airstream-replay)")

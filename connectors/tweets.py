@@ -731,6 +731,11 @@ def main(args: Any) -> int:
 
     kafka = bool(args.bootstrap or args.config_file or args.overrides)
     config: dict[str, Any] = {}
+    if args.watch:
+        return _watch_folder(args, kafka)
+    if args.once or args.state:
+        print("airstream replay: --once and --state go with --watch FOLDER", file=sys.stderr)
+        return 2
     try:
         if kafka:
             config = config_from_args(args)
@@ -751,29 +756,90 @@ def main(args: Any) -> int:
         return 130
 
 
+def _create_topic(args: Any, config: dict[str, Any]) -> int | None:
+    """``--partitions``: create the topic if it does not exist; the exit code if that failed, else ``None``."""
+    from airstream.common.client_config import connection_config, report_failure
+    from airstream.common.topics import TopicCreationError, create_topics
+
+    if not args.partitions:
+        if args.replication_factor:
+            print("airstream replay: --replication-factor applies to a topic --partitions creates; give "
+                  "--partitions N too", file=sys.stderr)
+            return 2
+        return None
+    try:
+        if create_topics(connection_config(config), {args.topic: args.partitions}, args.replication_factor or -1):
+            print(f"created topic {args.topic!r} with {args.partitions} partition(s)", file=sys.stderr)
+    except TopicCreationError as exc:
+        report_failure("airstream replay", exc, verbose=args.verbose, secrets=config,
+                       message=f"{exc} (nothing was produced)")
+        return 2 if exc.access is not None and exc.access.kind == "authentication" else 1
+    return None
+
+
+def _watch_folder(args: Any, kafka: bool) -> int:
+    """``airstream replay FOLDER --watch``: every new file once (see :mod:`airstream.connectors.folder`)."""
+    import signal
+    import threading
+
+    from airstream.common.client_config import ConfigError, config_from_args, report_failure
+    from airstream.connectors.folder import FolderReplay
+
+    if not kafka:
+        print("airstream replay: --watch produces to Kafka: give --bootstrap (or --config/-X)", file=sys.stderr)
+        return 2
+    if args.limit is not None or args.loop or args.from_row != 1 or args.speedup:
+        print("airstream replay: --watch replays every file whole, in row order: leave out --limit, --loop, "
+              "--from-row and --speedup", file=sys.stderr)
+        return 2
+    config: dict[str, Any] = {}
+    try:
+        config.update(config_from_args(args))
+        folder = FolderReplay(args.path, state=args.state, rate=args.rate,
+                              on_error="skip" if args.on_error == "skip" else "raise")
+    except (ConfigError, FileNotFoundError, ValueError) as exc:
+        report_failure("airstream replay", exc, verbose=args.verbose, secrets=config)
+        return 2
+    if args.client_id:
+        config["client.id"] = args.client_id
+    config["logger"] = _client_log(args.verbose)
+    bootstrap = config["bootstrap.servers"]
+    failed = _create_topic(args, config)
+    if failed is not None:
+        return failed
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    current: list[str] = []
+
+    def produce(source: _Replay) -> int:
+        current[:] = [source.path.name]
+        return produce_tweets(source, bootstrap, args.topic, config)
+
+    try:
+        count = folder.run(produce, once=args.once, stop=stop)
+    except ReplayError as exc:
+        resume = folder.state.get(current[0], {}).get("rows", 0) + 1 if current else 1
+        report_failure("airstream replay", exc, verbose=args.verbose, secrets=config,
+                       message=f"stopped in {current[0] if current else args.path}: {exc}; a rerun resumes at "
+                               f"row {resume} of it")
+        return 2 if exc.login_refused else 1
+    print(f"produced {count} tweets from {args.path} to topic {args.topic!r} on {bootstrap}")
+    return 0
+
+
 def _replay_kafka(source: _Replay, args: Any, config: dict[str, Any]) -> int:
     from confluent_kafka import KafkaError, KafkaException
 
-    from airstream.common.client_config import connection_config, report_failure
+    from airstream.common.client_config import report_failure
 
     if args.client_id:
         config["client.id"] = args.client_id
     config["logger"] = _client_log(args.verbose)
     bootstrap = config["bootstrap.servers"]
-    if args.partitions:
-        from airstream.common.topics import TopicCreationError, create_topics
-
-        try:
-            if create_topics(connection_config(config), {args.topic: args.partitions}, args.replication_factor or -1):
-                print(f"created topic {args.topic!r} with {args.partitions} partition(s)", file=sys.stderr)
-        except TopicCreationError as exc:
-            report_failure("airstream replay", exc, verbose=args.verbose, secrets=config,
-                           message=f"{exc} (nothing was produced)")
-            return 2 if exc.access is not None and exc.access.kind == "authentication" else 1
-    elif args.replication_factor:
-        print("airstream replay: --replication-factor applies to a topic --partitions creates; give --partitions N "
-              "too", file=sys.stderr)
-        return 2
+    failed = _create_topic(args, config)
+    if failed is not None:
+        return failed
     try:
         count = produce_tweets(source, bootstrap, args.topic, config)
     except KafkaException as exc:  # the producer refused the configuration before sending anything

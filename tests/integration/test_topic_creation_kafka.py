@@ -13,6 +13,7 @@ import pytest
 from cli_support import one_line
 from confluent_kafka.admin import AdminClient
 from runtime_support import AIRSTREAM, produce, read_topic
+from tweet_files import drop_tweets, sample_ids
 
 from airstream.connectors.tweets import SAMPLE_CSV
 from airstream.topology.partitioner import partition_for
@@ -93,3 +94,20 @@ def test_run_partitions_without_create_topics_is_refused(kafka_cluster: str, uni
     assert refused.returncode == 2
     assert one_line(refused) == ("airstream run: --partitions N (N >= 1) goes with --create-topics: the partitions "
                                  "of the source topics it creates")
+
+
+def test_replay_watch_produces_each_new_file_once_and_a_rerun_only_the_new_ones(
+        kafka_cluster: str, unique_name: str, tmp_path: Path) -> None:
+    drop_tweets(tmp_path, "monday.csv", range(10), mtime=1_000)
+    drop_tweets(tmp_path, "tuesday.csv", range(10, 20), mtime=2_000)
+    args = ["replay", str(tmp_path), "--watch", "--once", "--topic", unique_name, "--bootstrap", kafka_cluster,
+            "--partitions", "3", "--no-progress"]
+    first = _airstream(*args)
+    assert first.returncode == 0, first.stderr
+    assert f"produced 20 tweets from {tmp_path} to topic '{unique_name}'" in first.stdout
+    assert _partitions(kafka_cluster, unique_name) == 3
+    drop_tweets(tmp_path, "wednesday.csv", range(20, 25), mtime=3_000)
+    again = _airstream(*args)
+    assert again.returncode == 0 and "produced 5 tweets" in again.stdout, again.stderr
+    ids = [m.key().decode() for m in read_topic(kafka_cluster, unique_name, 25, settle=2)]
+    assert sorted(ids) == sorted(sample_ids(range(25)))  # every row once, none repeated
