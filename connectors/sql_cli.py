@@ -53,6 +53,10 @@ class QueryError(Exception):
     """The data set or the query is wrong; the message says which and how to fix it."""
 
 
+class NoParquetFiles(QueryError):
+    """A data set location holds no Parquet file yet (the pipeline has written nothing there)."""
+
+
 def parse_data_args(values: Sequence[str]) -> dict[str, str]:
     """``[NAME=]LOCATION`` arguments to ``{view name: location}``; the name defaults to the last folder.
 
@@ -128,7 +132,7 @@ def connect(datasets: Mapping[str, str], s3: S3Options | None = None) -> Any:
             except (OSError, ValueError) as exc:
                 raise QueryError(f"cannot read the data set {name} at {location}: {exc}") from None
             if not dataset.files:
-                raise QueryError(f"no Parquet files under {location}: has the pipeline written any yet?")
+                raise NoParquetFiles(f"no Parquet files under {location}: has the pipeline written any yet?")
             con.register(name, dataset)
         else:
             if os.path.isfile(root):
@@ -136,8 +140,8 @@ def connect(datasets: Mapping[str, str], s3: S3Options | None = None) -> Any:
             elif any(f.endswith(".parquet") for _, _, files in os.walk(root) for f in files):
                 glob = f"{root}/**/*.parquet".replace("'", "''")
             else:
-                raise QueryError(f"no Parquet files under {root}: check --data (or ${DEFAULT_DATA_ENV}); "
-                                 f"has the pipeline written any yet?")
+                raise NoParquetFiles(f"no Parquet files under {root}: check --data (or ${DEFAULT_DATA_ENV}); "
+                                     f"has the pipeline written any yet?")
             try:
                 con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM '
                             f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)")

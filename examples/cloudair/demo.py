@@ -56,7 +56,7 @@ from airstream.connectors.tweets import (
     produce_tweets_embedded,
     replay,
 )
-from cloudair.config import DEFAULT_FILE, CloudAirConfig, load_config
+from cloudair.config import DEFAULT_FILE, CloudAirConfig, Parquet, load_config
 from cloudair.pipeline import (
     DLQ,
     FAILURES,
@@ -285,12 +285,13 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
     return app, result
 
 
-def write_impala_ddl(config: CloudAirConfig) -> str | None:
-    """Write the Impala DDL of a local data set next to its folder (``<table>.impala.sql``); its path."""
+def write_impala_ddl(config: CloudAirConfig) -> str:
+    """Write the Impala DDL of the data set (``<table>.impala.sql``) next to its folder, or for an S3
+    location (``LOCATION 's3a://...'``) beside the default local one; its path."""
     location = config.parquet.location
-    if "://" in location:
-        return None
-    path = Path(location).resolve().parent / f"{config.parquet.table}.impala.sql"
+    beside = Parquet.location if "://" in location else location
+    path = Path(beside).resolve().parent / f"{config.parquet.table}.impala.sql"
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(impala_table(config).create_sql(RECORD_SCHEMA, config.parquet.partition_by) + ";\n")
     return str(path)
 

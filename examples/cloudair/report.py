@@ -1,6 +1,8 @@
 """The end-of-run report: what flowed where, and the demo's pie-chart query over the Parquet data set.
 
-``sentiment_by_airline(location)`` is that query (DuckDB over the Parquet files, Hive partitions);
+``sentiment_by_airline(location)`` is that query (DuckDB over the Parquet files, Hive partitions, read
+as ``airstream sql`` reads them: an S3 location through pyarrow's S3 filesystem, so DuckDB needs no
+extension download and the report works offline);
 ``render(summary)`` draws the report with rich, bars for the sentiment split of each airline, and the
 run's traces (``trace_table``) when it has them.
 """
@@ -9,13 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from airstream.connectors.parquet import S3Options
+from airstream.connectors.sql_cli import NoParquetFiles, query
 
 if TYPE_CHECKING:
     from airstream.monitor.traces import LatencyStats, TraceModel
@@ -25,11 +29,12 @@ __all__ = ["SENTIMENT_SQL", "AirlineSentiment", "RunSummary", "parquet_rows", "r
 
 SENTIMENT_SQL = """
 SELECT airline, airlinesentiment, count(*) AS tweets, avg(airlinepolarity) AS polarity
-FROM read_parquet('{glob}', hive_partitioning = true)
+FROM airlinesentiment
 GROUP BY airline, airlinesentiment
 ORDER BY airline, airlinesentiment
 """
-"""Sentiment counts and average polarity per airline: the demo dashboard's pie-chart query."""
+"""Sentiment counts and average polarity per airline: the demo dashboard's pie-chart query (the same
+runs from the command line: ``airstream sql "..." --data LOCATION``)."""
 
 _COLOURS = {"Negative": "red", "Neutral": "grey62", "Positive": "green"}
 
@@ -75,24 +80,25 @@ class RunSummary:
                 and self.parquet_rows == self.scored)
 
 
-def _glob(location: str) -> str:
-    return f"{location.rstrip('/')}/**/*.parquet"
-
-
-def parquet_rows(location: str) -> int:
-    """Rows in the Parquet data set at ``location`` (0 when it has no files yet)."""
+def _query(sql: str, location: str, s3: S3Options | None) -> list[tuple[Any, ...]]:
+    """``sql`` over the data set at ``location`` as the table ``airlinesentiment``; no rows when it has
+    no files yet."""
     try:
-        return duckdb.sql(f"SELECT count(*) FROM read_parquet('{_glob(location)}')").fetchall()[0][0]
-    except duckdb.IOException:
-        return 0
-
-
-def sentiment_by_airline(location: str) -> list[AirlineSentiment]:
-    """:data:`SENTIMENT_SQL` over the data set, one entry per airline, most tweets first."""
-    try:
-        rows = duckdb.sql(SENTIMENT_SQL.format(glob=_glob(location))).fetchall()
-    except duckdb.IOException:
+        return query(sql, {"airlinesentiment": location}, s3)[1]
+    except NoParquetFiles:
         return []
+
+
+def parquet_rows(location: str, s3: S3Options | None = None) -> int:
+    """Rows in the Parquet data set at ``location`` (0 when it has no files yet)."""
+    rows = _query("SELECT count(*) FROM airlinesentiment", location, s3)
+    return int(rows[0][0]) if rows else 0
+
+
+def sentiment_by_airline(location: str, s3: S3Options | None = None) -> list[AirlineSentiment]:
+    """:data:`SENTIMENT_SQL` over the data set, one entry per airline, most tweets first (``s3``: the
+    S3 settings, by default from the AWS environment variables)."""
+    rows = _query(SENTIMENT_SQL, location, s3)
     counts: dict[str, dict[str, int]] = {}
     weighted: Counter[str] = Counter()
     for airline, sentiment, n, polarity in rows:

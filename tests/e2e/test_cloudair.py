@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import orjson
 import pytest
+from servers.s3 import SECRET_KEY, LocalS3
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
@@ -151,6 +152,22 @@ def test_headless_demo_exits_0_and_reports_that_it_adds_up(tmp_path: Path) -> No
 
     assert chart.main(["--parquet", str(tmp_path / "pq"), "--out", str(tmp_path / "c.png")]) == 0
     assert (tmp_path / "c.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_headless_demo_writes_to_s3_and_reports_from_it_offline(tmp_path: Path, s3_server: LocalS3) -> None:
+    # The report reads S3 through pyarrow's S3 filesystem: DuckDB's httpfs extension, which it would have
+    # to download, is not needed (there is no network to download it from here).
+    s3_server.client().create_bucket(Bucket="cloudair")
+    done = subprocess.run([sys.executable, str(ROOT / "examples/cloudair/demo.py"), "--limit", "200", "--parquet",
+                           "s3://cloudair/tables/airlinesentiment"], capture_output=True, text=True, timeout=180,
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **s3_server.env()}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "200  tweets in" in done.stdout and "adds up" in done.stdout and "DOES NOT" not in done.stdout
+    keys = s3_server.client().list_objects_v2(Bucket="cloudair", Prefix="tables/airlinesentiment/")["Contents"]
+    assert keys and all(k["Key"].endswith(".parquet") for k in keys)
+    ddl = (tmp_path / ".airstream" / "cloudair" / "airlinesentiment.impala.sql").read_text()
+    assert "LOCATION 's3a://cloudair/tables/airlinesentiment'" in ddl
+    assert SECRET_KEY not in done.stdout + done.stderr
 
 
 def test_secrets_in_the_config_file_are_refused(tmp_path: Path) -> None:
