@@ -756,11 +756,15 @@ def main(args: Any) -> int:
         return 130
 
 
-def _create_topic(args: Any, config: dict[str, Any]) -> int | None:
-    """``--partitions``: create the topic if it does not exist; the exit code if that failed, else ``None``."""
+def _ready_to_produce(args: Any, config: dict[str, Any]) -> int | None:
+    """The producer's settings from the options (``--client-id``, where librdkafka logs), and the topic
+    created if ``--partitions`` asks for it: the exit code if that failed, else ``None``."""
     from airstream.common.client_config import connection_config, report_failure
     from airstream.common.topics import TopicCreationError, create_topics
 
+    if args.client_id:
+        config["client.id"] = args.client_id
+    config["logger"] = _client_log(args.verbose)
     if not args.partitions:
         if args.replication_factor:
             print("airstream replay: --replication-factor applies to a topic --partitions creates; give "
@@ -800,13 +804,10 @@ def _watch_folder(args: Any, kafka: bool) -> int:
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         report_failure("airstream replay", exc, verbose=args.verbose, secrets=config)
         return 2
-    if args.client_id:
-        config["client.id"] = args.client_id
-    config["logger"] = _client_log(args.verbose)
-    bootstrap = config["bootstrap.servers"]
-    failed = _create_topic(args, config)
+    failed = _ready_to_produce(args, config)
     if failed is not None:
         return failed
+    bootstrap = config["bootstrap.servers"]
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -833,13 +834,10 @@ def _replay_kafka(source: _Replay, args: Any, config: dict[str, Any]) -> int:
 
     from airstream.common.client_config import report_failure
 
-    if args.client_id:
-        config["client.id"] = args.client_id
-    config["logger"] = _client_log(args.verbose)
-    bootstrap = config["bootstrap.servers"]
-    failed = _create_topic(args, config)
+    failed = _ready_to_produce(args, config)
     if failed is not None:
         return failed
+    bootstrap = config["bootstrap.servers"]
     try:
         count = produce_tweets(source, bootstrap, args.topic, config)
     except KafkaException as exc:  # the producer refused the configuration before sending anything
