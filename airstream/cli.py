@@ -65,7 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
                "after the header, a JSON-lines file's line N. Exit codes: 0 every row produced, 1 stopped "
                "partway (a bad row, records Kafka refused or did not deliver), 2 bad arguments, client "
                "configuration or file (missing, binary, not tweets), 130 interrupted.")
-    replay.add_argument("path", help="airline tweets CSV (the shared data set's format) or .jsonl of tweets")
+    replay.add_argument("path", nargs="?",
+                        help="airline tweets CSV (the shared data set's format) or .jsonl of tweets; with --watch, a "
+                             "folder of them; none with --synthetic")
+    replay.add_argument("--synthetic", action="store_true",
+                        help="synthetic tweets about CloudAir (@CloudAir, #ClouderaAir) instead of a file, with "
+                             "varied sentiment; the same ones for a --seed; endless unless --limit")
+    replay.add_argument("--seed", type=int, default=0, help="with --synthetic: which tweets (default: 0)")
     replay.add_argument("--topic", default="tweets", help="topic to produce to (default: tweets)")
     replay.add_argument("--partitions", type=_positive, metavar="N",
                         help="create the topic with N partitions if it does not exist (otherwise the broker "

@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "SAMPLE_CSV": "airstream.connectors.tweets",
     "TweetReplay": "airstream.connectors.tweets",
     "JsonlReplay": "airstream.connectors.tweets",
+    "SyntheticTweets": "airstream.connectors.synthetic",
     "TweetFormatError": "airstream.connectors.tweets",
     "produce_tweets": "airstream.connectors.tweets",
     "TwitterStream": "airstream.connectors.twitter_v2",

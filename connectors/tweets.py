@@ -261,8 +261,6 @@ class _Replay:
         if from_row < 1:
             raise ValueError(f"from_row must be >= 1 (rows are numbered from 1), got {from_row!r}")
         self.path = Path(path)
-        if not self.path.is_file():
-            raise FileNotFoundError(f"tweets file not found: {self.path} (the shipped sample is {SAMPLE_CSV})")
         self.from_row = from_row
         self.last_row = 0
         """The row of the last tweet handed out (0 before the first)."""
@@ -285,7 +283,10 @@ class _Replay:
                 f"limit={self.limit})")
 
     def _check(self) -> None:
-        """Refuse a file that is not text at all, before anything is replayed (subclasses add their checks)."""
+        """Refuse a missing file, or one that is not text at all, before anything is replayed (subclasses
+        add their checks)."""
+        if not self.path.is_file():
+            raise FileNotFoundError(f"tweets file not found: {self.path} (the shipped sample is {SAMPLE_CSV})")
         try:
             with self.path.open("rb") as f:
                 head = f.read(8192)
@@ -690,9 +691,13 @@ def _stopped(exc: ReplayError, source: _Replay, args: Any) -> str:
 
 
 def _open_source(args: Any) -> _Replay:
-    return replay(args.path, rate=args.rate, speedup=args.speedup, limit=args.limit, loop=args.loop,
-                  progress=args.progress and sys.stderr.isatty(),
-                  on_error="skip" if args.on_error == "skip" else "raise", from_row=args.from_row)
+    options = {"rate": args.rate, "speedup": args.speedup, "limit": args.limit, "loop": args.loop,
+               "progress": args.progress and sys.stderr.isatty(), "from_row": args.from_row}
+    if args.synthetic:
+        from airstream.connectors.synthetic import SyntheticTweets
+
+        return SyntheticTweets(seed=args.seed, **options)
+    return replay(args.path, on_error="skip" if args.on_error == "skip" else "raise", **options)
 
 
 def _replay_embedded(source: _Replay, args: Any) -> int:
@@ -736,6 +741,15 @@ def main(args: Any) -> int:
     if args.once or args.state:
         print("airstream replay: --once and --state go with --watch FOLDER", file=sys.stderr)
         return 2
+    if bool(args.path) == bool(args.synthetic):
+        print("airstream replay: give a tweets FILE, or --synthetic for synthetic CloudAir tweets (one of them)",
+              file=sys.stderr)
+        return 2
+    endless = args.limit is None and (args.loop or args.synthetic)
+    if endless and not kafka:
+        print("airstream replay: --loop or --synthetic into the in-process embedded cluster needs --limit "
+              "(it would grow without end)", file=sys.stderr)
+        return 2
     try:
         if kafka:
             config = config_from_args(args)
@@ -743,12 +757,8 @@ def main(args: Any) -> int:
     except (ConfigError, FileNotFoundError, ValueError) as exc:
         report_failure("airstream replay", exc, verbose=args.verbose, secrets=config)
         return 2
-    if args.loop and args.limit is None and not kafka:
-        print("airstream replay: --loop into the in-process embedded cluster needs --limit "
-              "(it would grow without end)", file=sys.stderr)
-        return 2
-    if args.loop and args.limit is None:
-        print("airstream replay: --loop without --limit replays forever; Ctrl-C stops it.", file=sys.stderr)
+    if endless:
+        print("airstream replay: without --limit it replays forever; Ctrl-C stops it.", file=sys.stderr)
     try:
         return _replay_kafka(source, args, config) if kafka else _replay_embedded(source, args)
     except KeyboardInterrupt:  # in the producer's last flush, or while replaying into the embedded cluster
@@ -791,6 +801,9 @@ def _watch_folder(args: Any, kafka: bool) -> int:
 
     if not kafka:
         print("airstream replay: --watch produces to Kafka: give --bootstrap (or --config/-X)", file=sys.stderr)
+        return 2
+    if not args.path or args.synthetic:
+        print("airstream replay: --watch takes the FOLDER to watch (and no --synthetic)", file=sys.stderr)
         return 2
     if args.limit is not None or args.loop or args.from_row != 1 or args.speedup:
         print("airstream replay: --watch replays every file whole, in row order: leave out --limit, --loop, "
