@@ -4,8 +4,10 @@ The real data set never mentions CloudAir, so without these the pipeline's ``sen
 about @CloudAir / #ClouderaAir) stays empty. :class:`SyntheticTweets` makes tweets that mention it with
 a positive, negative or neutral text, from a handful of users with different follower counts, and
 hands them out like a file replay (:class:`~airstream.connectors.tweets.TweetReplay`: ``rate``,
-``limit``, ``from_row``, ``progress``). Tweet N is the same for a given ``seed`` on every run (only its
-``created_at`` is the time it is made), so a stopped replay resumes with ``from_row`` as a file's does.
+``limit``, ``from_row``, ``progress``). Tweet N is the same for a given ``seed`` on every run, its
+``created_at`` included (2015-02-25 plus 7 s a tweet, after the data set's days), so two runs give the
+same results and a stopped replay resumes with ``from_row`` as a file's does. :class:`MixedReplay` puts
+one after every N rows of a file: the CloudAir demo's default input.
 
 Example::
 
@@ -21,13 +23,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from airstream.connectors.tweets import _Replay, row_to_tweet
+from airstream.connectors.tweets import _Replay, replay, row_to_tweet
 
-__all__ = ["FIRST_ID", "SyntheticTweets"]
+__all__ = ["FIRST_ID", "MixedReplay", "SyntheticTweets"]
 
 FIRST_ID = 900_000_000_000_000_000
 """Tweet N gets id ``FIRST_ID + N``: above the data set's ids, so they never collide."""
@@ -54,6 +56,7 @@ _TEXTS = {
 _MENTIONS = ["@CloudAir", "#ClouderaAir", "@CloudAir #ClouderaAir"]
 _CITIES = ["Boston", "Denver", "Chicago", "Seattle", "Austin", "San Francisco", "New York"]
 _USERS = [f"cloudflyer{i}" for i in range(40)]
+_FIRST_TIME = datetime(2015, 2, 25, tzinfo=UTC)  # the day after the data set's last tweets
 
 
 class SyntheticTweets(_Replay):
@@ -77,7 +80,7 @@ class SyntheticTweets(_Replay):
             row += 1
 
     def row(self, n: int) -> dict[str, str]:
-        """Tweet ``n`` (from 1) as a row of the data set's CSV format, made now.
+        """Tweet ``n`` (from 1) as a row of the data set's CSV format.
 
         >>> a, b = SyntheticTweets(seed=1).row(3), SyntheticTweets(seed=1).row(3)
         >>> (a["text"], a["name"]) == (b["text"], b["name"]), a["tweet_id"], "CloudAir" in a["text"]
@@ -90,10 +93,43 @@ class SyntheticTweets(_Replay):
         return {
             "tweet_id": str(FIRST_ID + n),
             "text": text,
-            "tweet_created": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S %z"),
+            "tweet_created": (_FIRST_TIME + timedelta(seconds=7 * n)).strftime("%Y-%m-%d %H:%M:%S %z"),
             "name": rng.choice(_USERS),
             "retweet_count": str(rng.choice([0, 0, 0, 1, 2, 5])),
             "tweet_location": rng.choice(_CITIES),
             "airline": "CloudAir",
             "airline_sentiment": sentiment.lower(),
         }
+
+
+class MixedReplay(_Replay):
+    """A file replay with a synthetic CloudAir tweet after every ``every`` rows of the file: what the
+    CloudAir demo replays by default, so every route of the pipeline carries records.
+
+    ``limit`` counts both kinds; the other options are the file replay's
+    (:func:`~airstream.connectors.tweets.replay`).
+
+    >>> from airstream.connectors.tweets import SAMPLE_CSV
+    >>> [t["dataset"]["airline"] for t in MixedReplay(SAMPLE_CSV, every=2, limit=6)][2::3]
+    ['CloudAir', 'CloudAir']
+    """
+
+    def __init__(self, path: str | Path, *, every: int = 10, seed: int = 0, **options: Any) -> None:
+        if every < 1:
+            raise ValueError(f"every must be at least 1 (one synthetic tweet after that many rows), got {every!r}")
+        self.file = replay(path, on_error=options.get("on_error", "raise"), from_row=options.get("from_row", 1))
+        self.synthetic = SyntheticTweets(seed)
+        self.every = every
+        super().__init__(path, **options)
+        self.skipped = self.file.skipped  # rows the file's reader skipped (on_error="skip")
+
+    def _check(self) -> None:
+        """The file replay checked the file."""
+
+    def _read(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        made = 0
+        for read, (row, tweet) in enumerate(self.file._read(), 1):
+            yield row, tweet
+            if read % self.every == 0:
+                made += 1
+                yield row, row_to_tweet(self.synthetic.row(made))

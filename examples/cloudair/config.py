@@ -44,6 +44,8 @@ class Pipeline:
 class Source:
     path: str = ""
     limit: int = 0
+    synthetic: bool = False
+    synthetic_every: int = 10
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@
     python examples/cloudair/demo.py --bootstrap broker:9093 --client-config client.properties  # SASL/SSL
 
 It starts the local model server (VADER behind the CML protocol) unless ``CLOUDAIR_MODEL_URL`` is set,
-replays the tweets into ``tweets-ingest``, runs the topology of ``pipeline.py`` (embedded engine, or
+replays the tweets into ``tweets-ingest`` (the shipped sample with a synthetic tweet about CloudAir
+after every 10, so the ``sentiment`` route has records too; ``--tweets FILE`` replays only that file
+unless ``--synthetic`` is also given), runs the topology of ``pipeline.py`` (embedded engine, or
 ``KafkaStreams`` with ``--bootstrap``), writes the Parquet data set (``[parquet] location``), and
 prints the report: tweets in, filtered out per reason, scored, failed, per route, sentiment by
 airline from DuckDB over the Parquet files, and the traces (the replay producer -> ``tweets-ingest``
@@ -49,6 +51,7 @@ from airstream.common.client_config import (
 from airstream.common.topics import create_topics
 from airstream.connectors.model_server import ModelServer
 from airstream.connectors.parquet import parse_file_name
+from airstream.connectors.synthetic import MixedReplay
 from airstream.connectors.tweets import (
     REPLAY_CLIENT_ID,
     SAMPLE_CSV,
@@ -96,7 +99,14 @@ def model_endpoint(config: CloudAirConfig, server_options: dict[str, Any] | None
 
 
 def _tweets(config: CloudAirConfig) -> Any:
-    return replay(config.source.path or SAMPLE_CSV, limit=config.source.limit or None)
+    """The run's input: the file (or the shipped sample) with a synthetic CloudAir tweet after every
+    ``synthetic_every`` of its rows, unless a file was given without ``synthetic``: the data set never
+    mentions CloudAir, so without them the ``sentiment`` route would stay empty."""
+    source = config.source
+    path, limit = source.path or SAMPLE_CSV, source.limit or None
+    if source.synthetic_every > 0 and (source.synthetic or not source.path):
+        return MixedReplay(path, every=source.synthetic_every, limit=limit)
+    return replay(path, limit=limit)
 
 
 def _summary(engine: str, config: CloudAirConfig, counts: dict[str, int], filtered: list[Any],
@@ -331,6 +341,8 @@ def _parser() -> argparse.ArgumentParser:
                               "instead of the embedded engine.")
     p.add_argument("--tweets", "--csv", dest="tweets",
                    help="tweets to replay: a CSV of the data set's format or JSON lines (default: the shipped sample)")
+    p.add_argument("--synthetic", action="store_true",
+                   help="mix synthetic CloudAir tweets into --tweets too (the shipped sample always has them)")
     p.add_argument("--limit", type=int, help="replay at most this many tweets")
     p.add_argument("--parquet", help="where the Parquet data set goes (folder or s3://bucket/prefix)")
     p.add_argument("--topic-prefix", help="prefix of every topic name")
@@ -348,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = _parser().parse_args(argv)
     overrides = {k: v for k, v in {"source_path": args.tweets, "source_limit": args.limit,
+                                    "source_synthetic": args.synthetic or None,
                                     "parquet_location": args.parquet,
                                     "pipeline_topic_prefix": args.topic_prefix}.items() if v is not None}
     client: dict[str, str] = {}

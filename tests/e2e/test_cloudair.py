@@ -26,7 +26,8 @@ from cloudair.config import load_config  # noqa: E402
 from cloudair.demo import model_endpoint, run_demo, run_embedded  # noqa: E402
 from cloudair.pipeline import FAILURES, FILTERED, INGEST, connect  # noqa: E402
 
-from airstream.connectors.tweets import SAMPLE_CSV, TweetReplay  # noqa: E402
+from airstream.connectors.synthetic import MixedReplay  # noqa: E402
+from airstream.connectors.tweets import SAMPLE_CSV  # noqa: E402
 from airstream.topology.engine.cluster import EmbeddedCluster  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -93,11 +94,12 @@ def test_faulty_model_server_loses_nothing_and_routes_match_their_sql(tmp_path: 
             parts.close()
         assert server is not None and server.stats.injected_failures > 0
 
-    inputs = [t["id_str"] for t in TweetReplay(SAMPLE_CSV)]
+    # The shipped sample with a synthetic CloudAir tweet after every 10 of its rows.
+    inputs = [t["id_str"] for t in MixedReplay(SAMPLE_CSV, every=config.source.synthetic_every)]
     filtered = _ids(cluster, FILTERED, "id")
     failed = [orjson.loads(r.value) for r in cluster.records_in_order(FAILURES)]
     scored = _ids(cluster, "airlines")
-    assert summary.tweets_in == len(inputs) == 500
+    assert summary.tweets_in == len(inputs) == 550
     assert summary.adds_up
     assert failed, "with 35% faults and 2 retries some tweets should fail"
     assert all(("HTTP 500" in f["reason"] or "timed out" in f["reason"] or "circuit" in f["reason"])
@@ -422,3 +424,16 @@ def test_report_trace_table_shows_end_to_end_latency_where_a_path_ends_in_a_grou
     lines = out.getvalue().splitlines()
     assert any(re.search(r"│ replay -> in -> app -> out -> reader\s+│ 2\s+│ 1500 ms", line) for line in lines), lines
     assert any(re.search(r"│ app -> out -> reader\s+│ 2\s+│ 2\s+│ 1000 ms", line) for line in lines), lines
+
+
+def test_the_default_run_mixes_in_cloudair_tweets_so_every_route_has_records(tmp_path: Path) -> None:
+    mixed = run_demo(load_config(env={}, source_limit=220, parquet_location=str(tmp_path / "mixed")))
+    assert mixed.adds_up and mixed.tweets_in == 220
+    assert all(n > 0 for n in mixed.routes.values()), mixed.routes
+    assert "CloudAir" in {a.airline for a in mixed.airlines}
+    only_the_file = run_demo(load_config(env={}, source_path=str(SAMPLE_CSV), source_limit=220,
+                                         parquet_location=str(tmp_path / "file")))
+    assert only_the_file.routes["sentiment"] == 0  # the data set never mentions CloudAir
+    again = run_demo(load_config(env={}, source_path=str(SAMPLE_CSV), source_synthetic=True, source_limit=220,
+                                 parquet_location=str(tmp_path / "again")))
+    assert again.routes == mixed.routes  # the same synthetic tweets, in the same places
