@@ -5,6 +5,7 @@ bounds a search stops at. The expected answers come from a plain consumer readin
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -13,10 +14,11 @@ import pytest
 from confluent_kafka import Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from airstream.connectors.tweets import REPLAY_CLIENT_ID, SAMPLE_CSV, TweetReplay, produce_tweets
+from airstream.connectors.tweets import REPLAY_CLIENT_ID, SAMPLE_CSV, TweetReplay
 from airstream.monitor.browse import KafkaBrowser, Position
 from airstream.monitor.producing import KafkaMessageWriter
 from airstream.monitor.search import Query
+from airstream.topology.tracing import TracingProducer
 
 pytestmark = pytest.mark.kafka
 
@@ -42,7 +44,15 @@ def tweets(kafka_cluster: str) -> Iterator[tuple[str, list[tuple[int, int, int, 
     admin = AdminClient({"bootstrap.servers": kafka_cluster})
     admin.create_topics([NewTopic(topic, PARTITIONS, 1)])[topic].result()
     sent = list(TweetReplay(SAMPLE_CSV))
-    assert produce_tweets(sent, kafka_cluster, topic) == len(sent)
+    # One millisecond apart, in the order of the file: records produced within the same millisecond
+    # tie, and a page of 100 tied records is ordered by partition alone, so it need not reach every one.
+    first = int(time.time() * 1000) - len(sent)
+    producer = TracingProducer({"bootstrap.servers": kafka_cluster, "client.id": REPLAY_CLIENT_ID,
+                                "partitioner": "murmur2_random"})
+    for i, tweet in enumerate(sent):
+        producer.produce(topic, key=tweet["id_str"].encode(), value=orjson.dumps(tweet), timestamp=first + i)
+        producer.poll(0)
+    assert producer.close(30) == 0
     yield topic, _everything(kafka_cluster, topic, len(sent))
     admin.delete_topics([topic])
 
