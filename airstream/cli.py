@@ -1,4 +1,4 @@
-"""The ``airstream`` command: run topologies, replay tweets, serve the model, SQL, lineage, a local broker.
+"""The ``airstream`` command: run topologies, replay tweets, serve the model, SQL, lineage, a local broker and HBase.
 
 It sits above the engine and the connectors (each subcommand loads its module when it runs, so
 ``airstream kafka up`` does not import DuckDB).
@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     from airstream.connectors.sql_cli import add_arguments as add_sql_arguments
 
     add_sql_arguments(sub.add_parser("sql", help="run SQL with DuckDB over the Parquet data sets (local or S3)"))
+
+    from airstream.connectors.hbase_local import add_arguments as add_hbase_arguments
+
+    add_hbase_arguments(sub.add_parser("hbase", help="start or stop a local Apache HBase, scan an HBase table"))
 
     from airstream.connectors.atlas import add_arguments as add_lineage_arguments
 

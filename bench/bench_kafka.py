@@ -206,7 +206,8 @@ CONTENDER_NAMES = [c.name for c in _CONTENDERS]
 def _kstreams_java() -> list[str]:
     """``java -cp <classes>:<libs>/* Main``: jars resolved by Maven and ``Main.java`` compiled, both once
     per Kafka version and source, in ``$AIRSTREAM_CACHE/kstreams-<version>/``."""
-    from airstream.topology.kafka_local import KAFKA_VERSION, compile_java, java_executable, maven_jars
+    from airstream.common.local_jvm import compile_java, java_executable, maven_jars
+    from airstream.topology.kafka_local import KAFKA_VERSION
 
     retry = "python -m bench.bench_kafka --only kstreams"
     libs = maven_jars(KSTREAMS_DIR / "pom.xml", f"kstreams-{KAFKA_VERSION}", {"kafka.version": KAFKA_VERSION}, retry)
@@ -215,11 +216,11 @@ def _kstreams_java() -> list[str]:
 
 
 def _java_version() -> str:
-    from airstream.topology.kafka_local import KafkaStartError, java_executable
+    from airstream.common.local_jvm import LocalServiceError, java_executable
 
     try:
         probe = subprocess.run([java_executable(), "-version"], capture_output=True, text=True)
-    except (KafkaStartError, OSError):   # no Java: the kstreams rows carry the error already
+    except (LocalServiceError, OSError):   # no Java: the kstreams rows carry the error already
         return "no Java"
     lines = probe.stderr.strip().splitlines()   # java -version writes to stderr
     return lines[0] if lines else "unknown"

@@ -30,7 +30,7 @@ import orjson
 from airstream.common.sink import Dataset, Rejected, SinkError, SinkRecord
 from airstream.connectors.batching import BatchingSink
 
-__all__ = ["Encoding", "HBaseSink", "encode_value"]
+__all__ = ["Encoding", "HBaseSink", "MissingTable", "encode_value", "thrift_error_text"]
 
 Encoding = Literal["string", "binary"]
 
@@ -58,6 +58,21 @@ def encode_value(value: Any, encoding: Encoding) -> bytes:
         return orjson.dumps(value)
     except TypeError as exc:
         raise ValueError(f"cannot encode a {type(value).__name__} for HBase: {exc}") from None
+
+
+def thrift_error_text(exc: BaseException) -> str:
+    """The text of an error from the HBase Thrift server or its transport, without the Java stack trace.
+
+    Thrift exceptions (``IOError``, ``IllegalArgument``) carry it in ``.message``, often as bytes, and
+    the server appends the stack frames of the Java exception (``\\n\\tat ...``)."""
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    if isinstance(message, bytes):
+        message = message.decode(errors="replace")
+    return str(message).split("\n\tat ")[0].strip()
+
+
+class MissingTable(Exception):
+    """The sink's table or column family is not there: the message says which and how to create it."""
 
 
 class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
@@ -137,10 +152,23 @@ class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
     def _send(self, items: list[tuple[bytes, dict[bytes, bytes]]]) -> None:
         if self._conn is None:
             self._conn = self._factory()
+            # HBase itself only says "Failed 1 action: <table>: 1 time, servers with issues: null".
+            self._check_table(self._conn)
         batch = self._conn.table(self.table).batch()
         for row, cells in items:
             batch.put(row, cells)
         batch.send()
+
+    def _check_table(self, connection: Any) -> None:
+        tables = {t.decode() for t in connection.tables()}
+        create = f"create '{self.table}', '{self.column_family}'   (HBase shell)"
+        if self.table not in tables:
+            raise MissingTable(f"table {self.table!r} does not exist on {self.host}:{self.port}; create it: {create}")
+        families = sorted(f.decode().rstrip(":") for f in connection.table(self.table).families())
+        if self.column_family not in families:
+            raise MissingTable(f"table {self.table!r} has no column family {self.column_family!r} (families: "
+                               f"{', '.join(families)}); add it: alter '{self.table}', '{self.column_family}'   "
+                               "(HBase shell)")
 
     def _reset(self) -> None:
         if self._conn is not None:
@@ -149,11 +177,9 @@ class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
             self._conn = None
 
     def _reason(self, exc: Exception) -> str:
-        # Thrift exceptions (IOError, IllegalArgument) carry their text in .message, often as bytes.
-        message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        if isinstance(message, bytes):
-            message = message.decode(errors="replace")
-        return f"{type(exc).__name__}: {message}"
+        if isinstance(exc, MissingTable):
+            return str(exc)
+        return f"{type(exc).__name__}: {thrift_error_text(exc)}"
 
     def _advice(self) -> str:
         return ("Check that the HBase Thrift server is up and the table and family exist; the puts stay "

@@ -4,7 +4,8 @@
 project's local KRaft broker (compose/kafka-local) once per session. When Kafka cannot be started, the
 Kafka tests are skipped with the reason locally, and fail under ``CI=true``: CI must never go green by
 skipping the broker. ``secure_kafka`` is a second local broker, secured (SASL_SSL, a generated CA,
-ACLs), for the tests of logins and permissions; it is treated the same way.
+ACLs), for the tests of logins and permissions; it is treated the same way. ``local_hbase`` is a real
+HBase (standalone, with its Thrift server, compose/hbase-local), treated the same way too.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from typing import TYPE_CHECKING
 import pytest
 from ci_support import missing
 
+from airstream.common.local_jvm import LocalServiceError
 from airstream.topology.kafka_local import KafkaStartError, LocalKafka, Security
 
 if TYPE_CHECKING:
     from servers.registry import LocalRegistry
     from servers.s3 import LocalS3
+
+    from airstream.connectors.hbase_local import LocalHBase
 
 _UNAVAILABLE: dict[str, str] = {}
 
@@ -71,6 +75,22 @@ def secure_kafka() -> Iterator[LocalKafka]:
 
 
 @pytest.fixture(scope="session")
+def local_hbase() -> Iterator[LocalHBase]:
+    """A real HBase (standalone master, region server and ZooKeeper, plus its Thrift server) on 127.0.0.1,
+    shared by the session; tests create tables with names of their own."""
+    from airstream.connectors.hbase_local import HBaseStartError, LocalHBase
+
+    try:
+        hbase = LocalHBase().start()
+    except HBaseStartError as exc:
+        missing("the local HBase could not be started", f"{exc}\n(install Java + Maven)")
+    try:
+        yield hbase
+    finally:
+        hbase.stop()
+
+
+@pytest.fixture(scope="session")
 def s3_server() -> Iterator[LocalS3]:
     """A local S3 server (moto) on 127.0.0.1, shared by the session's S3 tests."""
     # Imported on first use so the sessions that need no S3 do not pay for loading moto and boto3.
@@ -89,7 +109,7 @@ def schema_registry() -> Iterator[LocalRegistry]:
         with local_registry() as registry:
             yield registry
             return
-    except KafkaStartError as exc:
+    except LocalServiceError as exc:
         reason = str(exc)
     missing("the local Schema Registry could not be started", f"{reason}\n(install Java + Maven)")
 

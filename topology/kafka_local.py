@@ -30,15 +30,12 @@ message holds the last lines of that log and the command to retry.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import logging
-import os
 import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -49,8 +46,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ADMIN_USER", "KAFKA_VERSION", "KafkaStartError", "LocalKafka", "Security", "cache_dir", "compile_java",
-           "ensure_kafka_jars", "java_executable", "main", "maven_jars"]
+from airstream.common.local_jvm import (
+    LocalServiceError,
+    cache_dir,
+    free_port,
+    java_executable,
+    log_tail,
+    maven_jars,
+    process_alive,
+    stop_processes,
+    terminate_with_parent,
+)
+
+__all__ = ["ADMIN_USER", "KAFKA_VERSION", "KafkaStartError", "LocalKafka", "Security", "ensure_kafka_jars", "main"]
 
 ADMIN_USER = "admin"
 
@@ -73,111 +81,16 @@ logger.kafka.appenderRef.file.ref = file
 """
 
 
-class KafkaStartError(RuntimeError):
+class KafkaStartError(LocalServiceError):
     """The local Kafka broker could not be resolved or started; the message says why and how to retry."""
-
-
-def cache_dir() -> Path:
-    """The folder that holds resolved jars, outside the source tree."""
-    return Path(os.environ.get("AIRSTREAM_CACHE", Path.home() / ".cache" / "airstream"))
 
 
 def ensure_kafka_jars(version: str = KAFKA_VERSION) -> Path:
     """Resolve the Kafka broker jars with Maven once and return the folder that holds them."""
-    return maven_jars(_POM, f"kafka-{version}", {"kafka.version": version}, _RETRY_HINT)
-
-
-def maven_jars(pom: Path, name: str, properties: dict[str, str], retry_hint: str, *,
-               goal: str = "dependency:copy-dependencies") -> Path:
-    """Resolve the runtime dependencies of ``pom`` once into ``<cache>/<name>/libs`` and return it.
-
-    ``goal`` is ``dependency:copy`` for a pom that lists the artifacts to copy (``artifactItems``)
-    instead of depending on them.
-
-    A marker file is written only after Maven succeeds, so an interrupted download is redone.
-    ``properties`` are passed as ``-Dkey=value``; ``retry_hint`` is the command an error tells
-    the user to run again.
-    """
-    libs = cache_dir() / name / "libs"
-    marker = libs / ".complete"
-    if marker.exists():
-        return libs
-    if not pom.exists():
-        raise KafkaStartError(
-            f"the Maven recipe {pom} is missing: run from a source checkout of airstream "
-            "(the local broker and the conformance suite are development tools, not part of the installed package)"
-        )
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise KafkaStartError(
-            "Maven ('mvn') is not on PATH: install it (Debian: apt-get install -y maven openjdk-17-jdk-headless), "
-            f"then retry: {retry_hint}"
-        )
-    if libs.exists():
-        shutil.rmtree(libs)
-    libs.mkdir(parents=True)
-    cmd = [mvn, "-q", "-B", "-f", str(pom), goal, f"-DoutputDirectory={libs}",
-           "-DincludeScope=runtime", *(f"-D{k}={v}" for k, v in properties.items())]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-30:])
-        raise KafkaStartError(
-            f"Maven could not resolve the dependencies of {pom} (exit {proc.returncode}):\n{tail}\n"
-            f"Check access to Maven Central, then retry: {retry_hint}"
-        )
-    marker.write_text(" ".join(f"{k}={v}" for k, v in properties.items()))
-    return libs
-
-
-def compile_java(sources: list[Path], libs: Path, retry_hint: str) -> Path:
-    """Compile ``sources`` against the jars in ``libs`` (from :func:`maven_jars`) into a folder beside
-    them named after the sources' digest, so they are compiled again only when they change; returns it.
-
-    The tools that drive Java from here (the conformance suite's Kafka Streams side, the Kafka Streams
-    benchmark contender) use this. ``retry_hint`` is the command an error tells the user to run again.
-    """
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
-    classes = libs.parent / f"classes-{digest}"
-    if (classes / ".complete").exists():  # written last: a failed compile is redone
-        return classes
-    javac = Path(java_executable()).resolve().with_name("javac")
-    if not javac.exists():
-        found = shutil.which("javac")
-        if found is None:
-            raise KafkaStartError("javac is not on PATH: install a JDK 17+ (Debian: apt-get install -y "
-                                  f"openjdk-17-jdk-headless), then retry: {retry_hint}")
-        javac = Path(found)
-    shutil.rmtree(classes, ignore_errors=True)
-    proc = subprocess.run([str(javac), "-nowarn", "-d", str(classes), "-cp", f"{libs}/*", *map(str, sources)],
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise KafkaStartError(f"javac failed on {', '.join(p.name for p in sources)}:\n{proc.stdout}{proc.stderr}")
-    (classes / ".complete").write_text(digest)
-    return classes
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def java_executable() -> str:
-    """The ``java`` to run: ``$AIRSTREAM_JAVA``, ``$JAVA_HOME/bin/java`` or the one on ``PATH``."""
-    explicit = os.environ.get("AIRSTREAM_JAVA")
-    if explicit:
-        return explicit
-    home = os.environ.get("JAVA_HOME")
-    if home and (Path(home) / "bin" / "java").exists():
-        return str(Path(home) / "bin" / "java")
-    java = shutil.which("java")
-    if java is None:
-        raise KafkaStartError(
-            "Java is not on PATH: install a JDK 17+ (Debian: apt-get install -y openjdk-17-jdk-headless), "
-            f"then retry: {_RETRY_HINT}"
-        )
-    return java
+    try:
+        return maven_jars(_POM, f"kafka-{version}", {"kafka.version": version}, _RETRY_HINT)
+    except LocalServiceError as exc:
+        raise KafkaStartError(str(exc)) from None
 
 
 def _quiet_logger() -> logging.Logger:
@@ -189,15 +102,6 @@ def _quiet_logger() -> logging.Logger:
     return quiet
 
 
-def _terminate_with_parent() -> None:
-    """Runs in the forked child: a test run that is killed must not leave brokers behind."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 def _cluster_id() -> str:
     # One in 64 random ids starts with "-", which StorageTool's argument parser takes for an option
     # ("argument --cluster-id/-t: expected one argument"); Kafka's own Uuid.randomUuid() avoids them too.
@@ -205,13 +109,6 @@ def _cluster_id() -> str:
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         if not cluster_id.startswith("-"):
             return cluster_id
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return f"(no log at {path})"
 
 
 # What ``user_<name>="..."`` in a JAAS file and ``[name=...,password=...]`` of StorageTool can hold unquoted.
@@ -304,7 +201,7 @@ class LocalKafka:
         self.overrides = dict(overrides or {})
         self.security = security
         self.nodes = [
-            _Node(i, _free_port(), _free_port(), self.data_dir / f"node-{i}") for i in range(1, brokers + 1)
+            _Node(i, free_port(), free_port(), self.data_dir / f"node-{i}") for i in range(1, brokers + 1)
         ]
 
     @property
@@ -440,6 +337,10 @@ class LocalKafka:
     def start(self, timeout: float = 90.0) -> LocalKafka:
         """Format every node's storage, start them, and wait until all answer metadata requests."""
         libs = ensure_kafka_jars(self.version)
+        try:
+            java_executable(_RETRY_HINT)
+        except LocalServiceError as exc:
+            raise KafkaStartError(str(exc)) from None
         cluster_id = _cluster_id()
         if self.security is not None:
             self._make_certificates()
@@ -594,7 +495,8 @@ class LocalKafka:
 
     def _jvm(self, libs: Path, node: _Node) -> list[str]:
         return [
-            java_executable(), f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:TieredStopAtLevel=1",
+            java_executable(_RETRY_HINT), f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC",
+            "-XX:TieredStopAtLevel=1",
             "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={node.directory / 'log4j2.properties'}",
             "-cp", f"{libs}/*",
@@ -620,7 +522,7 @@ class LocalKafka:
                 node.process = subprocess.Popen(
                     [*self._jvm(libs, node), "kafka.Kafka", str(node.properties_file)],
                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                    preexec_fn=None if self.outlive_parent else _terminate_with_parent,
+                    preexec_fn=None if self.outlive_parent else terminate_with_parent,
                 )
             except OSError as exc:
                 self._fail(node, f"could not run Java: {exc}")
@@ -635,7 +537,7 @@ class LocalKafka:
             node.process.wait(10)
 
     def _fail(self, node: _Node, reason: str) -> None:
-        tail = _tail(node.log_file)  # read before stop() removes a temporary data folder with the log
+        tail = log_tail(node.log_file)  # read before stop() removes a temporary data folder with the log
         self.stop(timeout=10)
         raise KafkaStartError(
             f"local Kafka did not start: {reason}.\n"
@@ -654,7 +556,7 @@ def _up(brokers: int, secure: bool = False) -> int:
     state = _state_file()
     if state.exists():
         info = json.loads(state.read_text())
-        if all(_alive(pid) for pid in info["pids"]):
+        if all(process_alive(pid) for pid in info["pids"]):
             print(info["bootstrap"])
             if info.get("client_properties"):
                 print(info["client_properties"])
@@ -691,31 +593,12 @@ def _up(brokers: int, secure: bool = False) -> int:
     return 0
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _down() -> int:
     state = _state_file()
     if not state.exists():
         print("no local Kafka is running (nothing to stop)", file=sys.stderr)
         return 0
-    info = json.loads(state.read_text())
-    for pid in info["pids"]:
-        if _alive(pid):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 30
-    while any(_alive(pid) for pid in info["pids"]) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for pid in info["pids"]:
-        if _alive(pid):
-            os.kill(pid, signal.SIGKILL)
+    stop_processes(json.loads(state.read_text())["pids"])
     state.unlink()
     print("local Kafka stopped", file=sys.stderr)
     return 0
@@ -741,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "down":
         return _down()
     state = _state_file()
-    if state.exists() and all(_alive(p) for p in json.loads(state.read_text())["pids"]):
+    if state.exists() and all(process_alive(p) for p in json.loads(state.read_text())["pids"]):
         info = json.loads(state.read_text())
         print(info["bootstrap"])
         if info.get("client_properties"):

@@ -15,7 +15,8 @@ import pytest
 from ci_support import missing
 from kstreams import KafkaStreamsDriver
 
-from airstream.topology.kafka_local import KAFKA_VERSION, KafkaStartError
+from airstream.common.local_jvm import LocalServiceError
+from airstream.topology.kafka_local import KAFKA_VERSION
 
 
 @dataclass
@@ -43,7 +44,7 @@ def kafka_streams() -> Iterator[KafkaStreamsDriver]:
     """Kafka Streams' TopologyTestDriver, in one JVM for the session."""
     try:
         driver = KafkaStreamsDriver()
-    except KafkaStartError as exc:
+    except LocalServiceError as exc:
         missing("Kafka Streams cannot be run for the conformance suite", str(exc))
     try:
         yield driver

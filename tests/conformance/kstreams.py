@@ -16,7 +16,8 @@ from typing import Any
 
 from events import Event, Record, Steps
 
-from airstream.topology.kafka_local import KAFKA_VERSION, compile_java, java_executable, maven_jars
+from airstream.common.local_jvm import compile_java, java_executable, maven_jars
+from airstream.topology.kafka_local import KAFKA_VERSION
 
 JAVA = Path(__file__).resolve().parent / "java"
 RETRY = "make conformance"
@@ -27,7 +28,7 @@ class KafkaStreamsError(RuntimeError):
 
 
 class KafkaStreamsDriver:
-    """Runs catalogue cases on Kafka Streams; ``KafkaStartError`` when Java or Maven is missing."""
+    """Runs catalogue cases on Kafka Streams; ``LocalServiceError`` when Java or Maven is missing."""
 
     def __init__(self) -> None:
         libs = maven_jars(JAVA / "pom.xml", f"conformance-{KAFKA_VERSION}", {"kafka.version": KAFKA_VERSION}, RETRY)

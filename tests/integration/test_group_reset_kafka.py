@@ -27,8 +27,9 @@ from ci_support import missing
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from airstream.common.local_jvm import LocalServiceError, java_executable, maven_jars
 from airstream.monitor.group_admin import KafkaGroupAdmin, ResetTo
-from airstream.topology.kafka_local import KAFKA_VERSION, KafkaStartError, java_executable, maven_jars
+from airstream.topology.kafka_local import KAFKA_VERSION
 
 pytestmark = pytest.mark.kafka
 
@@ -116,7 +117,7 @@ def kafka_consumer_groups(kafka_cluster: str) -> ConsumerGroupsTool:
     try:
         libs = maven_jars(POM, f"kafka-tools-{KAFKA_VERSION}", {"kafka.version": KAFKA_VERSION}, RETRY)
         return ConsumerGroupsTool(java_executable(), libs, kafka_cluster)
-    except KafkaStartError as exc:
+    except LocalServiceError as exc:
         missing("Kafka's kafka-consumer-groups tool could not be resolved", str(exc))
 
 

@@ -315,7 +315,8 @@ class _NoPublisher:
 @pytest.fixture
 def private_cache(secure_kafka: LocalKafka, tmp_path: Path) -> Iterator[Path]:
     """A fresh $AIRSTREAM_CACHE holding only the Kafka jars (already resolved for ``secure_kafka``)."""
-    from airstream.topology.kafka_local import KAFKA_VERSION, cache_dir
+    from airstream.common.local_jvm import cache_dir
+    from airstream.topology.kafka_local import KAFKA_VERSION
 
     cache = tmp_path / "cache"
     cache.mkdir()

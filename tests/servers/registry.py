@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from airstream.topology.kafka_local import KafkaStartError, _free_port, java_executable, maven_jars
+from airstream.common.local_jvm import LocalServiceError, free_port, java_executable, maven_jars
 
 _POM = Path(__file__).resolve().parents[2] / "compose" / "schema-registry" / "pom.xml"
 VERSION = "2.6.13.Final"
@@ -57,9 +57,9 @@ def _runner() -> Path:
 
 @contextmanager
 def local_registry(timeout: float = 120.0) -> Iterator[LocalRegistry]:
-    """Apicurio Registry on a free port of 127.0.0.1 for the ``with`` block; ``KafkaStartError`` says why not."""
+    """Apicurio Registry on a free port of 127.0.0.1 for the ``with`` block; ``LocalServiceError`` says why not."""
     runner = _runner()
-    port = _free_port()
+    port = free_port()
     log = tempfile.NamedTemporaryFile(prefix="apicurio-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [java_executable(), "-Xmx512m", f"-Dquarkus.http.port={port}", "-Dquarkus.http.host=127.0.0.1",
@@ -69,14 +69,14 @@ def local_registry(timeout: float = 120.0) -> Iterator[LocalRegistry]:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise KafkaStartError(f"Apicurio Registry exited with {process.returncode}: see {log.name}")
+                raise LocalServiceError(f"Apicurio Registry exited with {process.returncode}: see {log.name}")
             try:
                 if httpx.get(f"{url}/subjects", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise KafkaStartError(f"Apicurio Registry did not answer within {timeout:.0f} s: see {log.name}")
+                raise LocalServiceError(f"Apicurio Registry did not answer within {timeout:.0f} s: see {log.name}")
             time.sleep(0.5)
         yield LocalRegistry(url)
     finally:

@@ -1,38 +1,29 @@
-"""HBaseSink against an in-process HBase Thrift server; rows are read back through happybase."""
+"""HBaseSink against a test double of the HBase Thrift server that can drop connections and fail calls (the
+retries, reconnects and buffering); rows, encodings and errors against the real HBase are in
+tests/integration/test_hbase_real.py."""
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator
 
 import happybase
-import orjson
 import pytest
-from servers.hbase import LocalHBase
+from hbase_records import as_string_cells, records, tweet
+from servers.hbase_double import HBaseThriftDouble
 
 from airstream.common.sink import Dataset, RejectedRecords, Sink, SinkError, SinkRecord
 from airstream.connectors.hbase import HBaseSink, encode_value
 
 
 @pytest.fixture
-def hbase() -> Iterator[LocalHBase]:
-    server = LocalHBase().start()
+def hbase() -> Iterator[HBaseThriftDouble]:
+    server = HBaseThriftDouble().start()
     server.create_table("airline", "sentiment")
     yield server
     server.stop()
 
 
-def tweet(i: int) -> dict:
-    return {"tweet_id": str(570000000000000000 + i), "text": f"flight {i} delayed", "airline": "Delta",
-            "airlinesentiment": "Negative", "airlinepolarity": -0.25 * (i % 4), "friendscount": 40 * i,
-            "verified": i % 2 == 0, "hashtags": ["delay"], "location": None if i % 3 == 0 else "NYC"}
-
-
-def records(start: int, stop: int) -> list[SinkRecord]:
-    return [SinkRecord("airlines", i % 2, i // 2, 0, None, tweet(i)) for i in range(start, stop)]
-
-
-def read_all(server: LocalHBase) -> dict[bytes, dict[bytes, bytes]]:
+def read_all(server: HBaseThriftDouble) -> dict[bytes, dict[bytes, bytes]]:
     conn = happybase.Connection("127.0.0.1", server.port)
     try:
         return dict(conn.table("airline").scan())
@@ -40,26 +31,13 @@ def read_all(server: LocalHBase) -> dict[bytes, dict[bytes, bytes]]:
         conn.close()
 
 
-def as_string_cells(t: dict) -> dict[bytes, bytes]:
-    """What the string encoding must store for a tweet, written out by hand."""
-    cells = {b"sentiment:tweet_id": t["tweet_id"].encode(), b"sentiment:text": t["text"].encode(),
-             b"sentiment:airline": b"Delta", b"sentiment:airlinesentiment": b"Negative",
-             b"sentiment:airlinepolarity": str(t["airlinepolarity"]).encode(),
-             b"sentiment:friendscount": str(t["friendscount"]).encode(),
-             b"sentiment:verified": b"true" if t["verified"] else b"false",
-             b"sentiment:hashtags": b'["delay"]'}
-    if t["location"] is not None:
-        cells[b"sentiment:location"] = b"NYC"
-    return cells
-
-
-def sink_for(server: LocalHBase, **kwargs: object) -> HBaseSink:
+def sink_for(server: HBaseThriftDouble, **kwargs: object) -> HBaseSink:
     options = {"column_family": "sentiment", "row_key": "tweet_id", "host": "127.0.0.1", "port": server.port,
                "backoff_s": 0.01, **kwargs}
     return HBaseSink("airline", **options)  # type: ignore[arg-type]
 
 
-def test_rows_read_back_through_happybase_equal_the_records(hbase: LocalHBase) -> None:
+def test_rows_read_back_through_happybase_equal_the_records(hbase: HBaseThriftDouble) -> None:
     sink = sink_for(hbase, batch_size=25)
     assert isinstance(sink, Sink)
     sink.write(records(0, 60))
@@ -69,18 +47,6 @@ def test_rows_read_back_through_happybase_equal_the_records(hbase: LocalHBase) -
     rows = read_all(hbase)
     assert rows == {tweet(i)["tweet_id"].encode(): as_string_cells(tweet(i)) for i in range(60)}
     assert b"sentiment:location" not in rows[tweet(0)["tweet_id"].encode()]  # nulls are skipped
-
-
-def test_binary_encoding_reads_back_as_java_bytes(hbase: LocalHBase) -> None:
-    sink = sink_for(hbase, encoding="binary")
-    sink.write(records(1, 2))
-    sink.flush()
-    row = read_all(hbase)[tweet(1)["tweet_id"].encode()]
-    assert struct.unpack(">q", row[b"sentiment:friendscount"]) == (40,)
-    assert struct.unpack(">d", row[b"sentiment:airlinepolarity"]) == (-0.25,)
-    assert row[b"sentiment:verified"] == b"\x00"
-    assert orjson.loads(row[b"sentiment:hashtags"]) == ["delay"]
-    assert row[b"sentiment:text"] == b"flight 1 delayed"
 
 
 @pytest.mark.parametrize(("value", "string", "binary"), [
@@ -93,17 +59,7 @@ def test_value_encodings(value: object, string: bytes, binary: bytes) -> None:
     assert encode_value(value, "binary") == binary
 
 
-def test_replay_overwrites_the_same_rows(hbase: LocalHBase) -> None:
-    sink = sink_for(hbase)
-    sink.write(records(0, 20))
-    sink.flush()
-    again = sink_for(hbase)
-    again.write(records(10, 30))
-    again.flush()
-    assert sorted(read_all(hbase)) == sorted(tweet(i)["tweet_id"].encode() for i in range(30))
-
-
-def test_bad_records_are_rejected_and_the_rest_written(hbase: LocalHBase) -> None:
+def test_bad_records_are_rejected_and_the_rest_written(hbase: HBaseThriftDouble) -> None:
     sink = sink_for(hbase, encoding="binary")
     no_key = SinkRecord("airlines", 0, 100, 0, None, {**tweet(100), "tweet_id": None})
     too_big = SinkRecord("airlines", 0, 101, 0, None, {**tweet(101), "friendscount": 2**70})
@@ -115,7 +71,7 @@ def test_bad_records_are_rejected_and_the_rest_written(hbase: LocalHBase) -> Non
     assert len(read_all(hbase)) == 2
 
 
-def test_reconnects_after_the_server_drops_connections(hbase: LocalHBase) -> None:
+def test_reconnects_after_the_server_drops_connections(hbase: HBaseThriftDouble) -> None:
     sink = sink_for(hbase)
     sink.write(records(0, 5))
     sink.flush()
@@ -125,7 +81,7 @@ def test_reconnects_after_the_server_drops_connections(hbase: LocalHBase) -> Non
     assert len(read_all(hbase)) == 10
 
 
-def test_retries_a_failing_region_then_succeeds(hbase: LocalHBase) -> None:
+def test_retries_a_failing_region_then_succeeds(hbase: HBaseThriftDouble) -> None:
     sink = sink_for(hbase)
     hbase.store.fail_next = 2
     sink.write(records(0, 5))
@@ -134,7 +90,7 @@ def test_retries_a_failing_region_then_succeeds(hbase: LocalHBase) -> None:
     assert len(read_all(hbase)) == 5
 
 
-def test_server_down_keeps_the_puts_until_it_is_back(hbase: LocalHBase) -> None:
+def test_server_down_keeps_the_puts_until_it_is_back(hbase: HBaseThriftDouble) -> None:
     sink = sink_for(hbase, retries=2)
     sink.write(records(0, 4))
     hbase.stop()
@@ -144,14 +100,6 @@ def test_server_down_keeps_the_puts_until_it_is_back(hbase: LocalHBase) -> None:
     hbase.start()
     assert sink.flush() == {("airlines", 0): 2, ("airlines", 1): 2}
     assert len(read_all(hbase)) == 4
-
-
-def test_missing_family_is_a_clear_error(hbase: LocalHBase) -> None:
-    sink = HBaseSink("airline", column_family="nope", row_key="tweet_id", host="127.0.0.1", port=hbase.port,
-                     retries=0)
-    sink.write(records(0, 1))
-    with pytest.raises(SinkError, match="NoSuchColumnFamilyException"):
-        sink.flush()
 
 
 def test_configuration_and_lineage() -> None:
@@ -165,7 +113,7 @@ def test_configuration_and_lineage() -> None:
         Dataset("hbase_table", "airline", namespace="cloudair")]
 
 
-def test_a_send_failing_inside_write_is_kept_and_reported_by_flush(hbase: LocalHBase,
+def test_a_send_failing_inside_write_is_kept_and_reported_by_flush(hbase: HBaseThriftDouble,
                                                                    caplog: pytest.LogCaptureFixture) -> None:
     sink = sink_for(hbase, batch_size=2, retries=0)
     hbase.stop()

@@ -1,4 +1,4 @@
-"""An in-process HBase Thrift (v1) server on 127.0.0.1, speaking happybase's own ``Hbase.thrift`` IDL.
+"""A test double of the HBase Thrift (v1) server in process on 127.0.0.1, speaking happybase's ``Hbase.thrift`` IDL.
 
 It implements the calls the HBase sink and happybase's read-back use (tables, mutateRows, row reads,
 scanners), keeps cells in memory, and can drop client connections or fail calls, so tests can check
@@ -107,7 +107,7 @@ class _Handler:
                                             if wanted(c)})
 
 
-class LocalHBase:
+class HBaseThriftDouble:
     """The server: ``start()``, ``port``, ``drop_connections()``, ``stop()``; restartable on the same port."""
 
     def __init__(self, store: HBaseStore | None = None) -> None:
@@ -117,7 +117,7 @@ class LocalHBase:
         self._clients: list[socket.socket] = []
         self._thread: threading.Thread | None = None
 
-    def start(self) -> LocalHBase:
+    def start(self) -> HBaseThriftDouble:
         handler = _Handler(self.store)
         self._server_socket = TServerSocket(host="127.0.0.1", port=self.port, client_timeout=None)
         self._server_socket.listen()
