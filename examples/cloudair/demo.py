@@ -75,8 +75,10 @@ from cloudair.pipeline import (
 )
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline
 
-__all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka",
-           "write_impala_ddl"]
+__all__ = ["dashboard", "ensure_hbase_table", "main", "model_endpoint", "publish_lineage_of", "run_demo",
+           "run_embedded", "run_kafka", "write_impala_ddl"]
+
+log = logging.getLogger("cloudair")
 
 # Tweets replayed between engine rounds. Each round is a batch, and sinks flush once per batch (one
 # Parquet file per input partition and airline), so bigger rounds make fewer, larger files; the
@@ -235,6 +237,8 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             written = parse_file_name(old.name)
             if written is not None and written[0] == config.topic(INGEST):
                 old.unlink()
+    if config.hbase.host:
+        ensure_hbase_table(config)
     with model_endpoint(config, server_options) as (config, _server):
         parts = connect(config, cml_options=cml_options)
         try:
@@ -249,6 +253,10 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             if parts.slack is not None:
                 summary.slack_alerts = summary.routes.get("influencer-alerts")
             summary.impala_ddl = write_impala_ddl(config)
+            if config.hbase.host:
+                hb = config.hbase
+                summary.notes.append(f"HBase table {hb.table}: airstream hbase scan {hb.table} --host {hb.host} "
+                                     f"--port {hb.port}")
             return summary
         finally:
             parts.close()
@@ -293,6 +301,20 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
 
     app.call_later(threading.Thread(target=work, name="cloudair-pipeline", daemon=True).start)
     return app, result
+
+
+def ensure_hbase_table(config: CloudAirConfig) -> None:
+    """Create the HBase table with its column family when it is not there, as the demo creates its topics."""
+    import happybase
+
+    hb = config.hbase
+    connection = happybase.Connection(hb.host, hb.port, timeout=30_000)
+    try:
+        if hb.table.encode() not in connection.tables():
+            connection.create_table(hb.table, {hb.column_family: {}})
+            log.info("created the HBase table %s with the column family %s", hb.table, hb.column_family)
+    finally:
+        connection.close()
 
 
 def write_impala_ddl(config: CloudAirConfig) -> str:

@@ -10,7 +10,7 @@ run's traces (``trace_table``) when it has them.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
@@ -70,6 +70,8 @@ class RunSummary:
     seconds: float
     slack_alerts: int | None = None
     impala_ddl: str | None = None
+    notes: list[str] = field(default_factory=list)
+    """Where else the rows went and how to look at them (e.g. the HBase scan command)."""
     traces: TraceModel | None = None
     """Producers, hops and paths of the run (``None`` when it was not traced)."""
 
@@ -172,8 +174,8 @@ def render(summary: RunSummary, console: Console | None = None) -> None:
         chart.add_row(a.airline, str(a.tweets), _bar(a.counts, 16, scale),
                       *(str(a.counts.get(s, 0)) for s in ("Negative", "Neutral", "Positive")),
                       f"{a.polarity:+.3f}")
-    ddl = Text(f"Impala DDL of the Parquet table: {summary.impala_ddl}" if summary.impala_ddl else "",
-               overflow="fold")
+    ddl = Text("\n".join(([f"Impala DDL of the Parquet table: {summary.impala_ddl}"] if summary.impala_ddl else [])
+                         + summary.notes), overflow="fold")
     title = f"CloudAir run on the {summary.engine} engine: {summary.seconds:.1f} s"
     parts = [flow, Text(), routes, ddl, Text(), chart]
     if summary.traces is not None:

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +27,7 @@ from cloudair.config import load_config  # noqa: E402
 from cloudair.demo import model_endpoint, run_demo, run_embedded  # noqa: E402
 from cloudair.pipeline import FAILURES, FILTERED, INGEST, connect  # noqa: E402
 
+from airstream.connectors.hbase_local import LocalHBase  # noqa: E402
 from airstream.connectors.synthetic import MixedReplay  # noqa: E402
 from airstream.connectors.tweets import SAMPLE_CSV  # noqa: E402
 from airstream.topology.engine.cluster import EmbeddedCluster  # noqa: E402
@@ -245,36 +247,35 @@ async def test_dashboard_shows_the_embedded_run_and_stays_until_q(tmp_path: Path
     assert result["summary"].adds_up and result["summary"].tweets_in == 200
 
 
-def test_hbase_rows_and_atlas_lineage_when_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import happybase
+@pytest.mark.hbase
+def test_hbase_rows_and_atlas_lineage_when_configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       local_hbase: LocalHBase) -> None:
     from servers.atlas import LocalAtlas
-    from servers.hbase import LocalHBase
 
-    hbase = LocalHBase().start()
-    hbase.create_table("airline", "sentiment")
+    table = f"airline_{uuid.uuid4().hex[:8]}"  # the demo creates it, as it creates its topics
+    with LocalAtlas() as atlas:
+        config = load_config(env={"CLOUDAIR_HBASE_HOST": local_hbase.host,
+                                  "CLOUDAIR_HBASE_PORT": str(local_hbase.thrift_port),
+                                  "CLOUDAIR_HBASE_TABLE": table, "CLOUDAIR_ATLAS_URL": atlas.url},
+                             source_limit=120, parquet_location=str(tmp_path / "pq"))
+        monkeypatch.setenv("ATLAS_USER", "admin")  # the Atlas client reads its credentials itself
+        monkeypatch.setenv("ATLAS_PASSWORD", "atlas-pw-9f3k")
+        summary = run_demo(config)
+        names = {q for _, q in atlas.state.entities}
+    connection = local_hbase.connection()
     try:
-        with LocalAtlas() as atlas:
-            config = load_config(env={"CLOUDAIR_HBASE_HOST": "127.0.0.1", "CLOUDAIR_HBASE_PORT": str(hbase.port),
-                                      "CLOUDAIR_ATLAS_URL": atlas.url},
-                                 source_limit=120, parquet_location=str(tmp_path / "pq"))
-            monkeypatch.setenv("ATLAS_USER", "admin")  # the Atlas client reads its credentials itself
-            monkeypatch.setenv("ATLAS_PASSWORD", "atlas-pw-9f3k")
-            summary = run_demo(config)
-            names = {q for _, q in atlas.state.entities}
-        conn = happybase.Connection("127.0.0.1", hbase.port)
-        try:
-            rows = dict(conn.table("airline").scan())
-        finally:
-            conn.close()
+        rows = dict(connection.table(table).scan())
     finally:
-        hbase.stop()
+        connection.close()
     assert summary.adds_up
+    assert f"HBase table {table}: airstream hbase scan {table} --host {local_hbase.host} --port " \
+           f"{local_hbase.thrift_port}" in summary.notes
     files = f"read_parquet('{tmp_path}/pq/**/*.parquet', hive_partitioning = true)"
     parquet = dict(duckdb.sql(f"SELECT tweetid, airlinesentiment FROM {files}").fetchall())
     assert {k.decode(): v[b"sentiment:airlinesentiment"].decode() for k, v in rows.items()} == parquet
     assert {"tweets-ingest@cloudair", "airlines@cloudair", "cloudair@cloudair"} <= names
     assert any(n.startswith(f"file://{tmp_path}/pq") for n in names), names
-    assert any(n.endswith(":airline@cloudair") for n in names), names
+    assert any(n.endswith(f":{table}@cloudair") for n in names), names
 
 
 def test_airstream_run_loads_the_pipeline_script(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

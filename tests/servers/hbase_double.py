@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 import happybase  # noqa: F401 - loads the Hbase_thrift module from happybase's IDL
-from Hbase_thrift import Hbase, TCell, TRowResult  # type: ignore[import-not-found]
+from Hbase_thrift import ColumnDescriptor, Hbase, TCell, TRowResult  # type: ignore[import-not-found]
 from Hbase_thrift import IOError as HBaseIOError
 from thriftpy2.protocol import TBinaryProtocolFactory
 from thriftpy2.server import TThreadedServer
@@ -45,6 +45,10 @@ class _Handler:
 
     def isTableEnabled(self, tableName: bytes) -> bool:  # noqa: N802, N803
         return tableName in self.store.families
+
+    def getColumnDescriptors(self, tableName: bytes) -> dict[bytes, ColumnDescriptor]:  # noqa: N802, N803
+        self._table(tableName)
+        return {family + b":": ColumnDescriptor(name=family + b":") for family in self.store.families[tableName]}
 
     def createTable(self, tableName: bytes, columnFamilies: list) -> None:  # noqa: N802, N803
         self.store.families[tableName] = {cf.name.rstrip(b":") for cf in columnFamilies}
