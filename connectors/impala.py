@@ -42,6 +42,7 @@ __all__ = [
     "ImpalaSettings",
     "ImpalaTable",
     "impala_type",
+    "quote_identifier",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def impala_type(t: pa.DataType, field_name: str = "?") -> str:
     if pa.types.is_map(t):
         return f"MAP<{impala_type(t.key_type, field_name)},{impala_type(t.item_type, field_name)}>"
     if pa.types.is_struct(t):
-        members = ",".join(f"{_quote(f.name)}:{impala_type(f.type, field_name)}" for f in t)
+        members = ",".join(f"{quote_identifier(f.name)}:{impala_type(f.type, field_name)}" for f in t)
         return f"STRUCT<{members}>"
     hint = ("Impala has no unsigned integers: declare a signed type one size up"
             if pa.types.is_unsigned_integer(t) else "declare a supported type in the sink's schema")
@@ -131,7 +132,7 @@ class ImpalaTable:
         missing = [p for p in partition_by if p not in schema.names]
         if missing:
             raise ImpalaError(f"partition field(s) {missing} are not in the schema {schema.names}")
-        columns = [f"  {_quote(f.name)} {impala_type(f.type, f.name)}" for f in schema
+        columns = [f"  {quote_identifier(f.name)} {impala_type(f.type, f.name)}" for f in schema
                    if f.name not in partition_by]
         if not columns:
             raise ImpalaError("every field is a partition field; Impala needs at least one data column")
@@ -141,7 +142,7 @@ class ImpalaTable:
             kind = impala_type(f.type, p)
             if "<" in kind:
                 raise ImpalaError(f"partition field {p!r} has the nested type {kind}; partition by a scalar field")
-            parts.append(f"{_quote(p)} {kind}")
+            parts.append(f"{quote_identifier(p)} {kind}")
         location = self.impala_location.replace("\\", "\\\\").replace("'", "\\'")
         lines = [f"CREATE EXTERNAL TABLE IF NOT EXISTS {self._ref()} (", ",\n".join(columns), ")"]
         if parts:
@@ -162,7 +163,7 @@ class ImpalaTable:
         return Dataset("hive_table", self.name, namespace=self.database)
 
     def _ref(self) -> str:
-        return f"{_quote(self.database)}.{_quote(self.name)}"
+        return f"{quote_identifier(self.database)}.{quote_identifier(self.name)}"
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,12 @@ class ImpalaCatalog:
             self._conn = None
 
 
-def _quote(ident: str) -> str:
+def quote_identifier(ident: str) -> str:
+    """An Impala identifier in backticks (a backtick inside doubled).
+
+        >>> quote_identifier("airline sentiment")
+        '`airline sentiment`'
+    """
     return "`" + ident.replace("`", "``") + "`"
 
 

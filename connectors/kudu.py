@@ -27,7 +27,8 @@ from typing import Any, Literal
 
 from airstream.common.sink import Dataset, Rejected, SinkError, SinkRecord
 from airstream.connectors.batching import BatchingSink
-from airstream.connectors.impala import ImpalaSettings
+from airstream.connectors.impala import ImpalaSettings, quote_identifier
+from airstream.connectors.kudu_schema import KuduTable
 
 __all__ = ["KUDU_INSTALL_HINT", "ImpalaKuduSink", "KuduMode", "KuduSink"]
 
@@ -143,6 +144,28 @@ class KuduSink(_RowSink):
                                 f"(Impala-created tables are called impala::db.table) and the masters.") from None
         return self._table
 
+    def ensure_table(self, definition: KuduTable) -> bool:
+        """Create the table from ``definition`` when the masters do not have it, as ``kudu table create``
+        with its :meth:`~airstream.connectors.kudu_schema.KuduTable.kudu_json` would; whether it was created.
+
+        ``definition.name`` must be this sink's table."""
+        if definition.name != self.table_name:
+            raise ValueError(f"the definition is of table {definition.name!r}, the sink writes {self.table_name!r}")
+        kudu = _kudu_python()
+        if self._client is None:
+            self._client = self._factory()
+        if self._client.table_exists(self.table_name):
+            return False
+        builder = kudu.schema_builder()
+        for column in definition.kudu_json()["schema"]["columns"]:
+            builder.add_column(column["column_name"], type_=_KUDU_PYTHON_TYPES[column["column_type"]],
+                               nullable=column["is_nullable"], **column.get("type_attributes", {}))
+        builder.set_primary_keys(list(definition.primary_key))
+        partitioning = kudu.client.Partitioning().add_hash_partitions(list(definition.primary_key),
+                                                                      definition.hash_buckets)
+        self._client.create_table(self.table_name, builder.build(), partitioning, n_replicas=definition.replicas)
+        return True
+
     def _load_columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         schema = self._open_table().schema
         return tuple(schema.names), tuple(schema.primary_keys())
@@ -182,16 +205,27 @@ class KuduSink(_RowSink):
         self._client = None
 
     def _kudu_connect(self) -> Any:
-        try:
-            import kudu
-        except ImportError:
-            raise SinkError(KUDU_INSTALL_HINT) from None
+        kudu = _kudu_python()
         hosts, ports = [], []
         for m in self.masters:
             host, _, port = m.partition(":")
             hosts.append(host)
             ports.append(int(port or 7051))
         return kudu.connect(host=hosts, port=ports)
+
+
+def _kudu_python() -> Any:
+    try:
+        import kudu
+    except ImportError:
+        raise SinkError(KUDU_INSTALL_HINT) from None
+    return kudu
+
+
+# Kudu's column types (KuduTable.kudu_json) by the names kudu-python gives them.
+_KUDU_PYTHON_TYPES = {"BOOL": "bool", "INT8": "int8", "INT16": "int16", "INT32": "int32", "INT64": "int64",
+                      "FLOAT": "float", "DOUBLE": "double", "STRING": "string", "BINARY": "binary",
+                      "UNIXTIME_MICROS": "unixtime_micros", "DATE": "date", "DECIMAL": "decimal"}
 
 
 class ImpalaKuduSink(_RowSink):
@@ -231,7 +265,7 @@ class ImpalaKuduSink(_RowSink):
     def _load_columns(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         cursor = self._cursor()
         try:
-            cursor.execute(f"DESCRIBE {_quote(self.database)}.{_quote(self.table_name)}")
+            cursor.execute(f"DESCRIBE {quote_identifier(self.database)}.{quote_identifier(self.table_name)}")
             described = cursor.fetchall()
         except Exception as exc:
             self._reset()
@@ -250,8 +284,8 @@ class ImpalaKuduSink(_RowSink):
         columns = list(rows[0])
         verb = "UPSERT INTO" if self.mode == "UPSERT" else "INSERT INTO"
         one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        sql = (f"{verb} {_quote(self.database)}.{_quote(self.table_name)} "
-               f"({', '.join(_quote(c) for c in columns)}) VALUES " + ", ".join([one] * len(rows)))
+        sql = (f"{verb} {quote_identifier(self.database)}.{quote_identifier(self.table_name)} "
+               f"({', '.join(quote_identifier(c) for c in columns)}) VALUES " + ", ".join([one] * len(rows)))
         return sql, [row[c] for row in rows for c in columns]
 
     def _send(self, rows: list[dict[str, Any]]) -> None:
@@ -270,8 +304,4 @@ class ImpalaKuduSink(_RowSink):
             with contextlib.suppress(Exception):  # already broken; the retry reconnects
                 self._conn.close()
             self._conn = None
-
-
-def _quote(ident: str) -> str:
-    return "`" + ident.replace("`", "``") + "`"
 

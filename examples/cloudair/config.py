@@ -81,10 +81,26 @@ class HBase:
     row_key: str = "tweetid"
 
 
+KUDU_WRITERS = ("kudu-python", "impala")
+
+
 @dataclass(frozen=True)
 class Kudu:
+    """Every scored tweet upserted into a Kudu table, by one of two writers: ``kudu-python`` (to the
+    ``masters``; on while they are set) or ``impala`` (``UPSERT INTO database.table`` through the
+    Impala of the ``IMPALA_*`` environment; on when chosen)."""
+
+    writer: str = "kudu-python"
     masters: tuple[str, ...] = ()
     table: str = "airlinesentiment"
+    database: str = "default"
+    hash_buckets: int = 4
+    replicas: int = 3
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the pipeline writes to Kudu."""
+        return self.writer == "impala" or bool(self.masters)
 
 
 @dataclass(frozen=True)
@@ -189,6 +205,8 @@ def load_config(path: str | Path | None = DEFAULT_FILE, env: Mapping[str, str] |
         parts[section] = cls(**values)
     if overrides:
         raise ConfigError(f"unknown override(s) {sorted(overrides)}; use section_key=value")
+    if parts["kudu"].writer not in KUDU_WRITERS:
+        raise ConfigError(f"[kudu] writer = {parts['kudu'].writer!r}: use {' or '.join(map(repr, KUDU_WRITERS))}")
     routes = {str(k): str(v) for k, v in data.get("routes", {}).items()}
     if not routes:
         raise ConfigError(f"no [routes] in {path}: name at least one SQL route, e.g. "

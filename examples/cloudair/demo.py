@@ -49,6 +49,7 @@ from airstream.common.client_config import (
     report_failure,
 )
 from airstream.common.topics import create_topics
+from airstream.connectors.kudu import KuduSink
 from airstream.connectors.model_server import ModelServer
 from airstream.connectors.parquet import parse_file_name
 from airstream.connectors.synthetic import MixedReplay
@@ -70,13 +71,14 @@ from cloudair.pipeline import (
     build,
     connect,
     impala_table,
+    kudu_table,
     output_topics,
     streams_config,
 )
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline
 
 __all__ = ["dashboard", "ensure_hbase_table", "main", "model_endpoint", "publish_lineage_of", "run_demo",
-           "run_embedded", "run_kafka", "write_impala_ddl"]
+           "run_embedded", "run_kafka", "write_impala_ddl", "write_kudu_ddl"]
 
 log = logging.getLogger("cloudair")
 
@@ -242,6 +244,8 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
     with model_endpoint(config, server_options) as (config, _server):
         parts = connect(config, cml_options=cml_options)
         try:
+            if isinstance(parts.kudu, KuduSink) and parts.kudu.ensure_table(kudu_table(config)):
+                log.info("created the Kudu table %s on %s", config.kudu.table, ",".join(config.kudu.masters))
             if config.atlas.url:
                 publish_lineage_of(config, parts)
             if not headless:
@@ -253,6 +257,9 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             if parts.slack is not None:
                 summary.slack_alerts = summary.routes.get("influencer-alerts")
             summary.impala_ddl = write_impala_ddl(config)
+            if config.kudu.enabled:
+                summary.notes.append(f"Kudu table {config.kudu.table} ({config.kudu.writer}): schema and Impala DDL "
+                                     f"in {', '.join(write_kudu_ddl(config))}")
             if config.hbase.host:
                 hb = config.hbase
                 summary.notes.append(f"HBase table {hb.table}: airstream hbase scan {hb.table} --host {hb.host} "
@@ -317,15 +324,36 @@ def ensure_hbase_table(config: CloudAirConfig) -> None:
         connection.close()
 
 
+def _ddl_folder(config: CloudAirConfig) -> Path:
+    """Where a run writes its DDL: beside the Parquet data set's folder, or the default one's for S3."""
+    location = config.parquet.location
+    folder = Path(Parquet.location if "://" in location else location).resolve().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def write_impala_ddl(config: CloudAirConfig) -> str:
     """Write the Impala DDL of the data set (``<table>.impala.sql``) next to its folder, or for an S3
     location (``LOCATION 's3a://...'``) beside the default local one; its path."""
-    location = config.parquet.location
-    beside = Parquet.location if "://" in location else location
-    path = Path(beside).resolve().parent / f"{config.parquet.table}.impala.sql"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = _ddl_folder(config) / f"{config.parquet.table}.impala.sql"
     path.write_text(impala_table(config).create_sql(RECORD_SCHEMA, config.parquet.partition_by) + ";\n")
     return str(path)
+
+
+def write_kudu_ddl(config: CloudAirConfig) -> tuple[str, str]:
+    """Write the Kudu table's definition beside the Impala DDL; the paths of the two files.
+
+    ``<table>.kudu.json`` is Kudu's own schema document (``kudu table create MASTERS "$(cat FILE)"``);
+    ``<table>.kudu.impala.sql`` is what Impala needs: for the ``impala`` writer the ``CREATE TABLE ...
+    STORED AS KUDU`` that makes the table, for ``kudu-python`` the external table over the one in Kudu."""
+    table, kudu = kudu_table(config), config.kudu
+    schema = _ddl_folder(config) / f"{kudu.table}.kudu.json"
+    schema.write_bytes(orjson.dumps(table.kudu_json(), option=orjson.OPT_INDENT_2) + b"\n")
+    impala = schema.with_name(f"{kudu.table}.kudu.impala.sql")
+    sql = (table.impala_create_sql(kudu.database) if kudu.writer == "impala"
+           else table.impala_external_sql(kudu.database))
+    impala.write_text(sql + ";\n")
+    return str(schema), str(impala)
 
 
 def publish_lineage_of(config: CloudAirConfig, parts: CloudAirParts) -> None:

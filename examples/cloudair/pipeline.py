@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `cloudair` impor
 from airstream import Serdes, StreamsBuilder, Topology
 from airstream.connectors.cml import CMLClient
 from airstream.connectors.hbase import HBaseSink
-from airstream.connectors.impala import ImpalaCatalog, ImpalaTable
-from airstream.connectors.kudu import KuduSink
+from airstream.connectors.impala import ImpalaCatalog, ImpalaSettings, ImpalaTable
+from airstream.connectors.kudu import ImpalaKuduSink, KuduSink
+from airstream.connectors.kudu_schema import KuduTable
 from airstream.connectors.parquet import ParquetSink
 from airstream.connectors.slack import SlackSink
 from airstream.connectors.sql_router import SqlRouter
@@ -43,8 +44,8 @@ from cloudair.config import CloudAirConfig, load_config
 
 __all__ = [
     "AIRLINES", "DLQ", "FAILURES", "FILTERED", "INGEST", "RAW", "RECORD_SCHEMA", "CloudAirParts", "airline_of",
-    "build", "cml_scorer", "connect", "filter_reason", "flatten", "impala_table", "output_topics", "sql_routes",
-    "streams_config", "topology",
+    "build", "cml_scorer", "connect", "filter_reason", "flatten", "impala_table", "kudu_sink", "kudu_table",
+    "output_topics", "sql_routes", "streams_config", "topology",
 ]
 
 INGEST, RAW, FILTERED, FAILURES, DLQ = "tweets-ingest", "tweets", "tweets-filtered", "scoring-failures", "cloudair-dlq"
@@ -160,7 +161,7 @@ class CloudAirParts:
     parquet: ParquetSink
     slack: SlackSink | None = None
     hbase: HBaseSink | None = None
-    kudu: KuduSink | None = None
+    kudu: KuduSink | ImpalaKuduSink | None = None
 
     def table_sinks(self) -> dict[str, Any]:
         """The sinks every scored tweet goes to, by node name: Parquet, and HBase / Kudu when configured."""
@@ -194,7 +195,7 @@ def connect(config: CloudAirConfig, model_url: str | None = None, access_key: st
         slack = SlackSink(token=config.secrets.slack_bot_token, webhook_url=config.secrets.slack_webhook_url,
                           channel=config.slack.channel, template=config.slack.template,
                           base_url=config.slack.base_url or None)
-    hb, kudu = config.hbase, config.kudu
+    hb = config.hbase
     cml = CMLClient(url, key, config.secrets.cml_api_key, **options)
     cml.report_status()
     return CloudAirParts(
@@ -206,8 +207,27 @@ def connect(config: CloudAirConfig, model_url: str | None = None, access_key: st
         slack=slack,
         hbase=HBaseSink(hb.table, column_family=hb.column_family, row_key=hb.row_key, host=hb.host,
                         port=hb.port) if hb.host else None,
-        kudu=KuduSink(kudu.table, masters=kudu.masters) if kudu.masters else None,
+        kudu=kudu_sink(config),
     )
+
+
+def kudu_sink(config: CloudAirConfig) -> KuduSink | ImpalaKuduSink | None:
+    """The Kudu step's sink, by ``[kudu] writer``, or ``None`` when it is off."""
+    kudu = config.kudu
+    if not kudu.enabled:
+        return None
+    if kudu.writer == "impala":
+        return ImpalaKuduSink(kudu.database, kudu.table, connect=ImpalaSettings.from_env())
+    return KuduSink(kudu.table, masters=kudu.masters)
+
+
+def kudu_table(config: CloudAirConfig) -> KuduTable:
+    """The Kudu table of the Kudu step: the scored record, keyed by tweet id.
+
+    Its Kudu schema (``kudu table create``) and Impala DDL are written by every run with Kudu on."""
+    kudu = config.kudu
+    return KuduTable(kudu.table, RECORD_SCHEMA, primary_key=("tweetid",), hash_buckets=kudu.hash_buckets,
+                     replicas=kudu.replicas)
 
 
 def impala_table(config: CloudAirConfig) -> ImpalaTable:
