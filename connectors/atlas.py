@@ -16,11 +16,14 @@ S3 location            ``aws_s3_v2_directory`` (+ bucket)   ``s3a://bucket/prefi
 local or HDFS folder   ``fs_path``                          ``file:///path@cluster``
 HBase table            ``hbase_table`` (+ namespace)        ``namespace:table@cluster``
 Kudu table             ``kudu_table``                       ``table@cluster``
+model (an input)       ``airstream_ml_model``               ``endpoint URL@cluster``
+Slack channel          ``airstream_slack_channel``          ``slack:#channel@cluster``
 =====================  ===================================  =====================================
 
-:class:`AtlasClient` registers the three types airstream adds (if missing) and posts everything in
-one ``POST /api/atlas/v2/entity/bulk``. Atlas creates or updates entities by qualifiedName, so
-publishing again updates the same entities instead of adding copies.
+Atlas' own types are used as its published models define them (``addons/models`` of Apache Atlas;
+the tests check every entity against those files). :class:`AtlasClient` registers the types airstream
+adds (if missing) and posts everything in one ``POST /api/atlas/v2/entity/bulk``. Atlas creates or
+updates entities by qualifiedName, so publishing again updates the same entities instead of adding copies.
 
     >>> lineage = TopologyLineage("cloudair", [SubTopologyLineage("0", ["tweets"], ["airlines"])])
     >>> [e["attributes"]["qualifiedName"] for e in atlas_entities(lineage, cluster="cm")]
@@ -59,23 +62,39 @@ __all__ = [
 TOPOLOGY_TYPE = "airstream_topology"
 SUBTOPOLOGY_TYPE = "airstream_subtopology"
 KUDU_TYPE = "kudu_table"
+MODEL_TYPE = "airstream_ml_model"
+SLACK_TYPE = "airstream_slack_channel"
+
+
+def _string_attribute(name: str) -> dict[str, Any]:
+    return {"name": name, "typeName": "string", "isOptional": True, "cardinality": "SINGLE", "isUnique": False,
+            "isIndexable": True}
+
 
 AIRSTREAM_TYPEDEFS: dict[str, dict[str, Any]] = {
     TOPOLOGY_TYPE: {
         "name": TOPOLOGY_TYPE, "superTypes": ["Process"], "serviceType": "airstream", "typeVersion": "1.0",
         "description": "An airstream (Kafka Streams-style) topology, run as one consumer group",
-        "attributeDefs": [{"name": "applicationId", "typeName": "string", "isOptional": True,
-                           "cardinality": "SINGLE", "isUnique": False, "isIndexable": True}],
+        "attributeDefs": [_string_attribute("applicationId")],
     },
     SUBTOPOLOGY_TYPE: {
         "name": SUBTOPOLOGY_TYPE, "superTypes": ["Process"], "serviceType": "airstream", "typeVersion": "1.0",
         "description": "One sub-topology of an airstream topology (a set of tasks between topics)",
-        "attributeDefs": [{"name": "topology", "typeName": "string", "isOptional": True,
-                           "cardinality": "SINGLE", "isUnique": False, "isIndexable": True}],
+        "attributeDefs": [_string_attribute("topology")],
     },
     KUDU_TYPE: {
         "name": KUDU_TYPE, "superTypes": ["DataSet"], "serviceType": "kudu", "typeVersion": "1.0",
         "description": "An Apache Kudu table", "attributeDefs": [],
+    },
+    MODEL_TYPE: {
+        "name": MODEL_TYPE, "superTypes": ["DataSet"], "serviceType": "airstream", "typeVersion": "1.0",
+        "description": "A model a topology scores records with, and the endpoint that serves it",
+        "attributeDefs": [_string_attribute("endpoint"), _string_attribute("version")],
+    },
+    SLACK_TYPE: {
+        "name": SLACK_TYPE, "superTypes": ["DataSet"], "serviceType": "airstream", "typeVersion": "1.0",
+        "description": "A Slack channel a topology posts messages to",
+        "attributeDefs": [_string_attribute("channel")],
     },
 }
 
@@ -103,6 +122,8 @@ class TopologyLineage:
     description: str = ""
     datasets: Sequence[Dataset] = ()
     """Sink datasets of the topology not attributed to one sub-topology."""
+    reads: Sequence[Dataset] = ()
+    """What the topology reads besides topics, e.g. the model it scores with: inputs of the topology."""
 
     def external_inputs(self) -> list[str]:
         """Topics read but not written inside the topology (internal topics are both)."""
@@ -116,12 +137,14 @@ class TopologyLineage:
 
 
 def lineage_from_topology(topology: Any, application_id: str,
-                          datasets: Mapping[int, Sequence[Dataset]] | Sequence[Dataset] = ()) -> TopologyLineage:
+                          datasets: Mapping[int, Sequence[Dataset]] | Sequence[Dataset] = (),
+                          reads: Sequence[Dataset] = ()) -> TopologyLineage:
     """A :class:`TopologyLineage` from a :class:`airstream.Topology`.
 
     Internal (repartition, changelog-fed) topics get the ``<application_id>-`` prefix the engine
     gives them. ``datasets`` are the sinks' :meth:`~airstream.common.sink.Sink.lineage` results, per
-    sub-topology id, or one list for the topology as a whole. Processor nodes whose operator has a
+    sub-topology id, or one list for the topology as a whole; ``reads`` what the topology reads
+    besides its topics (``CMLClient.lineage()``: the model it scores with). Processor nodes whose operator has a
     ``lineage()`` method contribute their datasets to their sub-topology automatically.
     Topic-extractor sinks (a function choosing the topic per record) have no fixed name and are left out.
     """
@@ -143,7 +166,8 @@ def lineage_from_topology(topology: Any, application_id: str,
                 found += list(reporter())
         subs.append(SubTopologyLineage(str(sub.id), inputs, outputs, found))
     whole = [] if isinstance(datasets, Mapping) else list(datasets)
-    return TopologyLineage(application_id, subs, description=str(topology.describe()), datasets=whole)
+    return TopologyLineage(application_id, subs, description=str(topology.describe()), datasets=whole,
+                           reads=list(reads))
 
 
 def atlas_entities(lineage: TopologyLineage, cluster: str) -> list[dict[str, Any]]:
@@ -161,7 +185,8 @@ def atlas_entities(lineage: TopologyLineage, cluster: str) -> list[dict[str, Any
                                     {"inputs": ins, "outputs": _unique_refs(outs), "topology": lineage.name}))
     all_datasets = [d for s in lineage.sub_topologies for d in s.datasets] + list(lineage.datasets)
     builder.add(TOPOLOGY_TYPE, lineage.name, lineage.name, {
-        "inputs": [builder.topic(t) for t in lineage.external_inputs()],
+        "inputs": _unique_refs([builder.topic(t) for t in lineage.external_inputs()]
+                               + [builder.dataset(d) for d in lineage.reads]),
         "outputs": _unique_refs([builder.topic(t) for t in lineage.external_outputs()]
                                 + [builder.dataset(d) for d in all_datasets]),
         "applicationId": lineage.name,
@@ -322,7 +347,8 @@ class _EntityBuilder:
         return self._refs[key]
 
     def topic(self, topic: str) -> dict[str, str]:
-        return self.add("kafka_topic", topic, topic, {"topic": topic, "uri": topic, "clusterName": self.cluster})
+        # Atlas' kafka_topic has no clusterName: the cluster is in the qualifiedName only.
+        return self.add("kafka_topic", topic, topic, {"topic": topic, "uri": topic})
 
     def dataset(self, d: Dataset) -> dict[str, str]:
         if d.kind == "kafka_topic":
@@ -339,6 +365,11 @@ class _EntityBuilder:
                             relationships={"namespace": ns})
         if d.kind == "kudu_table":
             return self.add(KUDU_TYPE, d.name, d.name, {})
+        if d.kind == "ml_model":
+            endpoint = d.namespace or d.name
+            return self.add(MODEL_TYPE, endpoint, d.name, {"endpoint": endpoint, **dict(d.details)})
+        if d.kind == "slack_channel":
+            return self.add(SLACK_TYPE, f"{d.namespace or 'slack'}:{d.name}", d.name, {"channel": d.name})
         if d.kind == "path":
             return self._path(d.name)
         raise AtlasError(f"dataset kind {d.kind!r} has no Atlas mapping")

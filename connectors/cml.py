@@ -37,11 +37,13 @@ import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
 from airstream.common.redact import RedactingFilter, hide_url, url_without_credentials
+from airstream.common.sink import Dataset
 
 __all__ = ["CMLClient", "CMLError", "CircuitBreaker", "CircuitOpenError", "ScoreResult"]
 
@@ -259,6 +261,7 @@ class CMLClient:
         if concurrency < 1 or retries < 0 or timeout <= 0:
             raise ValueError("concurrency must be >= 1, retries >= 0 and timeout > 0")
         self.url = url
+        self._last_status: dict[str, Any] | None = None
         self._access_key = access_key
         self._api_key = api_key
         self.concurrency = concurrency
@@ -402,6 +405,15 @@ class CMLClient:
         """
         return self._run(self.astatus())
 
+    def lineage(self) -> list[Dataset]:
+        """The model this client scores with, for lineage: its name and version from the last status read
+        (:meth:`report_status`), else the endpoint's last path segment; the endpoint without credentials."""
+        endpoint = url_without_credentials(self.url)
+        info = self._last_status or {}
+        name = str(info.get("model") or urlsplit(endpoint).path.rstrip("/").rsplit("/", 1)[-1] or endpoint)
+        details = (("version", str(info["version"])),) if info.get("version") else ()
+        return [Dataset("ml_model", name, namespace=endpoint, details=details)]
+
     def report_status(self) -> dict[str, Any] | None:
         """Read the model's status and log it (INFO; WARNING if it cannot be read, which does not stop
         anything: scoring has its own retries). Pipelines call it at start."""
@@ -411,6 +423,7 @@ class CMLClient:
         except CMLError as exc:
             log.warning("%s", exc)
             return None
+        self._last_status = info
         if info is None:
             log.info("the model at %s serves no status (a CML workspace's model: see its page in CML)", where)
         else:

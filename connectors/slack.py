@@ -280,5 +280,6 @@ class SlackSink:
         return f"Slack {self._where} template={self.template!r}"
 
     def lineage(self) -> list[Dataset]:
-        """Slack messages are not a dataset lineage tools track."""
-        return []
+        """The Slack channel the alerts go to (an incoming webhook's own channel is not known here: it
+        is named ``incoming-webhook``); never the webhook URL or the token."""
+        return [Dataset("slack_channel", self.channel or "incoming-webhook", namespace="slack")]

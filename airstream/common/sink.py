@@ -141,7 +141,7 @@ class RejectedRecords(SinkError):
         )
 
 
-DatasetKind = Literal["kafka_topic", "hive_table", "path", "hbase_table", "kudu_table"]
+DatasetKind = Literal["kafka_topic", "hive_table", "path", "hbase_table", "kudu_table", "ml_model", "slack_channel"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +150,10 @@ class Dataset:
 
     ``kind`` is one of ``kafka_topic`` (``name`` = topic), ``hive_table`` (``namespace`` = database,
     ``name`` = table; what Impala queries), ``path`` (``name`` = URI such as ``s3://bucket/prefix`` or
-    ``file:///data/out``), ``hbase_table`` (``namespace`` = HBase namespace) and ``kudu_table``.
-    :mod:`airstream.connectors.atlas` maps them to Atlas entity types.
+    ``file:///data/out``), ``hbase_table`` (``namespace`` = HBase namespace), ``kudu_table``,
+    ``ml_model`` (``name`` = the model, ``namespace`` = its serving endpoint's URL, without credentials)
+    and ``slack_channel`` (``name`` = the channel). ``details`` are further facts as (name, value)
+    pairs, e.g. the model's version. :mod:`airstream.connectors.atlas` maps them to Atlas entity types.
 
         >>> Dataset("hive_table", "airlinesentiment", namespace="default").display_name
         'default.airlinesentiment'
@@ -160,6 +162,7 @@ class Dataset:
     kind: DatasetKind
     name: str
     namespace: str | None = None
+    details: tuple[tuple[str, str], ...] = ()
 
     @property
     def display_name(self) -> str:

@@ -357,10 +357,11 @@ def write_kudu_ddl(config: CloudAirConfig) -> tuple[str, str]:
 
 
 def publish_lineage_of(config: CloudAirConfig, parts: CloudAirParts) -> None:
-    """Publish the flow to Atlas: topics, the topology and sub-topologies, the Parquet/HBase/Kudu tables."""
+    """Publish the flow to Atlas: topics, the topology and sub-topologies, the Parquet/HBase/Kudu tables,
+    the model it scores with and the Slack channel of its alerts."""
     from airstream.connectors.atlas import AtlasClient, lineage_from_topology, publish_lineage
 
-    lineage = lineage_from_topology(build(config, parts), config.pipeline.application_id)
+    lineage = lineage_from_topology(build(config, parts), config.pipeline.application_id, reads=parts.cml.lineage())
     publish_lineage(lineage, AtlasClient(config.atlas.url), config.atlas.cluster)
 
 

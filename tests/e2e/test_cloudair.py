@@ -276,6 +276,7 @@ def test_hbase_rows_and_atlas_lineage_when_configured(tmp_path: Path, monkeypatc
     assert {"tweets-ingest@cloudair", "airlines@cloudair", "cloudair@cloudair"} <= names
     assert any(n.startswith(f"file://{tmp_path}/pq") for n in names), names
     assert any(n.endswith(f":{table}@cloudair") for n in names), names
+    assert any(n.endswith("/model@cloudair") for n in names), names  # the model it scores with
 
 
 def test_airstream_run_loads_the_pipeline_script(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -1,10 +1,11 @@
 """A small Apache Atlas REST v2 stand-in on 127.0.0.1 that records requests and checks them as Atlas would.
 
-It knows the stock types the lineage uses (with the attributes Atlas' models mark as required),
+Its types are Atlas' own, read from Atlas' published model files (:mod:`servers.atlas_types`); it
 accepts typedef registration, and answers ``POST /api/atlas/v2/entity/bulk`` with Atlas' mutation
 response: new entities get a guid (``guidAssignments`` for placeholder guids), entities whose
-``(typeName, qualifiedName)`` already exist are updates. Bad references, missing required attributes
-and unknown types get Atlas-style 400/404 errors, so a test sees what a real Atlas would refuse.
+``(typeName, qualifiedName)`` already exist are updates. Unknown types, attributes the type does not
+define, missing mandatory attributes and references of the wrong type get Atlas-style 400/404 errors,
+so a test sees what a real Atlas would refuse (or silently drop).
 """
 
 from __future__ import annotations
@@ -17,21 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-# type -> (super type, required attributes beyond qualifiedName/name), from Atlas' addons/models.
-STOCK_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "DataSet": ("Asset", ()), "Process": ("Asset", ()),
-    "kafka_topic": ("DataSet", ("topic", "uri")),
-    "hive_db": ("Asset", ("clusterName",)),
-    "hive_table": ("DataSet", ()),
-    "hbase_namespace": ("Asset", ("clusterName",)),
-    "hbase_table": ("DataSet", ("uri",)),
-    "fs_path": ("DataSet", ("path",)),
-    "aws_s3_v2_bucket": ("DataSet", ()),
-    "aws_s3_v2_directory": ("DataSet", ()),
-}
-# relationship attribute -> the type it must point at
-RELATIONSHIPS = {("hive_table", "db"): "hive_db", ("hbase_table", "namespace"): "hbase_namespace",
-                 ("aws_s3_v2_directory", "container"): "aws_s3_v2_bucket"}
+from servers.atlas_types import AtlasTypes, load_atlas_types
 
 
 @dataclass
@@ -45,19 +32,12 @@ class Request:
 @dataclass
 class AtlasState:
     users: dict[str, str] = field(default_factory=lambda: {"admin": "atlas-pw-9f3k"})
-    types: dict[str, str] = field(default_factory=lambda: {k: v[0] for k, v in STOCK_TYPES.items()})
+    types: AtlasTypes = field(default_factory=load_atlas_types)
     typedefs: dict[str, dict] = field(default_factory=dict)
     entities: dict[tuple[str, str], dict] = field(default_factory=dict)  # (type, qualifiedName) -> entity
     requests: list[Request] = field(default_factory=list)
     guids: Any = field(default_factory=lambda: (f"guid-{n:04d}" for n in itertools.count(1)))
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def is_a(self, type_name: str, ancestor: str) -> bool:
-        while type_name in self.types:
-            if type_name == ancestor:
-                return True
-            type_name = self.types[type_name]
-        return type_name == ancestor
 
     def by_guid(self, guid: str) -> dict | None:
         return next((e for e in self.entities.values() if e["guid"] == guid), None)
@@ -94,7 +74,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             if method == "GET" and self.path.startswith("/api/atlas/v2/types/typedef/name/"):
                 name = self.path.rsplit("/", 1)[-1]
-                if name in self.state.typedefs or name in STOCK_TYPES:
+                if name in self.state.types.entities:
                     self._reply(200, self.state.typedefs.get(name, {"name": name}))
                 else:
                     self._error(404, "ATLAS-404-00-002", f"Given typename {name} was invalid")
@@ -113,46 +93,32 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _typedefs(self, body: dict) -> None:
         for d in body.get("entityDefs", []):
-            if d["name"] in self.state.types:
-                self._error(409, "ATLAS-409-00-001", f"Given type {d['name']} already exists")
+            problem = self.state.types.register(d)
+            if problem is not None:
+                exists = problem.endswith("already exists")
+                self._error(409 if exists else 400, "ATLAS-409-00-001" if exists else "ATLAS-400-00-005", problem)
                 return
-            for sup in d.get("superTypes", []):
-                if sup not in self.state.types:
-                    self._error(400, "ATLAS-400-00-005", f"unknown super type {sup}")
-                    return
-        for d in body.get("entityDefs", []):
             self.state.typedefs[d["name"]] = d
-            self.state.types[d["name"]] = d["superTypes"][0]
         self._reply(200, body)
 
     def _bulk(self, body: dict) -> None:
         entities = body["entities"]
-        placeholders = {e["guid"]: e for e in entities}
+        type_of = {e["guid"]: e["typeName"] for e in entities}
+        type_of.update({e["guid"]: e["typeName"] for e in self.state.entities.values()})
         for e in entities:
             t, attrs = e["typeName"], e.get("attributes", {})
-            if t not in self.state.types:
-                self._error(404, "ATLAS-404-00-002", f"Given typename {t} was invalid")
+            problems = self.state.types.problems(e, type_of)
+            if problems:
+                status = 404 if problems[0].startswith("Given typename") else 400
+                self._error(status, "ATLAS-404-00-002" if status == 404 else "ATLAS-400-00-08D", "; ".join(problems))
                 return
-            required = ("qualifiedName", "name", *STOCK_TYPES.get(t, ("", ()))[1])
-            missing = [a for a in required if not attrs.get(a)]
-            if missing:
-                self._error(400, "ATLAS-400-00-08D", f"{t}: mandatory attribute(s) {missing} missing")
-                return
-            refs = [("inputs", r) for r in attrs.get("inputs", [])] + [("outputs", r) for r in attrs.get("outputs", [])]
+            refs = [(k, r) for k in ("inputs", "outputs") for r in attrs.get(k, [])]
             refs += [(k, r) for k, r in (e.get("relationshipAttributes") or {}).items()]
             for attr, ref in refs:
-                target = placeholders.get(ref["guid"]) or self.state.by_guid(ref["guid"])
-                if target is None or target["typeName"] != ref["typeName"]:
+                if ref["guid"] not in type_of or type_of[ref["guid"]] != ref["typeName"]:
                     self._error(404, "ATLAS-404-00-00A", f"{t}.{attr}: referenced entity {ref} not found")
                     return
-                expected = RELATIONSHIPS.get((t, attr), "DataSet")
-                if attr in ("inputs", "outputs") and not self.state.is_a(target["typeName"], "DataSet"):
-                    self._error(400, "ATLAS-400-00-01A", f"{t}.{attr} must reference DataSets")
-                    return
-                if attr not in ("inputs", "outputs") and target["typeName"] != expected:
-                    self._error(400, "ATLAS-400-00-01A", f"{t}.{attr} must reference a {expected}")
-                    return
-            if self.state.is_a(t, "Process") and not (attrs.get("inputs") or attrs.get("outputs")):
+            if self.state.types.is_a(t, "Process") and not (attrs.get("inputs") or attrs.get("outputs")):
                 self._error(400, "ATLAS-400-00-08D", f"{t}: a process needs inputs or outputs")
                 return
         assignments: dict[str, str] = {}

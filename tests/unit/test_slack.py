@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from airstream.common.sink import Dataset
 from airstream.connectors.slack import SlackAuthError, SlackChannelError, SlackSink, SlackSinkError, SlackTemplateError
 
 TOKEN = "xoxb-1111-2222-secret"
@@ -203,7 +204,7 @@ def test_engine_contract_posts_flushes_and_rejects(slack: FakeSlack) -> None:
     sink.release([("influencer-alerts", 0)])
     assert sink.flush() == {("influencer-alerts", 1): 14}
     assert TOKEN not in sink.describe() and "#influencer-alerts" in sink.describe()
-    assert sink.lineage() == []
+    assert sink.lineage() == [Dataset("slack_channel", "#influencer-alerts", namespace="slack")]
 
 
 def test_engine_contract_stops_on_bad_token(slack: FakeSlack) -> None:
