@@ -65,6 +65,7 @@ from airstream.topology.runtime.config import StreamsConfig
 from airstream.topology.runtime.fetch import fetch
 from airstream.topology.runtime.logs import client_logger
 from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus, summary_line
+from airstream.topology.runtime.placement import PlacementCheck
 from airstream.topology.runtime.rebalance import Callbacks, group_settings
 from airstream.topology.runtime.record_size import FRAMING_BYTES, OutputLimits, cut_to_fit, record_size, topic_limits
 from airstream.topology.runtime.restore import Restorer
@@ -323,6 +324,8 @@ class _Runner:
         self.publisher: MetricsPublisher | None = None
         self.guarantee: Guarantee | None = None
         self.restorer: Restorer | None = None
+        # Where the keys of the foreign-key joins' topics sit, checked on their first records (None: nothing to check).
+        self.placement: PlacementCheck | None = None
 
     # -- setup / teardown --------------------------------------------------------------------
     def setup(self) -> None:
@@ -340,6 +343,7 @@ class _Runner:
                 raise
             self.limits = self._output_limits(admin)
             self.partitions_of = {t: n for t, n in self.layout.partitions.items() if t in self.plan.repartition_topics}
+            self.placement = PlacementCheck.of(self.plan, self.layout.partitions)
             consumer_props = cfg.consumer()
             consumer_props.update({
                 **self._group,
@@ -525,9 +529,14 @@ class _Runner:
         by_task: dict[tuple[int, int], list[list[InputRecord]]] = {}
         samples = []
         sub_of = self.sub_of
+        placement = self.placement
         for (topic, p), group in itertools.groupby(recs, key=_tp_of):
             run = list(group)
             by_task.setdefault((sub_of[topic].id, p), []).append(run)
+            if placement is not None:
+                placement.check(run)
+        if placement is not None and placement.end_batch():
+            self.placement = None
         for key, runs in by_task.items():
             task = self.tasks.get(key)
             if task is None:  # fetched before the partition was revoked; the new owner reads it
