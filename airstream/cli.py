@@ -67,10 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
                "configuration or file (missing, binary, not tweets), 130 interrupted.")
     replay.add_argument("path", nargs="?",
                         help="airline tweets CSV (the shared data set's format) or .jsonl of tweets; with --watch, a "
-                             "folder of them; none with --synthetic")
+                             "folder of them; none with --synthetic alone")
     replay.add_argument("--synthetic", action="store_true",
-                        help="synthetic tweets about CloudAir (@CloudAir, #ClouderaAir) instead of a file, with "
-                             "varied sentiment; the same ones for a --seed; endless unless --limit")
+                        help="synthetic tweets about CloudAir (@CloudAir, #ClouderaAir), with varied sentiment; "
+                             "the same ones for a --seed. Alone: endless unless --limit; with a FILE: one after "
+                             "every --synthetic-every rows of it, as the CloudAir demo replays")
+    replay.add_argument("--synthetic-every", type=_positive, default=10, metavar="N",
+                        help="with FILE and --synthetic: a synthetic tweet after every N rows (default: 10)")
     replay.add_argument("--seed", type=int, default=0, help="with --synthetic: which tweets (default: 0)")
     replay.add_argument("--topic", default="tweets", help="topic to produce to (default: tweets)")
     replay.add_argument("--partitions", type=_positive, metavar="N",

@@ -693,11 +693,14 @@ def _stopped(exc: ReplayError, source: _Replay, args: Any) -> str:
 def _open_source(args: Any) -> _Replay:
     options = {"rate": args.rate, "speedup": args.speedup, "limit": args.limit, "loop": args.loop,
                "progress": args.progress and sys.stderr.isatty(), "from_row": args.from_row}
+    on_error = "skip" if args.on_error == "skip" else "raise"
     if args.synthetic:
-        from airstream.connectors.synthetic import SyntheticTweets
+        from airstream.connectors.synthetic import MixedReplay, SyntheticTweets
 
+        if args.path:
+            return MixedReplay(args.path, every=args.synthetic_every, seed=args.seed, on_error=on_error, **options)
         return SyntheticTweets(seed=args.seed, **options)
-    return replay(args.path, on_error="skip" if args.on_error == "skip" else "raise", **options)
+    return replay(args.path, on_error=on_error, **options)
 
 
 def _replay_embedded(source: _Replay, args: Any) -> int:
@@ -741,11 +744,11 @@ def main(args: Any) -> int:
     if args.once or args.state:
         print("airstream replay: --once and --state go with --watch FOLDER", file=sys.stderr)
         return 2
-    if bool(args.path) == bool(args.synthetic):
-        print("airstream replay: give a tweets FILE, or --synthetic for synthetic CloudAir tweets (one of them)",
-              file=sys.stderr)
+    if not (args.path or args.synthetic):
+        print("airstream replay: give a tweets FILE, --synthetic for synthetic CloudAir tweets, or both to mix "
+              "them", file=sys.stderr)
         return 2
-    endless = args.limit is None and (args.loop or args.synthetic)
+    endless = args.limit is None and (args.loop or (args.synthetic and not args.path))
     if endless and not kafka:
         print("airstream replay: --loop or --synthetic into the in-process embedded cluster needs --limit "
               "(it would grow without end)", file=sys.stderr)

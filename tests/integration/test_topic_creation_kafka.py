@@ -9,6 +9,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import orjson
 import pytest
 from cli_support import one_line
 from confluent_kafka.admin import AdminClient
@@ -16,6 +17,7 @@ from runtime_support import AIRSTREAM, produce, read_topic
 from tweet_files import drop_tweets, sample_ids
 
 from airstream.connectors.tweets import SAMPLE_CSV
+from airstream.connectors.tweets import replay as replay_file
 from airstream.topology.partitioner import partition_for
 
 pytestmark = pytest.mark.kafka
@@ -45,6 +47,16 @@ def test_replay_creates_its_topic_with_the_partitions_given_and_places_tweets_by
                        "--partitions", "2", "--limit", "1", "--no-progress")
     assert again.returncode == 0 and "created topic" not in again.stderr
     assert _partitions(kafka_cluster, unique_name) == 4  # an existing topic is left as it is
+
+
+def test_replay_of_a_file_with_synthetic_tweets_mixes_one_after_every_n_rows(kafka_cluster: str,
+                                                                           unique_name: str) -> None:
+    replay = _airstream("replay", str(SAMPLE_CSV), "--synthetic", "--synthetic-every", "4", "--limit", "15",
+                        "--topic", unique_name, "--bootstrap", kafka_cluster, "--partitions", "1", "--no-progress")
+    assert replay.returncode == 0, replay.stderr
+    airlines = [orjson.loads(m.value())["dataset"]["airline"] for m in read_topic(kafka_cluster, unique_name, 15)]
+    assert [i for i, a in enumerate(airlines, 1) if a == "CloudAir"] == [5, 10, 15]
+    assert airlines[:4] == [t["dataset"]["airline"] for t in list(replay_file(SAMPLE_CSV, limit=4))]
 
 
 def test_replay_replication_without_partitions_is_refused(kafka_cluster: str, unique_name: str) -> None:

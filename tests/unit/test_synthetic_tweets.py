@@ -10,6 +10,7 @@ import pytest
 from cli_support import one_line, run_module
 
 from airstream.connectors.synthetic import FIRST_ID, SyntheticTweets
+from airstream.connectors.tweets import SAMPLE_CSV
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
 
@@ -54,5 +55,8 @@ def test_the_replay_command_makes_them_and_refuses_an_endless_dry_run() -> None:
     assert "replayed 25 tweets into topic 'tweets' of an embedded cluster" in done.stdout
     endless = run_module("airstream.cli", "replay", "--synthetic")
     assert endless.returncode == 2 and "needs --limit" in one_line(endless)
-    both = run_module("airstream.cli", "replay", "tweets.csv", "--synthetic")
-    assert both.returncode == 2 and "give a tweets FILE, or --synthetic" in one_line(both)
+    neither = run_module("airstream.cli", "replay")
+    assert neither.returncode == 2 and "give a tweets FILE, --synthetic" in one_line(neither)
+    mixed = run_module("airstream.cli", "replay", str(SAMPLE_CSV), "--synthetic", "--synthetic-every", "3")
+    assert mixed.returncode == 0, mixed.stderr  # the file ends the mix: not endless
+    assert "replayed 666 tweets" in mixed.stdout  # the 500 rows and one synthetic tweet after every 3
