@@ -22,7 +22,7 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-unit: install
-	$(BIN)/python -m pytest -m "not kafka and not kafka3 and not hbase" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not kafka and not kafka3 and not hbase and not kudu" $(PYTEST_ARGS)
 
 test-kafka: install
 	$(BIN)/python -m pytest -m "kafka or kafka3" $(PYTEST_ARGS)

@@ -140,7 +140,7 @@ class KuduSink(_RowSink):
                 self._table = self._client.table(self.table_name)
             except Exception as exc:
                 self._client = None
-                raise SinkError(f"{self.describe()}: cannot open the table: {exc}. Check the name "
+                raise SinkError(f"{self.describe()}: cannot open the table: {_kudu_text(exc)}. Check the name "
                                 f"(Impala-created tables are called impala::db.table) and the masters.") from None
         return self._table
 
@@ -212,6 +212,12 @@ class KuduSink(_RowSink):
             hosts.append(host)
             ports.append(int(port or 7051))
         return kudu.connect(host=hosts, port=ports)
+
+
+def _kudu_text(exc: BaseException) -> str:
+    """An error of kudu-python as text: its exceptions carry Kudu's status message as bytes."""
+    message = exc.args[0] if len(exc.args) == 1 else str(exc)
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
 
 
 def _kudu_python() -> Any:

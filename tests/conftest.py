@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from servers.s3 import LocalS3
 
     from airstream.connectors.hbase_local import LocalHBase
+    from airstream.connectors.kudu_local import LocalKudu
 
 _UNAVAILABLE: dict[str, str] = {}
 
@@ -88,6 +89,34 @@ def local_hbase() -> Iterator[LocalHBase]:
         yield hbase
     finally:
         hbase.stop()
+
+
+@pytest.fixture(scope="session")
+def local_kudu() -> Iterator[LocalKudu]:
+    """A real Kudu (one master, one tablet server, from Maven Central's kudu-binary) on 127.0.0.1, shared
+    by the session; tests create tables with names of their own."""
+    from airstream.connectors.kudu_local import KuduStartError, LocalKudu
+
+    try:
+        kudu = LocalKudu().start()
+    except KuduStartError as exc:
+        missing("the local Kudu could not be started", f"{exc}\n(install Maven; Linux x86_64 only)")
+    try:
+        yield kudu
+    finally:
+        kudu.stop()
+
+
+@pytest.fixture(scope="session")
+def kudu_python_env() -> dict[str, str]:
+    """The environment variables of a subprocess that imports kudu-python, built once against the local
+    Kudu's client library (compose/kudu-local/client-headers); the test process never imports it."""
+    from airstream.connectors.kudu_local import KuduStartError, kudu_python_environment
+
+    try:
+        return kudu_python_environment()
+    except KuduStartError as exc:
+        missing("kudu-python could not be built", f"{exc}\n(install Maven, g++ and the Python headers)")
 
 
 @pytest.fixture(scope="session")
