@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ from airstream.common.local_jvm import (
     log_tail,
     maven_jars,
     process_alive,
+    stop_child,
     stop_processes,
     terminate_with_parent,
 )
@@ -143,14 +143,7 @@ class LocalHBase:
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the Thrift server, then the master (SIGTERM, SIGKILL after ``timeout``); remove owned data."""
         for server in (self.thrift, self.master):
-            process = server.process
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+            stop_child(server.process, timeout)
         if self._owns_dir and not self.keep_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

@@ -35,7 +35,6 @@ import json
 import os
 import platform
 import shutil
-import signal
 import subprocess
 import sys
 import sysconfig
@@ -54,6 +53,7 @@ from airstream.common.local_jvm import (
     free_port,
     log_tail,
     maven_jars,
+    stop_child,
     terminate_with_parent,
 )
 
@@ -333,14 +333,7 @@ class LocalKudu:
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the tablet server, then the master (SIGTERM, SIGKILL after ``timeout``); remove owned data."""
         for server in (self.tserver, self.master):
-            process = server.process
-            if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(10)
+            stop_child(server.process, timeout)
         if self._owns_dir and not self.keep_data:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 

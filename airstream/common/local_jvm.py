@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["LocalServiceError", "cache_dir", "compile_java", "free_port", "java_executable", "log_tail",
-           "maven_jars", "process_alive", "stop_processes", "terminate_with_parent"]
+           "maven_jars", "process_alive", "stop_child", "stop_processes", "terminate_with_parent"]
 
 
 class LocalServiceError(RuntimeError):
@@ -151,6 +151,19 @@ def process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def stop_child(process: subprocess.Popen[bytes] | None, timeout: float = 30.0) -> None:
+    """Stop a server this process started: SIGTERM, then SIGKILL if it is still there after ``timeout``
+    seconds; returns once it is gone (nothing to do for ``None`` or one that already exited)."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
 
 
 def stop_processes(pids: Iterable[int], timeout: float = 30.0) -> None:
