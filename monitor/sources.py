@@ -45,7 +45,7 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, OffsetSpec, ResourceType
 
 from airstream.common.cluster_view import ClusterView
-from airstream.common.kafka_errors import KafkaAccessError, access_error, explain, principal_of
+from airstream.common.kafka_errors import AccessErrorRecorder, KafkaAccessError, explain, principal_of
 from airstream.common.redact import redact, scrub
 from airstream.monitor.commit_lag import CommitAttacher
 from airstream.monitor.commit_log import COMMIT_TOPIC, CommitLog
@@ -155,7 +155,7 @@ class KafkaSource:
                              "'host:9092'}")
         self._config = dict(config)
         self.timeout = timeout
-        self._principal = principal_of(self._config)
+        self._refused = AccessErrorRecorder(self._config)
         self.access_error: KafkaAccessError | None = None
         """The last authentication / TLS error the client reported (its line names the principal and the fix)."""
         self._client_errors: dict[str, None] = {}
@@ -185,7 +185,7 @@ class KafkaSource:
         # Called from librdkafka's thread for connection-level problems; kept (deduplicated) for the next
         # snapshot, since no request future carries them. A refused login is only ever reported here: the
         # requests themselves just time out ("Broker transport failure"), so it is kept apart as well.
-        access = access_error(err, principal=self._principal)
+        access = self._refused(err)
         with self._lock:
             if access is not None:
                 self.access_error = KafkaAccessError(scrub(str(access), self._config), access.kind, code=access.code)

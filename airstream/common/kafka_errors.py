@@ -41,7 +41,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError
 
-__all__ = ["KafkaAccessError", "access_error", "explain", "kind_of", "principal_of"]
+__all__ = ["AccessErrorRecorder", "KafkaAccessError", "access_error", "explain", "kind_of", "principal_of"]
 
 # What the broker refuses for who the client is (the login) ...
 _AUTHENTICATION = frozenset({KafkaError._AUTHENTICATION, KafkaError.SASL_AUTHENTICATION_FAILED,
@@ -230,3 +230,27 @@ def access_error(err: KafkaError, **context: str | None) -> KafkaAccessError | N
     if line is None or kind is None:
         return None
     return KafkaAccessError(line, kind, code=err.code())
+
+
+class AccessErrorRecorder:
+    """A client's ``error_cb`` that keeps the last refused login, TLS handshake or permission as
+    :attr:`last` (a :class:`KafkaAccessError` naming the principal and the fix).
+
+    A refused login reaches ``error_cb`` only: the client's requests just wait for their timeout. A
+    caller that waits on a request polls the client and stops as soon as :attr:`last` is set. Calling
+    it returns the error it recorded (``None`` for any other error), for callers that do more.
+
+        >>> recorder = AccessErrorRecorder({"sasl.username": "alice"})
+        >>> settings = {"bootstrap.servers": "broker:9093", "error_cb": recorder}
+    """
+
+    def __init__(self, config: Mapping[str, Any], **context: str | None) -> None:
+        self.principal = principal_of(config)
+        self.context = context
+        self.last: KafkaAccessError | None = None
+
+    def __call__(self, err: KafkaError) -> KafkaAccessError | None:
+        access = access_error(err, principal=self.principal, **self.context)
+        if access is not None:
+            self.last = access
+        return access

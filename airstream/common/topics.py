@@ -22,7 +22,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from airstream.common.kafka_errors import KafkaAccessError, access_error, principal_of
+from airstream.common.kafka_errors import AccessErrorRecorder, KafkaAccessError, access_error, principal_of
 
 __all__ = ["TopicCreationError", "create_topics"]
 
@@ -48,27 +48,21 @@ def create_topics(client: Mapping[str, Any], partitions: Mapping[str, int], repl
     waits for its timeout: it ends the wait at once, named (who, and what to check). Raises
     :class:`TopicCreationError`.
     """
-    refused: list[KafkaAccessError] = []
-
-    def on_error(err: KafkaError) -> None:
-        access = access_error(err, principal=principal_of(client))
-        if access is not None:
-            refused.append(access)
-
     if not partitions:
         return []
+    refused = AccessErrorRecorder(client)
     where = client.get("bootstrap.servers")
-    settings: dict[str, Any] = {**client, "error_cb": on_error}
+    settings: dict[str, Any] = {**client, "error_cb": refused}
     admin = AdminClient(settings)  # kept: the requests die with their client
     futures = admin.create_topics([NewTopic(name, count, replication) for name, count in partitions.items()],
                                   request_timeout=timeout)
     deadline = time.monotonic() + timeout
-    while not refused and time.monotonic() < deadline:
+    while refused.last is None and time.monotonic() < deadline:
         admin.poll(0.1)  # what calls error_cb
         if not wait(futures.values(), timeout=0.1).not_done:
             break
-    if refused:
-        raise TopicCreationError(f"cannot create the topics on {where}: {refused[-1]}", refused[-1])
+    if refused.last is not None:
+        raise TopicCreationError(f"cannot create the topics on {where}: {refused.last}", refused.last)
     created = []
     for name, future in futures.items():
         try:

@@ -52,7 +52,7 @@ from typing import Any, cast
 
 from confluent_kafka import Consumer, KafkaError, Message, Producer
 
-from airstream.common.kafka_errors import KafkaAccessError, access_error, explain, principal_of
+from airstream.common.kafka_errors import AccessErrorRecorder, KafkaAccessError, explain
 from airstream.common.traces.header import (
     TRACE_HEADER,
     VERSION,
@@ -84,22 +84,19 @@ def _interval_ms(seconds: float) -> int:
     return int(seconds * 1000)
 
 
-class _AccessErrors:
-    """The ``error_cb`` of a tracing client: keeps the last authentication / TLS error as a
-    :class:`KafkaAccessError` and logs each distinct one once, unless the user's own ``error_cb``
+class _AccessErrors(AccessErrorRecorder):
+    """The ``error_cb`` of a tracing client: keeps the last authentication / TLS error (as any
+    :class:`AccessErrorRecorder`) and logs each distinct one once, unless the user's own ``error_cb``
     (called with every error, as before) takes care of them."""
 
     def __init__(self, config: Mapping[str, Any], **context: str | None) -> None:
-        self.principal = principal_of(config)
-        self.context = context
+        super().__init__(config, **context)
         self.user_cb: Callable[[KafkaError], None] | None = config.get("error_cb")
-        self.last: KafkaAccessError | None = None
         self._logged: set[str] = set()
 
-    def __call__(self, err: KafkaError) -> None:
-        access = access_error(err, principal=self.principal, **self.context)
+    def __call__(self, err: KafkaError) -> KafkaAccessError | None:
+        access = super().__call__(err)
         if access is not None:
-            self.last = access
             # librdkafka's texts differ per retry only in numbers ("after 0ms", "after 2ms").
             shape = re.sub(r"\d+", "#", str(access))
             if self.user_cb is None and shape not in self._logged:
@@ -107,6 +104,7 @@ class _AccessErrors:
                 log.error("%s", access)
         if self.user_cb is not None:
             self.user_cb(err)
+        return access
 
 
 class TracingProducer:
