@@ -130,6 +130,29 @@ class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
         namespace, _, name = self.table.rpartition(":")
         return [Dataset("hbase_table", name, namespace=namespace or "default")]
 
+    def ensure_table(self) -> bool:
+        """Create the table with the sink's column family when the Thrift server does not have it; whether
+        it was created.
+
+        A table that exists is left as it is: when it lacks the family, the first write says so
+        (:class:`MissingTable`, with the ``alter`` command that adds it). The connection is one of the
+        sink's own settings (or its ``connection_factory``), closed before this returns.
+
+        Example::
+
+            sink = HBaseSink("airline", column_family="sentiment", row_key="tweet_id", host="hbase-thrift")
+            if sink.ensure_table():
+                print("created the table airline with the family sentiment")
+        """
+        connection = self._factory()
+        try:
+            if self._families(connection) is not None:
+                return False
+            connection.create_table(self.table, {self.column_family: {}})
+            return True
+        finally:
+            connection.close()
+
     # -- records to puts ---------------------------------------------------------------------------
 
     def _convert(self, record: SinkRecord) -> tuple[bytes, dict[bytes, bytes]] | Rejected:
@@ -159,12 +182,17 @@ class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
             batch.put(row, cells)
         batch.send()
 
+    def _families(self, connection: Any) -> list[str] | None:
+        """The column families of the table, sorted; ``None`` when there is no such table."""
+        if self.table not in {t.decode() for t in connection.tables()}:
+            return None
+        return sorted(f.decode().rstrip(":") for f in connection.table(self.table).families())
+
     def _check_table(self, connection: Any) -> None:
-        tables = {t.decode() for t in connection.tables()}
-        create = f"create '{self.table}', '{self.column_family}'   (HBase shell)"
-        if self.table not in tables:
+        families = self._families(connection)
+        if families is None:
+            create = f"create '{self.table}', '{self.column_family}'   (HBase shell)"
             raise MissingTable(f"table {self.table!r} does not exist on {self.host}:{self.port}; create it: {create}")
-        families = sorted(f.decode().rstrip(":") for f in connection.table(self.table).families())
         if self.column_family not in families:
             raise MissingTable(f"table {self.table!r} has no column family {self.column_family!r} (families: "
                                f"{', '.join(families)}); add it: alter '{self.table}', '{self.column_family}'   "

@@ -77,8 +77,8 @@ from cloudair.pipeline import (
 )
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline
 
-__all__ = ["dashboard", "ensure_hbase_table", "main", "model_endpoint", "publish_lineage_of", "run_demo",
-           "run_embedded", "run_kafka", "write_impala_ddl", "write_kudu_ddl"]
+__all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka",
+           "write_impala_ddl", "write_kudu_ddl"]
 
 log = logging.getLogger("cloudair")
 
@@ -239,11 +239,12 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             written = parse_file_name(old.name)
             if written is not None and written[0] == config.topic(INGEST):
                 old.unlink()
-    if config.hbase.host:
-        ensure_hbase_table(config)
     with model_endpoint(config, server_options) as (config, _server):
         parts = connect(config, cml_options=cml_options)
         try:
+            if parts.hbase is not None and parts.hbase.ensure_table():
+                log.info("created the HBase table %s with the column family %s", config.hbase.table,
+                         config.hbase.column_family)
             if isinstance(parts.kudu, KuduSink) and parts.kudu.ensure_table(kudu_table(config)):
                 log.info("created the Kudu table %s on %s", config.kudu.table, ",".join(config.kudu.masters))
             if config.atlas.url:
@@ -308,20 +309,6 @@ def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | Non
 
     app.call_later(threading.Thread(target=work, name="cloudair-pipeline", daemon=True).start)
     return app, result
-
-
-def ensure_hbase_table(config: CloudAirConfig) -> None:
-    """Create the HBase table with its column family when it is not there, as the demo creates its topics."""
-    import happybase
-
-    hb = config.hbase
-    connection = happybase.Connection(hb.host, hb.port, timeout=30_000)
-    try:
-        if hb.table.encode() not in connection.tables():
-            connection.create_table(hb.table, {hb.column_family: {}})
-            log.info("created the HBase table %s with the column family %s", hb.table, hb.column_family)
-    finally:
-        connection.close()
 
 
 def _ddl_folder(config: CloudAirConfig) -> Path:

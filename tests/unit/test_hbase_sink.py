@@ -124,3 +124,20 @@ def test_a_send_failing_inside_write_is_kept_and_reported_by_flush(hbase: HBaseT
     hbase.start()
     assert sink.flush() == {("airlines", 0): 2, ("airlines", 1): 2}
     assert len(read_all(hbase)) == 4
+
+
+def test_ensure_table_creates_a_missing_table_with_its_family_and_leaves_one_that_exists(
+        hbase: HBaseThriftDouble) -> None:
+    sink = HBaseSink("scored", column_family="sentiment", row_key="tweet_id", host="127.0.0.1", port=hbase.port)
+    assert sink.ensure_table() is True
+    assert hbase.store.families[b"scored"] == {b"sentiment"}
+    assert sink.ensure_table() is False
+    sink.write(records(0, 2))
+    assert sink.flush() == {("airlines", 0): 1, ("airlines", 1): 1}
+    # A table without the sink's family is not altered: the first write names the family and the fix.
+    other = sink_for(hbase, column_family="scores", retries=0)
+    assert other.ensure_table() is False
+    assert hbase.store.families[b"airline"] == {b"sentiment"}
+    other.write(records(0, 1))
+    with pytest.raises(SinkError, match=r"has no column family 'scores'.*alter 'airline', 'scores'"):
+        other.flush()
