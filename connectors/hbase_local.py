@@ -22,28 +22,23 @@ airline --prefix 5703 --limit 20``, ``airstream hbase down``.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from xml.sax.saxutils import escape
 
 from airstream.common.local_jvm import (
+    BackgroundServer,
+    LocalServer,
     LocalServiceError,
-    cache_dir,
+    ServerProcess,
     free_port,
     java_executable,
     log_tail,
     maven_jars,
-    process_alive,
-    stop_child,
-    stop_processes,
-    terminate_with_parent,
 )
 
 __all__ = ["HBASE_VERSION", "HBaseStartError", "LocalHBase", "add_arguments", "ensure_hbase_jars"]
@@ -75,77 +70,58 @@ class HBaseStartError(LocalServiceError):
 
 def ensure_hbase_jars(version: str = HBASE_VERSION) -> Path:
     """Resolve the HBase server and Thrift jars with Maven once and return the folder that holds them."""
-    try:
-        return maven_jars(_POM, f"hbase-{version}", {"hbase.version": version}, _RETRY_HINT)
-    except LocalServiceError as exc:
-        raise HBaseStartError(str(exc)) from None
+    return maven_jars(_POM, f"hbase-{version}", {"hbase.version": version}, _RETRY_HINT, error=HBaseStartError)
 
 
 @dataclass
-class _Server:
-    name: str
+class _Server(ServerProcess):
     main_class: str
-    arguments: list[str]
-    log_file: Path
     heap: str
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
-class LocalHBase:
+class LocalHBase(LocalServer):
     """HBase standalone plus its Thrift server on free ports of 127.0.0.1 (see the module docstring).
 
     ``data_dir`` defaults to a fresh temporary folder, removed on :meth:`stop` unless ``keep_data=True``;
     the servers' logs are ``master.log`` and ``thrift.log`` in it. ``outlive_parent=True`` keeps the
-    JVMs running after this process ends (``airstream hbase up``).
+    JVMs running after this process ends (``airstream hbase up``). The master starts first, then the
+    Thrift server; :meth:`stop` stops them the other way round.
     """
 
-    host = "127.0.0.1"
+    product = "HBase"
+    error = HBaseStartError
+    retry_hint = _RETRY_HINT
 
     def __init__(self, data_dir: str | Path | None = None, *, keep_data: bool = False,
                  outlive_parent: bool = False, version: str = HBASE_VERSION) -> None:
-        self._owns_dir = data_dir is None
-        self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="airstream-hbase-"))
-        self.keep_data = keep_data or not self._owns_dir
-        self.outlive_parent = outlive_parent
-        self.version = version
+        super().__init__(data_dir, keep_data=keep_data, outlive_parent=outlive_parent, version=version)
         self.zookeeper_port, self.thrift_port = free_port(), free_port()
         self._master_port, self._region_server_port = free_port(), free_port()
-        self.master = _Server("master", "org.apache.hadoop.hbase.master.HMaster", ["start"],
-                              self.data_dir / "master.log", "512m")
-        self.thrift = _Server("thrift", "org.apache.hadoop.hbase.thrift.ThriftServer",
-                              ["-p", str(self.thrift_port), "--bind", self.host, "--infoport", "-1", "start"],
-                              self.data_dir / "thrift.log", "256m")
+        self.master = _Server("master", ["start"], self.data_dir / "master.log",
+                              main_class="org.apache.hadoop.hbase.master.HMaster", heap="512m")
+        self.thrift = _Server("thrift", ["-p", str(self.thrift_port), "--bind", self.host, "--infoport", "-1", "start"],
+                              self.data_dir / "thrift.log", main_class="org.apache.hadoop.hbase.thrift.ThriftServer",
+                              heap="256m")
+
+    @property
+    def servers(self) -> tuple[_Server, _Server]:
+        """The master and the Thrift server."""
+        return self.master, self.thrift
 
     @property
     def address(self) -> str:
         """``host:port`` of the Thrift server."""
         return f"{self.host}:{self.thrift_port}"
 
-    def __enter__(self) -> LocalHBase:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self, timeout: float = 120.0) -> LocalHBase:
+    def start(self, timeout: float = 120.0) -> Self:
         """Start the master, then the Thrift server, and wait until a client can list tables."""
         libs = ensure_hbase_jars(self.version)
-        try:
-            java = java_executable(_RETRY_HINT)
-        except LocalServiceError as exc:
-            raise HBaseStartError(str(exc)) from None
+        java = java_executable(_RETRY_HINT, error=HBaseStartError)
         self._configure()
-        for server in (self.master, self.thrift):
-            self._spawn(java, libs, server)
+        for server in self.servers:
+            self._launch(server, self._command(java, libs, server), "Java", server.log_file.with_suffix(".out"))
         self._wait_ready(timeout)
         return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop the Thrift server, then the master (SIGTERM, SIGKILL after ``timeout``); remove owned data."""
-        for server in (self.thrift, self.master):
-            stop_child(server.process, timeout)
-        if self._owns_dir and not self.keep_data:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def connection(self) -> Any:
         """A happybase connection to the Thrift server (the caller closes it)."""
@@ -192,27 +168,18 @@ class LocalHBase:
             + "</configuration>\n")
         (conf / "log4j.properties").write_text(_LOG4J)
 
-    def _spawn(self, java: str, libs: Path, server: _Server) -> None:
+    def _command(self, java: str, libs: Path, server: _Server) -> list[str]:
         conf = self.data_dir / "conf"
-        command = [java, f"-Xmx{server.heap}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", *_JAVA17_OPENS,
-                   f"-Dairstream.hbase.log={server.log_file}",
-                   f"-Dlog4j.configuration={(conf / 'log4j.properties').as_uri()}",
-                   "-cp", f"{conf}:{libs}/*", server.main_class, *server.arguments]
-        with open(server.log_file.with_suffix(".out"), "ab") as out:
-            try:
-                server.process = subprocess.Popen(
-                    command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                    preexec_fn=None if self.outlive_parent else terminate_with_parent)
-            except OSError as exc:
-                self._fail(server, f"could not run Java: {exc}")
+        return [java, f"-Xmx{server.heap}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", *_JAVA17_OPENS,
+                f"-Dairstream.hbase.log={server.log_file}",
+                f"-Dlog4j.configuration={(conf / 'log4j.properties').as_uri()}",
+                "-cp", f"{conf}:{libs}/*", server.main_class, *server.arguments]
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         last_error: Exception | None = None
         while time.monotonic() < deadline:
-            for server in (self.master, self.thrift):
-                if server.process is not None and server.process.poll() is not None:
-                    self._fail(server, f"the HBase {server.name} exited with code {server.process.returncode}")
+            self._check_running()
             try:
                 # Listing tables goes through the master: it answers once the master has initialised.
                 connection = self.connection()
@@ -226,34 +193,21 @@ class LocalHBase:
             time.sleep(0.5)
         self._fail(self.master, f"no answer from the Thrift server within {timeout:.0f}s (last error: {last_error})")
 
-    def _fail(self, server: _Server, reason: str) -> None:
-        tail = log_tail(server.log_file) + "\n" + log_tail(server.log_file.with_suffix(".out"), 10)
-        self.stop(timeout=10)
-        raise HBaseStartError(f"local HBase did not start: {reason}.\nLast lines of {server.log_file}:\n{tail}\n"
-                              f"Retry with: {_RETRY_HINT}")
+    def _log_tail(self, server: ServerProcess) -> str:
+        # The JVM's own output (.out) has what went wrong before log4j was set up.
+        return log_tail(server.log_file) + "\n" + log_tail(server.log_file.with_suffix(".out"), 10)
 
 
 # -- airstream hbase up | down | status | scan -----------------------------------------------
 
-def _state_file() -> Path:
-    return cache_dir() / "hbase-local.json"
-
-
-def _running() -> dict[str, Any] | None:
-    state = _state_file()
-    if not state.exists():
-        return None
-    info: dict[str, Any] = json.loads(state.read_text())
-    return info if all(process_alive(pid) for pid in info["pids"]) else None
+_BACKGROUND = BackgroundServer("hbase-local", "HBase", "airstream hbase up", "airstream hbase down",
+                               lambda info: [info["address"]])
 
 
 def _up(_args: argparse.Namespace) -> int:
-    info = _running()
-    if info is not None:
-        print(info["address"])
-        print(f"already running (data in {info['data_dir']}); stop it with: airstream hbase down", file=sys.stderr)
+    if _BACKGROUND.already_running():
         return 0
-    data_dir = cache_dir() / "hbase-local-data"
+    data_dir = _BACKGROUND.data_dir
     shutil.rmtree(data_dir, ignore_errors=True)
     hbase = LocalHBase(data_dir, outlive_parent=True)
     try:
@@ -261,10 +215,7 @@ def _up(_args: argparse.Namespace) -> int:
     except HBaseStartError as exc:
         print(exc, file=sys.stderr)
         return 1
-    _state_file().parent.mkdir(parents=True, exist_ok=True)
-    _state_file().write_text(json.dumps({
-        "address": hbase.address, "data_dir": str(data_dir),
-        "pids": [s.process.pid for s in (hbase.master, hbase.thrift) if s.process is not None]}))
+    _BACKGROUND.record({"address": hbase.address, "data_dir": str(data_dir), "pids": hbase.pids})
     print(hbase.address)
     print(f"HBase {hbase.version} is up (Thrift on {hbase.address}); logs in {data_dir}. Use it with: "
           f"export CLOUDAIR_HBASE_HOST={hbase.host} CLOUDAIR_HBASE_PORT={hbase.thrift_port}", file=sys.stderr)
@@ -272,29 +223,17 @@ def _up(_args: argparse.Namespace) -> int:
 
 
 def _down(_args: argparse.Namespace) -> int:
-    state = _state_file()
-    if not state.exists():
-        print("no local HBase is running (nothing to stop)", file=sys.stderr)
-        return 0
-    stop_processes(json.loads(state.read_text())["pids"])
-    state.unlink()
-    print("local HBase stopped", file=sys.stderr)
-    return 0
+    return _BACKGROUND.down()
 
 
 def _status(_args: argparse.Namespace) -> int:
-    info = _running()
-    if info is None:
-        print("no local HBase is running; start one with: airstream hbase up", file=sys.stderr)
-        return 1
-    print(info["address"])
-    return 0
+    return _BACKGROUND.status()
 
 
 def _scan(args: argparse.Namespace) -> int:
     from airstream.connectors.hbase_scan import scan_command
 
-    return scan_command(args, _running())
+    return scan_command(args, _BACKGROUND.running())
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

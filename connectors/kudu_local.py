@@ -38,23 +38,22 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tempfile
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from airstream.common.local_jvm import (
+    LocalServer,
     LocalServiceError,
+    ServerProcess,
     cache_dir,
     free_port,
     log_tail,
     maven_jars,
-    stop_child,
-    terminate_with_parent,
 )
 
 __all__ = ["KUDU_VERSION", "KuduCommandError", "KuduStartError", "LocalKudu", "ensure_kudu_binary",
@@ -99,10 +98,8 @@ def ensure_kudu_binary(version: str = KUDU_VERSION) -> Path:
     exec bits of ``bin/*``; they are set again. A marker written last makes an interrupted unzip start over.
     """
     _check_platform()
-    try:
-        libs = maven_jars(_POM, f"kudu-{version}", {"kudu.version": version}, _RETRY_HINT, goal="dependency:copy")
-    except LocalServiceError as exc:
-        raise KuduStartError(str(exc)) from None
+    libs = maven_jars(_POM, f"kudu-{version}", {"kudu.version": version}, _RETRY_HINT, goal="dependency:copy",
+                      error=KuduStartError)
     unpacked = libs.parent / "binary"
     home = unpacked / f"kudu-binary-{version}-linux-x86_64"
     marker = unpacked / ".complete"
@@ -259,19 +256,16 @@ def kudu_python_environment(version: str = KUDU_VERSION) -> dict[str, str]:
 # -- the cluster ----------------------------------------------------------------------------------
 
 @dataclass
-class _Server:
-    name: str
+class _Server(ServerProcess):
     binary: str
-    arguments: list[str]
-    log_file: Path
-    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
 
-class LocalKudu:
+class LocalKudu(LocalServer):
     """One Kudu master and one tablet server on free ports of 127.0.0.1 (see the module docstring).
 
     ``data_dir`` defaults to a fresh temporary folder, removed on :meth:`stop` unless ``keep_data=True``;
-    the servers' logs are ``master.log`` and ``tserver.log`` in it. Tables get one replica.
+    the servers' logs are ``master.log`` and ``tserver.log`` in it. Tables get one replica. The master
+    starts first, then the tablet server; :meth:`stop` stops them the other way round.
 
         >>> kudu = LocalKudu()
         >>> kudu.masters == f"127.0.0.1:{kudu.master_port}"
@@ -279,22 +273,27 @@ class LocalKudu:
         >>> kudu.stop()
     """
 
-    host = "127.0.0.1"
+    product = "Kudu"
+    error = KuduStartError
+    retry_hint = _RETRY_HINT
 
     def __init__(self, data_dir: str | Path | None = None, *, keep_data: bool = False,
                  version: str = KUDU_VERSION) -> None:
-        self._owns_dir = data_dir is None
-        self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="airstream-kudu-"))
-        self.keep_data = keep_data or not self._owns_dir
-        self.version = version
+        super().__init__(data_dir, keep_data=keep_data, version=version)
         self.master_port, self.tserver_port = free_port(), free_port()
         self._home: Path | None = None
-        self.master = _Server("master", "kudu-master", [
+        self.master = _Server("master", [
             f"--fs_wal_dir={self.data_dir / 'master'}", f"--rpc_bind_addresses={self.host}:{self.master_port}",
-            "--default_num_replicas=1"], self.data_dir / "master.log")
-        self.tserver = _Server("tablet server", "kudu-tserver", [
+            "--default_num_replicas=1"], self.data_dir / "master.log", binary="kudu-master")
+        self.tserver = _Server("tablet server", [
             f"--fs_wal_dir={self.data_dir / 'tserver'}", f"--rpc_bind_addresses={self.host}:{self.tserver_port}",
-            f"--tserver_master_addrs={self.host}:{self.master_port}"], self.data_dir / "tserver.log")
+            f"--tserver_master_addrs={self.host}:{self.master_port}"], self.data_dir / "tserver.log",
+            binary="kudu-tserver")
+
+    @property
+    def servers(self) -> tuple[_Server, _Server]:
+        """The master and the tablet server."""
+        return self.master, self.tserver
 
     @property
     def masters(self) -> str:
@@ -308,34 +307,15 @@ class LocalKudu:
             self._home = ensure_kudu_binary(self.version)
         return self._home
 
-    def __enter__(self) -> LocalKudu:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self, timeout: float = 60.0) -> LocalKudu:
+    def start(self, timeout: float = 60.0) -> Self:
         """Start the master, then the tablet server, and wait until the master lists the tablet server."""
         env = _server_env(self.home)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        for server in (self.master, self.tserver):
-            with open(server.log_file, "ab") as out:
-                try:
-                    server.process = subprocess.Popen(
-                        [str(self.home / "bin" / server.binary), *_SERVER_FLAGS, *server.arguments],
-                        stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-                        start_new_session=True, preexec_fn=terminate_with_parent)
-                except OSError as exc:
-                    self._fail(server, f"could not run {server.binary}: {exc}")
+        for server in self.servers:
+            self._launch(server, [str(self.home / "bin" / server.binary), *_SERVER_FLAGS, *server.arguments],
+                         server.binary, server.log_file, env)
         self._wait_ready(timeout)
         return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop the tablet server, then the master (SIGTERM, SIGKILL after ``timeout``); remove owned data."""
-        for server in (self.tserver, self.master):
-            stop_child(server.process, timeout)
-        if self._owns_dir and not self.keep_data:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def kudu(self, *args: str, check: bool = False, timeout: float = 120.0) -> subprocess.CompletedProcess[str]:
         """Run the jar's ``kudu`` CLI with ``args`` (pass :attr:`masters` where it needs them).
@@ -381,9 +361,7 @@ class LocalKudu:
         deadline = time.monotonic() + timeout
         last = ""
         while time.monotonic() < deadline:
-            for server in (self.master, self.tserver):
-                if server.process is not None and server.process.poll() is not None:
-                    self._fail(server, f"the Kudu {server.name} exited with code {server.process.returncode}")
+            self._check_running()
             try:
                 proc = self.kudu("tserver", "list", self.masters, "-format=json", timeout=15)
             except subprocess.TimeoutExpired:
@@ -395,12 +373,6 @@ class LocalKudu:
             time.sleep(0.2)
         self._fail(self.tserver, f"the tablet server did not register with the master within {timeout:.0f}s "
                                  f"(last answer: {last or 'none'})")
-
-    def _fail(self, server: _Server, reason: str) -> None:
-        tail = log_tail(server.log_file, 30)
-        self.stop(timeout=10)
-        raise KuduStartError(f"local Kudu did not start: {reason}.\nLast lines of {server.log_file}:\n{tail}\n"
-                             f"Retry with: {_RETRY_HINT}")
 
 
 # -- the scan output ------------------------------------------------------------------------------

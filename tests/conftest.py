@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pytest
 from ci_support import missing
 
-from airstream.common.local_jvm import LocalServiceError
+from airstream.common.local_jvm import LocalServer, LocalServiceError
 from airstream.topology.kafka_local import KafkaStartError, LocalKafka, Security
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from airstream.connectors.kudu_local import LocalKudu
 
 _UNAVAILABLE: dict[str, str] = {}
+
+Server = TypeVar("Server", bound=LocalServer)
 
 
 def _start(key: str, make: Callable[[], LocalKafka], hint: str) -> Iterator[LocalKafka]:
@@ -75,36 +77,36 @@ def secure_kafka() -> Iterator[LocalKafka]:
                       "install Java, Maven and openssl")
 
 
+def _serve(make: Callable[[], Server], hint: str) -> Iterator[Server]:
+    """The server ``make`` gives, started for the session and stopped at its end; ``hint`` says what a
+    machine that cannot start it lacks."""
+    server = make()
+    try:
+        server.start()
+    except server.error as exc:
+        missing(f"the local {server.product} could not be started", f"{exc}\n({hint})")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="session")
 def local_hbase() -> Iterator[LocalHBase]:
     """A real HBase (standalone master, region server and ZooKeeper, plus its Thrift server) on 127.0.0.1,
     shared by the session; tests create tables with names of their own."""
-    from airstream.connectors.hbase_local import HBaseStartError, LocalHBase
+    from airstream.connectors.hbase_local import LocalHBase
 
-    try:
-        hbase = LocalHBase().start()
-    except HBaseStartError as exc:
-        missing("the local HBase could not be started", f"{exc}\n(install Java + Maven)")
-    try:
-        yield hbase
-    finally:
-        hbase.stop()
+    yield from _serve(LocalHBase, "install Java + Maven")
 
 
 @pytest.fixture(scope="session")
 def local_kudu() -> Iterator[LocalKudu]:
     """A real Kudu (one master, one tablet server, from Maven Central's kudu-binary) on 127.0.0.1, shared
     by the session; tests create tables with names of their own."""
-    from airstream.connectors.kudu_local import KuduStartError, LocalKudu
+    from airstream.connectors.kudu_local import LocalKudu
 
-    try:
-        kudu = LocalKudu().start()
-    except KuduStartError as exc:
-        missing("the local Kudu could not be started", f"{exc}\n(install Maven; Linux x86_64 only)")
-    try:
-        yield kudu
-    finally:
-        kudu.stop()
+    yield from _serve(LocalKudu, "install Maven; Linux x86_64 only")
 
 
 @pytest.fixture(scope="session")

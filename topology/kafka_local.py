@@ -30,7 +30,6 @@ message holds the last lines of that log and the command to retry.
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import re
 import secrets
@@ -47,14 +46,12 @@ from pathlib import Path
 from typing import Any
 
 from airstream.common.local_jvm import (
+    BackgroundServer,
     LocalServiceError,
-    cache_dir,
     free_port,
     java_executable,
     log_tail,
     maven_jars,
-    process_alive,
-    stop_processes,
     terminate_with_parent,
 )
 
@@ -87,10 +84,7 @@ class KafkaStartError(LocalServiceError):
 
 def ensure_kafka_jars(version: str = KAFKA_VERSION) -> Path:
     """Resolve the Kafka broker jars with Maven once and return the folder that holds them."""
-    try:
-        return maven_jars(_POM, f"kafka-{version}", {"kafka.version": version}, _RETRY_HINT)
-    except LocalServiceError as exc:
-        raise KafkaStartError(str(exc)) from None
+    return maven_jars(_POM, f"kafka-{version}", {"kafka.version": version}, _RETRY_HINT, error=KafkaStartError)
 
 
 def _quiet_logger() -> logging.Logger:
@@ -337,10 +331,7 @@ class LocalKafka:
     def start(self, timeout: float = 90.0) -> LocalKafka:
         """Format every node's storage, start them, and wait until all answer metadata requests."""
         libs = ensure_kafka_jars(self.version)
-        try:
-            java_executable(_RETRY_HINT)
-        except LocalServiceError as exc:
-            raise KafkaStartError(str(exc)) from None
+        java_executable(_RETRY_HINT, error=KafkaStartError)
         cluster_id = _cluster_id()
         if self.security is not None:
             self._make_certificates()
@@ -548,21 +539,18 @@ class LocalKafka:
 
 # -- a broker that outlives the command (make kafka-up / kafka-down) ---------------------------
 
-def _state_file() -> Path:
-    return cache_dir() / "kafka-local.json"
+def _shown(info: dict[str, Any]) -> list[str]:
+    """The bootstrap servers, then the super user's client.properties of a secured broker."""
+    return [info["bootstrap"], *([info["client_properties"]] if info.get("client_properties") else [])]
+
+
+_BACKGROUND = BackgroundServer("kafka-local", "Kafka", "make kafka-up", "make kafka-down", _shown)
 
 
 def _up(brokers: int, secure: bool = False) -> int:
-    state = _state_file()
-    if state.exists():
-        info = json.loads(state.read_text())
-        if all(process_alive(pid) for pid in info["pids"]):
-            print(info["bootstrap"])
-            if info.get("client_properties"):
-                print(info["client_properties"])
-            print(f"already running (data in {info['data_dir']}); stop it with: make kafka-down", file=sys.stderr)
-            return 0
-    data_dir = cache_dir() / "kafka-local-data"
+    if _BACKGROUND.already_running():
+        return 0
+    data_dir = _BACKGROUND.data_dir
     shutil.rmtree(data_dir, ignore_errors=True)
     cluster = LocalKafka(brokers=brokers, data_dir=data_dir, outlive_parent=True,
                          security=Security() if secure else None)
@@ -573,14 +561,13 @@ def _up(brokers: int, secure: bool = False) -> int:
         return 1
     # The admin's password exists only in this file (and the broker's own configuration).
     properties = cluster.write_client_properties(data_dir / "client.properties") if secure else None
-    state.parent.mkdir(parents=True, exist_ok=True)
-    state.write_text(json.dumps({
+    _BACKGROUND.record({
         "bootstrap": cluster.bootstrap,
         "pids": [n.process.pid for n in cluster.nodes if n.process is not None],
         "data_dir": str(data_dir),
         "logs": [str(n.log_file) for n in cluster.nodes],
         "client_properties": str(properties) if properties else None,
-    }))
+    })
     print(cluster.bootstrap)
     if properties is None:
         print(f"Kafka {cluster.version} is up; logs in {data_dir}. Use it with: "
@@ -590,17 +577,6 @@ def _up(brokers: int, secure: bool = False) -> int:
     print(f"Kafka {cluster.version} is up with SASL_SSL and ACLs; logs in {data_dir}. The super user "
           f"{ADMIN_USER} logs in with: airmon --config {properties}",
           file=sys.stderr)
-    return 0
-
-
-def _down() -> int:
-    state = _state_file()
-    if not state.exists():
-        print("no local Kafka is running (nothing to stop)", file=sys.stderr)
-        return 0
-    stop_processes(json.loads(state.read_text())["pids"])
-    state.unlink()
-    print("local Kafka stopped", file=sys.stderr)
     return 0
 
 
@@ -622,16 +598,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.action == "up":
         return _up(args.brokers, args.secure)
     if args.action == "down":
-        return _down()
-    state = _state_file()
-    if state.exists() and all(process_alive(p) for p in json.loads(state.read_text())["pids"]):
-        info = json.loads(state.read_text())
-        print(info["bootstrap"])
-        if info.get("client_properties"):
-            print(info["client_properties"])
-        return 0
-    print("no local Kafka is running; start one with: make kafka-up", file=sys.stderr)
-    return 1
+        return _BACKGROUND.down()
+    return _BACKGROUND.status()
 
 
 if __name__ == "__main__":
