@@ -27,6 +27,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
+from airstream.topology.records import InputRecord
+
 __all__ = [
     "DLQ_HEADERS",
     "DeserializationException",
@@ -126,6 +128,8 @@ class ErrorPolicy:
         """Apply the handler for ``kind`` (``"deserialization"`` or ``"processing"``) to a
         failed record: raise, or log and count, or ``emit`` a dead-letter record."""
         choice = self.deserialization if kind == "deserialization" else self.processing
+        if type(rec) is tuple:  # the Kafka runtime's input records: plain tuples in InputRecord order
+            rec = InputRecord._make(rec)
         where = _where(rec)
         node = f" in processor {processor!r}" if processor else ""
         if choice == "fail":

@@ -9,12 +9,17 @@ process: where it came from, for dead letters, sinks and commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from operator import itemgetter
+from typing import Any, NamedTuple, cast
+
+from confluent_kafka import Message
 
 __all__ = ["InputRecord", "OutputRecord", "from_messages"]
 
-_new = tuple.__new__
+_topic, _partition, _offset, _timestamp = Message.topic, Message.partition, Message.offset, Message.timestamp
+_key, _value, _headers, _error = Message.key, Message.value, Message.headers, Message.error
+_second = itemgetter(1)
 
 
 class InputRecord(NamedTuple):
@@ -40,10 +45,20 @@ class OutputRecord(NamedTuple):
     headers: Any = ()
 
 
-def from_messages(messages: Iterable[Any]) -> list[InputRecord]:
+def from_messages(messages: Sequence[Any]) -> list[InputRecord]:
     """The records of a batch of confluent-kafka messages, leaving out the ones that carry an error.
 
-    Built with ``tuple.__new__``: the named tuple's own constructor costs a second call per record.
+    The records are plain tuples in :class:`InputRecord` field order, as engines' outputs are plain
+    tuples in :class:`OutputRecord` order: read them by position or unpack them. Building a named
+    tuple per record, or calling each message's methods by attribute, costs more than half again
+    as much as reading the fields column by column with ``map`` over the C methods.
+
+    >>> from_messages([])
+    []
     """
-    return [_new(InputRecord, (m.topic(), m.partition(), m.offset(), m.timestamp()[1], m.key(), m.value(),
-                               m.headers())) for m in messages if m.error() is None]
+    if any(map(_error, messages)):
+        messages = [m for m in messages if m.error() is None]
+    return cast(list[InputRecord], list(zip(
+        map(_topic, messages), map(_partition, messages), map(_offset, messages),
+        map(_second, map(_timestamp, messages)), map(_key, messages), map(_value, messages),
+        map(_headers, messages), strict=True)))

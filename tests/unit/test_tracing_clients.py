@@ -8,11 +8,10 @@ in-process mock cluster (``test.mock.num.brokers``), so no broker is needed. The
 from __future__ import annotations
 
 import time
-from contextlib import nullcontext
 from typing import Any
 
 import pytest
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, Message, Producer, TopicPartition
 
 from airstream.topology.tracing import (
     TRACE_HEADER,
@@ -25,6 +24,7 @@ from airstream.topology.tracing import (
     decode_trace,
     encode_trace,
     new_trace,
+    produce_records,
 )
 
 MINUTE = 60_000
@@ -205,16 +205,20 @@ def test_producer_traces_new_records_keeps_forwarded_ones_and_publishes_on_inter
 
 @pytest.mark.parametrize("how", ["one by one", "in a batch"])
 def test_a_forwarding_producer_takes_passed_through_traces_one_hop_further(mock_config: dict, how: str) -> None:
-    # The airstream runtime produces each fetched batch's outputs through batch(): the same records,
-    # headers and counts as produce().
+    # The airstream runtime produces each fetched batch's outputs through produce_records(): the
+    # same records, headers and counts as produce().
     pub = _Publisher()
     producer = TracingProducer({**mock_config, "client.id": "app-out"}, forward_via="app",
                                publisher=pub)  # type: ignore[arg-type]
     origin = new_trace("replay", now_ms=1_000)
-    with producer.batch() if how == "in a batch" else nullcontext(producer.produce) as produce:
-        produce("out", b"a", headers=[("lang", b"en"), (TRACE_HEADER, origin)])  # an input's headers
-        produce("out", b"b")  # nothing to pass on: this producer is the origin
-        produce("out", b"c", headers=[(TRACE_HEADER, b"junk")])  # unreadable: dropped, untraced
+    outputs = [("out", b"a", [("lang", b"en"), (TRACE_HEADER, origin)]),  # an input's headers
+               ("out", b"b", None),  # nothing to pass on: this producer is the origin
+               ("out", b"c", [(TRACE_HEADER, b"junk")])]  # unreadable: dropped, untraced
+    if how == "in a batch":
+        assert producer.produce_records([(t, None, None, v, 0, h) for t, v, h in outputs]) == 3
+    else:
+        for topic, value, headers in outputs:
+            producer.produce(topic, value, headers=headers)
     producer.close(10)
     by_value = {m.value(): m.headers() for m in _read_back(producer, "out", 3)}
     forwarded = decode_trace(by_value[b"a"][0][1])
@@ -225,6 +229,29 @@ def test_a_forwarding_producer_takes_passed_through_traces_one_hop_further(mock_
     assert _counts(pub.records) == {("producer", "out", -1, "replay", 1, "app"): 1,
                                     ("producer", "out", -1, "app-out", 0, ""): 1,
                                     ("producer", "out", -1, None, None, None): 1}
+
+
+@pytest.mark.parametrize("traced", [True, False])
+def test_produce_records_stops_at_a_record_over_the_limit_and_goes_on_from_the_next(mock_config: dict,
+                                                                                      traced: bool) -> None:
+    pub = _Publisher()
+    config = {**mock_config, "message.max.bytes": 2_000}
+    producer = TracingProducer(config, publisher=pub) if traced else Producer(config)  # type: ignore[arg-type]
+    records = [("t", None, b"k1", b"a", 0, None), ("t", -1, b"k2", b"x" * 5_000, 0, None),
+               ("t", None, b"k3", b"b", 1_000, [("lang", b"en")])]
+    assert produce_records(producer, records) == 1  # the second is refused: its index
+    assert produce_records(producer, records, 2) == 3
+    producer.flush(10)
+    got = _read_back(producer, "t", 2)
+    assert sorted((m.key(), m.value()) for m in got) == [(b"k1", b"a"), (b"k3", b"b")]
+    by_key = {m.key(): m for m in got}
+    assert by_key[b"k3"].timestamp()[1] == 1_000 and ("lang", b"en") in by_key[b"k3"].headers()
+    if traced:
+        producer.close(10)
+        assert _counts(pub.records) == {("producer", "t", -1, "replay", 0, ""): 2}
+        assert [k for k, _ in by_key[b"k1"].headers()] == [TRACE_HEADER]
+    else:
+        assert by_key[b"k1"].headers() is None
 
 
 def test_a_refused_publish_keeps_the_counts_for_the_next_one(mock_config: dict) -> None:

@@ -10,7 +10,9 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
 2. Feed it batches: ``outputs = task.process(batch)`` where ``batch`` is a list of
    :class:`InputRecord` (topic, partition, offset, timestamp, key bytes, value bytes,
    headers) from the task's source topic-partitions, in the order to process them (lowest
-   timestamp first across partitions, as Kafka Streams picks).
+   timestamp first across partitions, as Kafka Streams picks). Plain tuples in that field order
+   do as well (the Kafka runtime's, see :func:`~airstream.topology.records.from_messages`):
+   the engine reads records by position.
 3. Produce every output: a tuple in :class:`OutputRecord` field order (topic, partition, key
    bytes, value bytes, timestamp, headers) -- unpack it, do not rely on attribute access
    (sink outputs are plain tuples for speed). ``partition`` is ``None`` when the key decides it (murmur2 via
@@ -311,7 +313,7 @@ class Task:
                 v = vd.deserialize(topic, rec[5])
             except Exception as exc:
                 if hasattr(exc, "at"):
-                    exc.at(rec.partition, rec.offset)
+                    exc.at(rec[1], rec[2])
                 self._fail("deserialization", exc, rec, None)
                 continue
             keys.append(k)
@@ -340,11 +342,11 @@ class Task:
     def restore(self, store: str, records: Iterable[InputRecord]) -> None:
         """Rebuild ``store`` from its changelog records."""
         target = self.store(store, StateStore)
-        for rec in records:
-            if rec.key is None:
-                raise ValueError(f"changelog record {rec.topic}[{rec.partition}]@{rec.offset} has no key, so store "
+        for topic, partition, offset, ts, key, value, *_ in records:
+            if key is None:
+                raise ValueError(f"changelog record {topic}[{partition}]@{offset} has no key, so store "
                                  f"{store!r} cannot restore it; the topic holds something other than its changelog")
-            target.restore(rec.key, rec.value, rec.timestamp)
+            target.restore(key, value, ts)
         self._restored = True
 
     def _resume(self) -> None:

@@ -142,10 +142,9 @@ class SinkWriteRuntime(_Buffered["SinkWrite"]):
                     f"sink {self.name!r} takes records read from a topic; this one came from a "
                     "punctuator (forward it to a topic and write that topic to the sink)"), None, self.name)
                 continue
-            rec = SinkRecord(src.topic, src.partition, src.offset, ts, key, value,
-                             tuple(headers or ()))
-            batch.append(rec)
-            origin[(src.topic, src.partition, src.offset)] = src
+            topic, partition, offset = src[0], src[1], src[2]  # sources may be plain tuples
+            batch.append(SinkRecord(topic, partition, offset, ts, key, value, tuple(headers or ())))
+            origin[(topic, partition, offset)] = src
         sink = self.spec.sink
         try:
             sink.write(batch)

@@ -57,7 +57,7 @@ class _Context:
 
     def record_metadata(self) -> RecordMetadata | None:
         src = self._src
-        return None if src is None else RecordMetadata(src.topic, src.partition, src.offset)
+        return None if src is None else RecordMetadata(src[0], src[1], src[2])  # src: InputRecord order
 
     def current_stream_time_ms(self) -> int:
         return self._rt.task.stream_time

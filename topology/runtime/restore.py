@@ -95,7 +95,7 @@ class Restorer:
                     if msg.error() is not None:
                         log.warning("restore consumer: %s", msg.error())
                 for rec in from_messages(messages):
-                    runs.setdefault((rec.topic, rec.partition), []).append(rec)
+                    runs.setdefault((rec[0], rec[1]), []).append(rec)
                 for source, run in runs.items():
                     task, name = targets[source]
                     task.restore(name, run)

@@ -39,7 +39,6 @@ import operator
 import threading
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from typing import Any
 
 from confluent_kafka import (
@@ -69,7 +68,7 @@ from airstream.topology.runtime.placement import PlacementCheck
 from airstream.topology.runtime.rebalance import Callbacks, group_settings
 from airstream.topology.runtime.record_size import FRAMING_BYTES, OutputLimits, cut_to_fit, record_size, topic_limits
 from airstream.topology.runtime.restore import Restorer
-from airstream.topology.tracing import MetricsPublisher, TracingConsumer, TracingProducer
+from airstream.topology.tracing import MetricsPublisher, TracingConsumer, produce_records
 
 __all__ = ["KafkaStreams", "State"]
 
@@ -580,33 +579,18 @@ class _Runner:
             return
         guarantee = self.guarantee
         assert guarantee is not None
-        producer = guarantee.producer
-        counts = self.partitions_of
-        # Topics whose limit is below the producer's: librdkafka lets their records through.
-        measured = self.limits.below
-        topic = outputs[0][0]
-        batch = producer.batch() if isinstance(producer, TracingProducer) else nullcontext(producer.produce)
+        if self.partitions_of or self.limits.below:
+            outputs = self._placed_and_measured(outputs)
+        topic = outputs[0][0] if outputs else ""
         try:
             guarantee.begin()
-            with batch as produce:
-                for topic, partition, key, value, ts, headers in outputs:
-                    if partition is None:
-                        n = counts.get(topic)
-                        partition = cached_partition_for(key, n) if n and key is not None else -1
-                    if measured and topic in measured and record_size(key, value, headers) > measured[topic]:
-                        self._too_large(topic, partition, key, value, ts, headers)
-                        continue
-                    while True:
-                        try:
-                            produce(topic, value, key, partition, None, None, ts if ts > 0 else 0, headers or None)
-                            break
-                        except BufferError:  # the local queue is full: let deliveries drain it
-                            producer.poll(0.1)
-                        except KafkaException as exc:
-                            if exc.args[0].code() != KafkaError.MSG_SIZE_TOO_LARGE:
-                                raise
-                            self._too_large(topic, partition, key, value, ts, headers)
-                            break
+            i, n = 0, len(outputs)
+            while i < n:
+                i = produce_records(guarantee.producer, outputs, i)
+                if i < n:  # refused by librdkafka as larger than the producer's limit
+                    t, p, k, v, ts, h = outputs[i]
+                    self._too_large(t, -1 if p is None else p, k, v, ts, h)
+                    i += 1
         except KafkaException as exc:
             err = exc.args[0]
             stop = guarantee.delivery.access or guarantee.stop_error(err)
@@ -617,6 +601,24 @@ class _Runner:
                 log.warning("transactional producer cannot continue the transaction (%s)", err.str())
                 raise Rewind() from None
             raise StreamsException(f"cannot produce to {topic!r}: {err.str()}", topic=topic) from None
+
+    def _placed_and_measured(self, outputs: list[Any]) -> list[Any]:
+        """``outputs`` with the partitions of repartition topics' records chosen as Kafka Streams does
+        (murmur2 of the key), less the records over their topic's limit when that is below the
+        producer's (librdkafka lets those through): they go to :meth:`_too_large` here."""
+        counts = self.partitions_of
+        measured = self.limits.below
+        kept = []
+        for rec in outputs:
+            topic, partition, key, value, ts, headers = rec
+            if partition is None and key is not None and (n := counts.get(topic)):
+                partition = cached_partition_for(key, n)
+                rec = (topic, partition, key, value, ts, headers)
+            if measured and topic in measured and record_size(key, value, headers) > measured[topic]:
+                self._too_large(topic, -1 if partition is None else partition, key, value, ts, headers)
+                continue
+            kept.append(rec)
+        return kept
 
     def _too_large(self, topic: str, partition: int, key: bytes | None, value: bytes | None, ts: int,
                    headers: Any) -> None:

@@ -28,7 +28,7 @@ from airstream.common.traces.header import (
 from airstream.common.traces.histogram import LatencyHistogram
 from airstream.common.traces.record import BUCKET_MS, METRICS_TOPIC, bucket_of
 from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
-from airstream.topology.tracing.clients import TracingConsumer, TracingProducer
+from airstream.topology.tracing.clients import OutputTuple, TracingConsumer, TracingProducer, produce_records
 from airstream.topology.tracing.publisher import MetricsPublisher
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "ConsumerMetrics",
     "LatencyHistogram",
     "MetricsPublisher",
+    "OutputTuple",
     "ProducerMetrics",
     "Trace",
     "TraceHeaderError",
@@ -51,5 +52,6 @@ __all__ = [
     "forward_headers",
     "new_trace",
     "next_hop",
+    "produce_records",
     "trace_value",
 ]

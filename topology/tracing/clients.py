@@ -45,12 +45,13 @@ import re
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from time import time_ns
 from typing import Any, cast
 
-from confluent_kafka import Consumer, KafkaError, Message, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer
 
 from airstream.common.kafka_errors import AccessErrorRecorder, KafkaAccessError, explain
 from airstream.common.traces.header import (
@@ -66,7 +67,11 @@ from airstream.common.traces.record import BUCKET_MS, METRICS_TOPIC
 from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
 from airstream.topology.tracing.publisher import MetricsPublisher
 
-__all__ = ["TracingConsumer", "TracingProducer"]
+__all__ = ["OutputTuple", "TracingConsumer", "TracingProducer", "produce_records"]
+
+OutputTuple = tuple[str, int | None, Any, Any, int, Any]
+"""A record to produce, in :class:`~airstream.topology.records.OutputRecord` field order: topic,
+partition (-1 or ``None``: the producer's partitioner picks), key, value, timestamp (0 or less: now), headers."""
 
 log = logging.getLogger("airstream.topology.tracing")
 
@@ -183,35 +188,19 @@ class TracingProducer:
         if now >= self._next:
             self._publish(now)
 
-    @contextmanager
-    def batch(self) -> Iterator[Callable[..., None]]:
-        """A ``produce`` for many records in a row (same arguments as :meth:`produce`, and records
-        traced the same way) that reads the clock once and updates the metrics once, when the block
-        ends: a stream processor's outputs of one fetched batch. Not shared between threads.
+    def produce_records(self, records: Sequence[OutputTuple], start: int = 0) -> int:
+        """Produce ``records[start:]``, traced and counted as :meth:`produce` does, reading the clock
+        once and updating the metrics once: a stream processor's outputs of one fetched batch. See
+        :func:`produce_records` for the records and what is returned. Not shared between threads.
         Example::
 
-            with producer.batch() as produce:
-                for value in values:
-                    produce("scored", value)
+            producer.produce_records([("scored", -1, b"key", b'{"polarity": 1}', 0, None)])
         """
         now = time_ns() // 1_000_000
+        stamp, path = self._traced(None, now)
         counts: dict[tuple[str, int, int, bytes | None], int] = {}
-        raw, traced, path0 = self._produce, self._traced, self._path
-        stamp, _ = traced(None, now)
-
-        def produce(topic: str, value: Any = None, key: Any = None, partition: int = -1, callback: Any = None,
-                    on_delivery: Any = None, timestamp: int = 0, headers: Any = None) -> None:
-            if headers:
-                headers, path = traced(headers, now)
-            else:
-                headers, path = stamp, path0
-            ts = timestamp or now
-            raw(topic, value, key, partition, on_delivery if callback is None else callback, None, ts, headers)
-            row = (topic, partition, ts - ts % BUCKET_MS, path)
-            counts[row] = counts.get(row, 0) + 1
-
         try:
-            yield produce
+            return _produce_all(self._producer, records, start, now, stamp, path, self._traced, counts)
         finally:
             if counts:
                 with self._lock:
@@ -383,3 +372,97 @@ class TracingConsumer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+
+def produce_records(producer: Producer | TracingProducer, records: Sequence[OutputTuple], start: int = 0) -> int:
+    """Produce ``records[start:]`` with ``producer`` (traced if it is a :class:`TracingProducer`),
+    waiting for deliveries when the local queue is full. Returns ``len(records)`` when all are
+    queued, or the index of the first record librdkafka refuses as larger than its
+    ``message.max.bytes`` (the ones before it are queued; call again from the next one). Any other
+    refusal raises ``KafkaException``.
+
+    One call for a batch of records, not one ``produce()`` per record: what a record costs besides
+    librdkafka's own work is then one turn of this loop.
+
+    >>> from confluent_kafka import Producer
+    >>> p = Producer({"bootstrap.servers": "127.0.0.1:9", "message.max.bytes": 1000})
+    >>> produce_records(p, [("t", -1, b"k", b"small", 0, None), ("t", -1, b"k", b"x" * 5000, 0, None)])
+    1
+    >>> p.purge()
+    """
+    if isinstance(producer, TracingProducer):
+        return producer.produce_records(records, start)
+    return _produce_all(producer, records, start, time_ns() // 1_000_000, None, None, _untraced, {})
+
+
+def _untraced(headers: Any, now: int) -> tuple[Any, None]:
+    return headers, None
+
+
+def _produce_all(producer: Producer, records: Sequence[OutputTuple], start: int, now: int, stamp: Any,
+                 path0: bytes | None, traced: Callable[[Any, int], tuple[Any, bytes | None]],
+                 counts: dict[tuple[str, int, int, bytes | None], int]) -> int:
+    raw = producer.produce
+    forwarded: list[tuple[str, int, int, bytes | None]] = []
+    i = start
+    try:
+        for i in range(start, len(records)):
+            topic, partition, key, value, ts, headers = records[i]
+            if partition is None:
+                partition = -1
+            if ts <= 0:
+                ts = now
+            path = path0
+            if headers:
+                headers, path = traced(headers, now)
+            else:
+                headers = stamp
+            while True:
+                try:
+                    raw(topic, value, key, partition, None, None, ts, headers)
+                    break
+                except BufferError:  # the local queue is full: let deliveries drain it
+                    producer.poll(0.1)
+            if path is not path0:
+                forwarded.append((topic, partition, ts, path))
+        i = len(records)
+    except KafkaException as exc:
+        if exc.args[0].code() != KafkaError.MSG_SIZE_TOO_LARGE:
+            raise
+    _count(records, start, i, now, path0, forwarded, counts)
+    return i
+
+
+_ts_of, _topic_partition = itemgetter(4), itemgetter(0, 1)
+
+
+def _count(records: Sequence[OutputTuple], start: int, stop: int, now: int, path0: bytes | None,
+           forwarded: list[tuple[str, int, int, bytes | None]],
+           counts: dict[tuple[str, int, int, bytes | None], int]) -> None:
+    """Add ``records[start:stop]`` to ``counts`` by (topic, partition, minute, path): all under
+    ``path0`` but the ``forwarded`` ones. Counted after producing, column by column (the records of
+    one batch are nearly always of one minute), at a fraction of a dictionary update per record."""
+    part = records[start:stop] if (start, stop) != (0, len(records)) else records
+    if not part:
+        return
+    stamps = list(map(_ts_of, part))
+    low, high = min(stamps), max(stamps)
+    if low > 0 and low - low % BUCKET_MS == high - high % BUCKET_MS:
+        bucket = low - low % BUCKET_MS
+        for (topic, partition), n in Counter(map(_topic_partition, part)).items():
+            row = (topic, -1 if partition is None else partition, bucket, path0)
+            counts[row] = counts.get(row, 0) + n
+    else:
+        for topic, partition, _key, _value, ts, _headers in part:
+            ts = ts if ts > 0 else now
+            row = (topic, -1 if partition is None else partition, ts - ts % BUCKET_MS, path0)
+            counts[row] = counts.get(row, 0) + 1
+    for topic, partition, ts, path in forwarded:  # counted under path0 above: move them to their path
+        bucket = ts - ts % BUCKET_MS
+        row = (topic, partition, bucket, path0)
+        counts[row] -= 1
+        if not counts[row]:
+            del counts[row]
+        row = (topic, partition, bucket, path)
+        counts[row] = counts.get(row, 0) + 1
