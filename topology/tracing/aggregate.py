@@ -39,6 +39,7 @@ import socket
 import struct
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from confluent_kafka import Message
@@ -59,6 +60,7 @@ _HOST = socket.gethostname()
 
 RowKey = tuple[str, int, int, bytes | None]
 _error, _topic, _partition, _timestamp = Message.error, Message.topic, Message.partition, Message.timestamp
+_ms = itemgetter(1)  # of a (type, ms) timestamp
 
 
 class _Paths:
@@ -196,10 +198,10 @@ class ConsumerMetrics(_ClientMetrics):
             if not messages:
                 return
         counts = self.counts
-        stamps = list(map(_timestamp, messages))
-        low, high = min(stamps), max(stamps)  # (type, ms) pairs: equal types first, then time
-        bucket = bucket_of(low[1])
-        if low[0] == high[0] and bucket == bucket_of(high[1]):
+        stamps = list(map(_ms, map(_timestamp, messages)))
+        low, high = min(stamps), max(stamps)
+        bucket = bucket_of(low)
+        if bucket == bucket_of(high):
             # The usual batch: all in one minute, so only topic-partitions need telling apart.
             seen: Counter[Any] = Counter(map(_partition, messages) if topic is not None
                                          else zip(map(_topic, messages), map(_partition, messages), strict=True))
@@ -208,7 +210,7 @@ class ConsumerMetrics(_ClientMetrics):
                 counts[key] = counts.get(key, 0) + c
         else:
             per_minute = Counter(zip(map(_topic, messages), map(_partition, messages), stamps, strict=True))
-            for (t, partition, (_kind, ts)), c in per_minute.items():
+            for (t, partition, ts), c in per_minute.items():
                 key = (t, partition, bucket_of(ts))
                 counts[key] = counts.get(key, 0) + c
         self._sample_some(messages, now_ms)
