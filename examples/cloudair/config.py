@@ -38,6 +38,7 @@ class Pipeline:
     application_id: str = "cloudair"
     topic_prefix: str = ""
     partitions: int = 3
+    typed: bool = False
 
 
 @dataclass(frozen=True)

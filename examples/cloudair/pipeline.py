@@ -31,7 +31,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `cloudair` imports as a package under `airstream run`
 
-from airstream import Serdes, StreamsBuilder, Topology
+from airstream import Serde, Serdes, StreamsBuilder, Topology
 from airstream.connectors.cml import CMLClient
 from airstream.connectors.hbase import HBaseSink
 from airstream.connectors.impala import ImpalaCatalog, ImpalaSettings, ImpalaTable
@@ -43,9 +43,9 @@ from airstream.connectors.sql_router import SqlRouter
 from cloudair.config import CloudAirConfig, load_config
 
 __all__ = [
-    "AIRLINES", "DLQ", "FAILURES", "FILTERED", "INGEST", "RAW", "RECORD_SCHEMA", "CloudAirParts", "airline_of",
-    "build", "cml_scorer", "connect", "filter_reason", "flatten", "impala_table", "kudu_sink", "kudu_table",
-    "output_topics", "sql_routes", "streams_config", "topology",
+    "AIRLINES", "DLQ", "FAILURES", "FILTERED", "INGEST", "RAW", "RECORD_SCHEMA", "CloudAirParts", "TweetReader",
+    "airline_in", "airline_of", "build", "cml_scorer", "connect", "filter_reason", "flatten", "impala_table",
+    "kudu_sink", "kudu_table", "output_topics", "sql_routes", "streams_config", "topology", "tweet_reader",
 ]
 
 INGEST, RAW, FILTERED, FAILURES, DLQ = "tweets-ingest", "tweets", "tweets-filtered", "scoring-failures", "cloudair-dlq"
@@ -72,17 +72,26 @@ _TAG = re.compile(r"[@#](\w+)")
 _MENTION = re.compile(r"@\w+")
 
 
+def airline_in(text: str) -> str | None:
+    """The first tracked airline ``text`` mentions or tags, or ``None``.
+
+    >>> airline_in("thanks @JetBlue! #travel"), airline_in("no airline here")
+    ('JetBlue', None)
+    """
+    for tag in _TAG.findall(text):
+        airline = AIRLINES.get(tag.lower())
+        if airline:
+            return airline
+    return None
+
+
 def airline_of(tweet: dict[str, Any]) -> str | None:
     """The first tracked airline the tweet mentions or tags, or ``None``.
 
     >>> airline_of({"text": "thanks @JetBlue! #travel"})
     'JetBlue'
     """
-    for tag in _TAG.findall(tweet.get("text") or ""):
-        airline = AIRLINES.get(tag.lower())
-        if airline:
-            return airline
-    return None
+    return airline_in(tweet.get("text") or "")
 
 
 def filter_reason(tweet: Any) -> str | None:
@@ -235,22 +244,56 @@ def impala_table(config: CloudAirConfig) -> ImpalaTable:
     return ImpalaTable(config.parquet.database, config.parquet.table, config.parquet.location)
 
 
+@dataclass(frozen=True)
+class TweetReader:
+    """How a CloudAir topology reads the ingest topic: the serde, a first step (``None``: none), and
+    what it asks of a value so read: why it is filtered, its id, its bytes for the ``tweets`` topic
+    (with their serde) and the flat record to score."""
+
+    serde: Serde[Any]
+    read: Callable[[Any], Any] | None
+    filter_reason: Callable[[Any], str | None]
+    tweet_id: Callable[[Any], str | None]
+    raw: Callable[[Any], Any] | None
+    raw_serde: Serde[Any]
+    flatten: Callable[[Any], dict[str, Any]]
+
+
+def _dict_id(value: Any) -> str | None:
+    return value.get("id_str") if isinstance(value, dict) else None
+
+
+def tweet_reader(typed: bool) -> TweetReader:
+    """Tweets as dicts (orjson, every field), or as declared types (:mod:`cloudair.typed`: msgspec, the
+    fields the pipeline reads)."""
+    if not typed:
+        return TweetReader(Serdes.Json(), None, filter_reason, _dict_id, None, Serdes.Json(), flatten)
+    from cloudair import typed as t
+
+    return TweetReader(Serdes.Bytes(), t.read_tweet, t.filter_reason, t.tweet_id, lambda read: read.raw,
+                       Serdes.Bytes(), t.flatten)
+
+
 def build(config: CloudAirConfig, parts: CloudAirParts) -> Topology:
-    """The CloudAir topology over ``parts``' connectors, topics named after ``config``."""
+    """The CloudAir topology over ``parts``' connectors, topics named after ``config``; on declared
+    record types when ``[pipeline] typed`` is on (:mod:`cloudair.typed`)."""
     t = config.topic
     json, string = Serdes.Json(), Serdes.String()
+    reader = tweet_reader(config.pipeline.typed)
     b = StreamsBuilder()
-    ingest = b.stream(t(INGEST), key_serde=string, value_serde=json)
+    ingest = b.stream(t(INGEST), key_serde=string, value_serde=reader.serde)
+    if reader.read is not None:
+        ingest = ingest.map_values(reader.read, name="read")
+    reason, tweet_id = reader.filter_reason, reader.tweet_id
     checked = ingest.split(prefix="filter-") \
-        .branch(lambda k, v: filter_reason(v) is not None, name="out") \
+        .branch(lambda k, v: reason(v) is not None, name="out") \
         .default_branch(name="kept")
     (checked["filter-out"]
-        .map_values(lambda v: {"reason": filter_reason(v), "id": v.get("id_str") if isinstance(v, dict) else None},
-                    name="filter-reason")
+        .map_values(lambda v: {"reason": reason(v), "id": tweet_id(v)}, name="filter-reason")
         .to(t(FILTERED), value_serde=json))
     kept = checked["filter-kept"]
-    kept.to(t(RAW), value_serde=json)
-    scored = kept.map_values(flatten, name="flatten") \
+    (kept if reader.raw is None else kept.map_values(reader.raw, name="raw")).to(t(RAW), value_serde=reader.raw_serde)
+    scored = kept.map_values(reader.flatten, name="flatten") \
         .route_batch(cml_scorer(parts.cml), ["scored", "failed"], name="score", max_batch=config.model.max_batch)
     scored["failed"].to(t(FAILURES), value_serde=json)
     routes = scored["scored"].route_batch(sql_routes(parts.router), list(config.routes), name="route")
