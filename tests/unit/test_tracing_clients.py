@@ -82,7 +82,7 @@ def test_a_batch_within_one_minute_is_counted_per_topic_partition(topic: str | N
     batch = [_msg("t", p, 2 * MINUTE + ms, None) for p, ms in ((0, 5), (1, 9), (0, 59_999), (1, 0), (0, 7))]
     if topic is None:  # no topic hint: topics are told apart per record
         batch.append(_msg("u", 0, 2 * MINUTE + 1, None))
-    m.observe(batch, now_ms=3 * MINUTE, topic=topic)
+    m.observe(batch, now_ms=3 * MINUTE)
     expected = {("t", 0, 2 * MINUTE): 3, ("t", 1, 2 * MINUTE): 2}
     if topic is None:
         expected[("u", 0, 2 * MINUTE)] = 1

@@ -40,8 +40,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping, MutableSequence
 from typing import Any
 
-from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_NOT_AVAILABLE, Message
-
 from airstream.common.traces.header import TRACE_HEADER, forward_headers, new_trace, path_of, trace_value
 from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
 
@@ -132,18 +130,17 @@ class ClusterTraces:
     def consumed(self, group: str, topic: str, partition: int, records: Iterable[tuple[int, Any]],
                  read_ms: int) -> None:
         """Count what ``group`` consumed from a partition: ``(timestamp, headers)`` pairs read at ``read_ms``."""
-        # The consumer-side aggregation works on confluent-kafka messages; building them keeps one
-        # code path (and one set of numbers) for Kafka and embedded runs.
-        messages = [Message(topic=topic, partition=partition, headers=_header_list(headers) or None,
-                            timestamp=(TIMESTAMP_CREATE_TIME, ts) if ts >= 0 else (TIMESTAMP_NOT_AVAILABLE, -1))
-                    for ts, headers in records]
+        # The consumer-side aggregation of the Kafka runtime, on the same records: one code path (and
+        # one set of numbers) for Kafka and embedded runs.
+        rows = [(topic, partition, -1, ts if ts >= 0 else -1, None, None, _header_list(headers) or None)
+                for ts, headers in records]
         client = consumer_client_id(group)
         with self._lock:
             metrics = self._consumers.get(client)
             if metrics is None:
                 metrics = self._consumers[client] = ConsumerMetrics(client, group, read_ms,
                                                                            sample_rate=self.sample_rate)
-            metrics.observe(messages, read_ms, topic=topic)
+            metrics.observe_records(rows, read_ms)
 
     def publish(self) -> list[dict[str, Any]]:
         """Turn what was counted since the last publish into metrics records (appended to ``records``

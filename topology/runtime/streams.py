@@ -325,6 +325,7 @@ class _Runner:
         self.restorer: Restorer | None = None
         # Where the keys of the foreign-key joins' topics sit, checked on their first records (None: nothing to check).
         self.placement: PlacementCheck | None = None
+        self._observe: Callable[[list[InputRecord]], None] | None = None
 
     # -- setup / teardown --------------------------------------------------------------------
     def setup(self) -> None:
@@ -350,9 +351,11 @@ class _Runner:
             })
             if cfg.tracing:
                 self.publisher = MetricsPublisher(cfg.producer())
+                # The records processed are counted from their fields as read for processing.
                 self.consumer = TracingConsumer(consumer_props, metrics_interval=cfg.tracing_interval_s,
                                                 sample_rate=cfg.tracing_sample_rate, publisher=self.publisher,
-                                                run=self.trace_run)
+                                                run=self.trace_run, observe_consumed=False)
+                self._observe = self.consumer.observe_records
             else:
                 self.consumer = Consumer(consumer_props)
             self.guarantee = make_guarantee(cfg, self.consumer, self.publisher,
@@ -525,6 +528,8 @@ class _Runner:
         recs = from_messages(msgs)
         if len(recs) != len(msgs):
             self._consume_errors(msgs)
+        if self._observe is not None:
+            self._observe(recs)
         by_task: dict[tuple[int, int], list[list[InputRecord]]] = {}
         samples = []
         sub_of = self.sub_of

@@ -42,8 +42,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from confluent_kafka import Message
-
 from airstream.common.traces.header import (
     TRACE_HEADER,
     TraceHeaderError,
@@ -52,6 +50,7 @@ from airstream.common.traces.header import (
     trace_value,
 )
 from airstream.common.traces.record import BUCKET_MS, RECORD_VERSION, SampledLatency, bucket_of
+from airstream.topology.records import from_messages
 
 __all__ = ["ConsumerMetrics", "ProducerMetrics"]
 
@@ -59,8 +58,8 @@ _TIMES = struct.Struct(">qq")
 _HOST = socket.gethostname()
 
 RowKey = tuple[str, int, int, bytes | None]
-_error, _topic, _partition, _timestamp = Message.error, Message.topic, Message.partition, Message.timestamp
-_ms = itemgetter(1)  # of a (type, ms) timestamp
+_topic_of, _partition_of, _timestamp_of = itemgetter(0), itemgetter(1), itemgetter(3)  # of an InputRecord
+_topic_partition_of = itemgetter(0, 1)
 
 
 class _Paths:
@@ -175,73 +174,67 @@ class ConsumerMetrics(_ClientMetrics):
         self._tokens = sample_rate or 0.0
         self._tokens_ms = now_ms
 
-    def observe(self, messages: Sequence[Any], now_ms: int, *, topic: str | None = None) -> None:
-        """Account for a batch of confluent-kafka messages received at ``now_ms``.
+    def observe(self, messages: Sequence[Any], now_ms: int) -> None:
+        """Account for a batch of confluent-kafka messages received at ``now_ms`` (those with an error
+        are left out): :meth:`observe_records` of their records."""
+        self.observe_records(from_messages(messages), now_ms)
 
-        ``topic``: the one topic all the messages come from, when the caller knows it (saves
-        reading it per record). Per record this reads partition and timestamp (and topic) with
-        ``map`` over the C methods, so the per-record work stays out of the interpreter loop; only
-        ``sample_rate`` records a second have their header read and decoded.
+    def observe_records(self, records: Sequence[tuple[Any, ...]], now_ms: int) -> None:
+        """Account for a batch of records (tuples in :class:`~airstream.topology.records.InputRecord`
+        order, as :func:`~airstream.topology.records.from_messages` makes them) received at ``now_ms``.
+
+        Per record this reads the topic, partition and timestamp by position with ``map``, so the
+        per-record work stays out of the interpreter loop; only ``sample_rate`` records a second have
+        their header read and decoded.
         """
-        if not messages:
+        if not records:
             return
-        if len(messages) == 1:  # poll(): one record, no grouping needed
-            m = messages[0]
-            if m.error() is not None:
-                return
-            key = (topic if topic is not None else m.topic(), m.partition(), bucket_of(m.timestamp()[1]))
-            self.counts[key] = self.counts.get(key, 0) + 1
-            self._sample_some(messages, now_ms)
-            return
-        if any(map(_error, messages)):
-            messages = [m for m in messages if m.error() is None]
-            if not messages:
-                return
         counts = self.counts
-        stamps = list(map(_ms, map(_timestamp, messages)))
+        stamps = list(map(_timestamp_of, records))
         low, high = min(stamps), max(stamps)
         bucket = bucket_of(low)
         if bucket == bucket_of(high):
             # The usual batch: all in one minute, so only topic-partitions need telling apart.
-            seen: Counter[Any] = Counter(map(_partition, messages) if topic is not None
-                                         else zip(map(_topic, messages), map(_partition, messages), strict=True))
-            for tp, c in seen.items():
-                key = (topic, tp, bucket) if topic is not None else (*tp, bucket)
-                counts[key] = counts.get(key, 0) + c
+            topics = set(map(_topic_of, records))
+            if len(topics) == 1:
+                topic = topics.pop()
+                for partition, c in Counter(map(_partition_of, records)).items():
+                    key = (topic, partition, bucket)
+                    counts[key] = counts.get(key, 0) + c
+            else:
+                for (topic, partition), c in Counter(map(_topic_partition_of, records)).items():
+                    key = (topic, partition, bucket)
+                    counts[key] = counts.get(key, 0) + c
         else:
-            per_minute = Counter(zip(map(_topic, messages), map(_partition, messages), stamps, strict=True))
-            for (t, partition, ts), c in per_minute.items():
-                key = (t, partition, bucket_of(ts))
+            per_minute = Counter(zip(map(_topic_of, records), map(_partition_of, records), stamps, strict=True))
+            for (topic, partition, ts), c in per_minute.items():
+                key = (topic, partition, bucket_of(ts))
                 counts[key] = counts.get(key, 0) + c
-        self._sample_some(messages, now_ms)
-
-    def _sample_some(self, messages: Sequence[Any], now_ms: int) -> None:
-        for m in self._to_sample(messages, now_ms):
-            self._sample(m, now_ms)
+        for rec in self._to_sample(records, now_ms):
+            self._sample(rec, now_ms)
         self.last_ms = now_ms
 
-    def _to_sample(self, messages: Sequence[Any], now_ms: int) -> Sequence[Any]:
+    def _to_sample(self, records: Sequence[Any], now_ms: int) -> Sequence[Any]:
         rate = self.sample_rate
         if rate is None:
-            return messages
+            return records
         self._tokens = min(rate, self._tokens + (now_ms - self._tokens_ms) * rate / 1000)
         self._tokens_ms = now_ms
-        k = min(int(self._tokens), len(messages))
+        k = min(int(self._tokens), len(records))
         if k < 1:
             return ()
-        chosen = messages[::-(-len(messages) // k)]  # evenly spread over the batch
+        chosen = records[::-(-len(records) // k)]  # evenly spread over the batch
         self._tokens -= len(chosen)
         return chosen
 
-    def _sample(self, m: Any, now_ms: int) -> None:
-        h = m.headers()
+    def _sample(self, rec: tuple[Any, ...], now_ms: int) -> None:
+        topic, partition, _offset, ts, _key, _value, h = rec
         value: bytes | None = h[0][1] if h and h[0][0] == TRACE_HEADER else trace_value(h)
-        ts = m.timestamp()[1]
         path = path_of(value)
         decoded = None if path is None else self._paths.get(path)
         if decoded is None:
             path = None
-        key = (m.topic(), m.partition(), bucket_of(ts), path)
+        key = (topic, partition, bucket_of(ts), path)
         row = self.samples.get(key)
         if row is None:
             row = self.samples[key] = SampledLatency()

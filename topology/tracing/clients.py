@@ -274,12 +274,17 @@ class TracingConsumer:
     group that is behind, at about a microsecond of CPU per record). See :class:`TracingProducer` for
     ``metrics_interval`` and ``publisher``. ``run``: for a forwarding step, the run its producer
     forwards under, so the monitor chains this group's hops only to what this run wrote.
+    ``observe_consumed=False``: ``consume``/``poll`` count nothing; the caller hands the records it
+    made of them to :meth:`observe_records` (a stream processor that reads every record's fields
+    anyway, so they are not read twice).
     """
 
     def __init__(self, config: Mapping[str, Any], *, metrics_interval: float = 10.0,
                  sample_rate: float | None = 100.0, metrics_topic: str = METRICS_TOPIC,
-                 publisher: MetricsPublisher | None = None, run: str | None = None) -> None:
+                 publisher: MetricsPublisher | None = None, run: str | None = None,
+                 observe_consumed: bool = True) -> None:
         self._interval = _interval_ms(metrics_interval)
+        self._observe_consumed = observe_consumed
         self.group_id: str | None = config.get("group.id")
         self._access = _AccessErrors(config, group=self.group_id)
         self._consumer = Consumer({**config, "error_cb": self._access})
@@ -333,18 +338,24 @@ class TracingConsumer:
         """As ``Consumer.consume`` (same arguments and defaults); the batch is counted and sampled."""
         messages = self._consumer.consume(*args, **kwargs)
         now = _now_ms()
-        if messages:
-            self.metrics.observe(messages, now, topic=self._topic)
+        if messages and self._observe_consumed:
+            self.metrics.observe(messages, now)
         if now >= self._next:
             self._publish(now)
         return messages
+
+    def observe_records(self, records: Sequence[tuple[Any, ...]]) -> None:
+        """Count and sample ``records`` (tuples in :class:`~airstream.topology.records.InputRecord` order,
+        e.g. :func:`~airstream.topology.records.from_messages` of what ``consume`` returned), received
+        now: for a consumer made with ``observe_consumed=False``."""
+        self.metrics.observe_records(records, _now_ms())
 
     def poll(self, *args: Any, **kwargs: Any) -> Message | None:
         """As ``Consumer.poll`` (same arguments and defaults); the record is counted and sampled."""
         message = self._consumer.poll(*args, **kwargs)
         now = _now_ms()
-        if message is not None:
-            self.metrics.observe((message,), now, topic=self._topic)
+        if message is not None and self._observe_consumed:
+            self.metrics.observe((message,), now)
         if now >= self._next:
             self._publish(now)
         return message
