@@ -77,8 +77,8 @@ from cloudair.pipeline import (
 )
 from cloudair.report import RunSummary, parquet_rows, render, sentiment_by_airline
 
-__all__ = ["dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded", "run_kafka",
-           "write_impala_ddl", "write_kudu_ddl"]
+__all__ = ["connected", "dashboard", "main", "model_endpoint", "publish_lineage_of", "run_demo", "run_embedded",
+           "run_kafka", "write_impala_ddl", "write_kudu_ddl"]
 
 log = logging.getLogger("cloudair")
 
@@ -100,6 +100,24 @@ def model_endpoint(config: CloudAirConfig, server_options: dict[str, Any] | None
         assert server.url is not None
         yield replace(config, model=replace(config.model, url=server.url),
                       secrets=replace(config.secrets, cml_access_key=key)), server
+
+
+@contextmanager
+def connected(config: CloudAirConfig, server_options: dict[str, Any] | None = None,
+              cml_options: dict[str, Any] | None = None
+              ) -> Iterator[tuple[CloudAirConfig, CloudAirParts, ModelServer | None]]:
+    """The run's config, its connectors (:func:`cloudair.pipeline.connect`) and the local model server
+    (``None`` with a configured endpoint), closed after use. Example::
+
+        with connected(load_config()) as (config, parts, _server):
+            summary = run_embedded(config, parts, print)
+    """
+    with model_endpoint(config, server_options) as (config, server):
+        parts = connect(config, cml_options=cml_options)
+        try:
+            yield config, parts, server
+        finally:
+            parts.close()
 
 
 def _tweets(config: CloudAirConfig) -> Any:
@@ -239,35 +257,31 @@ def run_demo(config: CloudAirConfig, *, bootstrap: str | None = None, headless: 
             written = parse_file_name(old.name)
             if written is not None and written[0] == config.topic(INGEST):
                 old.unlink()
-    with model_endpoint(config, server_options) as (config, _server):
-        parts = connect(config, cml_options=cml_options)
-        try:
-            if parts.hbase is not None and parts.hbase.ensure_table():
-                log.info("created the HBase table %s with the column family %s", config.hbase.table,
-                         config.hbase.column_family)
-            if isinstance(parts.kudu, KuduSink) and parts.kudu.ensure_table(kudu_table(config)):
-                log.info("created the Kudu table %s on %s", config.kudu.table, ",".join(config.kudu.masters))
-            if config.atlas.url:
-                publish_lineage_of(config, parts)
-            if not headless:
-                summary = _run_with_dashboard(*dashboard(config, parts, bootstrap, client))
-            elif bootstrap:
-                summary = run_kafka(config, parts, bootstrap, progress or (lambda n: None), client=client)
-            else:
-                summary = run_embedded(config, parts, progress or (lambda n: None))
-            if parts.slack is not None:
-                summary.slack_alerts = summary.routes.get("influencer-alerts")
-            summary.impala_ddl = write_impala_ddl(config)
-            if config.kudu.enabled:
-                summary.notes.append(f"Kudu table {config.kudu.table} ({config.kudu.writer}): schema and Impala DDL "
-                                     f"in {', '.join(write_kudu_ddl(config))}")
-            if config.hbase.host:
-                hb = config.hbase
-                summary.notes.append(f"HBase table {hb.table}: airstream hbase scan {hb.table} --host {hb.host} "
-                                     f"--port {hb.port}")
-            return summary
-        finally:
-            parts.close()
+    with connected(config, server_options, cml_options) as (config, parts, _server):
+        if parts.hbase is not None and parts.hbase.ensure_table():
+            log.info("created the HBase table %s with the column family %s", config.hbase.table,
+                     config.hbase.column_family)
+        if isinstance(parts.kudu, KuduSink) and parts.kudu.ensure_table(kudu_table(config)):
+            log.info("created the Kudu table %s on %s", config.kudu.table, ",".join(config.kudu.masters))
+        if config.atlas.url:
+            publish_lineage_of(config, parts)
+        if not headless:
+            summary = _run_with_dashboard(*dashboard(config, parts, bootstrap, client))
+        elif bootstrap:
+            summary = run_kafka(config, parts, bootstrap, progress or (lambda n: None), client=client)
+        else:
+            summary = run_embedded(config, parts, progress or (lambda n: None))
+        if parts.slack is not None:
+            summary.slack_alerts = summary.routes.get("influencer-alerts")
+        summary.impala_ddl = write_impala_ddl(config)
+        if config.kudu.enabled:
+            summary.notes.append(f"Kudu table {config.kudu.table} ({config.kudu.writer}): schema and Impala DDL "
+                                 f"in {', '.join(write_kudu_ddl(config))}")
+        if config.hbase.host:
+            hb = config.hbase
+            summary.notes.append(f"HBase table {hb.table}: airstream hbase scan {hb.table} --host {hb.host} "
+                                 f"--port {hb.port}")
+        return summary
 
 
 def dashboard(config: CloudAirConfig, parts: CloudAirParts, bootstrap: str | None = None,

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 
 from cloudair.config import load_config  # noqa: E402
-from cloudair.demo import model_endpoint, run_demo, run_embedded  # noqa: E402
-from cloudair.pipeline import FAILURES, FILTERED, INGEST, connect  # noqa: E402
+from cloudair.demo import connected, run_demo, run_embedded  # noqa: E402
+from cloudair.pipeline import FAILURES, FILTERED, INGEST  # noqa: E402
 
 from airstream.connectors.hbase_local import LocalHBase  # noqa: E402
 from airstream.connectors.synthetic import MixedReplay  # noqa: E402
@@ -88,12 +88,9 @@ def test_faulty_model_server_loses_nothing_and_routes_match_their_sql(tmp_path: 
                               "CLOUDAIR_SLACK_TEMPLATE": "{tweetid}"}, parquet_location=str(parquet))
     faults = {"fail_rate": 0.3, "timeout_rate": 0.05, "hang_seconds": 5, "seed": 42}
     cluster = EmbeddedCluster()
-    with model_endpoint(config, faults) as (config, server):
-        parts = connect(config, cml_options={"timeout": 0.4, "retries": 2, "backoff": 0.01, "seed": 1})
-        try:
-            summary = run_embedded(config, parts, lambda n: None, cluster)
-        finally:
-            parts.close()
+    cml_options = {"timeout": 0.4, "retries": 2, "backoff": 0.01, "seed": 1}
+    with connected(config, faults, cml_options) as (config, parts, server):
+        summary = run_embedded(config, parts, lambda n: None, cluster)
         assert server is not None and server.stats.injected_failures > 0
 
     # The shipped sample with a synthetic CloudAir tweet after every 10 of its rows.
@@ -217,19 +214,15 @@ async def _embedded_dashboard(tmp_path: Path, **run_test: Any) -> AsyncIterator[
     from cloudair.demo import dashboard
 
     config = load_config(env={}, source_limit=200, parquet_location=str(tmp_path / "pq"))
-    with model_endpoint(config) as (config, _server):
-        parts = connect(config)
-        try:
-            app, result = dashboard(config, parts)
-            async with app.run_test(**run_test) as pilot:
-                for _ in range(300):
-                    if result:
-                        break
-                    await pilot.pause(0.1)
-                assert "summary" in result, result.get("error")
-                yield config, app, result, pilot
-        finally:
-            parts.close()
+    with connected(config) as (config, parts, _server):
+        app, result = dashboard(config, parts)
+        async with app.run_test(**run_test) as pilot:
+            for _ in range(300):
+                if result:
+                    break
+                await pilot.pause(0.1)
+            assert "summary" in result, result.get("error")
+            yield config, app, result, pilot
 
 
 @pytest.mark.asyncio
@@ -311,12 +304,8 @@ def test_filter_reasons_dead_letters_and_the_cloudair_route(tmp_path: Path) -> N
     cluster.create_topic(INGEST, 3)
     cluster.produce(INGEST, b"bad", b"{not json", 0)   # unreadable: the dead-letter topic
     cluster.produce(INGEST, b"list", b"[1, 2]", 0)     # JSON, but not a tweet: filtered with that reason
-    with model_endpoint(config) as (config, _server):
-        parts = connect(config)
-        try:
-            summary = run_embedded(config, parts, lambda n: None, cluster)
-        finally:
-            parts.close()
+    with connected(config) as (config, parts, _server):
+        summary = run_embedded(config, parts, lambda n: None, cluster)
     assert summary.tweets_in == 9 and summary.adds_up
     assert summary.filtered == {"not English": 2, "no tracked airline": 2, "not a tweet": 1}
     assert summary.dead_letters == 1 and summary.scored == 3
@@ -334,24 +323,20 @@ async def test_dashboard_over_a_real_cluster_shows_the_pipeline_topics(kafka_clu
 
     config = load_config(env={}, source_limit=100, parquet_location=str(tmp_path / "pq"),
                          pipeline_topic_prefix=f"{unique_name}-", pipeline_application_id=unique_name)
-    with model_endpoint(config) as (config, _server):
-        parts = connect(config)
-        try:
-            app, result = dashboard(config, parts, kafka_cluster)
-            async with app.run_test() as pilot:
-                for _ in range(600):
-                    if result:
-                        break
-                    await pilot.pause(0.1)
-                assert "summary" in result, result.get("error")
-                snapshot = app.source.snapshot()
-                ingest = snapshot.topic(config.topic(INGEST))
-                assert sum(p.high_watermark for p in ingest.partitions) == 100
-                group = snapshot.group(unique_name)
-                assert group is not None and sum(p.lag or 0 for p in group.partitions) == 0
-                await pilot.press("q")
-        finally:
-            parts.close()
+    with connected(config) as (config, parts, _server):
+        app, result = dashboard(config, parts, kafka_cluster)
+        async with app.run_test() as pilot:
+            for _ in range(600):
+                if result:
+                    break
+                await pilot.pause(0.1)
+            assert "summary" in result, result.get("error")
+            snapshot = app.source.snapshot()
+            ingest = snapshot.topic(config.topic(INGEST))
+            assert sum(p.high_watermark for p in ingest.partitions) == 100
+            group = snapshot.group(unique_name)
+            assert group is not None and sum(p.lag or 0 for p in group.partitions) == 0
+            await pilot.press("q")
     assert result["summary"].adds_up and result["summary"].engine == "Kafka"
 
 

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "examples"))
 
 from cloudair.config import load_config  # noqa: E402
-from cloudair.demo import model_endpoint, run_embedded  # noqa: E402
-from cloudair.pipeline import DLQ, FAILURES, FILTERED, INGEST, connect, output_topics  # noqa: E402
+from cloudair.demo import connected, run_embedded  # noqa: E402
+from cloudair.pipeline import DLQ, FAILURES, FILTERED, INGEST, output_topics  # noqa: E402
 
 from airstream.topology.engine.cluster import EmbeddedCluster  # noqa: E402
 
@@ -54,12 +54,8 @@ def _run(tmp_path: Path, typed: bool) -> tuple[EmbeddedCluster, Any, list[tuple[
     cluster.create_topic(INGEST, 3)
     for i, value in enumerate(ODD_RECORDS):
         cluster.produce(INGEST, f"odd-{i}".encode(), value, 0)
-    with model_endpoint(config) as (config, _server):
-        parts = connect(config)
-        try:
-            summary = run_embedded(config, parts, lambda n: None, cluster)
-        finally:
-            parts.close()
+    with connected(config) as (config, parts, _server):
+        summary = run_embedded(config, parts, lambda n: None, cluster)
     rows = duckdb.connect().execute(
         f"SELECT * FROM read_parquet('{parquet}/**/*.parquet', hive_partitioning = true) ORDER BY tweetid").fetchall()
     return cluster, summary, rows
