@@ -61,7 +61,7 @@ from typing import Any
 
 import confluent_kafka
 import orjson
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from bench import Options, Result
@@ -116,6 +116,7 @@ class _Contender:
     json: str
     command: Callable[[], list[str]]   # the interpreter and script; topic and group arguments are added
     produces: bool = True
+    instances: int = 1   # processes in the contender's group: latency is measured once all hold partitions
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ _CONTENDERS = [
     _Contender("airstream-typed", "airstream KafkaStreams, at_least_once, on msgspec Structs",
                "msgspec (Serdes.Typed)", _ours("airstream-typed")),
     _Contender("airstream-x2", "airstream run --instances 2, at_least_once (two processes, one group)",
-               "orjson (Serdes.Json)", _ours("airstream-x2")),
+               "orjson (Serdes.Json)", _ours("airstream-x2"), instances=2),
 ]
 CONTENDER_NAMES = [c.name for c in _CONTENDERS]
 
@@ -432,9 +433,12 @@ class _Run:
         template = self.templates[index % len(self.templates)]
         return project({**template, "id": int(key), "id_str": key.decode()})
 
+    def group(self, contender: _Contender, phase: str) -> str:
+        """The consumer group (application id) of ``contender`` in ``phase``."""
+        return f"{self.prefix}-{contender.name}-{phase}"
+
     def spawn(self, contender: _Contender, phase: str, input_topic: str, output_topic: str | None) -> _Process:
-        args = ["--bootstrap", self.bootstrap, "--input", input_topic,
-                "--group", f"{self.prefix}-{contender.name}-{phase}"]
+        args = ["--bootstrap", self.bootstrap, "--input", input_topic, "--group", self.group(contender, phase)]
         if contender.produces:
             args += ["--output", output_topic]
         else:
@@ -516,6 +520,19 @@ def _watch_output(run: _Run, process: _Process, output: str,
     return covered / max(done - first[0], 1e-9), cpu_us
 
 
+def _group_complete(run: _Run, group: str, instances: int) -> bool:
+    """Whether ``group`` is stable with ``instances`` members that each hold partitions (always for one)."""
+    if instances <= 1:
+        return True
+    try:
+        described = run.admin.describe_consumer_groups([group])[group].result(5)
+    except KafkaException:
+        return False
+    members = described.members or []
+    return (str(described.state).endswith("STABLE") and len(members) >= instances
+            and all(m.assignment and m.assignment.topic_partitions for m in members))
+
+
 def _latency(run: _Run, contender: _Contender, result: ContenderResult) -> None:
     live_in, live_out = f"{run.prefix}-{contender.name}-live-in", f"{run.prefix}-{contender.name}-live-out"
     _create_topics(run.admin, live_in, live_out)
@@ -539,11 +556,13 @@ def _latency(run: _Run, contender: _Contender, result: ContenderResult) -> None:
         producer.flush(30)
 
     process = run.spawn(contender, "latency", live_in, live_out)
+    group = run.group(contender, "latency")
     reader = _OutputReader(run.bootstrap, live_out)
     feeder = threading.Thread(target=produce_at_fixed_rate, name="latency-producer", daemon=True)
     feeder.start()
     received: dict[bytes, tuple[float, int]] = {}   # key -> (visible at, ms; output record timestamp)
     window: tuple[float, float] | None = None
+    next_check = 0.0   # when to ask again whether every instance holds partitions
     try:
         while True:
             if not process.alive():
@@ -552,7 +571,13 @@ def _latency(run: _Run, contender: _Contender, result: ContenderResult) -> None:
             now_ms = time.time() * 1000
             if msg is not None and msg.error() is None:
                 received.setdefault(msg.key(), (now_ms, msg.timestamp()[1]))
-                if window is None:
+                # With several instances the first outputs come before the last instance has joined:
+                # the window opens once the group holds them all (the join's pause is a rebalancing
+                # figure, bench_rebalance's, not a steady-state latency).
+                if window is None and time.monotonic() >= next_check:
+                    next_check = time.monotonic() + 0.25
+                    if not _group_complete(run, group, contender.instances):
+                        continue
                     window = (now_ms + WARMUP_S * 1000, now_ms + (WARMUP_S + run.latency_seconds) * 1000)
             if window is None:
                 if time.monotonic() - process.started > STARTUP_S:

@@ -586,7 +586,9 @@ class _Runner:
         assert guarantee is not None
         if self.partitions_of or self.limits.below:
             outputs = self._placed_and_measured(outputs)
-        topic = outputs[0][0] if outputs else ""
+            if not outputs:
+                return
+        topic = outputs[0][0]
         try:
             guarantee.begin()
             i, n = 0, len(outputs)
