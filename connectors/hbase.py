@@ -34,6 +34,8 @@ __all__ = ["Encoding", "HBaseSink", "MissingTable", "encode_value", "thrift_erro
 
 Encoding = Literal["string", "binary"]
 
+_DDL_TIMEOUT_MS = 60_000  # ensure_table()'s Thrift timeout
+
 
 def encode_value(value: Any, encoding: Encoding) -> bytes:
     """One field value as HBase cell bytes (see the module docstring for the two encodings)."""
@@ -117,6 +119,10 @@ class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
         self.table, self.column_family, self.row_key = table, column_family, row_key
         self.host, self.port, self.encoding = host, port, encoding
         self._factory = connection_factory or (lambda: self._happybase_connection(timeout_ms, transport, protocol))
+        # Creating a table waits until its region is open: on a cluster that has just started that
+        # takes longer than any put, so ensure_table() waits longer than the sink's timeout_ms.
+        self._ddl_factory = connection_factory or (
+            lambda: self._happybase_connection(_DDL_TIMEOUT_MS, transport, protocol))
         self._conn: Any = None
         self._family = column_family.encode() + b":"
 
@@ -136,7 +142,8 @@ class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
 
         A table that exists is left as it is: when it lacks the family, the first write says so
         (:class:`MissingTable`, with the ``alter`` command that adds it). The connection is one of the
-        sink's own settings (or its ``connection_factory``), closed before this returns.
+        sink's own settings with a 60 s timeout (or its ``connection_factory``), closed before this
+        returns.
 
         Example::
 
@@ -144,7 +151,7 @@ class HBaseSink(BatchingSink[tuple[bytes, dict[bytes, bytes]]]):
             if sink.ensure_table():
                 print("created the table airline with the family sentiment")
         """
-        connection = self._factory()
+        connection = self._ddl_factory()
         try:
             if self._families(connection) is not None:
                 return False
