@@ -125,6 +125,38 @@ def _describe(exc: BaseException, config: Mapping[str, Any], *, topic: str | Non
     return scrub(text, config)
 
 
+class _ClientErrors:
+    """The ``error_cb`` of a :class:`KafkaSource`'s clients: connection-level problems librdkafka reports
+    from its own thread, kept (deduplicated) for the next snapshot, since no request future carries
+    them. A refused login is only ever reported here (the requests themselves just time out with
+    "Broker transport failure"), so it is kept apart as well.
+
+    An object of its own, not a method of the source: clients holding their owner's bound method
+    make a reference cycle, and a source dropped without ``close()`` would then take its clients
+    down only when the cycle collector happens to run (in the tests, while a broker was stopping).
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self._config = config
+        self._refused = AccessErrorRecorder(config)
+        self._lock = threading.Lock()
+        self._texts: dict[str, None] = {}
+        self.access_error: KafkaAccessError | None = None
+
+    def __call__(self, err: KafkaError) -> None:
+        access = self._refused(err)
+        with self._lock:
+            if access is not None:
+                self.access_error = KafkaAccessError(scrub(str(access), self._config), access.kind, code=access.code)
+            self._texts[_describe(KafkaException(err), self._config)] = None
+
+    def drain(self) -> list[str]:
+        """The errors reported since the last call, oldest first."""
+        with self._lock:
+            texts, self._texts = list(self._texts), {}
+        return texts
+
+
 class KafkaSource:
     """Snapshots of a real Kafka cluster through the admin API (``confluent_kafka.admin.AdminClient``).
 
@@ -155,11 +187,7 @@ class KafkaSource:
                              "'host:9092'}")
         self._config = dict(config)
         self.timeout = timeout
-        self._refused = AccessErrorRecorder(self._config)
-        self.access_error: KafkaAccessError | None = None
-        """The last authentication / TLS error the client reported (its line names the principal and the fix)."""
-        self._client_errors: dict[str, None] = {}
-        self._lock = threading.Lock()
+        self._errors = _ClientErrors(self._config)
         self._admin: AdminClient | None = AdminClient(self._client_config())
         self._commits: CommitAttacher | None = None
         if commit_log:
@@ -177,19 +205,18 @@ class KafkaSource:
     def __repr__(self) -> str:
         return f"KafkaSource({redact(self._config)!r})"
 
+    @property
+    def access_error(self) -> KafkaAccessError | None:
+        """The last authentication / TLS error the client reported (its line names the principal and the fix)."""
+        return self._errors.access_error
+
+    @access_error.setter
+    def access_error(self, error: KafkaAccessError | None) -> None:
+        self._errors.access_error = error
+
     def _client_config(self, **extra: Any) -> dict[str, Any]:
         # librdkafka's log lines go to a logger; the errors that matter reach the snapshot through error_cb.
-        return {**with_kafka_logger(self._config), "error_cb": self._on_error, **extra}
-
-    def _on_error(self, err: KafkaError) -> None:
-        # Called from librdkafka's thread for connection-level problems; kept (deduplicated) for the next
-        # snapshot, since no request future carries them. A refused login is only ever reported here: the
-        # requests themselves just time out ("Broker transport failure"), so it is kept apart as well.
-        access = self._refused(err)
-        with self._lock:
-            if access is not None:
-                self.access_error = KafkaAccessError(scrub(str(access), self._config), access.kind, code=access.code)
-            self._client_errors[_describe(KafkaException(err), self._config)] = None
+        return {**with_kafka_logger(self._config), "error_cb": self._errors, **extra}
 
     def _open_admin(self) -> AdminClient:
         if self._admin is None:
@@ -198,9 +225,7 @@ class KafkaSource:
 
     def _drain_client_errors(self) -> list[StatusMessage]:
         self._open_admin().poll(0)  # serves error_cb and the logger, which librdkafka queues until polled
-        with self._lock:
-            errors, self._client_errors = list(self._client_errors), {}
-        return [StatusMessage(Severity.WARNING, "client", text) for text in errors[-5:]]
+        return [StatusMessage(Severity.WARNING, "client", text) for text in self._errors.drain()[-5:]]
 
     def close(self) -> None:
         """Drop the clients (their threads end with them); the source cannot take snapshots afterwards."""
