@@ -595,8 +595,7 @@ class _Runner:
             while i < n:
                 i = produce_records(guarantee.producer, outputs, i)
                 if i < n:  # refused by librdkafka as larger than the producer's limit
-                    t, p, k, v, ts, h = outputs[i]
-                    self._too_large(t, -1 if p is None else p, k, v, ts, h)
+                    self._too_large(*outputs[i])
                     i += 1
         except KafkaException as exc:
             err = exc.args[0]
@@ -622,12 +621,12 @@ class _Runner:
                 partition = cached_partition_for(key, n)
                 rec = (topic, partition, key, value, ts, headers)
             if measured and topic in measured and record_size(key, value, headers) > measured[topic]:
-                self._too_large(topic, -1 if partition is None else partition, key, value, ts, headers)
+                self._too_large(topic, partition, key, value, ts, headers)
                 continue
             kept.append(rec)
         return kept
 
-    def _too_large(self, topic: str, partition: int, key: bytes | None, value: bytes | None, ts: int,
+    def _too_large(self, topic: str, partition: int | None, key: bytes | None, value: bytes | None, ts: int,
                    headers: Any) -> None:
         """A record over ``topic``'s limit: a dead-letter record is cut to fit; an output record goes
         to the production-error handler (fail, count and skip, or dead-letter it)."""
@@ -652,7 +651,7 @@ class _Runner:
             ("__streams.errors.exception", b"org.apache.kafka.common.errors.RecordTooLargeException"),
             ("__streams.errors.message", what.encode()),
             ("airstream.errors.output.topic", topic.encode()),
-            ("airstream.errors.output.partition", str(partition).encode()),
+            ("airstream.errors.output.partition", str(-1 if partition is None else partition).encode()),
         ], size)
 
     def _dead_letter(self, key: bytes | None, value: bytes | None, ts: int, headers: Any, size: int) -> None:

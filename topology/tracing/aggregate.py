@@ -196,15 +196,14 @@ class ConsumerMetrics(_ClientMetrics):
         if bucket == bucket_of(high):
             # The usual batch: all in one minute, so only topic-partitions need telling apart.
             topics = set(map(_topic_of, records))
-            if len(topics) == 1:
+            if len(topics) == 1:  # partitions alone are cheaper to count than (topic, partition) pairs
                 topic = topics.pop()
-                for partition, c in Counter(map(_partition_of, records)).items():
-                    key = (topic, partition, bucket)
-                    counts[key] = counts.get(key, 0) + c
+                seen = {(topic, p): c for p, c in Counter(map(_partition_of, records)).items()}
             else:
-                for (topic, partition), c in Counter(map(_topic_partition_of, records)).items():
-                    key = (topic, partition, bucket)
-                    counts[key] = counts.get(key, 0) + c
+                seen = Counter(map(_topic_partition_of, records))
+            for (topic, partition), c in seen.items():
+                key = (topic, partition, bucket)
+                counts[key] = counts.get(key, 0) + c
         else:
             per_minute = Counter(zip(map(_topic_of, records), map(_partition_of, records), stamps, strict=True))
             for (topic, partition, ts), c in per_minute.items():
