@@ -254,6 +254,19 @@ def test_produce_records_stops_at_a_record_over_the_limit_and_goes_on_from_the_n
         assert by_key[b"k1"].headers() is None
 
 
+def test_produce_records_counts_per_topic_and_partition(mock_config: dict) -> None:
+    pub = _Publisher()
+    producer = TracingProducer(mock_config, publisher=pub)  # type: ignore[arg-type]
+    one_partition = [("a", 1, b"k", b"v", 0, None)] * 3  # a task's usual batch: counted by its length
+    mixed = [("a", 0, b"k", b"v", 0, None), ("a", 1, b"k", b"v", 0, None), ("b", None, b"k", b"v", 0, None),
+             ("b", -1, b"k", b"v", 0, None)]  # None and -1 both leave the partition to the partitioner
+    assert produce_records(producer, one_partition) == 3
+    assert produce_records(producer, mixed) == 4
+    producer.close(10)
+    assert _counts(pub.records) == {("producer", "a", 1, "replay", 0, ""): 4, ("producer", "a", 0, "replay", 0, ""): 1,
+                                    ("producer", "b", -1, "replay", 0, ""): 2}
+
+
 def test_a_refused_publish_keeps_the_counts_for_the_next_one(mock_config: dict) -> None:
     pub = _Publisher()
     pub.accept = False
@@ -295,6 +308,27 @@ def test_consumer_measures_what_it_receives_and_forwards_via_its_group(mock_conf
 def test_metrics_interval_must_be_positive(mock_config: dict) -> None:
     with pytest.raises(ValueError, match="metrics_interval"):
         TracingProducer(mock_config, metrics_interval=0)
+
+
+def test_runs_a_stream_processor_has_split_are_counted_as_the_records_are() -> None:
+    """A runtime hands over the runs of one topic-partition it made for its tasks; counted by their
+    lengths, they give the rows the records give, a run that spans two minutes included."""
+    from itertools import groupby
+
+    from airstream.topology.records import from_messages
+
+    msgs = [_msg(t, p, ts, None) for t, p, ts in (
+        ("t", 0, 5), ("t", 0, 9), ("t", 1, MINUTE - 1), ("t", 1, MINUTE), ("t", 1, 7),  # partition 1: two minutes
+        ("u", 0, 3), ("t", 0, 2 * MINUTE))]  # partition 0 of t again, after u: a run of its own
+    records = from_messages(msgs)
+    runs = [list(g) for _, g in groupby(records, key=lambda r: (r[0], r[1]))]
+    assert len(runs) == 4
+    by_runs, by_records = (ConsumerMetrics("c", "g", now_ms=0, sample_rate=None) for _ in range(2))
+    by_runs.observe_records(records, 3 * MINUTE, runs)
+    by_records.observe_records(records, 3 * MINUTE)
+    counted = {k[:3]: r["count"] for k, r in _rows(by_runs.record(now_ms=0)).items()}
+    assert counted == {("t", 0, 0): 2, ("t", 1, 0): 2, ("t", 1, MINUTE): 1, ("u", 0, 0): 1, ("t", 0, 2 * MINUTE): 1}
+    assert by_runs.record(now_ms=0)["rows"] == by_records.record(now_ms=0)["rows"]
 
 
 def test_an_unreachable_cluster_only_warns_naming_the_topic_and_never_the_password(

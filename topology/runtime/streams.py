@@ -76,6 +76,7 @@ log = logging.getLogger("airstream.topology.runtime")
 _client_log = client_logger("client")
 
 _tp_of = operator.itemgetter(0, 1)
+_partition_of = operator.itemgetter(1)
 _ts_of = operator.itemgetter(3)
 _PUNCTUATE_EVERY_S = 0.05
 # Output lists held while an exactly-once commit runs before the loop waits for it (a bound on memory).
@@ -325,7 +326,8 @@ class _Runner:
         self.restorer: Restorer | None = None
         # Where the keys of the foreign-key joins' topics sit, checked on their first records (None: nothing to check).
         self.placement: PlacementCheck | None = None
-        self._observe: Callable[[list[InputRecord]], None] | None = None
+        self._observe: Callable[[list[InputRecord], list[list[InputRecord]]], None] | None = None
+        self._run_key = _partition_of if len(self.sub_of) == 1 else _tp_of
 
     # -- setup / teardown --------------------------------------------------------------------
     def setup(self) -> None:
@@ -528,26 +530,29 @@ class _Runner:
         recs = from_messages(msgs)
         if len(recs) != len(msgs):
             self._consume_errors(msgs)
+        # Runs of one topic-partition, in the order fetched; with one source topic, told apart by the
+        # partition alone (an int compared, not a pair made per record).
+        runs = [list(group) for _, group in itertools.groupby(recs, key=self._run_key)]
         if self._observe is not None:
-            self._observe(recs)
+            self._observe(recs, runs)
         by_task: dict[tuple[int, int], list[list[InputRecord]]] = {}
         samples = []
         sub_of = self.sub_of
         placement = self.placement
-        for (topic, p), group in itertools.groupby(recs, key=_tp_of):
-            run = list(group)
+        for run in runs:
+            topic, p = run[0][0], run[0][1]
             by_task.setdefault((sub_of[topic].id, p), []).append(run)
             if placement is not None:
                 placement.check(run)
         if placement is not None and placement.end_batch():
             self.placement = None
-        for key, runs in by_task.items():
+        for key, task_runs in by_task.items():
             task = self.tasks.get(key)
             if task is None:  # fetched before the partition was revoked; the new owner reads it
                 continue
-            batch = runs[0] if len(runs) == 1 else self._merge(runs)
+            batch = task_runs[0] if len(task_runs) == 1 else self._merge(task_runs)
             self._produce(task.process(batch))
-            for run in runs:
+            for run in task_runs:
                 last = run[-1]
                 self.pending[(last[0], last[1])] = last[2] + 1
                 samples.append(last[3])

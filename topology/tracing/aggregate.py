@@ -39,6 +39,7 @@ import socket
 import struct
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -58,8 +59,7 @@ _TIMES = struct.Struct(">qq")
 _HOST = socket.gethostname()
 
 RowKey = tuple[str, int, int, bytes | None]
-_topic_of, _partition_of, _timestamp_of = itemgetter(0), itemgetter(1), itemgetter(3)  # of an InputRecord
-_topic_partition_of = itemgetter(0, 1)
+_timestamp_of, _topic_partition_of = itemgetter(3), itemgetter(0, 1)  # of an InputRecord
 
 
 class _Paths:
@@ -179,36 +179,32 @@ class ConsumerMetrics(_ClientMetrics):
         are left out): :meth:`observe_records` of their records."""
         self.observe_records(from_messages(messages), now_ms)
 
-    def observe_records(self, records: Sequence[tuple[Any, ...]], now_ms: int) -> None:
+    def observe_records(self, records: Sequence[tuple[Any, ...]], now_ms: int,
+                        runs: Iterable[Sequence[tuple[Any, ...]]] | None = None) -> None:
         """Account for a batch of records (tuples in :class:`~airstream.topology.records.InputRecord`
         order, as :func:`~airstream.topology.records.from_messages` makes them) received at ``now_ms``.
+        ``runs``: the same records split into runs of one topic and partition, when the caller has
+        split them anyway (a stream processor does, to hand them to its tasks); each is then counted
+        by its length.
 
-        Per record this reads the topic, partition and timestamp by position with ``map``, so the
-        per-record work stays out of the interpreter loop; only ``sample_rate`` records a second have
-        their header read and decoded.
+        Per record this reads the timestamp by position with ``map`` (and, without ``runs``, the topic
+        and partition), so the per-record work stays out of the interpreter loop; only ``sample_rate``
+        records a second have their header read and decoded.
         """
         if not records:
             return
         counts = self.counts
-        stamps = list(map(_timestamp_of, records))
-        low, high = min(stamps), max(stamps)
-        bucket = bucket_of(low)
-        if bucket == bucket_of(high):
-            # The usual batch: all in one minute, so only topic-partitions need telling apart.
-            topics = set(map(_topic_of, records))
-            if len(topics) == 1:  # partitions alone are cheaper to count than (topic, partition) pairs
-                topic = topics.pop()
-                seen = {(topic, p): c for p, c in Counter(map(_partition_of, records)).items()}
+        for run in runs if runs is not None else (list(g) for _, g in groupby(records, key=_topic_partition_of)):
+            low, high = min(map(_timestamp_of, run)), max(map(_timestamp_of, run))
+            bucket = bucket_of(low)
+            if bucket == bucket_of(high):  # the usual run: all of one minute, counted by its length
+                key = (run[0][0], run[0][1], bucket)
+                counts[key] = counts.get(key, 0) + len(run)
             else:
-                seen = Counter(map(_topic_partition_of, records))
-            for (topic, partition), c in seen.items():
-                key = (topic, partition, bucket)
-                counts[key] = counts.get(key, 0) + c
-        else:
-            per_minute = Counter(zip(map(_topic_of, records), map(_partition_of, records), stamps, strict=True))
-            for (topic, partition, ts), c in per_minute.items():
-                key = (topic, partition, bucket_of(ts))
-                counts[key] = counts.get(key, 0) + c
+                per_minute = Counter(map(bucket_of, map(_timestamp_of, run)))
+                for bucket, c in per_minute.items():
+                    key = (run[0][0], run[0][1], bucket)
+                    counts[key] = counts.get(key, 0) + c
         for rec in self._to_sample(records, now_ms):
             self._sample(rec, now_ms)
         self.last_ms = now_ms

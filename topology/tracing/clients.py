@@ -46,7 +46,8 @@ import struct
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from operator import itemgetter
 from time import time_ns
 from typing import Any, cast
@@ -344,11 +345,14 @@ class TracingConsumer:
             self._publish(now)
         return messages
 
-    def observe_records(self, records: Sequence[tuple[Any, ...]]) -> None:
+    def observe_records(self, records: Sequence[tuple[Any, ...]],
+                        runs: Iterable[Sequence[tuple[Any, ...]]] | None = None) -> None:
         """Count and sample ``records`` (tuples in :class:`~airstream.topology.records.InputRecord` order,
         e.g. :func:`~airstream.topology.records.from_messages` of what ``consume`` returned), received
-        now: for a consumer made with ``observe_consumed=False``."""
-        self.metrics.observe_records(records, _now_ms())
+        now: for a consumer made with ``observe_consumed=False``. ``runs``: the same records split into
+        runs of one topic and partition, if the caller has them (see
+        :meth:`~airstream.topology.tracing.aggregate.ConsumerMetrics.observe_records`)."""
+        self.metrics.observe_records(records, _now_ms(), runs)
 
     def poll(self, *args: Any, **kwargs: Any) -> Message | None:
         """As ``Consumer.poll`` (same arguments and defaults); the record is counted and sampled."""
@@ -418,15 +422,17 @@ def _produce_all(producer: Producer, records: Sequence[OutputTuple], start: int,
     forwarded: list[tuple[str, int, int, bytes | None]] = []
     i = start
     try:
-        for i in range(start, len(records)):
-            topic, partition, key, value, ts, headers = records[i]
+        # Unpacking each record as the loop takes it, and counting the index, is cheaper than
+        # indexing the list: the index is needed only when librdkafka refuses a record.
+        for topic, partition, key, value, ts, headers in records if start == 0 else islice(records, start, None):
             if partition is None:
                 partition = -1
             if ts <= 0:
                 ts = now
-            path = path0
             if headers:
                 headers, path = traced(headers, now)
+                if path is not path0:
+                    forwarded.append((topic, partition, ts, path))
             else:
                 headers = stamp
             while True:
@@ -435,9 +441,7 @@ def _produce_all(producer: Producer, records: Sequence[OutputTuple], start: int,
                     break
                 except BufferError:  # the local queue is full: let deliveries drain it
                     producer.poll(0.1)
-            if path is not path0:
-                forwarded.append((topic, partition, ts, path))
-        i = len(records)
+            i += 1
     except KafkaException as exc:
         if exc.args[0].code() != KafkaError.MSG_SIZE_TOO_LARGE:
             raise
@@ -446,23 +450,28 @@ def _produce_all(producer: Producer, records: Sequence[OutputTuple], start: int,
     return i
 
 
-_ts_of, _topic_partition = itemgetter(4), itemgetter(0, 1)
+_topic_of, _partition_of, _ts_of, _topic_partition = itemgetter(0), itemgetter(1), itemgetter(4), itemgetter(0, 1)
 
 
 def _count(records: Sequence[OutputTuple], start: int, stop: int, now: int, path0: bytes | None,
            forwarded: list[tuple[str, int, int, bytes | None]],
            counts: dict[tuple[str, int, int, bytes | None], int]) -> None:
     """Add ``records[start:stop]`` to ``counts`` by (topic, partition, minute, path): all under
-    ``path0`` but the ``forwarded`` ones. Counted after producing, column by column (the records of
-    one batch are nearly always of one minute), at a fraction of a dictionary update per record."""
+    ``path0`` but the ``forwarded`` ones. Counted after producing, column by column: the records of
+    one batch are nearly always of one minute, and a task's outputs of one topic and partition
+    (``None``, the partitioner's), which are then counted by their number alone."""
     part = records[start:stop] if (start, stop) != (0, len(records)) else records
     if not part:
         return
-    stamps = list(map(_ts_of, part))
-    low, high = min(stamps), max(stamps)
+    low, high = min(map(_ts_of, part)), max(map(_ts_of, part))
     if low > 0 and low - low % BUCKET_MS == high - high % BUCKET_MS:
         bucket = low - low % BUCKET_MS
-        for (topic, partition), n in Counter(map(_topic_partition, part)).items():
+        topics, partitions = set(map(_topic_of, part)), set(map(_partition_of, part))
+        if len(topics) == 1 and len(partitions) == 1:
+            per_partition = {(topics.pop(), partitions.pop()): len(part)}
+        else:
+            per_partition = Counter(map(_topic_partition, part))
+        for (topic, partition), n in per_partition.items():
             row = (topic, -1 if partition is None else partition, bucket, path0)
             counts[row] = counts.get(row, 0) + n
     else:
