@@ -24,8 +24,9 @@ The runtime's reactions (:class:`Callbacks`, run inside ``consume()`` on the pro
 - revoked: finish the batch (callbacks only run between batches), flush and commit (or commit
   the transaction), then set the tasks of the revoked partitions aside;
 - assigned: take back the tasks set aside whose partitions are assigned again (their state is
-  what was just committed: nobody else owned them in between), close the others, create and
-  restore the new ones from the changelogs, then resume;
+  what was just committed: nobody else owned them in between), close the others, create the new
+  ones and restore them from the changelogs: before resuming under the eager ``range`` assignor,
+  else beside processing (their partitions paused until restored, the other tasks going on);
 - lost (the session expired): drop the tasks without committing; under exactly-once the open
   transaction is aborted and the remaining tasks are redone from the committed offsets.
 """

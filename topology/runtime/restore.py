@@ -14,12 +14,19 @@ completed (or, if its producer died, aborted after ``transaction.timeout.ms``). 
 store is restored this way, the buffers of suppress, of left/outer joins and of sliding
 windows included. Progress is logged every few seconds and kept in the ``restore-total`` /
 ``restore-remaining-records-total`` metrics.
+
+:class:`BackgroundRestore` runs a restore on a thread of its own, as Kafka Streams' state updater
+does, so that the processing thread goes on with the tasks it already has while new ones are
+restored.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaException, TopicPartition
@@ -31,7 +38,7 @@ from airstream.topology.runtime.commit import is_transient
 from airstream.topology.runtime.fetch import fetch
 from airstream.topology.runtime.metrics import StreamsMetrics
 
-__all__ = ["Restorer"]
+__all__ = ["BackgroundRestore", "Restorer"]
 
 log = logging.getLogger("airstream.topology.runtime")
 
@@ -57,16 +64,22 @@ class Restorer:
         if self._watermarks_of is not self._consumer:
             self._watermarks_of.close()
 
-    def restore(self, tasks: list[Task]) -> int:
-        """Rebuild every logged store of ``tasks``; returns the records restored."""
+    def logs(self, task: Task) -> bool:
+        """Whether ``task`` has a store kept in a changelog (one a restore may have to rebuild)."""
+        return task.partition >= 0 and any(name in self.plan.changelog_topics for name in task.stores)
+
+    def restore(self, tasks: list[Task], cancelled: threading.Event | None = None,
+                restored: Callable[[Task], None] | None = None) -> int:
+        """Rebuild every logged store of ``tasks``; returns the records restored. When ``cancelled``
+        is set the restore stops after the records in hand, leaving the stores part-built.
+        ``restored`` is called with each task once all its stores are rebuilt (at once for a task
+        whose changelogs are empty)."""
         targets: dict[tuple[str, int], tuple[Task, str]] = {}
         for task in tasks:
             for name in task.stores:
                 topic = self.plan.changelog_topics.get(name)
                 if topic and task.partition >= 0:
                     targets[(topic, task.partition)] = (task, name)
-        if not targets:
-            return 0
         consumer = self._consumer
         ends: dict[tuple[str, int], int] = {}
         starts: list[TopicPartition] = []
@@ -75,17 +88,32 @@ class Restorer:
             if hi > lo:
                 ends[(topic, p)] = hi
                 starts.append(TopicPartition(topic, p, lo))
+        waiting: dict[Task, set[tuple[str, int]]] = {task: set() for task in tasks}
+        for source in ends:
+            waiting[targets[source][0]].add(source)
+
+        def report_restored() -> None:
+            for task in [t for t, sources in waiting.items() if not sources]:
+                del waiting[task]
+                if restored is not None:
+                    restored(task)
+
+        report_restored()
         if not starts:
             return 0
         remaining = sum(ends[(tp.topic, tp.partition)] - tp.offset for tp in starts)
         self.metrics.restore_remaining += remaining
         log.info("restoring %d changelog partition(s), %d record(s), for task(s) %s", len(starts),
-                 remaining, ", ".join(sorted({t.task_id for t, _ in targets.values()})))
+                 remaining, ", ".join(sorted({targets[source][0].task_id for source in ends})))
         consumer.assign(starts)
         done = 0
         started = last_log = time.monotonic()
         try:
             while ends:
+                if cancelled is not None and cancelled.is_set():
+                    log.info("restore of %s stopped: the task(s) are no longer this instance's, or it is closing",
+                             ", ".join(sorted({t.task_id for t, _ in targets.values()})))
+                    return done
                 if time.monotonic() - started > self.timeout_s:
                     raise TimeoutError(f"restoring {sorted(ends)} took longer than restore.timeout.ms="
                                        f"{int(self.timeout_s * 1000)}; the brokers may be unreachable")
@@ -101,8 +129,11 @@ class Restorer:
                     task.restore(name, run)
                     done += len(run)
                 for position in consumer.position([TopicPartition(t, p) for t, p in ends]):
-                    if position.offset >= ends[(position.topic, position.partition)]:
-                        del ends[(position.topic, position.partition)]
+                    source = (position.topic, position.partition)
+                    if position.offset >= ends[source]:
+                        del ends[source]
+                        waiting[targets[source][0]].discard(source)
+                report_restored()
                 now = time.monotonic()
                 if now - last_log > _LOG_EVERY_S:
                     last_log = now
@@ -125,3 +156,54 @@ class Restorer:
                 log.warning("cannot read the end offset of %s[%d] yet (%s); retrying", topic, partition,
                             exc.args[0].str())
                 time.sleep(0.2)
+
+
+class BackgroundRestore:
+    """A restore of ``tasks`` (keyed as the runtime keys its tasks) on a thread of its own.
+
+    The processing thread starts it and takes each task as soon as its stores are rebuilt with
+    :meth:`take_restored`; :meth:`done` tells when the thread has ended (ask before taking the
+    last tasks) and :meth:`result` raises what the restore raised; :meth:`cancel` stops it. The
+    restorer's consumer is the thread's alone while it runs.
+    """
+
+    def __init__(self, restorer: Restorer, tasks: dict[tuple[int, int], Task]) -> None:
+        self.tasks = dict(tasks)
+        self._restorer = restorer
+        self._key_of = {id(task): key for key, task in tasks.items()}
+        self._restored: collections.deque[tuple[int, int]] = collections.deque()
+        self._cancelled = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="airstream-restore", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._restorer.restore(list(self.tasks.values()), self._cancelled,
+                                   lambda task: self._restored.append(self._key_of[id(task)]))
+        except BaseException as exc:  # handed to the processing thread by result()
+            self._error = exc
+
+    def take_restored(self) -> dict[tuple[int, int], Task]:
+        """The tasks restored since the last call (they are no longer this restore's)."""
+        taken = {}
+        while self._restored:
+            key = self._restored.popleft()
+            taken[key] = self.tasks.pop(key)
+        return taken
+
+    def done(self) -> bool:
+        """Whether the restore has ended (finished, failed or cancelled)."""
+        return not self._thread.is_alive()
+
+    def result(self) -> None:
+        """Once :meth:`done`: raises what the restore raised, if anything."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def cancel(self) -> None:
+        """Stop the restore and wait for the thread; then :meth:`take_restored` has the tasks it
+        finished and :attr:`tasks` those it had not (part-built: close them)."""
+        self._cancelled.set()
+        self._thread.join()

@@ -67,7 +67,7 @@ from airstream.topology.runtime.metrics import StreamsMetrics, serve_prometheus,
 from airstream.topology.runtime.placement import PlacementCheck
 from airstream.topology.runtime.rebalance import Callbacks, group_settings
 from airstream.topology.runtime.record_size import FRAMING_BYTES, OutputLimits, cut_to_fit, record_size, topic_limits
-from airstream.topology.runtime.restore import Restorer
+from airstream.topology.runtime.restore import BackgroundRestore, Restorer
 from airstream.topology.tracing import MetricsPublisher, TracingConsumer, produce_records
 
 __all__ = ["KafkaStreams", "State"]
@@ -324,6 +324,10 @@ class _Runner:
         self.publisher: MetricsPublisher | None = None
         self.guarantee: Guarantee | None = None
         self.restorer: Restorer | None = None
+        # New tasks with logged stores are restored beside processing (Kafka Streams' state
+        # updater) when partitions move incrementally; their partitions stay paused until then.
+        self._background_restorer: Restorer | None = None
+        self._restoring: BackgroundRestore | None = None
         # Where the keys of the foreign-key joins' topics sit, checked on their first records (None: nothing to check).
         self.placement: PlacementCheck | None = None
         self._observe: Callable[[list[InputRecord], list[list[InputRecord]]], None] | None = None
@@ -363,6 +367,9 @@ class _Runner:
             self.guarantee = make_guarantee(cfg, self.consumer, self.publisher,
                                             self.limits.producer_config(cfg.producer()))
             self.restorer = Restorer(self.plan, cfg.restore_consumer(), self.metrics, cfg.restore_timeout_ms)
+            if self.plan.changelog_topics and not self._eager:
+                self._background_restorer = Restorer(self.plan, cfg.restore_consumer(), self.metrics,
+                                                     cfg.restore_timeout_ms)
             if self.plan.global_subtopologies:
                 props = cfg.restore_consumer()
                 props["group.id"] = f"{cfg.application_id}-global"
@@ -430,17 +437,19 @@ class _Runner:
                 log.warning("consumer close: %s", exc)
         self._drop(list(self.tasks))
         self._close_aside()
+        self._stop_restoring()
         if self.guarantee is not None:
             if self.failed:
                 self._abandon_inflight()
                 self.guarantee.abort()
             self.guarantee.close(max(0.0, deadline - time.monotonic()))
-        for closeable in (self.restorer, self._globals, self.publisher):
+        for closeable in (self.restorer, self._background_restorer, self._globals, self.publisher):
             if closeable is not None:
                 closeable.close()
         if self._server is not None:
             self._server.shutdown()
         self.consumer = self.guarantee = self.restorer = self._globals = self._server = self.publisher = None
+        self._background_restorer = None
         self._admin = None
 
     # -- the loop ----------------------------------------------------------------------------
@@ -466,6 +475,8 @@ class _Runner:
         assert consumer is not None
         poll_s = cfg.poll_ms / 1000
         now = time.monotonic()
+        if self._restoring is not None:
+            self._take_restored()
         inflight = self._inflight
         if inflight is not None and (inflight.done() or len(self._held) >= _MAX_HELD_BATCHES):
             self._blocked = not self._finish_inflight(now + max(cfg.commit_interval_ms / 1000, 10.0))
@@ -478,7 +489,7 @@ class _Runner:
                 self._last_record = time.monotonic()
                 if max_records is not None and self.metrics.process_total >= max_records:
                     return True
-            elif idle_timeout is not None and now - self._last_record > idle_timeout:
+            elif idle_timeout is not None and now - self._last_record > idle_timeout and self._restoring is None:
                 return True
             if self._globals is not None:
                 self._produce(self._globals.poll(0))
@@ -774,10 +785,77 @@ class _Runner:
 
     # -- tasks -------------------------------------------------------------------------------
     def _new_task(self, key: tuple[int, int]) -> Task:
-        sub = next(s for s in self.plan.subtopologies if s.id == key[0])
-        task = Task(self.plan, sub, key[1], clock=_wall_ms, global_stores=self.global_stores)
-        self.tasks[key] = task
+        task = self.tasks[key] = self._make_task(key)
         return task
+
+    def _make_task(self, key: tuple[int, int]) -> Task:
+        sub = next(s for s in self.plan.subtopologies if s.id == key[0])
+        return Task(self.plan, sub, key[1], clock=_wall_ms, global_stores=self.global_stores)
+
+    def _restore_beside(self, tasks: dict[tuple[int, int], Task]) -> None:
+        """Restore ``tasks`` on the restore thread; their partitions (assigned and paused) wait.
+        A restore already running is stopped: what it finished starts processing, and what it had
+        not is made again to go with ``tasks``."""
+        assert self._background_restorer is not None
+        running = self._restoring
+        if running is not None:
+            running.cancel()
+            self._restoring = None
+            self._start_processing(running.take_restored())
+            for key, task in running.tasks.items():
+                task.close()
+                tasks.setdefault(key, self._make_task(key))
+        log.info("restoring task(s) %s beside processing; %s go on meanwhile",
+                 ", ".join(f"{a}_{b}" for a, b in sorted(tasks)),
+                 ", ".join(f"{a}_{b}" for a, b in sorted(self.tasks)) or "no other tasks")
+        self._restoring = BackgroundRestore(self._background_restorer, tasks)
+
+    def _take_restored(self) -> None:
+        """Start processing the tasks the restore thread has finished; once it has ended, raise
+        what it raised."""
+        running = self._restoring
+        assert running is not None
+        ended = running.done()  # before taking: a thread that has ended has reported every task
+        self._start_processing(running.take_restored())
+        if ended:
+            self._restoring = None
+            running.result()
+            if not self.closing:
+                self.app._set_state(State.RUNNING)
+
+    def _start_processing(self, restored: dict[tuple[int, int], Task]) -> None:
+        if not restored:
+            return
+        assert self.consumer is not None
+        self.tasks.update(restored)
+        self.consumer.resume(self._partitions_of(restored))
+        log.info("task(s) %s restored; processing them", ", ".join(f"{a}_{b}" for a, b in sorted(restored)))
+
+    def _stop_restoring(self, keys: list[tuple[int, int]] | None = None) -> None:
+        """Stop restoring the tasks of ``keys`` (all when ``None``): closed, as are the ones the
+        restore had finished; the others go on (restored ones process, the rest is restored afresh)."""
+        running = self._restoring
+        if running is None or (keys is not None and not any(k in running.tasks for k in keys)):
+            return
+        running.cancel()
+        self._restoring = None
+        finished = running.take_restored()
+        stopped = {*finished, *running.tasks} if keys is None else set(keys)
+        for key, task in [*finished.items(), *running.tasks.items()]:
+            if key in stopped:
+                task.close()
+        self._start_processing({k: t for k, t in finished.items() if k not in stopped})
+        rest = {}
+        for key, task in running.tasks.items():
+            if key not in stopped:
+                task.close()
+                rest[key] = self._make_task(key)
+        if rest:
+            self._restore_beside(rest)
+
+    @staticmethod
+    def _partitions_of(tasks: dict[tuple[int, int], Task]) -> list[TopicPartition]:
+        return [TopicPartition(topic, task.partition) for task in tasks.values() for topic in task.sub.source_topics]
 
     def _drop(self, keys: list[tuple[int, int]]) -> None:
         for key in keys:
@@ -880,14 +958,24 @@ class _Runner:
             log.info("kept task(s) %s with their state through the rebalance", ", ".join(f"{a}_{b}" for a, b in kept))
         self._close_aside()
         new = [self._new_task(key) for key in keys if key not in self.tasks]
-        self.restorer.restore(new)
-        if not self.closing:
+        logged = [task for task in new if self._background_restorer is not None and self.restorer.logs(task)]
+        if logged and self.consumer is not None:
+            # Assigned here rather than after the callback so that they can be paused before any
+            # record of theirs is fetched: their position stays at the committed offset.
+            self.consumer.incremental_assign(partitions)
+            beside = {key: self.tasks.pop(key) for key in keys if self.tasks.get(key) in logged}
+            self.consumer.pause(self._partitions_of(beside))
+            self._restore_beside(beside)
+        else:
+            self.restorer.restore(new)
+        if not self.closing and self._restoring is None:
             self.app._set_state(State.RUNNING)
 
     def partitions_revoked(self, partitions: list[TopicPartition]) -> None:
         if not self.closing:
             self.app._set_state(State.REBALANCING)
         keys = self._keys(partitions)
+        self._stop_restoring(keys)
         if not self.failed and not self.closing:  # at close, shutdown() made the final commit
             try:
                 if not self._commit(time.monotonic() + self.config.close_timeout_ms / 1000):
@@ -906,6 +994,7 @@ class _Runner:
 
     def partitions_lost(self, partitions: list[TopicPartition]) -> None:
         keys = self._keys(partitions)
+        self._stop_restoring(keys)
         self._drop(keys)
         self._forget(partitions)
         guarantee = self.guarantee
