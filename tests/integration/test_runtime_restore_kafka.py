@@ -175,3 +175,36 @@ def test_a_partition_revoked_while_its_task_restores_is_restored_by_its_new_owne
     assert counts == {b"k7": 8, b"k9": 10}
     assert sorted(owners[0] + owners[1]) == ["0_0", "0_1"] and owners[0] and owners[1]
     assert "stopped: the task(s) are no longer this instance's" in caplog.text  # A gave one up mid-restore
+
+
+def test_a_task_restored_beside_processing_goes_on_from_the_committed_offset(kafka_cluster: str,
+                                                                           unique_name: str) -> None:
+    """A restarted instance restores its tasks beside processing, their partitions paused until
+    then: once resumed they go on from the committed offsets, neither from the start of the
+    partition (records counted twice) nor from its end (records skipped)."""
+    b, _ = _count_topology(kafka_cluster, unique_name)
+    source = f"{unique_name}-in"
+    producer = Producer({"bootstrap.servers": kafka_cluster})
+    config = {"bootstrap.servers": kafka_cluster, "application.id": unique_name}
+    reader = _reader(kafka_cluster, f"{unique_name}-out")
+    updates: list[int] = []
+
+    def read_until(count: int) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and (not updates or updates[-1] < count):
+            updates.extend(struct.unpack(">q", m.value())[0] for m in reader.consume(100, 0.1) if m.error() is None)
+
+    try:
+        for reset, first in (("earliest", 3), ("earliest", 4), ("latest", 5)):
+            for _ in range(first - len(updates)):
+                producer.produce(source, b"x", b"a", partition=0)
+            assert producer.flush(30) == 0
+            app = KafkaStreams(b.build(), {**config, "consumer.auto.offset.reset": reset})
+            app.start()
+            try:
+                read_until(first)
+            finally:
+                app.close()
+    finally:
+        reader.close()
+    assert updates == [1, 2, 3, 4, 5]

@@ -30,6 +30,7 @@ with ``app.run(max_records=..., idle_timeout=...)`` (scripts, benchmarks, ``airs
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import gc
 import heapq
@@ -75,6 +76,7 @@ __all__ = ["KafkaStreams", "State"]
 log = logging.getLogger("airstream.topology.runtime")
 _client_log = client_logger("client")
 
+_RESTORE_CHECK_S = 0.01
 _tp_of = operator.itemgetter(0, 1)
 _partition_of = operator.itemgetter(1)
 _ts_of = operator.itemgetter(3)
@@ -477,6 +479,8 @@ class _Runner:
         now = time.monotonic()
         if self._restoring is not None:
             self._take_restored()
+            # The restore thread cannot interrupt a wait for records: look again soon.
+            poll_s = min(poll_s, _RESTORE_CHECK_S)
         inflight = self._inflight
         if inflight is not None and (inflight.done() or len(self._held) >= _MAX_HELD_BATCHES):
             self._blocked = not self._finish_inflight(now + max(cfg.commit_interval_ms / 1000, 10.0))
@@ -828,7 +832,14 @@ class _Runner:
             return
         assert self.consumer is not None
         self.tasks.update(restored)
-        self.consumer.resume(self._partitions_of(restored))
+        partitions = self._partitions_of(restored)
+        self.consumer.resume(partitions)
+        # librdkafka wakes its broker threads when a partition starts fetching, not when a paused
+        # one resumes: a broker thread with nothing else to fetch would start on these at its next
+        # heartbeat or request, up to a second later. A request to each partition's leader wakes it.
+        for tp in partitions:
+            with contextlib.suppress(KafkaException):  # only a wake-up: a failed one costs the delay, no more
+                self.consumer.get_watermark_offsets(tp, timeout=1, cached=False)
         log.info("task(s) %s restored; processing them", ", ".join(f"{a}_{b}" for a, b in sorted(restored)))
 
     def _stop_restoring(self, keys: list[tuple[int, int]] | None = None) -> None:
