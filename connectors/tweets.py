@@ -562,7 +562,7 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
 
         produce_tweets(TweetReplay(SAMPLE_CSV), "localhost:9092", "tweets", {"client.id": "replay-eu"})
     """
-    from confluent_kafka import KafkaException
+    from confluent_kafka import KafkaError, KafkaException
 
     from airstream.common.redact import scrub
     from airstream.topology.tracing import TracingProducer
@@ -581,7 +581,7 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         nonlocal delivered
         if err is None:
             delivered += 1
-        else:
+        elif err.code() not in (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT):  # ours, below
             # A refused ACL names the principal and the grant; other errors keep librdkafka's words.
             errors.append(producer.explain(err, topic) or err.str())
 
@@ -604,6 +604,13 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         stopped = exc  # reported below, once what was sent has been delivered or has failed
     finally:
         remaining = _deliver(producer, 30)
+        if remaining:
+            # Each queued record holds on_delivery, which holds the producer: left queued, they keep
+            # it alive until the interpreter exits, and librdkafka destroyed then calls back into
+            # a Python that is being torn down (the replay once died of SIGSEGV after a refused
+            # login). Purged and reported now, they let it go with this function.
+            producer.purge()
+            producer.poll(0)
         producer.close(0 if remaining or _login_refused(producer) else 30)  # also publishes the last counts
     where = f"topic {topic!r} on {bootstrap}"
     if isinstance(stopped, KafkaException):
