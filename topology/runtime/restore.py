@@ -170,7 +170,6 @@ class BackgroundRestore:
     def __init__(self, restorer: Restorer, tasks: dict[tuple[int, int], Task]) -> None:
         self.tasks = dict(tasks)
         self._restorer = restorer
-        self._key_of = {id(task): key for key, task in tasks.items()}
         self._restored: collections.deque[tuple[int, int]] = collections.deque()
         self._cancelled = threading.Event()
         self._error: BaseException | None = None
@@ -180,7 +179,7 @@ class BackgroundRestore:
     def _run(self) -> None:
         try:
             self._restorer.restore(list(self.tasks.values()), self._cancelled,
-                                   lambda task: self._restored.append(self._key_of[id(task)]))
+                                   lambda task: self._restored.append((task.sub.id, task.partition)))
         except BaseException as exc:  # handed to the processing thread by result()
             self._error = exc
 

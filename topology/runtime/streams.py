@@ -798,17 +798,11 @@ class _Runner:
 
     def _restore_beside(self, tasks: dict[tuple[int, int], Task]) -> None:
         """Restore ``tasks`` on the restore thread; their partitions (assigned and paused) wait.
-        A restore already running is stopped: what it finished starts processing, and what it had
-        not is made again to go with ``tasks``."""
+        A restore already running is stopped (:meth:`_cancel_restore`) and what it had not finished
+        goes with ``tasks``."""
         assert self._background_restorer is not None
-        running = self._restoring
-        if running is not None:
-            running.cancel()
-            self._restoring = None
-            self._start_processing(running.take_restored())
-            for key, task in running.tasks.items():
-                task.close()
-                tasks.setdefault(key, self._make_task(key))
+        if self._restoring is not None:
+            tasks = {**self._cancel_restore(set(tasks)), **tasks}
         log.info("restoring task(s) %s beside processing; %s go on meanwhile",
                  ", ".join(f"{a}_{b}" for a, b in sorted(tasks)),
                  ", ".join(f"{a}_{b}" for a, b in sorted(self.tasks)) or "no other tasks")
@@ -843,26 +837,28 @@ class _Runner:
         log.info("task(s) %s restored; processing them", ", ".join(f"{a}_{b}" for a, b in sorted(restored)))
 
     def _stop_restoring(self, keys: list[tuple[int, int]] | None = None) -> None:
-        """Stop restoring the tasks of ``keys`` (all when ``None``): closed, as are the ones the
-        restore had finished; the others go on (restored ones process, the rest is restored afresh)."""
+        """Stop restoring the tasks of ``keys`` (all when ``None``); the others go on."""
         running = self._restoring
         if running is None or (keys is not None and not any(k in running.tasks for k in keys)):
             return
+        rest = self._cancel_restore({*running.tasks} if keys is None else set(keys))
+        if rest:
+            self._restore_beside(rest)
+
+    def _cancel_restore(self, stopped: set[tuple[int, int]]) -> dict[tuple[int, int], Task]:
+        """Stop the running restore: the tasks it finished start processing, but those of ``stopped``,
+        which are closed with the part-built ones; returns new tasks for the part-built ones not
+        ``stopped``, to be restored afresh."""
+        running = self._restoring
+        assert running is not None
         running.cancel()
         self._restoring = None
         finished = running.take_restored()
-        stopped = {*finished, *running.tasks} if keys is None else set(keys)
         for key, task in [*finished.items(), *running.tasks.items()]:
-            if key in stopped:
+            if key in stopped or key in running.tasks:
                 task.close()
         self._start_processing({k: t for k, t in finished.items() if k not in stopped})
-        rest = {}
-        for key, task in running.tasks.items():
-            if key not in stopped:
-                task.close()
-                rest[key] = self._make_task(key)
-        if rest:
-            self._restore_beside(rest)
+        return {key: self._make_task(key) for key in running.tasks if key not in stopped}
 
     @staticmethod
     def _partitions_of(tasks: dict[tuple[int, int], Task]) -> list[TopicPartition]:
