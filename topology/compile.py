@@ -340,17 +340,28 @@ class _Generator:
 
     def segment(self, root: Node, serdes: tuple[Serde[Any], Serde[Any]] | None = None) -> None:
         """``seg_<i>(k0, v0, ts, h, src)`` runs the chains below ``root`` for one record; for a
-        source also ``batch_<i>(run, keys, values, task, fail)``, the same for a whole batch
-        with no call per record."""
+        source also ``batch_<i>(run, topic, task, fail, decode)``, the same for a whole batch of
+        undecoded records with no call per record (``decode(topic, record)``: the key and value by
+        the serdes' own ``deserialize``, or ``None`` once the error handler has the record)."""
         i = self.ids[root.name]
         self.source_serdes = serdes
         self.emit(0, f"def seg_{i}(k0, v0, ts, h, src):", root)
         self.body(root, 1)
         if serdes is None:
             return
-        self.emit(0, f"def batch_{i}(run, keys, values, task, fail):", root)
+        self.emit(0, f"def batch_{i}(run, topic, task, fail, decode):", root)
         self.emit(1, "st = task.stream_time", None)
-        self.emit(1, "for src, k0, v0 in zip(run, keys, values):", None)
+        self.emit(1, "for src in run:", None)
+        # Each record is decoded as the loop takes it: its objects are then used and freed while
+        # they are still in the CPU caches (a decoded tweet is ~5 kB of objects).
+        self.emit(2, "try:", None)
+        self.decode("k0", 4, serdes[0], f"kd_{i}", 3)
+        self.decode("v0", 5, serdes[1], f"vd_{i}", 3)
+        self.emit(2, "except Exception:", None)
+        self.emit(3, "kv = decode(topic, src)", None)  # the serde's own error, to the handler
+        self.emit(3, "if kv is None:", None)
+        self.emit(4, "continue", None)
+        self.emit(3, "k0, v0 = kv", None)
         self.emit(2, "ts = src[3]", None)
         self.emit(2, "if ts > st:", None)
         self.emit(3, "st = task.stream_time = ts", None)
@@ -360,6 +371,21 @@ class _Generator:
         self.emit(2, "except Exception as exc:", None)
         self.emit(3, "fail(exc, src)", None)
         self.source_serdes = None
+
+    def decode(self, var: str, field: int, serde: Serde[Any], name: str, d: int) -> None:
+        """Lines setting ``var`` to the record's key (``field`` 4) or value (5) as ``serde`` reads it."""
+        if type(serde) is BytesSerde:
+            self.emit(d, f"{var} = src[{field}]", None)
+            return
+        decoder = serde.decoder() if _decoder_matches(serde) else None
+        if decoder is None:
+            self.bindings[name] = serde.deserialize
+            self.emit(d, f"{var} = {name}(topic, src[{field}])", None)
+            return
+        self.bindings[name] = decoder
+        self.emit(d, f"{var} = src[{field}]", None)
+        self.emit(d, f"if {var} is not None:", None)
+        self.emit(d + 1, f"{var} = {name}({var})", None)
 
     def body(self, root: Node, d: int) -> None:
         before = len(self.lines)
@@ -442,6 +468,14 @@ class _Generator:
 
 
 _EXACT = (StringSerde, BytesSerde, IntegerSerde, LongSerde)
+
+
+def _decoder_matches(serde: Serde[Any]) -> bool:
+    """Whether ``serde.decoder()`` comes from the class that gives its ``deserialize``: a subclass
+    that overrides only ``deserialize`` must not be read with its parent's decoder."""
+    cls = type(serde)
+    owner = next(c for c in cls.__mro__ if "decoder" in c.__dict__)
+    return cls.deserialize is owner.deserialize  # type: ignore[attr-defined]
 
 
 def _same_bytes(reader: Serde[Any], writer: Serde[Any]) -> bool:

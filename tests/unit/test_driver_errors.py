@@ -4,6 +4,7 @@ import pytest
 
 from airstream.topology import DeserializationException, ProcessingException, Serdes, StreamsBuilder
 from airstream.topology.errors import DLQ_HEADERS, TopologyException
+from airstream.topology.serdes import JsonSerde
 from airstream.topology.testing import TopologyTestDriver
 
 
@@ -112,3 +113,34 @@ def test_a_malformed_global_table_record_reaches_the_dlq():
         dead = driver.create_output_topic("dead", Serdes.Bytes(), Serdes.Bytes()).read_records_to_list()
     assert [(r.key, r.value) for r in dead] == [(b"Delta", b"{not json")]
     assert dict(dead[0].headers)["__streams.errors.topic"] == b"airlines"
+
+
+def test_a_key_that_is_not_utf8_is_reported_by_the_string_serde():
+    config = {"default.deserialization.exception.handler": "dlq",
+              "errors.dead.letter.queue.topic.name": "tweets-dlq"}
+    with TopologyTestDriver(json_topology(), config) as driver:
+        pipe_raw(driver, b"\xff\xfe", b'{"text": "bad key"}')
+        pipe_raw(driver, b"k2", b'{"text": "fine"}')
+        assert driver.create_output_topic("out").read_key_values_to_list() == [("k2", "FINE")]
+        dlq = driver.create_output_topic("tweets-dlq", Serdes.Bytes(), Serdes.Bytes()).read_records_to_list()
+    assert [(r.key, r.value) for r in dlq] == [(b"\xff\xfe", b'{"text": "bad key"}')]
+    headers = dict(dlq[0].headers)
+    assert headers["__streams.errors.exception"] == b"SerdeError"
+    assert b"not valid UTF-8" in headers["__streams.errors.message"]
+
+
+def test_a_serde_subclass_that_overrides_deserialize_reads_the_records():
+    class Tagged(JsonSerde):
+        """JSON, with the topic it was read from added to each object."""
+
+        def deserialize(self, topic, data):
+            value = super().deserialize(topic, data)
+            return {**value, "read_from": topic} if isinstance(value, dict) else value
+
+    b = StreamsBuilder()
+    (b.stream("tweets", key_serde=Serdes.String(), value_serde=Tagged())
+      .map_values(lambda v: f"{v['text']} via {v['read_from']}")
+      .to("out", value_serde=Serdes.String()))
+    with TopologyTestDriver(b.build()) as driver:
+        pipe_raw(driver, b"k", b'{"text": "late"}')
+        assert driver.create_output_topic("out").read_values_to_list() == ["late via tweets"]

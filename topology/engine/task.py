@@ -37,7 +37,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from operator import itemgetter
 from typing import Any, TypeVar
 
 from airstream.topology.compile import Plan, SubtopologyPlan, node_for_traceback
@@ -46,7 +45,6 @@ from airstream.topology.graph import StoreKind, StoreSpec
 from airstream.topology.operators import Runtime, Spec, overrides
 from airstream.topology.processor import PunctuationType
 from airstream.topology.records import InputRecord, OutputRecord
-from airstream.topology.serdes import Serde, StringSerde
 from airstream.topology.state import (
     ChangeLogger,
     KeyValueStore,
@@ -65,28 +63,6 @@ log = logging.getLogger("airstream.topology.engine")
 StoreT = TypeVar("StoreT", bound=StateStore)
 T = TypeVar("T")
 
-
-_KEY, _VALUE = itemgetter(4), itemgetter(5)
-
-# Records are decoded and processed this many at a time: a whole fetched batch of decoded JSON
-# (a thousand tweets are ~5 MB of objects) falls out of the CPU caches before it is processed,
-# and lives long enough for the garbage collector to scan it; at 128 each tweet costs a third less.
-_CHUNK = 128
-
-
-def _deserialize_all(serde: Serde[Any], topic: str, raw: list[bytes | None]) -> list[Any]:
-    # Serdes with their own batch path use it; otherwise one comprehension beats the
-    # generic per-item loop of Serde.deserialize_many.
-    if type(serde).deserialize_many is not Serde.deserialize_many:
-        return serde.deserialize_many(topic, raw)
-    if type(serde) is StringSerde:
-        # Invalid UTF-8 raises here and the caller redoes the batch one by one, where the
-        # serde reports the bad record properly.
-        return [None if b is None else b.decode() for b in raw]
-    des = serde.deserialize
-    return [des(topic, b) for b in raw]
-
-
 class _Schedule:
     __slots__ = ("cancelled", "fn", "interval", "next", "node")
 
@@ -103,7 +79,6 @@ class _Schedule:
             nxt = self.next + ((now - self.next) // self.interval + 1) * self.interval
         self.next = nxt
 
-
 _STORE_MAKERS: dict[StoreKind, Callable[[StoreSpec, ChangeLogger | None], StateStore]] = {
     "kv": lambda s, log: KeyValueStore(s.name, s.key_serde, s.value_serde, log),
     "window": lambda s, log: WindowStore(s.name, s.key_serde, s.value_serde, s.window_size_ms or 0,
@@ -113,11 +88,9 @@ _STORE_MAKERS: dict[StoreKind, Callable[[StoreSpec, ChangeLogger | None], StateS
     "outer-join": lambda s, log: OuterJoinBuffer(s.name, s.key_serde, s.value_serde, log),
 }
 
-
 def make_store(spec: StoreSpec, log_fn: ChangeLogger | None) -> StateStore:
     """A store instance for ``spec`` writing changes to ``log_fn`` (``None``: no changelog)."""
     return _STORE_MAKERS[spec.kind](spec, log_fn)
-
 
 class Task:
     """One sub-topology over one partition (see the module docstring for the protocol)."""
@@ -276,26 +249,19 @@ class Task:
             entry = self._entries[topic]
         except KeyError:
             raise KeyError(f"task {self.task_id} does not read topic {topic!r}") from None
-        if len(run) > _CHUNK:
-            for i in range(0, len(run), _CHUNK):
-                self._run(topic, run[i:i + _CHUNK])
-            return
-        kd, vd = self._serdes[topic]
-        try:
-            keys = _deserialize_all(kd, topic, list(map(_KEY, run)))
-            values = _deserialize_all(vd, topic, list(map(_VALUE, run)))
-        except Exception:
-            keys, values, run = self._deserialize_one_by_one(topic, run, kd, vd)
         if not self._stream_schedules:
-            self._batches[topic](run, keys, values, self, self._fail_record)
+            self._batches[topic](run, topic, self, self._fail_record, self._decode)
             return
         # Stream-time punctuators must see every record: process one at a time.
-        for rec, k, v in zip(run, keys, values, strict=True):
+        for rec in run:
+            kv = self._decode(topic, rec)
+            if kv is None:
+                continue
             ts = rec[3]
             if ts > self.stream_time:
                 self.stream_time = ts
             try:
-                entry(k, v, ts, rec[6], rec)
+                entry(kv[0], kv[1], ts, rec[6], rec)
             except Exception as exc:
                 self._fail_record(exc, rec)
             self._punctuate(self._stream_schedules, self.stream_time)
@@ -304,22 +270,17 @@ class Task:
         self._fail("processing", exc, rec,
                    node_for_traceback(self.sub, exc.__traceback__, self._runtimes))
 
-    def _deserialize_one_by_one(self, topic: str, run: list[InputRecord], kd: Any, vd: Any
-                                ) -> tuple[list[Any], list[Any], list[InputRecord]]:
-        keys, values, kept = [], [], []
-        for rec in run:
-            try:
-                k = kd.deserialize(topic, rec[4])
-                v = vd.deserialize(topic, rec[5])
-            except Exception as exc:
-                if hasattr(exc, "at"):
-                    exc.at(rec[1], rec[2])
-                self._fail("deserialization", exc, rec, None)
-                continue
-            keys.append(k)
-            values.append(v)
-            kept.append(rec)
-        return keys, values, kept
+    def _decode(self, topic: str, rec: InputRecord) -> tuple[Any, Any] | None:
+        """``rec``'s key and value read by its topic's serdes, or ``None`` once a record that does not
+        decode is with the deserialization-error handler."""
+        kd, vd = self._serdes[topic]
+        try:
+            return kd.deserialize(topic, rec[4]), vd.deserialize(topic, rec[5])
+        except Exception as exc:
+            if hasattr(exc, "at"):
+                exc.at(rec[1], rec[2])
+            self._fail("deserialization", exc, rec, None)
+            return None
 
     def _punctuate(self, schedules: list[_Schedule], now: int) -> None:
         for sched in sorted(schedules, key=lambda s: s.next):
