@@ -63,6 +63,7 @@ log = logging.getLogger("airstream.topology.engine")
 StoreT = TypeVar("StoreT", bound=StateStore)
 T = TypeVar("T")
 
+
 class _Schedule:
     __slots__ = ("cancelled", "fn", "interval", "next", "node")
 
@@ -79,6 +80,7 @@ class _Schedule:
             nxt = self.next + ((now - self.next) // self.interval + 1) * self.interval
         self.next = nxt
 
+
 _STORE_MAKERS: dict[StoreKind, Callable[[StoreSpec, ChangeLogger | None], StateStore]] = {
     "kv": lambda s, log: KeyValueStore(s.name, s.key_serde, s.value_serde, log),
     "window": lambda s, log: WindowStore(s.name, s.key_serde, s.value_serde, s.window_size_ms or 0,
@@ -88,9 +90,11 @@ _STORE_MAKERS: dict[StoreKind, Callable[[StoreSpec, ChangeLogger | None], StateS
     "outer-join": lambda s, log: OuterJoinBuffer(s.name, s.key_serde, s.value_serde, log),
 }
 
+
 def make_store(spec: StoreSpec, log_fn: ChangeLogger | None) -> StateStore:
     """A store instance for ``spec`` writing changes to ``log_fn`` (``None``: no changelog)."""
     return _STORE_MAKERS[spec.kind](spec, log_fn)
+
 
 class Task:
     """One sub-topology over one partition (see the module docstring for the protocol)."""
