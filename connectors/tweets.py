@@ -604,14 +604,9 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         stopped = exc  # reported below, once what was sent has been delivered or has failed
     finally:
         remaining = _deliver(producer, 30)
-        if remaining:
-            # Each queued record holds on_delivery, which holds the producer: left queued, they keep
-            # it alive until the interpreter exits, and librdkafka destroyed then calls back into
-            # a Python that is being torn down (the replay once died of SIGSEGV after a refused
-            # login). Purged and reported now, they let it go with this function.
-            producer.purge()
-            producer.poll(0)
-        producer.close(0 if remaining or _login_refused(producer) else 30)  # also publishes the last counts
+        # Also publishes the last counts; what is left fails now (purged), and on_delivery, which
+        # holds the producer, lets it go with this function.
+        producer.close(0 if remaining or _login_refused(producer) else 30)
     where = f"topic {topic!r} on {bootstrap}"
     if isinstance(stopped, KafkaException):
         raise ReplayError(scrub(f"cannot produce to {where}: {stopped}", settings), produced=delivered) from stopped

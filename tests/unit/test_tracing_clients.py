@@ -279,6 +279,18 @@ def test_a_refused_publish_keeps_the_counts_for_the_next_one(mock_config: dict) 
     assert _counts(pub.records) == {("producer", "t", -1, "replay", 0, ""): 2}
 
 
+def test_close_fails_what_it_could_not_deliver_in_time_as_kafka_does() -> None:
+    reports: list[tuple[Any, Any]] = []
+    producer = TracingProducer({"bootstrap.servers": "127.0.0.1:1", "client.id": "replay"},
+                               publisher=_Publisher())  # type: ignore[arg-type]
+    for value in (b"a", b"b", b"c"):
+        producer.produce("t", value, on_delivery=lambda err, msg: reports.append((err.code(), msg.value())))
+    assert producer.close(0.2) == 3
+    assert reports == [(KafkaError._PURGE_QUEUE, b"a"), (KafkaError._PURGE_QUEUE, b"b"),
+                       (KafkaError._PURGE_QUEUE, b"c")]
+    assert len(producer) == 0  # nothing left to call back at interpreter exit
+
+
 def test_consumer_measures_what_it_receives_and_forwards_via_its_group(mock_config: dict) -> None:
     producer = TracingProducer(mock_config, publisher=_Publisher())  # type: ignore[arg-type]
     for i in range(5):

@@ -253,8 +253,16 @@ class TracingProducer:
         return self._producer.flush(*args, **kwargs)
 
     def close(self, timeout: float = 30.0) -> int:
-        """Publish the remaining metrics and deliver everything queued; returns records left."""
+        """Deliver what is queued within ``timeout`` seconds and publish the remaining metrics;
+        returns how many records were left undelivered. As Kafka's ``Producer.close(timeout)``, those
+        fail now: each one's delivery callback gets ``_PURGE_QUEUE`` (never sent) or ``_PURGE_INFLIGHT``
+        (sent, unanswered: it may have been written). Left queued, they would keep their callbacks,
+        and whatever those hold, alive until librdkafka is destroyed at interpreter exit, where it
+        would call back into a Python being torn down."""
         left = self.flush(timeout)
+        if left:
+            self._producer.purge()
+            self._producer.poll(0)
         if self._own_publisher:
             self.publisher.close(timeout)
         return left

@@ -110,7 +110,9 @@ class MetricsPublisher:
                                        "client.id": f"{self._client_id}.metrics"})
 
     def _delivered(self, err: KafkaError | None, _msg: Any) -> None:
-        if err is None:
+        # A purge is the closing producer's own doing (TracingProducer.close fails what it could not
+        # deliver in time, and says how many): not news about the broker or this client's rights.
+        if err is None or err.code() in (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT):
             return
         denied = explain(err, principal=self._principal, topic=self.topic, operation="Write")
         if denied is not None:
