@@ -66,7 +66,13 @@ class Restorer:
 
     def logs(self, task: Task) -> bool:
         """Whether ``task`` has a store kept in a changelog (one a restore may have to rebuild)."""
-        return task.partition >= 0 and any(name in self.plan.changelog_topics for name in task.stores)
+        return bool(self._changelogs(task))
+
+    def _changelogs(self, task: Task) -> list[tuple[str, str]]:
+        """``(store, changelog topic)`` of each of ``task``'s logged stores (a global task has none)."""
+        if task.partition < 0:
+            return []
+        return [(name, self.plan.changelog_topics[name]) for name in task.stores if name in self.plan.changelog_topics]
 
     def restore(self, tasks: list[Task], cancelled: threading.Event | None = None,
                 restored: Callable[[Task], None] | None = None) -> int:
@@ -76,10 +82,8 @@ class Restorer:
         whose changelogs are empty)."""
         targets: dict[tuple[str, int], tuple[Task, str]] = {}
         for task in tasks:
-            for name in task.stores:
-                topic = self.plan.changelog_topics.get(name)
-                if topic and task.partition >= 0:
-                    targets[(topic, task.partition)] = (task, name)
+            for name, topic in self._changelogs(task):
+                targets[(topic, task.partition)] = (task, name)
         consumer = self._consumer
         ends: dict[tuple[str, int], int] = {}
         starts: list[TopicPartition] = []
