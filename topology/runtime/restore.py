@@ -116,7 +116,7 @@ class Restorer:
             while ends:
                 if cancelled is not None and cancelled.is_set():
                     log.info("restore of %s stopped: the task(s) are no longer this instance's, or it is closing",
-                             ", ".join(sorted({t.task_id for t, _ in targets.values()})))
+                             ", ".join(sorted(t.task_id for t in waiting)))  # the ones not restored yet
                     return done
                 if time.monotonic() - started > self.timeout_s:
                     raise TimeoutError(f"restoring {sorted(ends)} took longer than restore.timeout.ms="
