@@ -562,10 +562,11 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
 
         produce_tweets(TweetReplay(SAMPLE_CSV), "localhost:9092", "tweets", {"client.id": "replay-eu"})
     """
-    from confluent_kafka import KafkaError, KafkaException
+    from confluent_kafka import KafkaException
 
     from airstream.common.redact import scrub
     from airstream.topology.tracing import TracingProducer
+    from airstream.topology.tracing.publisher import PURGED_ON_CLOSE
 
     # murmur2 as Java clients and Kafka Streams place keys: a table joined against these records, or
     # a co-partitioned topic written by a Java producer, finds each key on the same partition.
@@ -581,7 +582,7 @@ def produce_tweets(tweets: Iterable[dict[str, Any]], bootstrap: str, topic: str,
         nonlocal delivered
         if err is None:
             delivered += 1
-        elif err.code() not in (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT):  # ours, below
+        elif err.code() not in PURGED_ON_CLOSE:  # failed by close(): already counted in remaining
             # A refused ACL names the principal and the grant; other errors keep librdkafka's words.
             errors.append(producer.explain(err, topic) or err.str())
 

@@ -854,9 +854,11 @@ class _Runner:
         running.cancel()
         self._restoring = None
         finished = running.take_restored()
-        for key, task in [*finished.items(), *running.tasks.items()]:
-            if key in stopped or key in running.tasks:
+        for key, task in finished.items():
+            if key in stopped:
                 task.close()
+        for task in running.tasks.values():
+            task.close()
         self._start_processing({k: t for k, t in finished.items() if k not in stopped})
         return {key: self._make_task(key) for key in running.tasks if key not in stopped}
 

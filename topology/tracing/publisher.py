@@ -23,9 +23,13 @@ from airstream.common.client_config import connection_config
 from airstream.common.kafka_errors import explain, principal_of
 from airstream.common.traces.record import METRICS_TOPIC
 
-__all__ = ["MetricsPublisher"]
+__all__ = ["PURGED_ON_CLOSE", "MetricsPublisher"]
 
 log = logging.getLogger("airstream.topology.tracing")
+
+PURGED_ON_CLOSE = (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT)
+"""Delivery-report errors of records :meth:`TracingProducer.close <airstream.topology.tracing.TracingProducer.close>`
+failed because they were not delivered in time (it returns how many)."""
 
 RETENTION_MS = 7 * 24 * 3600 * 1000
 _UNREACHABLE = frozenset({KafkaError._TRANSPORT, KafkaError._TIMED_OUT, KafkaError._ALL_BROKERS_DOWN})
@@ -110,9 +114,8 @@ class MetricsPublisher:
                                        "client.id": f"{self._client_id}.metrics"})
 
     def _delivered(self, err: KafkaError | None, _msg: Any) -> None:
-        # A purge is the closing producer's own doing (TracingProducer.close fails what it could not
-        # deliver in time, and says how many): not news about the broker or this client's rights.
-        if err is None or err.code() in (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT):
+        # A purge is the closing producer's own doing: not news about the broker or this client's rights.
+        if err is None or err.code() in PURGED_ON_CLOSE:
             return
         denied = explain(err, principal=self._principal, topic=self.topic, operation="Write")
         if denied is not None:
