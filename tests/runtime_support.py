@@ -130,6 +130,23 @@ def read_topic(bootstrap: str, topic: str, expect: int, timeout: float = 60.0, s
     return out
 
 
+def partition_report(bootstrap: str, topic: str, read: list[Any]) -> str:
+    """Per partition of ``topic``: how many of the ``read`` records came from it and its
+    watermarks, for an assertion message (a record missing from one partition and one never
+    written look alike in a set comparison)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"report-{topic}-{time.time()}"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        counts = Counter(m.partition() for m in read)
+        lines = []
+        for p in sorted(partitions):
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+            lines.append(f"{topic}[{p}]: read {counts[p]}, watermarks {low}..{high}")
+        return "\n".join(lines)
+    finally:
+        consumer.close()
+
+
 def read_table(bootstrap: str, topic: str, done: Any, timeout: float = 90.0, settle: float = 3.0
                ) -> dict[bytes, int]:
     """The latest Long value per key of ``topic`` (read_committed), once ``done(table)`` holds

@@ -3,6 +3,7 @@ loses nothing. Uses a broker of its own (not the shared fixture's), since it sto
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from ci_support import missing
 from runtime_support import (
     create_topic,
     duplicates,
+    partition_report,
     produce_in_background,
     read_table,
     read_topic,
@@ -48,7 +50,9 @@ def _topology(source: str, upper: str, counts: str):
 
 
 @pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once_v2"])
-def test_broker_stopped_for_20s_mid_run(own_kafka: LocalKafka, unique_name: str, guarantee: str) -> None:
+def test_broker_stopped_for_20s_mid_run(own_kafka: LocalKafka, unique_name: str, guarantee: str,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="airstream.topology.runtime")  # assignments and rewinds, should it fail
     bootstrap = own_kafka.bootstrap
     source, upper, counts = f"{unique_name}-in", f"{unique_name}-upper", f"{unique_name}-counts"
     create_topic(bootstrap, source, 3)
@@ -74,7 +78,7 @@ def test_broker_stopped_for_20s_mid_run(own_kafka: LocalKafka, unique_name: str,
     written = read_topic(bootstrap, source, RECORDS, settle=0)
     assert len(written) == RECORDS  # the test's own producer lost nothing
     values = [m.value() for m in out]
-    assert set(values) == {v.upper() for _, v in records}
+    assert set(values) == {v.upper() for _, v in records}, partition_report(bootstrap, upper, out)
     assert all(table[k] >= n for k, n in expected.items())
     if guarantee == "exactly_once_v2":
         assert duplicates(values) == 0
