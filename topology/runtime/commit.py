@@ -43,7 +43,8 @@ from airstream.topology.runtime.config import StreamsConfig
 from airstream.topology.runtime.record_size import record_size
 from airstream.topology.tracing import MetricsPublisher, TracingConsumer, TracingProducer
 
-__all__ = ["AtLeastOnce", "CommitInFlight", "ExactlyOnce", "Guarantee", "Rewind", "is_transient", "make_guarantee"]
+__all__ = ["AtLeastOnce", "CommitInFlight", "ExactlyOnce", "Guarantee", "Rewind", "committed_offsets", "is_transient",
+           "make_guarantee"]
 
 log = logging.getLogger("airstream.topology.runtime")
 
@@ -78,6 +79,32 @@ def access_stop(err: KafkaError, client: Mapping[str, Any], **context: str | Non
     stop = StreamsException(scrub(str(cause), client))
     stop.__cause__ = cause  # callers raise it `from stop.__cause__`: airstream run reads its kind
     return stop
+
+
+def committed_offsets(consumer: Consumer | TracingConsumer, partitions: list[TopicPartition], *,
+                      attempts: int = 30, retry_s: float = 1.0) -> list[TopicPartition]:
+    """The group's committed offsets of ``partitions`` (an offset below 0: none committed), to rewind
+    to. Retries up to ``attempts`` times, ``retry_s`` apart, when the request fails *or any partition
+    in it does*: a partition whose lookup failed comes back without an offset too, and taken for
+    "never committed" it would be rewound to ``auto.offset.reset`` -- with ``latest``, past the
+    records being redone. Raises :class:`StreamsException` naming the partitions at the last attempt.
+    """
+    attempt = 1
+    while True:
+        try:
+            committed = consumer.committed(partitions, timeout=10)
+            failed = [f"{tp.topic}[{tp.partition}]: {err.str()}" for tp in committed if (err := tp.error) is not None]
+            if not failed:
+                return list(committed)
+            reason = "; ".join(failed)
+        except KafkaException as exc:
+            reason = exc.args[0].str()
+        if attempt >= attempts:
+            raise StreamsException(f"cannot read the committed offsets to rewind to after {attempts} attempts: "
+                                   f"{reason}")
+        log.warning("reading committed offsets failed (%s); retrying", reason)
+        time.sleep(retry_s)
+        attempt += 1
 
 
 class _DeliveryErrors:

@@ -60,7 +60,14 @@ from airstream.topology.errors import ErrorPolicy, StreamsException, TopologyExc
 from airstream.topology.partitioner import cached_partition_for
 from airstream.topology.records import InputRecord, from_messages
 from airstream.topology.runtime.admin import TopicLayout, prepare_topics
-from airstream.topology.runtime.commit import CommitInFlight, Guarantee, Rewind, access_stop, make_guarantee
+from airstream.topology.runtime.commit import (
+    CommitInFlight,
+    Guarantee,
+    Rewind,
+    access_stop,
+    committed_offsets,
+    make_guarantee,
+)
 from airstream.topology.runtime.config import StreamsConfig
 from airstream.topology.runtime.fetch import fetch
 from airstream.topology.runtime.logs import client_logger
@@ -908,17 +915,7 @@ class _Runner:
         tps = [TopicPartition(t, task.partition) for task in tasks for t in task.sub.source_topics]
         if not tps:
             return
-        attempt = 0
-        while True:
-            try:
-                committed = self.consumer.committed(tps, timeout=10)
-                break
-            except KafkaException as exc:
-                attempt += 1
-                if attempt > 30:
-                    raise StreamsException(f"cannot read committed offsets to rewind: {exc.args[0].str()}") from None
-                log.warning("reading committed offsets failed (%s); retrying", exc.args[0].str())
-                time.sleep(1)
+        committed = committed_offsets(self.consumer, tps)
         reset = OFFSET_END if str(self.config.consumer().get("auto.offset.reset")) in ("latest", "largest", "end") \
             else OFFSET_BEGINNING
         self._reseek.update({(tp.topic, tp.partition): tp.offset if tp.offset >= 0 else reset for tp in committed})
