@@ -196,6 +196,8 @@ _CONTENDERS = [
                _ours("airstream-eos")),
     _Contender("airstream-typed", "airstream KafkaStreams, at_least_once, on msgspec Structs",
                "msgspec (Serdes.Typed)", _ours("airstream-typed")),
+    _Contender("airstream-untraced", "airstream KafkaStreams, at_least_once, tracing off (tracing.enabled=false)",
+               "orjson (Serdes.Json)", _ours("airstream-untraced")),
     _Contender("airstream-x2", "airstream run --instances 2, at_least_once (two processes, one group)",
                "orjson (Serdes.Json)", _ours("airstream-x2"), instances=2),
 ]

@@ -12,6 +12,8 @@ leave the group); ``consume`` prints its rate as JSON after ``--records`` and th
 - ``airstream-alos`` / ``airstream-eos``: the same pipeline as an airstream topology on
   ``KafkaStreams`` with ``at_least_once`` / ``exactly_once_v2``.
 - ``airstream-typed``: ``airstream-alos`` on msgspec Structs (``Serdes.Typed``, :mod:`bench.typed_pipeline`).
+- ``airstream-untraced``: ``airstream-alos`` with ``tracing.enabled=false`` (no trace header on its
+  outputs, no producer and consumer counts): what tracing costs, measured in the same run.
 - ``airstream-x2``: ``airstream run --instances 2`` of the same pipeline (:mod:`bench.kafka_app`): two
   processes in one group, at_least_once.
 """
@@ -153,17 +155,18 @@ def pipeline_topology(input_topic: str, output_topic: str, typed: bool = False) 
     return builder.build()
 
 
-def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str, typed: bool = False
-                  ) -> dict[str, Any]:
-    """The pipeline on ``KafkaStreams``, processing in this thread until SIGTERM."""
+def run_airstream(args: argparse.Namespace, stop: threading.Event, guarantee: str, typed: bool = False,
+                  tracing: bool = True) -> dict[str, Any]:
+    """The pipeline on ``KafkaStreams``, processing in this thread until SIGTERM; ``tracing`` off
+    sets ``tracing.enabled=false``."""
     from airstream.topology.runtime import KafkaStreams
 
     app = KafkaStreams(pipeline_topology(args.input, args.output, typed), {
         "bootstrap.servers": args.bootstrap, "application.id": args.group,
-        "processing.guarantee": guarantee, "consumer.auto.offset.reset": "earliest",
+        "processing.guarantee": guarantee, "consumer.auto.offset.reset": "earliest", "tracing.enabled": tracing,
     })
     threading.Thread(target=lambda: (stop.wait(), app.request_stop()), daemon=True).start()
-    return {"guarantee": guarantee, "records": app.run()}
+    return {"guarantee": guarantee, "tracing": tracing, "records": app.run()}
 
 
 def run_instances(args: argparse.Namespace, stop: threading.Event, instances: int) -> dict[str, Any]:
@@ -192,6 +195,7 @@ CONTENDERS: dict[str, Callable[[argparse.Namespace, threading.Event], dict[str, 
     "airstream-alos": lambda a, stop: run_airstream(a, stop, "at_least_once"),
     "airstream-eos": lambda a, stop: run_airstream(a, stop, "exactly_once_v2"),
     "airstream-typed": lambda a, stop: run_airstream(a, stop, "at_least_once", typed=True),
+    "airstream-untraced": lambda a, stop: run_airstream(a, stop, "at_least_once", tracing=False),
     "airstream-x2": lambda a, stop: run_instances(a, stop, 2),
 }
 

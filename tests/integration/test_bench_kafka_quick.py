@@ -13,7 +13,8 @@ import pytest
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-CONTENDERS = ["loop-orjson", "kstreams", "airstream-alos", "airstream-eos", "airstream-typed", "airstream-x2"]
+CONTENDERS = ["loop-orjson", "kstreams", "airstream-alos", "airstream-eos", "airstream-typed", "airstream-untraced",
+              "airstream-x2"]
 
 
 def test_a_short_run_of_the_loop_kafka_streams_and_airstream_gives_every_result_once(kafka_cluster: str) -> None:
