@@ -22,6 +22,19 @@ from airstream.monitor.sources import KafkaSource
 pytestmark = pytest.mark.kafka3
 
 
+def _source(bootstrap: str) -> KafkaSource:
+    """A source without the commit-log reader, which these tests do not need. Why: three full CI
+    runs (of about fifteen) aborted in librdkafka ("Fatal Python error: Aborted", no Python frame in
+    a client) while a node of the 3-node cluster shut down in the second test. At that moment this
+    test's clients are the process's only ones (counted in a run of the 140 tests before it in CI
+    order: 4 librdkafka instances, its AdminClient and the source's three), and the commit-log
+    reader's consumer is the one of them that fetches: __consumer_offsets' 50 partitions, whose
+    leaders move off the stopping node. Not reproduced in twelve runs of the module. The nodes stop
+    outside pytest's capture, so that should librdkafka abort again, its assertion line reaches the
+    log instead of dying in the capture file."""
+    return KafkaSource({"bootstrap.servers": bootstrap}, commit_log=False)
+
+
 def _wait(source: KafkaSource, name: str, ready: Callable[[TopicInfo], bool], timeout: float = 60) -> ClusterSnapshot:
     """Refresh until the topic is there and `ready` (metadata spreads to all brokers with a delay)."""
     deadline = time.monotonic() + timeout
@@ -33,11 +46,12 @@ def _wait(source: KafkaSource, name: str, ready: Callable[[TopicInfo], bool], ti
         time.sleep(0.5)
 
 
-def test_stopped_broker_shows_under_replicated_partitions_and_fires(kafka_cluster3, unique_name: str) -> None:  # type: ignore[no-untyped-def]
+def test_stopped_broker_shows_under_replicated_partitions_and_fires(kafka_cluster3, unique_name: str,  # type: ignore[no-untyped-def]
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     bootstrap = kafka_cluster3.bootstrap
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(unique_name, num_partitions=3, replication_factor=3)])[unique_name].result(30)
-    source = KafkaSource({"bootstrap.servers": bootstrap})
+    source = _source(bootstrap)
     engine = AlertEngine(parse_rules({"rules": [
         {"name": "urp", "kind": "under_replicated", "topic": unique_name, "severity": "critical"}]}))
 
@@ -47,7 +61,8 @@ def test_stopped_broker_shows_under_replicated_partitions_and_fires(kafka_cluste
     assert [b.id for b in healthy.brokers] == [1, 2, 3]
     assert engine.evaluate(healthy) == []
 
-    kafka_cluster3.stop_node(3)
+    with capsys.disabled():  # see _source
+        kafka_cluster3.stop_node(3)
     try:
         # the controller needs a moment to shrink the ISRs
         degraded = _wait(source, unique_name, lambda t: t.under_replicated_count == 3)
@@ -64,7 +79,8 @@ def test_stopped_broker_shows_under_replicated_partitions_and_fires(kafka_cluste
 
 
 def test_one_stopped_broker_of_three_is_one_broker_down_alert(kafka_cluster3, unique_name: str,  # type: ignore[no-untyped-def]
-                                                              tmp_path: Path) -> None:
+                                                              tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
     bootstrap = kafka_cluster3.bootstrap
     admin = AdminClient({"bootstrap.servers": bootstrap})
     topics = [f"{unique_name}-{i}" for i in range(6)]
@@ -77,14 +93,15 @@ rules:
   - {{name: offline, kind: offline_partitions, topic: "{unique_name}-*", severity: critical}}
 """
     rules = parse_rules(yaml.safe_load(rules_yaml))
-    source = KafkaSource({"bootstrap.servers": bootstrap})
+    source = _source(bootstrap)
     engine = AlertEngine(rules)
     for t in topics:
         healthy = _wait(source, t, lambda x: x.partition_count == 3 and x.under_replicated_count == 0)
         assert engine.evaluate(healthy) == []
     address = next(b.address for b in healthy.brokers if b.id == 2)
 
-    kafka_cluster3.stop_node(2)
+    with capsys.disabled():  # see _source
+        kafka_cluster3.stop_node(2)
     try:
         events = []
         deadline = time.monotonic() + 60
