@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from airstream.common.local_jvm import LocalServiceError, free_port, java_executable, maven_jars
+from airstream.common.local_jvm import LocalServiceError, free_port, java_executable, maven_jars, terminate_with_parent
 
 _POM = Path(__file__).resolve().parents[2] / "compose" / "schema-registry" / "pom.xml"
 VERSION = "2.6.13.Final"
@@ -63,7 +63,8 @@ def local_registry(timeout: float = 120.0) -> Iterator[LocalRegistry]:
     log = tempfile.NamedTemporaryFile(prefix="apicurio-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [java_executable(), "-Xmx512m", f"-Dquarkus.http.port={port}", "-Dquarkus.http.host=127.0.0.1",
-         "-jar", str(runner)], cwd=runner.parent, stdout=log, stderr=subprocess.STDOUT)
+         "-jar", str(runner)], cwd=runner.parent, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=terminate_with_parent)  # a test process that dies of a signal leaves no registry behind
     url = f"http://127.0.0.1:{port}/apis/ccompat/v7"
     try:
         deadline = time.monotonic() + timeout
