@@ -377,7 +377,7 @@ class _Generator:
         if type(serde) is BytesSerde:
             self.emit(d, f"{var} = src[{field}]", None)
             return
-        decoder = serde.decoder() if _decoder_matches(serde) else None
+        decoder = serde.decoder() if _hook_matches(serde, "decoder", "deserialize") else None
         if decoder is None:
             self.bindings[name] = serde.deserialize
             self.emit(d, f"{var} = {name}(topic, src[{field}])", None)
@@ -455,27 +455,46 @@ class _Generator:
             resolved = self.topic(node, node.topic)
             self.sink_serdes[resolved] = (ks, vs)
             topic = repr(resolved)
-        key, value = f"ks_{i}({topic}, {k})", f"vs_{i}({topic}, {v})"
+        key = value = None
         if self.source_serdes is not None:
             # Unchanged key/value with a byte-exact serde: reuse the input bytes.
             if k == "k0" and _same_bytes(self.source_serdes[0], ks):
                 key = "src[4]"
             if v == "v0" and _same_bytes(self.source_serdes[1], vs):
                 value = "src[5]"
+        key = key or self.encode(k, ks, f"ks_{i}", f"ke_{i}", f"kb_{i}", topic, d, node)
+        value = value or self.encode(v, vs, f"vs_{i}", f"ve_{i}", f"vb_{i}", topic, d, node)
         # A plain tuple in OutputRecord's field order: the named tuple would cost a second
         # allocation per record, and engines unpack outputs anyway.
         self.emit(d, f"_out(({topic}, None, {key}, {value}, ts, h))", node)
+
+    def encode(self, var: str, serde: Serde[Any], serialize: str, name: str, out: str, topic: str, d: int,
+               node: Node) -> str:
+        """The expression of ``var`` as ``serde`` writes it for ``topic``: a call of its ``serialize``
+        (bound as ``serialize``), or, when it has an encoder, lines setting ``out`` through it."""
+        encoder = serde.encoder() if _hook_matches(serde, "encoder", "serialize") else None
+        if encoder is None:
+            return f"{serialize}({topic}, {var})"
+        self.bindings[name] = encoder
+        self.emit(d, f"{out} = {var}", node)
+        self.emit(d, f"if {out} is not None:", node)
+        self.emit(d + 1, "try:", node)
+        self.emit(d + 2, f"{out} = {name}({out})", node)
+        self.emit(d + 1, "except Exception:", node)  # the serde's own error, to the handler
+        self.emit(d + 2, f"{out} = {serialize}({topic}, {var})", node)
+        return out
 
 
 _EXACT = (StringSerde, BytesSerde, IntegerSerde, LongSerde)
 
 
-def _decoder_matches(serde: Serde[Any]) -> bool:
-    """Whether ``serde.decoder()`` comes from the class that gives its ``deserialize``: a subclass
-    that overrides only ``deserialize`` must not be read with its parent's decoder."""
+def _hook_matches(serde: Serde[Any], hook: str, method: str) -> bool:
+    """Whether ``serde``'s ``hook`` (``decoder``, ``encoder``) comes from the class that gives its
+    ``method`` (``deserialize``, ``serialize``): a subclass that overrides only the method must not
+    be read or written with its parent's C function."""
     cls = type(serde)
-    owner = next(c for c in cls.__mro__ if "decoder" in c.__dict__)
-    return cls.deserialize is owner.deserialize  # type: ignore[attr-defined]
+    owner = next(c for c in cls.__mro__ if hook in c.__dict__)
+    return getattr(cls, method) is getattr(owner, method)
 
 
 def _same_bytes(reader: Serde[Any], writer: Serde[Any]) -> bool:

@@ -4,7 +4,7 @@ import pytest
 
 from airstream.topology import DeserializationException, ProcessingException, Serdes, StreamsBuilder
 from airstream.topology.errors import DLQ_HEADERS, TopologyException
-from airstream.topology.serdes import JsonSerde
+from airstream.topology.serdes import JsonSerde, SerdeError
 from airstream.topology.testing import TopologyTestDriver
 
 
@@ -144,3 +144,36 @@ def test_a_serde_subclass_that_overrides_deserialize_reads_the_records():
     with TopologyTestDriver(b.build()) as driver:
         pipe_raw(driver, b"k", b'{"text": "late"}')
         assert driver.create_output_topic("out").read_values_to_list() == ["late via tweets"]
+
+
+def test_a_value_the_sink_cannot_encode_is_reported_by_the_sink_serde():
+    b = StreamsBuilder()
+    (b.stream("tweets", key_serde=Serdes.String(), value_serde=Serdes.Json())
+      .map_values(lambda v: {"tags": set(v["tags"])} if v.get("tags") else v, name="tag")
+      .to("out", value_serde=Serdes.Json(), name="to-out"))
+    with TopologyTestDriver(b.build()) as driver:
+        pipe_raw(driver, b"k1", b'{"text": "fine"}')
+        with pytest.raises(ProcessingException) as err:
+            pipe_raw(driver, b"k2", b'{"tags": ["late"]}')
+        assert driver.create_output_topic("out").read_values_to_list() == [{"text": "fine"}]
+    assert err.value.processor == "to-out"
+    cause = err.value.__cause__
+    assert isinstance(cause, SerdeError)
+    assert "a value of type dict cannot be encoded as JSON" in str(cause)
+    assert "choose another serde for this topic" in str(cause)
+
+
+def test_a_serde_subclass_that_overrides_serialize_writes_the_records():
+    class Stamped(JsonSerde):
+        """JSON, with the topic it is written to added to each object."""
+
+        def serialize(self, topic, data):
+            return super().serialize(topic, {**data, "written_to": topic} if isinstance(data, dict) else data)
+
+    b = StreamsBuilder()
+    (b.stream("tweets", key_serde=Serdes.String(), value_serde=Serdes.Json())
+      .to("out", key_serde=Serdes.String(), value_serde=Stamped()))
+    with TopologyTestDriver(b.build()) as driver:
+        pipe_raw(driver, b"k", b'{"text": "late"}')
+        out = driver.create_output_topic("out", Serdes.String(), Serdes.Bytes()).read_key_values_to_list()
+    assert out == [("k", b'{"text":"late","written_to":"out"}')]
