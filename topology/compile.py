@@ -264,6 +264,36 @@ def _resolve_store_serde(serde: Serde[Any] | None, default: Serde[Any]) -> Serde
     return resolve_serde(serde, default)
 
 
+class _Fields(NamedTuple):
+    """How a batch function reads its inputs: its ``loop`` line (binding ``src``, and ``ts`` when
+    ``timestamp`` is ``None``), the ``reads`` at the top of each turn, and the expressions of the
+    input's raw ``key``, ``value``, ``timestamp`` and ``headers``."""
+
+    loop: str
+    reads: tuple[str, ...]
+    key: str
+    value: str
+    timestamp: str | None
+    headers: str
+
+
+_RECORD_FIELDS = _Fields("for src in run:", (), "src[4]", "src[5]", "src[3]", "src[6]")
+"""Records: tuples in InputRecord order."""
+
+# A record tuple costs a call per field to build (from_messages: ~0.3 us a record); a message's
+# key, value and headers cost one call each, and its timestamps come as one list per run.
+_MESSAGE_FIELDS = _Fields("for src, ts in zip(run, stamps):", ("kr = src.key()", "vr = src.value()"),
+                          "kr", "vr", None, "src.headers()")
+"""confluent-kafka messages, with their timestamps in ``stamps``."""
+
+
+def _reads_source(node: Node) -> bool:
+    """Whether an operator below ``node`` is handed the input record itself (a processor, a topic
+    extractor), which then has to be a record, not a message."""
+    own = (node.kind == "processor" and isinstance(node.op, Spec)) or (node.kind == "sink" and callable(node.topic))
+    return own or any(_reads_source(child) for child in node.children)
+
+
 class _Step(NamedTuple):
     """The generated code of one stateless operator: ``line`` (``None`` for none) over ``fn`` (the
     user's function), the incoming ``k``/``v`` and the outgoing ``nk``/``nv`` names; whether it
@@ -304,6 +334,7 @@ class _Generator:
         self.bindings: dict[str, Any] = {}
         self.sink_serdes: dict[str, tuple[Serde[Any], Serde[Any]]] = {}
         self.source_serdes: tuple[Serde[Any], Serde[Any]] | None = None
+        self.fields = _RECORD_FIELDS
 
     def topic(self, node: Node, raw: str) -> str:
         return f"{self.app}-{raw}" if node.internal else raw
@@ -342,48 +373,64 @@ class _Generator:
         """``seg_<i>(k0, v0, ts, h, src)`` runs the chains below ``root`` for one record; for a
         source also ``batch_<i>(run, topic, task, fail, decode)``, the same for a whole batch of
         undecoded records with no call per record (``decode(topic, record)``: the key and value by
-        the serdes' own ``deserialize``, or ``None`` once the error handler has the record)."""
+        the serdes' own ``deserialize``, or ``None`` once the error handler has the record), and,
+        when no operator below reads the record itself, ``mbatch_<i>(run, stamps, topic, task,
+        fail, decode)``: the same for confluent-kafka messages and their timestamps, read without
+        building records (``fail`` and ``decode`` then take a message)."""
         i = self.ids[root.name]
         self.source_serdes = serdes
         self.emit(0, f"def seg_{i}(k0, v0, ts, h, src):", root)
         self.body(root, 1)
         if serdes is None:
             return
-        self.emit(0, f"def batch_{i}(run, topic, task, fail, decode):", root)
+        self.batch(root, serdes, f"batch_{i}(run, topic, task, fail, decode)", _RECORD_FIELDS)
+        if not _reads_source(root):
+            self.batch(root, serdes, f"mbatch_{i}(run, stamps, topic, task, fail, decode)", _MESSAGE_FIELDS)
+        self.source_serdes = None
+
+    def batch(self, root: Node, serdes: tuple[Serde[Any], Serde[Any]], signature: str, fields: _Fields) -> None:
+        """The batch function ``signature`` of the source ``root``, reading each input with ``fields``."""
+        i = self.ids[root.name]
+        self.fields = fields
+        self.emit(0, f"def {signature}:", root)
         self.emit(1, "st = task.stream_time", None)
-        self.emit(1, "for src in run:", None)
+        self.emit(1, fields.loop, None)
+        for line in fields.reads:
+            self.emit(2, line, None)
         # Each record is decoded as the loop takes it: its objects are then used and freed while
         # they are still in the CPU caches (a decoded tweet is ~5 kB of objects).
         self.emit(2, "try:", None)
-        self.decode("k0", 4, serdes[0], f"kd_{i}", 3)
-        self.decode("v0", 5, serdes[1], f"vd_{i}", 3)
+        self.decode("k0", fields.key, serdes[0], f"kd_{i}", 3)
+        self.decode("v0", fields.value, serdes[1], f"vd_{i}", 3)
         self.emit(2, "except Exception:", None)
         self.emit(3, "kv = decode(topic, src)", None)  # the serde's own error, to the handler
         self.emit(3, "if kv is None:", None)
         self.emit(4, "continue", None)
         self.emit(3, "k0, v0 = kv", None)
-        self.emit(2, "ts = src[3]", None)
+        if fields.timestamp is not None:
+            self.emit(2, f"ts = {fields.timestamp}", None)
         self.emit(2, "if ts > st:", None)
         self.emit(3, "st = task.stream_time = ts", None)
-        self.emit(2, "h = src[6]", None)
+        self.emit(2, f"h = {fields.headers}", None)
         self.emit(2, "try:", None)
         self.body(root, 3)
         self.emit(2, "except Exception as exc:", None)
         self.emit(3, "fail(exc, src)", None)
-        self.source_serdes = None
+        self.fields = _RECORD_FIELDS
 
-    def decode(self, var: str, field: int, serde: Serde[Any], name: str, d: int) -> None:
-        """Lines setting ``var`` to the record's key (``field`` 4) or value (5) as ``serde`` reads it."""
+    def decode(self, var: str, raw: str, serde: Serde[Any], name: str, d: int) -> None:
+        """Lines setting ``var`` to the record's key or value (read by the expression ``raw``) as
+        ``serde`` reads it."""
         if type(serde) is BytesSerde:
-            self.emit(d, f"{var} = src[{field}]", None)
+            self.emit(d, f"{var} = {raw}", None)
             return
         decoder = serde.decoder() if _hook_matches(serde, "decoder", "deserialize") else None
         if decoder is None:
             self.bindings[name] = serde.deserialize
-            self.emit(d, f"{var} = {name}(topic, src[{field}])", None)
+            self.emit(d, f"{var} = {name}(topic, {raw})", None)
             return
         self.bindings[name] = decoder
-        self.emit(d, f"{var} = src[{field}]", None)
+        self.emit(d, f"{var} = {raw}", None)
         self.emit(d, f"if {var} is not None:", None)
         self.emit(d + 1, f"{var} = {name}({var})", None)
 
@@ -459,9 +506,9 @@ class _Generator:
         if self.source_serdes is not None:
             # Unchanged key/value with a byte-exact serde: reuse the input bytes.
             if k == "k0" and _same_bytes(self.source_serdes[0], ks):
-                key = "src[4]"
+                key = self.fields.key
             if v == "v0" and _same_bytes(self.source_serdes[1], vs):
-                value = "src[5]"
+                value = self.fields.value
         key = key or self.encode(k, ks, f"ks_{i}", f"ke_{i}", f"kb_{i}", topic, d, node)
         value = value or self.encode(v, vs, f"vs_{i}", f"ve_{i}", f"vb_{i}", topic, d, node)
         # A plain tuple in OutputRecord's field order: the named tuple would cost a second

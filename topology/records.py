@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, cast
 
 from confluent_kafka import Message
 
-__all__ = ["InputRecord", "OutputRecord", "from_messages"]
+__all__ = ["InputRecord", "OutputRecord", "from_messages", "record_of"]
 
 _topic, _partition, _offset, _timestamp = Message.topic, Message.partition, Message.offset, Message.timestamp
 _key, _value, _headers, _error = Message.key, Message.value, Message.headers, Message.error
@@ -62,3 +62,13 @@ def from_messages(messages: Sequence[Any]) -> list[InputRecord]:
         map(_topic, messages), map(_partition, messages), map(_offset, messages),
         map(_second, map(_timestamp, messages)), map(_key, messages), map(_value, messages),
         map(_headers, messages), strict=True)))
+
+
+def record_of(message: Any) -> InputRecord:
+    """The record of one confluent-kafka message (without an error), as :func:`from_messages` makes it.
+
+    >>> record_of(Message(topic="tweets", partition=2, offset=7, timestamp=(1, 60_000), key=b"k", value=b"v"))
+    ('tweets', 2, 7, 60000, b'k', b'v', None)
+    """
+    return cast(InputRecord, (message.topic(), message.partition(), message.offset(), message.timestamp()[1],
+                              message.key(), message.value(), message.headers()))

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from airstream.topology.compile import Plan, SubtopologyPlan, node_for_traceback
@@ -44,7 +44,7 @@ from airstream.topology.errors import ErrorPolicy
 from airstream.topology.graph import StoreKind, StoreSpec
 from airstream.topology.operators import Runtime, Spec, overrides
 from airstream.topology.processor import PunctuationType
-from airstream.topology.records import InputRecord, OutputRecord
+from airstream.topology.records import InputRecord, OutputRecord, from_messages, record_of
 from airstream.topology.state import (
     ChangeLogger,
     KeyValueStore,
@@ -141,6 +141,8 @@ class Task:
         self._ns = ns
         self._entries = {topic: ns[f"seg_{i}"] for topic, i in sub.entry_nodes.items()}
         self._batches = {topic: ns[f"batch_{i}"] for topic, i in sub.entry_nodes.items()}
+        self._message_batches = {topic: ns[f"mbatch_{i}"] for topic, i in sub.entry_nodes.items()
+                                 if f"mbatch_{i}" in ns}
         self._serdes = sub.source_serdes
 
     # -- what operators use --------------------------------------------------------------
@@ -247,6 +249,27 @@ class Task:
             i = j
         self.metrics["process-total"] += n
         return self._end_batch()
+
+    def process_messages(self, run: list[Any], stamps: Sequence[int]) -> list[OutputRecord]:
+        """:meth:`process` for a run of confluent-kafka messages of one topic-partition, none with an
+        error, and their timestamps (``stamps``): the Kafka runtime's batches. Read without building a
+        record per message where no operator of the sub-topology is handed the record itself; a
+        message that fails reaches the error handlers as a record, as in :meth:`process`."""
+        topic = run[0].topic() if run else ""
+        batch = self._message_batches.get(topic)
+        if batch is None:
+            return self.process(from_messages(run))
+        if self._restored:
+            self._resume()
+        batch(run, stamps, topic, self, self._fail_message, self._decode_message)
+        self.metrics["process-total"] += len(run)
+        return self._end_batch()
+
+    def _fail_message(self, exc: Exception, message: Any) -> None:
+        self._fail_record(exc, record_of(message))
+
+    def _decode_message(self, topic: str, message: Any) -> tuple[Any, Any] | None:
+        return self._decode(topic, record_of(message))
 
     def _run(self, topic: str, run: list[InputRecord]) -> None:
         try:

@@ -48,6 +48,7 @@ from confluent_kafka import (
     Consumer,
     KafkaError,
     KafkaException,
+    Message,
     TopicPartition,
 )
 from confluent_kafka.admin import AdminClient
@@ -87,6 +88,8 @@ _RESTORE_CHECK_S = 0.01
 _tp_of = operator.itemgetter(0, 1)
 _partition_of = operator.itemgetter(1)
 _ts_of = operator.itemgetter(3)
+_error, _partition, _timestamp = Message.error, Message.partition, Message.timestamp
+_second = operator.itemgetter(1)
 _PUNCTUATE_EVERY_S = 0.05
 # Output lists held while an exactly-once commit runs before the loop waits for it (a bound on memory).
 _MAX_HELD_BATCHES = 200
@@ -340,6 +343,7 @@ class _Runner:
         # Where the keys of the foreign-key joins' topics sit, checked on their first records (None: nothing to check).
         self.placement: PlacementCheck | None = None
         self._observe: Callable[[list[InputRecord], list[list[InputRecord]]], None] | None = None
+        self._observe_runs: Callable[[list[Any], list[tuple[str, int, list[int]]]], None] | None = None
         self._run_key = _partition_of if len(self.sub_of) == 1 else _tp_of
 
     # -- setup / teardown --------------------------------------------------------------------
@@ -371,6 +375,7 @@ class _Runner:
                                                 sample_rate=cfg.tracing_sample_rate, publisher=self.publisher,
                                                 run=self.trace_run, observe_consumed=False)
                 self._observe = self.consumer.observe_records
+                self._observe_runs = self.consumer.observe_runs
             else:
                 self.consumer = Consumer(consumer_props)
             self.guarantee = make_guarantee(cfg, self.consumer, self.publisher,
@@ -549,6 +554,9 @@ class _Runner:
                 gc.enable()
 
     def _process_batch(self, msgs: list[Any]) -> None:
+        if self.placement is None and self._run_key is _partition_of:
+            self._process_messages(msgs)
+            return
         recs = from_messages(msgs)
         if len(recs) != len(msgs):
             self._consume_errors(msgs)
@@ -579,6 +587,32 @@ class _Runner:
                 self.pending[(last[0], last[1])] = last[2] + 1
                 samples.append(last[3])
         self.metrics.processed(len(recs), _wall_ms(), samples)
+
+    def _process_messages(self, msgs: list[Any]) -> None:
+        """:meth:`_process_batch` for the usual application, reading one topic with nothing to check:
+        each run of one partition goes to its task as messages, without building records."""
+        if any(map(_error, msgs)):
+            self._consume_errors(msgs)
+            msgs = [m for m in msgs if m.error() is None]
+            if not msgs:
+                return
+        runs = [list(group) for _, group in itertools.groupby(msgs, key=_partition)]
+        stamps = [list(map(_second, map(_timestamp, run))) for run in runs]
+        topic = msgs[0].topic()
+        partitions = [run[0].partition() for run in runs]
+        if self._observe_runs is not None:
+            self._observe_runs(msgs, [(topic, p, s) for p, s in zip(partitions, stamps, strict=True)])
+        sub = self.sub_of[topic].id
+        tasks = self.tasks
+        samples = []
+        for run, run_stamps, p in zip(runs, stamps, partitions, strict=True):
+            task = tasks.get((sub, p))
+            if task is None:  # fetched before the partition was revoked; the new owner reads it
+                continue
+            self._produce(task.process_messages(run, run_stamps))
+            self.pending[(topic, p)] = run[-1].offset() + 1
+            samples.append(run_stamps[-1])
+        self.metrics.processed(len(msgs), _wall_ms(), samples)
 
     @staticmethod
     def _merge(runs: list[list[InputRecord]]) -> list[InputRecord]:

@@ -51,7 +51,7 @@ from airstream.common.traces.header import (
     trace_value,
 )
 from airstream.common.traces.record import BUCKET_MS, RECORD_VERSION, SampledLatency, bucket_of
-from airstream.topology.records import from_messages
+from airstream.topology.records import from_messages, record_of
 
 __all__ = ["ConsumerMetrics", "ProducerMetrics"]
 
@@ -193,21 +193,45 @@ class ConsumerMetrics(_ClientMetrics):
         """
         if not records:
             return
-        counts = self.counts
         for run in runs if runs is not None else (list(g) for _, g in groupby(records, key=_topic_partition_of)):
-            low, high = min(map(_timestamp_of, run)), max(map(_timestamp_of, run))
-            bucket = bucket_of(low)
-            if bucket == bucket_of(high):  # the usual run: all of one minute, counted by its length
-                key = (run[0][0], run[0][1], bucket)
-                counts[key] = counts.get(key, 0) + len(run)
-            else:
-                per_minute = Counter(map(bucket_of, map(_timestamp_of, run)))
-                for bucket, c in per_minute.items():
-                    key = (run[0][0], run[0][1], bucket)
-                    counts[key] = counts.get(key, 0) + c
+            self._count(run[0][0], run[0][1], list(map(_timestamp_of, run)))
         for rec in self._to_sample(records, now_ms):
             self._sample(rec, now_ms)
         self.last_ms = now_ms
+
+    def observe_runs(self, messages: Sequence[Any], runs: Iterable[tuple[str, int, Sequence[int]]],
+                     now_ms: int) -> None:
+        """Account for a batch of confluent-kafka messages (none with an error) received at ``now_ms``,
+        already split into ``runs`` of one topic and partition, given as (topic, partition, the
+        timestamps of its messages): a stream processor that reads the messages without building
+        records reads their timestamps anyway. Only the sampled messages are read here.
+
+        >>> from confluent_kafka import Message
+        >>> m = Message(topic="tweets", partition=0, timestamp=(1, 60_500))
+        >>> c = ConsumerMetrics("scorer-1", "scorer", now_ms=60_000)
+        >>> c.observe_runs([m, m], [("tweets", 0, [60_500, 60_500])], now_ms=60_700)
+        >>> c.record(now_ms=61_000)["rows"]
+        [{'topic': 'tweets', 'partition': 0, 'bucket': 60000, 'count': 2}]
+        """
+        if not messages:
+            return
+        for topic, partition, stamps in runs:
+            self._count(topic, partition, stamps)
+        for message in self._to_sample(messages, now_ms):
+            self._sample(record_of(message), now_ms)
+        self.last_ms = now_ms
+
+    def _count(self, topic: str, partition: int, stamps: Sequence[int]) -> None:
+        """Count the records of one topic and partition with timestamps ``stamps``."""
+        counts = self.counts
+        bucket = bucket_of(min(stamps))
+        if bucket == bucket_of(max(stamps)):  # the usual run: all of one minute, counted by its length
+            key = (topic, partition, bucket)
+            counts[key] = counts.get(key, 0) + len(stamps)
+            return
+        for bucket, c in Counter(map(bucket_of, stamps)).items():
+            key = (topic, partition, bucket)
+            counts[key] = counts.get(key, 0) + c
 
     def _to_sample(self, records: Sequence[Any], now_ms: int) -> Sequence[Any]:
         rate = self.sample_rate

@@ -362,6 +362,13 @@ class TracingConsumer:
         :meth:`~airstream.topology.tracing.aggregate.ConsumerMetrics.observe_records`)."""
         self.metrics.observe_records(records, _now_ms(), runs)
 
+    def observe_runs(self, messages: Sequence[Message], runs: Iterable[tuple[str, int, Sequence[int]]]) -> None:
+        """Count and sample ``messages`` (none with an error), received now, split into ``runs`` of
+        one topic and partition given as (topic, partition, timestamps): for a consumer made with
+        ``observe_consumed=False`` whose caller reads the timestamps anyway (see
+        :meth:`~airstream.topology.tracing.aggregate.ConsumerMetrics.observe_runs`)."""
+        self.metrics.observe_runs(messages, runs, _now_ms())
+
     def poll(self, *args: Any, **kwargs: Any) -> Message | None:
         """As ``Consumer.poll`` (same arguments and defaults); the record is counted and sampled."""
         message = self._consumer.poll(*args, **kwargs)
