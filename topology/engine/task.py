@@ -12,7 +12,9 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
    headers) from the task's source topic-partitions, in the order to process them (lowest
    timestamp first across partitions, as Kafka Streams picks). Plain tuples in that field order
    do as well (the Kafka runtime's, see :func:`~airstream.topology.records.from_messages`):
-   the engine reads records by position.
+   the engine reads records by position. An engine that reads confluent-kafka messages may hand
+   a run of one topic-partition to ``task.process_messages(run, timestamps)`` instead: the same
+   outputs, without a record built per message where the sub-topology allows it.
 3. Produce every output: a tuple in :class:`OutputRecord` field order (topic, partition, key
    bytes, value bytes, timestamp, headers) -- unpack it, do not rely on attribute access
    (sink outputs are plain tuples for speed). ``partition`` is ``None`` when the key decides it (murmur2 via
