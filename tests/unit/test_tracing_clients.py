@@ -89,6 +89,26 @@ def test_a_batch_within_one_minute_is_counted_per_topic_partition(topic: str | N
     assert {k[:3]: r["count"] for k, r in _rows(m.record(now_ms=1)).items()} == expected
 
 
+class _HeaderReadsCounted(Message):
+    """A message that counts how often its headers are read (a consumed message builds them then)."""
+
+    reads = 0
+
+    def headers(self) -> Any:
+        _HeaderReadsCounted.reads += 1
+        return super().headers()
+
+
+def test_only_the_sampled_messages_headers_are_read() -> None:
+    m = ConsumerMetrics("c1", "g", now_ms=0, sample_rate=10)
+    msgs = [_HeaderReadsCounted(topic="t", partition=i % 2, offset=i, timestamp=(1, 5),
+                                headers=[(TRACE_HEADER, new_trace("p", now_ms=i))]) for i in range(1000)]
+    _HeaderReadsCounted.reads = 0
+    m.observe(msgs, now_ms=1_000)
+    assert _HeaderReadsCounted.reads == 10
+    assert sum(r["count"] for r in m.record(now_ms=1_500)["rows"]) == 1000
+
+
 def test_at_most_sample_rate_headers_a_second_are_read_spread_over_the_batch() -> None:
     m = ConsumerMetrics("c1", "g", now_ms=0, sample_rate=10)
     msgs = [_msg("t", 0, 5, [(TRACE_HEADER, new_trace("p", now_ms=i))]) for i in range(1000)]
