@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
@@ -13,7 +15,11 @@ def test_topic_with_three_partitions_group_commit_and_admin_offsets(kafka_cluste
     topic, group = unique_name, f"{unique_name}-group"
     admin = AdminClient({"bootstrap.servers": kafka_cluster})
     admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])[topic].result(30)
-    assert len(admin.list_topics(topic, timeout=10).topics[topic].partitions) == 3
+    # The controller has created the topic; the broker answering metadata may learn of it a moment later.
+    deadline = time.monotonic() + 30
+    while (metadata := admin.list_topics(topic, timeout=10).topics[topic]).error and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(metadata.partitions) == 3
 
     producer = Producer({"bootstrap.servers": kafka_cluster, "enable.idempotence": True})
     for i in range(30):
