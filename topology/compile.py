@@ -287,6 +287,14 @@ _MESSAGE_FIELDS = _Fields("for src, ts in zip(run, stamps):", ("kr = src.key()",
 """confluent-kafka messages, with their timestamps in ``stamps``."""
 
 
+class _Input(NamedTuple):
+    """What a function being written reads: its source's key and value ``serdes`` and the ``fields``
+    of a raw input (a sink whose key or value is the input's, unchanged, reuses its bytes)."""
+
+    serdes: tuple[Serde[Any], Serde[Any]]
+    fields: _Fields
+
+
 def _reads_source(node: Node) -> bool:
     """Whether an operator below ``node`` is handed the input record itself (a processor, a topic
     extractor), which then has to be a record, not a message."""
@@ -333,8 +341,6 @@ class _Generator:
         self.line_nodes: dict[int, str] = {}
         self.bindings: dict[str, Any] = {}
         self.sink_serdes: dict[str, tuple[Serde[Any], Serde[Any]]] = {}
-        self.source_serdes: tuple[Serde[Any], Serde[Any]] | None = None
-        self.fields = _RECORD_FIELDS
 
     def topic(self, node: Node, raw: str) -> str:
         return f"{self.app}-{raw}" if node.internal else raw
@@ -378,20 +384,18 @@ class _Generator:
         fail, decode)``: the same for confluent-kafka messages and their timestamps, read without
         building records (``fail`` and ``decode`` then take a message)."""
         i = self.ids[root.name]
-        self.source_serdes = serdes
         self.emit(0, f"def seg_{i}(k0, v0, ts, h, src):", root)
-        self.body(root, 1)
+        self.body(root, 1, None if serdes is None else _Input(serdes, _RECORD_FIELDS))
         if serdes is None:
             return
-        self.batch(root, serdes, f"batch_{i}(run, topic, task, fail, decode)", _RECORD_FIELDS)
+        self.batch(root, f"batch_{i}(run, topic, task, fail, decode)", _Input(serdes, _RECORD_FIELDS))
         if not _reads_source(root):
-            self.batch(root, serdes, f"mbatch_{i}(run, stamps, topic, task, fail, decode)", _MESSAGE_FIELDS)
-        self.source_serdes = None
+            self.batch(root, f"mbatch_{i}(run, stamps, topic, task, fail, decode)", _Input(serdes, _MESSAGE_FIELDS))
 
-    def batch(self, root: Node, serdes: tuple[Serde[Any], Serde[Any]], signature: str, fields: _Fields) -> None:
-        """The batch function ``signature`` of the source ``root``, reading each input with ``fields``."""
+    def batch(self, root: Node, signature: str, source: _Input) -> None:
+        """The batch function ``signature`` of the source ``root``, reading each input as ``source`` says."""
         i = self.ids[root.name]
-        self.fields = fields
+        serdes, fields = source
         self.emit(0, f"def {signature}:", root)
         self.emit(1, "st = task.stream_time", None)
         self.emit(1, fields.loop, None)
@@ -413,10 +417,9 @@ class _Generator:
         self.emit(3, "st = task.stream_time = ts", None)
         self.emit(2, f"h = {fields.headers}", None)
         self.emit(2, "try:", None)
-        self.body(root, 3)
+        self.body(root, 3, source)
         self.emit(2, "except Exception as exc:", None)
         self.emit(3, "fail(exc, src)", None)
-        self.fields = _RECORD_FIELDS
 
     def decode(self, var: str, raw: str, serde: Serde[Any], name: str, d: int) -> None:
         """Lines setting ``var`` to the record's key or value (read by the expression ``raw``) as
@@ -434,17 +437,18 @@ class _Generator:
         self.emit(d, f"if {var} is not None:", None)
         self.emit(d + 1, f"{var} = {name}({var})", None)
 
-    def body(self, root: Node, d: int) -> None:
+    def body(self, root: Node, d: int, source: _Input | None) -> None:
+        """The chains below ``root``; ``source``: what they read, ``None`` below a processor."""
         before = len(self.lines)
         for child in root.children:
-            self.node(child, "k0", "v0", d)
+            self.node(child, "k0", "v0", d, source)
         if len(self.lines) == before:
             self.emit(d, "pass", root)
 
-    def node(self, node: Node, k: str, v: str, d: int) -> None:
+    def node(self, node: Node, k: str, v: str, d: int, source: _Input | None) -> None:
         i = self.ids[node.name]
         if node.kind == "sink":
-            self.sink(node, k, v, d)
+            self.sink(node, k, v, d, source)
             return
         op = node.op
         if isinstance(op, Spec):
@@ -452,7 +456,7 @@ class _Generator:
             return
         assert op is not None, f"processor {node.name} has no operator"
         if op.kind == "branch":
-            self.branch(node, op, k, v, d)
+            self.branch(node, op, k, v, d, source)
             return
         step = _STATELESS[op.kind]
         fn = f"fn_{i}"
@@ -466,11 +470,11 @@ class _Generator:
             self.bindings[fn] = op.fn
         before = len(self.lines)
         for child in node.children:
-            self.node(child, nk, nv, d)
+            self.node(child, nk, nv, d, source)
         if len(self.lines) == before and step.opens_block:
             self.emit(d, "pass", node)
 
-    def branch(self, node: Node, op: Stateless, k: str, v: str, d: int) -> None:
+    def branch(self, node: Node, op: Stateless, k: str, v: str, d: int, source: _Input | None) -> None:
         i = self.ids[node.name]
         by_name = {c.name: c for c in node.children}
         first = True
@@ -482,11 +486,11 @@ class _Generator:
                 self.emit(d, f"{'if' if first else 'elif'} br_{i}_{j}({k}, {v}):", node)
             first = False
             before = len(self.lines)
-            self.node(by_name[child_name], k, v, d + 1)
+            self.node(by_name[child_name], k, v, d + 1, source)
             if len(self.lines) == before:
                 self.emit(d + 1, "pass", node)
 
-    def sink(self, node: Node, k: str, v: str, d: int) -> None:
+    def sink(self, node: Node, k: str, v: str, d: int, source: _Input | None) -> None:
         i = self.ids[node.name]
         ks = resolve_serde(node.key_serde, self.dk)
         vs = resolve_serde(node.value_serde, self.dv)
@@ -503,12 +507,12 @@ class _Generator:
             self.sink_serdes[resolved] = (ks, vs)
             topic = repr(resolved)
         key = value = None
-        if self.source_serdes is not None:
+        if source is not None:
             # Unchanged key/value with a byte-exact serde: reuse the input bytes.
-            if k == "k0" and _same_bytes(self.source_serdes[0], ks):
-                key = self.fields.key
-            if v == "v0" and _same_bytes(self.source_serdes[1], vs):
-                value = self.fields.value
+            if k == "k0" and _same_bytes(source.serdes[0], ks):
+                key = source.fields.key
+            if v == "v0" and _same_bytes(source.serdes[1], vs):
+                value = source.fields.value
         key = key or self.encode(k, ks, f"ks_{i}", f"ke_{i}", f"kb_{i}", topic, d, node)
         value = value or self.encode(v, vs, f"vs_{i}", f"ve_{i}", f"vb_{i}", topic, d, node)
         # A plain tuple in OutputRecord's field order: the named tuple would cost a second

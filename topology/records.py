@@ -10,12 +10,13 @@ process: where it came from, for dead letters, sinks and commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import groupby
 from operator import itemgetter
 from typing import Any, NamedTuple, cast
 
 from confluent_kafka import Message
 
-__all__ = ["InputRecord", "OutputRecord", "from_messages", "record_of"]
+__all__ = ["InputRecord", "MessageRun", "OutputRecord", "from_messages", "message_runs", "record_of"]
 
 _topic, _partition, _offset, _timestamp = Message.topic, Message.partition, Message.offset, Message.timestamp
 _key, _value, _headers, _error = Message.key, Message.value, Message.headers, Message.error
@@ -72,3 +73,32 @@ def record_of(message: Any) -> InputRecord:
     """
     return cast(InputRecord, (message.topic(), message.partition(), message.offset(), message.timestamp()[1],
                               message.key(), message.value(), message.headers()))
+
+
+class MessageRun(NamedTuple):
+    """Consecutive confluent-kafka messages of one topic and partition in a fetched batch, with
+    their timestamps read once (a stream processor's tasks and a consumer's counts both need them)."""
+
+    topic: str
+    partition: int
+    messages: list[Any]
+    timestamps: list[int]
+
+
+def message_runs(messages: Sequence[Any], topic: str | None = None) -> list[MessageRun]:
+    """``messages`` (none with an error) split into runs of one topic and partition, in the order
+    fetched. ``topic``: the one topic they all come from, when the caller knows it (a consumer of one
+    topic); runs are then told apart by the partition alone.
+
+    >>> m0 = Message(topic="tweets", partition=0, timestamp=(1, 60_000))
+    >>> m1 = Message(topic="tweets", partition=1, timestamp=(1, 60_500))
+    >>> [(r.partition, len(r.messages), r.timestamps) for r in message_runs([m0, m0, m1, m0])]
+    [(0, 2, [60000, 60000]), (1, 1, [60500]), (0, 1, [60000])]
+    """
+    if topic is None:
+        groups = [list(run) for _, by_topic in groupby(messages, key=_topic)
+                  for _, run in groupby(by_topic, key=_partition)]
+    else:
+        groups = [list(run) for _, run in groupby(messages, key=_partition)]
+    return [MessageRun(run[0].topic() if topic is None else topic, run[0].partition(), run,
+                       list(map(_second, map(_timestamp, run)))) for run in groups]

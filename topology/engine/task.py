@@ -13,7 +13,8 @@ Any engine (the embedded one here, the Kafka runtime) drives tasks the same way:
    timestamp first across partitions, as Kafka Streams picks). Plain tuples in that field order
    do as well (the Kafka runtime's, see :func:`~airstream.topology.records.from_messages`):
    the engine reads records by position. An engine that reads confluent-kafka messages may hand
-   a run of one topic-partition to ``task.process_messages(run, timestamps)`` instead: the same
+   a run of one topic-partition to ``task.process_messages(run)`` instead
+   (:func:`~airstream.topology.records.message_runs`): the same
    outputs, without a record built per message where the sub-topology allows it.
 3. Produce every output: a tuple in :class:`OutputRecord` field order (topic, partition, key
    bytes, value bytes, timestamp, headers) -- unpack it, do not rely on attribute access
@@ -38,7 +39,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from airstream.topology.compile import Plan, SubtopologyPlan, node_for_traceback
@@ -46,7 +47,7 @@ from airstream.topology.errors import ErrorPolicy
 from airstream.topology.graph import StoreKind, StoreSpec
 from airstream.topology.operators import Runtime, Spec, overrides
 from airstream.topology.processor import PunctuationType
-from airstream.topology.records import InputRecord, OutputRecord, from_messages, record_of
+from airstream.topology.records import InputRecord, MessageRun, OutputRecord, from_messages, record_of
 from airstream.topology.state import (
     ChangeLogger,
     KeyValueStore,
@@ -252,19 +253,19 @@ class Task:
         self.metrics["process-total"] += n
         return self._end_batch()
 
-    def process_messages(self, run: list[Any], stamps: Sequence[int]) -> list[OutputRecord]:
+    def process_messages(self, run: MessageRun) -> list[OutputRecord]:
         """:meth:`process` for a run of confluent-kafka messages of one topic-partition, none with an
-        error, and their timestamps (``stamps``): the Kafka runtime's batches. Read without building a
-        record per message where no operator of the sub-topology is handed the record itself; a
-        message that fails reaches the error handlers as a record, as in :meth:`process`."""
-        topic = run[0].topic() if run else ""
-        batch = self._message_batches.get(topic)
+        error (:func:`~airstream.topology.records.message_runs`): the Kafka runtime's batches. Read
+        without building a record per message where no operator of the sub-topology is handed the
+        record itself; a message that fails reaches the error handlers as a record, as in
+        :meth:`process`."""
+        batch = self._message_batches.get(run.topic)
         if batch is None:
-            return self.process(from_messages(run))
+            return self.process(from_messages(run.messages))
         if self._restored:
             self._resume()
-        batch(run, stamps, topic, self, self._fail_message, self._decode_message)
-        self.metrics["process-total"] += len(run)
+        batch(run.messages, run.timestamps, run.topic, self, self._fail_message, self._decode_message)
+        self.metrics["process-total"] += len(run.messages)
         return self._end_batch()
 
     def _fail_message(self, exc: Exception, message: Any) -> None:

@@ -59,7 +59,7 @@ from airstream.topology.compile import DYNAMIC, Plan, SubtopologyPlan, compile_t
 from airstream.topology.engine.task import Task
 from airstream.topology.errors import ErrorPolicy, StreamsException, TopologyException
 from airstream.topology.partitioner import cached_partition_for
-from airstream.topology.records import InputRecord, from_messages
+from airstream.topology.records import InputRecord, MessageRun, from_messages, message_runs
 from airstream.topology.runtime.admin import TopicLayout, prepare_topics
 from airstream.topology.runtime.commit import (
     CommitInFlight,
@@ -88,8 +88,7 @@ _RESTORE_CHECK_S = 0.01
 _tp_of = operator.itemgetter(0, 1)
 _partition_of = operator.itemgetter(1)
 _ts_of = operator.itemgetter(3)
-_error, _partition, _timestamp = Message.error, Message.partition, Message.timestamp
-_second = operator.itemgetter(1)
+_error = Message.error
 _PUNCTUATE_EVERY_S = 0.05
 # Output lists held while an exactly-once commit runs before the loop waits for it (a bound on memory).
 _MAX_HELD_BATCHES = 200
@@ -343,7 +342,7 @@ class _Runner:
         # Where the keys of the foreign-key joins' topics sit, checked on their first records (None: nothing to check).
         self.placement: PlacementCheck | None = None
         self._observe: Callable[[list[InputRecord], list[list[InputRecord]]], None] | None = None
-        self._observe_runs: Callable[[list[Any], list[tuple[str, int, list[int]]]], None] | None = None
+        self._observe_runs: Callable[[list[Any], list[MessageRun]], None] | None = None
         self._run_key = _partition_of if len(self.sub_of) == 1 else _tp_of
 
     # -- setup / teardown --------------------------------------------------------------------
@@ -596,22 +595,20 @@ class _Runner:
             msgs = [m for m in msgs if m.error() is None]
             if not msgs:
                 return
-        runs = [list(group) for _, group in itertools.groupby(msgs, key=_partition)]
-        stamps = [list(map(_second, map(_timestamp, run))) for run in runs]
         topic = msgs[0].topic()
-        partitions = [run[0].partition() for run in runs]
+        runs = message_runs(msgs, topic)
         if self._observe_runs is not None:
-            self._observe_runs(msgs, [(topic, p, s) for p, s in zip(partitions, stamps, strict=True)])
+            self._observe_runs(msgs, runs)
         sub = self.sub_of[topic].id
         tasks = self.tasks
         samples = []
-        for run, run_stamps, p in zip(runs, stamps, partitions, strict=True):
-            task = tasks.get((sub, p))
+        for run in runs:
+            task = tasks.get((sub, run.partition))
             if task is None:  # fetched before the partition was revoked; the new owner reads it
                 continue
-            self._produce(task.process_messages(run, run_stamps))
-            self.pending[(topic, p)] = run[-1].offset() + 1
-            samples.append(run_stamps[-1])
+            self._produce(task.process_messages(run))
+            self.pending[(topic, run.partition)] = run.messages[-1].offset() + 1
+            samples.append(run.timestamps[-1])
         self.metrics.processed(len(msgs), _wall_ms(), samples)
 
     @staticmethod

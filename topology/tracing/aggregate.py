@@ -53,7 +53,7 @@ from airstream.common.traces.header import (
     trace_value,
 )
 from airstream.common.traces.record import BUCKET_MS, RECORD_VERSION, SampledLatency, bucket_of
-from airstream.topology.records import record_of
+from airstream.topology.records import MessageRun, message_runs, record_of
 
 __all__ = ["ConsumerMetrics", "ProducerMetrics"]
 
@@ -62,8 +62,7 @@ _HOST = socket.gethostname()
 
 RowKey = tuple[str, int, int, bytes | None]
 _timestamp_of, _topic_partition_of = itemgetter(3), itemgetter(0, 1)  # of an InputRecord
-_error, _topic, _partition, _timestamp = Message.error, Message.topic, Message.partition, Message.timestamp
-_second = itemgetter(1)
+_error = Message.error
 
 
 class _Paths:
@@ -185,10 +184,7 @@ class ConsumerMetrics(_ClientMetrics):
         read, which costs several times what the rest of the message does."""
         if any(map(_error, messages)):
             messages = [m for m in messages if m.error() is None]
-        runs = [list(run) for _, by_topic in groupby(messages, key=_topic)
-                for _, run in groupby(by_topic, key=_partition)]
-        self.observe_runs(messages, [(run[0].topic(), run[0].partition(), list(map(_second, map(_timestamp, run))))
-                                     for run in runs], now_ms)
+        self.observe_runs(messages, message_runs(messages), now_ms)
 
     def observe_records(self, records: Sequence[tuple[Any, ...]], now_ms: int,
                         runs: Iterable[Sequence[tuple[Any, ...]]] | None = None) -> None:
@@ -210,24 +206,23 @@ class ConsumerMetrics(_ClientMetrics):
             self._sample(rec, now_ms)
         self.last_ms = now_ms
 
-    def observe_runs(self, messages: Sequence[Any], runs: Iterable[tuple[str, int, Sequence[int]]],
-                     now_ms: int) -> None:
+    def observe_runs(self, messages: Sequence[Any], runs: Iterable[MessageRun], now_ms: int) -> None:
         """Account for a batch of confluent-kafka messages (none with an error) received at ``now_ms``,
-        already split into ``runs`` of one topic and partition, given as (topic, partition, the
-        timestamps of its messages): a stream processor that reads the messages without building
-        records reads their timestamps anyway. Only the sampled messages are read here.
+        already split into ``runs`` (:func:`~airstream.topology.records.message_runs`): a stream
+        processor splits its batches so anyway, reading the timestamps once for its tasks and for
+        these counts. Only the sampled messages are read here.
 
         >>> from confluent_kafka import Message
         >>> m = Message(topic="tweets", partition=0, timestamp=(1, 60_500))
         >>> c = ConsumerMetrics("scorer-1", "scorer", now_ms=60_000)
-        >>> c.observe_runs([m, m], [("tweets", 0, [60_500, 60_500])], now_ms=60_700)
+        >>> c.observe_runs([m, m], message_runs([m, m]), now_ms=60_700)
         >>> c.record(now_ms=61_000)["rows"]
         [{'topic': 'tweets', 'partition': 0, 'bucket': 60000, 'count': 2}]
         """
         if not messages:
             return
-        for topic, partition, stamps in runs:
-            self._count(topic, partition, stamps)
+        for run in runs:
+            self._count(run.topic, run.partition, run.timestamps)
         for message in self._to_sample(messages, now_ms):
             self._sample(record_of(message), now_ms)
         self.last_ms = now_ms

@@ -65,6 +65,7 @@ from airstream.common.traces.header import (
     trace_value,
 )
 from airstream.common.traces.record import BUCKET_MS, METRICS_TOPIC
+from airstream.topology.records import MessageRun
 from airstream.topology.tracing.aggregate import ConsumerMetrics, ProducerMetrics
 from airstream.topology.tracing.publisher import MetricsPublisher
 
@@ -362,10 +363,10 @@ class TracingConsumer:
         :meth:`~airstream.topology.tracing.aggregate.ConsumerMetrics.observe_records`)."""
         self.metrics.observe_records(records, _now_ms(), runs)
 
-    def observe_runs(self, messages: Sequence[Message], runs: Iterable[tuple[str, int, Sequence[int]]]) -> None:
-        """Count and sample ``messages`` (none with an error), received now, split into ``runs`` of
-        one topic and partition given as (topic, partition, timestamps): for a consumer made with
-        ``observe_consumed=False`` whose caller reads the timestamps anyway (see
+    def observe_runs(self, messages: Sequence[Message], runs: Iterable[MessageRun]) -> None:
+        """Count and sample ``messages`` (none with an error), received now, split into ``runs``
+        (:func:`~airstream.topology.records.message_runs`): for a consumer made with
+        ``observe_consumed=False`` whose caller splits them anyway (see
         :meth:`~airstream.topology.tracing.aggregate.ConsumerMetrics.observe_runs`)."""
         self.metrics.observe_runs(messages, runs, _now_ms())
 
