@@ -18,7 +18,9 @@ Two phases per contender:
   interpreter start, imports and the group join (reported as "startup") do not count.
 - **Latency.** A fresh, empty input topic gets tweets at a fixed rate while the contender runs; the
   end-to-end latency of a result is the time it became visible to a ``read_committed`` consumer
-  minus the input record's timestamp (looked up by key), over a window after a warm-up.
+  minus the input record's timestamp (looked up by key), over a window after a warm-up. "CPU %
+  at rate" is the contender's CPU time over that window, in percent of one core: what keeping
+  latency low costs when records come one by one instead of in full batches.
 
 Throughput phases run ``--repeat`` rounds (default 3, the order reversed every other round) and
 the best rate counts: on a shared machine, interference only ever slows a contender down. Peak RSS
@@ -101,6 +103,7 @@ class ContenderResult:
     startup_s: float | None = None
     p50_ms: float | None = None
     p99_ms: float | None = None
+    cpu_pct_at_rate: float | None = None   # CPU of the process tree over the latency window, % of one core
     peak_rss_mib: float | None = None
     cpu_us_per_record: float | None = None
     outputs: int | None = None
@@ -564,6 +567,8 @@ def _latency(run: _Run, contender: _Contender, result: ContenderResult) -> None:
     feeder.start()
     received: dict[bytes, tuple[float, int]] = {}   # key -> (visible at, ms; output record timestamp)
     window: tuple[float, float] | None = None
+    # (wall s, CPU s) of the contender where the window opens and closes: what running at this rate costs
+    cpu_marks: list[tuple[float, float | None]] = []
     next_check = 0.0   # when to ask again whether every instance holds partitions
     try:
         while True:
@@ -585,6 +590,8 @@ def _latency(run: _Run, contender: _Contender, result: ContenderResult) -> None:
                 if time.monotonic() - process.started > STARTUP_S:
                     raise RuntimeError(process.failure(f"no output within {STARTUP_S:.0f} s in the latency phase"))
                 continue
+            if len(cpu_marks) < 2 and now_ms >= window[len(cpu_marks)]:
+                cpu_marks.append((time.monotonic(), process.cpu_s()))
             if now_ms > window[1]:
                 stop.set()
                 in_window = [k for k, ts in list(sent.items()) if window[0] <= ts < window[1]]
@@ -595,6 +602,8 @@ def _latency(run: _Run, contender: _Contender, result: ContenderResult) -> None:
         feeder.join(30)
         reader.close()
         process.stop()
+    if len(cpu_marks) == 2 and cpu_marks[0][1] is not None and cpu_marks[1][1] is not None:
+        result.cpu_pct_at_rate = (cpu_marks[1][1] - cpu_marks[0][1]) / (cpu_marks[1][0] - cpu_marks[0][0]) * 100
     latencies = sorted(received[k][0] - sent[k] for k in in_window if k in received)
     missing = len(in_window) - len(latencies)
     if missing:
@@ -710,10 +719,10 @@ def report(results: Sequence[ContenderResult], info: dict[str, str]) -> str:
         "",
         "| contender | JSON | records/s (best) | each round | "
         + "".join(f"x {label} | " for label in RATE_BASELINES.values())
-        + "p50 ms | p99 ms | peak RSS MiB | CPU µs/record | "
+        + "p50 ms | p99 ms | CPU % at rate | peak RSS MiB | CPU µs/record | "
         + "".join(f"CPU x {label} | " for label in CPU_BASELINES.values())
         + "startup s | dup |",
-        "|---|---|" + "---:|" * (8 + len(RATE_BASELINES) + len(CPU_BASELINES)),
+        "|---|---|" + "---:|" * (9 + len(RATE_BASELINES) + len(CPU_BASELINES)),
     ]
     for r in results:
         rate, cpu = r.records_per_s, r.cpu_us_per_record
@@ -721,7 +730,8 @@ def report(results: Sequence[ContenderResult], info: dict[str, str]) -> str:
             f"| {r.name}: {r.description} | {r.json} | {_fmt(rate, ',.0f')} "
             f"| {' / '.join(format(x, ',.0f') for x in r.rounds) or '-'} | "
             + "".join(f"{_fmt(_ratio(rate, base), '.2f')} | " for base in rate_bases.values())
-            + f"{_fmt(r.p50_ms, '.0f')} | {_fmt(r.p99_ms, '.0f')} | {_fmt(r.peak_rss_mib, '.0f')} "
+            + f"{_fmt(r.p50_ms, '.0f')} | {_fmt(r.p99_ms, '.0f')} | {_fmt(r.cpu_pct_at_rate, '.0f')} "
+            f"| {_fmt(r.peak_rss_mib, '.0f')} "
             f"| {_fmt(cpu, '.1f')} | "
             + "".join(f"{_fmt(_ratio(cpu, base), '.2f')} | " for base in cpu_bases.values())
             + f"{_fmt(r.startup_s, '.1f')} | {_fmt(r.duplicates, 'd')} |")
@@ -806,8 +816,8 @@ def results(options: Options) -> list[Result]:
         if r.records_per_s is None:
             continue
         ratios = ((_ratio(r.records_per_s, rates.get(name)), name) for name in RATE_BASELINES)
-        extra = {k: v for k, v in (("p50_ms", r.p50_ms), ("p99_ms", r.p99_ms), ("peak_rss_mib", r.peak_rss_mib))
-                 if v is not None}
+        extra = {k: v for k, v in (("p50_ms", r.p50_ms), ("p99_ms", r.p99_ms), ("cpu_pct_at_rate", r.cpu_pct_at_rate),
+                                   ("peak_rss_mib", r.peak_rss_mib)) if v is not None}
         rows.append(Result("kafka", r.name, records, records / r.records_per_s,
                            note=", ".join(f"{ratio:.2f}x {name}" for ratio, name in ratios if ratio), extra=extra))
     return rows

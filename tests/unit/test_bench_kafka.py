@@ -48,7 +48,7 @@ def test_the_table_has_ratios_to_the_orjson_loop_and_kafka_streams_and_issue_17s
         ContenderResult("loop-orjson", "loop", "orjson", records_per_s=80_000, cpu_us_per_record=5.0),
         ContenderResult("kstreams", "Kafka Streams", "Jackson", records_per_s=100_000, cpu_us_per_record=10.0),
         ContenderResult("airstream-alos", "airstream", "orjson", records_per_s=120_000, cpu_us_per_record=6.0,
-                        p50_ms=8, p99_ms=40),
+                        p50_ms=8, p99_ms=40, cpu_pct_at_rate=12.4),
     ]
     text = report(results, INFO)
     header = next(line for line in text.splitlines() if line.startswith("| contender"))
@@ -57,6 +57,8 @@ def test_the_table_has_ratios_to_the_orjson_loop_and_kafka_streams_and_issue_17s
     columns = header.split(" | ")
     assert row[columns.index("x loop (orjson)")] == "1.50" and row[columns.index("x kstreams")] == "1.20"
     assert row[columns.index("CPU x loop (orjson)")] == "1.20" and row[columns.index("CPU x kstreams")] == "0.60"
+    assert row[columns.index("p99 ms")] == "40" and row[columns.index("CPU % at rate")] == "12"
+    assert len(row) == len(columns) and text.splitlines()[3].count("|") == header.count("|")
     assert "- airstream-alos records/s vs kstreams >= 1x: **1.20x** (met)" in text
     assert "- airstream-alos CPU per record vs loop-orjson <= 1x: **1.20x** (MISSED)" in text
     assert "- airstream-alos p99 latency at 2,000 records/s <= 30 ms: **40 ms** (MISSED)" in text
