@@ -177,14 +177,15 @@ class ConsumerMetrics(_ClientMetrics):
         self._tokens = sample_rate or 0.0
         self._tokens_ms = now_ms
 
-    def observe(self, messages: Sequence[Any], now_ms: int) -> None:
+    def observe(self, messages: Sequence[Any], now_ms: int, topic: str | None = None) -> None:
         """Account for a batch of confluent-kafka messages received at ``now_ms`` (those with an error
-        are left out): :meth:`observe_runs` of their runs of one topic and partition. Only the
-        sampled messages' headers are read: librdkafka builds a message's headers on their first
-        read, which costs several times what the rest of the message does."""
+        are left out): :meth:`observe_runs` of their runs of one topic and partition. ``topic``: the
+        one topic the consumer reads, when it is known; runs are then told apart by partition alone.
+        Only the sampled messages' headers are read: librdkafka builds a message's headers on their
+        first read, which costs several times what the rest of the message does."""
         if any(map(_error, messages)):
             messages = [m for m in messages if m.error() is None]
-        self.observe_runs(messages, message_runs(messages), now_ms)
+        self.observe_runs(messages, message_runs(messages, topic), now_ms)
 
     def observe_records(self, records: Sequence[tuple[Any, ...]], now_ms: int,
                         runs: Iterable[Sequence[tuple[Any, ...]]] | None = None) -> None:

@@ -349,7 +349,7 @@ class TracingConsumer:
         messages = self._consumer.consume(*args, **kwargs)
         now = _now_ms()
         if messages and self._observe_consumed:
-            self.metrics.observe(messages, now)
+            self.metrics.observe(messages, now, self._topic)
         if now >= self._next:
             self._publish(now)
         return messages
@@ -375,7 +375,7 @@ class TracingConsumer:
         message = self._consumer.poll(*args, **kwargs)
         now = _now_ms()
         if message is not None and self._observe_consumed:
-            self.metrics.observe((message,), now)
+            self.metrics.observe((message,), now, self._topic)
         if now >= self._next:
             self._publish(now)
         return message
