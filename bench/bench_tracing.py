@@ -76,8 +76,8 @@ def _produce_rate(bootstrap: str, topic: str, values: list[bytes], kind: str) ->
     config = {"bootstrap.servers": bootstrap, "client.id": f"{topic}-{kind}",
               "linger.ms": 50, "batch.num.messages": 10_000, "queue.buffering.max.messages": 1_000_000}
     producer = TracingProducer(config, metrics_interval=1.0) if kind == "traced" else Producer(config)
-    header = (TRACE_HEADER, new_trace(config["client.id"], now_ms=int(time.time() * 1000)))
-    headers = [header] if kind == "header" else None
+    headers = [(TRACE_HEADER, new_trace(config["client.id"], now_ms=int(time.time() * 1000)))] \
+        if kind == "header" else None
     producer.produce(topic, b"warm-up")
     producer.flush(30)
     start, cpu = time.perf_counter(), time.process_time()

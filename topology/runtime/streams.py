@@ -39,7 +39,7 @@ import logging
 import operator
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from confluent_kafka import (
@@ -48,7 +48,6 @@ from confluent_kafka import (
     Consumer,
     KafkaError,
     KafkaException,
-    Message,
     TopicPartition,
 )
 from confluent_kafka.admin import AdminClient
@@ -59,7 +58,7 @@ from airstream.topology.compile import DYNAMIC, Plan, SubtopologyPlan, compile_t
 from airstream.topology.engine.task import Task
 from airstream.topology.errors import ErrorPolicy, StreamsException, TopologyException
 from airstream.topology.partitioner import cached_partition_for
-from airstream.topology.records import InputRecord, MessageRun, from_messages, message_runs
+from airstream.topology.records import InputRecord, MessageRun, from_messages, message_runs, without_errors
 from airstream.topology.runtime.admin import TopicLayout, prepare_topics
 from airstream.topology.runtime.commit import (
     CommitInFlight,
@@ -88,7 +87,6 @@ _RESTORE_CHECK_S = 0.01
 _tp_of = operator.itemgetter(0, 1)
 _partition_of = operator.itemgetter(1)
 _ts_of = operator.itemgetter(3)
-_error = Message.error
 _PUNCTUATE_EVERY_S = 0.05
 # Output lists held while an exactly-once commit runs before the loop waits for it (a bound on memory).
 _MAX_HELD_BATCHES = 200
@@ -342,7 +340,7 @@ class _Runner:
         # Where the keys of the foreign-key joins' topics sit, checked on their first records (None: nothing to check).
         self.placement: PlacementCheck | None = None
         self._observe: Callable[[list[InputRecord], list[list[InputRecord]]], None] | None = None
-        self._observe_runs: Callable[[list[Any], list[MessageRun]], None] | None = None
+        self._observe_runs: Callable[[Sequence[Any], list[MessageRun]], None] | None = None
         self._run_key = _partition_of if len(self.sub_of) == 1 else _tp_of
 
     # -- setup / teardown --------------------------------------------------------------------
@@ -590,15 +588,15 @@ class _Runner:
     def _process_messages(self, msgs: list[Any]) -> None:
         """:meth:`_process_batch` for the usual application, reading one topic with nothing to check:
         each run of one partition goes to its task as messages, without building records."""
-        if any(map(_error, msgs)):
+        good = without_errors(msgs)
+        if len(good) != len(msgs):
             self._consume_errors(msgs)
-            msgs = [m for m in msgs if m.error() is None]
-            if not msgs:
+            if not good:
                 return
-        topic = msgs[0].topic()
-        runs = message_runs(msgs, topic)
+        topic = good[0].topic()
+        runs = message_runs(good, topic)
         if self._observe_runs is not None:
-            self._observe_runs(msgs, runs)
+            self._observe_runs(good, runs)
         sub = self.sub_of[topic].id
         tasks = self.tasks
         samples = []
@@ -609,7 +607,7 @@ class _Runner:
             self._produce(task.process_messages(run))
             self.pending[(topic, run.partition)] = run.messages[-1].offset() + 1
             samples.append(run.timestamps[-1])
-        self.metrics.processed(len(msgs), _wall_ms(), samples)
+        self.metrics.processed(len(good), _wall_ms(), samples)
 
     @staticmethod
     def _merge(runs: list[list[InputRecord]]) -> list[InputRecord]:

@@ -43,8 +43,6 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from confluent_kafka import Message
-
 from airstream.common.traces.header import (
     TRACE_HEADER,
     TraceHeaderError,
@@ -53,7 +51,7 @@ from airstream.common.traces.header import (
     trace_value,
 )
 from airstream.common.traces.record import BUCKET_MS, RECORD_VERSION, SampledLatency, bucket_of
-from airstream.topology.records import MessageRun, message_runs, record_of
+from airstream.topology.records import MessageRun, message_runs, record_of, without_errors
 
 __all__ = ["ConsumerMetrics", "ProducerMetrics"]
 
@@ -62,7 +60,6 @@ _HOST = socket.gethostname()
 
 RowKey = tuple[str, int, int, bytes | None]
 _timestamp_of, _topic_partition_of = itemgetter(3), itemgetter(0, 1)  # of an InputRecord
-_error = Message.error
 
 
 class _Paths:
@@ -183,8 +180,7 @@ class ConsumerMetrics(_ClientMetrics):
         one topic the consumer reads, when it is known; runs are then told apart by partition alone.
         Only the sampled messages' headers are read: librdkafka builds a message's headers on their
         first read, which costs several times what the rest of the message does."""
-        if any(map(_error, messages)):
-            messages = [m for m in messages if m.error() is None]
+        messages = without_errors(messages)
         self.observe_runs(messages, message_runs(messages, topic), now_ms)
 
     def observe_records(self, records: Sequence[tuple[Any, ...]], now_ms: int,
