@@ -253,23 +253,25 @@ def test_a_forwarding_producer_takes_passed_through_traces_one_hop_further(mock_
                                publisher=pub)  # type: ignore[arg-type]
     origin = new_trace("replay", now_ms=1_000)
     outputs = [("out", b"a", [("lang", b"en"), (TRACE_HEADER, origin)]),  # an input's headers
-               ("out", b"b", None),  # nothing to pass on: this producer is the origin
-               ("out", b"c", [(TRACE_HEADER, b"junk")])]  # unreadable: dropped, untraced
+               ("out", b"b", None),  # an untraced input's output: a forwarding step starts no trace
+               ("out", b"c", [(TRACE_HEADER, b"junk")]),  # unreadable: dropped, untraced
+               ("out", b"d", [("lang", b"fr")])]  # headers without a trace: kept as they are, untraced
     if how == "in a batch":
-        assert producer.produce_records([(t, None, None, v, 0, h) for t, v, h in outputs]) == 3
+        assert producer.produce_records([(t, None, None, v, 0, h) for t, v, h in outputs]) == 4
     else:
         for topic, value, headers in outputs:
             producer.produce(topic, value, headers=headers)
     producer.close(10)
-    by_value = {m.value(): m.headers() for m in _read_back(producer, "out", 3)}
+    by_value = {m.value(): m.headers() for m in _read_back(producer, "out", 4)}
     forwarded = decode_trace(by_value[b"a"][0][1])
     assert (forwarded.origin, forwarded.hop, forwarded.via, forwarded.origin_ms) == ("replay", 1, "app", 1_000)
     assert by_value[b"a"][1:] == [("lang", b"en")]
-    assert decode_trace(by_value[b"b"][0][1])[:2] == ("app-out", 0)
-    assert by_value[b"c"] is None
+    assert by_value[b"b"] is None and by_value[b"c"] is None
+    assert by_value[b"d"] == [("lang", b"fr")]
+    # Every record is counted: the untraced ones under no path, so the producer and the topics it
+    # writes stay listed.
     assert _counts(pub.records) == {("producer", "out", -1, "replay", 1, "app"): 1,
-                                    ("producer", "out", -1, "app-out", 0, ""): 1,
-                                    ("producer", "out", -1, None, None, None): 1}
+                                    ("producer", "out", -1, None, None, None): 3}
 
 
 @pytest.mark.parametrize("traced", [True, False])

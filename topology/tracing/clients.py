@@ -122,8 +122,10 @@ class TracingProducer:
     headers, the consumer group that read the inputs (with its run: ``forwarder(group, run_id(group,
     source_topics))`` from :mod:`airstream.common.traces.header`, the same run its
     :class:`TracingConsumer` reports): a record produced with a trace header is then taken one hop
-    further via that group, with no call per record in the caller. Without it, a
-    trace header on a produced record is kept as given. ``metrics_interval``: seconds between
+    further via that group, with no call per record in the caller, and one without is sent as it is
+    (a forwarding step continues traces and starts none; the record is counted under no path).
+    Without it, a trace header on a produced record is kept as given, and a record without one gets
+    a new one. ``metrics_interval``: seconds between
     metrics records. ``publisher``: share one
     :class:`~airstream.topology.tracing.MetricsPublisher` between clients; by default a non-transactional
     producer sends its metrics itself and a transactional one gets a separate small producer.
@@ -211,9 +213,13 @@ class TracingProducer:
                     self._publish(now)
 
     def _traced(self, headers: Any, now: int) -> tuple[Any, bytes | None]:
-        """``headers`` with this producer's trace header (a new one at hop 0 if they carry none; the
-        one they carry one hop further for a forwarding producer), and the path to count it under."""
+        """``headers`` with this producer's trace header, and the path to count the record under: a
+        new header at hop 0 if they carry none, the one they carry one hop further for a forwarding
+        producer. A forwarding producer starts no trace: headers without one stay as they are,
+        counted under no path."""
         if not headers:
+            if self._forward_via is not None:
+                return headers, None
             if now != self._stamped_ms:  # records of one millisecond share their new header
                 self._stamped_ms = now
                 self._stamp = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path)]
@@ -222,6 +228,8 @@ class TracingProducer:
             headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
         existing = trace_value(headers)
         if existing is None:
+            if self._forward_via is not None:
+                return headers, None
             return [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path), *headers], self._path
         if self._forward_via is not None:  # the input's header, passed through: one hop further
             forwarded = next_hop(existing, self._forward_via, now)
