@@ -12,8 +12,9 @@ leave the group); ``consume`` prints its rate as JSON after ``--records`` and th
 - ``airstream-alos`` / ``airstream-eos``: the same pipeline as an airstream topology on
   ``KafkaStreams`` with ``at_least_once`` / ``exactly_once_v2``.
 - ``airstream-typed``: ``airstream-alos`` on msgspec Structs (``Serdes.Typed``, :mod:`bench.typed_pipeline`).
-- ``airstream-untraced``: ``airstream-alos`` with ``tracing.enabled=false`` (no trace header on its
-  outputs, no producer and consumer counts): what tracing costs, measured in the same run.
+- ``airstream-untraced``: ``airstream-alos`` with ``tracing.enabled=false`` (no producer and consumer
+  counts; the outputs of the untraced input carry no trace header either way): what tracing costs,
+  measured in the same run.
 - ``airstream-x2``: ``airstream run --instances 2`` of the same pipeline (:mod:`bench.kafka_app`): two
   processes in one group, at_least_once.
 """

@@ -14,6 +14,7 @@ import time
 
 import orjson
 import pytest
+from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 from airstream.common.traces.header import run_id, split_via
@@ -170,6 +171,39 @@ def test_hops_paths_and_latency_of_two_producers_three_groups_and_a_topology(kaf
     as_json = orjson.loads(orjson.dumps(read_traces({"bootstrap.servers": kafka_cluster}).as_dict()))
     assert any(p["text"] == multi.text for p in as_json["paths"])
     assert any(h["writer"] == p2 and h["group"] == g2 and h["consumed"] == COUNTS["p2"] for h in as_json["hops"])
+
+
+def test_a_topology_over_an_untraced_topic_starts_no_trace_and_counts_what_it_writes(kafka_cluster: str,
+                                                                                    unique_name: str) -> None:
+    u = unique_name
+    src, out, app, readers = f"{u}-plain", f"{u}-out", f"{u}-app", f"{u}-readers"
+    app_out = f"{app}-i1-producer"
+    _create(kafka_cluster, (src, 2), (out, 2))
+    reader = _consumer(kafka_cluster, readers, out, None)
+    _wait_assigned([reader])
+    plain = Producer({"bootstrap.servers": kafka_cluster})
+    for i in range(30):
+        plain.produce(src, f'{{"n": {i}}}'.encode(), f"k{i}".encode(), headers=[("lang", b"en")] if i % 2 else None)
+    assert plain.flush(30) == 0
+    with _forwarding_app(kafka_cluster, app, src, out):
+        seen: list = []
+        deadline = time.monotonic() + 60
+        while len(seen) < 30:
+            assert time.monotonic() < deadline, len(seen)
+            seen += reader.consume(100, 0.2)
+    reader.close()
+
+    # Outputs carry their input's headers and nothing more: no trace header is started here.
+    for m in seen:
+        assert m.headers() == ([("lang", b"en")] if int(m.key()[1:]) % 2 else None), (m.key(), m.headers())
+    # The application still says what it wrote: its producer, the topic and the count, as an
+    # untraced hop whose producers name it.
+    model = _read_until(kafka_cluster, lambda m: (h := m.hop("?", out, readers)) is not None and h.consumed == 30)
+    hop = model.hop("?", out, readers)
+    assert hop is not None and (hop.origin, hop.consumed, hop.producers) == (None, 30, (app_out,))
+    written = model.producer(app_out)
+    assert written is not None and [(t.topic, t.produced) for t in written.topics] == [(out, 30)]
+    assert all(p.origin != app_out for p in model.paths)
 
 
 def test_metrics_topic_is_time_retained_not_compacted(kafka_cluster: str, unique_name: str) -> None:
