@@ -179,8 +179,8 @@ class TracingProducer:
 
     def produce(self, topic: str, value: Any = None, key: Any = None, partition: int = -1, callback: Any = None,
                 on_delivery: Any = None, timestamp: int = 0, headers: Any = None) -> None:
-        """As ``Producer.produce`` (same arguments, same order); a record without a trace header gets
-        a new one (hop 0)."""
+        """As ``Producer.produce`` (same arguments, same order), traced: a record without a trace
+        header gets a new one (hop 0), unless this producer forwards (``forward_via``)."""
         now = time_ns() // 1_000_000
         headers, path = self._traced(headers, now)
         # An explicit timestamp makes the record's minute the one counted here, even at :59.999.
@@ -213,31 +213,28 @@ class TracingProducer:
                     self._publish(now)
 
     def _traced(self, headers: Any, now: int) -> tuple[Any, bytes | None]:
-        """``headers`` with this producer's trace header, and the path to count the record under: a
-        new header at hop 0 if they carry none, the one they carry one hop further for a forwarding
-        producer. A forwarding producer starts no trace: headers without one stay as they are,
-        counted under no path."""
-        if not headers:
-            if self._forward_via is not None:
-                return headers, None
-            if now != self._stamped_ms:  # records of one millisecond share their new header
-                self._stamped_ms = now
-                self._stamp = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path)]
-            return self._stamp, self._path  # librdkafka copies the headers: the list can be passed again
-        if type(headers) is not list:
+        """``headers`` as this producer sends them, and the path to count the record under: a
+        forwarding producer takes the trace header they carry one hop further and starts none
+        (headers without one are sent as they are, counted under no path); any other keeps the one
+        they carry, or puts a new one at hop 0 first."""
+        if headers and type(headers) is not list:
             headers = list(headers.items()) if isinstance(headers, Mapping) else list(headers)
-        existing = trace_value(headers)
-        if existing is None:
-            if self._forward_via is not None:
+        existing = trace_value(headers) if headers else None
+        if self._forward_via is not None:
+            if existing is None:
                 return headers, None
-            return [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path), *headers], self._path
-        if self._forward_via is not None:  # the input's header, passed through: one hop further
             forwarded = next_hop(existing, self._forward_via, now)
             headers = [(k, v) for k, v in headers if k != TRACE_HEADER]
             if forwarded is not None:
                 headers.insert(0, (TRACE_HEADER, forwarded))
-            existing = forwarded
-        return headers, path_of(existing)
+            return headers, path_of(forwarded)
+        if existing is not None:
+            return headers, path_of(existing)
+        if now != self._stamped_ms:  # records of one millisecond share their new header
+            self._stamped_ms = now
+            self._stamp = [(TRACE_HEADER, _VERSION + _pack_times(now, now) + self._path)]
+        # librdkafka copies the headers: the stamp's list can be passed again
+        return [*self._stamp, *headers] if headers else self._stamp, self._path
 
     def _publish(self, now: int, *, wait: bool = False) -> None:
         with self._lock:
