@@ -332,7 +332,10 @@ def private_cache(secure_kafka: LocalKafka, tmp_path: Path) -> Iterator[Path]:
     cache.mkdir()
     (cache / f"kafka-{KAFKA_VERSION}").symlink_to(cache_dir() / f"kafka-{KAFKA_VERSION}")
     yield cache
-    _run(BIN / "airstream", "kafka", "down", timeout=60)  # harmless when it never came up
+    # The broker of this cache, if the test left it up; never the one of the default cache, which
+    # may be the developer's own `airstream kafka up`.
+    subprocess.run([str(BIN / "airstream"), "kafka", "down"], capture_output=True, text=True, timeout=60,
+                   env={**os.environ, "AIRSTREAM_CACHE": str(cache)})
 
 
 def test_kafka_up_secure_prints_the_admin_client_properties(private_cache: Path) -> None:
