@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 from airstream.monitor.model import CommitPoint, LagStatus
 
-__all__ = ["CAUGHT_UP_SECONDS", "MARGIN", "Drain", "PartitionDrain", "estimate_drain", "window_rates"]
+__all__ = ["CAUGHT_UP_SECONDS", "MARGIN", "Drain", "PartitionDrain", "caught_up_lag", "estimate_drain", "window_rates"]
 
 CAUGHT_UP_SECONDS = 5.0
 """A lag at commit of at most this many seconds of input counts as caught up."""
@@ -90,6 +90,16 @@ def window_rates(points: Sequence[CommitPoint]) -> tuple[float, float] | None:
     return consumed / span, produced / span
 
 
+def caught_up_lag(produce_rate: float, allowed_lag: int = 0) -> float:
+    """The largest lag at a commit that counts as caught up: what arrives in :data:`CAUGHT_UP_SECONDS`
+    at ``produce_rate`` (records per second), or ``allowed_lag`` if that is more.
+
+    >>> caught_up_lag(20.0), caught_up_lag(0.0, allowed_lag=3)
+    (100.0, 3)
+    """
+    return max(allowed_lag, produce_rate * CAUGHT_UP_SECONDS)
+
+
 _STUCK = (LagStatus.STOP, LagStatus.STALL)
 
 
@@ -99,8 +109,7 @@ def _caught_up(p: PartitionDrain, produce_rate: float, allowed_lag: int) -> bool
     if p.status in _STUCK:
         return False
     last = next((c for c in reversed(p.points) if c.lag is not None), None)
-    return last is not None and last.lag is not None and last.lag <= max(allowed_lag,
-                                                                         produce_rate * CAUGHT_UP_SECONDS)
+    return last is not None and last.lag is not None and last.lag <= caught_up_lag(produce_rate, allowed_lag)
 
 
 def estimate_drain(partitions: Iterable[PartitionDrain], allowed_lag: int = 0) -> Drain:

@@ -34,6 +34,12 @@ its order:
   previous one replaces it only if it did not go back, so a reset soon after a commit is not lost.
 * **STALL for a live member**: a consumer that stopped committing while a group member still owns
   the partition is alive but not moving (paused, or stuck in its processing): STALL, not STOP.
+* **WARN only for a lag beyond what the consumer holds** (Burrow issue #223): a consumer that commits
+  every 30 s has at each commit a lag of what arrived since its last fetch, a few records that
+  rise and fall at random; a window in which they happen never to fall is not a consumer falling
+  behind. Burrow's WARN stands only when no commit in the window had a lag within
+  :data:`~airstream.monitor.drain.CAUGHT_UP_SECONDS` of input (at the window's produce rate), the
+  bound under which the drain estimate calls a consumer caught up.
 
 A consumer that commits only when it consumes, on a topic quiet for hours, has no lag and stays OK.
 
@@ -55,6 +61,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from airstream.monitor.drain import caught_up_lag, window_rates
 from airstream.monitor.model import CommitPoint, EndOffset, LagStatus
 
 __all__ = [
@@ -69,6 +76,7 @@ __all__ = [
     "evaluate_partition",
     "lag_always_nonzero",
     "lag_not_decreasing",
+    "lag_within_input",
     "offsets_stalled",
     "offsets_stopped",
     "partition_status",
@@ -227,6 +235,23 @@ def burrow_status(points: Sequence[CommitPoint], broker_offsets: Sequence[int], 
 
 
 # -- airmon's verdict --------------------------------------------------------------------------------------
+def lag_within_input(points: Sequence[CommitPoint], allowed_lag: int = 0) -> bool:
+    """Some commit in the window had a lag of at most what arrives in
+    :data:`~airstream.monitor.drain.CAUGHT_UP_SECONDS` at the window's produce rate (or ``allowed_lag``):
+    the consumer commits what is there, and its lag at commit is what it holds, not a backlog.
+
+    >>> steady = [CommitPoint(600 * i, 30.0 * i, lag) for i, lag in enumerate([1, 2, 2, 3, 3])]  # 20/s in
+    >>> behind = [CommitPoint(300 * i, 30.0 * i, 300 * (i + 1)) for i in range(5)]  # 20/s in, 10/s out
+    >>> lag_within_input(steady), lag_within_input(behind)
+    (True, False)
+    """
+    rates = window_rates(points)
+    if rates is None:
+        return False
+    limit = caught_up_lag(rates[1], allowed_lag)
+    return any(p.lag is not None and p.lag <= limit for p in points)
+
+
 def stop_after(points: Sequence[CommitPoint], settings: LagSettings) -> float:
     """How long the log may be past the last commit, with no commit since, before STOP on evidence:
     ``settings.stop_after``, or three of the consumer's usual gaps between commits while it had work
@@ -270,6 +295,8 @@ def partition_status(points: Sequence[CommitPoint], end_offsets: Sequence[EndOff
         return LagStatus.REWIND if index > 0 and not rewind_recovered(points, index) else LagStatus.UNKNOWN
     status = burrow_status(points, [end for _, end in end_offsets], current_lag, now, settings.allowed_lag,
                            settings.min_span)
+    if status is LagStatus.WARN and lag_within_input(points, settings.allowed_lag):
+        return LagStatus.OK
     return stopped if status is LagStatus.STOP else status
 
 

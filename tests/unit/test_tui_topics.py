@@ -24,7 +24,7 @@ async def test_topics_show_size_rate_and_reading_groups_with_their_lag() -> None
         assert table.row_keys == ["airline-tweets", "scored-tweets"]
         # Step 2: end offsets 1020 per partition, +10 per partition every 10 s -> 3 records/s over 3 partitions.
         assert table.cells("airline-tweets") == ["airline-tweets", "3", "3", "3.00/s", "3,060",
-                                                 "audit (920), scorer (15)"]
+                                                 "audit (920), scorer (30)"]
         assert table.cells("scored-tweets") == ["scored-tweets", "1", "2", "0.40/s", "408", "notifier (28)"]
 
 

@@ -5,8 +5,9 @@ forward by a known amount, so rates, lag trends and Burrow statuses come out as 
 
 * ``airline-tweets`` (3 partitions, RF 3) grows by 10 records per partition per refresh (10 s apart),
   so it shows 3 msgs/s in; partition 2 is under-replicated (ISR 1,2);
-* ``scorer`` (Stable, 2 members) reads ``airline-tweets`` and keeps up except for a lag of 5 per partition,
-  committing every 2 s (WARN: its lag never shrinks);
+* ``scorer`` (Stable, 2 members) reads ``airline-tweets`` as fast as it grows but 10 records (10 s of
+  input) behind on each partition, committing every 2 s (WARN: its lag never shrinks and is more than
+  what arrives in 5 s);
 * ``audit`` (Empty) stopped an hour ago at offset 100 on ``airline-tweets``/0, so its lag grows by 10 per
   refresh (STOP);
 * ``notifier`` (Stable, 1 member) reads ``scored-tweets``, stalled: alive, committing offset 880 every
@@ -78,10 +79,10 @@ def cluster(step: int, *, big: bool = False) -> ClusterSnapshot:
                MemberInfo("m-b", "scorer-2", "/10.0.0.12", assignments=((tweets_name, 2),)))
     owner = {0: members[0], 1: members[0], 2: members[1]}
     scorer = GroupInfo(scorer_name, state="Stable", assignor="range", coordinator_id=1, members=members,
-                       partitions=tuple(GroupPartition(tweets_name, n, committed_offset=tweets_end - 5,
+                       partitions=tuple(GroupPartition(tweets_name, n, committed_offset=tweets_end - 10,
                                                        end_offset=tweets_end, member_id=owner[n].member_id,
                                                        client_id=owner[n].client_id, host=owner[n].host,
-                                                       commits=_commits(now, 2.0, tweets_end - 5, 2, lag=5))
+                                                       commits=_commits(now, 2.0, tweets_end - 10, 2, lag=10))
                                         for n in range(3)), lag_source=LAG_FROM_COMMIT_LOG)
     audit = GroupInfo(audit_name, state="Empty", coordinator_id=3, partitions=(
         GroupPartition(tweets_name, 0, committed_offset=100 * scale, end_offset=tweets_end,
@@ -214,10 +215,10 @@ class FakeAdmin:
         self.deleted.append(group_id)
 
     def plan_reset(self, group_id: str, partitions: Iterable[tuple[str, int]], to: ResetTo) -> list[OffsetMove]:
-        """Every partition holds offsets 0..1049 (offset n written at T0 + n ms), committed at 1045."""
+        """Every partition holds offsets 0..1049 (offset n written at T0 + n ms), committed at 1040."""
         chosen = list(partitions)
         self.plans.append((group_id, chosen, to))
-        low, high, committed = 0, 1050, 1045
+        low, high, committed = 0, 1050, 1040
         target = {"earliest": low, "latest": high, "offset": to.value, "shift": committed + to.value,
                   "datetime": to.value - int(T0 * 1000)}[to.kind]
         return [OffsetMove(t, p, committed, min(max(target, low), high), low, high) for t, p in chosen]
