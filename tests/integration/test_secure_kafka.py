@@ -63,9 +63,12 @@ def topic(secure_kafka: LocalKafka, unique_name: str) -> str:
     return unique_name
 
 
-def _run(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+def _run(*argv: str, timeout: float = 120, cache: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``argv`` run quietly; with ``cache``, as its ``$AIRSTREAM_CACHE``."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    if cache is not None:
+        env["AIRSTREAM_CACHE"] = str(cache)
+    return subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout, env=env)
 
 
 def _consume(config: dict[str, Any], topic: str, expected: int, timeout: float = 30) -> list[Message]:
@@ -334,8 +337,7 @@ def private_cache(secure_kafka: LocalKafka, tmp_path: Path) -> Iterator[Path]:
     yield cache
     # The broker of this cache, if the test left it up; never the one of the default cache, which
     # may be the developer's own `airstream kafka up`.
-    subprocess.run([str(BIN / "airstream"), "kafka", "down"], capture_output=True, text=True, timeout=60,
-                   env={**os.environ, "AIRSTREAM_CACHE": str(cache)})
+    _run(BIN / "airstream", "kafka", "down", timeout=60, cache=cache)
 
 
 def test_kafka_up_secure_prints_the_admin_client_properties(private_cache: Path) -> None:
