@@ -39,7 +39,9 @@ its order:
   rise and fall at random; a window in which they happen never to fall is not a consumer falling
   behind. Burrow's WARN stands only when no commit in the window had a lag within
   :data:`~airstream.monitor.drain.CAUGHT_UP_SECONDS` of input (at the window's produce rate), the
-  bound under which the drain estimate calls a consumer caught up.
+  bound under which the drain estimate calls a consumer caught up. And it needs two commits whose
+  lag is known (the log end at their time was found): with fewer, Burrow's rules read a window of
+  unknown lags as never decreasing, which says nothing: UNKNOWN.
 
 A consumer that commits only when it consumes, on a topic quiet for hours, has no lag and stays OK.
 
@@ -295,8 +297,11 @@ def partition_status(points: Sequence[CommitPoint], end_offsets: Sequence[EndOff
         return LagStatus.REWIND if index > 0 and not rewind_recovered(points, index) else LagStatus.UNKNOWN
     status = burrow_status(points, [end for _, end in end_offsets], current_lag, now, settings.allowed_lag,
                            settings.min_span)
-    if status is LagStatus.WARN and lag_within_input(points, settings.allowed_lag):
-        return LagStatus.OK
+    if status is LagStatus.WARN:
+        if sum(p.lag is not None for p in points) < 2:
+            return LagStatus.UNKNOWN  # the offsets move; whether the lag grows cannot be told
+        if lag_within_input(points, settings.allowed_lag):
+            return LagStatus.OK
     return stopped if status is LagStatus.STOP else status
 
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from airstream.monitor.alerts import AlertEngine
 from airstream.monitor.history import History
-from airstream.monitor.model import LAG_FROM_COMMIT_LOG, LAG_FROM_POLLING, LagStatus
+from airstream.monitor.model import LAG_FROM_COMMIT_LOG, LAG_FROM_POLLING, CommitPoint, GroupInfo, LagStatus
 from airstream.monitor.rules import parse_rules
 from airstream.monitor.sources import KafkaSource
 
@@ -190,31 +191,35 @@ class _Application:
             self._producer.poll(0)
 
 
+def _watch(bootstrap: str, group: str, seconds: float, every: float) -> Iterator[tuple[GroupInfo | None, list[str]]]:
+    """Refresh every ``every`` s for ``seconds`` as airmon does, with a rule that fires on any status but
+    OK and UNKNOWN: the group (if listed) and the alerts fired, at each refresh."""
+    rules = parse_rules({"rules": [{"name": "unhealthy", "kind": "group_status", "group": group,
+                                    "status": ["WARN", "STALL", "STOP", "REWIND"]}]})
+    source = KafkaSource({"bootstrap.servers": bootstrap}, lag=rules.lag)
+    history, engine = History(lag=rules.lag), AlertEngine(rules)
+    try:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            snapshot = history.record(source.snapshot())
+            yield snapshot.group(group), [e.text for e in engine.evaluate(snapshot)]
+            time.sleep(every)
+    finally:
+        source.close()
+
+
 def test_a_group_committing_every_30s_while_consuming_stays_ok_for_5_minutes(
         kafka_cluster: str, topic: str) -> None:
     group = f"{topic}-steady"
-    rules = parse_rules({"rules": [{"name": "consumer-stuck", "kind": "group_status", "group": group,
-                                    "status": ["WARN", "STALL", "STOP", "REWIND"]}]})
-    source = KafkaSource({"bootstrap.servers": kafka_cluster}, lag=rules.lag)
-    history = History(lag=rules.lag)
-    engine = AlertEngine(rules)
     statuses: list[LagStatus | None] = []
-    try:
-        with _Application(kafka_cluster, topic, group, commit_every=30.0, rate=20.0):
-            end = time.monotonic() + 300
-            while time.monotonic() < end:
-                snapshot = history.record(source.snapshot())
-                group_info = snapshot.group(group)
-                commits = ()
-                if group_info is not None and group_info.partitions:
-                    statuses.append(group_info.partitions[0].status)
-                    commits = group_info.partitions[0].commits
-                    assert group_info.lag_source == LAG_FROM_COMMIT_LOG
-                fired = [e.text for e in engine.evaluate(snapshot)]
-                assert fired == [], (fired, statuses, commits)
-                time.sleep(2.0)
-    finally:
-        source.close()
+    with _Application(kafka_cluster, topic, group, commit_every=30.0, rate=20.0):
+        for group_info, fired in _watch(kafka_cluster, group, seconds=300, every=2.0):
+            commits: tuple[CommitPoint, ...] = ()
+            if group_info is not None and group_info.partitions:
+                statuses.append(group_info.partitions[0].status)
+                commits = group_info.partitions[0].commits
+                assert group_info.lag_source == LAG_FROM_COMMIT_LOG
+            assert fired == [], (fired, statuses, commits)
     # No verdict before the first commit, UNKNOWN while the window fills (five commits), OK afterwards.
     judged = [s for s in statuses if s is not None]
     assert set(judged) <= {LagStatus.UNKNOWN, LagStatus.OK}, statuses
@@ -224,28 +229,17 @@ def test_a_group_committing_every_30s_while_consuming_stays_ok_for_5_minutes(
 def test_a_consumer_slower_than_its_input_is_warn_once_its_lag_passes_what_arrives_in_5s(
         kafka_cluster: str, topic: str) -> None:
     group = f"{topic}-slow"
-    rules = parse_rules({"rules": [{"name": "falling-behind", "kind": "group_status", "group": group,
-                                    "status": ["WARN", "STALL", "STOP", "REWIND"]}]})
-    source = KafkaSource({"bootstrap.servers": kafka_cluster}, lag=rules.lag)
-    history = History(lag=rules.lag)
-    engine = AlertEngine(rules)
     statuses: list[LagStatus | None] = []
     fired: list[str] = []
-    try:
-        # 40 records a second in, 10 out, a commit every 2 s: the lag passes 5 s of input (200) within
-        # seconds and grows at every commit; once the window holds no commit below it, the group is WARN.
-        with _Application(kafka_cluster, topic, group, commit_every=2.0, rate=40.0, consume_rate=10.0):
-            end = time.monotonic() + 120
-            while not fired and time.monotonic() < end:
-                snapshot = history.record(source.snapshot())
-                group_info = snapshot.group(group)
-                if group_info is not None and group_info.partitions:
-                    statuses.append(group_info.partitions[0].status)
-                fired = [e.text for e in engine.evaluate(snapshot)]
-                time.sleep(1.0)
-    finally:
-        source.close()
-    assert fired == [f"FIRING warning falling-behind [group {group}]: status WARN on {topic}/0"], statuses
+    # 40 records a second in, 10 out, a commit every 2 s: the lag passes 5 s of input (200) within
+    # seconds and grows at every commit; once the window holds no commit below it, the group is WARN.
+    with _Application(kafka_cluster, topic, group, commit_every=2.0, rate=40.0, consume_rate=10.0):
+        for group_info, fired in _watch(kafka_cluster, group, seconds=120, every=1.0):
+            if group_info is not None and group_info.partitions:
+                statuses.append(group_info.partitions[0].status)
+            if fired:
+                break
+    assert fired == [f"FIRING warning unhealthy [group {group}]: status WARN on {topic}/0"], statuses
     assert set(statuses[:-1]) <= {None, LagStatus.UNKNOWN, LagStatus.OK}, statuses
 
 
