@@ -232,9 +232,9 @@ def _judged_at_each_commit(rate: float, consume_rate: float, noise: int, commits
         end += 30 * rate
         offset += 30 * consume_rate
         committed = min(int(offset), int(end)) - rng.randint(0, noise)
-        window.add(committed, 30.0 * i, int(end) - committed)
-        statuses.append(evaluate_partition(window, int(end) - committed, 30.0 * i + 1,
-                                           [(30.0 * i + 1, int(end))]).status)
+        lag = int(end) - committed
+        window.add(committed, 30.0 * i, lag)
+        statuses.append(evaluate_partition(window, lag, 30.0 * i + 1, [(30.0 * i + 1, int(end))]).status)
     return statuses
 
 

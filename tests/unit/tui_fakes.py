@@ -45,6 +45,7 @@ from airstream.topology.tracing import LatencyHistogram
 
 T0 = 1_700_000_000.0
 STEP = 10.0
+SCORER_LAG = 10  # records behind on each partition: 10 s of its input, more than 5 s (WARN)
 BROKERS = (BrokerInfo(1, "kafka-1", 9092, is_controller=True), BrokerInfo(2, "kafka-2", 9092),
            BrokerInfo(3, "kafka-3", 9092))
 
@@ -79,10 +80,11 @@ def cluster(step: int, *, big: bool = False) -> ClusterSnapshot:
                MemberInfo("m-b", "scorer-2", "/10.0.0.12", assignments=((tweets_name, 2),)))
     owner = {0: members[0], 1: members[0], 2: members[1]}
     scorer = GroupInfo(scorer_name, state="Stable", assignor="range", coordinator_id=1, members=members,
-                       partitions=tuple(GroupPartition(tweets_name, n, committed_offset=tweets_end - 10,
+                       partitions=tuple(GroupPartition(tweets_name, n, committed_offset=tweets_end - SCORER_LAG,
                                                        end_offset=tweets_end, member_id=owner[n].member_id,
                                                        client_id=owner[n].client_id, host=owner[n].host,
-                                                       commits=_commits(now, 2.0, tweets_end - 10, 2, lag=10))
+                                                       commits=_commits(now, 2.0, tweets_end - SCORER_LAG, 2,
+                                                                        lag=SCORER_LAG))
                                         for n in range(3)), lag_source=LAG_FROM_COMMIT_LOG)
     audit = GroupInfo(audit_name, state="Empty", coordinator_id=3, partitions=(
         GroupPartition(tweets_name, 0, committed_offset=100 * scale, end_offset=tweets_end,
@@ -215,10 +217,12 @@ class FakeAdmin:
         self.deleted.append(group_id)
 
     def plan_reset(self, group_id: str, partitions: Iterable[tuple[str, int]], to: ResetTo) -> list[OffsetMove]:
-        """Every partition holds offsets 0..1049 (offset n written at T0 + n ms), committed at 1040."""
+        """Every partition holds offsets 0..1049 (offset n written at T0 + n ms), committed ``SCORER_LAG``
+        below its end, as the scorer's after 5 refreshes."""
         chosen = list(partitions)
         self.plans.append((group_id, chosen, to))
-        low, high, committed = 0, 1050, 1040
+        low, high = 0, 1050
+        committed = high - SCORER_LAG
         target = {"earliest": low, "latest": high, "offset": to.value, "shift": committed + to.value,
                   "datetime": to.value - int(T0 * 1000)}[to.kind]
         return [OffsetMove(t, p, committed, min(max(target, low), high), low, high) for t, p in chosen]
