@@ -497,7 +497,8 @@ class _Runner:
             # Fetched messages and what they decode to die with the batch and form no reference
             # cycles; collections in the middle of it would only scan them and move them to older
             # generations (whose full collections then rescan every live object): ~0.1 us a tweet
-            # of the typed pipeline's 3.6. Collections resume once the batch is gone.
+            # of the typed pipeline's 3.6. Collections resume once the batch is gone; while the
+            # fetch waits for a first record (at most poll.ms) other threads' collections wait too.
             paused = gc.isenabled()
             gc.disable()
             try:
