@@ -22,7 +22,6 @@ b'HELLO'
 
 from __future__ import annotations
 
-import gc
 import heapq
 from collections import Counter
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 from airstream.topology.builder import Topology
 from airstream.topology.compile import Plan, TopicLayout, compile_topology, plan_partitions
 from airstream.topology.engine.cluster import EmbeddedCluster
+from airstream.topology.engine.gc_pause import PausedCollections
 from airstream.topology.engine.task import Task
 from airstream.topology.operators.aggregates import EMIT_INTERVAL_CONFIG
 from airstream.topology.operators.joins import OUTER_JOIN_EMIT_INTERVAL_CONFIG
@@ -136,15 +136,9 @@ class EmbeddedEngine:
     def run_until_idle(self) -> int:
         """Process until every task has consumed everything; returns records processed."""
         # The embedded topics keep every record as a long-lived tuple; generational GC passes
-        # would rescan them again and again (costing more than the processing), and records
-        # form no reference cycles, so cyclic GC pauses while the engine runs.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        # would rescan them again and again (costing more than the processing).
+        with PausedCollections():
             return self._run_until_idle()
-        finally:
-            if enabled:
-                gc.enable()
 
     def _run_until_idle(self) -> int:
         total = 0
